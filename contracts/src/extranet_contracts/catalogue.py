@@ -1,0 +1,31 @@
+"""The event catalogue: every (type, version) the platform knows, and its model."""
+
+from __future__ import annotations
+
+from extranet_contracts import legacy
+from extranet_contracts.base import Event
+
+CATALOGUE: dict[tuple[str, int], type[Event]] = {
+    (model.TYPE, model.VERSION): model
+    for model in (
+        legacy.BrokerRegistered,
+        legacy.BrokerPortfolioCompanyAssigned,
+        legacy.BrokerPortfolioCompanyWithdrawn,
+        legacy.CompanyRegistered,
+        legacy.CollectiveContractSigned,
+        legacy.GuaranteeAttached,
+        legacy.MemberAffiliated,
+        legacy.MemberRadiated,
+    )
+}
+
+
+class UnknownEventType(LookupError):
+    """No model for this (type, version): the consumer must dead-letter the event."""
+
+
+def lookup(event_type: str, version: int) -> type[Event]:
+    try:
+        return CATALOGUE[(event_type, version)]
+    except KeyError:
+        raise UnknownEventType(f"unknown event type {event_type!r} version {version}") from None

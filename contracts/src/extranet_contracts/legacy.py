@@ -1,0 +1,236 @@
+"""Events published by the insurer's legacy management system (the system of record).
+
+Streams (topics): `legacy.brokers`, `legacy.companies`, `legacy.contracts`,
+`legacy.memberships`. Snapshot events carry the aggregate's `revision` so that a consumer keeps
+the newest; membership events carry dates so that they merge in any order.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from extranet_contracts.base import Event
+from extranet_contracts.types import (
+    Address,
+    BrokerCode,
+    Category,
+    Civility,
+    CompanyCode,
+    ContractNumber,
+    DependantRole,
+    Email,
+    Iban,
+    InsuredGroup,
+    MemberNumber,
+    MembershipId,
+    Nir,
+    OriasNumber,
+    Product,
+    Revision,
+    Siret,
+)
+
+BROKERS = "legacy.brokers"
+COMPANIES = "legacy.companies"
+CONTRACTS = "legacy.contracts"
+MEMBERSHIPS = "legacy.memberships"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --- brokers -----------------------------------------------------------------------------------
+
+
+class BrokerRegistered(Event):
+    """A broker (apporteur d'affaires) entered, or was updated in, the legacy system."""
+
+    TYPE: ClassVar[str] = "BrokerRegistered"
+    STREAM: ClassVar[str] = BROKERS
+
+    broker_code: BrokerCode
+    name: str = Field(min_length=1, max_length=120, description="Brokerage office name")
+    orias_number: OriasNumber
+    contact_last_name: str = Field(min_length=1, max_length=80)
+    contact_first_name: str = Field(min_length=1, max_length=80)
+    email: Email
+    phone: str | None = Field(default=None, max_length=20)
+    address: Address
+    revision: Revision
+
+    def key(self) -> str:
+        return self.broker_code
+
+
+class BrokerPortfolioCompanyAssigned(Event):
+    """A company entered a broker's portfolio."""
+
+    TYPE: ClassVar[str] = "BrokerPortfolioCompanyAssigned"
+    STREAM: ClassVar[str] = BROKERS
+
+    broker_code: BrokerCode
+    company_code: CompanyCode
+    assigned_on: date
+
+    def key(self) -> str:
+        return self.broker_code
+
+
+class BrokerPortfolioCompanyWithdrawn(Event):
+    """A company left a broker's portfolio."""
+
+    TYPE: ClassVar[str] = "BrokerPortfolioCompanyWithdrawn"
+    STREAM: ClassVar[str] = BROKERS
+
+    broker_code: BrokerCode
+    company_code: CompanyCode
+    withdrawn_on: date
+
+    def key(self) -> str:
+        return self.broker_code
+
+
+# --- companies ---------------------------------------------------------------------------------
+
+
+class CompanyContact(_Part):
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    role: str = Field(min_length=1, max_length=80, description="Fonction, e.g. Dirigeant")
+    email: Email | None = None
+    phone: str | None = Field(default=None, max_length=20)
+    primary: bool = Field(default=False, description="The company's primary correspondent")
+
+
+class CompanyRegistered(Event):
+    """A client company's record in the legacy system (full snapshot; newest revision wins)."""
+
+    TYPE: ClassVar[str] = "CompanyRegistered"
+    STREAM: ClassVar[str] = COMPANIES
+
+    company_code: CompanyCode
+    legal_name: str = Field(min_length=1, max_length=160, description="Raison sociale")
+    siret: Siret
+    address: Address
+    membership_date: date = Field(description="Date d'adhésion of the company")
+    active: bool = True
+    contacts: list[CompanyContact] = Field(default_factory=list, max_length=50)
+    revision: Revision
+
+    @property
+    def siren(self) -> str:
+        return self.siret[:9]
+
+    def key(self) -> str:
+        return self.company_code
+
+
+# --- collective contracts ----------------------------------------------------------------------
+
+
+class CollectiveContractSigned(Event):
+    """A collective contract of a company, with its product, category and insured groups."""
+
+    TYPE: ClassVar[str] = "CollectiveContractSigned"
+    STREAM: ClassVar[str] = CONTRACTS
+
+    contract_number: ContractNumber
+    company_code: CompanyCode
+    product: Product
+    category: Category
+    effective_date: date
+    insured_groups: list[InsuredGroup] = Field(min_length=1)
+    revision: Revision
+
+    def key(self) -> str:
+        return self.contract_number
+
+
+class GuaranteeAttached(Event):
+    """A guarantee (garantie) of a collective contract, with its validity dates."""
+
+    TYPE: ClassVar[str] = "GuaranteeAttached"
+    STREAM: ClassVar[str] = CONTRACTS
+
+    contract_number: ContractNumber
+    guarantee_code: str = Field(pattern=r"^[A-Z0-9_-]{2,20}$")
+    name: str = Field(min_length=1, max_length=120)
+    start_date: date
+    end_date: date | None = None
+    revision: Revision
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> GuaranteeAttached:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+    def key(self) -> str:
+        return self.contract_number
+
+
+# --- memberships -------------------------------------------------------------------------------
+
+
+class InsuredPerson(_Part):
+    civility: Civility
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+    nir: Nir
+
+
+class Dependant(InsuredPerson):
+    role: DependantRole
+
+
+class BankDetails(_Part):
+    iban: Iban
+    bic: str = Field(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+    holder: str = Field(min_length=1, max_length=120)
+
+
+class MemberAffiliated(Event):
+    """A primary insured (and dependants) joined a collective contract: an entry (production)."""
+
+    TYPE: ClassVar[str] = "MemberAffiliated"
+    STREAM: ClassVar[str] = MEMBERSHIPS
+
+    membership_id: MembershipId
+    member_number: MemberNumber
+    contract_number: ContractNumber
+    company_code: CompanyCode
+    insured_group: InsuredGroup = InsuredGroup.ACTIVE
+    primary: InsuredPerson
+    dependants: list[Dependant] = Field(default_factory=list, max_length=20)
+    email: Email | None = None
+    mobile_phone: str | None = Field(default=None, max_length=20)
+    address: Address
+    benefits_bank_details: BankDetails | None = None
+    effective_date: date = Field(description="Date d'effet of the affiliation")
+    recorded_on: date = Field(description="Date the legacy system recorded it (date d'enregistrement)")
+
+    def key(self) -> str:
+        return self.member_number
+
+
+class MemberRadiated(Event):
+    """A membership ended (radiation): an exit, with its reason (motif)."""
+
+    TYPE: ClassVar[str] = "MemberRadiated"
+    STREAM: ClassVar[str] = MEMBERSHIPS
+
+    membership_id: MembershipId
+    member_number: MemberNumber
+    contract_number: ContractNumber
+    company_code: CompanyCode
+    effective_date: date = Field(description="Last day covered (date de fin)")
+    reason: str = Field(min_length=1, max_length=60, description="Motif, e.g. DEMISSION")
+    recorded_on: date
+
+    def key(self) -> str:
+        return self.member_number

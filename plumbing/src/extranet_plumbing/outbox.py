@@ -1,0 +1,144 @@
+"""Transactional outbox: an event is stored with the state change that caused it, in the same
+transaction, and a relay publishes it afterwards with Kafka's idempotent producer.
+
+A crash between the commit and the publish loses nothing: the row stays pending and the next
+relay publishes it. A crash between the publish and the marking may publish a row twice; every
+consumer's inbox drops the copy by event id. Failed publishes are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from datetime import UTC, datetime
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from extranet_contracts import Envelope, Event
+from extranet_plumbing.logging import get_logger
+from extranet_plumbing.retry import RetryPolicy
+from extranet_plumbing.tracing import current_trace_headers
+
+log = get_logger(__name__)
+
+
+async def add_to_outbox(
+    conn: asyncpg.Connection,
+    event: Event,
+    *,
+    tenant: str,
+    source: str,
+    topic: str,
+    envelope: Envelope | None = None,
+) -> Envelope:
+    """Store `event` for publication; call it inside the transaction that changes the state."""
+    trace_headers = current_trace_headers()
+    envelope = envelope or Envelope(
+        type=event.TYPE,
+        version=event.VERSION,
+        source=source,
+        tenant=tenant,
+        key=event.key(),
+        time=datetime.now(UTC),
+        traceparent=trace_headers.get("traceparent"),
+        tracestate=trace_headers.get("tracestate"),
+    )
+    headers = [[name, value.decode()] for name, value in envelope.to_headers()]
+    await conn.execute(
+        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
+        envelope.id,
+        topic,
+        envelope.key,
+        event.model_dump_json().encode(),
+        json.dumps(headers),
+    )
+    await conn.execute("SELECT pg_notify('outbox', $1)", topic)
+    return envelope
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows in order; one active relay per schema (advisory lock)."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        *,
+        schema: str,
+        batch_size: int = 500,
+        poll_interval: float = 0.5,
+        retry: RetryPolicy = RetryPolicy(attempts=1_000_000, base_delay=0.5, max_delay=60.0),
+    ) -> None:
+        self._pool = pool
+        self._producer = producer
+        self._schema = schema
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._retry = retry
+        self._wake = asyncio.Event()
+        self._lock_id = int.from_bytes(hashlib.sha256(f"outbox:{schema}".encode()).digest()[:8], "big", signed=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Relay until cancelled."""
+        async with self._pool.acquire() as lock_conn:
+            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_id):
+                await asyncio.sleep(self._poll_interval * 4)  # another replica relays this schema
+            await lock_conn.add_listener("outbox", self._on_notify)
+            try:
+                while True:
+                    try:
+                        published = await self.publish_pending()
+                    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+                        log.warning("outbox relay pass failed", error=str(exc))
+                        published = 0
+                        await asyncio.sleep(self._poll_interval)
+                    if published < self._batch_size:
+                        self._wake.clear()
+                        try:
+                            await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                        except TimeoutError:
+                            pass
+            finally:
+                await lock_conn.remove_listener("outbox", self._on_notify)
+                await lock_conn.execute("SELECT pg_advisory_unlock($1)", self._lock_id)
+
+    def _on_notify(self, *_args: object) -> None:
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of due rows; return how many were published."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT seq, event_id, topic, key, value, headers, attempts FROM outbox"
+                " WHERE sent_at IS NULL AND next_attempt_at <= now() ORDER BY seq LIMIT $1",
+                self._batch_size,
+            )
+            if not rows:
+                return 0
+            sends = []
+            for row in rows:
+                headers = [(name, value.encode()) for name, value in json.loads(row["headers"])]
+                sends.append(
+                    await self._producer.send(row["topic"], value=row["value"], key=row["key"].encode(), headers=headers)
+                )
+            results = await asyncio.gather(*sends, return_exceptions=True)
+            sent = [row["seq"] for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)]
+            if sent:
+                await conn.execute("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1)", sent)
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, BaseException):
+                    delay = self._retry.delay(row["attempts"] + 1)
+                    await conn.execute(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
+                        " next_attempt_at = now() + make_interval(secs => $3) WHERE seq = $1",
+                        row["seq"],
+                        f"{type(result).__name__}: {result}"[:500],
+                        delay,
+                    )
+                    log.warning("outbox publish failed", event_id=str(row["event_id"]), retry_in=round(delay, 2), error=type(result).__name__)
+            return len(sent)

@@ -1,0 +1,129 @@
+"""pytest plugin shared by every package's tests: the real Kafka broker and PostgreSQL, isolated
+per test by a topic prefix and a database schema of their own.
+
+Where they come from is decided once per session by `devstack.infra.ensure_infra`: the
+environment (`EXTRANET_KAFKA_BOOTSTRAP` + `EXTRANET_DATABASE_URL`), the embedded stack if it
+answers, testcontainers if a Docker engine answers, else the embedded stack started for the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from extranet_contracts import Envelope, Event
+
+
+@dataclass
+class _EnvInfra:
+    kafka_bootstrap: str
+    database_url: str
+    started_here: bool = False
+
+    def stop(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def infra():
+    """Endpoints of a real Kafka broker and a real PostgreSQL database."""
+    import os
+
+    if os.environ.get("EXTRANET_KAFKA_BOOTSTRAP") and os.environ.get("EXTRANET_DATABASE_URL"):
+        started = _EnvInfra(os.environ["EXTRANET_KAFKA_BOOTSTRAP"], os.environ["EXTRANET_DATABASE_URL"])
+    else:
+        from devstack.infra import ensure_infra
+
+        started = ensure_infra()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def topic_prefix(unique: str) -> str:
+    """A prefix that gives this test topics and consumer groups of its own."""
+    return f"t{unique}."
+
+
+@pytest.fixture
+def db_schema(unique: str) -> str:
+    return f"t_{unique}"
+
+
+@pytest_asyncio.fixture
+async def db_pool(infra, db_schema: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on a fresh schema, dropped after the test."""
+    from extranet_plumbing.db import create_pool
+
+    pool = await create_pool(infra.database_url, db_schema, max_size=5)
+    try:
+        yield pool
+    finally:
+        await pool.execute(f"DROP SCHEMA IF EXISTS {db_schema} CASCADE")
+        await pool.close()
+
+
+@pytest_asyncio.fixture
+async def kafka_producer(infra) -> AsyncIterator[AIOKafkaProducer]:
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
+
+
+async def publish_event(
+    producer: AIOKafkaProducer, topic: str, event: Event, *, tenant: str = "mbtp", envelope: Envelope | None = None
+) -> Envelope:
+    """Publish one event as the legacy system would; return its envelope."""
+    envelope = envelope or Envelope(type=event.TYPE, version=event.VERSION, source="urn:test", tenant=tenant, key=event.key())
+    await producer.send_and_wait(topic, value=event.model_dump_json().encode(), key=envelope.key.encode(), headers=envelope.to_headers())
+    return envelope
+
+
+async def read_topic(bootstrap: str, topic: str, *, expected: int, timeout: float = 20.0) -> list[Any]:
+    """Every record of `topic` from the beginning, once `expected` have arrived (or the timeout)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while len(records) < expected and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=300)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+        if len(records) >= expected:  # anything more that is already there
+            for partition_records in (await consumer.getmany(timeout_ms=500)).values():
+                records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.2) -> Any:
+    """Wait until `check()` (sync or async) returns a truthy value; return it, or fail."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")

@@ -1,0 +1,1 @@
+"""The claims service: package skeleton, built in a later issue."""

@@ -1,0 +1,1 @@
+"""The enrollment service: package skeleton, built in a later issue."""

@@ -1,0 +1,1 @@
+"""The notifications service: package skeleton, built in a later issue."""
