@@ -110,6 +110,11 @@ class OutboxRelay:
     def _on_notify(self, *_args: object) -> None:
         self._wake.set()
 
+    async def _send(self, row: asyncpg.Record) -> object:
+        headers = [(name, value.encode()) for name, value in json.loads(row["headers"])]
+        delivered = await self._producer.send(row["topic"], value=row["value"], key=row["key"].encode(), headers=headers)
+        return await delivered
+
     async def publish_pending(self) -> int:
         """Publish one batch of due rows; return how many were published."""
         async with self._pool.acquire() as conn:
@@ -120,13 +125,7 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            sends = []
-            for row in rows:
-                headers = [(name, value.encode()) for name, value in json.loads(row["headers"])]
-                sends.append(
-                    await self._producer.send(row["topic"], value=row["value"], key=row["key"].encode(), headers=headers)
-                )
-            results = await asyncio.gather(*sends, return_exceptions=True)
+            results = await asyncio.gather(*[self._send(row) for row in rows], return_exceptions=True)
             sent = [row["seq"] for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)]
             if sent:
                 await conn.execute("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1)", sent)
