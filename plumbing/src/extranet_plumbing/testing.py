@@ -127,3 +127,44 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 20.0, interva
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+@dataclass(frozen=True)
+class JwtKeys:
+    private_pem: bytes
+    public_pem: bytes
+    private_file: Any
+    public_file: Any
+
+
+def new_jwt_keys(directory) -> JwtKeys:
+    """A fresh Ed25519 key pair written as PEM files in `directory`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (directory / "jwt-private.pem").write_bytes(private_pem)
+    (directory / "jwt-public.pem").write_bytes(public_pem)
+    return JwtKeys(private_pem, public_pem, directory / "jwt-private.pem", directory / "jwt-public.pem")
+
+
+@pytest.fixture(scope="session")
+def jwt_keys(tmp_path_factory) -> JwtKeys:
+    return new_jwt_keys(tmp_path_factory.mktemp("jwt"))
+
+
+@pytest.fixture
+def service_env(infra, jwt_keys, topic_prefix: str, db_schema: str) -> dict[str, Any]:
+    """Settings shared by the services a test starts: real endpoints, its own topics and schema."""
+    from pydantic import SecretStr
+
+    return {
+        "kafka_bootstrap": infra.kafka_bootstrap,
+        "database_url": SecretStr(infra.database_url),
+        "topic_prefix": topic_prefix,
+        "db_schema": db_schema,
+        "jwt_public_key_file": jwt_keys.public_file,
+        "log_format": "console",
+    }

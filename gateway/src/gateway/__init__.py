@@ -1,0 +1,1 @@
+"""The API gateway: one API per portal, composed from the services' internal APIs."""

@@ -1,0 +1,81 @@
+"""Access tokens as every service sees them: verification with the public key from configuration,
+and the FastAPI dependency that turns a bearer token into a `Principal`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+from fastapi import HTTPException, Request
+
+ISSUER = "extranet-identity"
+AUDIENCE = "extranet"
+ALGORITHM = "EdDSA"
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who asks: the kind of account, its tenant, and what it may see."""
+
+    subject: str
+    kind: str  # broker | member | correspondent | operator
+    tenant: str
+    scope: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def broker_code(self) -> str | None:
+        return self.scope.get("broker_code") if self.kind == "broker" else None
+
+
+class TokenVerifier:
+    def __init__(self, public_key_pem: str | bytes) -> None:
+        self._key = public_key_pem
+
+    @classmethod
+    def from_file(cls, path: Path | None) -> TokenVerifier:
+        if path is None:
+            raise RuntimeError("EXTRANET_JWT_PUBLIC_KEY_FILE is not configured: tokens cannot be verified")
+        return cls(Path(path).read_bytes())
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token, self._key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(type(exc).__name__) from None
+        if claims.get("typ") != "access" or not isinstance(claims.get("tenant"), str) or not isinstance(claims.get("kind"), str):
+            raise InvalidToken("not an access token")
+        return Principal(subject=claims["sub"], kind=claims["kind"], tenant=claims["tenant"], scope=claims.get("scope") or {})
+
+
+def bearer_principal(verifier: TokenVerifier):
+    """FastAPI dependency: the authenticated principal, or a 401 problem."""
+
+    async def dependency(request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, "Authentication required.")
+        try:
+            return verifier.verify(token.strip())
+        except InvalidToken:
+            raise HTTPException(401, "Invalid or expired token.") from None
+
+    return dependency
+
+
+def require_broker(principal: Principal, broker_code: str | None = None) -> str:
+    """The principal's broker code; 403 unless it is a broker (and the one named, if any)."""
+    if principal.kind != "broker" or not principal.broker_code:
+        raise HTTPException(403, "This resource is for brokers.")
+    if broker_code is not None and broker_code != principal.broker_code:
+        raise HTTPException(403, "This portfolio is not yours.")
+    return principal.broker_code

@@ -1,0 +1,58 @@
+"""The platform assembled for system tests: identity, portfolio and the gateway, each with its
+real lifespan (database schema, Kafka consumers), talking HTTP in-process through the gateway."""
+
+from __future__ import annotations
+
+import contextlib
+
+import asyncpg
+import httpx
+import pytest
+
+from extranet_plumbing.auth import TokenVerifier
+from gateway.app import create_app as gateway_app
+from gateway.settings import GatewaySettings
+from identity.adapters.credentials import save_broker_password
+from identity.adapters.security import hash_password
+from identity.entrypoints.http import create_app as identity_app
+from identity.settings import IdentitySettings
+from portfolio.entrypoints.http import create_app as portfolio_app
+from portfolio.settings import PortfolioSettings
+
+
+class Platform:
+    def __init__(self, gateway: httpx.AsyncClient, identity, portfolio, portfolio_client: httpx.AsyncClient, tenant: str) -> None:
+        self.gateway, self.identity, self.portfolio, self.portfolio_client, self.tenant = gateway, identity, portfolio, portfolio_client, tenant
+
+    async def create_broker_login(self, broker_code: str, password: str) -> None:
+        async with self.identity.state.runtime.pool.acquire() as conn:
+            await save_broker_password(conn, self.tenant, broker_code, await hash_password(password))
+
+    async def login(self, broker_code: str, password: str) -> str:
+        response = await self.gateway.post("/api/auth/login", json={"identifier": broker_code, "password": password})
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+
+@pytest.fixture
+async def platform(infra, service_env, jwt_keys):
+    verifier = TokenVerifier(jwt_keys.public_pem)
+    portfolio = portfolio_app(PortfolioSettings(**service_env), verifier=verifier)
+    identity = identity_app(IdentitySettings(**{**service_env, "db_schema": service_env["db_schema"] + "_identity",
+                                                "jwt_private_key_file": jwt_keys.private_file}))
+    gateway = gateway_app(
+        GatewaySettings(jwt_public_key_file=jwt_keys.public_file, default_tenant="mbtp"),
+        transports={"identity": httpx.ASGITransport(identity), "portfolio": httpx.ASGITransport(portfolio)},
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        for app in (portfolio, identity, gateway):
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(gateway), base_url="http://gateway"))
+        portfolio_client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(portfolio), base_url="http://portfolio"))
+        yield Platform(client, identity, portfolio, portfolio_client, "mbtp")
+    conn = await asyncpg.connect(infra.database_url)
+    try:
+        for app in (portfolio, identity):
+            await conn.execute(f"DROP SCHEMA IF EXISTS {app.state.runtime.schema} CASCADE")
+    finally:
+        await conn.close()

@@ -1,0 +1,182 @@
+"""First slice, end to end: the legacy system publishes on a real Kafka broker, the portfolio
+service builds its read model in a real PostgreSQL, and a broker reads the dashboard through the
+gateway. The expected figures are computed here, independently, from the published events."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from datetime import date
+
+import jwt
+import pytest
+
+from extranet_contracts.legacy import (
+    BrokerPortfolioCompanyAssigned,
+    BrokerPortfolioCompanyWithdrawn,
+    CollectiveContractSigned,
+    MemberAffiliated,
+    MemberRadiated,
+)
+from extranet_plumbing.testing import eventually, new_jwt_keys
+from legacy_simulator.generator import generate
+from legacy_simulator.publisher import publish
+from legacy_simulator.sizes import SizeSpec
+from portfolio.bootstrap import CONSUMER_GROUP
+from portfolio.domain.periods import Month, today_in_france
+
+PASSWORD = "Courtier-Test-2026"
+SPEC = SizeSpec("custom", brokers=3, companies=12, insured=180, unassigned_share=0.1, transfer_share=0.2)
+
+
+def expected_dashboard(events, broker_code: str, as_of: date) -> dict:
+    """What the dashboard must say, derived from the events alone."""
+    assigned, withdrawn = {}, {}
+    contracts, memberships = {}, defaultdict(dict)
+    for _envelope, event in events:
+        match event:
+            case BrokerPortfolioCompanyAssigned() if event.broker_code == broker_code:
+                assigned[event.company_code] = max(assigned.get(event.company_code, event.assigned_on), event.assigned_on)
+            case BrokerPortfolioCompanyWithdrawn() if event.broker_code == broker_code:
+                withdrawn[event.company_code] = max(withdrawn.get(event.company_code, event.withdrawn_on), event.withdrawn_on)
+            case CollectiveContractSigned():
+                contracts[event.contract_number] = event
+            case MemberAffiliated():
+                memberships[event.membership_id]["in"] = event
+            case MemberRadiated():
+                memberships[event.membership_id]["out"] = event
+    portfolio = {c for c, on in assigned.items() if c not in withdrawn or withdrawn[c] < on}
+    current, previous = Month.of(as_of), Month.of(as_of).previous()
+
+    def within(day, month):
+        return day is not None and month.first_day <= day <= month.last_day
+
+    protected, entries, exits, reasons, movements = 0, Counter(), Counter(), defaultdict(Counter), []
+    for membership_id, facts in memberships.items():
+        joined, left = facts.get("in"), facts.get("out")
+        company = (joined or left).company_code
+        if company not in portfolio:
+            continue
+        start, end = (joined.effective_date if joined else None), (left.effective_date if left else None)
+        if start and start <= as_of and (end is None or end >= as_of):
+            protected += 1 + len(joined.dependants)
+        for month, name in ((current, "current"), (previous, "previous")):
+            entries[name] += within(start, month)
+            exits[name] += within(end, month)
+            if within(end, month):
+                reasons[left.reason][name] += 1
+        name = f"{joined.primary.last_name.upper()} {joined.primary.first_name}" if joined else None
+        product = contracts[(joined or left).contract_number].product.value
+        if joined and joined.recorded_on <= as_of:
+            movements.append(("affiliation", joined.recorded_on, joined.effective_date, membership_id, joined.member_number, name, product))
+        if left and left.recorded_on <= as_of:
+            movements.append(("radiation", left.recorded_on, left.effective_date, membership_id, left.member_number, name, product))
+    movements.sort(key=lambda m: (-m[1].toordinal(), -m[2].toordinal(), m[3], m[0]))
+    return {
+        "portfolio": {
+            "companies": len(portfolio),
+            "collective_contracts": sum(1 for c in contracts.values() if c.company_code in portfolio),
+            "protected_persons": protected,
+        },
+        "entries": [entries["current"], entries["previous"]],
+        "exits": [exits["current"], exits["previous"]],
+        "exits_by_reason": {reason: (c["current"], c["previous"]) for reason, c in reasons.items()},
+        "latest_movements": [(kind, rec, eff, member, name, product) for kind, rec, eff, _id, member, name, product in movements[:10]],
+    }
+
+
+def as_seen(dashboard: dict) -> dict:
+    return {
+        "portfolio": dashboard["portfolio"],
+        "entries": [m["count"] for m in dashboard["entries"]],
+        "exits": [m["count"] for m in dashboard["exits"]],
+        "exits_by_reason": {r["reason"]: (r["current_month"], r["previous_month"]) for r in dashboard["exits_by_reason"]},
+        "latest_movements": [
+            (m["kind"], date.fromisoformat(m["recorded_on"]), date.fromisoformat(m["effective_date"]), m["member_number"], m["insured_name"], m["product"])
+            for m in dashboard["latest_movements"]
+        ],
+    }
+
+
+@pytest.fixture
+async def loaded(platform, infra, topic_prefix):
+    """The simulated legacy portfolio published on Kafka and fully consumed."""
+    today = today_in_france()
+    events = list(generate(SPEC, seed=7, tenant="mbtp", today=today))
+    published = await publish(iter(events), bootstrap=infra.kafka_bootstrap, topic_prefix=topic_prefix, progress=False)
+    assert published == len(events)
+    runtime = platform.portfolio.state.runtime
+    group = runtime.group_id(CONSUMER_GROUP)
+
+    async def all_applied() -> bool:
+        return await runtime.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer_group = $1", group) == len(events)
+
+    await eventually(all_applied, timeout=60)
+    brokers = sorted({e.broker_code for _, e in events if isinstance(e, BrokerPortfolioCompanyAssigned)})
+    for code in brokers:
+        await platform.create_broker_login(code, PASSWORD)
+    return events, brokers
+
+
+async def test_each_broker_sees_the_figures_the_events_imply(platform, loaded):
+    events, brokers = loaded
+    seen = {}
+    for code in brokers:
+        token = await platform.login(code, PASSWORD)
+        response = await platform.gateway.get("/api/broker/dashboard", headers={"authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        dashboard = response.json()
+        assert dashboard["broker_code"] == code
+        as_of = date.fromisoformat(dashboard["as_of"])
+        assert as_of == today_in_france()
+        assert [m["label"] for m in dashboard["entries"]] == [Month.of(as_of).label, Month.of(as_of).previous().label]
+        assert as_seen(dashboard) == expected_dashboard(events, code, as_of)
+        seen[code] = dashboard
+    # The data set is rich enough for the comparison to mean something.
+    assert sum(d["portfolio"]["protected_persons"] for d in seen.values()) > 100
+    assert sum(sum(m["count"] for m in d["entries"]) for d in seen.values()) > 0
+    assert sum(sum(m["count"] for m in d["exits"]) for d in seen.values()) > 0
+    assert max(len(d["latest_movements"]) for d in seen.values()) == 10  # the list is capped
+
+
+async def test_a_broker_never_sees_another_brokers_portfolio(platform, loaded, jwt_keys, tmp_path):
+    events, brokers = loaded
+    mine, theirs = brokers[0], brokers[1]
+    token = await platform.login(mine, PASSWORD)
+    auth = {"authorization": f"Bearer {token}"}
+    dashboard = (await platform.gateway.get("/api/broker/dashboard", headers=auth)).json()
+    my_companies = {m["company_code"] for m in dashboard["latest_movements"]}
+    their_companies = {e.company_code for _, e in events if isinstance(e, BrokerPortfolioCompanyAssigned) and e.broker_code == theirs}
+    assert my_companies and not my_companies & their_companies
+
+    # Asking the portfolio service directly for the other broker's dashboard with my token.
+    response = await platform.portfolio_client.get(f"/internal/brokers/{theirs}/dashboard", headers=auth)
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "companies" not in response.text
+
+
+async def test_no_valid_token_no_data(platform, loaded, jwt_keys, tmp_path):
+    _events, brokers = loaded
+    code = brokers[0]
+    assert (await platform.gateway.get("/api/broker/dashboard")).status_code == 401
+    claims = {"iss": "extranet-identity", "aud": "extranet", "sub": f"broker:{code}", "typ": "access", "kind": "broker",
+              "tenant": "mbtp", "scope": {"broker_code": code}, "iat": int(time.time())}
+    forged = jwt.encode({**claims, "exp": int(time.time()) + 600}, new_jwt_keys(tmp_path).private_pem, algorithm="EdDSA")
+    expired = jwt.encode({**claims, "exp": int(time.time()) - 5}, jwt_keys.private_pem, algorithm="EdDSA")
+    member = jwt.encode({**claims, "kind": "member", "exp": int(time.time()) + 600}, jwt_keys.private_pem, algorithm="EdDSA")
+    for token, status in (("not-a-jwt", 401), (forged, 401), (expired, 401), (member, 403)):
+        response = await platform.gateway.get("/api/broker/dashboard", headers={"authorization": f"Bearer {token}"})
+        assert response.status_code == status, token
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "portfolio" not in response.json()
+
+
+async def test_login_refuses_a_wrong_password_and_an_unknown_broker_alike(platform, loaded):
+    _events, brokers = loaded
+    wrong = await platform.gateway.post("/api/auth/login", json={"identifier": brokers[0], "password": "Mauvais-Mot-2026"})
+    unknown = await platform.gateway.post("/api/auth/login", json={"identifier": "M99999", "password": PASSWORD})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    missing = await platform.gateway.post("/api/auth/login", json={"identifier": brokers[0]})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "password"
