@@ -20,9 +20,66 @@ def file_name(event_type: str, version: int) -> str:
     return f"{event_type}.v{version}.schema.json"
 
 
+ASYNCAPI_FILE = "asyncapi.json"
+ENVELOPE_HEADERS = {
+    "type": "object",
+    "description": "CloudEvents Kafka binding (binary mode): the envelope's attributes as headers.",
+    "required": ["ce_specversion", "ce_id", "ce_type", "ce_eventversion", "ce_source", "ce_time", "ce_tenant", "ce_partitionkey"],
+    "properties": {
+        "ce_specversion": {"const": "1.0"},
+        "ce_id": {"type": "string", "format": "uuid", "description": "Unique event id; consumers deduplicate on it"},
+        "ce_type": {"type": "string", "description": "Event type, e.g. MemberAffiliated"},
+        "ce_eventversion": {"type": "string", "description": "Version of the event's schema"},
+        "ce_source": {"type": "string", "description": "Producer, e.g. urn:extranet:legacy:promut2000"},
+        "ce_time": {"type": "string", "format": "date-time"},
+        "ce_tenant": {"type": "string", "description": "The insurer (tenant) the event belongs to"},
+        "ce_subject": {"type": "string"},
+        "ce_partitionkey": {"type": "string", "description": "Aggregate identifier, also the Kafka key"},
+        "content-type": {"const": "application/json"},
+        "traceparent": {"type": "string", "description": "W3C trace context"},
+        "tracestate": {"type": "string"},
+    },
+}
+
+
+def render_asyncapi() -> str:
+    """The AsyncAPI 3 document: one channel per topic, one message per event version."""
+    channels: dict = {}
+    messages: dict = {}
+    operations: dict = {}
+    for (event_type, version), model in sorted(CATALOGUE.items()):
+        name = f"{event_type}.v{version}"
+        messages[name] = {
+            "name": event_type,
+            "title": f"{event_type} (v{version})",
+            "summary": (model.__doc__ or "").strip().splitlines()[0],
+            "contentType": "application/json",
+            "headers": ENVELOPE_HEADERS,
+            "payload": {"$ref": file_name(event_type, version)},
+        }
+        channel = channels.setdefault(model.STREAM, {"address": model.STREAM, "messages": {}})
+        channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}
+    for stream in channels:
+        operations[f"publish {stream}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{stream}"},
+            "summary": "Published by the legacy management system, keyed by the aggregate identifier.",
+        }
+    document = {
+        "asyncapi": "3.0.0",
+        "info": {"title": "Extranet events", "version": "1.0.0",
+                 "description": "Events between the legacy management system and the extranet's services. Each topic has a dead-letter twin <topic>.dlq."},
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def render_all() -> dict[str, str]:
-    """File name -> expected content, for every model of the catalogue."""
-    rendered = {}
+    """File name -> expected content, for every model of the catalogue and the AsyncAPI document."""
+    rendered = {ASYNCAPI_FILE: render_asyncapi()}
     for (event_type, version), model in sorted(CATALOGUE.items()):
         schema = model.model_json_schema()
         schema["$id"] = f"urn:extranet:event:{event_type}:v{version}"
@@ -42,7 +99,7 @@ def differences(directory: Path = SCHEMA_DIR) -> list[str]:
             problems.append(f"missing: {name}")
         elif path.read_text(encoding="utf-8") != content:
             problems.append(f"differs from its model: {name}")
-    for path in sorted(directory.glob("*.schema.json")):
+    for path in sorted(directory.glob("*.json")):
         if path.name not in expected:
             problems.append(f"no model for: {path.name}")
     return problems
@@ -51,7 +108,7 @@ def differences(directory: Path = SCHEMA_DIR) -> list[str]:
 def write_all(directory: Path = SCHEMA_DIR) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     expected = render_all()
-    for path in directory.glob("*.schema.json"):
+    for path in directory.glob("*.json"):
         if path.name not in expected:
             path.unlink()
     for name, content in expected.items():
