@@ -1,0 +1,32 @@
+"""The MBTP broker password rules (guide 000 §1.3-1.4), and argon2id hashing."""
+
+import pytest
+
+from identity.adapters.security import hash_password, verify_password
+from identity.domain.passwords import MBTP_BROKER
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("Court-2026", None),
+        ("Courtier-Demo-2026", None),
+        ("Cour-2026", "au moins 10 caractères"),
+        ("courtier-2026", "au moins 1 majuscule"),
+        ("COURTIER-2026", "au moins 1 minuscule"),
+        ("Courtier-Demo", "au moins 1 chiffre"),
+        ("Courtier2026x", "au moins 1 caractère spécial parmi ~@_/+!?-:"),
+        ("Courtié-2026", "aucun caractère accentué"),
+        ("Courtier#2026", "au moins 1 caractère spécial parmi ~@_/+!?-:"),
+    ],
+)
+def test_broker_password_policy(password, problem):
+    assert MBTP_BROKER.violations(password) == ([problem] if problem else [])
+
+
+async def test_passwords_are_stored_as_argon2id_and_verified():
+    stored = await hash_password("Courtier-Demo-2026")
+    assert stored.startswith("$argon2id$") and "Courtier" not in stored
+    assert await verify_password(stored, "Courtier-Demo-2026")
+    assert not await verify_password(stored, "Courtier-Demo-2027")
+    assert not await verify_password(None, "Courtier-Demo-2026")  # unknown account: same work, refused
