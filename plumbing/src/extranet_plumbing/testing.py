@@ -23,27 +23,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from extranet_contracts import Envelope, Event
 
 
-@dataclass
-class _EnvInfra:
-    kafka_bootstrap: str
-    database_url: str
-    started_here: bool = False
-
-    def stop(self) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def infra():
     """Endpoints of a real Kafka broker and a real PostgreSQL database."""
-    import os
+    from devstack.infra import ensure_infra
 
-    if os.environ.get("EXTRANET_KAFKA_BOOTSTRAP") and os.environ.get("EXTRANET_DATABASE_URL"):
-        started = _EnvInfra(os.environ["EXTRANET_KAFKA_BOOTSTRAP"], os.environ["EXTRANET_DATABASE_URL"])
-    else:
-        from devstack.infra import ensure_infra
-
-        started = ensure_infra()
+    started = ensure_infra()
     yield started
     started.stop()
 
