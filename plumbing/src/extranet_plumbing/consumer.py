@@ -50,6 +50,22 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
 
 
 @dataclass(frozen=True)
+class Projection:
+    """The effect of one event type as a single SQL statement that gives the same state in any order
+    (a newer revision wins, dates merge, separate columns fill). Being order-independent, a batch's
+    events of this type may be applied together with one `executemany`."""
+
+    sql: str
+    params: Callable[[Envelope, Any], Sequence[Any]]
+
+    async def __call__(self, conn: asyncpg.Connection, envelope: Envelope, event: Any) -> None:
+        await conn.execute(self.sql, *self.params(envelope, event))
+
+    async def bulk(self, conn: asyncpg.Connection, items: Sequence[tuple[Envelope, Any]]) -> None:
+        await conn.executemany(self.sql, [self.params(envelope, event) for envelope, event in items])
+
+
+@dataclass(frozen=True)
 class Delivery:
     record: Any  # aiokafka ConsumerRecord
     envelope: Envelope
@@ -135,12 +151,22 @@ class EventConsumer:
     async def _apply(self, deliveries: Sequence[Delivery]) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             fresh = await self._record_in_inbox(conn, deliveries)
+            to_apply = []
             for delivery in deliveries:
                 if delivery.envelope.id in fresh:
                     fresh.discard(delivery.envelope.id)  # a copy later in the same batch is a duplicate
-                    await self._call_handler(conn, delivery)
+                    to_apply.append(delivery)
                 else:
                     EVENTS_DUPLICATE.labels(self.group_id).inc()
+            projections: dict[tuple[str, int], list[Delivery]] = {}
+            for delivery in to_apply:
+                kind = (delivery.envelope.type, delivery.envelope.version)
+                if isinstance(self._handlers[kind], Projection):
+                    projections.setdefault(kind, []).append(delivery)
+                else:
+                    await self._call_handler(conn, delivery)
+            for kind, group in projections.items():
+                await self._call_projection(conn, self._handlers[kind], group)
 
     async def _record_in_inbox(self, conn: asyncpg.Connection, deliveries: Sequence[Delivery]) -> set:
         rows = await conn.fetch(
@@ -172,6 +198,19 @@ class EventConsumer:
         ):
             await handler(conn, delivery.envelope, delivery.event)
         EVENTS_HANDLED.labels(self.group_id, delivery.envelope.type).inc()
+
+    async def _call_projection(self, conn: asyncpg.Connection, projection: Projection, group: Sequence[Delivery]) -> None:
+        if len(group) == 1:
+            await self._call_handler(conn, group[0])
+            return
+        links = [trace.Link(trace.get_current_span(context_from_headers(d.record.headers)).get_span_context()) for d in group]
+        with _tracer.start_as_current_span(
+            f"{group[0].envelope.type} process", kind=trace.SpanKind.CONSUMER, links=links,
+            attributes={"messaging.system": "kafka", "messaging.batch.message_count": len(group),
+                        "messaging.consumer.group.name": self.group_id},
+        ):
+            await projection.bulk(conn, [(d.envelope, d.event) for d in group])
+        EVENTS_HANDLED.labels(self.group_id, group[0].envelope.type).inc(len(group))
 
     async def _apply_one_with_retries(self, delivery: Delivery) -> None:
         for attempt in range(1, self._retry.attempts + 1):
