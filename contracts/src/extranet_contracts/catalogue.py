@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extranet_contracts import legacy
+from extranet_contracts import legacy, notifications
 from extranet_contracts.base import Event
 
 CATALOGUE: dict[tuple[str, int], type[Event]] = {
@@ -16,6 +16,9 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         legacy.GuaranteeAttached,
         legacy.MemberAffiliated,
         legacy.MemberRadiated,
+        notifications.NotificationRequested,
+        notifications.NotificationDelivered,
+        notifications.NotificationFailed,
     )
 }
 

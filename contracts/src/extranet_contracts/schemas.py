@@ -21,6 +21,14 @@ def file_name(event_type: str, version: int) -> str:
 
 
 ASYNCAPI_FILE = "asyncapi.json"
+PRODUCERS = {
+    "legacy.brokers": "Published by the legacy management system.",
+    "legacy.companies": "Published by the legacy management system.",
+    "legacy.contracts": "Published by the legacy management system.",
+    "legacy.memberships": "Published by the legacy management system.",
+    "notifications.requests": "Sent by any service that needs an email or SMS delivered.",
+    "notifications.outcomes": "Published by the notifications service.",
+}
 ENVELOPE_HEADERS = {
     "type": "object",
     "description": "CloudEvents Kafka binding (binary mode): the envelope's attributes as headers.",
@@ -63,7 +71,7 @@ def render_asyncapi() -> str:
         operations[f"publish {stream}"] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{stream}"},
-            "summary": "Published by the legacy management system, keyed by the aggregate identifier.",
+            "summary": PRODUCERS.get(stream, "Published by the platform's services.") + " Keyed by the aggregate identifier.",
         }
     document = {
         "asyncapi": "3.0.0",

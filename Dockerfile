@@ -1,0 +1,30 @@
+# One image for every service of the platform; docker-compose.yml and deploy/k8s/ pick the command
+# (identity-service, portfolio-service, gateway-service, identity-admin, legacy-simulator, ...).
+#   docker build -t extranet:dev .
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY constraints.txt ./
+COPY contracts/ contracts/
+COPY plumbing/ plumbing/
+COPY services/ services/
+COPY gateway/ gateway/
+COPY legacy/ legacy/
+# Every version pinned by constraints.txt, as on the developers' machines.
+RUN python -m venv /opt/extranet \
+ && /opt/extranet/bin/pip install -c constraints.txt \
+      ./contracts ./plumbing \
+      ./services/identity ./services/portfolio ./services/enrollment ./services/claims ./services/notifications \
+      ./gateway ./legacy
+
+FROM python:3.11-slim
+ENV PATH=/opt/extranet/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    EXTRANET_HTTP_HOST=0.0.0.0 \
+    EXTRANET_LOG_FORMAT=json
+COPY --from=build /opt/extranet /opt/extranet
+RUN useradd --system --uid 10001 --no-create-home extranet
+USER 10001
+EXPOSE 8000 8101 8102
+CMD ["gateway-service"]

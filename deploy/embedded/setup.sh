@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Set-up of the embedded stack, idempotent and quick when already done (`make setup` runs it):
+#   1. .venv with python3.11 (here, in shell: nothing else exists before it),
+#   2. then `python -m devstack setup`: the packages (pip -c constraints.txt -e ..., only when a
+#      pyproject.toml or constraints.txt changed), PostgreSQL (apt), Kafka's jars (Maven), secrets.
+# Markers live in .stack/markers/. Needs no TTY and no stdin.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+venv="$root/.venv"
+started=$(date +%s.%N)
+
+elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}s')" "$1" "$(date +%s.%N)" 2>/dev/null || echo "?"; }
+
+if ! "$venv/bin/python" -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
+    py=$(command -v python3.11 || true)
+    if [ -z "$py" ]; then
+        echo "[setup] python3.11 not found: installing it with apt-get"
+        [ "$(id -u)" = 0 ] || { echo "[setup] not root: install python3.11 and python3.11-venv first" >&2; exit 1; }
+        DEBIAN_FRONTEND=noninteractive apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3.11 python3.11-venv
+        py=$(command -v python3.11)
+    fi
+    rm -rf "$venv"
+    echo "[setup] creating .venv with $py"
+    if ! "$py" -m venv "$venv" 2>/dev/null; then
+        rm -rf "$venv"
+        [ "$(id -u)" = 0 ] || { echo "[setup] python3.11 -m venv fails: install python3.11-venv" >&2; exit 1; }
+        echo "[setup] python3.11 -m venv needs python3.11-venv: installing it"
+        DEBIAN_FRONTEND=noninteractive apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3.11-venv
+        "$py" -m venv "$venv"
+    fi
+    echo "[setup] venv: created ($(elapsed "$started"))"
+else
+    echo "[setup] venv: present ($(elapsed "$started"))"
+fi
+
+# devstack runs from its source folder: it may not be installed in the venv yet.
+PYTHONPATH="$root/deploy/embedded/src${PYTHONPATH:+:$PYTHONPATH}" \
+    exec "$venv/bin/python" -m devstack --root "$root" setup

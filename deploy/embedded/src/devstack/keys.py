@@ -1,0 +1,57 @@
+"""Secrets generated once into .stack/secrets/: the PostgreSQL password and the Ed25519 key pair
+that signs access tokens (PKCS8 / SubjectPublicKeyInfo PEM)."""
+
+from __future__ import annotations
+
+import os
+import secrets as _random  # the standard library module
+from pathlib import Path
+
+from devstack.config import Layout
+
+PG_PASSWORD = "postgres-password"
+JWT_PRIVATE = "jwt-private.pem"
+JWT_PUBLIC = "jwt-public.pem"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def _dir(layout: Layout) -> Path:
+    layout.secrets.mkdir(parents=True, exist_ok=True)
+    os.chmod(layout.secrets, 0o700)
+    return layout.secrets
+
+
+def pg_password(layout: Layout) -> str:
+    path = _dir(layout) / PG_PASSWORD
+    if not path.is_file():
+        _write_private(path, (_random.token_urlsafe(24) + "\n").encode())
+    return path.read_text().strip()
+
+
+def jwt_keys(layout: Layout) -> tuple[Path, Path]:
+    """(private, public) PEM files, generated if missing (needs the `cryptography` package)."""
+    folder = _dir(layout)
+    private, public = folder / JWT_PRIVATE, folder / JWT_PUBLIC
+    if private.is_file() and public.is_file():
+        return private, public
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    _write_private(private, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public
+
+
+def ensure_all(layout: Layout) -> None:
+    pg_password(layout)
+    jwt_keys(layout)

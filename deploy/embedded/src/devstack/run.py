@@ -1,0 +1,387 @@
+"""`devstack run`: infra, the services as subprocesses, demo data once, then wait for Ctrl-C / SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack import keys
+from devstack.config import Layout, Ports
+from devstack.procs import port_open, read_pid, tail, terminate_group, write_pid
+
+DEMO_PASSWORD = "Courtier-Demo-2026"
+DEMO_TENANT = "mbtp"
+DEMO_SEED = "2026"
+WATCH_HINT = ".venv/bin/python -m devstack.watch legacy.brokers"
+SERVICE_NAMES = ("identity-service", "portfolio-service", "gateway-service")
+
+
+class StackError(RuntimeError):
+    pass
+
+
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM: stop everything."""
+
+
+def emit(text: str, *, err: bool = False) -> None:
+    """Print, never failing: a closed terminal or pipe must not cut the clean-up short."""
+    try:
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def say(message: str) -> None:
+    emit(f"[devstack] {message}")
+
+
+@dataclass
+class Service:
+    name: str
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ready_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/health/ready"
+
+
+def services(layout: Layout, ports: Ports) -> list[list[Service]]:
+    """The services in start order: each inner list is started together, then waited for."""
+    return [
+        [
+            Service("identity-service", ports.identity, {
+                "EXTRANET_HTTP_PORT": str(ports.identity),
+                "EXTRANET_JWT_PRIVATE_KEY_FILE": str(layout.secrets / keys.JWT_PRIVATE),
+            }),
+            Service("portfolio-service", ports.portfolio, {"EXTRANET_HTTP_PORT": str(ports.portfolio)}),
+        ],
+        [
+            Service("gateway-service", ports.gateway, {
+                "EXTRANET_HTTP_PORT": str(ports.gateway),
+                "EXTRANET_IDENTITY_URL": f"http://127.0.0.1:{ports.identity}",
+                "EXTRANET_PORTFOLIO_URL": f"http://127.0.0.1:{ports.portfolio}",
+            }),
+        ],
+    ]
+
+
+def common_env(layout: Layout, bin_dir: Path, kafka_bootstrap: str, database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env.update({
+        "PYTHONUNBUFFERED": "1",
+        "EXTRANET_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "EXTRANET_DATABASE_URL": database_url,
+        "EXTRANET_LOG_FORMAT": "json",
+        "EXTRANET_TRACING_EXPORTER": "none",
+        "EXTRANET_JWT_PUBLIC_KEY_FILE": str(layout.secrets / keys.JWT_PUBLIC),
+        "EXTRANET_HTTP_HOST": "127.0.0.1",
+    })
+    return env
+
+
+def http_json(url: str, timeout: float = 2.0) -> tuple[int, object]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body = response.read()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+    except (urllib.error.URLError, OSError, ValueError):
+        return 0, None
+    try:
+        return status, json.loads(body or b"null")
+    except ValueError:
+        return status, None
+
+
+class Supervisor:
+    """The children of `devstack run`, each in its own process group (Ctrl-C reaches only us)."""
+
+    def __init__(self, layout: Layout, bin_dir: Path) -> None:
+        self.layout = layout
+        self.bin_dir = bin_dir
+        self.services: dict[str, subprocess.Popen] = {}
+        self.transient: subprocess.Popen | None = None
+
+    def command(self, name: str) -> str:
+        path = self.bin_dir / name
+        if not path.exists():
+            raise StackError(f"command {path} not found: is its package installed? (`make setup`)")
+        return str(path)
+
+    def start(self, service: Service, env: dict[str, str]) -> None:
+        if port_open(service.port):
+            raise StackError(f"port {service.port} for {service.name} is already taken "
+                             "(an earlier `devstack run` still going? `make stop`)")
+        log = self.layout.log(service.name)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        if log.exists():
+            log.replace(log.with_name(log.name + ".1"))
+        with open(log, "ab") as out:
+            proc = subprocess.Popen([self.command(service.name)], env={**env, **service.env}, cwd=self.layout.root,
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        self.services[service.name] = proc
+        write_pid(self.layout.pidfile(service.name), proc.pid)
+        say(f"started {service.name} (pid {proc.pid}, port {service.port}, log {self.rel(log)})")
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.layout.root))
+        except ValueError:
+            return str(path)
+
+    def dead(self) -> tuple[str, int] | None:
+        for name, proc in self.services.items():
+            code = proc.poll()
+            if code is not None:
+                return name, code
+        return None
+
+    def wait_ready(self, group: list[Service], timeout: float) -> None:
+        pending = {s.name: s for s in group}
+        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        while pending:
+            died = self.dead()
+            if died:
+                raise self.died_error(*died)
+            for name, service in list(pending.items()):
+                status, _ = http_json(service.ready_url, timeout=1.0)
+                if status == 200:
+                    say(f"{name} ready on http://127.0.0.1:{service.port} ({time.monotonic() - started:.1f}s)")
+                    del pending[name]
+            if pending and time.monotonic() > deadline:
+                name, service = next(iter(pending.items()))
+                log = self.layout.log(name)
+                raise StackError(f"{name} not ready after {timeout:.0f}s ({service.ready_url} does not answer 200); "
+                                 f"see {self.rel(log)}:\n{tail(log)}")
+            if pending:
+                time.sleep(0.3)
+
+    def died_error(self, name: str, code: int) -> StackError:
+        log = self.layout.log(name)
+        return StackError(f"{name} exited with code {code}; see {self.rel(log)}:\n{tail(log)}")
+
+    def run_once(self, cmd: list[str], env: dict[str, str], *, capture: bool, what: str,
+                 timeout: float = 600) -> str:
+        """A one-off command in its own process group; stdout captured (if `capture`), stderr to the terminal."""
+        self.transient = subprocess.Popen(cmd, env=env, cwd=self.layout.root, stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.PIPE if capture else None, start_new_session=True)
+        try:
+            out, _ = self.transient.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise StackError(f"{what} did not finish within {timeout:.0f}s") from None
+        finally:
+            proc, self.transient = self.transient, None
+            if proc.poll() is None:
+                terminate_group(proc.pid, grace=5)
+        if proc.returncode != 0:
+            raise StackError(f"{what} failed with exit code {proc.returncode}"
+                             + (f":\n{out.decode(errors='replace')}" if out else ""))
+        return out.decode(errors="replace") if out else ""
+
+    def stop_all(self, grace: float = 10.0) -> None:
+        if self.transient is not None and self.transient.poll() is None:
+            terminate_group(self.transient.pid, grace=5)
+        for name, proc in reversed(list(self.services.items())):
+            try:
+                if proc.poll() is None:
+                    say(f"stopping {name}")
+                    if terminate_group(proc.pid, grace=grace):
+                        say(f"{name} did not stop within {grace:.0f}s: killed")
+                proc.wait(timeout=5)
+            except Exception as exc:  # go on with the others
+                emit(f"[devstack] stopping {name}: {exc}", err=True)
+            self.layout.pidfile(name).unlink(missing_ok=True)
+        self.services.clear()
+
+
+def stop_services(layout: Layout) -> list[str]:
+    """Stop leftover service processes from their pid files (`make stop`). Standard library only."""
+    stopped = []
+    for pidfile in sorted(layout.run.glob("*-service.pid")) if layout.run.is_dir() else []:
+        name = pidfile.name[: -len(".pid")]
+        pid = read_pid(pidfile, expect_in_cmdline=name)
+        if pid is not None:
+            terminate_group(pid, grace=10)
+            stopped.append(name)
+        pidfile.unlink(missing_ok=True)
+    return stopped
+
+
+def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float = 300.0) -> dict:
+    layout = sup.layout
+    marker = layout.demo_marker
+    if marker.is_file():
+        say(f"demo data already loaded ({sup.rel(marker)}): skipping it")
+        try:
+            return json.loads(marker.read_text() or "{}")
+        except ValueError:
+            return {}
+    started = time.monotonic()
+    say("loading demo data (once)")
+    simulator, admin = sup.command("legacy-simulator"), sup.command("identity-admin")
+    out = sup.run_once([simulator, "brokers", "--size", "demo", "--seed", DEMO_SEED], env, capture=True,
+                       what="legacy-simulator brokers")
+    codes = [line.strip() for line in out.splitlines() if line.strip()]
+    if not codes:
+        raise StackError("legacy-simulator brokers printed no broker code")
+    state_file = layout.stack / "demo-state.json"
+    try:
+        done = set(json.loads(state_file.read_text()).get("logins", []))
+    except (OSError, ValueError):
+        done = set()
+    for i, code in enumerate(codes, 1):
+        if code in done:
+            continue
+        sup.run_once([admin, "create-broker-login", "--tenant", DEMO_TENANT, "--broker-code", code],
+                     {**env, "EXTRANET_NEW_PASSWORD": DEMO_PASSWORD}, capture=True,
+                     what=f"identity-admin create-broker-login --broker-code {code}")
+        done.add(code)
+        state_file.write_text(json.dumps({"logins": sorted(done)}))
+        say(f"broker login {i}/{len(codes)}: {code}")
+    out = sup.run_once([simulator, "publish", "--size", "demo", "--seed", DEMO_SEED, "--tenant", DEMO_TENANT],
+                       env, capture=True, what="legacy-simulator publish")
+    published = None
+    for line in reversed(out.splitlines()):
+        try:
+            published = int(json.loads(line)["published"])
+            break
+        except (ValueError, KeyError, TypeError):
+            continue
+    if published is None:
+        raise StackError(f"legacy-simulator publish printed no {{\"published\": N}} line:\n{out[-2000:]}")
+    say(f"published {published} legacy events; waiting for portfolio to apply them")
+    stats_url = f"http://127.0.0.1:{ports.portfolio}/internal/stats"
+    deadline = time.monotonic() + timeout
+    applied, last_report = -1, 0.0
+    while True:
+        died = sup.dead()
+        if died:
+            raise sup.died_error(*died)
+        status, body = http_json(stats_url)
+        if status == 200 and isinstance(body, dict):
+            applied = int(body.get("events_applied", 0) or 0)
+        if applied >= published:
+            break
+        if time.monotonic() - last_report > 2:
+            say(f"portfolio: {max(applied, 0)}/{published} events applied")
+            last_report = time.monotonic()
+        if time.monotonic() > deadline:
+            raise StackError(f"portfolio applied {max(applied, 0)} of {published} events within {timeout:.0f}s; "
+                             f"see {sup.rel(layout.log('portfolio-service'))}")
+        time.sleep(0.5)
+    say(f"portfolio: {applied}/{published} events applied")
+    data = {"brokers": codes, "password": DEMO_PASSWORD, "tenant": DEMO_TENANT, "published": published,
+            "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    marker.write_text(json.dumps(data, indent=2) + "\n")
+    state_file.unlink(missing_ok=True)
+    say(f"demo data loaded in {time.monotonic() - started:.1f}s")
+    return data
+
+
+def box(lines: list[str]) -> str:
+    width = max(len(line) for line in lines)
+    out = ["┌" + "─" * (width + 2) + "┐"]
+    out += [f"│ {line.ljust(width)} │" for line in lines]
+    out.append("└" + "─" * (width + 2) + "┘")
+    return "\n".join(out)
+
+
+def summary(sup: Supervisor, ports: Ports, infra, demo: dict) -> str:
+    gateway = f"http://127.0.0.1:{ports.gateway}"
+    codes = list(demo.get("brokers") or [])
+    shown = ", ".join(codes[:8]) + (f" (+{len(codes) - 8} more in .stack/demo-loaded)" if len(codes) > 8 else "")
+    lines = [
+        "Extranet is running",
+        "",
+        f"Gateway     {gateway}",
+        f"OpenAPI     {gateway}/docs",
+        f"Brokers     {shown or '(no demo data)'}",
+        f"  password  {demo.get('password', DEMO_PASSWORD)}   (tenant {demo.get('tenant', DEMO_TENANT)})",
+        "",
+        f"Kafka       {infra.kafka_bootstrap}",
+        f"PostgreSQL  {infra.database_url.split('@')[-1]}  (password in .stack/secrets/postgres-password)",
+        f"Logs        {sup.rel(sup.layout.logs)}/<process>.log",
+        f"Events      {WATCH_HINT}   (any topic; --from-beginning)",
+        "Stop        Ctrl-C",
+    ]
+    return box(lines)
+
+
+def run(layout: Layout, ports: Ports, bin_dir: Path | None = None, demo: bool = True,
+        ready_timeout: float | None = None) -> int:
+    from devstack.infra import ensure_infra
+
+    bin_dir = bin_dir or Path(os.environ.get("DEVSTACK_BIN_DIR") or layout.venv_bin)
+    ready_timeout = ready_timeout or float(os.environ.get("DEVSTACK_READY_TIMEOUT", "120"))
+    sup = Supervisor(layout, bin_dir)
+    infra = None
+
+    def interrupt(signum, frame):
+        raise Interrupted(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    code = 0
+    try:
+        for name in ("legacy-simulator", "identity-admin") if demo else ():
+            sup.command(name)
+        for group in services(layout, ports):
+            for service in group:
+                sup.command(service.name)
+        started = time.monotonic()
+        infra = ensure_infra(layout.root, allow_docker=False)
+        how = ("from EXTRANET_KAFKA_BOOTSTRAP / EXTRANET_DATABASE_URL" if infra.source == "env"
+               else "started" if infra.started_here else "already running")
+        say(f"infrastructure: Kafka {infra.kafka_bootstrap}, PostgreSQL {infra.database_url.split('@')[-1]} "
+            f"({how}, {time.monotonic() - started:.1f}s)")
+        keys.ensure_all(layout)
+        env = common_env(layout, bin_dir, infra.kafka_bootstrap, infra.database_url)
+        for group in services(layout, ports):
+            for service in group:
+                sup.start(service, env)
+            sup.wait_ready(group, ready_timeout)
+        data = load_demo(sup, env, ports) if demo else {}
+        emit(summary(sup, ports, infra, data))
+        while True:
+            died = sup.dead()
+            if died:
+                raise sup.died_error(*died)
+            time.sleep(0.5)
+    except Interrupted as exc:
+        emit("")
+        say(f"{exc.args[0] if exc.args else 'interrupted'}: stopping")
+        code = 0
+    except RuntimeError as exc:  # StackError, KafkaError, PostgresError, ...
+        emit(f"[devstack] error: {exc}", err=True)
+        code = 1
+    finally:
+        # A second Ctrl-C must not cut the clean-up short.
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
+        try:
+            sup.stop_all()
+            if infra is not None:
+                if infra.started_here:
+                    say("stopping Kafka and PostgreSQL")
+                    infra.stop()
+                elif infra.source == "embedded":
+                    say("Kafka and PostgreSQL were running before: left running (`devstack infra down` stops them)")
+            say("stopped")
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    return code
+

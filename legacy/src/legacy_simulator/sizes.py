@@ -1,0 +1,62 @@
+"""How much to generate: named presets and custom counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class SizeSpec:
+    """Counts of the generated portfolio.
+
+    `insured` counts primary insured people (one membership each); dependants come on top.
+    `unassigned_share` is the share of companies that no broker manages.
+    `transfer_share` is the share of brokered companies moved from one broker to another
+    (a `BrokerPortfolioCompanyWithdrawn` followed by a new assignment).
+    """
+
+    name: str
+    brokers: int
+    companies: int
+    insured: int
+    unassigned_share: float = 0.05
+    transfer_share: float = 0.01
+
+    def __post_init__(self) -> None:
+        if self.brokers < 0 or self.companies < 0 or self.insured < 0:
+            raise ValueError("counts must be >= 0")
+        if self.insured and not self.companies:
+            raise ValueError("insured people need at least one company")
+        if not 0 <= self.unassigned_share <= 1 or not 0 <= self.transfer_share <= 1:
+            raise ValueError("shares must be between 0 and 1")
+
+    @classmethod
+    def preset(
+        cls, name: str, *, brokers: int | None = None, companies: int | None = None, insured: int | None = None
+    ) -> SizeSpec:
+        """A named preset, with optional counts overriding it (the name becomes `custom`)."""
+        try:
+            spec = PRESETS[name]
+        except KeyError:
+            raise ValueError(f"unknown size {name!r}; choose among {', '.join(PRESETS)}") from None
+        overrides = {
+            field: value
+            for field, value in (("brokers", brokers), ("companies", companies), ("insured", insured))
+            if value is not None
+        }
+        if not overrides:
+            return spec
+        return replace(spec, name="custom", **overrides)
+
+    @property
+    def unassigned_companies(self) -> int:
+        if not self.brokers:
+            return self.companies
+        return round(self.companies * self.unassigned_share)
+
+
+PRESETS: dict[str, SizeSpec] = {
+    "small": SizeSpec("small", brokers=2, companies=6, insured=60, unassigned_share=0.0, transfer_share=0.0),
+    "demo": SizeSpec("demo", brokers=3, companies=30, insured=1_000),
+    "bench": SizeSpec("bench", brokers=60, companies=10_000, insured=1_000_000),
+}
