@@ -39,6 +39,9 @@ class Harness:
         self.fail_for: set[str] = set()
         self.broker: KafkaBroker | None = None
 
+    async def dispatch(self, conn, envelope: Envelope, event) -> None:
+        await self.handle(conn, envelope, event)  # looked up each time, so a test may swap `handle`
+
     async def handle(self, conn, envelope: Envelope, event) -> None:
         if event.broker_code in self.fail_for:
             raise RuntimeError(f"cannot apply {event.broker_code} yet")
@@ -56,7 +59,7 @@ class Harness:
         await self.producer.start()
         self.broker = KafkaBroker(self.infra.kafka_bootstrap)
         consumer = EventConsumer(
-            group_id=self.group, topics=[self.topic], handlers={BrokerRegistered: self.handle}, pool=self.pool,
+            group_id=self.group, topics=[self.topic], handlers={BrokerRegistered: self.dispatch}, pool=self.pool,
             producer=self.producer, retry=RetryPolicy(attempts=3, base_delay=0.01),
         )
         consumer.subscribe(self.broker)
@@ -149,3 +152,26 @@ async def test_events_of_a_type_the_consumer_does_not_handle_are_skipped_not_dea
     await publish_event(kafka_producer, harness.topic, broker_event("M10010"))
     await eventually(lambda: harness.times("M10010"))
     assert await read_topic(infra.kafka_bootstrap, dlq_topic(harness.topic), expected=1, timeout=2) == []
+
+
+async def test_a_rejected_event_is_dead_lettered_at_once_without_retries(harness, kafka_producer, infra):
+    from extranet_plumbing.consumer import RejectEvent
+
+    calls = []
+    original = harness.handle
+
+    async def reject(conn, envelope, event):
+        if event.broker_code == "M10011":
+            calls.append(envelope.id)
+            raise RejectEvent("template 'unknown' does not exist")
+        await original(conn, envelope, event)
+
+    harness.handle = reject
+    harness.fail_for.clear()
+    await publish_event(kafka_producer, harness.topic, broker_event("M10011"))
+    await publish_event(kafka_producer, harness.topic, broker_event("M10012"))
+    await eventually(lambda: harness.times("M10012"))
+    dead = await read_topic(infra.kafka_bootstrap, dlq_topic(harness.topic), expected=1)
+    assert [r.key for r in dead] == [b"M10011"]
+    assert dict(dead[0].headers)["x-dlq-exception-class"] == b"RejectEvent"
+    assert len(calls) == 2  # once in the batch, once alone: no retries with backoff

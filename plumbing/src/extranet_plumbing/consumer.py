@@ -49,6 +49,11 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+class RejectEvent(Exception):
+    """Raised by a handler for an event that can never be applied (unknown template, missing data):
+    it goes to the dead-letter topic at once, without retries."""
+
+
 @dataclass(frozen=True)
 class Projection:
     """The effect of one event type as a single SQL statement that gives the same state in any order
@@ -221,7 +226,7 @@ class EventConsumer:
                 await self._pause(exc)
                 raise
             except Exception as exc:
-                if attempt == self._retry.attempts:
+                if attempt == self._retry.attempts or isinstance(exc, RejectEvent):
                     await self._dead_letter(delivery.record, exc)
                     return
                 delay = self._retry.delay(attempt)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -25,6 +26,8 @@ from extranet_plumbing.settings import ServiceSettings
 log = get_logger(__name__)
 
 ConsumerFactory = Callable[["ServiceRuntime"], Sequence[EventConsumer]]
+# Long-running loops of the service (senders, schedulers), started after the broker, cancelled at stop.
+TaskFactory = Callable[["ServiceRuntime"], Sequence[Coroutine[Any, Any, None]]]
 
 
 class ServiceRuntime:
@@ -38,17 +41,19 @@ class ServiceRuntime:
         migrations: Sequence[Path] = (),
         consumers: ConsumerFactory | None = None,
         relay_outbox: bool = False,
+        tasks: TaskFactory | None = None,
     ) -> None:
         self.settings = settings
         self.schema = schema
         self._migrations = list(migrations)
         self._consumer_factory = consumers
         self._relay_outbox = relay_outbox
+        self._task_factory = tasks
         self.pool: asyncpg.Pool | None = None
         self.producer: AIOKafkaProducer | None = None
         self.broker: KafkaBroker | None = None
         self.consumers: list[EventConsumer] = []
-        self._relay_task: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
 
     def group_id(self, name: str) -> str:
         """Consumer group names carry the topic prefix so that isolated runs never share offsets."""
@@ -74,14 +79,17 @@ class ServiceRuntime:
             consumer.subscribe(self.broker)
         await self.broker.start()
         if self._relay_outbox:
-            self._relay_task = asyncio.create_task(OutboxRelay(self.pool, self.producer, schema=self.schema).run())
+            self._tasks.append(asyncio.create_task(OutboxRelay(self.pool, self.producer, schema=self.schema).run()))
+        for loop in self._task_factory(self) if self._task_factory else ():
+            self._tasks.append(asyncio.create_task(loop))
         log.info("service started", schema=self.schema, topics=topics)
 
     async def stop(self) -> None:
-        if self._relay_task:
-            self._relay_task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+                await task
         if self.broker:
             await self.broker.stop()
         if self.producer:
