@@ -101,7 +101,8 @@ def test_every_event_validates_and_round_trips_through_json(demo):
         assert Envelope.from_headers(envelope.to_headers()) == envelope
         ids.add(envelope.id)
     assert len(ids) == len(demo)
-    assert set(type(event) for _, event in demo) == set(CATALOGUE.values())
+    legacy_models = {model for model in CATALOGUE.values() if model.STREAM.startswith("legacy.")}
+    assert {type(event) for _, event in demo} == legacy_models
 
 
 def test_nir_are_valid_consistent_and_unique(demo):

@@ -95,7 +95,7 @@ def format_storage_once(layout: Layout, ports: Ports) -> None:
     layout.kafka_data.mkdir(parents=True, exist_ok=True)
     layout.logs.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        _java_command(layout, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props),
+        _java_command(layout, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(props),
                       "--standalone", log_name="kafka-storage"),
         capture_output=True, text=True, timeout=120,
     )
