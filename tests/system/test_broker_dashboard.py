@@ -161,11 +161,12 @@ async def test_no_valid_token_no_data(platform, loaded, jwt_keys, tmp_path):
     code = brokers[0]
     assert (await platform.gateway.get("/api/broker/dashboard")).status_code == 401
     claims = {"iss": "extranet-identity", "aud": "extranet", "sub": f"broker:{code}", "typ": "access", "kind": "broker",
-              "tenant": "mbtp", "scope": {"broker_code": code}, "iat": int(time.time())}
+              "tenant": "mbtp", "scope": {"broker_code": code}, "iat": int(time.time()), "terms_ok": True}
     forged = jwt.encode({**claims, "exp": int(time.time()) + 600}, new_jwt_keys(tmp_path).private_pem, algorithm="EdDSA")
     expired = jwt.encode({**claims, "exp": int(time.time()) - 5}, jwt_keys.private_pem, algorithm="EdDSA")
     member = jwt.encode({**claims, "kind": "member", "exp": int(time.time()) + 600}, jwt_keys.private_pem, algorithm="EdDSA")
-    for token, status in (("not-a-jwt", 401), (forged, 401), (expired, 401), (member, 403)):
+    no_terms = jwt.encode({**claims, "terms_ok": False, "exp": int(time.time()) + 600}, jwt_keys.private_pem, algorithm="EdDSA")
+    for token, status in (("not-a-jwt", 401), (forged, 401), (expired, 401), (member, 403), (no_terms, 403)):
         response = await platform.gateway.get("/api/broker/dashboard", headers={"authorization": f"Bearer {token}"})
         assert response.status_code == status, token
         assert response.headers["content-type"] == "application/problem+json"
@@ -174,8 +175,8 @@ async def test_no_valid_token_no_data(platform, loaded, jwt_keys, tmp_path):
 
 async def test_login_refuses_a_wrong_password_and_an_unknown_broker_alike(platform, loaded):
     _events, brokers = loaded
-    wrong = await platform.gateway.post("/api/auth/login", json={"identifier": brokers[0], "password": "Mauvais-Mot-2026"})
-    unknown = await platform.gateway.post("/api/auth/login", json={"identifier": "M99999", "password": PASSWORD})
+    wrong = await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": brokers[0], "password": "Mauvais-Mot-2026"})
+    unknown = await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": "M99999", "password": PASSWORD})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     missing = await platform.gateway.post("/api/auth/login", json={"identifier": brokers[0]})

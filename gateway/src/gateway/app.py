@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from extranet_plumbing.auth import TokenVerifier, bearer_principal
 from extranet_plumbing.http import install_conventions
-from gateway.clients import IdentityClient, PortfolioClient
+from gateway.clients import PortfolioClient
 from gateway.routes import auth, broker
 from gateway.settings import GatewaySettings
 
@@ -31,12 +31,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.identity = IdentityClient("identity", upstream("identity", settings.identity_url))
+        app.state.identity_http = upstream("identity", settings.identity_url)
         app.state.portfolio = PortfolioClient("portfolio", upstream("portfolio", settings.portfolio_url))
         try:
             yield
         finally:
-            await app.state.identity.close()
+            await app.state.identity_http.aclose()
             await app.state.portfolio.close()
 
     app = FastAPI(
@@ -51,6 +51,6 @@ def create_app(
         return True
 
     install_conventions(app, {"gateway": always_ready})
-    app.include_router(auth.router)
+    app.include_router(auth.router())
     app.include_router(broker.router(bearer_principal(verifier)))
     return app

@@ -37,11 +37,6 @@ class ServiceClient:
         await self._client.aclose()
 
 
-class IdentityClient(ServiceClient):
-    async def login(self, tenant: str, identifier: str, password: str) -> dict:
-        return await self.request("POST", "/internal/sessions", json={"tenant": tenant, "identifier": identifier, "password": password})
-
-
 class PortfolioClient(ServiceClient):
     async def broker_dashboard(self, token: str, broker_code: str) -> dict:
         return await self.request("GET", f"/internal/brokers/{broker_code}/dashboard", token=token)

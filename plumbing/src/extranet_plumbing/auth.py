@@ -27,6 +27,8 @@ class Principal:
     kind: str  # broker | member | correspondent | operator
     tenant: str
     scope: dict[str, Any] = field(default_factory=dict)
+    session_id: str | None = None
+    terms_accepted: bool = False  # the tenant's current terms of use, accepted by this account
 
     @property
     def broker_code(self) -> str | None:
@@ -53,7 +55,8 @@ class TokenVerifier:
             raise InvalidToken(type(exc).__name__) from None
         if claims.get("typ") != "access" or not isinstance(claims.get("tenant"), str) or not isinstance(claims.get("kind"), str):
             raise InvalidToken("not an access token")
-        return Principal(subject=claims["sub"], kind=claims["kind"], tenant=claims["tenant"], scope=claims.get("scope") or {})
+        return Principal(subject=claims["sub"], kind=claims["kind"], tenant=claims["tenant"], scope=claims.get("scope") or {},
+                         session_id=claims.get("sid"), terms_accepted=claims.get("terms_ok") is True)
 
 
 def bearer_principal(verifier: TokenVerifier):
@@ -72,8 +75,16 @@ def bearer_principal(verifier: TokenVerifier):
     return dependency
 
 
+def require_terms(principal: Principal) -> Principal:
+    """Portal data is served only once the current terms of use are accepted."""
+    if not principal.terms_accepted:
+        raise HTTPException(403, "Vous devez accepter les conditions générales d'utilisation.")
+    return principal
+
+
 def require_broker(principal: Principal, broker_code: str | None = None) -> str:
-    """The principal's broker code; 403 unless it is a broker (and the one named, if any)."""
+    """The principal's broker code; 403 unless it is a broker (and the one named, if any) who accepted the terms."""
+    require_terms(principal)
     if principal.kind != "broker" or not principal.broker_code:
         raise HTTPException(403, "This resource is for brokers.")
     if broker_code is not None and broker_code != principal.broker_code:

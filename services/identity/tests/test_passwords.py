@@ -30,3 +30,20 @@ async def test_passwords_are_stored_as_argon2id_and_verified():
     assert await verify_password(stored, "Courtier-Demo-2026")
     assert not await verify_password(stored, "Courtier-Demo-2027")
     assert not await verify_password(None, "Courtier-Demo-2026")  # unknown account: same work, refused
+
+
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("mutuelle-2026", True),  # lower, digit, special: 3 categories with a digit and a special
+        ("MUTUELLE#2026", True),
+        ("Mutuelle2026", False),  # no special
+        ("mutuelle-abc", False),  # no digit
+        ("mutuelle-26", True),
+        ("mut-26", False),  # too short
+    ],
+)
+def test_member_password_policy(password, ok):
+    from identity.domain.passwords import MBTP_MEMBER
+
+    assert (MBTP_MEMBER.violations(password) == []) is ok, MBTP_MEMBER.violations(password)

@@ -62,6 +62,8 @@ def services(layout: Layout, ports: Ports) -> list[list[Service]]:
             Service("identity-service", ports.identity, {
                 "EXTRANET_HTTP_PORT": str(ports.identity),
                 "EXTRANET_JWT_PRIVATE_KEY_FILE": str(layout.secrets / keys.JWT_PRIVATE),
+                # The demo stack has no FriendlyCaptcha account: its test verifier, turned on explicitly here only.
+                "EXTRANET_CAPTCHA_MODE": "test",
             }),
             Service("portfolio-service", ports.portfolio, {"EXTRANET_HTTP_PORT": str(ports.portfolio)}),
         ],

@@ -2,13 +2,71 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+from extranet_contracts import legacy
+from extranet_contracts.legacy import BrokerRegistered, MemberAffiliated
+from extranet_plumbing.consumer import EventConsumer
 from extranet_plumbing.runtime import ServiceRuntime
+from identity.adapters.captcha import CaptchaVerifier, FriendlyCaptchaVerifier, TestCaptchaVerifier
+from identity.adapters.security import TokenIssuer
+from identity.domain.secrets import Digester
+from identity.service_layer.service import Clock, IdentityService
 from identity.settings import IdentitySettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+CONSUMER_GROUP = "identity-legacy-intake"
 
 
-def build_runtime(settings: IdentitySettings) -> ServiceRuntime:
-    return ServiceRuntime(settings, schema=settings.db_schema, migrations=[MIGRATIONS], relay_outbox=True)
+def captcha_verifier(settings: IdentitySettings) -> CaptchaVerifier:
+    if settings.captcha_mode == "test":
+        return TestCaptchaVerifier()
+    if settings.captcha_secret is None:
+        raise RuntimeError("EXTRANET_CAPTCHA_SECRET is required for FriendlyCaptcha (or EXTRANET_CAPTCHA_MODE=test, for tests only)")
+    return FriendlyCaptchaVerifier(secret=settings.captcha_secret.get_secret_value(), sitekey=settings.captcha_sitekey,
+                                   api_url=settings.captcha_api_url)
+
+
+def digester(settings: IdentitySettings, issuer_key: bytes) -> Digester:
+    if settings.hash_key is not None:
+        return Digester(settings.hash_key.get_secret_value().encode())
+    # Derived from the signing key, under a label of its own: one secret fewer to distribute.
+    return Digester(hashlib.sha256(b"extranet-identity-digests\0" + issuer_key).digest())
+
+
+def build(settings: IdentitySettings, *, captcha: CaptchaVerifier | None = None, clock: Clock | None = None) -> tuple[ServiceRuntime, "Holder"]:
+    """The runtime, and a holder whose `.service` exists once the runtime has started (it needs the pool)."""
+    if settings.jwt_private_key_file is None:
+        raise RuntimeError("EXTRANET_JWT_PRIVATE_KEY_FILE is not configured: tokens cannot be issued")
+    key = Path(settings.jwt_private_key_file).read_bytes()
+    issuer = TokenIssuer(key, settings.access_token_ttl_seconds)
+    holder = Holder()
+
+    def consumers(runtime: ServiceRuntime) -> list[EventConsumer]:
+        holder.service = IdentityService(runtime.pool, settings, issuer, digester(settings, key), captcha or captcha_verifier(settings),
+                                         **({"clock": clock} if clock else {}))
+        service = holder.service
+
+        async def broker_registered(conn, envelope, event: BrokerRegistered) -> None:
+            await service.broker_registered(conn, envelope.tenant, broker_code=event.broker_code, email=str(event.email),
+                                            name=f"{event.contact_first_name} {event.contact_last_name}")
+
+        async def member_affiliated(conn, envelope, event: MemberAffiliated) -> None:
+            await service.member_affiliated(
+                conn, envelope.tenant, member_number=event.member_number, last_name=event.primary.last_name,
+                first_name=event.primary.first_name, birth_dates=[event.primary.birth_date, *(d.birth_date for d in event.dependants)],
+                email=str(event.email) if event.email else None, mobile_phone=event.mobile_phone,
+                postal_code=event.address.postal_code, contract_number=event.contract_number)
+
+        return [EventConsumer(group_id=runtime.group_id(CONSUMER_GROUP),
+                              topics=[settings.topic(legacy.BROKERS), settings.topic(legacy.MEMBERSHIPS)],
+                              handlers={BrokerRegistered: broker_registered, MemberAffiliated: member_affiliated},
+                              pool=runtime.pool, producer=runtime.producer)]
+
+    runtime = ServiceRuntime(settings, schema=settings.db_schema, migrations=[MIGRATIONS], consumers=consumers, relay_outbox=True)
+    return runtime, holder
+
+
+class Holder:
+    service: IdentityService

@@ -1,6 +1,9 @@
 """Settings of the identity service (environment, prefix `EXTRANET_`)."""
 
 from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
 
 from extranet_plumbing.settings import ServiceSettings
 
@@ -10,4 +13,22 @@ class IdentitySettings(ServiceSettings):
     db_schema: str = "identity"
     http_port: int = 8101
     jwt_private_key_file: Path | None = None
-    access_token_ttl_seconds: int = 900
+    access_token_ttl_seconds: int = 600
+    refresh_token_ttl_seconds: int = 8 * 3600
+    # Key of the digests of codes and tokens; derived from the signing key when not given.
+    hash_key: SecretStr | None = None
+    otp_ttl_seconds: int = 300
+    otp_max_attempts: int = 5
+    otp_max_sends: int = 3  # the first code and two new ones, per activation
+    otp_resend_interval_seconds: int = 30
+    activation_link_ttl_seconds: int = 48 * 3600
+    password_reset_ttl_seconds: int = 3600
+    activation_ticket_ttl_seconds: int = 900
+    login_max_failures: int = 5
+    lockout_seconds: int = 900
+    throttle_per_address: int = 30  # attempts per address per window, for login, activation and reset
+    throttle_window_seconds: int = 300
+    captcha_mode: Literal["friendlycaptcha", "test"] = "friendlycaptcha"
+    captcha_secret: SecretStr | None = None
+    captcha_sitekey: str | None = None
+    captcha_api_url: str = "https://api.friendlycaptcha.com"

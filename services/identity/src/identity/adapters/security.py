@@ -44,9 +44,10 @@ class TokenIssuer:
             raise RuntimeError("EXTRANET_JWT_PRIVATE_KEY_FILE is not configured: tokens cannot be issued")
         return cls(Path(path).read_bytes(), ttl_seconds)
 
-    def access_token(self, *, subject: str, kind: str, tenant: str, scope: dict) -> tuple[str, int]:
+    def access_token(self, *, subject: str, kind: str, tenant: str, scope: dict, extra: dict | None = None) -> tuple[str, int]:
         now = int(time.time())
         claims = {
+            **(extra or {}),
             "iss": ISSUER, "aud": AUDIENCE, "sub": subject, "iat": now, "exp": now + self._ttl,
             "jti": uuid.uuid4().hex, "typ": "access", "kind": kind, "tenant": tenant, "scope": scope,
         }

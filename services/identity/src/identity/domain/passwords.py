@@ -1,37 +1,61 @@
-"""Password policies of the tenants (rules as the user guides state them)."""
+"""Password policies of the tenants (rules as the user guides state them), checked server-side."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+CATEGORIES = ("upper", "lower", "digit", "special")
+_LABELS = {"upper": "1 majuscule", "lower": "1 minuscule", "digit": "1 chiffre", "special": "1 caractère spécial"}
 
 
 @dataclass(frozen=True)
 class PasswordPolicy:
+    """`required` categories must all be present; at least `min_categories` of the four overall."""
+
     min_length: int = 10
+    max_length: int = 128
     specials: str = "~@_/+!?-:"
-    require_upper: bool = True
-    require_lower: bool = True
-    require_digit: bool = True
-    require_special: bool = True
+    required: tuple[str, ...] = ("upper", "lower", "digit", "special")
+    min_categories: int = 4
     refuse_accents: bool = True
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> PasswordPolicy:
+        return cls(**{k: tuple(v) if k == "required" else v for k, v in config.items()})
+
+    def _category(self, char: str) -> str | None:
+        if char in self.specials:
+            return "special"
+        if char.isdigit():
+            return "digit"
+        if char.isupper():
+            return "upper"
+        if char.islower():
+            return "lower"
+        return None
 
     def violations(self, password: str) -> list[str]:
         """What is wrong with `password`, in French as the portal shows it; empty when it is fine."""
         problems = []
         if len(password) < self.min_length:
             problems.append(f"au moins {self.min_length} caractères")
-        if self.require_upper and not any(c.isupper() for c in password):
-            problems.append("au moins 1 majuscule")
-        if self.require_lower and not any(c.islower() for c in password):
-            problems.append("au moins 1 minuscule")
-        if self.require_digit and not any(c.isdigit() for c in password):
-            problems.append("au moins 1 chiffre")
-        if self.require_special and not any(c in self.specials for c in password):
-            problems.append(f"au moins 1 caractère spécial parmi {self.specials}")
+        if len(password) > self.max_length:
+            problems.append(f"au plus {self.max_length} caractères")
+        present = {self._category(c) for c in password} - {None}
+        for category in self.required:
+            if category not in present:
+                label = _LABELS[category] + (f" parmi {self.specials}" if category == "special" else "")
+                problems.append(f"au moins {label}")
+        if len(present) < self.min_categories and len(self.required) < self.min_categories:
+            problems.append(f"au moins {self.min_categories} des 4 catégories (majuscules, minuscules, chiffres, caractères spéciaux)")
         if self.refuse_accents and not password.isascii():
             problems.append("aucun caractère accentué")
         return problems
 
 
-# MBTP broker portal (guide 000): 10 characters, upper, lower, digit, special, no accent.
+# MBTP broker portal (guide 000): 10 characters, upper, lower, digit, special among ~@_/+!?-:, no accent.
 MBTP_BROKER = PasswordPolicy()
+# MBTP member portal (guide 001): 10 characters, 3 of the 4 categories, always a digit and a special.
+MBTP_MEMBER = PasswordPolicy(required=("digit", "special"), min_categories=3, refuse_accents=False,
+                             specials="~@_/+!?-:#$%&*=.,;()[]{}<>'\"|\\^")

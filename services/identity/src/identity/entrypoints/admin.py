@@ -1,8 +1,9 @@
 """`identity-admin`: operator commands of the identity service.
 
     identity-admin create-broker-login --tenant mbtp --broker-code M12345
+    identity-admin create-operator --tenant mbtp --identifier jdupont --email j.dupont@mutuelle-mbtp.com
 The password is read from EXTRANET_NEW_PASSWORD, or asked for on the terminal; it must meet the
-tenant's broker password policy. (Until broker activation by email exists.)
+tenant's policy for that kind of account.
 """
 
 from __future__ import annotations
@@ -11,22 +12,31 @@ import argparse
 import asyncio
 import getpass
 import os
+import re
 import sys
+from datetime import UTC, datetime
 
 from extranet_plumbing.db import create_pool, migrate
-from identity.adapters.credentials import save_broker_password
+from identity.adapters import accounts as db
 from identity.adapters.security import hash_password
 from identity.bootstrap import MIGRATIONS
-from identity.domain.passwords import MBTP_BROKER
+from identity.domain.tenants import tenant as tenant_config
 from identity.settings import IdentitySettings
 
 
-async def create_broker_login(settings: IdentitySettings, tenant: str, broker_code: str, password: str) -> None:
+async def set_login(settings: IdentitySettings, *, tenant: str, kind: str, identifier: str, password: str,
+                    email: str | None = None, scope: dict | None = None) -> None:
     pool = await create_pool(settings.database_url.get_secret_value(), settings.db_schema, max_size=1)
     try:
         await migrate(pool, settings.db_schema, MIGRATIONS)
-        async with pool.acquire() as conn:
-            await save_broker_password(conn, tenant, broker_code, await hash_password(password))
+        async with pool.acquire() as conn, conn.transaction():
+            account = await db.account_by_identifier(conn, tenant, kind, identifier)
+            if account is None:
+                account = await db.create_account(conn, tenant=tenant, kind=kind, identifier=identifier, email=email,
+                                                  scope=scope or {})
+            await db.update_account(conn, account["id"], password_hash=await hash_password(password), status="active",
+                                    activated_at=datetime.now(UTC), failed_logins=0, locked_until=None,
+                                    **({"email": email} if email else {}))
     finally:
         await pool.close()
 
@@ -34,21 +44,33 @@ async def create_broker_login(settings: IdentitySettings, tenant: str, broker_co
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="identity-admin", description="Operator commands of the identity service.")
     commands = parser.add_subparsers(dest="command", required=True)
-    create = commands.add_parser("create-broker-login", help="set a broker's password")
-    create.add_argument("--tenant", required=True)
-    create.add_argument("--broker-code", required=True)
+    broker = commands.add_parser("create-broker-login", help="set a broker's password (the account becomes active)")
+    broker.add_argument("--tenant", required=True)
+    broker.add_argument("--broker-code", required=True)
+    operator = commands.add_parser("create-operator", help="create a back-office operator account")
+    operator.add_argument("--tenant", required=True)
+    operator.add_argument("--identifier", required=True)
+    operator.add_argument("--email", required=True)
     args = parser.parse_args(argv)
 
-    broker_code = args.broker_code.strip().upper()
-    if not broker_code.startswith("M") or len(broker_code) != 6 or not broker_code[1:].isdigit():
-        parser.error("the broker code is M followed by 5 digits")
+    config = tenant_config(args.tenant)
+    if args.command == "create-broker-login":
+        kind, identifier, email, scope = "broker", args.broker_code.strip().upper(), None, None
+        if not config.broker_identifier.match(identifier):
+            parser.error("the broker code is M followed by 5 digits")
+        scope = {"broker_code": identifier}
+    else:
+        kind, identifier, email, scope = "operator", args.identifier.strip(), args.email.strip(), {"operator": True}
+        if not re.fullmatch(r"[a-z0-9._-]{3,40}", identifier):
+            parser.error("operator identifiers are 3 to 40 lower-case letters, digits, dots, dashes")
     password = os.environ.get("EXTRANET_NEW_PASSWORD") or getpass.getpass("Mot de passe : ")
-    problems = MBTP_BROKER.violations(password)
+    problems = config.password_policy("broker" if kind == "operator" else kind).violations(password)
     if problems:
         print("Mot de passe refusé : " + ", ".join(problems), file=sys.stderr)
         return 2
-    asyncio.run(create_broker_login(IdentitySettings(), args.tenant, broker_code, password))
-    print(f"broker login ready: {args.tenant}/{broker_code}")
+    asyncio.run(set_login(IdentitySettings(), tenant=args.tenant, kind=kind, identifier=identifier, password=password,
+                          email=email, scope=scope))
+    print(f"{kind} login ready: {args.tenant}/{identifier}")
     return 0
 
 

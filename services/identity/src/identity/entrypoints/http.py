@@ -1,60 +1,240 @@
-"""Internal HTTP API of the identity service, called by the gateway."""
+"""HTTP API of the identity service. The gateway forwards the portals' identity routes here as they
+are, adding the client's address (`X-Client-IP`) and the portal's tenant (`X-Tenant`)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI must resolve the local Annotated aliases.
+from datetime import date
+from typing import Annotated, Literal
 
-import re
-
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from extranet_plumbing.http import install_conventions
-from extranet_plumbing.logging import get_logger
-from extranet_plumbing.runtime import ServiceRuntime
-from identity.adapters import credentials
-from identity.adapters.security import TokenIssuer, verify_password
-from identity.bootstrap import build_runtime
+from extranet_plumbing.auth import Principal, TokenVerifier, bearer_principal
+from extranet_plumbing.http import install_conventions, problem
+from identity.adapters.captcha import CaptchaVerifier
+from identity.bootstrap import build
+from identity.service_layer.errors import Refused
+from identity.service_layer.service import Clock, Tokens
 from identity.settings import IdentitySettings
 
-log = get_logger(__name__)
-_BROKER_CODE = re.compile(r"^M\d{5}$")
+PORTAL_KINDS = {"member": "member", "broker": "broker", "employer": "correspondent", "backoffice": "operator"}
 
 
-class LoginRequest(BaseModel):
-    tenant: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)
+class Login(BaseModel):
+    portal: Literal["member", "broker", "employer", "backoffice"] = "broker"
     identifier: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=256)
+    email: str | None = Field(default=None, max_length=254, description="Required where the tenant logs in with identifier + email")
 
 
-class AccessToken(BaseModel):
+class Refresh(BaseModel):
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class TokenAnswer(BaseModel):
     access_token: str
+    refresh_token: str
     token_type: str = "Bearer"
     expires_in: int
+    terms_pending: bool
 
 
-def create_app(settings: IdentitySettings | None = None, *, issuer: TokenIssuer | None = None,
-               runtime: ServiceRuntime | None = None) -> FastAPI:
+class TermsAcceptance(BaseModel):
+    version: str
+    health_data_consent: bool = False
+
+
+class ResetRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    captcha: str | None = Field(default=None, max_length=4000)
+
+
+class NewPassword(BaseModel):
+    token: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=1, max_length=256)
+    password_confirmation: str = Field(min_length=1, max_length=256)
+
+
+class ActivationStart(BaseModel):
+    member_number: str | None = Field(default=None, max_length=20, description="Absent: activation without identifier")
+    contact: str = Field(min_length=3, max_length=254, description="Email or mobile phone on file")
+    birth_date: date | None = Field(default=None, description="Required without identifier")
+    captcha: str | None = Field(default=None, max_length=4000)
+
+
+class CodeCheck(BaseModel):
+    code: str = Field(min_length=4, max_length=10)
+
+
+class ActivationCompletion(BaseModel):
+    ticket: str = Field(min_length=10, max_length=200)
+    email: str = Field(min_length=3, max_length=254)
+    email_confirmation: str = Field(min_length=3, max_length=254)
+    phone: str | None = Field(default=None, max_length=30)
+    password: str = Field(min_length=1, max_length=256)
+    password_confirmation: str = Field(min_length=1, max_length=256)
+    mail_preference: Literal["post", "email", "sms"]
+
+
+class ActivationLinkRequest(BaseModel):
+    member_number: str = Field(min_length=1, max_length=20)
+    last_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+    email: str = Field(min_length=3, max_length=254)
+    captcha: str | None = Field(default=None, max_length=4000)
+
+
+class LegacyMatchRequest(BaseModel):
+    identifier: str = Field(min_length=1, max_length=20)
+    contract_number: str = Field(min_length=1, max_length=30)
+    last_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+    postal_code: str = Field(pattern=r"^\d{5}$")
+    email: str = Field(min_length=3, max_length=254)
+    captcha: str | None = Field(default=None, max_length=4000)
+
+
+class PasswordChange(BaseModel):
+    old_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+    new_password_confirmation: str = Field(min_length=1, max_length=256)
+
+
+class ContactChange(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    email_confirmation: str = Field(min_length=3, max_length=254)
+    phone: str | None = Field(default=None, max_length=30)
+
+
+def _tokens(tokens: Tokens) -> TokenAnswer:
+    return TokenAnswer(access_token=tokens.access_token, refresh_token=tokens.refresh_token, expires_in=tokens.expires_in,
+                       terms_pending=tokens.terms_pending)
+
+
+def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerifier | None = None,
+               captcha: CaptchaVerifier | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
-    runtime = runtime or build_runtime(settings)
-    issuer = issuer or TokenIssuer.from_file(settings.jwt_private_key_file, settings.access_token_ttl_seconds)
-    app = FastAPI(title="Identity service (internal)", lifespan=runtime.lifespan)
-    app.state.runtime = runtime
+    runtime, holder = build(settings, captcha=captcha, clock=clock)
+    verifier = verifier or TokenVerifier.from_file(settings.jwt_public_key_file)
+    Who = Annotated[Principal, Depends(bearer_principal(verifier))]
+    Tenant = Annotated[str, Header(alias="X-Tenant", pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    ClientIP = Annotated[str | None, Header(alias="X-Client-IP")]
+
+    app = FastAPI(title="Identity service", lifespan=runtime.lifespan)
+    app.state.runtime, app.state.holder = runtime, holder
     install_conventions(app, {"database": runtime.database_ready, "kafka": runtime.broker_ready})
-    router = APIRouter(prefix="/internal")
 
-    @router.post("/sessions", response_model=AccessToken)
-    async def login(request: LoginRequest) -> AccessToken:
-        """Identifier + password -> access token. The same answer whether the identifier is unknown or the password wrong."""
-        identifier = request.identifier.strip().upper()
-        async with runtime.pool.acquire() as conn:
-            stored = await credentials.broker_password_hash(conn, request.tenant, identifier) if _BROKER_CODE.match(identifier) else None
-            if not await verify_password(stored, request.password):
-                log.info("login refused", tenant=request.tenant)
-                raise HTTPException(401, "Identifiant ou mot de passe incorrect.")
-            await credentials.record_login(conn, request.tenant, identifier)
-        token, ttl = issuer.access_token(subject=f"broker:{identifier}", kind="broker", tenant=request.tenant,
-                                         scope={"broker_code": identifier})
-        log.info("login", tenant=request.tenant, broker_code=identifier)
-        return AccessToken(access_token=token, expires_in=ttl)
+    @app.exception_handler(Refused)
+    async def refused(_request: Request, exc: Refused) -> JSONResponse:
+        extra = {"errors": [{"field": exc.field, "message": exc.message}]} if exc.field else {}
+        return problem(exc.status, detail=exc.message, **extra)
 
-    app.include_router(router)
+    auth = APIRouter(prefix="/public/auth", tags=["authentication"])
+
+    @auth.post("/login", response_model=TokenAnswer)
+    async def login(body: Login, tenant: Tenant, client_ip: ClientIP = None) -> TokenAnswer:
+        return _tokens(await holder.service.login(tenant=tenant, kind=PORTAL_KINDS[body.portal], identifier=body.identifier,
+                                                  password=body.password, email=body.email, client_ip=client_ip))
+
+    @auth.post("/refresh", response_model=TokenAnswer)
+    async def refresh(body: Refresh) -> TokenAnswer:
+        return _tokens(await holder.service.refresh(body.refresh_token))
+
+    @auth.post("/logout", status_code=204)
+    async def logout(who: Who) -> None:
+        if who.session_id:
+            await holder.service.logout(who.session_id)
+
+    @auth.get("/identifier-help")
+    async def identifier_help(tenant: Tenant, portal: Literal["member", "broker", "employer"] = "member") -> dict:
+        config = holder.service._tenant(tenant)
+        return {"portal": portal, "text": config.help.get(PORTAL_KINDS[portal], "")}
+
+    @auth.get("/terms")
+    async def terms(who: Who) -> dict:
+        return {**holder.service.terms(who.tenant), "health_data_consent_required": who.kind == "member",
+                "accepted": who.terms_accepted}
+
+    @auth.post("/terms/accept", response_model=TokenAnswer)
+    async def accept_terms(body: TermsAcceptance, who: Who) -> TokenAnswer:
+        return _tokens(await holder.service.accept_terms(account_id=who.subject, session_id=who.session_id, version=body.version,
+                                                         health_data_consent=body.health_data_consent))
+
+    @auth.post("/terms/refuse", status_code=204)
+    async def refuse_terms(who: Who) -> None:
+        await holder.service.refuse_terms(session_id=who.session_id)
+
+    @auth.post("/password-reset", status_code=202)
+    async def password_reset(body: ResetRequest, tenant: Tenant, background: BackgroundTasks, client_ip: ClientIP = None) -> dict:
+        await holder.service.check_password_reset_request(tenant=tenant, email=body.email, captcha=body.captcha, client_ip=client_ip)
+        background.add_task(holder.service.send_password_reset_links, tenant=tenant, email=body.email)
+        return {"message": "Si un compte correspond à cette adresse, un e-mail vous a été envoyé pour réinitialiser votre mot de passe."}
+
+    @auth.post("/password")
+    async def set_password(body: NewPassword) -> dict:
+        """Set the password from a link: broker activation, invitation, reset."""
+        done = await holder.service.set_password_with_link(token=body.token, password=body.password,
+                                                           confirmation=body.password_confirmation)
+        return {"message": "Votre mot de passe est enregistré : vous pouvez vous connecter.", **done}
+
+    members = APIRouter(prefix="/public/members", tags=["member activation"])
+
+    @members.post("/activation", status_code=202)
+    async def start_activation(body: ActivationStart, tenant: Tenant, client_ip: ClientIP = None) -> dict:
+        if body.member_number is None and body.birth_date is None:
+            raise Refused(422, "La date de naissance est obligatoire.", "birth_date")
+        activation_id = await holder.service.start_member_activation(
+            tenant=tenant, contact=body.contact, member_number=body.member_number, birth_date=body.birth_date,
+            captcha=body.captcha, client_ip=client_ip)
+        return {"activation_id": activation_id,
+                "message": "Si les informations correspondent à notre fichier, un code valable 5 minutes vous a été envoyé."}
+
+    @members.post("/activation/{activation_id}/code", status_code=202)
+    async def new_code(activation_id: str, tenant: Tenant, client_ip: ClientIP = None) -> dict:
+        await holder.service.resend_code(tenant=tenant, activation_id=activation_id, client_ip=client_ip)
+        return {"message": "Un nouveau code vous a été envoyé."}
+
+    @members.post("/activation/{activation_id}/verify")
+    async def verify(activation_id: str, body: CodeCheck, tenant: Tenant) -> dict:
+        return await holder.service.verify_code(tenant=tenant, activation_id=activation_id, code=body.code)
+
+    @members.post("/activation/complete")
+    async def complete(body: ActivationCompletion, tenant: Tenant) -> dict:
+        done = await holder.service.complete_member_activation(
+            tenant=tenant, ticket=body.ticket, email=body.email, email_confirmation=body.email_confirmation, phone=body.phone,
+            password=body.password, password_confirmation=body.password_confirmation, mail_preference=body.mail_preference)
+        return {"message": "Votre compte est activé.", **done}
+
+    @members.post("/activation-link", status_code=202)
+    async def activation_link(body: ActivationLinkRequest, tenant: Tenant, client_ip: ClientIP = None) -> dict:
+        await holder.service.request_activation_link(tenant=tenant, member_number=body.member_number, last_name=body.last_name,
+                                                     birth_date=body.birth_date, email=body.email, captcha=body.captcha,
+                                                     client_ip=client_ip)
+        return {"message": "Si les informations correspondent à votre carte mutualiste, un e-mail de confirmation valable 48 heures vous a été envoyé."}
+
+    @members.post("/activation-match", status_code=202)
+    async def activation_match(body: LegacyMatchRequest, tenant: Tenant, client_ip: ClientIP = None) -> dict:
+        await holder.service.legacy_match_activation(
+            tenant=tenant, identifier=body.identifier, contract_number=body.contract_number, last_name=body.last_name,
+            birth_date=body.birth_date, postal_code=body.postal_code, email=body.email, captcha=body.captcha, client_ip=client_ip)
+        return {"message": "Un e-mail vous a été envoyé pour définir votre mot de passe."}
+
+    me = APIRouter(prefix="/public/me", tags=["self-care"])
+
+    @me.get("")
+    async def profile(who: Who) -> dict:
+        return await holder.service.profile(who.subject)
+
+    @me.post("/password", status_code=204)
+    async def change_password(body: PasswordChange, who: Who) -> None:
+        await holder.service.change_password(account_id=who.subject, old=body.old_password, new=body.new_password,
+                                             confirmation=body.new_password_confirmation)
+
+    @me.put("/contact", status_code=204)
+    async def change_contact(body: ContactChange, who: Who) -> None:
+        await holder.service.change_contact(account_id=who.subject, email=body.email, email_confirmation=body.email_confirmation,
+                                            phone=body.phone)
+
+    for router in (auth, members, me):
+        app.include_router(router)
     return app

@@ -1,0 +1,73 @@
+"""Tenant configuration of identity (tenants.toml): identifiers, activation paths, OTP channels,
+password policies, terms-of-use version, help texts."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from identity.domain.passwords import PasswordPolicy
+
+KINDS = ("member", "broker", "correspondent", "operator")
+ACTIVATION_PATHS = {"identifier", "without_identifier", "link", "legacy_match"}
+
+
+class UnknownTenant(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class TenantConfig:
+    code: str
+    name: str
+    member_identifier: re.Pattern[str]
+    broker_identifier: re.Pattern[str]
+    login_requires_email: bool
+    member_activation: frozenset[str]
+    otp_channels: tuple[str, ...]
+    portal_url: dict[str, str]
+    terms_version: str
+    help: dict[str, str]
+    passwords: dict[str, PasswordPolicy]
+
+    def password_policy(self, kind: str) -> PasswordPolicy:
+        return self.passwords.get(kind) or self.passwords.get("broker") or PasswordPolicy()
+
+    def terms_text(self) -> str:
+        path = Path(__file__).parent.parent / "terms" / f"{self.code}-{self.terms_version}.md"
+        return path.read_text(encoding="utf-8") if path.exists() else (Path(__file__).parent.parent / "terms" / "default.md").read_text(encoding="utf-8")
+
+
+def _parse(code: str, raw: dict) -> TenantConfig:
+    paths = frozenset(raw.get("member_activation", []))
+    if not paths <= ACTIVATION_PATHS:
+        raise ValueError(f"tenant {code}: unknown activation paths {sorted(paths - ACTIVATION_PATHS)}")
+    return TenantConfig(
+        code=code,
+        name=raw["name"],
+        member_identifier=re.compile(raw["member_identifier"]),
+        broker_identifier=re.compile(raw["broker_identifier"]),
+        login_requires_email=bool(raw.get("login_requires_email", False)),
+        member_activation=paths,
+        otp_channels=tuple(raw.get("otp_channels", ["email"])),
+        portal_url=dict(raw["portal_url"]),
+        terms_version=raw["terms_version"],
+        help=dict(raw.get("help", {})),
+        passwords={kind: PasswordPolicy.from_config(policy) for kind, policy in raw.get("password", {}).items()},
+    )
+
+
+@cache
+def load_tenants(path: Path | None = None) -> dict[str, TenantConfig]:
+    data = tomllib.loads((path or Path(__file__).parent.parent / "tenants.toml").read_text(encoding="utf-8"))
+    return {code: _parse(code, raw) for code, raw in data.items()}
+
+
+def tenant(code: str) -> TenantConfig:
+    try:
+        return load_tenants()[code]
+    except KeyError:
+        raise UnknownTenant(code) from None
