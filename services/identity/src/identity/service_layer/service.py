@@ -122,46 +122,50 @@ class IdentityService:
         await self._throttle("login-address", client_ip)
         identifier = identifier.strip().upper() if kind == "broker" else identifier.strip()
         now = self.clock()
-        async with self.pool.acquire() as conn, conn.transaction():
+        tokens = None
+        async with self.pool.acquire() as conn, conn.transaction():  # a refusal commits the failure count too
             account = await db.account_by_identifier(conn, tenant, kind, identifier)
             usable = account is not None and account["status"] == "active" and account["password_hash"] is not None
             if usable and config.login_requires_email and kind == "member":
                 usable = email is not None and (account["email"] or "").lower() == email.strip().lower()
             locked = usable and account["locked_until"] is not None and account["locked_until"] > now
             password_ok = await verify_password(account["password_hash"] if usable else None, password)
-            if not usable or locked or not password_ok:
-                if usable and not locked:
-                    if await db.record_failed_login(conn, account["id"], max_failures=self.settings.login_max_failures,
-                                                    lock_until=now + timedelta(seconds=self.settings.lockout_seconds)):
-                        await self._notify(conn, tenant, reference=f"account:{account['id']}", template="account_locked",
-                                           email=account["email"], name=account["display_name"],
-                                           data={"identifier": account["identifier"], "minutes": self.settings.lockout_seconds // 60,
-                                                 "reset_link": f"{config.portal_url.get(kind, '')}/mot-de-passe-oublie"})
-                        log.warning("account locked", tenant=tenant, kind=kind)
-                log.info("login refused", tenant=tenant, kind=kind)
-                raise Refused(401, BAD_CREDENTIALS)
-            await db.update_account(conn, account["id"], failed_logins=0, locked_until=None, last_login_at=now)
-            account["last_login_at"] = now
-            tokens = await self._issue(conn, account)
+            if usable and not locked and password_ok:
+                await db.update_account(conn, account["id"], failed_logins=0, locked_until=None, last_login_at=now)
+                tokens = await self._issue(conn, account)
+            elif usable and not locked:
+                if await db.record_failed_login(conn, account["id"], max_failures=self.settings.login_max_failures,
+                                                lock_until=now + timedelta(seconds=self.settings.lockout_seconds)):
+                    await self._notify(conn, tenant, reference=f"account:{account['id']}", template="account_locked",
+                                       email=account["email"], name=account["display_name"],
+                                       data={"identifier": account["identifier"], "minutes": self.settings.lockout_seconds // 60,
+                                             "reset_link": f"{config.portal_url.get(kind, '')}/mot-de-passe-oublie"})
+                    log.warning("account locked", tenant=tenant, kind=kind)
+        if tokens is None:
+            log.info("login refused", tenant=tenant, kind=kind)
+            raise Refused(401, BAD_CREDENTIALS)
         log.info("login", tenant=tenant, kind=kind, account_id=str(account["id"]))
         return tokens
 
     async def refresh(self, refresh_token: str) -> Tokens:
         now = self.clock()
-        async with self.pool.acquire() as conn, conn.transaction():
+        tokens = None
+        async with self.pool.acquire() as conn, conn.transaction():  # a revocation must commit even though we refuse
             stored = await db.refresh_token(conn, self.digest(refresh_token))
             if stored is None or stored["revoked_at"] is not None or stored["expires_at"] <= now:
-                raise Refused(401, "Session expirée. Reconnectez-vous.")
-            if stored["rotated_at"] is not None:
+                pass
+            elif stored["rotated_at"] is not None:
                 # A refresh token used twice: stolen, or replayed. End the whole session.
                 await db.revoke_session(conn, stored["session_id"], now)
                 log.warning("refresh token reused: session revoked", account_id=str(stored["account_id"]))
-                raise Refused(401, "Session expirée. Reconnectez-vous.")
-            account = await db.account_by_id(conn, stored["account_id"])
-            if account is None or account["status"] != "active":
-                raise Refused(401, "Session expirée. Reconnectez-vous.")
-            await db.rotate_refresh_token(conn, stored["token_hash"], now)
-            return await self._issue(conn, account, stored["session_id"])
+            else:
+                account = await db.account_by_id(conn, stored["account_id"])
+                if account is not None and account["status"] == "active":
+                    await db.rotate_refresh_token(conn, stored["token_hash"], now)
+                    tokens = await self._issue(conn, account, stored["session_id"])
+        if tokens is None:
+            raise Refused(401, "Session expirée. Reconnectez-vous.")
+        return tokens
 
     async def logout(self, session_id: str) -> None:
         async with self.pool.acquire() as conn:
@@ -368,12 +372,16 @@ class IdentityService:
                 raise Refused(400, BAD_CODE, "code")
             if not self.digest.matches(code.strip(), stored["code_hash"]):
                 await db.update_code(conn, stored["id"], attempts=stored["attempts"] + 1)
-                raise Refused(400, BAD_CODE, "code")
-            await db.update_code(conn, stored["id"], verified_at=now)
-            ticket = new_token()
-            await db.create_action_token(conn, token_hash=self.digest(ticket), tenant=tenant, purpose="member_activation",
-                                         subject=stored["subject"], payload={stored["channel"]: stored["destination"]},
-                                         expires_at=now + timedelta(seconds=self.settings.activation_ticket_ttl_seconds))
+                wrong = True
+            else:
+                wrong = False
+                await db.update_code(conn, stored["id"], verified_at=now)
+                ticket = new_token()
+                await db.create_action_token(conn, token_hash=self.digest(ticket), tenant=tenant, purpose="member_activation",
+                                             subject=stored["subject"], payload={stored["channel"]: stored["destination"]},
+                                             expires_at=now + timedelta(seconds=self.settings.activation_ticket_ttl_seconds))
+        if wrong:  # raised after the commit, so that the attempt counts
+            raise Refused(400, BAD_CODE, "code")
         return {"ticket": ticket, "member_number": stored["subject"]}
 
     async def complete_member_activation(self, *, tenant: str, ticket: str, email: str, email_confirmation: str, phone: str | None,

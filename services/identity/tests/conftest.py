@@ -1,0 +1,86 @@
+"""The identity service on a real Kafka broker and PostgreSQL, called over HTTP in-process, with a
+clock the tests can move; notification requests are read back from Kafka as notifications would."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+import pytest
+
+from extranet_contracts import Envelope
+from extranet_contracts.notifications import NotificationRequested
+from extranet_plumbing.auth import TokenVerifier
+from extranet_plumbing.testing import eventually, publish_event, read_topic
+from identity.adapters.captcha import TEST_SOLUTION, TestCaptchaVerifier
+from identity.entrypoints.http import create_app
+from identity.settings import IdentitySettings
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class Identity:
+    def __init__(self, app, client: httpx.AsyncClient, infra, prefix: str, clock: Clock) -> None:
+        self.app, self.client, self.infra, self.prefix, self.clock = app, client, infra, prefix, clock
+        self.seen = 0
+
+    def headers(self, tenant: str = "mbtp", token: str | None = None, ip: str = "203.0.113.7") -> dict:
+        headers = {"x-tenant": tenant, "x-client-ip": ip}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        return headers
+
+    async def post(self, path: str, body: dict | None = None, **kwargs) -> httpx.Response:
+        return await self.client.post(path, json=body or {}, headers=self.headers(**kwargs))
+
+    async def legacy(self, producer, event, tenant: str = "mbtp") -> None:
+        """Publish a legacy event and wait until identity has applied it."""
+        envelope = await publish_event(producer, self.prefix + event.STREAM, event, tenant=tenant)
+        pool = self.app.state.runtime.pool
+
+        async def applied() -> bool:
+            return bool(await pool.fetchval("SELECT 1 FROM inbox WHERE event_id = $1", envelope.id))
+
+        await eventually(applied)
+
+    async def notifications(self, expected: int, timeout: float = 10.0) -> list[tuple[Envelope, NotificationRequested]]:
+        """The notification requests published since the last call (through the outbox relay)."""
+        records = await read_topic(self.infra.kafka_bootstrap, self.prefix + "notifications.requests",
+                                   expected=self.seen + expected, timeout=timeout)
+        fresh = records[self.seen:]
+        self.seen = len(records)
+        return [(Envelope.from_headers(r.headers), NotificationRequested.model_validate_json(r.value)) for r in fresh]
+
+    async def no_new_notification(self) -> None:
+        records = await read_topic(self.infra.kafka_bootstrap, self.prefix + "notifications.requests", expected=self.seen + 1, timeout=1.5)
+        assert len(records) == self.seen, [NotificationRequested.model_validate_json(r.value).template for r in records[self.seen:]]
+
+
+@pytest.fixture
+async def identity(infra, service_env, jwt_keys):
+    clock = Clock()
+    settings = IdentitySettings(**{**service_env, "jwt_private_key_file": jwt_keys.private_file})
+    app = create_app(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier(), clock=clock)
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://identity"))
+        yield Identity(app, client, infra, service_env["topic_prefix"], clock)
+    conn = await asyncpg.connect(infra.database_url)
+    try:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {service_env['db_schema']} CASCADE")
+    finally:
+        await conn.close()
+
+
+CAPTCHA = TEST_SOLUTION
