@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from extranet_contracts import legacy
-from extranet_contracts.legacy import BrokerRegistered, MemberAffiliated
+from extranet_contracts.legacy import BrokerRegistered, CollectiveContractSigned, CompanyRegistered, MemberAffiliated
 from extranet_plumbing.consumer import EventConsumer
 from extranet_plumbing.runtime import ServiceRuntime
 from identity.adapters.captcha import CaptchaVerifier, FriendlyCaptchaVerifier, TestCaptchaVerifier
@@ -59,9 +59,19 @@ def build(settings: IdentitySettings, *, captcha: CaptchaVerifier | None = None,
                 email=str(event.email) if event.email else None, mobile_phone=event.mobile_phone,
                 postal_code=event.address.postal_code, contract_number=event.contract_number)
 
+        async def company_registered(conn, envelope, event: CompanyRegistered) -> None:
+            primary = next((c for c in event.contacts if c.primary), None)
+            await service.company_registered(conn, envelope.tenant, company_code=event.company_code, legal_name=event.legal_name,
+                                             primary_contact=primary.model_dump(mode="json") if primary else None)
+
+        async def contract_signed(conn, envelope, event: CollectiveContractSigned) -> None:
+            await service.contract_signed(conn, envelope.tenant, company_code=event.company_code, contract_number=event.contract_number,
+                                          product=event.product.value, category=event.category.value)
+
         return [EventConsumer(group_id=runtime.group_id(CONSUMER_GROUP),
-                              topics=[settings.topic(legacy.BROKERS), settings.topic(legacy.MEMBERSHIPS)],
-                              handlers={BrokerRegistered: broker_registered, MemberAffiliated: member_affiliated},
+                              topics=[settings.topic(s) for s in (legacy.BROKERS, legacy.COMPANIES, legacy.CONTRACTS, legacy.MEMBERSHIPS)],
+                              handlers={BrokerRegistered: broker_registered, MemberAffiliated: member_affiliated,
+                                        CompanyRegistered: company_registered, CollectiveContractSigned: contract_signed},
                               pool=runtime.pool, producer=runtime.producer)]
 
     runtime = ServiceRuntime(settings, schema=settings.db_schema, migrations=[MIGRATIONS], consumers=consumers, relay_outbox=True)

@@ -214,3 +214,20 @@ async def accept_terms(conn: asyncpg.Connection, account_id: uuid.UUID, version:
         """INSERT INTO terms_acceptances (account_id, version, accepted_at, health_data_consent) VALUES ($1, $2, $3, $4)
            ON CONFLICT (account_id, version) DO NOTHING""",
         account_id, version, now, health_data_consent)
+
+
+# --- companies and their contracts (from the legacy system) -----------------------------------
+
+
+async def save_company_contract(conn: asyncpg.Connection, *, tenant: str, company_code: str, contract_number: str,
+                                product: str, category: str) -> None:
+    await conn.execute(
+        """INSERT INTO company_contracts (tenant, company_code, contract_number, product, category) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (tenant, contract_number) DO UPDATE SET company_code = EXCLUDED.company_code,
+             product = EXCLUDED.product, category = EXCLUDED.category""",
+        tenant, company_code, contract_number, product, category)
+
+
+async def company_contract_numbers(conn: asyncpg.Connection, tenant: str, company_code: str) -> set[str]:
+    rows = await conn.fetch("SELECT contract_number FROM company_contracts WHERE tenant = $1 AND company_code = $2", tenant, company_code)
+    return {r["contract_number"] for r in rows}

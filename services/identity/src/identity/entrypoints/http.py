@@ -106,6 +106,19 @@ class ContactChange(BaseModel):
     phone: str | None = Field(default=None, max_length=30)
 
 
+class NotificationEmail(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    email_confirmation: str = Field(min_length=3, max_length=254)
+
+
+class NewCorrespondent(BaseModel):
+    identifier: str = Field(pattern=r"^[A-Za-z0-9._-]{3,40}$")
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    email: str = Field(min_length=3, max_length=254)
+    contracts: list[str] = Field(min_length=1, max_length=50, description="Collective contracts the correspondent may see")
+
+
 def _tokens(tokens: Tokens) -> TokenAnswer:
     return TokenAnswer(access_token=tokens.access_token, refresh_token=tokens.refresh_token, expires_in=tokens.expires_in,
                        terms_pending=tokens.terms_pending)
@@ -234,6 +247,25 @@ def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerif
     async def change_contact(body: ContactChange, who: Who) -> None:
         await holder.service.change_contact(account_id=who.subject, email=body.email, email_confirmation=body.email_confirmation,
                                             phone=body.phone)
+
+    @me.put("/notification-email", status_code=204)
+    async def change_notification_email(body: NotificationEmail, who: Who) -> None:
+        await holder.service.change_notification_email(account_id=who.subject, email=body.email, email_confirmation=body.email_confirmation)
+
+    @me.delete("", status_code=204)
+    async def delete_account(who: Who) -> None:
+        await holder.service.delete_own_account(who.subject)
+
+    @me.post("/correspondents", status_code=201)
+    async def create_correspondent(body: NewCorrespondent, who: Who) -> dict:
+        """A primary company correspondent creates a secondary one, who receives an email to set a password."""
+        return await holder.service.create_secondary_correspondent(
+            creator_id=who.subject, identifier=body.identifier, last_name=body.last_name, first_name=body.first_name,
+            email=body.email, contracts=body.contracts)
+
+    @me.get("/correspondents")
+    async def list_correspondents(who: Who) -> list[dict]:
+        return await holder.service.secondary_correspondents(who.subject)
 
     for router in (auth, members, me):
         app.include_router(router)

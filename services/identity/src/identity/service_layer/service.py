@@ -471,6 +471,79 @@ class IdentityService:
                                data={"link": self._link(config, "member", "activation", token),
                                      "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600})
 
+    # --- company correspondents -----------------------------------------------------------------
+
+    async def company_registered(self, conn: asyncpg.Connection, tenant: str, *, company_code: str, legal_name: str,
+                                 primary_contact: dict | None) -> None:
+        """The company's primary correspondent gets an account (identifier C + company code) and an invitation."""
+        if primary_contact is None or not primary_contact.get("email"):
+            return
+        name = f"{primary_contact['first_name']} {primary_contact['last_name']}"
+        account = await db.create_account(conn, tenant=tenant, kind="correspondent", identifier=f"C{company_code}",
+                                          email=primary_contact["email"], display_name=name,
+                                          scope={"company_code": company_code, "contracts": "all", "primary": True})
+        if account is not None:
+            await self._invite(conn, tenant, account, company=legal_name)
+
+    async def contract_signed(self, conn: asyncpg.Connection, tenant: str, *, company_code: str, contract_number: str,
+                              product: str, category: str) -> None:
+        await db.save_company_contract(conn, tenant=tenant, company_code=company_code, contract_number=contract_number,
+                                       product=product, category=category)
+
+    async def _invite(self, conn: asyncpg.Connection, tenant: str, account: dict, *, company: str | None = None) -> None:
+        config = self._tenant(tenant)
+        token = new_token()
+        await db.create_action_token(conn, token_hash=self.digest(token), tenant=tenant, purpose="correspondent_invitation",
+                                     account_id=account["id"],
+                                     expires_at=self.clock() + timedelta(seconds=self.settings.activation_link_ttl_seconds))
+        await self._notify(conn, tenant, reference=f"account:{account['id']}", template="correspondent_invitation",
+                           email=account["email"], name=account["display_name"],
+                           data={"identifier": account["identifier"], "link": self._link(config, "correspondent", "activation", token),
+                                 "company": company or "", "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600})
+
+    async def create_secondary_correspondent(self, *, creator_id: str, identifier: str, last_name: str, first_name: str,
+                                             email: str, contracts: list[str]) -> dict:
+        async with self.pool.acquire() as conn, conn.transaction():
+            creator = await db.account_by_id(conn, uuid.UUID(creator_id))
+            if creator is None or creator["kind"] != "correspondent" or not creator["scope"].get("primary"):
+                raise Refused(403, "Seul le correspondant principal de l'entreprise peut créer des correspondants.")
+            company = creator["scope"]["company_code"]
+            known = await db.company_contract_numbers(conn, creator["tenant"], company)
+            unknown = sorted(set(contracts) - known)
+            if unknown or not contracts:
+                raise Refused(422, "Choisissez un ou plusieurs contrats collectifs de votre entreprise.", "contracts")
+            account = await db.create_account(conn, tenant=creator["tenant"], kind="correspondent", identifier=identifier.strip(),
+                                              email=email.strip().lower(), display_name=f"{first_name} {last_name}",
+                                              scope={"company_code": company, "contracts": sorted(set(contracts)), "primary": False},
+                                              created_by=creator["id"])
+            if account is None:
+                raise Refused(409, "Cet identifiant est déjà utilisé.", "identifier")
+            await self._invite(conn, creator["tenant"], account)
+        return {"identifier": account["identifier"]}
+
+    async def secondary_correspondents(self, creator_id: str) -> list[dict]:
+        async with self.pool.acquire() as conn:
+            creator = await db.account_by_id(conn, uuid.UUID(creator_id))
+            if creator is None or creator["kind"] != "correspondent" or not creator["scope"].get("primary"):
+                raise Refused(403, "Seul le correspondant principal de l'entreprise voit ses correspondants.")
+            return [{"identifier": a["identifier"], "display_name": a["display_name"], "email": a["email"],
+                     "last_login_at": a["last_login_at"], "activated": a["status"] == "active",
+                     "contracts": a["scope"].get("contracts")} for a in await db.secondary_correspondents(conn, creator["id"])]
+
+    async def delete_own_account(self, account_id: str) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            account = await db.account_by_id(conn, uuid.UUID(account_id), for_update=True)
+            if account["kind"] != "correspondent":
+                raise Refused(403, "La suppression du compte n'est proposée que dans l'espace entreprise.")
+            await db.update_account(conn, account["id"], status="deleted", password_hash=None)
+            await db.revoke_all_sessions(conn, account["id"], self.clock())
+
+    async def change_notification_email(self, *, account_id: str, email: str, email_confirmation: str) -> None:
+        if email.strip().lower() != email_confirmation.strip().lower():
+            raise Refused(422, "Les deux adresses e-mail ne sont pas identiques.", "email_confirmation")
+        async with self.pool.acquire() as conn:
+            await db.update_account(conn, uuid.UUID(account_id), notification_email=email.strip().lower())
+
     # --- self-care --------------------------------------------------------------------------------
 
     async def change_contact(self, *, account_id: str, email: str, email_confirmation: str, phone: str | None) -> None:

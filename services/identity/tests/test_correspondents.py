@@ -1,0 +1,67 @@
+"""Company correspondents (guide 003): the primary from the legacy system, secondaries it creates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistered
+
+ADDRESS = {"line1": "3 square Max Hymans", "postal_code": "75015", "city": "Paris"}
+COMPANY = CompanyRegistered(
+    company_code="10003040", legal_name="Lycée Rive Gauche", siret="73282932000074", address=ADDRESS,
+    membership_date=date(2019, 1, 1), revision=1,
+    contacts=[{"last_name": "Roux", "first_name": "Nadia", "role": "Responsable RH", "email": "n.roux@rive-gauche.fr", "primary": True},
+              {"last_name": "Petit", "first_name": "Marc", "role": "Comptable", "email": "m.petit@rive-gauche.fr"}])
+CONTRACTS = [CollectiveContractSigned(contract_number=number, company_code="10003040", product="SANTE", category="CADRES",
+                                      effective_date=date(2019, 1, 1), insured_groups=["A", "P"], revision=1)
+             for number in ("M1000304", "M1000305")]
+OTHER = CollectiveContractSigned(contract_number="M2000001", company_code="20000001", product="SANTE", category="CADRES",
+                                 effective_date=date(2019, 1, 1), insured_groups=["A"], revision=1)
+PASSWORD = "Entreprise-2026!"
+
+
+async def set_password(identity, link: str) -> None:
+    answer = await identity.post("/public/auth/password", {"token": link.split("token=")[1], "password": PASSWORD,
+                                                          "password_confirmation": PASSWORD})
+    assert answer.status_code == 200, answer.text
+
+
+async def employer_login(identity, identifier: str) -> str:
+    tokens = (await identity.post("/public/auth/login", {"portal": "employer", "identifier": identifier, "password": PASSWORD})).json()
+    version = (await identity.client.get("/public/auth/terms", headers=identity.headers(token=tokens["access_token"]))).json()["version"]
+    return (await identity.post("/public/auth/terms/accept", {"version": version}, token=tokens["access_token"])).json()["access_token"]
+
+
+async def test_primary_correspondent_invites_a_secondary_limited_to_some_contracts(identity, kafka_producer):
+    for event in (*CONTRACTS, OTHER, COMPANY):
+        await identity.legacy(kafka_producer, event)
+    [(_, invitation)] = await identity.notifications(1)
+    assert invitation.template == "correspondent_invitation" and invitation.recipient.email == "n.roux@rive-gauche.fr"
+    assert invitation.data["identifier"] == "C10003040"
+    await set_password(identity, invitation.data["link"])
+    primary = await employer_login(identity, "C10003040")
+
+    new = {"identifier": "rg.paie", "last_name": "Petit", "first_name": "Marc", "email": "m.petit@rive-gauche.fr", "contracts": ["M1000304"]}
+    foreign = await identity.post("/public/me/correspondents", {**new, "contracts": ["M2000001"]}, token=primary)
+    assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "contracts"
+    created = await identity.post("/public/me/correspondents", new, token=primary)
+    assert created.status_code == 201, created.text
+    [(_, second)] = await identity.notifications(1)
+    assert second.template == "correspondent_invitation" and second.recipient.email == "m.petit@rive-gauche.fr"
+
+    listed = (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=primary))).json()
+    assert [(c["identifier"], c["activated"], c["last_login_at"], c["contracts"]) for c in listed] == [("rg.paie", False, None, ["M1000304"])]
+    await set_password(identity, second.data["link"])
+    secondary = await employer_login(identity, "rg.paie")
+    listed = (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=primary))).json()
+    assert listed[0]["activated"] is True and listed[0]["last_login_at"] is not None
+
+    # A secondary correspondent cannot create others, nor see the list.
+    assert (await identity.post("/public/me/correspondents", {**new, "identifier": "rg.autre"}, token=secondary)).status_code == 403
+    assert (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=secondary))).status_code == 403
+    assert (await identity.client.get("/public/me/correspondents", headers=identity.headers())).status_code == 401
+
+    # Deleting one's own account ends its access.
+    assert (await identity.client.delete("/public/me", headers=identity.headers(token=secondary))).status_code == 204
+    gone = await identity.post("/public/auth/login", {"portal": "employer", "identifier": "rg.paie", "password": PASSWORD})
+    assert gone.status_code == 401
