@@ -37,8 +37,10 @@ class TenantConfig:
         return self.passwords.get(kind) or self.passwords.get("broker") or PasswordPolicy()
 
     def terms_text(self) -> str:
-        path = Path(__file__).parent.parent / "terms" / f"{self.code}-{self.terms_version}.md"
-        return path.read_text(encoding="utf-8") if path.exists() else (Path(__file__).parent.parent / "terms" / "default.md").read_text(encoding="utf-8")
+        """The text of the current version: `terms/<tenant>-<version>.md`, else the common text."""
+        folder = Path(__file__).parent.parent / "terms"
+        own = folder / f"{self.code}-{self.terms_version}.md"
+        return (own if own.exists() else folder / "default.md").read_text(encoding="utf-8")
 
 
 def _parse(code: str, raw: dict) -> TenantConfig:

@@ -160,8 +160,7 @@ def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerif
 
     @auth.get("/identifier-help")
     async def identifier_help(tenant: Tenant, portal: Literal["member", "broker", "employer"] = "member") -> dict:
-        config = holder.service._tenant(tenant)
-        return {"portal": portal, "text": config.help.get(PORTAL_KINDS[portal], "")}
+        return {"portal": portal, "text": holder.service.identifier_help(tenant, PORTAL_KINDS[portal])}
 
     @auth.get("/terms")
     async def terms(who: Who) -> dict:

@@ -21,7 +21,7 @@ from identity.adapters import throttle
 from identity.adapters.captcha import CaptchaVerifier
 from identity.adapters.security import TokenIssuer, hash_password, verify_password
 from identity.domain.secrets import Digester, new_code, new_token
-from identity.domain.tenants import TenantConfig, UnknownTenant, tenant as tenant_config
+from identity.domain.tenants import TenantConfig, load_tenants
 from identity.service_layer.errors import BAD_CODE, BAD_CREDENTIALS, BAD_LINK, CAPTCHA, TOO_MANY, Refused
 from identity.settings import IdentitySettings
 
@@ -61,13 +61,14 @@ class IdentityService:
     def __init__(self, pool: asyncpg.Pool, settings: IdentitySettings, issuer: TokenIssuer, digest: Digester,
                  captcha: CaptchaVerifier, clock: Clock = lambda: datetime.now(UTC)) -> None:
         self.pool, self.settings, self.issuer, self.digest, self.captcha, self.clock = pool, settings, issuer, digest, captcha, clock
+        self.tenants = load_tenants(settings.tenants_file)
 
     # --- shared steps ---------------------------------------------------------------------------
 
     def _tenant(self, code: str) -> TenantConfig:
         try:
-            return tenant_config(code)
-        except UnknownTenant:
+            return self.tenants[code]
+        except KeyError:
             raise Refused(404, "Portail inconnu.", "tenant") from None
 
     async def _throttle(self, scope: str, value: str | None, *, limit: int | None = None, window: int | None = None) -> None:
@@ -176,6 +177,9 @@ class IdentityService:
             return not await db.session_revoked(conn, uuid.UUID(session_id))
 
     # --- terms of use ---------------------------------------------------------------------------
+
+    def identifier_help(self, tenant: str, kind: str) -> str:
+        return self._tenant(tenant).help.get(kind, "")
 
     def terms(self, tenant: str) -> dict:
         config = self._tenant(tenant)
