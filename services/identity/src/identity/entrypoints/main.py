@@ -1,20 +1,12 @@
-"""`identity-service`: the identity service's process."""
+"""`identity-service`: the process of this service."""
 
-from __future__ import annotations
-
-import uvicorn
-
-from extranet_plumbing.logging import configure_logging
-from extranet_plumbing.tracing import configure_tracing
+from extranet_plumbing.serve import serve
 from identity.entrypoints.http import create_app
 from identity.settings import IdentitySettings
 
 
 def main() -> None:
-    settings = IdentitySettings()
-    configure_logging(settings.service_name, settings.log_level, settings.log_format)
-    configure_tracing(settings.service_name, settings.tracing_exporter)
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)
+    serve(IdentitySettings(), create_app)
 
 
 if __name__ == "__main__":
