@@ -48,6 +48,7 @@ async def test_primary_correspondent_invites_a_secondary_limited_to_some_contrac
     assert created.status_code == 201, created.text
     [(_, second)] = await identity.notifications(1)
     assert second.template == "correspondent_invitation" and second.recipient.email == "m.petit@rive-gauche.fr"
+    assert second.data["company_name"] == "Lycée Rive Gauche"
 
     listed = (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=primary))).json()
     assert [(c["identifier"], c["activated"], c["last_login_at"], c["contracts"]) for c in listed] == [("rg.paie", False, None, ["M1000304"])]

@@ -90,7 +90,7 @@ async def test_member_activation_without_identifier_by_sms_reveals_the_member_nu
                                   {"contact": "+33 6 12 34 56 78", "birth_date": "2015-03-02", "captcha": TEST_SOLUTION})
     assert started.status_code == 202
     [(_, request)] = await identity.notifications(1)
-    assert request.template == "member_otp_sms" and request.channels == ["sms"] and request.recipient.phone == "0612345678"
+    assert request.template == "member_activation_code" and request.channels == ["sms"] and request.recipient.phone == "0612345678"
     assert len(request.data["code"]) == 6 and request.data["code"].isdigit() and request.data["expires_in_minutes"] == 5
     verified = await identity.post(f"/public/members/activation/{started.json()['activation_id']}/verify", {"code": request.data["code"]})
     assert verified.status_code == 200 and verified.json()["member_number"] == "73000042"
@@ -226,7 +226,7 @@ async def test_legacy_match_and_its_three_email_cases(identity, kafka_producer, 
     assert answer.status_code == status, answer.text
     if status == 202:
         [(_, link)] = await identity.notifications(1)
-        assert link.template == "activation_link" and link.recipient.email == given
+        assert link.template == "member_activation_link" and link.recipient.email == given
     else:
         assert "conseiller" in answer.json()["detail"]
         await identity.no_new_notification()
@@ -240,7 +240,7 @@ async def test_activation_by_email_link_valid_48_hours(identity, kafka_producer)
             "captcha": TEST_SOLUTION}
     assert (await identity.post("/public/members/activation-link", body, tenant="marseille")).status_code == 202
     [(_, link)] = await identity.notifications(1)
-    assert link.template == "activation_link" and link.data["expires_in_hours"] == 48
+    assert link.template == "member_activation_link" and link.data["expires_in_hours"] == 48
     identity.clock.advance(hours=48, seconds=1)
     late = await identity.post("/public/members/activation/complete", {
         "ticket": token_of(link.data["link"]), "email": "lea.durand@orange.fr", "email_confirmation": "lea.durand@orange.fr",

@@ -140,7 +140,7 @@ class IdentityService:
                     await self._notify(conn, tenant, reference=f"account:{account['id']}", template="account_locked",
                                        email=account["email"], name=account["display_name"],
                                        data={"identifier": account["identifier"], "minutes": self.settings.lockout_seconds // 60,
-                                             "reset_link": f"{config.portal_url.get(kind, '')}/mot-de-passe-oublie"})
+                                             "link": f"{config.portal_url.get(kind, '')}/mot-de-passe-oublie"})
                     log.warning("account locked", tenant=tenant, kind=kind)
         if tokens is None:
             log.info("login refused", tenant=tenant, kind=kind)
@@ -342,11 +342,11 @@ class IdentityService:
     async def _send_code(self, conn, tenant: str, member: dict, channel: str, destination: str, code: str) -> None:
         minutes = self.settings.otp_ttl_seconds // 60
         if channel == "email":
-            await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="member_otp_email",
+            await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="member_activation_code",
                                email=destination, name=f"{member['first_name']} {member['last_name']}",
                                data={"code": code, "expires_in_minutes": minutes})
         else:
-            await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="member_otp_sms",
+            await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="member_activation_code",
                                phone=destination, channels=(Channel.SMS,), data={"code": code, "expires_in_minutes": minutes})
 
     async def resend_code(self, *, tenant: str, activation_id: str, client_ip: str | None) -> None:
@@ -434,7 +434,7 @@ class IdentityService:
                 await db.create_action_token(conn, token_hash=self.digest(token), tenant=tenant, purpose="activation_link",
                                              subject=member["member_number"],
                                              expires_at=now + timedelta(seconds=self.settings.activation_link_ttl_seconds))
-                await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="activation_link",
+                await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="member_activation_link",
                                    email=email.strip(), name=f"{member['first_name']} {member['last_name']}",
                                    data={"link": self._link(config, "member", "activation", token),
                                          "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600})
@@ -470,7 +470,7 @@ class IdentityService:
             await db.create_action_token(conn, token_hash=self.digest(token), tenant=tenant, purpose="activation_link",
                                          subject=member["member_number"],
                                          expires_at=now + timedelta(seconds=self.settings.activation_link_ttl_seconds))
-            await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="activation_link",
+            await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="member_activation_link",
                                email=email, name=f"{member['first_name']} {member['last_name']}",
                                data={"link": self._link(config, "member", "activation", token),
                                      "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600})
@@ -485,7 +485,8 @@ class IdentityService:
         name = f"{primary_contact['first_name']} {primary_contact['last_name']}"
         account = await db.create_account(conn, tenant=tenant, kind="correspondent", identifier=f"C{company_code}",
                                           email=primary_contact["email"], display_name=name,
-                                          scope={"company_code": company_code, "contracts": "all", "primary": True})
+                                          scope={"company_code": company_code, "company_name": legal_name, "contracts": "all",
+                                                 "primary": True})
         if account is not None:
             await self._invite(conn, tenant, account, company=legal_name)
 
@@ -503,7 +504,7 @@ class IdentityService:
         await self._notify(conn, tenant, reference=f"account:{account['id']}", template="correspondent_invitation",
                            email=account["email"], name=account["display_name"],
                            data={"identifier": account["identifier"], "link": self._link(config, "correspondent", "activation", token),
-                                 "company": company or "", "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600})
+                                 "company_name": company or "", "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600})
 
     async def create_secondary_correspondent(self, *, creator_id: str, identifier: str, last_name: str, first_name: str,
                                              email: str, contracts: list[str]) -> dict:
@@ -518,11 +519,12 @@ class IdentityService:
                 raise Refused(422, "Choisissez un ou plusieurs contrats collectifs de votre entreprise.", "contracts")
             account = await db.create_account(conn, tenant=creator["tenant"], kind="correspondent", identifier=identifier.strip(),
                                               email=email.strip().lower(), display_name=f"{first_name} {last_name}",
-                                              scope={"company_code": company, "contracts": sorted(set(contracts)), "primary": False},
+                                              scope={"company_code": company, "company_name": creator["scope"].get("company_name", ""),
+                                                     "contracts": sorted(set(contracts)), "primary": False},
                                               created_by=creator["id"])
             if account is None:
                 raise Refused(409, "Cet identifiant est déjà utilisé.", "identifier")
-            await self._invite(conn, creator["tenant"], account)
+            await self._invite(conn, creator["tenant"], account, company=creator["scope"].get("company_name"))
         return {"identifier": account["identifier"]}
 
     async def secondary_correspondents(self, creator_id: str) -> list[dict]:
