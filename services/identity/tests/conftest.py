@@ -33,7 +33,7 @@ class Clock:
 class Identity:
     def __init__(self, app, client: httpx.AsyncClient, infra, prefix: str, clock: Clock) -> None:
         self.app, self.client, self.infra, self.prefix, self.clock = app, client, infra, prefix, clock
-        self.seen = 0
+        self.seen: set = set()
 
     def headers(self, tenant: str = "mbtp", token: str | None = None, ip: str = "203.0.113.7") -> dict:
         headers = {"x-tenant": tenant, "x-client-ip": ip}
@@ -55,16 +55,16 @@ class Identity:
         await eventually(applied)
 
     async def notifications(self, expected: int, timeout: float = 10.0) -> list[tuple[Envelope, NotificationRequested]]:
-        """The notification requests published since the last call (through the outbox relay)."""
-        records = await read_topic(self.infra.kafka_bootstrap, self.prefix + "notifications.requests",
-                                   expected=self.seen + expected, timeout=timeout)
-        fresh = records[self.seen:]
-        self.seen = len(records)
-        return [(Envelope.from_headers(r.headers), NotificationRequested.model_validate_json(r.value)) for r in fresh]
+        """The notification requests published since the last call (through the outbox relay), in key order."""
+        topic = self.prefix + "notifications.requests"
+        records = await read_topic(self.infra.kafka_bootstrap, topic, expected=len(self.seen) + expected, timeout=timeout)
+        fresh = [(Envelope.from_headers(r.headers), r) for r in sorted(records, key=lambda r: r.timestamp)]
+        fresh = [(envelope, r) for envelope, r in fresh if envelope.id not in self.seen]
+        self.seen |= {envelope.id for envelope, _ in fresh}
+        return [(envelope, NotificationRequested.model_validate_json(r.value)) for envelope, r in fresh]
 
     async def no_new_notification(self) -> None:
-        records = await read_topic(self.infra.kafka_bootstrap, self.prefix + "notifications.requests", expected=self.seen + 1, timeout=1.5)
-        assert len(records) == self.seen, [NotificationRequested.model_validate_json(r.value).template for r in records[self.seen:]]
+        assert await self.notifications(1, timeout=1.5) == []
 
 
 @pytest.fixture

@@ -152,7 +152,6 @@ async def test_new_codes_are_throttled(identity, kafka_producer):
 
 async def test_repeated_failures_lock_the_account_and_its_owner_is_told_by_email(identity, kafka_producer):
     await activate_member(identity, kafka_producer)
-    await identity.notifications(1)
     attempt = {"portal": "member", "identifier": "73000042", "password": "mauvais-2026!"}
     answers = [await identity.post("/public/auth/login", attempt) for _ in range(5)]
     assert {a.status_code for a in answers} == {401}
@@ -167,7 +166,6 @@ async def test_repeated_failures_lock_the_account_and_its_owner_is_told_by_email
 
 async def test_forgot_password_answers_the_same_for_known_and_unknown_emails(identity, kafka_producer):
     await activate_member(identity, kafka_producer)
-    await identity.notifications(1)
     known = await identity.post("/public/auth/password-reset", {"email": "Lea.Durand@orange.fr", "captcha": TEST_SOLUTION})
     unknown = await identity.post("/public/auth/password-reset", {"email": "nobody@orange.fr", "captcha": TEST_SOLUTION})
     assert known.status_code == unknown.status_code == 202 and known.json() == unknown.json()
