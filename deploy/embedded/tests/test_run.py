@@ -28,14 +28,16 @@ class H(BaseHTTPRequestHandler):
         if self.path == "/health/ready" and time.monotonic() - started > 0.3:
             body = b'{"status": "ready"}'
         elif self.path == "/internal/stats":
-            body = json.dumps({"events_applied": int((time.monotonic() - started) * 5)}).encode()
+            body = json.dumps({"events_applied": int((time.monotonic() - started) * 5),
+                               "accounts": {"broker/pending": 2}}).encode()
         else:
             self.send_response(503); self.end_headers(); return
         self.send_response(200); self.send_header("Content-Type", "application/json"); self.end_headers()
         self.wfile.write(body)
     def log_message(self, *args):
         print(name, *args, flush=True)
-ThreadingHTTPServer((os.environ["EXTRANET_HTTP_HOST"], int(os.environ["EXTRANET_HTTP_PORT"])), H).serve_forever()
+port = os.environ[{"devstack-mailbox": "EXTRANET_MAIL_WEB_PORT", "devstack-smsbox": "EXTRANET_SMS_PORT"}.get(name, "EXTRANET_HTTP_PORT")]
+ThreadingHTTPServer((os.environ["EXTRANET_HTTP_HOST"], int(port)), H).serve_forever()
 """
 
 SIMULATOR = """\
@@ -60,12 +62,14 @@ def standins(tmp_root: Path, free_port):
     bin_dir = tmp_root / "bin"
     bin_dir.mkdir()
     for name, code in (("identity-service", SERVICE), ("portfolio-service", SERVICE), ("gateway-service", SERVICE),
+                       ("notifications-service", SERVICE), ("devstack-mailbox", SERVICE), ("devstack-smsbox", SERVICE),
                        ("legacy-simulator", SIMULATOR), ("identity-admin", ADMIN)):
         path = bin_dir / name
         path.write_text(f"#!{sys.executable}\n{code}")
         path.chmod(0o755)
     ports = {"EXTRANET_IDENTITY_PORT": free_port(), "EXTRANET_PORTFOLIO_PORT": free_port(),
-             "EXTRANET_GATEWAY_PORT": free_port()}
+             "EXTRANET_GATEWAY_PORT": free_port(), "EXTRANET_NOTIFICATIONS_PORT": free_port(),
+             "EXTRANET_MAIL_SMTP_PORT": free_port(), "EXTRANET_MAIL_WEB_PORT": free_port(), "EXTRANET_SMS_PORT": free_port()}
     env = dict(os.environ, DEVSTACK_BIN_DIR=str(bin_dir), STANDIN_DIR=str(tmp_root), PYTHONUNBUFFERED="1",
                EXTRANET_KAFKA_BOOTSTRAP="127.0.0.1:1", EXTRANET_DATABASE_URL="postgresql://x:y@127.0.0.1:2/z",
                DEVSTACK_READY_TIMEOUT="20", **{k: str(v) for k, v in ports.items()})
@@ -107,7 +111,7 @@ def _read_until(proc: subprocess.Popen, needle: str, timeout: float = 30) -> str
 
 
 def _service_pids(layout: Layout) -> dict[str, int]:
-    return {p.stem: int(p.read_text()) for p in layout.run.glob("*-service.pid")}
+    return {p.stem: int(p.read_text()) for pattern in ("*-service.pid", "devstack-*.pid") for p in layout.run.glob(pattern)}
 
 
 def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
@@ -115,7 +119,16 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
     proc = _start(standins)
     out = _read_until(proc, "Stop        Ctrl-C")
     pids = _service_pids(layout)
-    assert set(pids) == {"identity-service", "portfolio-service", "gateway-service"}
+    assert set(pids) == {"identity-service", "portfolio-service", "gateway-service", "notifications-service",
+                         "devstack-mailbox", "devstack-smsbox"}
+    ports = standins["ports"]
+    assert f"Mail        http://127.0.0.1:{ports['EXTRANET_MAIL_WEB_PORT']}   (files in .stack/mail/)" in out
+    assert f"SMS         http://127.0.0.1:{ports['EXTRANET_SMS_PORT']}" in out
+    notifications = json.loads((root / "notifications-service.env.json").read_text())
+    assert notifications["EXTRANET_SMTP_PORT"] == str(ports["EXTRANET_MAIL_SMTP_PORT"])
+    assert notifications["EXTRANET_SMS_API_BASE_URL"] == f"http://127.0.0.1:{ports['EXTRANET_SMS_PORT']}"
+    mailbox = json.loads((root / "devstack-mailbox.env.json").read_text())
+    assert mailbox["EXTRANET_MAIL_DIR"].endswith(".stack/mail")
     assert "BRK001, BRK002" in out and "Courtier-Demo-2026" in out and "/7 events applied" in out
     assert (root / "logins").read_text().split() == ["BRK001", "BRK002"]
     assert json.loads(layout.demo_marker.read_text())["published"] == 7
@@ -132,7 +145,7 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
     assert not any(alive(pid) for pid in pids.values())
-    assert not list(layout.run.glob("*-service.pid"))
+    assert not list(layout.run.glob("*-service.pid")) and not list(layout.run.glob("devstack-*.pid"))
 
     # Second run: the demo data is not loaded again; a service that dies stops everything.
     proc = _start(standins)

@@ -102,16 +102,17 @@ def cmd_status(layout: Layout, args) -> int:
     rows.append(("postgres", ppid, f"127.0.0.1:{ports.postgres}", port_open(ports.postgres),
                  rel(layout.log("postgres"))))
     service_ports = {"identity-service": ports.identity, "portfolio-service": ports.portfolio,
-                     "gateway-service": ports.gateway}
+                     "gateway-service": ports.gateway, "notifications-service": ports.notifications,
+                     "devstack-mailbox": ports.mail_web, "devstack-smsbox": ports.sms}
     for name in SERVICE_NAMES:
         pid = read_pid(layout.pidfile(name), expect_in_cmdline=name)
         port = service_ports[name]
         ready = http_json(f"http://127.0.0.1:{port}/health/ready", timeout=1.0)[0] == 200 if pid else False
         rows.append((name, pid, f"http://127.0.0.1:{port}", ready, rel(layout.log(name))))
-    print(f"{'process':<18} {'state':<9} {'pid':>7}  {'address':<24} {'answers':<7}  log")
+    print(f"{'process':<21} {'state':<9} {'pid':>7}  {'address':<24} {'answers':<7}  log")
     for name, pid, address, answering, log in rows:
         state = "running" if pid else ("external" if answering else "stopped")
-        print(f"{name:<18} {state:<9} {pid or '-':>7}  {address:<24} {'yes' if answering else 'no':<7}  {log}")
+        print(f"{name:<21} {state:<9} {pid or '-':>7}  {address:<24} {'yes' if answering else 'no':<7}  {log}")
     demo = "loaded" if layout.demo_marker.is_file() else "not loaded"
     print(f"demo data: {demo}; state folder: {rel(layout.stack)}")
     return 0

@@ -45,6 +45,11 @@ def _port(name: str, default: int) -> int:
         raise RuntimeError(f"{name}={raw!r} is not a port number") from None
 
 
+# Sandbox credentials of the local SMS API (devstack.smsbox): nothing leaves the machine.
+SMS_ACCOUNT_SID = "AC" + "d0" * 16
+SMS_AUTH_TOKEN = "devstack-sms-token"
+
+
 @dataclass(frozen=True)
 class Ports:
     kafka: int
@@ -53,6 +58,10 @@ class Ports:
     gateway: int
     identity: int = 8101
     portfolio: int = 8102
+    notifications: int = 8105
+    mail_smtp: int = 2525  # the local SMTP server (devstack.mailbox)
+    mail_web: int = 8025   # its web page
+    sms: int = 8026        # the local SMS API and its web page (devstack.smsbox)
 
     @classmethod
     def from_env(cls) -> "Ports":
@@ -63,6 +72,10 @@ class Ports:
             gateway=_port("EXTRANET_GATEWAY_PORT", 8000),
             identity=_port("EXTRANET_IDENTITY_PORT", 8101),
             portfolio=_port("EXTRANET_PORTFOLIO_PORT", 8102),
+            notifications=_port("EXTRANET_NOTIFICATIONS_PORT", 8105),
+            mail_smtp=_port("EXTRANET_MAIL_SMTP_PORT", 2525),
+            mail_web=_port("EXTRANET_MAIL_WEB_PORT", 8025),
+            sms=_port("EXTRANET_SMS_PORT", 8026),
         )
 
 
@@ -111,6 +124,16 @@ class Layout:
     @property
     def pg_socket_dir(self) -> Path:
         return self.run / "pg"
+
+    @property
+    def mail(self) -> Path:
+        """Mail received by the local SMTP server, one .eml file per message."""
+        return self.stack / "mail"
+
+    @property
+    def sms(self) -> Path:
+        """SMS received by the local SMS API (messages.jsonl)."""
+        return self.stack / "sms"
 
     @property
     def demo_marker(self) -> Path:

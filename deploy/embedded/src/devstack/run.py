@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack import keys
-from devstack.config import Layout, Ports
+from devstack.config import SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, Layout, Ports
 from devstack.procs import port_open, read_pid, tail, terminate_group, write_pid
 
 DEMO_PASSWORD = "Courtier-Demo-2026"
 DEMO_TENANT = "mbtp"
 DEMO_SEED = "2026"
 WATCH_HINT = ".venv/bin/python -m devstack.watch legacy.brokers"
-SERVICE_NAMES = ("identity-service", "portfolio-service", "gateway-service")
+SERVICE_NAMES = ("identity-service", "portfolio-service", "notifications-service", "gateway-service",
+                 "devstack-mailbox", "devstack-smsbox")
 
 
 class StackError(RuntimeError):
@@ -66,6 +67,24 @@ def services(layout: Layout, ports: Ports) -> list[list[Service]]:
                 "EXTRANET_CAPTCHA_MODE": "test",
             }),
             Service("portfolio-service", ports.portfolio, {"EXTRANET_HTTP_PORT": str(ports.portfolio)}),
+            # Where mail and SMS go on this machine: kept, and shown on a web page.
+            Service("devstack-mailbox", ports.mail_web, {
+                "EXTRANET_MAIL_DIR": str(layout.mail),
+                "EXTRANET_MAIL_SMTP_PORT": str(ports.mail_smtp),
+                "EXTRANET_MAIL_WEB_PORT": str(ports.mail_web),
+            }),
+            Service("devstack-smsbox", ports.sms, {
+                "EXTRANET_SMS_DIR": str(layout.sms),
+                "EXTRANET_SMS_PORT": str(ports.sms),
+            }),
+            Service("notifications-service", ports.notifications, {
+                "EXTRANET_HTTP_PORT": str(ports.notifications),
+                "EXTRANET_SMTP_HOST": "127.0.0.1",
+                "EXTRANET_SMTP_PORT": str(ports.mail_smtp),
+                "EXTRANET_SMS_API_BASE_URL": f"http://127.0.0.1:{ports.sms}",
+                "EXTRANET_TWILIO_ACCOUNT_SID": SMS_ACCOUNT_SID,
+                "EXTRANET_TWILIO_AUTH_TOKEN": SMS_AUTH_TOKEN,
+            }),
         ],
         [
             Service("gateway-service", ports.gateway, {
@@ -213,7 +232,8 @@ class Supervisor:
 def stop_services(layout: Layout) -> list[str]:
     """Stop leftover service processes from their pid files (`make stop`). Standard library only."""
     stopped = []
-    for pidfile in sorted(layout.run.glob("*-service.pid")) if layout.run.is_dir() else []:
+    pidfiles = [*layout.run.glob("*-service.pid"), *layout.run.glob("devstack-*.pid")] if layout.run.is_dir() else []
+    for pidfile in sorted(pidfiles):
         name = pidfile.name[: -len(".pid")]
         pid = read_pid(pidfile, expect_in_cmdline=name)
         if pid is not None:
@@ -240,20 +260,6 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
     codes = [line.strip() for line in out.splitlines() if line.strip()]
     if not codes:
         raise StackError("legacy-simulator brokers printed no broker code")
-    state_file = layout.stack / "demo-state.json"
-    try:
-        done = set(json.loads(state_file.read_text()).get("logins", []))
-    except (OSError, ValueError):
-        done = set()
-    for i, code in enumerate(codes, 1):
-        if code in done:
-            continue
-        sup.run_once([admin, "create-broker-login", "--tenant", DEMO_TENANT, "--broker-code", code],
-                     {**env, "EXTRANET_NEW_PASSWORD": DEMO_PASSWORD}, capture=True,
-                     what=f"identity-admin create-broker-login --broker-code {code}")
-        done.add(code)
-        state_file.write_text(json.dumps({"logins": sorted(done)}))
-        say(f"broker login {i}/{len(codes)}: {code}")
     out = sup.run_once([simulator, "publish", "--size", "demo", "--seed", DEMO_SEED, "--tenant", DEMO_TENANT],
                        env, capture=True, what="legacy-simulator publish")
     published = None
@@ -286,6 +292,32 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
                              f"see {sup.rel(layout.log('portfolio-service'))}")
         time.sleep(0.5)
     say(f"portfolio: {applied}/{published} events applied")
+    # The brokers' activation emails go out when identity sees them arrive; then the demo logins are
+    # set, so that a person can log in at once (the activation mails stay readable in the mail viewer).
+    identity_stats = f"http://127.0.0.1:{ports.identity}/internal/stats"
+    while True:
+        status, body = http_json(identity_stats)
+        accounts = body.get("accounts", {}) if status == 200 and isinstance(body, dict) else {}
+        if sum(n for kind, n in accounts.items() if kind.startswith("broker/")) >= len(codes):
+            break
+        if time.monotonic() > deadline:
+            raise StackError(f"identity did not register the {len(codes)} demo brokers within {timeout:.0f}s; "
+                             f"see {sup.rel(layout.log('identity-service'))}")
+        time.sleep(0.5)
+    state_file = layout.stack / "demo-state.json"
+    try:
+        done = set(json.loads(state_file.read_text()).get("logins", []))
+    except (OSError, ValueError):
+        done = set()
+    for i, code in enumerate(codes, 1):
+        if code in done:
+            continue
+        sup.run_once([admin, "create-broker-login", "--tenant", DEMO_TENANT, "--broker-code", code],
+                     {**env, "EXTRANET_NEW_PASSWORD": DEMO_PASSWORD}, capture=True,
+                     what=f"identity-admin create-broker-login --broker-code {code}")
+        done.add(code)
+        state_file.write_text(json.dumps({"logins": sorted(done)}))
+        say(f"broker login {i}/{len(codes)}: {code}")
     data = {"brokers": codes, "password": DEMO_PASSWORD, "tenant": DEMO_TENANT, "published": published,
             "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     marker.write_text(json.dumps(data, indent=2) + "\n")
@@ -318,6 +350,8 @@ def summary(sup: Supervisor, ports: Ports, infra, demo: dict) -> str:
         f"PostgreSQL  {infra.database_url.split('@')[-1]}  (password in .stack/secrets/postgres-password)",
         f"Logs        {sup.rel(sup.layout.logs)}/<process>.log",
         f"Events      {WATCH_HINT}   (any topic; --from-beginning)",
+        f"Mail        http://127.0.0.1:{ports.mail_web}   (files in {sup.rel(sup.layout.mail)}/)",
+        f"SMS         http://127.0.0.1:{ports.sms}   (kept in {sup.rel(sup.layout.sms)}/messages.jsonl)",
         "Stop        Ctrl-C",
     ]
     return box(lines)

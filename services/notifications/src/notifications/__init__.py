@@ -1,1 +1,2 @@
-"""The notifications service: package skeleton, built in a later issue."""
+"""The notifications service: notification requests in, email (SMTP) and SMS (Twilio API) out,
+each message once, with its outcome as an event."""

@@ -266,6 +266,12 @@ def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerif
     async def list_correspondents(who: Who) -> list[dict]:
         return await holder.service.secondary_correspondents(who.subject)
 
+    @app.get("/internal/stats", include_in_schema=False)
+    async def stats() -> dict:
+        """Counts only (no personal data): accounts by kind and status."""
+        rows = await runtime.pool.fetch("SELECT kind, status, count(*) AS n FROM accounts GROUP BY kind, status")
+        return {"accounts": {f"{r['kind']}/{r['status']}": r["n"] for r in rows}}
+
     for router in (auth, members, me):
         app.include_router(router)
     return app

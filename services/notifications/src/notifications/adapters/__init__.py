@@ -1,0 +1,2 @@
+"""What the notifications service talks to: templates and tenants' branding, the SMTP relay, the SMS
+API, and its own tables."""

@@ -1,0 +1,1 @@
+"""What the notifications service does: take requests in, send them, settle every attempt."""

@@ -1,0 +1,92 @@
+"""Intake of notification requests: check that one can be sent, choose its channel, and record it
+(keyed by the request's event id, in the consumer's transaction, with its inbox row).
+
+A request that could never be sent (unknown template or tenant, a variable missing, no version of
+the template for the allowed channels) is rejected: it goes to the dead-letter topic with the
+cause. A request whose only channel is SMS to a number that cannot take one (a landline, an
+invalid number) is recorded as failed at once, with a `NotificationFailed` event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from extranet_contracts import Envelope
+from extranet_contracts.notifications import Channel, NotificationFailed, NotificationRequested
+from extranet_plumbing.consumer import RejectEvent
+from extranet_plumbing.logging import get_logger
+from extranet_plumbing.outbox import add_to_outbox
+from notifications.adapters import store
+from notifications.adapters.templates import TemplateProblem, Templates
+from notifications.domain.channels import choose_channel
+from notifications.domain.phone import UnusablePhoneNumber, mobile_e164
+
+SOURCE = "urn:extranet:notifications"
+log = get_logger(__name__)
+
+
+class Intake:
+    """The handler of `NotificationRequested` (an EventConsumer handler)."""
+
+    def __init__(self, templates: Templates, *, outcomes_topic: str, phone_region: str = "FR") -> None:
+        self._templates = templates
+        self._outcomes_topic = outcomes_topic
+        self._region = phone_region
+
+    async def __call__(self, conn: asyncpg.Connection, envelope: Envelope, event: NotificationRequested) -> None:
+        templates, name = self._templates, event.template
+        if not templates.exists(name):
+            raise RejectEvent(f"unknown template {name!r}")
+        try:
+            templates.tenant(envelope.tenant)
+        except TemplateProblem as exc:
+            raise RejectEvent(str(exc)) from None
+        supported = templates.channels(name, envelope.tenant)
+        candidates = [channel for channel in event.channels if channel in supported]
+        if not candidates:
+            raise RejectEvent(f"template {name!r} has no version for {', '.join(c.value for c in event.channels)}")
+
+        phone, phone_problem = None, None
+        if event.recipient.phone:
+            try:
+                phone = mobile_e164(event.recipient.phone, self._region)
+            except UnusablePhoneNumber as exc:
+                phone_problem = str(exc)
+        reachable = {c for c, address in ((Channel.EMAIL, event.recipient.email), (Channel.SMS, phone)) if address}
+        channel = choose_channel(event.channels, event.preferred_channel, reachable=reachable, supported=supported)
+        failed_reason = None
+        if channel is None:
+            channel = Channel.SMS if Channel.SMS in candidates else candidates[0]
+            failed_reason = phone_problem if channel is Channel.SMS and phone_problem else f"no address for {channel.value}"
+        recipient = {"display_name": event.recipient.display_name, "reference": event.recipient.reference}
+        try:
+            templates.check(name, channel, envelope.tenant, event.data, recipient)
+        except TemplateProblem as exc:
+            raise RejectEvent(str(exc)) from None
+
+        address = event.recipient.email if channel is Channel.EMAIL else (phone or event.recipient.phone or "")
+        recorded = await store.record_request(
+            conn, request_id=envelope.id, tenant=envelope.tenant, template=name, channel=channel.value,
+            recipient_ref=event.recipient.reference, address=str(address), display_name=event.recipient.display_name,
+            locale=event.locale, data=event.data, requested_at=envelope.time, traceparent=envelope.traceparent,
+            tracestate=envelope.tracestate, failed_reason=failed_reason,
+        )
+        if not recorded:
+            return  # the same request again: its delivery exists already
+        if failed_reason:
+            outcome = NotificationFailed(request_id=str(envelope.id), channel=channel, template=name, attempts=0,
+                                         permanent=True, reason=failed_reason)
+            await add_to_outbox(conn, outcome, tenant=envelope.tenant, source=SOURCE, topic=self._outcomes_topic,
+                                envelope=outcome_envelope(outcome, envelope.tenant, envelope.traceparent, envelope.tracestate))
+            log.info("notification refused", request_id=str(envelope.id), template=name, channel=channel.value,
+                     reason=failed_reason)
+        else:
+            await conn.execute("SELECT pg_notify('deliveries', $1)", channel.value)
+
+
+def outcome_envelope(event: Any, tenant: str, traceparent: str | None, tracestate: str | None) -> Envelope:
+    """The envelope of an outcome event, in the trace of the request it answers."""
+    return Envelope(type=event.TYPE, version=event.VERSION, source=SOURCE, tenant=tenant, key=event.key(),
+                    traceparent=traceparent, tracestate=tracestate)
