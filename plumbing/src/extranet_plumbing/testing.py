@@ -114,6 +114,26 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 20.0, interva
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
 
 
+@pytest.fixture
+def mailbox(tmp_path):
+    """A real SMTP server on loopback that keeps what it receives (devstack's mail viewer)."""
+    from devstack.mailbox import Mailbox
+
+    box = Mailbox(tmp_path / "mail").start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def smsbox():
+    """An HTTP server on loopback speaking Twilio's Messages API (devstack's SMS viewer)."""
+    from devstack.smsbox import SmsBox
+
+    box = SmsBox().start()
+    yield box
+    box.stop()
+
+
 @dataclass(frozen=True)
 class JwtKeys:
     private_pem: bytes

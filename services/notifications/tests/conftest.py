@@ -12,8 +12,6 @@ from typing import Any
 import asyncpg
 import pytest
 
-from devstack.mailbox import Mailbox
-from devstack.smsbox import SmsBox
 from extranet_contracts import Envelope
 from extranet_contracts.notifications import OUTCOMES, REQUESTS, NotificationRequested
 from extranet_plumbing.testing import eventually, publish_event, read_topic
@@ -31,20 +29,6 @@ FAST = {
     "sms_timeout": 5.0,
     "log_level": "WARNING",
 }
-
-
-@pytest.fixture
-def mailbox(tmp_path):
-    box = Mailbox(tmp_path / "mail").start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
-def smsbox():
-    box = SmsBox().start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture
