@@ -10,8 +10,7 @@ from extranet_contracts import Envelope
 from extranet_contracts.legacy import BrokerPortfolioCompanyAssigned
 from extranet_plumbing.db import migrate
 from extranet_plumbing.kafka import ensure_topics, new_producer
-from extranet_plumbing.outbox import OutboxRelay, add_to_outbox
-from extranet_plumbing.outbox_batch import OutboxEntry, add_all_to_outbox
+from extranet_plumbing.outbox import OutboxEntry, OutboxRelay, add_all_to_outbox, add_to_outbox
 from extranet_plumbing.testing import read_topic
 
 EVENTS = [BrokerPortfolioCompanyAssigned(broker_code=f"M2000{i}", company_code="87654321", assigned_on="2026-11-02")

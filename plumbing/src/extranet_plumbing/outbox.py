@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
@@ -34,28 +36,47 @@ async def add_to_outbox(
     envelope: Envelope | None = None,
 ) -> Envelope:
     """Store `event` for publication; call it inside the transaction that changes the state."""
+    [stored] = await add_all_to_outbox(conn, [OutboxEntry(event, tenant, source, topic, envelope)])
+    return stored
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    event: Event
+    tenant: str
+    source: str
+    topic: str
+    envelope: Envelope | None = None  # as with add_to_outbox: built from the event if not given
+
+
+async def add_all_to_outbox(conn: asyncpg.Connection, entries: Sequence[OutboxEntry]) -> list[Envelope]:
+    """Store every entry's event for publication, in one pipelined insert; call it inside the transaction
+    that changes the state (a service settling many changes at once uses it directly)."""
+    if not entries:
+        return []
     trace_headers = current_trace_headers()
-    envelope = envelope or Envelope(
-        type=event.TYPE,
-        version=event.VERSION,
-        source=source,
-        tenant=tenant,
-        key=event.key(),
-        time=datetime.now(UTC),
-        traceparent=trace_headers.get("traceparent"),
-        tracestate=trace_headers.get("tracestate"),
+    envelopes, rows = [], []
+    for entry in entries:
+        event = entry.event
+        envelope = entry.envelope or Envelope(
+            type=event.TYPE,
+            version=event.VERSION,
+            source=entry.source,
+            tenant=entry.tenant,
+            key=event.key(),
+            time=datetime.now(UTC),
+            traceparent=trace_headers.get("traceparent"),
+            tracestate=trace_headers.get("tracestate"),
+        )
+        headers = [[name, value.decode()] for name, value in envelope.to_headers()]
+        rows.append((envelope.id, entry.topic, envelope.key, event.model_dump_json().encode(), json.dumps(headers)))
+        envelopes.append(envelope)
+    await conn.executemany(
+        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)", rows
     )
-    headers = [[name, value.decode()] for name, value in envelope.to_headers()]
-    await conn.execute(
-        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
-        envelope.id,
-        topic,
-        envelope.key,
-        event.model_dump_json().encode(),
-        json.dumps(headers),
-    )
-    await conn.execute("SELECT pg_notify('outbox', $1)", topic)
-    return envelope
+    for topic in sorted({entry.topic for entry in entries}):
+        await conn.execute("SELECT pg_notify('outbox', $1)", topic)
+    return envelopes
 
 
 class OutboxRelay:

@@ -41,7 +41,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from extranet_contracts.notifications import Channel, NotificationDelivered, NotificationFailed
 from extranet_plumbing.kafka import ensure_topics
 from extranet_plumbing.logging import get_logger
-from extranet_plumbing.outbox_batch import OutboxEntry, add_all_to_outbox
+from extranet_plumbing.outbox import OutboxEntry, add_all_to_outbox
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.tracing import context_from_headers
 from notifications.adapters import store
