@@ -216,7 +216,7 @@ async def main() -> None:
         sms_lost = args.sms - len(received_sms)
         how = "published on Kafka (intake included)" if args.via_kafka else "recorded as pending rows"
         print(f"requests                    {args.emails} emails, {args.sms} SMS, {how}")
-        print(f"servers                     devstack-mailbox (SMTP, .eml files), devstack-smsbox (Twilio API), own processes")
+        print("servers                     devstack-mailbox (SMTP, .eml files), devstack-smsbox (Twilio API), own processes")
         print(f"baseline email              {base_email:8.0f} emails/s  (bare aiosmtplib loop, one connection)")
         print(f"service email               {email_rate:8.0f} emails/s  ({settings.smtp_connections} SMTP connections, "
               f"{settings.email_concurrency} in flight)")

@@ -1,9 +1,11 @@
-"""The MBTP broker password rules (guide 000 §1.3-1.4), and argon2id hashing."""
+"""The MBTP password rules as configured in tenants.toml (guides 000 §1.3-1.4 and 001 §1.2), and argon2id hashing."""
 
 import pytest
 
 from identity.adapters.security import hash_password, verify_password
-from identity.domain.passwords import MBTP_BROKER
+from identity.domain.tenants import load_tenants
+
+MBTP = load_tenants()["mbtp"]
 
 
 @pytest.mark.parametrize(
@@ -21,7 +23,7 @@ from identity.domain.passwords import MBTP_BROKER
     ],
 )
 def test_broker_password_policy(password, problem):
-    assert MBTP_BROKER.violations(password) == ([problem] if problem else [])
+    assert MBTP.password_policy("broker").violations(password) == ([problem] if problem else [])
 
 
 async def test_passwords_are_stored_as_argon2id_and_verified():
@@ -44,6 +46,5 @@ async def test_passwords_are_stored_as_argon2id_and_verified():
     ],
 )
 def test_member_password_policy(password, ok):
-    from identity.domain.passwords import MBTP_MEMBER
-
-    assert (MBTP_MEMBER.violations(password) == []) is ok, MBTP_MEMBER.violations(password)
+    problems = MBTP.password_policy("member").violations(password)
+    assert (problems == []) is ok, problems

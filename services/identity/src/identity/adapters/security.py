@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from pathlib import Path
 
 import jwt
 from argon2 import PasswordHasher
@@ -37,12 +36,6 @@ class TokenIssuer:
     def __init__(self, private_key_pem: bytes, ttl_seconds: int) -> None:
         self._key = private_key_pem
         self._ttl = ttl_seconds
-
-    @classmethod
-    def from_file(cls, path: Path | None, ttl_seconds: int) -> TokenIssuer:
-        if path is None:
-            raise RuntimeError("EXTRANET_JWT_PRIVATE_KEY_FILE is not configured: tokens cannot be issued")
-        return cls(Path(path).read_bytes(), ttl_seconds)
 
     def access_token(self, *, subject: str, kind: str, tenant: str, scope: dict, extra: dict | None = None) -> tuple[str, int]:
         now = int(time.time())

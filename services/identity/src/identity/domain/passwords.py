@@ -53,9 +53,3 @@ class PasswordPolicy:
             problems.append("aucun caractère accentué")
         return problems
 
-
-# MBTP broker portal (guide 000): 10 characters, upper, lower, digit, special among ~@_/+!?-:, no accent.
-MBTP_BROKER = PasswordPolicy()
-# MBTP member portal (guide 001): 10 characters, 3 of the 4 categories, always a digit and a special.
-MBTP_MEMBER = PasswordPolicy(required=("digit", "special"), min_categories=3, refuse_accents=False,
-                             specials="~@_/+!?-:#$%&*=.,;()[]{}<>'\"|\\^")
