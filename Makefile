@@ -26,6 +26,8 @@ run: setup
 	@$(VENV)/bin/devstack run
 
 test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
 
 status:

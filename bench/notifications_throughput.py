@@ -47,7 +47,7 @@ from extranet_plumbing.kafka import new_producer
 from extranet_plumbing.logging import configure_logging
 from notifications.adapters.mime import build_email
 from notifications.adapters.templates import Templates
-from notifications.bootstrap import build_runtime
+from notifications.bootstrap import bootstrap
 from notifications.service_layer.sender import message_id
 from notifications.settings import NotificationsSettings
 
@@ -118,8 +118,20 @@ def rows_for(kind: str, count: int) -> list[tuple]:
     rows = []
     for i in range(count):
         address = f"adherent{i}@example.fr" if kind == "email" else f"+3361{i:07d}"
-        rows.append((uuid.uuid4(), TENANT, TEMPLATE, kind, f"member:{i}", address, None, "fr",
-                     json.dumps({"code": code(i, kind), "expires_in_minutes": 5}), now))
+        rows.append(
+            (
+                uuid.uuid4(),
+                TENANT,
+                TEMPLATE,
+                kind,
+                f"member:{i}",
+                address,
+                None,
+                "fr",
+                json.dumps({"code": code(i, kind), "expires_in_minutes": 5}),
+                now,
+            )
+        )
     return rows
 
 
@@ -131,24 +143,32 @@ async def service_run(runtime, kind: str, count: int, producer=None, prefix: str
         async with runtime.pool.acquire() as conn, conn.transaction():
             await conn.executemany(
                 "INSERT INTO deliveries (request_id, tenant, template, channel, recipient_ref, address, display_name,"
-                " locale, data, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)", rows)
+                " locale, data, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)",
+                rows,
+            )
             await conn.execute("SELECT pg_notify('deliveries', $1)", kind)
         ids = [row[0] for row in rows]
     else:
         ids, sent = [], []
         for i in range(count):
-            recipient = {"reference": f"member:{i}", "email": f"adherent{i}@example.fr"} if kind == "email" else \
-                {"reference": f"member:{i}", "phone": f"+3361{i:07d}"}
-            event = NotificationRequested(recipient=recipient, channels=[kind], template=TEMPLATE,
-                                          data={"code": code(i, kind), "expires_in_minutes": 5})
+            recipient = (
+                {"reference": f"member:{i}", "email": f"adherent{i}@example.fr"}
+                if kind == "email"
+                else {"reference": f"member:{i}", "phone": f"+3361{i:07d}"}
+            )
+            event = NotificationRequested(
+                recipient=recipient, channels=[kind], template=TEMPLATE, data={"code": code(i, kind), "expires_in_minutes": 5}
+            )
             envelope = Envelope(type=event.TYPE, version=event.VERSION, source="urn:bench", tenant=TENANT, key=event.key())
-            sent.append(await producer.send(prefix + REQUESTS, value=event.model_dump_json().encode(),
-                                            key=envelope.key.encode(), headers=envelope.to_headers()))
+            sent.append(
+                await producer.send(
+                    prefix + REQUESTS, value=event.model_dump_json().encode(), key=envelope.key.encode(), headers=envelope.to_headers()
+                )
+            )
             ids.append(envelope.id)
         await asyncio.gather(*sent)
     while True:
-        done = await runtime.pool.fetchval(
-            "SELECT count(*) FROM deliveries WHERE channel = $1 AND status IN ('delivered', 'failed')", kind)
+        done = await runtime.pool.fetchval("SELECT count(*) FROM deliveries WHERE channel = $1 AND status IN ('delivered', 'failed')", kind)
         if done >= count:
             break
         await asyncio.sleep(0.05)
@@ -172,17 +192,23 @@ async def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-notifications-", dir=root / ".stack" if (root / ".stack").is_dir() else None))
     smtp_port, mail_web, sms_port = free_port(), free_port(), free_port()
     boxes = [
-        start_box(["devstack.mailbox", "--dir", str(work / "mail"), "--smtp-port", str(smtp_port),
-                   "--http-port", str(mail_web)], mail_web),
+        start_box(["devstack.mailbox", "--dir", str(work / "mail"), "--smtp-port", str(smtp_port), "--http-port", str(mail_web)], mail_web),
         start_box(["devstack.smsbox", "--dir", str(work / "sms"), "--port", str(sms_port)], sms_port),
     ]
     prefix, schema = f"bench{uuid.uuid4().hex[:6]}.", f"bench_{uuid.uuid4().hex[:6]}"
     settings = NotificationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap, database_url=SecretStr(infra.database_url), topic_prefix=prefix,
-        db_schema=schema, log_level="WARNING", smtp_host="127.0.0.1", smtp_port=smtp_port,
-        sms_api_base_url=f"http://127.0.0.1:{sms_port}", twilio_account_sid=SMS_ACCOUNT_SID,
-        twilio_auth_token=SecretStr(SMS_AUTH_TOKEN))
-    runtime = build_runtime(settings)
+        kafka_bootstrap=infra.kafka_bootstrap,
+        database_url=SecretStr(infra.database_url),
+        topic_prefix=prefix,
+        db_schema=schema,
+        log_level="WARNING",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        sms_api_base_url=f"http://127.0.0.1:{sms_port}",
+        twilio_account_sid=SMS_ACCOUNT_SID,
+        twilio_auth_token=SecretStr(SMS_AUTH_TOKEN),
+    )
+    runtime = bootstrap(settings)
     producer = None
     try:
         templates = Templates()
@@ -190,11 +216,23 @@ async def main() -> None:
         mails = []
         for i in range(args.emails):
             rendered = templates.email(TEMPLATE, TENANT, {"code": code(i, "email"), "expires_in_minutes": 5}, {})
-            mails.append((f"adherent{i}@example.fr", build_email(
-                sender=(tenant.sender_name, tenant.sender_email), recipient=(None, f"adherent{i}@example.fr"),
-                subject=rendered.subject, text=rendered.text, html=rendered.html, message_id=f"<baseline-{i}@bench>")))
-        texts = [(f"+3362{i:07d}", templates.sms(TEMPLATE, TENANT, {"code": code(i, "sms"), "expires_in_minutes": 5}, {}))
-                 for i in range(args.sms)]
+            mails.append(
+                (
+                    f"adherent{i}@example.fr",
+                    build_email(
+                        sender=(tenant.sender_name, tenant.sender_email),
+                        recipient=(None, f"adherent{i}@example.fr"),
+                        subject=rendered.subject,
+                        text=rendered.text,
+                        html=rendered.html,
+                        message_id=f"<baseline-{i}@bench>",
+                    ),
+                )
+            )
+        texts = [
+            (f"+3362{i:07d}", templates.sms(TEMPLATE, TENANT, {"code": code(i, "sms"), "expires_in_minutes": 5}, {}))
+            for i in range(args.sms)
+        ]
 
         base_email = await email_baseline(smtp_port, mails)
         base_sms = await sms_baseline(f"http://127.0.0.1:{sms_port}", texts, settings.sms_concurrency)
@@ -210,19 +248,22 @@ async def main() -> None:
         wanted_mail = {message_id(i, tenant.sender_email) for i in email_ids}
         mail_dupes = sum(n - 1 for mid, n in received_mail.items() if mid in wanted_mail)
         mail_lost = len(wanted_mail - set(received_mail))
-        received_sms = Counter(m["body"] for m in get_json(f"http://127.0.0.1:{sms_port}/api/messages")
-                               if m["to"].startswith("+3361"))
+        received_sms = Counter(m["body"] for m in get_json(f"http://127.0.0.1:{sms_port}/api/messages") if m["to"].startswith("+3361"))
         sms_dupes = sum(n - 1 for n in received_sms.values())
         sms_lost = args.sms - len(received_sms)
         how = "published on Kafka (intake included)" if args.via_kafka else "recorded as pending rows"
         print(f"requests                    {args.emails} emails, {args.sms} SMS, {how}")
         print("servers                     devstack-mailbox (SMTP, .eml files), devstack-smsbox (Twilio API), own processes")
         print(f"baseline email              {base_email:8.0f} emails/s  (bare aiosmtplib loop, one connection)")
-        print(f"service email               {email_rate:8.0f} emails/s  ({settings.smtp_connections} SMTP connections, "
-              f"{settings.email_concurrency} in flight)")
+        print(
+            f"service email               {email_rate:8.0f} emails/s  ({settings.smtp_connections} SMTP connections, "
+            f"{settings.email_concurrency} in flight)"
+        )
         print(f"ratio email                 {email_rate / base_email:8.2f}")
-        print(f"service CPU per email       {CPU['email'] * 1000:8.2f} ms    (this process: sender, outbox relay"
-              + (", intake, and publishing the requests)" if args.via_kafka else ")"))
+        print(
+            f"service CPU per email       {CPU['email'] * 1000:8.2f} ms    (this process: sender, outbox relay"
+            + (", intake, and publishing the requests)" if args.via_kafka else ")")
+        )
         print(f"baseline SMS                {base_sms:8.0f} SMS/s     (bare twilio client, {settings.sms_concurrency} at once)")
         print(f"service SMS                 {sms_rate:8.0f} SMS/s     ({settings.sms_concurrency} in flight)")
         print(f"ratio SMS                   {sms_rate / base_sms:8.2f}")

@@ -12,26 +12,37 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 import time
 import uuid
 from datetime import date
+from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
 from devstack.infra import ensure_infra
+from extranet_plumbing.consumer import topics_of
 from extranet_plumbing.logging import configure_logging
+from extranet_plumbing.testing import new_jwt_keys
 from legacy_simulator.generator import generate
 from legacy_simulator.publisher import publish
 from legacy_simulator.sizes import SizeSpec
-from portfolio.bootstrap import CONSUMER_GROUP, STREAMS, build_runtime
+from portfolio.bootstrap import bootstrap
+from portfolio.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
 from portfolio.settings import PortfolioSettings
 
 
 async def baseline(bootstrap: str, topics: list[str], expected: int) -> float:
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=f"bench-baseline-{uuid.uuid4().hex[:6]}",
-                                auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=500)
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-baseline-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=500,
+    )
     await consumer.start()
     seen, started = 0, time.perf_counter()
     try:
@@ -47,18 +58,21 @@ async def baseline(bootstrap: str, topics: list[str], expected: int) -> float:
 
 
 async def portfolio(infra, prefix: str, schema: str, expected: int) -> float:
-    settings = PortfolioSettings(kafka_bootstrap=infra.kafka_bootstrap, database_url=SecretStr(infra.database_url),
-                                 topic_prefix=prefix, db_schema=schema, log_level="WARNING")
-    runtime = build_runtime(settings)
+    settings = PortfolioSettings(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        database_url=SecretStr(infra.database_url),
+        topic_prefix=prefix,
+        db_schema=schema,
+        log_level="WARNING",
+        jwt_public_key_file=new_jwt_keys(Path(tempfile.mkdtemp())).public_file,
+    )
+    service = bootstrap(settings)
     started = time.perf_counter()
-    await runtime.start()
-    group = runtime.group_id(CONSUMER_GROUP)
-    try:
-        while await runtime.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer_group = $1", group) < expected:
+    async with service.running():
+        group = service.group_id(READ_MODEL_GROUP)
+        while await service.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer_group = $1", group) < expected:
             await asyncio.sleep(0.2)
         return expected / (time.perf_counter() - started)
-    finally:
-        await runtime.stop()
 
 
 async def main() -> None:
@@ -74,7 +88,7 @@ async def main() -> None:
         spec = SizeSpec("custom", brokers=args.brokers, companies=args.companies, insured=args.insured)
         events = list(generate(spec, seed=2026, tenant="mbtp", today=date.today()))
         published = await publish(iter(events), bootstrap=infra.kafka_bootstrap, topic_prefix=prefix, progress=False)
-        topics = [prefix + stream for stream in STREAMS]
+        topics = topics_of(HANDLERS, PortfolioSettings(topic_prefix=prefix))
         base = await baseline(infra.kafka_bootstrap, topics, published)
         rate = await portfolio(infra, prefix, schema, published)
         print(f"events                      {published}")

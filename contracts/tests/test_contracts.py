@@ -16,9 +16,14 @@ PRIMARY = {"civility": "MME", "last_name": "Durand", "first_name": "Léa", "birt
 
 def affiliation(**changes) -> dict:
     event = {
-        "membership_id": "ADH-0000001", "member_number": "73000001", "contract_number": "W1-000123",
-        "company_code": "12345678", "primary": PRIMARY, "address": {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"},
-        "effective_date": "2026-10-01", "recorded_on": "2026-10-08",
+        "membership_id": "ADH-0000001",
+        "member_number": "73000001",
+        "contract_number": "W1-000123",
+        "company_code": "12345678",
+        "primary": PRIMARY,
+        "address": {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"},
+        "effective_date": "2026-10-01",
+        "recorded_on": "2026-10-08",
     }
     event.update(changes)
     return event
@@ -35,8 +40,14 @@ def test_a_changed_model_is_detected_by_the_schema_check(tmp_path):
 
 
 def test_envelope_round_trips_through_kafka_headers():
-    envelope = Envelope(type="MemberAffiliated", version=1, source="urn:test", tenant="mbtp", key="73000001",
-                        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+    envelope = Envelope(
+        type="MemberAffiliated",
+        version=1,
+        source="urn:test",
+        tenant="mbtp",
+        key="73000001",
+        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    )
     headers = envelope.to_headers()
     assert ("ce_specversion", b"1.0") in headers and ("content-type", b"application/json") in headers
     assert Envelope.from_headers(headers) == envelope
@@ -60,7 +71,9 @@ def test_french_numbers_are_validated():
     with pytest.raises(ValidationError, match="NIR"):
         MemberAffiliated.model_validate(affiliation(primary={**PRIMARY, "nir": "285057800608442"}))
     with pytest.raises(ValidationError, match="IBAN"):
-        MemberAffiliated.model_validate(affiliation(benefits_bank_details={"iban": "FR7630006000011234567890188", "bic": "AGRIFRPP", "holder": "L. Durand"}))
+        MemberAffiliated.model_validate(
+            affiliation(benefits_bank_details={"iban": "FR7630006000011234567890188", "bic": "AGRIFRPP", "holder": "L. Durand"})
+        )
     with pytest.raises(ValidationError, match="member_number"):
         MemberAffiliated.model_validate(affiliation(member_number="7300001"))
     assert MemberAffiliated.model_validate(affiliation()).effective_date == date(2026, 10, 1)

@@ -9,6 +9,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from stdnum import iban as std_iban
+from stdnum import luhn
+from stdnum.fr import nir as std_nir
+from stdnum.fr import siren as std_siren
+from stdnum.fr import siret as std_siret
+
 from extranet_contracts.catalogue import CATALOGUE
 from extranet_contracts.envelope import Envelope
 from extranet_contracts.legacy import (
@@ -24,11 +30,6 @@ from extranet_contracts.legacy import (
 from extranet_contracts.types import Civility
 from legacy_simulator import SOURCE, SizeSpec, broker_codes, generate
 from legacy_simulator.numbers import rib_key
-from stdnum import iban as std_iban
-from stdnum import luhn
-from stdnum.fr import nir as std_nir
-from stdnum.fr import siren as std_siren
-from stdnum.fr import siret as std_siret
 
 TODAY = date(2026, 11, 23)
 THIS_MONTH = date(2026, 11, 1)

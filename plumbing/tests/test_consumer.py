@@ -17,15 +17,22 @@ from extranet_plumbing.db import migrate
 from extranet_plumbing.deadletter import replay
 from extranet_plumbing.kafka import dlq_topic, ensure_topics
 from extranet_plumbing.retry import RetryPolicy
-from extranet_plumbing.testing import eventually, publish_event, read_topic
+from extranet_plumbing.settings import ServiceSettings
+from extranet_plumbing.testing import publish_event, read_topic, wait_until
 
 ADDRESS = Address(line1="5 rue Jean-Marie Chavant", postal_code="69007", city="Lyon")
 
 
 def broker_event(code: str, revision: int = 1) -> BrokerRegistered:
     return BrokerRegistered(
-        broker_code=code, name="Cabinet Martin Courtage", orias_number="07012345", contact_last_name="Martin",
-        contact_first_name="Claire", email="claire.martin@cabinet-martin.fr", address=ADDRESS, revision=revision,
+        broker_code=code,
+        name="Cabinet Martin Courtage",
+        orias_number="07012345",
+        contact_last_name="Martin",
+        contact_first_name="Claire",
+        email="claire.martin@cabinet-martin.fr",
+        address=ADDRESS,
+        revision=revision,
     )
 
 
@@ -34,19 +41,19 @@ class Harness:
 
     def __init__(self, infra, pool, prefix: str) -> None:
         self.infra, self.pool, self.topic = infra, pool, f"{prefix}legacy.brokers"
-        self.group = f"{prefix}test-consumer"
+        self.settings = ServiceSettings(topic_prefix=prefix)
+        self.group = self.settings.group_id("test-consumer")
         self.fail_for: set[str] = set()
         self.broker: KafkaBroker | None = None
 
-    async def dispatch(self, conn, envelope: Envelope, event) -> None:
-        await self.handle(conn, envelope, event)  # looked up each time, so a test may swap `handle`
+    async def dispatch(self, event, envelope: Envelope, uow) -> None:
+        await self.handle(event, envelope, uow)  # looked up each time, so a test may swap `handle`
 
-    async def handle(self, conn, envelope: Envelope, event) -> None:
+    async def handle(self, event, envelope: Envelope, uow) -> None:
         if event.broker_code in self.fail_for:
             raise RuntimeError(f"cannot apply {event.broker_code} yet")
-        await conn.execute(
-            "INSERT INTO applied (broker_code, times) VALUES ($1, 1)"
-            " ON CONFLICT (broker_code) DO UPDATE SET times = applied.times + 1",
+        await uow.connection.execute(
+            "INSERT INTO applied (broker_code, times) VALUES ($1, 1) ON CONFLICT (broker_code) DO UPDATE SET times = applied.times + 1",
             event.broker_code,
         )
 
@@ -58,8 +65,12 @@ class Harness:
         await self.producer.start()
         self.broker = KafkaBroker(self.infra.kafka_bootstrap)
         consumer = EventConsumer(
-            group_id=self.group, topics=[self.topic], handlers={BrokerRegistered: self.dispatch}, pool=self.pool,
-            producer=self.producer, retry=RetryPolicy(attempts=3, base_delay=0.01),
+            group="test-consumer",
+            handlers={BrokerRegistered: self.dispatch},
+            settings=self.settings,
+            pool=self.pool,
+            producer=self.producer,
+            retry=RetryPolicy(attempts=3, base_delay=0.01),
         )
         consumer.subscribe(self.broker)
         await self.broker.start()
@@ -86,7 +97,7 @@ async def test_the_same_event_delivered_twice_is_applied_once(harness, kafka_pro
     envelope = await publish_event(kafka_producer, harness.topic, event)
     await publish_event(kafka_producer, harness.topic, event, envelope=envelope)  # redelivery, same id
     await publish_event(kafka_producer, harness.topic, broker_event("M10002"))  # a later event
-    await eventually(lambda: harness.times("M10002"))
+    await wait_until(lambda: harness.times("M10002"))
     assert await harness.times("M10001") == 1
     inbox = await harness.pool.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", envelope.id)
     assert inbox == 1
@@ -97,15 +108,23 @@ async def test_unreadable_events_are_dead_lettered_and_the_next_good_event_is_pr
     malformed = (b"M10003", b'{"broker_code": "M10003", ', good_headers)
     invalid_value = broker_event("M10004").model_dump()
     invalid_value["orias_number"] = "not-a-number"
-    invalid = (b"M10004", json.dumps(invalid_value).encode(), Envelope(type="BrokerRegistered", version=1, source="urn:test", tenant="mbtp", key="M10004").to_headers())
-    unknown = (b"M10005", broker_event("M10005").model_dump_json().encode(), Envelope(type="BrokerTeleported", version=1, source="urn:test", tenant="mbtp", key="M10005").to_headers())
+    invalid = (
+        b"M10004",
+        json.dumps(invalid_value).encode(),
+        Envelope(type="BrokerRegistered", version=1, source="urn:test", tenant="mbtp", key="M10004").to_headers(),
+    )
+    unknown = (
+        b"M10005",
+        broker_event("M10005").model_dump_json().encode(),
+        Envelope(type="BrokerTeleported", version=1, source="urn:test", tenant="mbtp", key="M10005").to_headers(),
+    )
     sent = []
     for key, value, headers in (malformed, invalid, unknown):
         metadata = await kafka_producer.send_and_wait(harness.topic, value=value, key=key, headers=headers)
         sent.append((key, value, metadata))
     await publish_event(kafka_producer, harness.topic, broker_event("M10006"))
 
-    await eventually(lambda: harness.times("M10006"))
+    await wait_until(lambda: harness.times("M10006"))
     dead = await read_topic(infra.kafka_bootstrap, dlq_topic(harness.topic), expected=3)
     assert len(dead) == 3
     by_key = {record.key: record for record in dead}
@@ -130,7 +149,7 @@ async def test_an_event_that_keeps_failing_is_dead_lettered_then_replayed_once_f
     harness.fail_for.add("M10007")
     await publish_event(kafka_producer, harness.topic, broker_event("M10007"))
     await publish_event(kafka_producer, harness.topic, broker_event("M10008"))
-    await eventually(lambda: harness.times("M10008"))
+    await wait_until(lambda: harness.times("M10008"))
     dead = await read_topic(infra.kafka_bootstrap, dlq_topic(harness.topic), expected=1)
     assert [record.key for record in dead] == [b"M10007"]
     headers = dict(dead[0].headers)
@@ -141,7 +160,7 @@ async def test_an_event_that_keeps_failing_is_dead_lettered_then_replayed_once_f
     harness.fail_for.clear()  # the cause is fixed
     replayed = await replay(infra.kafka_bootstrap, dlq_topic(harness.topic), group_id=f"{harness.group}-replay")
     assert replayed == 1
-    assert await eventually(lambda: harness.times("M10007")) == 1
+    assert await wait_until(lambda: harness.times("M10007")) == 1
     assert await replay(infra.kafka_bootstrap, dlq_topic(harness.topic), group_id=f"{harness.group}-replay") == 0
 
 
@@ -149,7 +168,7 @@ async def test_events_of_a_type_the_consumer_does_not_handle_are_skipped_not_dea
     assigned = BrokerPortfolioCompanyAssigned(broker_code="M10009", company_code="12345678", assigned_on=date(2026, 1, 1))
     await publish_event(kafka_producer, harness.topic, assigned)
     await publish_event(kafka_producer, harness.topic, broker_event("M10010"))
-    await eventually(lambda: harness.times("M10010"))
+    await wait_until(lambda: harness.times("M10010"))
     assert await read_topic(infra.kafka_bootstrap, dlq_topic(harness.topic), expected=1, timeout=2) == []
 
 
@@ -159,17 +178,17 @@ async def test_a_rejected_event_is_dead_lettered_at_once_without_retries(harness
     calls = []
     original = harness.handle
 
-    async def reject(conn, envelope, event):
+    async def reject(event, envelope, uow):
         if event.broker_code == "M10011":
             calls.append(envelope.id)
             raise RejectEvent("template 'unknown' does not exist")
-        await original(conn, envelope, event)
+        await original(event, envelope, uow)
 
     harness.handle = reject
     harness.fail_for.clear()
     await publish_event(kafka_producer, harness.topic, broker_event("M10011"))
     await publish_event(kafka_producer, harness.topic, broker_event("M10012"))
-    await eventually(lambda: harness.times("M10012"))
+    await wait_until(lambda: harness.times("M10012"))
     dead = await read_topic(infra.kafka_bootstrap, dlq_topic(harness.topic), expected=1)
     assert [r.key for r in dead] == [b"M10011"]
     assert dict(dead[0].headers)["x-dlq-exception-class"] == b"RejectEvent"

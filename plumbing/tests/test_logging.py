@@ -16,9 +16,20 @@ IBAN = "FR7630006000011234567890189"
 
 
 def test_values_under_sensitive_names_are_removed_whole():
-    cleaned = redact({"password": "S3cret!pass", "otp": "482913", "code": "123456", "nir": NIR, "iban": IBAN,
-                      "email": "jeanne@example.fr", "mobile_phone": "0612345678", "birth_date": "1985-05-12",
-                      "broker_code": "M12345", "company_code": "12345678"})
+    cleaned = redact(
+        {
+            "password": "S3cret!pass",
+            "otp": "482913",
+            "code": "123456",
+            "nir": NIR,
+            "iban": IBAN,
+            "email": "jeanne@example.fr",
+            "mobile_phone": "0612345678",
+            "birth_date": "1985-05-12",
+            "broker_code": "M12345",
+            "company_code": "12345678",
+        }
+    )
     assert cleaned["broker_code"] == "M12345" and cleaned["company_code"] == "12345678"
     for key in ("password", "otp", "code", "nir", "iban", "email", "mobile_phone", "birth_date"):
         assert cleaned[key] == REDACTED, key

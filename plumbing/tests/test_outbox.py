@@ -12,7 +12,7 @@ from extranet_contracts.legacy import BrokerPortfolioCompanyAssigned
 from extranet_plumbing.db import migrate
 from extranet_plumbing.kafka import ensure_topics, new_producer
 from extranet_plumbing.outbox import OutboxRelay, add_to_outbox
-from extranet_plumbing.testing import eventually, read_topic
+from extranet_plumbing.testing import read_topic, wait_until
 
 EVENT = BrokerPortfolioCompanyAssigned(broker_code="M20001", company_code="87654321", assigned_on="2026-11-02")
 
@@ -72,7 +72,7 @@ async def test_relay_killed_before_publishing_then_restarted_publishes_exactly_o
     await producer.start()
     second = asyncio.create_task(OutboxRelay(db_pool, producer, schema=db_schema, poll_interval=0.05).run())
     try:
-        await eventually(lambda: db_pool.fetchval("SELECT sent_at IS NOT NULL FROM outbox WHERE event_id = $1", envelope.id))
+        await wait_until(lambda: db_pool.fetchval("SELECT sent_at IS NOT NULL FROM outbox WHERE event_id = $1", envelope.id))
         await asyncio.sleep(0.5)  # a relay that published twice would have done it by now
     finally:
         second.cancel()
@@ -90,6 +90,7 @@ async def test_relay_killed_before_publishing_then_restarted_publishes_exactly_o
 
 async def test_a_failed_publish_is_retried_later(infra, db_pool, db_schema, outbox):
     envelope = await change_state_and_emit(db_pool, outbox)
+
     class Unreachable:
         async def send(self, *args, **kwargs):
             raise ConnectionError("broker unreachable")

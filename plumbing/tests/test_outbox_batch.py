@@ -13,8 +13,7 @@ from extranet_plumbing.kafka import ensure_topics, new_producer
 from extranet_plumbing.outbox import OutboxEntry, OutboxRelay, add_all_to_outbox, add_to_outbox
 from extranet_plumbing.testing import read_topic
 
-EVENTS = [BrokerPortfolioCompanyAssigned(broker_code=f"M2000{i}", company_code="87654321", assigned_on="2026-11-02")
-          for i in range(5)]
+EVENTS = [BrokerPortfolioCompanyAssigned(broker_code=f"M2000{i}", company_code="87654321", assigned_on="2026-11-02") for i in range(5)]
 
 
 async def test_a_batch_writes_the_rows_one_by_one_would_and_the_relay_publishes_them(infra, db_pool, db_schema, topic_prefix):
@@ -24,8 +23,11 @@ async def test_a_batch_writes_the_rows_one_by_one_would_and_the_relay_publishes_
     given = Envelope(type=EVENTS[0].TYPE, version=1, source="urn:test", tenant="mgen", key=EVENTS[0].key())
     async with db_pool.acquire() as conn, conn.transaction():
         single = await add_to_outbox(conn, EVENTS[1], tenant="mbtp", source="urn:test", topic=topic)
-        batch = await add_all_to_outbox(conn, [OutboxEntry(EVENTS[0], "mgen", "urn:test", topic, envelope=given)]
-                                        + [OutboxEntry(e, "mbtp", "urn:test", topic) for e in EVENTS[2:]])
+        batch = await add_all_to_outbox(
+            conn,
+            [OutboxEntry(EVENTS[0], "mgen", "urn:test", topic, envelope=given)]
+            + [OutboxEntry(e, "mbtp", "urn:test", topic) for e in EVENTS[2:]],
+        )
     assert batch[0] is given and [e.tenant for e in batch] == ["mgen", "mbtp", "mbtp", "mbtp"]
     rows = {r["event_id"]: r for r in await db_pool.fetch("SELECT * FROM outbox")}
     assert len(rows) == 5

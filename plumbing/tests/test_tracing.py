@@ -16,7 +16,8 @@ from extranet_plumbing.consumer import EventConsumer
 from extranet_plumbing.db import migrate
 from extranet_plumbing.kafka import ensure_topics, new_producer
 from extranet_plumbing.outbox import OutboxRelay, add_to_outbox
-from extranet_plumbing.testing import eventually
+from extranet_plumbing.settings import ServiceSettings
+from extranet_plumbing.testing import wait_until
 from extranet_plumbing.tracing import configure_tracing
 
 
@@ -29,22 +30,32 @@ async def test_the_consumer_continues_the_trace_of_the_request_that_emitted_the_
     await ensure_topics(infra.kafka_bootstrap, [topic])
     seen: list[int] = []
 
-    async def handler(conn, envelope, event) -> None:
+    async def handler(event, envelope, uow) -> None:
         seen.append(trace.get_current_span().get_span_context().trace_id)
 
     producer = new_producer(infra.kafka_bootstrap)
     await producer.start()
     broker = KafkaBroker(infra.kafka_bootstrap)
-    EventConsumer(group_id=f"{topic_prefix}tracing", topics=[topic], handlers={BrokerPortfolioCompanyAssigned: handler},
-                  pool=db_pool, producer=producer).subscribe(broker)
+    EventConsumer(
+        group="tracing",
+        settings=ServiceSettings(topic_prefix=topic_prefix),
+        handlers={BrokerPortfolioCompanyAssigned: handler},
+        pool=db_pool,
+        producer=producer,
+    ).subscribe(broker)
     await broker.start()
     relay = asyncio.create_task(OutboxRelay(db_pool, producer, schema=db_schema, poll_interval=0.05).run())
     try:
         with trace.get_tracer("test").start_as_current_span("POST /api/something") as request_span:
             async with db_pool.acquire() as conn, conn.transaction():
-                await add_to_outbox(conn, BrokerPortfolioCompanyAssigned(broker_code="M30001", company_code="11112222", assigned_on="2026-11-02"),
-                                    tenant="mbtp", source="urn:test", topic=topic)
-        await eventually(lambda: seen)
+                await add_to_outbox(
+                    conn,
+                    BrokerPortfolioCompanyAssigned(broker_code="M30001", company_code="11112222", assigned_on="2026-11-02"),
+                    tenant="mbtp",
+                    source="urn:test",
+                    topic=topic,
+                )
+        await wait_until(lambda: seen)
     finally:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -18,12 +18,12 @@ from extranet_contracts.legacy import (
     MemberAffiliated,
     MemberRadiated,
 )
-from extranet_plumbing.testing import eventually, new_jwt_keys
+from extranet_plumbing.testing import new_jwt_keys, wait_until
 from legacy_simulator.generator import generate
 from legacy_simulator.publisher import publish
 from legacy_simulator.sizes import SizeSpec
-from portfolio.bootstrap import CONSUMER_GROUP
 from portfolio.domain.periods import Month, today_in_france
+from portfolio.service_layer.handlers import READ_MODEL_GROUP
 
 PASSWORD = "Courtier-Test-2026"
 SPEC = SizeSpec("custom", brokers=3, companies=12, insured=180, unassigned_share=0.1, transfer_share=0.2)
@@ -92,7 +92,14 @@ def as_seen(dashboard: dict) -> dict:
         "exits": [m["count"] for m in dashboard["exits"]],
         "exits_by_reason": {r["reason"]: (r["current_month"], r["previous_month"]) for r in dashboard["exits_by_reason"]},
         "latest_movements": [
-            (m["kind"], date.fromisoformat(m["recorded_on"]), date.fromisoformat(m["effective_date"]), m["member_number"], m["insured_name"], m["product"])
+            (
+                m["kind"],
+                date.fromisoformat(m["recorded_on"]),
+                date.fromisoformat(m["effective_date"]),
+                m["member_number"],
+                m["insured_name"],
+                m["product"],
+            )
             for m in dashboard["latest_movements"]
         ],
     }
@@ -105,13 +112,13 @@ async def loaded(platform, infra, topic_prefix):
     events = list(generate(SPEC, seed=7, tenant="mbtp", today=today))
     published = await publish(iter(events), bootstrap=infra.kafka_bootstrap, topic_prefix=topic_prefix, progress=False)
     assert published == len(events)
-    runtime = platform.portfolio.state.runtime
-    group = runtime.group_id(CONSUMER_GROUP)
+    runtime = platform.portfolio
+    group = runtime.group_id(READ_MODEL_GROUP)
 
     async def all_applied() -> bool:
         return await runtime.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer_group = $1", group) == len(events)
 
-    await eventually(all_applied, timeout=60)
+    await wait_until(all_applied, timeout=60)
     brokers = sorted({e.broker_code for _, e in events if isinstance(e, BrokerPortfolioCompanyAssigned)})
     for code in brokers:
         await platform.create_broker_login(code, PASSWORD)
@@ -160,8 +167,17 @@ async def test_no_valid_token_no_data(platform, loaded, jwt_keys, tmp_path):
     _events, brokers = loaded
     code = brokers[0]
     assert (await platform.gateway.get("/api/broker/dashboard")).status_code == 401
-    claims = {"iss": "extranet-identity", "aud": "extranet", "sub": f"broker:{code}", "typ": "access", "kind": "broker",
-              "tenant": "mbtp", "scope": {"broker_code": code}, "iat": int(time.time()), "terms_ok": True}
+    claims = {
+        "iss": "extranet-identity",
+        "aud": "extranet",
+        "sub": f"broker:{code}",
+        "typ": "access",
+        "kind": "broker",
+        "tenant": "mbtp",
+        "scope": {"broker_code": code},
+        "iat": int(time.time()),
+        "terms_ok": True,
+    }
     forged = jwt.encode({**claims, "exp": int(time.time()) + 600}, new_jwt_keys(tmp_path).private_pem, algorithm="EdDSA")
     expired = jwt.encode({**claims, "exp": int(time.time()) - 5}, jwt_keys.private_pem, algorithm="EdDSA")
     member = jwt.encode({**claims, "kind": "member", "exp": int(time.time()) + 600}, jwt_keys.private_pem, algorithm="EdDSA")
@@ -175,7 +191,9 @@ async def test_no_valid_token_no_data(platform, loaded, jwt_keys, tmp_path):
 
 async def test_login_refuses_a_wrong_password_and_an_unknown_broker_alike(platform, loaded):
     _events, brokers = loaded
-    wrong = await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": brokers[0], "password": "Mauvais-Mot-2026"})
+    wrong = await platform.gateway.post(
+        "/api/auth/login", json={"portal": "broker", "identifier": brokers[0], "password": "Mauvais-Mot-2026"}
+    )
     unknown = await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": "M99999", "password": PASSWORD})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()

@@ -10,31 +10,52 @@ import asyncpg
 import pytest
 
 from extranet_contracts.legacy import BrokerRegistered, MemberAffiliated
-from extranet_plumbing.testing import eventually, publish_event
+from extranet_plumbing.testing import publish_event, wait_until
 from identity.adapters.captcha import TEST_SOLUTION
-from notifications.bootstrap import build_runtime
+from notifications.bootstrap import bootstrap as notifications_bootstrap
 from notifications.settings import NotificationsSettings
 
 ADDRESS = {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"}
 MEMBER = MemberAffiliated(
-    membership_id="ADH-0000077", member_number="73000077", contract_number="W1-000123", company_code="12345678",
+    membership_id="ADH-0000077",
+    member_number="73000077",
+    contract_number="W1-000123",
+    company_code="12345678",
     primary={"civility": "MME", "last_name": "Durand", "first_name": "Léa", "birth_date": "1985-05-12", "nir": "285057800608441"},
-    email="lea.durand@orange.fr", mobile_phone="06 12 34 56 78", address=ADDRESS,
-    effective_date=date(2026, 1, 1), recorded_on=date(2026, 1, 5))
-BROKER = BrokerRegistered(broker_code="M77777", name="Cabinet Martin Courtage", orias_number="07012345", contact_last_name="Martin",
-                          contact_first_name="Claire", email="claire.martin@cabinet-martin.fr", address=ADDRESS, revision=1)
+    email="lea.durand@orange.fr",
+    mobile_phone="06 12 34 56 78",
+    address=ADDRESS,
+    effective_date=date(2026, 1, 1),
+    recorded_on=date(2026, 1, 5),
+)
+BROKER = BrokerRegistered(
+    broker_code="M77777",
+    name="Cabinet Martin Courtage",
+    orias_number="07012345",
+    contact_last_name="Martin",
+    contact_first_name="Claire",
+    email="claire.martin@cabinet-martin.fr",
+    address=ADDRESS,
+    revision=1,
+)
 
 
 @pytest.fixture
 async def notifications(infra, service_env, mailbox, smsbox):
-    settings = NotificationsSettings(**{
-        **service_env, "db_schema": service_env["db_schema"] + "_notifications",
-        "smtp_host": mailbox.host, "smtp_port": mailbox.smtp_port, "sms_api_base_url": smsbox.base_url,
-        "twilio_account_sid": smsbox.account_sid, "twilio_auth_token": smsbox.auth_token, "poll_interval": 0.1})
-    runtime = build_runtime(settings)
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+    settings = NotificationsSettings(
+        **{
+            **service_env,
+            "db_schema": service_env["db_schema"] + "_notifications",
+            "smtp_host": mailbox.host,
+            "smtp_port": mailbox.smtp_port,
+            "sms_api_base_url": smsbox.base_url,
+            "twilio_account_sid": smsbox.account_sid,
+            "twilio_auth_token": smsbox.auth_token,
+            "poll_interval": 0.1,
+        }
+    )
+    async with notifications_bootstrap(settings).running() as service:
+        yield service
     conn = await asyncpg.connect(infra.database_url)
     await conn.execute(f"DROP SCHEMA IF EXISTS {settings.db_schema} CASCADE")
     await conn.close()
@@ -43,7 +64,7 @@ async def notifications(infra, service_env, mailbox, smsbox):
 async def legacy_event(platform, kafka_producer, prefix: str, event) -> None:
     envelope = await publish_event(kafka_producer, prefix + event.STREAM, event)
     pool = platform.identity.state.runtime.pool
-    await eventually(lambda: pool.fetchval("SELECT 1 FROM inbox WHERE event_id = $1", envelope.id))
+    await wait_until(lambda: pool.fetchval("SELECT 1 FROM inbox WHERE event_id = $1", envelope.id))
 
 
 def mail_to(mailbox, address: str, subject: str):
@@ -55,11 +76,12 @@ def mail_to(mailbox, address: str, subject: str):
 
 async def test_a_member_activates_with_the_code_received_by_email(platform, notifications, mailbox, kafka_producer, topic_prefix):
     await legacy_event(platform, kafka_producer, topic_prefix, MEMBER)
-    started = await platform.gateway.post("/api/members/activation", json={
-        "member_number": "73000077", "contact": "lea.durand@orange.fr", "captcha": TEST_SOLUTION})
+    started = await platform.gateway.post(
+        "/api/members/activation", json={"member_number": "73000077", "contact": "lea.durand@orange.fr", "captcha": TEST_SOLUTION}
+    )
     assert started.status_code == 202
 
-    message = await eventually(lambda: mail_to(mailbox, "lea.durand@orange.fr", "ACTIVER VOTRE ESPACE PAR CODE EMAIL"), timeout=30)
+    message = await wait_until(lambda: mail_to(mailbox, "lea.durand@orange.fr", "ACTIVER VOTRE ESPACE PAR CODE EMAIL"), timeout=30)
     assert "noreply@mutuelle-mbtp.com" in message["From"]
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
@@ -68,21 +90,32 @@ async def test_a_member_activates_with_the_code_received_by_email(platform, noti
 
     verified = await platform.gateway.post(f"/api/members/activation/{started.json()['activation_id']}/verify", json={"code": code})
     assert verified.status_code == 200, verified.text
-    done = await platform.gateway.post("/api/members/activation/complete", json={
-        "ticket": verified.json()["ticket"], "email": "lea.durand@orange.fr", "email_confirmation": "lea.durand@orange.fr",
-        "password": "mutuelle-2026!", "password_confirmation": "mutuelle-2026!", "mail_preference": "email"})
+    done = await platform.gateway.post(
+        "/api/members/activation/complete",
+        json={
+            "ticket": verified.json()["ticket"],
+            "email": "lea.durand@orange.fr",
+            "email_confirmation": "lea.durand@orange.fr",
+            "password": "mutuelle-2026!",
+            "password_confirmation": "mutuelle-2026!",
+            "mail_preference": "email",
+        },
+    )
     assert done.status_code == 200, done.text
-    login = await platform.gateway.post("/api/auth/login", json={"portal": "member", "identifier": "73000077", "password": "mutuelle-2026!"})
+    login = await platform.gateway.post(
+        "/api/auth/login", json={"portal": "member", "identifier": "73000077", "password": "mutuelle-2026!"}
+    )
     assert login.status_code == 200
     assert len([m for m in mailbox.messages if "lea.durand@orange.fr" in m.to]) == 1  # once
 
 
 async def test_a_member_without_identifier_gets_the_code_by_sms(platform, notifications, smsbox, kafka_producer, topic_prefix):
     await legacy_event(platform, kafka_producer, topic_prefix, MEMBER)
-    started = await platform.gateway.post("/api/members/activation", json={
-        "contact": "06.12.34.56.78", "birth_date": "1985-05-12", "captcha": TEST_SOLUTION})
+    started = await platform.gateway.post(
+        "/api/members/activation", json={"contact": "06.12.34.56.78", "birth_date": "1985-05-12", "captcha": TEST_SOLUTION}
+    )
     assert started.status_code == 202
-    [sms] = await eventually(lambda: smsbox.messages, timeout=30)
+    [sms] = await wait_until(lambda: smsbox.messages, timeout=30)
     assert sms["to"] == "+33612345678"
     code = re.search(r"\b(\d{6})\b", sms["body"]).group(1)
     verified = await platform.gateway.post(f"/api/members/activation/{started.json()['activation_id']}/verify", json={"code": code})
@@ -91,11 +124,17 @@ async def test_a_member_without_identifier_gets_the_code_by_sms(platform, notifi
 
 async def test_a_new_broker_activates_through_the_link_of_the_email(platform, notifications, mailbox, kafka_producer, topic_prefix):
     await legacy_event(platform, kafka_producer, topic_prefix, BROKER)
-    message = await eventually(lambda: mail_to(mailbox, "claire.martin@cabinet-martin.fr", "Activation de votre compte courtier"), timeout=30)
+    message = await wait_until(
+        lambda: mail_to(mailbox, "claire.martin@cabinet-martin.fr", "Activation de votre compte courtier"), timeout=30
+    )
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "M77777" in text
     token = re.search(r"token=([A-Za-z0-9_-]+)", text).group(1)
     password = "Courtier-Neuf-2026"
-    answer = await platform.gateway.post("/api/auth/password", json={"token": token, "password": password, "password_confirmation": password})
+    answer = await platform.gateway.post(
+        "/api/auth/password", json={"token": token, "password": password, "password_confirmation": password}
+    )
     assert answer.status_code == 200, answer.text
-    assert (await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": "M77777", "password": password})).status_code == 200
+    assert (
+        await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": "M77777", "password": password})
+    ).status_code == 200

@@ -6,9 +6,17 @@ import pytest
 
 PASSWORD = "Courtier-Test-2026"
 PROTECTED = [
-    ("GET", "/api/me"), ("POST", "/api/me/password"), ("PUT", "/api/me/contact"), ("PUT", "/api/me/notification-email"),
-    ("DELETE", "/api/me"), ("GET", "/api/me/correspondents"), ("POST", "/api/me/correspondents"), ("POST", "/api/auth/logout"),
-    ("GET", "/api/auth/terms"), ("POST", "/api/auth/terms/accept"), ("POST", "/api/auth/terms/refuse"),
+    ("GET", "/api/me"),
+    ("POST", "/api/me/password"),
+    ("PUT", "/api/me/contact"),
+    ("PUT", "/api/me/notification-email"),
+    ("DELETE", "/api/me"),
+    ("GET", "/api/me/correspondents"),
+    ("POST", "/api/me/correspondents"),
+    ("POST", "/api/auth/logout"),
+    ("GET", "/api/auth/terms"),
+    ("POST", "/api/auth/terms/accept"),
+    ("POST", "/api/auth/terms/refuse"),
 ]
 
 
@@ -27,16 +35,21 @@ async def test_a_broker_sees_their_own_profile_and_no_correspondents(platform):
     me = await platform.gateway.get("/api/me", headers=auth)
     assert me.status_code == 200 and me.json()["identifier"] == "M40001"
     assert (await platform.gateway.get("/api/me/correspondents", headers=auth)).status_code == 403
-    created = await platform.gateway.post("/api/me/correspondents", headers=auth, json={
-        "identifier": "intrus", "last_name": "X", "first_name": "Y", "email": "x@y.fr", "contracts": ["M1000304"]})
+    created = await platform.gateway.post(
+        "/api/me/correspondents",
+        headers=auth,
+        json={"identifier": "intrus", "last_name": "X", "first_name": "Y", "email": "x@y.fr", "contracts": ["M1000304"]},
+    )
     assert created.status_code == 403
     assert (await platform.gateway.post("/api/auth/logout", headers=auth)).status_code == 204
 
 
 async def test_login_attempts_from_one_address_are_throttled(platform):
     await platform.create_broker_login("M40003", PASSWORD)
-    answers = [await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": f"M4{i:04d}", "password": "x"})
-               for i in range(31)]
+    answers = [
+        await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": f"M4{i:04d}", "password": "x"})
+        for i in range(31)
+    ]
     assert [a.status_code for a in answers[:30]] == [401] * 30
     assert answers[30].status_code == 429
     blocked = await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": "M40003", "password": PASSWORD})

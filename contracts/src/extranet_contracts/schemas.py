@@ -1,7 +1,7 @@
 """Generates `contracts/schemas/` from the event models, and checks that they agree.
 
-    python -m extranet_contracts.schemas           # rewrite the schema files
-    python -m extranet_contracts.schemas --check   # exit 1 if a file differs from its model
+python -m extranet_contracts.schemas           # rewrite the schema files
+python -m extranet_contracts.schemas --check   # exit 1 if a file differs from its model
 """
 
 from __future__ import annotations
@@ -75,8 +75,11 @@ def render_asyncapi() -> str:
         }
     document = {
         "asyncapi": "3.0.0",
-        "info": {"title": "Extranet events", "version": "1.0.0",
-                 "description": "Events between the legacy management system and the extranet's services. Each topic has a dead-letter twin <topic>.dlq."},
+        "info": {
+            "title": "Extranet events",
+            "version": "1.0.0",
+            "description": "Events between the legacy management system and the extranet's services. Each topic has a dead-letter twin <topic>.dlq.",
+        },
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": operations,

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
-from extranet_plumbing.auth import TokenVerifier, bearer_principal
+from extranet_plumbing import dependencies
+from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.http import install_conventions
 from gateway.clients import PortfolioClient
 from gateway.routes import auth, broker
@@ -52,5 +53,6 @@ def create_app(
 
     install_conventions(app, {"gateway": always_ready})
     app.include_router(auth.router())
-    app.include_router(broker.router(bearer_principal(verifier)))
+    app.include_router(broker.router())
+    app.dependency_overrides[dependencies.token_verifier] = lambda: verifier
     return app

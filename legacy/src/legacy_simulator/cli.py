@@ -1,8 +1,8 @@
 """`legacy-simulator`: publish, list or dump the events of a simulated legacy management system.
 
-    legacy-simulator publish --size demo --seed 2026 --tenant mbtp [--bootstrap 127.0.0.1:9092]
-    legacy-simulator brokers --size demo --seed 2026
-    legacy-simulator dump --size small --seed 1 > events.jsonl
+legacy-simulator publish --size demo --seed 2026 --tenant mbtp [--bootstrap 127.0.0.1:9092]
+legacy-simulator brokers --size demo --seed 2026
+legacy-simulator dump --size small --seed 1 > events.jsonl
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from datetime import date
 
 from extranet_contracts.base import Event
 from extranet_contracts.envelope import Envelope
-
 from legacy_simulator.generator import broker_codes, generate
 from legacy_simulator.publisher import background_batches, publish, publish_records
 from legacy_simulator.sizes import PRESETS, SizeSpec
@@ -46,9 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--seed", type=int, default=2026, help="random seed (default: 2026)")
         if dates:
             sub.add_argument("--tenant", default="mbtp", help="tenant of the envelopes (default: mbtp)")
-            sub.add_argument(
-                "--today", type=date.fromisoformat, default=None, help="reference date YYYY-MM-DD (default: today)"
-            )
+            sub.add_argument("--today", type=date.fromisoformat, default=None, help="reference date YYYY-MM-DD (default: today)")
 
     publish_cmd = commands.add_parser("publish", help="publish the events on Kafka")
     size_options(publish_cmd)
@@ -58,9 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         help="Kafka bootstrap servers (default: $EXTRANET_KAFKA_BOOTSTRAP or 127.0.0.1:9092)",
     )
     publish_cmd.add_argument("--topic-prefix", default="", help="prefix of the topic names (default: none)")
-    publish_cmd.add_argument(
-        "--partitions", type=int, default=3, help="partitions of the topics created if missing (0: broker default)"
-    )
+    publish_cmd.add_argument("--partitions", type=int, default=3, help="partitions of the topics created if missing (0: broker default)")
     publish_cmd.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     publish_cmd.add_argument(
         "--generator",
@@ -128,9 +123,7 @@ def _publish(args: argparse.Namespace, spec: SizeSpec, today: date) -> int:
         "progress": not args.no_progress,
         "partitions": args.partitions or None,
     }
-    in_process = args.generator == "process" or (
-        args.generator == "auto" and spec.insured >= BACKGROUND_FROM and (os.cpu_count() or 1) > 1
-    )
+    in_process = args.generator == "process" or (args.generator == "auto" and spec.insured >= BACKGROUND_FROM and (os.cpu_count() or 1) > 1)
     if in_process:
         batches = background_batches(spec, args.seed, args.tenant, today)
         published = asyncio.run(publish_records(batches, by_type=by_type, **options))

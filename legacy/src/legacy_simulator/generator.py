@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
+from faker import Faker
+
 from extranet_contracts.base import Event
 from extranet_contracts.envelope import Envelope
 from extranet_contracts.legacy import (
@@ -41,8 +43,6 @@ from extranet_contracts.legacy import (
     MemberRadiated,
 )
 from extranet_contracts.types import Address, Category, Civility, DependantRole, InsuredGroup, Product
-from faker import Faker
-
 from legacy_simulator import numbers, refdata
 from legacy_simulator.sizes import SizeSpec
 
@@ -155,12 +155,8 @@ PLACES = [Place(city, postal, insee[:2], refdata.landline_zone(insee[:2])) for c
 _PLACE_CHOICE = Weighted(range(len(PLACES)), [weight for *_, weight in refdata.CITIES])
 # Birthplaces: the cities' INSEE codes (deduplicated), then the countries of birth abroad.
 BIRTHPLACES = list(dict.fromkeys(insee for _, _, insee, _ in refdata.CITIES)) + [c for c, _ in refdata.COUNTRIES_OF_BIRTH]
-_BIRTH_CITY = Weighted(
-    [BIRTHPLACES.index(insee) for _, _, insee, _ in refdata.CITIES], [weight for *_, weight in refdata.CITIES]
-)
-_BIRTH_ABROAD = Weighted(
-    [BIRTHPLACES.index(code) for code, _ in refdata.COUNTRIES_OF_BIRTH], [w for _, w in refdata.COUNTRIES_OF_BIRTH]
-)
+_BIRTH_CITY = Weighted([BIRTHPLACES.index(insee) for _, _, insee, _ in refdata.CITIES], [weight for *_, weight in refdata.CITIES])
+_BIRTH_ABROAD = Weighted([BIRTHPLACES.index(code) for code, _ in refdata.COUNTRIES_OF_BIRTH], [w for _, w in refdata.COUNTRIES_OF_BIRTH])
 _BANK = Weighted([(code, bic) for code, bic, _ in refdata.BANKS], [w for *_, w in refdata.BANKS])
 _EMAIL_DOMAIN = _pairs_weighted(refdata.MEMBER_EMAIL_DOMAINS)
 _LEGAL_FORM = _pairs_weighted(refdata.LEGAL_FORMS)
@@ -267,26 +263,20 @@ class _Generator:
     def home_address(self, rng: random.Random, place: Place) -> Address:
         line2 = None
         if rng.random() < 0.15:
-            line2 = rng.choice(_ADDRESS_LINE2).format(
-                b=rng.choice("ABCDEFG"), n=rng.randint(1, 60), r=rng.choice(_RESIDENCES)
-            )
+            line2 = rng.choice(_ADDRESS_LINE2).format(b=rng.choice("ABCDEFG"), n=rng.randint(1, 60), r=rng.choice(_RESIDENCES))
         locality = rng.choice(_LIEUX_DITS) if rng.random() < 0.03 else None
-        return Address(
-            line1=self.street_line(rng), line2=line2, locality=locality, postal_code=place.postal_code, city=place.city
-        )
+        return Address(line1=self.street_line(rng), line2=line2, locality=locality, postal_code=place.postal_code, city=place.city)
 
-    def person(
-        self, rng: random.Random, male: bool, birth_date: date, last_name: str
-    ) -> tuple[Civility, str, str, date, str]:
+    def person(self, rng: random.Random, male: bool, birth_date: date, last_name: str) -> tuple[Civility, str, str, date, str]:
         place = _BIRTH_ABROAD(rng) if rng.random() < refdata.BORN_ABROAD_SHARE else _BIRTH_CITY(rng)
         nir = self.nirs.allocate(male, birth_date, place)
         civility = Civility.MR if male else Civility.MRS
         return civility, last_name, self.first_name(rng, male), birth_date, nir
 
     def personal_email(self, rng: random.Random, first: str, last: str, birth_date: date) -> str:
-        f, l = ascii_slug(first), ascii_slug(last)
+        f, ln = ascii_slug(first), ascii_slug(last)
         digits = rng.choice((f"{birth_date.year % 100:02d}", str(rng.randint(1, 99)), str(rng.randint(100, 9999))))
-        local = rng.choice((f"{f}.{l}{digits}", f"{f[0]}{l}{digits}", f"{l}.{f}{digits}", f"{f}{l}{digits}", f"{f}_{l}{digits}"))
+        local = rng.choice((f"{f}.{ln}{digits}", f"{f[0]}{ln}{digits}", f"{ln}.{f}{digits}", f"{f}{ln}{digits}", f"{f}_{ln}{digits}"))
         return f"{local}@{_EMAIL_DOMAIN(rng)}"
 
     # brokers -------------------------------------------------------------------------------
@@ -387,9 +377,7 @@ class _Generator:
                 broker_codes[transfer] if transfer is not None else None,
             )
 
-    def company(
-        self, index: int, size: int, broker: str | None, transfer_to: str | None
-    ) -> Iterator[tuple[Envelope, Event]]:
+    def company(self, index: int, size: int, broker: str | None, transfer_to: str | None) -> Iterator[tuple[Envelope, Event]]:
         rng = random.Random(f"{self.seed}/company/{index}")
         today = self.today
         self.company_code += rng.randint(1, 97)
@@ -498,9 +486,7 @@ class _Generator:
             first, last = self.first_name(rng, male), rng.choice(self._last)
             email = f"{ascii_slug(first, '-')}.{ascii_slug(last, '-')}@{domain}" if rng.random() < 0.92 else None
             phone = numbers.mobile_phone(rng) if rng.random() < 0.4 else numbers.landline(rng, place.zone)
-            contacts.append(
-                CompanyContact(last_name=last, first_name=first, role=role, email=email, phone=phone, primary=position == 0)
-            )
+            contacts.append(CompanyContact(last_name=last, first_name=first, role=role, email=email, phone=phone, primary=position == 0))
         return contacts
 
     def contract(
@@ -636,9 +622,7 @@ class _Generator:
             spouse_age = min(95.0, max(18.0, age + rng.gauss(0 if male == spouse_male else (-2 if male else 2), 4)))
             spouse_last = last_name if rng.random() < 0.65 else self.last_name(rng)
             c, sl, sf, sb, sn = self.person(rng, spouse_male, years_before(today, spouse_age), spouse_last)
-            dependants.append(
-                Dependant(civility=c, last_name=sl.upper(), first_name=sf, birth_date=sb, nir=sn, role=DependantRole.SPOUSE)
-            )
+            dependants.append(Dependant(civility=c, last_name=sl.upper(), first_name=sf, birth_date=sb, nir=sn, role=DependantRole.SPOUSE))
         if age >= 21:
             children = rng.choices((0, 1, 2, 3), (45, 20, 22, 13))[0]
             oldest = max(age - 20, 0.0)
@@ -681,9 +665,7 @@ class _Generator:
             member = _Member(membership_id, member_number, effective, recorded, moment, group, age)
         return envelope, event, member
 
-    def radiation(
-        self, rng: random.Random, contract_number: str, company_code: str, member: _Member
-    ) -> tuple[Envelope, MemberRadiated]:
+    def radiation(self, rng: random.Random, contract_number: str, company_code: str, member: _Member) -> tuple[Envelope, MemberRadiated]:
         today = self.today
         low = member.effective_date + timedelta(days=1)
         u = rng.random()
@@ -752,9 +734,7 @@ def company_sizes(rng: random.Random, companies: int, insured: int) -> list[int]
 # --- public API --------------------------------------------------------------------------------
 
 
-def generate(
-    spec: SizeSpec, seed: int, tenant: str, today: date, *, now: datetime | None = None
-) -> Iterator[tuple[Envelope, Event]]:
+def generate(spec: SizeSpec, seed: int, tenant: str, today: date, *, now: datetime | None = None) -> Iterator[tuple[Envelope, Event]]:
     """The events of a simulated portfolio, in causal order, as (envelope, event) pairs.
 
     `now` (default: the current time) only matters when `today` is the current day: events

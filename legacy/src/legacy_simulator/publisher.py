@@ -15,10 +15,10 @@ from typing import TextIO
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
 from extranet_contracts import legacy
 from extranet_contracts.base import Event
 from extranet_contracts.envelope import Envelope
-
 from legacy_simulator.generator import generate
 from legacy_simulator.sizes import SizeSpec
 

@@ -143,7 +143,31 @@ BORN_ABROAD_SHARE = 0.07
 # Landline prefix (01..05) by department number.
 _ZONE_01 = {"75", "77", "78", "91", "92", "93", "94", "95"}
 _ZONE_02 = {"14", "18", "22", "27", "28", "29", "35", "36", "37", "41", "44", "45", "49", "50", "53", "56", "61", "72", "76", "85"}
-_ZONE_03 = {"02", "08", "10", "21", "25", "39", "51", "52", "54", "55", "57", "58", "59", "60", "62", "67", "68", "70", "71", "80", "88", "89", "90"}
+_ZONE_03 = {
+    "02",
+    "08",
+    "10",
+    "21",
+    "25",
+    "39",
+    "51",
+    "52",
+    "54",
+    "55",
+    "57",
+    "58",
+    "59",
+    "60",
+    "62",
+    "67",
+    "68",
+    "70",
+    "71",
+    "80",
+    "88",
+    "89",
+    "90",
+}
 _ZONE_05 = {"09", "12", "16", "17", "19", "23", "24", "31", "32", "33", "40", "46", "47", "64", "65", "79", "81", "82", "86", "87"}
 
 
@@ -210,15 +234,58 @@ BROKER_NAME_PATTERNS = (
 # --- companies ---------------------------------------------------------------------------------
 
 GEO_NAMES = (
-    "Rhône", "Loire", "Garonne", "Seine", "Provence", "Alsace", "Bretagne", "Normandie", "Atlantique",
-    "Méditerranée", "Alpes", "Vendée", "Savoie", "Dauphiné", "Lorraine", "Picardie", "Aquitaine",
-    "Occitanie", "Champagne", "Bourgogne", "Auvergne", "Touraine", "Anjou", "Flandres", "Cévennes",
-    "Pyrénées", "Armor", "Île-de-France", "Val de Loire", "Côte d'Azur",
+    "Rhône",
+    "Loire",
+    "Garonne",
+    "Seine",
+    "Provence",
+    "Alsace",
+    "Bretagne",
+    "Normandie",
+    "Atlantique",
+    "Méditerranée",
+    "Alpes",
+    "Vendée",
+    "Savoie",
+    "Dauphiné",
+    "Lorraine",
+    "Picardie",
+    "Aquitaine",
+    "Occitanie",
+    "Champagne",
+    "Bourgogne",
+    "Auvergne",
+    "Touraine",
+    "Anjou",
+    "Flandres",
+    "Cévennes",
+    "Pyrénées",
+    "Armor",
+    "Île-de-France",
+    "Val de Loire",
+    "Côte d'Azur",
 )
 ACTIVITIES = (
-    "Maçonnerie", "Charpente", "Couverture", "Plomberie", "Électricité", "Menuiserie", "Peinture",
-    "Carrelage", "Plâtrerie", "Terrassement", "Étanchéité", "Serrurerie", "Isolation", "Chauffage",
-    "Zinguerie", "Démolition", "Ravalement", "Travaux Publics", "Voirie", "Métallerie",
+    "Maçonnerie",
+    "Charpente",
+    "Couverture",
+    "Plomberie",
+    "Électricité",
+    "Menuiserie",
+    "Peinture",
+    "Carrelage",
+    "Plâtrerie",
+    "Terrassement",
+    "Étanchéité",
+    "Serrurerie",
+    "Isolation",
+    "Chauffage",
+    "Zinguerie",
+    "Démolition",
+    "Ravalement",
+    "Travaux Publics",
+    "Voirie",
+    "Métallerie",
 )
 GENERIC_ACTIVITIES = ("Construction", "Rénovation", "Bâtiment", "Travaux", "Génie Civil", "Habitat", "Aménagement")
 LEGAL_FORMS = (("SARL", 40), ("SAS", 30), ("SASU", 10), ("EURL", 12), ("SA", 5), ("SCOP", 3))
@@ -232,7 +299,10 @@ COMPANY_NAME_PATTERNS = (
     ("{last} {generic} {form}", 2),
 )
 COMPANY_ADDRESS_PREFIXES = (
-    "ZI des {noun}", "ZA du {noun2}", "Parc d'activités des {noun}", "ZAC de la {noun3}",
+    "ZI des {noun}",
+    "ZA du {noun2}",
+    "Parc d'activités des {noun}",
+    "ZAC de la {noun3}",
 )
 COMPANY_ADDRESS_NOUNS = ("Chênes", "Tilleuls", "Peupliers", "Vignes", "Sablons", "Grands Champs", "Érables")
 COMPANY_ADDRESS_NOUNS2 = ("Moulin", "Pont", "Bois", "Stade", "Canal", "Port", "Vallon")

@@ -31,18 +31,14 @@ class SizeSpec:
             raise ValueError("shares must be between 0 and 1")
 
     @classmethod
-    def preset(
-        cls, name: str, *, brokers: int | None = None, companies: int | None = None, insured: int | None = None
-    ) -> SizeSpec:
+    def preset(cls, name: str, *, brokers: int | None = None, companies: int | None = None, insured: int | None = None) -> SizeSpec:
         """A named preset, with optional counts overriding it (the name becomes `custom`)."""
         try:
             spec = PRESETS[name]
         except KeyError:
             raise ValueError(f"unknown size {name!r}; choose among {', '.join(PRESETS)}") from None
         overrides = {
-            field: value
-            for field, value in (("brokers", brokers), ("companies", companies), ("insured", insured))
-            if value is not None
+            field: value for field, value in (("brokers", brokers), ("companies", companies), ("insured", insured)) if value is not None
         }
         if not overrides:
             return spec

@@ -1,5 +1,5 @@
 """Access tokens as every service sees them: verification with the public key from configuration,
-and the FastAPI dependency that turns a bearer token into a `Principal`."""
+and the checks of what a principal may see (`extranet_plumbing.dependencies` turns a bearer token into a `Principal`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 
 ISSUER = "extranet-identity"
 AUDIENCE = "extranet"
@@ -48,31 +48,25 @@ class TokenVerifier:
     def verify(self, token: str) -> Principal:
         try:
             claims = jwt.decode(
-                token, self._key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(type(exc).__name__) from None
         if claims.get("typ") != "access" or not isinstance(claims.get("tenant"), str) or not isinstance(claims.get("kind"), str):
             raise InvalidToken("not an access token")
-        return Principal(subject=claims["sub"], kind=claims["kind"], tenant=claims["tenant"], scope=claims.get("scope") or {},
-                         session_id=claims.get("sid"), terms_accepted=claims.get("terms_ok") is True)
-
-
-def bearer_principal(verifier: TokenVerifier):
-    """FastAPI dependency: the authenticated principal, or a 401 problem."""
-
-    async def dependency(request: Request) -> Principal:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise HTTPException(401, "Authentication required.")
-        try:
-            return verifier.verify(token.strip())
-        except InvalidToken:
-            raise HTTPException(401, "Invalid or expired token.") from None
-
-    return dependency
+        return Principal(
+            subject=claims["sub"],
+            kind=claims["kind"],
+            tenant=claims["tenant"],
+            scope=claims.get("scope") or {},
+            session_id=claims.get("sid"),
+            terms_accepted=claims.get("terms_ok") is True,
+        )
 
 
 def require_terms(principal: Principal) -> Principal:

@@ -26,26 +26,24 @@ from pydantic import ValidationError
 
 from extranet_contracts import Envelope, EnvelopeError, Event, UnknownEventType, lookup
 from extranet_plumbing.deadletter import send_to_dead_letter
+from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.retry import RetryPolicy
+from extranet_plumbing.settings import ServiceSettings
 from extranet_plumbing.tracing import context_from_headers
+from extranet_plumbing.uow import UnitOfWork
 
-Handler = Callable[[asyncpg.Connection, Envelope, Any], Awaitable[None]]
+# A handler takes the event, its envelope and a unit of work joined to the consumer's transaction.
+Handler = Callable[[Any, Envelope, UnitOfWork], Awaitable[None]]
+Handlers = Mapping[type[Event], Handler]
 
 log = get_logger(__name__)
 _tracer = trace.get_tracer(__name__)
 
 EVENTS_HANDLED = Counter("extranet_events_handled_total", "Events applied", ["consumer_group", "event_type"])
 EVENTS_DUPLICATE = Counter("extranet_events_duplicate_total", "Redelivered events ignored", ["consumer_group"])
-EVENTS_DEAD_LETTERED = Counter("extranet_events_dead_lettered_total", "Events sent to a dead-letter topic", ["consumer_group", "topic", "reason"])
-
-# Failures of the infrastructure rather than of the event: never a reason to dead-letter.
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
+EVENTS_DEAD_LETTERED = Counter(
+    "extranet_events_dead_lettered_total", "Events sent to a dead-letter topic", ["consumer_group", "topic", "reason"]
 )
 
 
@@ -63,8 +61,8 @@ class Projection:
     sql: str
     params: Callable[[Envelope, Any], Sequence[Any]]
 
-    async def __call__(self, conn: asyncpg.Connection, envelope: Envelope, event: Any) -> None:
-        await conn.execute(self.sql, *self.params(envelope, event))
+    async def __call__(self, event: Any, envelope: Envelope, uow: UnitOfWork) -> None:
+        await uow.connection.execute(self.sql, *self.params(envelope, event))
 
     async def bulk(self, conn: asyncpg.Connection, items: Sequence[tuple[Envelope, Any]]) -> None:
         await conn.executemany(self.sql, [self.params(envelope, event) for envelope, event in items])
@@ -77,23 +75,34 @@ class Delivery:
     event: Event
 
 
+def topics_of(handlers: Handlers, settings: ServiceSettings) -> list[str]:
+    """The topics carrying the handled event types."""
+    return sorted({settings.topic(model.STREAM) for model in handlers})
+
+
 class EventConsumer:
-    """One consumer group applying some event types to a service's database."""
+    """One consumer group applying some event types to a service's database.
+
+    `handlers` maps each event model to its handler: the topics subscribed to are those of the
+    models' streams (with the settings' prefix), never a list kept by hand."""
 
     def __init__(
         self,
         *,
-        group_id: str,
-        topics: Sequence[str],
-        handlers: Mapping[type[Event], Handler],
+        group: str,
+        handlers: Handlers,
+        settings: ServiceSettings,
         pool: asyncpg.Pool,
         producer: AIOKafkaProducer,
+        unit_of_work: type[UnitOfWork] = UnitOfWork,
         retry: RetryPolicy = RetryPolicy(),
         infrastructure_backoff: float = 2.0,
     ) -> None:
-        self.group_id = group_id
-        self.topics = list(topics)
+        self.group_id = settings.group_id(group)
+        self.topics = topics_of(handlers, settings)
         self._handlers = {(model.TYPE, model.VERSION): handler for model, handler in handlers.items()}
+        self._settings = settings
+        self._unit_of_work = unit_of_work
         self._pool = pool
         self._producer = producer
         self._retry = retry
@@ -169,13 +178,13 @@ class EventConsumer:
                 if isinstance(self._handlers[kind], Projection):
                     projections.setdefault(kind, []).append(delivery)
                 else:
-                    await self._call_handler(conn, delivery)
+                    await self._call_handler(delivery, self._unit_of_work.joining(conn, self._settings))
             for kind, group in projections.items():
                 await self._call_projection(conn, self._handlers[kind], group)
 
     async def _record_in_inbox(self, conn: asyncpg.Connection, deliveries: Sequence[Delivery]) -> set:
         rows = await conn.fetch(
-            "INSERT INTO inbox (consumer_group, event_id, event_type, topic, partition, \"offset\")"
+            'INSERT INTO inbox (consumer_group, event_id, event_type, topic, partition, "offset")'
             " SELECT $1, e.id, e.type, e.topic, e.partition, e.off"
             " FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[]) AS e(id, type, topic, partition, off)"
             " ON CONFLICT DO NOTHING RETURNING event_id",
@@ -188,7 +197,7 @@ class EventConsumer:
         )
         return {row["event_id"] for row in rows}
 
-    async def _call_handler(self, conn: asyncpg.Connection, delivery: Delivery) -> None:
+    async def _call_handler(self, delivery: Delivery, uow: UnitOfWork) -> None:
         handler = self._handlers[(delivery.envelope.type, delivery.envelope.version)]
         with _tracer.start_as_current_span(
             f"{delivery.envelope.type} process",
@@ -201,18 +210,23 @@ class EventConsumer:
                 "messaging.message.id": str(delivery.envelope.id),
             },
         ):
-            await handler(conn, delivery.envelope, delivery.event)
+            await handler(delivery.event, delivery.envelope, uow)
         EVENTS_HANDLED.labels(self.group_id, delivery.envelope.type).inc()
 
     async def _call_projection(self, conn: asyncpg.Connection, projection: Projection, group: Sequence[Delivery]) -> None:
         if len(group) == 1:
-            await self._call_handler(conn, group[0])
+            await self._call_handler(group[0], self._unit_of_work.joining(conn, self._settings))
             return
         links = [trace.Link(trace.get_current_span(context_from_headers(d.record.headers)).get_span_context()) for d in group]
         with _tracer.start_as_current_span(
-            f"{group[0].envelope.type} process", kind=trace.SpanKind.CONSUMER, links=links,
-            attributes={"messaging.system": "kafka", "messaging.batch.message_count": len(group),
-                        "messaging.consumer.group.name": self.group_id},
+            f"{group[0].envelope.type} process",
+            kind=trace.SpanKind.CONSUMER,
+            links=links,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.batch.message_count": len(group),
+                "messaging.consumer.group.name": self.group_id,
+            },
         ):
             await projection.bulk(conn, [(d.envelope, d.event) for d in group])
         EVENTS_HANDLED.labels(self.group_id, group[0].envelope.type).inc(len(group))

@@ -64,9 +64,7 @@ async def migrate(pool_or_conn: asyncpg.Pool | asyncpg.Connection, schema: str, 
                 async with conn.transaction():
                     await conn.execute(f"SET LOCAL search_path TO {schema}, public")
                     await conn.execute(sql)
-                    await conn.execute(
-                        f"INSERT INTO {schema}.schema_migrations (id, checksum) VALUES ($1, $2)", migration_id, checksum
-                    )
+                    await conn.execute(f"INSERT INTO {schema}.schema_migrations (id, checksum) VALUES ($1, $2)", migration_id, checksum)
                 applied.append(migration_id)
                 log.info("migration applied", schema=schema, migration=migration_id)
         finally:

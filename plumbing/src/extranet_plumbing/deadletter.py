@@ -81,9 +81,7 @@ async def replay(bootstrap: str, topic: str, *, group_id: str = "dlq-replayer", 
     """Republish every message of a dead-letter topic to its original topic; return the count."""
     if not topic.endswith(DLQ_SUFFIX):
         raise ValueError(f"{topic} is not a dead-letter topic (no {DLQ_SUFFIX} suffix)")
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False, auto_offset_reset="earliest")
     producer = new_producer(bootstrap, client_id="dlq-replayer")
     await consumer.start()
     await producer.start()
@@ -105,8 +103,15 @@ async def replay(bootstrap: str, topic: str, *, group_id: str = "dlq-replayer", 
                     if record.offset >= end[tp] or (limit is not None and replayed >= limit):
                         break
                     original_topic, kept = _restore(record, topic)
-                    print(json.dumps({"from": f"{topic}:{record.partition}:{record.offset}", "to": original_topic,
-                                      "cause": dict(record.headers or ()).get(H_EXC_CLASS, b"").decode()}))
+                    print(
+                        json.dumps(
+                            {
+                                "from": f"{topic}:{record.partition}:{record.offset}",
+                                "to": original_topic,
+                                "cause": dict(record.headers or ()).get(H_EXC_CLASS, b"").decode(),
+                            }
+                        )
+                    )
                     if not dry_run:
                         await producer.send_and_wait(original_topic, value=record.value, key=record.key, headers=kept)
                         await consumer.commit({tp: record.offset + 1})

@@ -37,7 +37,10 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [{"field": _field(error["loc"]), "in": str(error["loc"][0]) if error["loc"] else None, "message": error["msg"]} for error in exc.errors()]
+    errors = [
+        {"field": _field(error["loc"]), "in": str(error["loc"][0]) if error["loc"] else None, "message": error["msg"]}
+        for error in exc.errors()
+    ]
     return problem(422, "Invalid request", "One or more fields are invalid.", errors=errors)
 
 

@@ -19,6 +19,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from extranet_contracts import Envelope, Event
+from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.tracing import current_trace_headers
@@ -71,9 +72,7 @@ async def add_all_to_outbox(conn: asyncpg.Connection, entries: Sequence[OutboxEn
         headers = [[name, value.decode()] for name, value in envelope.to_headers()]
         rows.append((envelope.id, entry.topic, envelope.key, event.model_dump_json().encode(), json.dumps(headers)))
         envelopes.append(envelope)
-    await conn.executemany(
-        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)", rows
-    )
+    await conn.executemany("INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)", rows)
     for topic in sorted({entry.topic for entry in entries}):
         await conn.execute("SELECT pg_notify('outbox', $1)", topic)
     return envelopes
@@ -114,7 +113,7 @@ class OutboxRelay:
                 while True:
                     try:
                         published = await self.publish_pending()
-                    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+                    except INFRASTRUCTURE_ERRORS as exc:
                         log.warning("outbox relay pass failed", error=str(exc))
                         published = 0
                         await asyncio.sleep(self._poll_interval)
@@ -160,5 +159,7 @@ class OutboxRelay:
                         f"{type(result).__name__}: {result}"[:500],
                         delay,
                     )
-                    log.warning("outbox publish failed", event_id=str(row["event_id"]), retry_in=round(delay, 2), error=type(result).__name__)
+                    log.warning(
+                        "outbox publish failed", event_id=str(row["event_id"]), retry_in=round(delay, 2), error=type(result).__name__
+                    )
             return len(sent)

@@ -61,4 +61,7 @@ def redact(value: Any, key: str | None = None) -> Any:
 
 def redaction_processor(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """structlog processor: the last line of defence before a log line is written."""
-    return {key: (value if key in ("timestamp", "level", "logger", "trace_id", "span_id") else redact(value, key if key != "event" else None)) for key, value in event_dict.items()}
+    return {
+        key: (value if key in ("timestamp", "level", "logger", "trace_id", "span_id") else redact(value, key if key != "event" else None))
+        for key, value in event_dict.items()
+    }

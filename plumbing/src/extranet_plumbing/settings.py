@@ -27,3 +27,12 @@ class ServiceSettings(BaseSettings):
 
     def topic(self, stream: str) -> str:
         return f"{self.topic_prefix}{stream}"
+
+    def group_id(self, name: str) -> str:
+        """Consumer group names carry the topic prefix so that isolated runs never share offsets."""
+        return f"{self.topic_prefix}{name}"
+
+    @property
+    def event_source(self) -> str:
+        """The `source` of the events this service publishes."""
+        return f"urn:extranet:{self.service_name}"

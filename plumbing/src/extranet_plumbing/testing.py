@@ -100,7 +100,7 @@ async def read_topic(bootstrap: str, topic: str, *, expected: int, timeout: floa
     return records
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.2) -> Any:
+async def wait_until(check: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.2) -> Any:
     """Wait until `check()` (sync or async) returns a truthy value; return it, or fail."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -173,3 +173,35 @@ def service_env(infra, jwt_keys, topic_prefix: str, db_schema: str) -> dict[str,
         "jwt_public_key_file": jwt_keys.public_file,
         "log_format": "console",
     }
+
+
+class FakeUnitOfWork:
+    """A unit of work for handler unit tests (no database, no Kafka): repositories are the fakes
+    given as keyword arguments; `published` holds (event, tenant) and `commits` counts commits."""
+
+    def __init__(self, settings: Any = None, **repositories: Any) -> None:
+        from extranet_plumbing.settings import ServiceSettings
+
+        self.settings = settings or ServiceSettings(service_name="test")
+        self.published: list[tuple[Event, str]] = []
+        self.commits = 0
+        for name, repository in repositories.items():
+            setattr(self, name, repository)
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self.commits += 1
+
+    async def rollback(self) -> None:
+        return None
+
+    async def publish(self, event: Event, *, tenant: str, envelope: Envelope | None = None) -> Envelope:
+        self.published.append((event, tenant))
+        return envelope or Envelope(
+            type=event.TYPE, version=event.VERSION, source=self.settings.event_source, tenant=tenant, key=event.key()
+        )

@@ -13,7 +13,7 @@ import pytest
 from extranet_contracts import Envelope
 from extranet_contracts.notifications import NotificationRequested
 from extranet_plumbing.auth import TokenVerifier
-from extranet_plumbing.testing import eventually, publish_event, read_topic
+from extranet_plumbing.testing import publish_event, read_topic, wait_until
 from identity.adapters.captcha import TEST_SOLUTION, TestCaptchaVerifier
 from identity.entrypoints.http import create_app
 from identity.settings import IdentitySettings
@@ -52,7 +52,7 @@ class Identity:
         async def applied() -> bool:
             return bool(await pool.fetchval("SELECT 1 FROM inbox WHERE event_id = $1", envelope.id))
 
-        await eventually(applied)
+        await wait_until(applied)
 
     async def notifications(self, expected: int, timeout: float = 10.0) -> list[tuple[Envelope, NotificationRequested]]:
         """The notification requests published since the last call (through the outbox relay), in key order."""

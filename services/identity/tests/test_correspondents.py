@@ -8,21 +8,45 @@ from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistere
 
 ADDRESS = {"line1": "3 square Max Hymans", "postal_code": "75015", "city": "Paris"}
 COMPANY = CompanyRegistered(
-    company_code="10003040", legal_name="Lycée Rive Gauche", siret="73282932000074", address=ADDRESS,
-    membership_date=date(2019, 1, 1), revision=1,
-    contacts=[{"last_name": "Roux", "first_name": "Nadia", "role": "Responsable RH", "email": "n.roux@rive-gauche.fr", "primary": True},
-              {"last_name": "Petit", "first_name": "Marc", "role": "Comptable", "email": "m.petit@rive-gauche.fr"}])
-CONTRACTS = [CollectiveContractSigned(contract_number=number, company_code="10003040", product="SANTE", category="CADRES",
-                                      effective_date=date(2019, 1, 1), insured_groups=["A", "P"], revision=1)
-             for number in ("M1000304", "M1000305")]
-OTHER = CollectiveContractSigned(contract_number="M2000001", company_code="20000001", product="SANTE", category="CADRES",
-                                 effective_date=date(2019, 1, 1), insured_groups=["A"], revision=1)
+    company_code="10003040",
+    legal_name="Lycée Rive Gauche",
+    siret="73282932000074",
+    address=ADDRESS,
+    membership_date=date(2019, 1, 1),
+    revision=1,
+    contacts=[
+        {"last_name": "Roux", "first_name": "Nadia", "role": "Responsable RH", "email": "n.roux@rive-gauche.fr", "primary": True},
+        {"last_name": "Petit", "first_name": "Marc", "role": "Comptable", "email": "m.petit@rive-gauche.fr"},
+    ],
+)
+CONTRACTS = [
+    CollectiveContractSigned(
+        contract_number=number,
+        company_code="10003040",
+        product="SANTE",
+        category="CADRES",
+        effective_date=date(2019, 1, 1),
+        insured_groups=["A", "P"],
+        revision=1,
+    )
+    for number in ("M1000304", "M1000305")
+]
+OTHER = CollectiveContractSigned(
+    contract_number="M2000001",
+    company_code="20000001",
+    product="SANTE",
+    category="CADRES",
+    effective_date=date(2019, 1, 1),
+    insured_groups=["A"],
+    revision=1,
+)
 PASSWORD = "Entreprise-2026!"
 
 
 async def set_password(identity, link: str) -> None:
-    answer = await identity.post("/public/auth/password", {"token": link.split("token=")[1], "password": PASSWORD,
-                                                          "password_confirmation": PASSWORD})
+    answer = await identity.post(
+        "/public/auth/password", {"token": link.split("token=")[1], "password": PASSWORD, "password_confirmation": PASSWORD}
+    )
     assert answer.status_code == 200, answer.text
 
 
@@ -41,7 +65,13 @@ async def test_primary_correspondent_invites_a_secondary_limited_to_some_contrac
     await set_password(identity, invitation.data["link"])
     primary = await employer_login(identity, "C10003040")
 
-    new = {"identifier": "rg.paie", "last_name": "Petit", "first_name": "Marc", "email": "m.petit@rive-gauche.fr", "contracts": ["M1000304"]}
+    new = {
+        "identifier": "rg.paie",
+        "last_name": "Petit",
+        "first_name": "Marc",
+        "email": "m.petit@rive-gauche.fr",
+        "contracts": ["M1000304"],
+    }
     foreign = await identity.post("/public/me/correspondents", {**new, "contracts": ["M2000001"]}, token=primary)
     assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "contracts"
     created = await identity.post("/public/me/correspondents", new, token=primary)
@@ -51,7 +81,9 @@ async def test_primary_correspondent_invites_a_secondary_limited_to_some_contrac
     assert second.data["company_name"] == "Lycée Rive Gauche"
 
     listed = (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=primary))).json()
-    assert [(c["identifier"], c["activated"], c["last_login_at"], c["contracts"]) for c in listed] == [("rg.paie", False, None, ["M1000304"])]
+    assert [(c["identifier"], c["activated"], c["last_login_at"], c["contracts"]) for c in listed] == [
+        ("rg.paie", False, None, ["M1000304"])
+    ]
     await set_password(identity, second.data["link"])
     secondary = await employer_login(identity, "rg.paie")
     listed = (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=primary))).json()

@@ -11,16 +11,38 @@ from extranet_contracts.legacy import BrokerRegistered, MemberAffiliated
 from identity.adapters.captcha import TEST_SOLUTION
 
 ADDRESS = {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"}
-BROKER = BrokerRegistered(broker_code="M12345", name="Cabinet Martin Courtage", orias_number="07012345",
-                          contact_last_name="Martin", contact_first_name="Claire", email="claire.martin@cabinet-martin.fr",
-                          address=ADDRESS, revision=1)
+BROKER = BrokerRegistered(
+    broker_code="M12345",
+    name="Cabinet Martin Courtage",
+    orias_number="07012345",
+    contact_last_name="Martin",
+    contact_first_name="Claire",
+    email="claire.martin@cabinet-martin.fr",
+    address=ADDRESS,
+    revision=1,
+)
 MEMBER = MemberAffiliated(
-    membership_id="ADH-0000042", member_number="73000042", contract_number="W1-000123", company_code="12345678",
+    membership_id="ADH-0000042",
+    member_number="73000042",
+    contract_number="W1-000123",
+    company_code="12345678",
     primary={"civility": "MME", "last_name": "Durand", "first_name": "Léa", "birth_date": "1985-05-12", "nir": "285057800608441"},
-    dependants=[{"role": "ENFANT", "civility": "M", "last_name": "Durand", "first_name": "Hugo", "birth_date": "2015-03-02",
-                 "nir": "115037800608494"}],
-    email="lea.durand@orange.fr", mobile_phone="06 12 34 56 78", address=ADDRESS,
-    effective_date=date(2026, 1, 1), recorded_on=date(2026, 1, 5))
+    dependants=[
+        {
+            "role": "ENFANT",
+            "civility": "M",
+            "last_name": "Durand",
+            "first_name": "Hugo",
+            "birth_date": "2015-03-02",
+            "nir": "115037800608494",
+        }
+    ],
+    email="lea.durand@orange.fr",
+    mobile_phone="06 12 34 56 78",
+    address=ADDRESS,
+    effective_date=date(2026, 1, 1),
+    recorded_on=date(2026, 1, 5),
+)
 BROKER_PASSWORD = "Courtier-Neuf-2026"
 MEMBER_PASSWORD = "mutuelle-2026!"
 
@@ -34,9 +56,17 @@ async def activate_member(identity, kafka_producer, *, contact="lea.durand@orang
     started = await identity.post("/public/members/activation", {"member_number": "73000042", "contact": contact, "captcha": TEST_SOLUTION})
     [(_, request)] = await identity.notifications(1)
     verified = await identity.post(f"/public/members/activation/{started.json()['activation_id']}/verify", {"code": request.data["code"]})
-    done = await identity.post("/public/members/activation/complete", {
-        "ticket": verified.json()["ticket"], "email": "lea.durand@orange.fr", "email_confirmation": "lea.durand@orange.fr",
-        "password": MEMBER_PASSWORD, "password_confirmation": MEMBER_PASSWORD, "mail_preference": "email"})
+    done = await identity.post(
+        "/public/members/activation/complete",
+        {
+            "ticket": verified.json()["ticket"],
+            "email": "lea.durand@orange.fr",
+            "email_confirmation": "lea.durand@orange.fr",
+            "password": MEMBER_PASSWORD,
+            "password_confirmation": MEMBER_PASSWORD,
+            "mail_preference": "email",
+        },
+    )
     assert done.status_code == 200, done.text
 
 
@@ -49,14 +79,19 @@ async def test_a_new_broker_gets_an_activation_email_and_sets_a_password_through
 
     refused = await identity.post("/public/auth/login", {"portal": "broker", "identifier": "M12345", "password": BROKER_PASSWORD})
     assert refused.status_code == 401  # not active yet
-    weak = await identity.post("/public/auth/password", {"token": token_of(request.data["link"]), "password": "courtier",
-                                                        "password_confirmation": "courtier"})
+    weak = await identity.post(
+        "/public/auth/password", {"token": token_of(request.data["link"]), "password": "courtier", "password_confirmation": "courtier"}
+    )
     assert weak.status_code == 422 and weak.json()["errors"][0]["field"] == "password"
-    done = await identity.post("/public/auth/password", {"token": token_of(request.data["link"]), "password": BROKER_PASSWORD,
-                                                        "password_confirmation": BROKER_PASSWORD})
+    done = await identity.post(
+        "/public/auth/password",
+        {"token": token_of(request.data["link"]), "password": BROKER_PASSWORD, "password_confirmation": BROKER_PASSWORD},
+    )
     assert done.status_code == 200, done.text
-    again = await identity.post("/public/auth/password", {"token": token_of(request.data["link"]), "password": BROKER_PASSWORD,
-                                                         "password_confirmation": BROKER_PASSWORD})
+    again = await identity.post(
+        "/public/auth/password",
+        {"token": token_of(request.data["link"]), "password": BROKER_PASSWORD, "password_confirmation": BROKER_PASSWORD},
+    )
     assert again.status_code == 400  # single use
 
     login = await identity.post("/public/auth/login", {"portal": "broker", "identifier": "m12345", "password": BROKER_PASSWORD})
@@ -75,8 +110,9 @@ async def test_member_activation_with_identifier_by_email_then_login_and_terms(i
     assert terms["health_data_consent_required"] is True and "RGPD" in terms["text"]
     no_consent = await identity.post("/public/auth/terms/accept", {"version": terms["version"]}, token=tokens["access_token"])
     assert no_consent.status_code == 422
-    accepted = await identity.post("/public/auth/terms/accept", {"version": terms["version"], "health_data_consent": True},
-                                   token=tokens["access_token"])
+    accepted = await identity.post(
+        "/public/auth/terms/accept", {"version": terms["version"], "health_data_consent": True}, token=tokens["access_token"]
+    )
     assert accepted.status_code == 200 and accepted.json()["terms_pending"] is False
     profile = (await identity.client.get("/public/me", headers=identity.headers(token=accepted.json()["access_token"]))).json()
     assert profile["identifier"] == "73000042" and profile["mail_preference"] == "email" and profile["last_login_at"]
@@ -86,8 +122,9 @@ async def test_member_activation_with_identifier_by_email_then_login_and_terms(i
 
 async def test_member_activation_without_identifier_by_sms_reveals_the_member_number(identity, kafka_producer):
     await identity.legacy(kafka_producer, MEMBER)
-    started = await identity.post("/public/members/activation",
-                                  {"contact": "+33 6 12 34 56 78", "birth_date": "2015-03-02", "captcha": TEST_SOLUTION})
+    started = await identity.post(
+        "/public/members/activation", {"contact": "+33 6 12 34 56 78", "birth_date": "2015-03-02", "captcha": TEST_SOLUTION}
+    )
     assert started.status_code == 202
     [(_, request)] = await identity.notifications(1)
     assert request.template == "member_activation_code" and request.channels == ["sms"] and request.recipient.phone == "0612345678"
@@ -98,10 +135,16 @@ async def test_member_activation_without_identifier_by_sms_reveals_the_member_nu
 
 async def test_a_stranger_gets_the_same_answer_and_no_code(identity, kafka_producer):
     await identity.legacy(kafka_producer, MEMBER)
-    known = await identity.post("/public/members/activation", {"member_number": "73000042", "contact": "lea.durand@orange.fr", "captcha": TEST_SOLUTION})
+    known = await identity.post(
+        "/public/members/activation", {"member_number": "73000042", "contact": "lea.durand@orange.fr", "captcha": TEST_SOLUTION}
+    )
     await identity.notifications(1)
-    unknown = await identity.post("/public/members/activation", {"member_number": "73000099", "contact": "lea.durand@orange.fr", "captcha": TEST_SOLUTION})
-    wrong_contact = await identity.post("/public/members/activation", {"member_number": "73000042", "contact": "someone@else.fr", "captcha": TEST_SOLUTION})
+    unknown = await identity.post(
+        "/public/members/activation", {"member_number": "73000099", "contact": "lea.durand@orange.fr", "captcha": TEST_SOLUTION}
+    )
+    wrong_contact = await identity.post(
+        "/public/members/activation", {"member_number": "73000042", "contact": "someone@else.fr", "captcha": TEST_SOLUTION}
+    )
     for answer in (unknown, wrong_contact):
         assert answer.status_code == known.status_code == 202
         assert answer.json().keys() == known.json().keys() and answer.json()["message"] == known.json()["message"]
@@ -139,8 +182,11 @@ async def test_codes_die_after_five_wrong_attempts_after_five_minutes_and_after_
 
 async def test_new_codes_are_throttled(identity, kafka_producer):
     await identity.legacy(kafka_producer, MEMBER)
-    started = (await identity.post("/public/members/activation", {"member_number": "73000042", "contact": "lea.durand@orange.fr",
-                                                                  "captcha": TEST_SOLUTION})).json()["activation_id"]
+    started = (
+        await identity.post(
+            "/public/members/activation", {"member_number": "73000042", "contact": "lea.durand@orange.fr", "captcha": TEST_SOLUTION}
+        )
+    ).json()["activation_id"]
     assert (await identity.post(f"/public/members/activation/{started}/code")).status_code == 429  # too soon
     for _ in range(2):
         identity.clock.advance(seconds=31)
@@ -174,9 +220,13 @@ async def test_forgot_password_answers_the_same_for_known_and_unknown_emails(ide
     [(_, reset)] = await identity.notifications(1)
     assert reset.template == "password_reset" and reset.recipient.email == "lea.durand@orange.fr"
     new = "nouveau-mot-2026!"
-    changed = await identity.post("/public/auth/password", {"token": token_of(reset.data["link"]), "password": new, "password_confirmation": new})
+    changed = await identity.post(
+        "/public/auth/password", {"token": token_of(reset.data["link"]), "password": new, "password_confirmation": new}
+    )
     assert changed.status_code == 200
-    assert (await identity.post("/public/auth/login", {"portal": "member", "identifier": "73000042", "password": MEMBER_PASSWORD})).status_code == 401
+    assert (
+        await identity.post("/public/auth/login", {"portal": "member", "identifier": "73000042", "password": MEMBER_PASSWORD})
+    ).status_code == 401
     assert (await identity.post("/public/auth/login", {"portal": "member", "identifier": "73000042", "password": new})).status_code == 200
 
 
@@ -196,17 +246,30 @@ async def test_refresh_tokens_rotate_and_a_reused_one_ends_the_session(identity,
 
 async def test_self_care_requires_the_owner(identity, kafka_producer):
     assert (await identity.client.get("/public/me", headers=identity.headers())).status_code == 401
-    assert (await identity.post("/public/me/password", {"old_password": "x", "new_password": "y", "new_password_confirmation": "y"})).status_code == 401
+    assert (
+        await identity.post("/public/me/password", {"old_password": "x", "new_password": "y", "new_password_confirmation": "y"})
+    ).status_code == 401
     await activate_member(identity, kafka_producer)
-    token = (await identity.post("/public/auth/login", {"portal": "member", "identifier": "73000042", "password": MEMBER_PASSWORD})).json()["access_token"]
-    wrong_old = await identity.post("/public/me/password", {"old_password": "pas-le-bon-1!", "new_password": "autre-mot-2026!",
-                                                           "new_password_confirmation": "autre-mot-2026!"}, token=token)
+    token = (await identity.post("/public/auth/login", {"portal": "member", "identifier": "73000042", "password": MEMBER_PASSWORD})).json()[
+        "access_token"
+    ]
+    wrong_old = await identity.post(
+        "/public/me/password",
+        {"old_password": "pas-le-bon-1!", "new_password": "autre-mot-2026!", "new_password_confirmation": "autre-mot-2026!"},
+        token=token,
+    )
     assert wrong_old.status_code == 422 and wrong_old.json()["errors"][0]["field"] == "old_password"
-    mismatch = await identity.client.put("/public/me/contact", json={"email": "lea@durand.fr", "email_confirmation": "lea@durand.fr.",
-                                                                     "phone": "0612345678"}, headers=identity.headers(token=token))
+    mismatch = await identity.client.put(
+        "/public/me/contact",
+        json={"email": "lea@durand.fr", "email_confirmation": "lea@durand.fr.", "phone": "0612345678"},
+        headers=identity.headers(token=token),
+    )
     assert mismatch.status_code == 422
-    ok = await identity.post("/public/me/password", {"old_password": MEMBER_PASSWORD, "new_password": "autre-mot-2026!",
-                                                    "new_password_confirmation": "autre-mot-2026!"}, token=token)
+    ok = await identity.post(
+        "/public/me/password",
+        {"old_password": MEMBER_PASSWORD, "new_password": "autre-mot-2026!", "new_password_confirmation": "autre-mot-2026!"},
+        token=token,
+    )
     assert ok.status_code == 204
 
 
@@ -215,8 +278,15 @@ async def test_legacy_match_and_its_three_email_cases(identity, kafka_producer, 
     on_file = MEMBER.model_copy(update={"email": email})
     await identity.legacy(kafka_producer, on_file, tenant="solimut")
     given = "lea.durand@orange.fr"  # case 1: nothing on file; case 2: the same on file; case 3: another on file
-    body = {"identifier": "700", "contract_number": "W1-000123", "last_name": "DURAND", "birth_date": "1985-05-12",
-            "postal_code": "38040", "email": given, "captcha": TEST_SOLUTION}
+    body = {
+        "identifier": "700",
+        "contract_number": "W1-000123",
+        "last_name": "DURAND",
+        "birth_date": "1985-05-12",
+        "postal_code": "38040",
+        "email": given,
+        "captcha": TEST_SOLUTION,
+    }
     answer = await identity.post("/public/members/activation-match", body, tenant="solimut")
     assert answer.status_code == status, answer.text
     if status == 202:
@@ -231,16 +301,33 @@ async def test_legacy_match_and_its_three_email_cases(identity, kafka_producer, 
 
 async def test_activation_by_email_link_valid_48_hours(identity, kafka_producer):
     await identity.legacy(kafka_producer, MEMBER, tenant="marseille")
-    body = {"member_number": "73000042", "last_name": "Durand", "birth_date": "1985-05-12", "email": "lea.durand@orange.fr",
-            "captcha": TEST_SOLUTION}
+    body = {
+        "member_number": "73000042",
+        "last_name": "Durand",
+        "birth_date": "1985-05-12",
+        "email": "lea.durand@orange.fr",
+        "captcha": TEST_SOLUTION,
+    }
     assert (await identity.post("/public/members/activation-link", body, tenant="marseille")).status_code == 202
     [(_, link)] = await identity.notifications(1)
     assert link.template == "member_activation_link" and link.data["expires_in_hours"] == 48
     identity.clock.advance(hours=48, seconds=1)
-    late = await identity.post("/public/members/activation/complete", {
-        "ticket": token_of(link.data["link"]), "email": "lea.durand@orange.fr", "email_confirmation": "lea.durand@orange.fr",
-        "password": "mutuelle-2026!", "password_confirmation": "mutuelle-2026!", "mail_preference": "post"}, tenant="marseille")
+    late = await identity.post(
+        "/public/members/activation/complete",
+        {
+            "ticket": token_of(link.data["link"]),
+            "email": "lea.durand@orange.fr",
+            "email_confirmation": "lea.durand@orange.fr",
+            "password": "mutuelle-2026!",
+            "password_confirmation": "mutuelle-2026!",
+            "mail_preference": "post",
+        },
+        tenant="marseille",
+    )
     assert late.status_code == 400
-    not_offered = await identity.post("/public/members/activation", {"member_number": "73000042", "contact": "lea.durand@orange.fr",
-                                                                     "captcha": TEST_SOLUTION}, tenant="marseille")
+    not_offered = await identity.post(
+        "/public/members/activation",
+        {"member_number": "73000042", "contact": "lea.durand@orange.fr", "captcha": TEST_SOLUTION},
+        tenant="marseille",
+    )
     assert not_offered.status_code == 404

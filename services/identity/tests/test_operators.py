@@ -8,8 +8,15 @@ from identity.entrypoints.admin import set_login
 
 async def test_an_operator_created_by_command_logs_in_on_the_backoffice_portal(identity, service_env, jwt_keys):
     settings = identity.app.state.runtime.settings
-    await set_login(settings, tenant="mbtp", kind="operator", identifier="jdupont", password="Gestion-2026!x",
-                    email="j.dupont@mutuelle-mbtp.com", scope={"operator": True})
+    await set_login(
+        settings,
+        tenant="mbtp",
+        kind="operator",
+        identifier="jdupont",
+        password="Gestion-2026!x",
+        email="j.dupont@mutuelle-mbtp.com",
+        scope={"operator": True},
+    )
     login = await identity.post("/public/auth/login", {"portal": "backoffice", "identifier": "jdupont", "password": "Gestion-2026!x"})
     assert login.status_code == 200, login.text
     principal = TokenVerifier(jwt_keys.public_pem).verify(login.json()["access_token"])

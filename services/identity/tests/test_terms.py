@@ -24,7 +24,9 @@ async def broker_with_password(identity, code: str = "M54321") -> None:
 
 
 async def login(client: httpx.AsyncClient, headers: dict) -> dict:
-    answer = await client.post("/public/auth/login", json={"portal": "broker", "identifier": "M54321", "password": PASSWORD}, headers=headers)
+    answer = await client.post(
+        "/public/auth/login", json={"portal": "broker", "identifier": "M54321", "password": PASSWORD}, headers=headers
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -47,8 +49,14 @@ async def test_acceptance_is_stored_per_version_and_a_new_version_asks_again(ide
     tenants = (Path(__file__).parents[1] / "src/identity/tenants.toml").read_text()
     newer = tmp_path / "tenants.toml"
     newer.write_text(tenants.replace(f'terms_version = "{terms["version"]}"', 'terms_version = "2099-01"', 1))
-    settings = IdentitySettings(**{**service_env, "jwt_private_key_file": jwt_keys.private_file, "tenants_file": newer,
-                                   "topic_prefix": service_env["topic_prefix"] + "v2."})
+    settings = IdentitySettings(
+        **{
+            **service_env,
+            "jwt_private_key_file": jwt_keys.private_file,
+            "tenants_file": newer,
+            "topic_prefix": service_env["topic_prefix"] + "v2.",
+        }
+    )
     app = create_app(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier())
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(app.router.lifespan_context(app))

@@ -14,8 +14,8 @@ import pytest
 
 from extranet_contracts import Envelope
 from extranet_contracts.notifications import OUTCOMES, REQUESTS, NotificationRequested
-from extranet_plumbing.testing import eventually, publish_event, read_topic
-from notifications.bootstrap import build_runtime
+from extranet_plumbing.testing import publish_event, read_topic, wait_until
+from notifications.bootstrap import bootstrap
 from notifications.settings import NotificationsSettings
 
 FAST = {
@@ -34,16 +34,20 @@ FAST = {
 @pytest.fixture
 def settings_for(service_env, mailbox, smsbox) -> Callable[..., NotificationsSettings]:
     """Settings pointing at the loopback servers; keyword arguments override."""
+
     def make(**overrides: Any) -> NotificationsSettings:
         values = {
             **service_env,
-            "smtp_host": mailbox.host, "smtp_port": mailbox.smtp_port,
-            "sms_api_base_url": smsbox.base_url, "twilio_account_sid": smsbox.account_sid,
+            "smtp_host": mailbox.host,
+            "smtp_port": mailbox.smtp_port,
+            "sms_api_base_url": smsbox.base_url,
+            "twilio_account_sid": smsbox.account_sid,
             "twilio_auth_token": smsbox.auth_token,
             **FAST,
         }
         values.update(overrides)
         return NotificationsSettings(**values)
+
     return make
 
 
@@ -53,7 +57,7 @@ async def start_service(settings_for, service_env):
     started = []
 
     async def start(**overrides: Any):
-        runtime = build_runtime(settings_for(**overrides))
+        runtime = bootstrap(settings_for(**overrides))
         await runtime.start()
         started.append(runtime)
         return runtime
@@ -77,13 +81,23 @@ class Kit:
         self.env = service_env
 
     @staticmethod
-    def notification(template: str, *, email: str | None = "lea.durand@example.fr", phone: str | None = None,
-                     channels: tuple[str, ...] = ("email",), preferred: str | None = None,
-                     reference: str = "member:73000042", display_name: str | None = "Léa Durand",
-                     **data: Any) -> NotificationRequested:
+    def notification(
+        template: str,
+        *,
+        email: str | None = "lea.durand@example.fr",
+        phone: str | None = None,
+        channels: tuple[str, ...] = ("email",),
+        preferred: str | None = None,
+        reference: str = "member:73000042",
+        display_name: str | None = "Léa Durand",
+        **data: Any,
+    ) -> NotificationRequested:
         return NotificationRequested(
             recipient={"reference": reference, "email": email, "phone": phone, "display_name": display_name},
-            channels=list(channels), preferred_channel=preferred, template=template, data=data,
+            channels=list(channels),
+            preferred_channel=preferred,
+            template=template,
+            data=data,
         )
 
     async def request(self, event: NotificationRequested, *, tenant: str = "mbtp", envelope: Envelope | None = None) -> Envelope:
@@ -91,8 +105,7 @@ class Kit:
 
     async def outcomes(self, *, expected: int, timeout: float = 20.0) -> list[dict[str, Any]]:
         """The outcome events so far, as {type, **value}, one per request id (the relay may publish twice)."""
-        records = await read_topic(self.env["kafka_bootstrap"], self.env["topic_prefix"] + OUTCOMES,
-                                   expected=expected, timeout=timeout)
+        records = await read_topic(self.env["kafka_bootstrap"], self.env["topic_prefix"] + OUTCOMES, expected=expected, timeout=timeout)
         found: dict[str, dict[str, Any]] = {}
         for record in records:
             value = json.loads(record.value)
@@ -100,8 +113,9 @@ class Kit:
         return list(found.values())
 
     async def dead_letters(self, *, expected: int, timeout: float = 20.0) -> list[dict[str, str]]:
-        records = await read_topic(self.env["kafka_bootstrap"], self.env["topic_prefix"] + REQUESTS + ".dlq",
-                                   expected=expected, timeout=timeout)
+        records = await read_topic(
+            self.env["kafka_bootstrap"], self.env["topic_prefix"] + REQUESTS + ".dlq", expected=expected, timeout=timeout
+        )
         return [{name: value.decode() for name, value in record.headers} for record in records]
 
     @staticmethod
@@ -113,7 +127,8 @@ class Kit:
         async def reached():
             row = await self.row(runtime, request_id)
             return row if row and row["status"] in statuses else None
-        return await eventually(reached, timeout=timeout, interval=0.1)
+
+        return await wait_until(reached, timeout=timeout, interval=0.1)
 
 
 @pytest.fixture

@@ -27,8 +27,11 @@ async def forward(request: Request, area: str, path: str = "") -> Response:
         upstream = await client.request(request.method, target, params=query, content=await request.body(), headers=headers)
     except httpx.HTTPError as exc:
         log.error("upstream unreachable", upstream="identity", error_class=type(exc).__name__)
-        return Response('{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"Le service est momentanément indisponible."}',
-                        status_code=503, media_type="application/problem+json")
+        return Response(
+            '{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"Le service est momentanément indisponible."}',
+            status_code=503,
+            media_type="application/problem+json",
+        )
     passthrough = {k: v for k, v in upstream.headers.items() if k.lower() in ("content-type", "www-authenticate")}
     return Response(upstream.content, status_code=upstream.status_code, headers=passthrough)
 
@@ -37,6 +40,7 @@ def router() -> APIRouter:
     routes = APIRouter(include_in_schema=False)
     methods = ["GET", "POST", "PUT", "DELETE"]
     for area in FORWARDED_AREAS:
+
         async def area_root(request: Request, _area: str = area) -> Response:
             return await forward(request, _area)
 

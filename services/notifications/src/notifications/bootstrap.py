@@ -4,46 +4,57 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extranet_contracts.notifications import OUTCOMES, REQUESTS, NotificationRequested
-from extranet_plumbing.consumer import EventConsumer
-from extranet_plumbing.runtime import ServiceRuntime
-from notifications.adapters.smtp import SmtpRelay
+from extranet_contracts.notifications import OUTCOMES
+from extranet_plumbing.service import Service, Subscription
 from notifications.adapters.sms import TwilioSms
+from notifications.adapters.smtp import SmtpRelay
 from notifications.adapters.templates import Templates
+from notifications.entrypoints import http
+from notifications.service_layer.handlers import INTAKE_GROUP, handlers
 from notifications.service_layer.intake import Intake
 from notifications.service_layer.sender import DeliveryWorker
+from notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from notifications.settings import NotificationsSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-CONSUMER_GROUP = "notifications-intake"
 
 
-class NotificationsRuntime(ServiceRuntime):
-    """The shared runtime plus the delivery worker (`worker`), created when the runtime starts."""
+class NotificationsService(Service):
+    """The shared service shape plus the delivery worker (`worker`), created when the service starts."""
 
     worker: DeliveryWorker | None = None
 
 
-def build_runtime(settings: NotificationsSettings, *, templates: Templates | None = None) -> NotificationsRuntime:
+def bootstrap(
+    settings: NotificationsSettings | None = None,
+    *,
+    templates: Templates | None = None,
+    relay: SmtpRelay | None = None,
+    sms: TwilioSms | None = None,
+) -> NotificationsService:
+    settings = settings or NotificationsSettings()
     templates = templates or Templates()
-    outcomes_topic = settings.topic(OUTCOMES)
-    intake = Intake(templates, outcomes_topic=outcomes_topic, phone_region=settings.phone_region)
+    intake = Intake(templates, phone_region=settings.phone_region)
 
-    def consumers(runtime: ServiceRuntime) -> list[EventConsumer]:
-        return [
-            EventConsumer(
-                group_id=runtime.group_id(CONSUMER_GROUP),
-                topics=[settings.topic(REQUESTS)],
-                handlers={NotificationRequested: intake},
-                pool=runtime.pool,
-                producer=runtime.producer,
-            )
-        ]
+    def tasks(service: Service):
+        service.worker = DeliveryWorker(
+            service.pool,
+            settings,
+            templates=templates,
+            relay=relay or SmtpRelay(settings),
+            sms=sms or TwilioSms(settings),
+            outcomes_topic=settings.topic(OUTCOMES),
+        )
+        return [service.worker.run()]
 
-    def tasks(runtime: ServiceRuntime):
-        runtime.worker = DeliveryWorker(runtime.pool, settings, templates=templates, relay=SmtpRelay(settings),
-                                        sms=TwilioSms(settings), outcomes_topic=outcomes_topic)
-        return [runtime.worker.run()]
-
-    return NotificationsRuntime(settings, schema=settings.db_schema, migrations=[MIGRATIONS], consumers=consumers,
-                                relay_outbox=True, tasks=tasks)
+    return NotificationsService(
+        settings,
+        title="Notifications service (internal)",
+        schema=settings.db_schema,
+        migrations=[MIGRATIONS],
+        unit_of_work=NotificationsUnitOfWork,
+        subscriptions=[Subscription(INTAKE_GROUP, handlers(intake))],
+        routers=[http.router],
+        relay_outbox=True,
+        tasks=tasks,
+    )

@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
-from extranet_contracts import legacy
-from extranet_plumbing.consumer import EventConsumer
-from extranet_plumbing.runtime import ServiceRuntime
-from portfolio.adapters.read_model import HANDLERS
+from extranet_plumbing.auth import TokenVerifier
+from extranet_plumbing.dependencies import provide
+from extranet_plumbing.service import Service, Subscription
 from portfolio.domain.periods import today_in_france
+from portfolio.entrypoints import dependencies, http
+from portfolio.entrypoints.dependencies import Clock
+from portfolio.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
+from portfolio.service_layer.unit_of_work import PortfolioUnitOfWork
 from portfolio.settings import PortfolioSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-CONSUMER_GROUP = "portfolio-read-model"
-STREAMS = (legacy.BROKERS, legacy.COMPANIES, legacy.CONTRACTS, legacy.MEMBERSHIPS)
 
 
-def build_runtime(settings: PortfolioSettings) -> ServiceRuntime:
-    def consumers(runtime: ServiceRuntime) -> list[EventConsumer]:
-        return [
-            EventConsumer(
-                group_id=runtime.group_id(CONSUMER_GROUP),
-                topics=[settings.topic(stream) for stream in STREAMS],
-                handlers=HANDLERS,
-                pool=runtime.pool,
-                producer=runtime.producer,
-            )
-        ]
-
-    return ServiceRuntime(settings, schema=settings.db_schema, migrations=[MIGRATIONS], consumers=consumers)
-
-
-Clock = Callable[[], date]
-default_clock: Clock = today_in_france
+def bootstrap(
+    settings: PortfolioSettings | None = None, *, clock: Clock = today_in_france, verifier: TokenVerifier | None = None
+) -> Service:
+    settings = settings or PortfolioSettings()
+    return Service(
+        settings,
+        title="Portfolio service (internal)",
+        schema=settings.db_schema,
+        migrations=[MIGRATIONS],
+        unit_of_work=PortfolioUnitOfWork,
+        subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS)],
+        routers=[http.router],
+        verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
+        dependencies={dependencies.clock: provide(clock)},
+    )

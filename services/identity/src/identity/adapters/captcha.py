@@ -20,8 +20,9 @@ class CaptchaVerifier(Protocol):
 class FriendlyCaptchaVerifier:
     """https://docs.friendlycaptcha.com/#/verification_api: POST /api/v1/siteverify."""
 
-    def __init__(self, *, secret: str, sitekey: str | None, api_url: str = "https://api.friendlycaptcha.com",
-                 client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, *, secret: str, sitekey: str | None, api_url: str = "https://api.friendlycaptcha.com", client: httpx.AsyncClient | None = None
+    ) -> None:
         self._secret, self._sitekey = secret, sitekey
         self._client = client or httpx.AsyncClient(base_url=api_url, timeout=5.0)
 

@@ -41,7 +41,15 @@ class TokenIssuer:
         now = int(time.time())
         claims = {
             **(extra or {}),
-            "iss": ISSUER, "aud": AUDIENCE, "sub": subject, "iat": now, "exp": now + self._ttl,
-            "jti": uuid.uuid4().hex, "typ": "access", "kind": kind, "tenant": tenant, "scope": scope,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": subject,
+            "iat": now,
+            "exp": now + self._ttl,
+            "jti": uuid.uuid4().hex,
+            "typ": "access",
+            "kind": kind,
+            "tenant": tenant,
+            "scope": scope,
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM), self._ttl

@@ -14,6 +14,7 @@ async def allow(conn: asyncpg.Connection, key: str, *, limit: int, window_second
              window_start = CASE WHEN t.window_start < now() - make_interval(secs => $2) THEN now() ELSE t.window_start END,
              hits = CASE WHEN t.window_start < now() - make_interval(secs => $2) THEN 1 ELSE t.hits + 1 END
            RETURNING hits""",
-        key, window_seconds,
+        key,
+        window_seconds,
     )
     return hits <= limit

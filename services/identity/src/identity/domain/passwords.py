@@ -52,4 +52,3 @@ class PasswordPolicy:
         if self.refuse_accents and not password.isascii():
             problems.append("aucun caractère accentué")
         return problems
-

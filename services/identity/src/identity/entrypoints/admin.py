@@ -24,19 +24,33 @@ from identity.domain.tenants import tenant as tenant_config
 from identity.settings import IdentitySettings
 
 
-async def set_login(settings: IdentitySettings, *, tenant: str, kind: str, identifier: str, password: str,
-                    email: str | None = None, scope: dict | None = None) -> None:
+async def set_login(
+    settings: IdentitySettings,
+    *,
+    tenant: str,
+    kind: str,
+    identifier: str,
+    password: str,
+    email: str | None = None,
+    scope: dict | None = None,
+) -> None:
     pool = await create_pool(settings.database_url.get_secret_value(), settings.db_schema, max_size=1)
     try:
         await migrate(pool, settings.db_schema, MIGRATIONS)
         async with pool.acquire() as conn, conn.transaction():
             account = await db.account_by_identifier(conn, tenant, kind, identifier)
             if account is None:
-                account = await db.create_account(conn, tenant=tenant, kind=kind, identifier=identifier, email=email,
-                                                  scope=scope or {})
-            await db.update_account(conn, account["id"], password_hash=await hash_password(password), status="active",
-                                    activated_at=datetime.now(UTC), failed_logins=0, locked_until=None,
-                                    **({"email": email} if email else {}))
+                account = await db.create_account(conn, tenant=tenant, kind=kind, identifier=identifier, email=email, scope=scope or {})
+            await db.update_account(
+                conn,
+                account["id"],
+                password_hash=await hash_password(password),
+                status="active",
+                activated_at=datetime.now(UTC),
+                failed_logins=0,
+                locked_until=None,
+                **({"email": email} if email else {}),
+            )
     finally:
         await pool.close()
 
@@ -68,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print("Mot de passe refusé : " + ", ".join(problems), file=sys.stderr)
         return 2
-    asyncio.run(set_login(IdentitySettings(), tenant=args.tenant, kind=kind, identifier=identifier, password=password,
-                          email=email, scope=scope))
+    asyncio.run(
+        set_login(IdentitySettings(), tenant=args.tenant, kind=kind, identifier=identifier, password=password, email=email, scope=scope)
+    )
     print(f"{kind} login ready: {args.tenant}/{identifier}")
     return 0
 

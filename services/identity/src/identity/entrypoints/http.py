@@ -5,12 +5,13 @@ are, adding the client's address (`X-Client-IP`) and the portal's tenant (`X-Ten
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from extranet_plumbing.auth import Principal, TokenVerifier, bearer_principal
-from extranet_plumbing.http import install_conventions, problem
+from extranet_plumbing.auth import TokenVerifier
+from extranet_plumbing.dependencies import Who
+from extranet_plumbing.http import problem
 from identity.adapters.captcha import CaptchaVerifier
 from identity.bootstrap import build
 from identity.service_layer.errors import Refused
@@ -120,22 +121,29 @@ class NewCorrespondent(BaseModel):
 
 
 def _tokens(tokens: Tokens) -> TokenAnswer:
-    return TokenAnswer(access_token=tokens.access_token, refresh_token=tokens.refresh_token, expires_in=tokens.expires_in,
-                       terms_pending=tokens.terms_pending)
+    return TokenAnswer(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
+        terms_pending=tokens.terms_pending,
+    )
 
 
-def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerifier | None = None,
-               captcha: CaptchaVerifier | None = None, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: IdentitySettings | None = None,
+    *,
+    verifier: TokenVerifier | None = None,
+    captcha: CaptchaVerifier | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
     settings = settings or IdentitySettings()
-    runtime, holder = build(settings, captcha=captcha, clock=clock)
-    verifier = verifier or TokenVerifier.from_file(settings.jwt_public_key_file)
-    Who = Annotated[Principal, Depends(bearer_principal(verifier))]
+    service, holder = build(settings, captcha=captcha, clock=clock, verifier=verifier)
+    runtime = service
     Tenant = Annotated[str, Header(alias="X-Tenant", pattern=r"^[a-z0-9][a-z0-9-]*$")]
     ClientIP = Annotated[str | None, Header(alias="X-Client-IP")]
 
-    app = FastAPI(title="Identity service", lifespan=runtime.lifespan)
+    app = service.app
     app.state.runtime, app.state.holder = runtime, holder
-    install_conventions(app, {"database": runtime.database_ready, "kafka": runtime.broker_ready})
 
     @app.exception_handler(Refused)
     async def refused(_request: Request, exc: Refused) -> JSONResponse:
@@ -146,8 +154,16 @@ def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerif
 
     @auth.post("/login", response_model=TokenAnswer)
     async def login(body: Login, tenant: Tenant, client_ip: ClientIP = None) -> TokenAnswer:
-        return _tokens(await holder.service.login(tenant=tenant, kind=PORTAL_KINDS[body.portal], identifier=body.identifier,
-                                                  password=body.password, email=body.email, client_ip=client_ip))
+        return _tokens(
+            await holder.service.login(
+                tenant=tenant,
+                kind=PORTAL_KINDS[body.portal],
+                identifier=body.identifier,
+                password=body.password,
+                email=body.email,
+                client_ip=client_ip,
+            )
+        )
 
     @auth.post("/refresh", response_model=TokenAnswer)
     async def refresh(body: Refresh) -> TokenAnswer:
@@ -164,13 +180,15 @@ def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerif
 
     @auth.get("/terms")
     async def terms(who: Who) -> dict:
-        return {**holder.service.terms(who.tenant), "health_data_consent_required": who.kind == "member",
-                "accepted": who.terms_accepted}
+        return {**holder.service.terms(who.tenant), "health_data_consent_required": who.kind == "member", "accepted": who.terms_accepted}
 
     @auth.post("/terms/accept", response_model=TokenAnswer)
     async def accept_terms(body: TermsAcceptance, who: Who) -> TokenAnswer:
-        return _tokens(await holder.service.accept_terms(account_id=who.subject, session_id=who.session_id, version=body.version,
-                                                         health_data_consent=body.health_data_consent))
+        return _tokens(
+            await holder.service.accept_terms(
+                account_id=who.subject, session_id=who.session_id, version=body.version, health_data_consent=body.health_data_consent
+            )
+        )
 
     @auth.post("/terms/refuse", status_code=204)
     async def refuse_terms(who: Who) -> None:
@@ -185,8 +203,9 @@ def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerif
     @auth.post("/password")
     async def set_password(body: NewPassword) -> dict:
         """Set the password from a link: broker activation, invitation, reset."""
-        done = await holder.service.set_password_with_link(token=body.token, password=body.password,
-                                                           confirmation=body.password_confirmation)
+        done = await holder.service.set_password_with_link(
+            token=body.token, password=body.password, confirmation=body.password_confirmation
+        )
         return {"message": "Votre mot de passe est enregistré : vous pouvez vous connecter.", **done}
 
     members = APIRouter(prefix="/public/members", tags=["member activation"])
@@ -196,10 +215,17 @@ def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerif
         if body.member_number is None and body.birth_date is None:
             raise Refused(422, "La date de naissance est obligatoire.", "birth_date")
         activation_id = await holder.service.start_member_activation(
-            tenant=tenant, contact=body.contact, member_number=body.member_number, birth_date=body.birth_date,
-            captcha=body.captcha, client_ip=client_ip)
-        return {"activation_id": activation_id,
-                "message": "Si les informations correspondent à notre fichier, un code valable 5 minutes vous a été envoyé."}
+            tenant=tenant,
+            contact=body.contact,
+            member_number=body.member_number,
+            birth_date=body.birth_date,
+            captcha=body.captcha,
+            client_ip=client_ip,
+        )
+        return {
+            "activation_id": activation_id,
+            "message": "Si les informations correspondent à notre fichier, un code valable 5 minutes vous a été envoyé.",
+        }
 
     @members.post("/activation/{activation_id}/code", status_code=202)
     async def new_code(activation_id: str, tenant: Tenant, client_ip: ClientIP = None) -> dict:
@@ -213,22 +239,45 @@ def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerif
     @members.post("/activation/complete")
     async def complete(body: ActivationCompletion, tenant: Tenant) -> dict:
         done = await holder.service.complete_member_activation(
-            tenant=tenant, ticket=body.ticket, email=body.email, email_confirmation=body.email_confirmation, phone=body.phone,
-            password=body.password, password_confirmation=body.password_confirmation, mail_preference=body.mail_preference)
+            tenant=tenant,
+            ticket=body.ticket,
+            email=body.email,
+            email_confirmation=body.email_confirmation,
+            phone=body.phone,
+            password=body.password,
+            password_confirmation=body.password_confirmation,
+            mail_preference=body.mail_preference,
+        )
         return {"message": "Votre compte est activé.", **done}
 
     @members.post("/activation-link", status_code=202)
     async def activation_link(body: ActivationLinkRequest, tenant: Tenant, client_ip: ClientIP = None) -> dict:
-        await holder.service.request_activation_link(tenant=tenant, member_number=body.member_number, last_name=body.last_name,
-                                                     birth_date=body.birth_date, email=body.email, captcha=body.captcha,
-                                                     client_ip=client_ip)
-        return {"message": "Si les informations correspondent à votre carte mutualiste, un e-mail de confirmation valable 48 heures vous a été envoyé."}
+        await holder.service.request_activation_link(
+            tenant=tenant,
+            member_number=body.member_number,
+            last_name=body.last_name,
+            birth_date=body.birth_date,
+            email=body.email,
+            captcha=body.captcha,
+            client_ip=client_ip,
+        )
+        return {
+            "message": "Si les informations correspondent à votre carte mutualiste, un e-mail de confirmation valable 48 heures vous a été envoyé."
+        }
 
     @members.post("/activation-match", status_code=202)
     async def activation_match(body: LegacyMatchRequest, tenant: Tenant, client_ip: ClientIP = None) -> dict:
         await holder.service.legacy_match_activation(
-            tenant=tenant, identifier=body.identifier, contract_number=body.contract_number, last_name=body.last_name,
-            birth_date=body.birth_date, postal_code=body.postal_code, email=body.email, captcha=body.captcha, client_ip=client_ip)
+            tenant=tenant,
+            identifier=body.identifier,
+            contract_number=body.contract_number,
+            last_name=body.last_name,
+            birth_date=body.birth_date,
+            postal_code=body.postal_code,
+            email=body.email,
+            captcha=body.captcha,
+            client_ip=client_ip,
+        )
         return {"message": "Un e-mail vous a été envoyé pour définir votre mot de passe."}
 
     me = APIRouter(prefix="/public/me", tags=["self-care"])
@@ -239,13 +288,15 @@ def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerif
 
     @me.post("/password", status_code=204)
     async def change_password(body: PasswordChange, who: Who) -> None:
-        await holder.service.change_password(account_id=who.subject, old=body.old_password, new=body.new_password,
-                                             confirmation=body.new_password_confirmation)
+        await holder.service.change_password(
+            account_id=who.subject, old=body.old_password, new=body.new_password, confirmation=body.new_password_confirmation
+        )
 
     @me.put("/contact", status_code=204)
     async def change_contact(body: ContactChange, who: Who) -> None:
-        await holder.service.change_contact(account_id=who.subject, email=body.email, email_confirmation=body.email_confirmation,
-                                            phone=body.phone)
+        await holder.service.change_contact(
+            account_id=who.subject, email=body.email, email_confirmation=body.email_confirmation, phone=body.phone
+        )
 
     @me.put("/notification-email", status_code=204)
     async def change_notification_email(body: NotificationEmail, who: Who) -> None:
@@ -259,8 +310,13 @@ def create_app(settings: IdentitySettings | None = None, *, verifier: TokenVerif
     async def create_correspondent(body: NewCorrespondent, who: Who) -> dict:
         """A primary company correspondent creates a secondary one, who receives an email to set a password."""
         return await holder.service.create_secondary_correspondent(
-            creator_id=who.subject, identifier=body.identifier, last_name=body.last_name, first_name=body.first_name,
-            email=body.email, contracts=body.contracts)
+            creator_id=who.subject,
+            identifier=body.identifier,
+            last_name=body.last_name,
+            first_name=body.first_name,
+            email=body.email,
+            contracts=body.contracts,
+        )
 
     @me.get("/correspondents")
     async def list_correspondents(who: Who) -> list[dict]:

@@ -58,8 +58,15 @@ def same_name(a: str, b: str) -> bool:
 
 
 class IdentityService:
-    def __init__(self, pool: asyncpg.Pool, settings: IdentitySettings, issuer: TokenIssuer, digest: Digester,
-                 captcha: CaptchaVerifier, clock: Clock = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool | None,
+        settings: IdentitySettings,
+        issuer: TokenIssuer,
+        digest: Digester,
+        captcha: CaptchaVerifier,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
         self.pool, self.settings, self.issuer, self.digest, self.captcha, self.clock = pool, settings, issuer, digest, captcha, clock
         self.tenants = load_tenants(settings.tenants_file)
 
@@ -75,8 +82,12 @@ class IdentityService:
         if not value:
             return
         async with self.pool.acquire() as conn:  # outside any transaction: a refused request still counts
-            allowed = await throttle.allow(conn, self.digest(f"{scope}:{value}"), limit=limit or self.settings.throttle_per_address,
-                                           window_seconds=window or self.settings.throttle_window_seconds)
+            allowed = await throttle.allow(
+                conn,
+                self.digest(f"{scope}:{value}"),
+                limit=limit or self.settings.throttle_per_address,
+                window_seconds=window or self.settings.throttle_window_seconds,
+            )
         if not allowed:
             log.warning("throttled", scope=scope)
             raise Refused(429, TOO_MANY)
@@ -85,12 +96,25 @@ class IdentityService:
         if not await self.captcha.verify(solution, client_ip):
             raise Refused(400, CAPTCHA, "captcha")
 
-    async def _notify(self, conn: asyncpg.Connection, tenant: str, *, reference: str, template: str, data: dict,
-                      email: str | None = None, phone: str | None = None, channels: tuple[Channel, ...] = (Channel.EMAIL,),
-                      name: str | None = None) -> None:
+    async def _notify(
+        self,
+        conn: asyncpg.Connection,
+        tenant: str,
+        *,
+        reference: str,
+        template: str,
+        data: dict,
+        email: str | None = None,
+        phone: str | None = None,
+        channels: tuple[Channel, ...] = (Channel.EMAIL,),
+        name: str | None = None,
+    ) -> None:
         request = NotificationRequested(
             recipient=Recipient(reference=reference, email=email, phone=phone, display_name=name),
-            channels=list(channels), template=template, data=data)
+            channels=list(channels),
+            template=template,
+            data=data,
+        )
         await add_to_outbox(conn, request, tenant=tenant, source=SOURCE, topic=self.settings.topic(REQUESTS))
 
     def _link(self, config: TenantConfig, kind: str, path: str, token: str) -> str:
@@ -109,11 +133,20 @@ class IdentityService:
         terms_ok = await db.accepted_terms(conn, account["id"], config.terms_version)
         session_id = session_id or uuid.uuid4()
         refresh = new_token()
-        await db.create_refresh_token(conn, token_hash=self.digest(refresh), account_id=account["id"], session_id=session_id,
-                                      expires_at=now + timedelta(seconds=self.settings.refresh_token_ttl_seconds))
+        await db.create_refresh_token(
+            conn,
+            token_hash=self.digest(refresh),
+            account_id=account["id"],
+            session_id=session_id,
+            expires_at=now + timedelta(seconds=self.settings.refresh_token_ttl_seconds),
+        )
         access, ttl = self.issuer.access_token(
-            subject=str(account["id"]), kind=account["kind"], tenant=account["tenant"], scope=account["scope"],
-            extra={"sid": str(session_id), "terms_ok": terms_ok})
+            subject=str(account["id"]),
+            kind=account["kind"],
+            tenant=account["tenant"],
+            scope=account["scope"],
+            extra={"sid": str(session_id), "terms_ok": terms_ok},
+        )
         return Tokens(access, refresh, ttl, not terms_ok)
 
     # --- login, sessions ------------------------------------------------------------------------
@@ -135,12 +168,25 @@ class IdentityService:
                 await db.update_account(conn, account["id"], failed_logins=0, locked_until=None, last_login_at=now)
                 tokens = await self._issue(conn, account)
             elif usable and not locked:
-                if await db.record_failed_login(conn, account["id"], max_failures=self.settings.login_max_failures,
-                                                lock_until=now + timedelta(seconds=self.settings.lockout_seconds)):
-                    await self._notify(conn, tenant, reference=f"account:{account['id']}", template="account_locked",
-                                       email=account["email"], name=account["display_name"],
-                                       data={"identifier": account["identifier"], "minutes": self.settings.lockout_seconds // 60,
-                                             "link": f"{config.portal_url.get(kind, '')}/mot-de-passe-oublie"})
+                if await db.record_failed_login(
+                    conn,
+                    account["id"],
+                    max_failures=self.settings.login_max_failures,
+                    lock_until=now + timedelta(seconds=self.settings.lockout_seconds),
+                ):
+                    await self._notify(
+                        conn,
+                        tenant,
+                        reference=f"account:{account['id']}",
+                        template="account_locked",
+                        email=account["email"],
+                        name=account["display_name"],
+                        data={
+                            "identifier": account["identifier"],
+                            "minutes": self.settings.lockout_seconds // 60,
+                            "link": f"{config.portal_url.get(kind, '')}/mot-de-passe-oublie",
+                        },
+                    )
                     log.warning("account locked", tenant=tenant, kind=kind)
         if tokens is None:
             log.info("login refused", tenant=tenant, kind=kind)
@@ -227,19 +273,34 @@ class IdentityService:
         async with self.pool.acquire() as conn, conn.transaction():
             for account in await db.accounts_by_email(conn, tenant, email.strip()):
                 token = new_token()
-                await db.create_action_token(conn, token_hash=self.digest(token), tenant=tenant, purpose="password_reset",
-                                             account_id=account["id"],
-                                             expires_at=now + timedelta(seconds=self.settings.password_reset_ttl_seconds))
-                await self._notify(conn, tenant, reference=f"account:{account['id']}", template="password_reset",
-                                   email=account["email"], name=account["display_name"],
-                                   data={"link": self._link(config, account["kind"], "reinitialiser-mot-de-passe", token),
-                                         "identifier": account["identifier"]})
+                await db.create_action_token(
+                    conn,
+                    token_hash=self.digest(token),
+                    tenant=tenant,
+                    purpose="password_reset",
+                    account_id=account["id"],
+                    expires_at=now + timedelta(seconds=self.settings.password_reset_ttl_seconds),
+                )
+                await self._notify(
+                    conn,
+                    tenant,
+                    reference=f"account:{account['id']}",
+                    template="password_reset",
+                    email=account["email"],
+                    name=account["display_name"],
+                    data={
+                        "link": self._link(config, account["kind"], "reinitialiser-mot-de-passe", token),
+                        "identifier": account["identifier"],
+                    },
+                )
 
     async def set_password_with_link(self, *, token: str, password: str, confirmation: str) -> dict:
         """Broker activation, activation by invitation, password reset: the link's owner sets a password."""
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            peek = await db.peek_action_token(conn, self.digest(token), ("password_reset", "broker_activation", "correspondent_invitation"), now)
+            peek = await db.peek_action_token(
+                conn, self.digest(token), ("password_reset", "broker_activation", "correspondent_invitation"), now
+            )
             if peek is None or peek["account_id"] is None:
                 raise Refused(400, BAD_LINK, "token")
             account = await db.account_by_id(conn, peek["account_id"], for_update=True)
@@ -260,33 +321,67 @@ class IdentityService:
     async def broker_registered(self, conn: asyncpg.Connection, tenant: str, *, broker_code: str, email: str, name: str) -> None:
         """A broker entered the portfolio: an account waiting for its password, and the activation email."""
         config = self._tenant(tenant)
-        account = await db.create_account(conn, tenant=tenant, kind="broker", identifier=broker_code, email=email,
-                                          display_name=name, scope={"broker_code": broker_code})
+        account = await db.create_account(
+            conn, tenant=tenant, kind="broker", identifier=broker_code, email=email, display_name=name, scope={"broker_code": broker_code}
+        )
         if account is None:
             existing = await db.account_by_identifier(conn, tenant, "broker", broker_code)
             if existing["email"] != email:
                 await db.update_account(conn, existing["id"], email=email, display_name=name)
             return
         token = new_token()
-        await db.create_action_token(conn, token_hash=self.digest(token), tenant=tenant, purpose="broker_activation",
-                                     account_id=account["id"],
-                                     expires_at=self.clock() + timedelta(seconds=self.settings.activation_link_ttl_seconds))
-        await self._notify(conn, tenant, reference=f"broker:{broker_code}", template="broker_activation", email=email, name=name,
-                           data={"broker_code": broker_code, "link": self._link(config, "broker", "activation", token)})
+        await db.create_action_token(
+            conn,
+            token_hash=self.digest(token),
+            tenant=tenant,
+            purpose="broker_activation",
+            account_id=account["id"],
+            expires_at=self.clock() + timedelta(seconds=self.settings.activation_link_ttl_seconds),
+        )
+        await self._notify(
+            conn,
+            tenant,
+            reference=f"broker:{broker_code}",
+            template="broker_activation",
+            email=email,
+            name=name,
+            data={"broker_code": broker_code, "link": self._link(config, "broker", "activation", token)},
+        )
 
     # --- members: what the legacy system knows ------------------------------------------------
 
-    async def member_affiliated(self, conn: asyncpg.Connection, tenant: str, *, member_number: str, last_name: str,
-                                first_name: str, birth_dates: list[date], email: str | None, mobile_phone: str | None,
-                                postal_code: str | None, contract_number: str) -> None:
-        await db.save_member_on_file(conn, tenant=tenant, member_number=member_number, last_name=last_name, first_name=first_name,
-                                     birth_dates=birth_dates, email=email, mobile_phone=normalise_phone(mobile_phone or ""),
-                                     postal_code=postal_code, contract_number=contract_number)
+    async def member_affiliated(
+        self,
+        conn: asyncpg.Connection,
+        tenant: str,
+        *,
+        member_number: str,
+        last_name: str,
+        first_name: str,
+        birth_dates: list[date],
+        email: str | None,
+        mobile_phone: str | None,
+        postal_code: str | None,
+        contract_number: str,
+    ) -> None:
+        await db.save_member_on_file(
+            conn,
+            tenant=tenant,
+            member_number=member_number,
+            last_name=last_name,
+            first_name=first_name,
+            birth_dates=birth_dates,
+            email=email,
+            mobile_phone=normalise_phone(mobile_phone or ""),
+            postal_code=postal_code,
+            contract_number=contract_number,
+        )
 
     # --- member activation: one-time code (with or without identifier) -------------------------
 
-    async def start_member_activation(self, *, tenant: str, contact: str, member_number: str | None, birth_date: date | None,
-                                      captcha: str | None, client_ip: str | None) -> str:
+    async def start_member_activation(
+        self, *, tenant: str, contact: str, member_number: str | None, birth_date: date | None, captcha: str | None, client_ip: str | None
+    ) -> str:
         """Send a code if the member is known with this contact; the same answer either way."""
         config = self._tenant(tenant)
         path = "identifier" if member_number is not None else "without_identifier"
@@ -305,9 +400,16 @@ class IdentityService:
                     subject = None  # already activated: they log in, or reset their password
             code = new_code()
             code_id = await db.create_code(
-                conn, tenant=tenant, purpose="member_activation", subject=subject["member_number"] if subject else None,
-                channel=channel, destination=destination, code_hash=self.digest(code) if subject else None,
-                expires_at=now + timedelta(seconds=self.settings.otp_ttl_seconds), now=now)
+                conn,
+                tenant=tenant,
+                purpose="member_activation",
+                subject=subject["member_number"] if subject else None,
+                channel=channel,
+                destination=destination,
+                code_hash=self.digest(code) if subject else None,
+                expires_at=now + timedelta(seconds=self.settings.otp_ttl_seconds),
+                now=now,
+            )
             if subject:
                 await self._send_code(conn, tenant, subject, channel, destination, code)
         return str(code_id)
@@ -330,9 +432,13 @@ class IdentityService:
             member = await db.member_on_file(conn, tenant, member_number.strip())
             candidates = [member] if member else []
         else:
-            candidates = [m for m in await db.members_by_contact(conn, tenant, email=destination if channel == "email" else None,
-                                                                 phone=destination if channel == "sms" else None)
-                          if birth_date in m["birth_dates"]]
+            candidates = [
+                m
+                for m in await db.members_by_contact(
+                    conn, tenant, email=destination if channel == "email" else None, phone=destination if channel == "sms" else None
+                )
+                if birth_date in m["birth_dates"]
+            ]
         for member in candidates:
             on_file = (member["email"] or "").lower() if channel == "email" else member["mobile_phone"]
             if on_file and on_file == destination:
@@ -342,12 +448,25 @@ class IdentityService:
     async def _send_code(self, conn, tenant: str, member: dict, channel: str, destination: str, code: str) -> None:
         minutes = self.settings.otp_ttl_seconds // 60
         if channel == "email":
-            await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="member_activation_code",
-                               email=destination, name=f"{member['first_name']} {member['last_name']}",
-                               data={"code": code, "expires_in_minutes": minutes})
+            await self._notify(
+                conn,
+                tenant,
+                reference=f"member:{member['member_number']}",
+                template="member_activation_code",
+                email=destination,
+                name=f"{member['first_name']} {member['last_name']}",
+                data={"code": code, "expires_in_minutes": minutes},
+            )
         else:
-            await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="member_activation_code",
-                               phone=destination, channels=(Channel.SMS,), data={"code": code, "expires_in_minutes": minutes})
+            await self._notify(
+                conn,
+                tenant,
+                reference=f"member:{member['member_number']}",
+                template="member_activation_code",
+                phone=destination,
+                channels=(Channel.SMS,),
+                data={"code": code, "expires_in_minutes": minutes},
+            )
 
     async def resend_code(self, *, tenant: str, activation_id: str, client_ip: str | None) -> None:
         await self._throttle("activation-address", client_ip)
@@ -356,12 +475,20 @@ class IdentityService:
             stored = await db.code(conn, _uuid(activation_id), tenant)
             if stored is None or stored["verified_at"] is not None:
                 raise Refused(400, BAD_CODE, "activation_id")
-            if stored["sends"] >= self.settings.otp_max_sends or stored["last_sent_at"] > now - timedelta(seconds=self.settings.otp_resend_interval_seconds):
+            if stored["sends"] >= self.settings.otp_max_sends or stored["last_sent_at"] > now - timedelta(
+                seconds=self.settings.otp_resend_interval_seconds
+            ):
                 raise Refused(429, "Vous avez demandé trop de codes. Patientez avant d'en demander un nouveau.")
             code = new_code()
-            await db.update_code(conn, stored["id"], code_hash=self.digest(code) if stored["subject"] else None, attempts=0,
-                                 sends=stored["sends"] + 1, last_sent_at=now,
-                                 expires_at=now + timedelta(seconds=self.settings.otp_ttl_seconds))
+            await db.update_code(
+                conn,
+                stored["id"],
+                code_hash=self.digest(code) if stored["subject"] else None,
+                attempts=0,
+                sends=stored["sends"] + 1,
+                last_sent_at=now,
+                expires_at=now + timedelta(seconds=self.settings.otp_ttl_seconds),
+            )
             if stored["subject"]:
                 member = await db.member_on_file(conn, tenant, stored["subject"])
                 await self._send_code(conn, tenant, member, stored["channel"], stored["destination"], code)
@@ -371,8 +498,12 @@ class IdentityService:
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
             stored = await db.code(conn, _uuid(activation_id), tenant)
-            if (stored is None or stored["verified_at"] is not None or stored["expires_at"] <= now
-                    or stored["attempts"] >= self.settings.otp_max_attempts):
+            if (
+                stored is None
+                or stored["verified_at"] is not None
+                or stored["expires_at"] <= now
+                or stored["attempts"] >= self.settings.otp_max_attempts
+            ):
                 raise Refused(400, BAD_CODE, "code")
             if not self.digest.matches(code.strip(), stored["code_hash"]):
                 await db.update_code(conn, stored["id"], attempts=stored["attempts"] + 1)
@@ -381,15 +512,31 @@ class IdentityService:
                 wrong = False
                 await db.update_code(conn, stored["id"], verified_at=now)
                 ticket = new_token()
-                await db.create_action_token(conn, token_hash=self.digest(ticket), tenant=tenant, purpose="member_activation",
-                                             subject=stored["subject"], payload={stored["channel"]: stored["destination"]},
-                                             expires_at=now + timedelta(seconds=self.settings.activation_ticket_ttl_seconds))
+                await db.create_action_token(
+                    conn,
+                    token_hash=self.digest(ticket),
+                    tenant=tenant,
+                    purpose="member_activation",
+                    subject=stored["subject"],
+                    payload={stored["channel"]: stored["destination"]},
+                    expires_at=now + timedelta(seconds=self.settings.activation_ticket_ttl_seconds),
+                )
         if wrong:  # raised after the commit, so that the attempt counts
             raise Refused(400, BAD_CODE, "code")
         return {"ticket": ticket, "member_number": stored["subject"]}
 
-    async def complete_member_activation(self, *, tenant: str, ticket: str, email: str, email_confirmation: str, phone: str | None,
-                                         password: str, password_confirmation: str, mail_preference: str) -> dict:
+    async def complete_member_activation(
+        self,
+        *,
+        tenant: str,
+        ticket: str,
+        email: str,
+        email_confirmation: str,
+        phone: str | None,
+        password: str,
+        password_confirmation: str,
+        mail_preference: str,
+    ) -> dict:
         config = self._tenant(tenant)
         if email.strip().lower() != email_confirmation.strip().lower():
             raise Refused(422, "Les deux adresses e-mail ne sont pas identiques.", "email_confirmation")
@@ -405,20 +552,34 @@ class IdentityService:
             member = await db.member_on_file(conn, tenant, used["subject"])
             account = await db.account_by_identifier(conn, tenant, "member", used["subject"])
             if account is None:
-                account = await db.create_account(conn, tenant=tenant, kind="member", identifier=used["subject"],
-                                                  display_name=f"{member['first_name']} {member['last_name']}",
-                                                  scope={"member_number": used["subject"]})
+                account = await db.create_account(
+                    conn,
+                    tenant=tenant,
+                    kind="member",
+                    identifier=used["subject"],
+                    display_name=f"{member['first_name']} {member['last_name']}",
+                    scope={"member_number": used["subject"]},
+                )
             elif account["status"] == "active":
                 raise Refused(409, "Votre espace est déjà activé : connectez-vous.")
-            await db.update_account(conn, account["id"], email=email.strip().lower(), phone=normalise_phone(phone or "") or None,
-                                    password_hash=password_hash, status="active", activated_at=now, mail_preference=mail_preference)
+            await db.update_account(
+                conn,
+                account["id"],
+                email=email.strip().lower(),
+                phone=normalise_phone(phone or "") or None,
+                password_hash=password_hash,
+                status="active",
+                activated_at=now,
+                mail_preference=mail_preference,
+            )
         log.info("member account activated", tenant=tenant)
         return {"identifier": used["subject"]}
 
     # --- member activation: email link (form as on the member card) ---------------------------
 
-    async def request_activation_link(self, *, tenant: str, member_number: str, last_name: str, birth_date: date, email: str,
-                                      captcha: str | None, client_ip: str | None) -> None:
+    async def request_activation_link(
+        self, *, tenant: str, member_number: str, last_name: str, birth_date: date, email: str, captcha: str | None, client_ip: str | None
+    ) -> None:
         config = self._tenant(tenant)
         if "link" not in config.member_activation:
             raise Refused(404, "Ce mode d'activation n'est pas proposé par votre mutuelle.")
@@ -427,23 +588,50 @@ class IdentityService:
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
             member = await db.member_on_file(conn, tenant, member_number.strip())
-            matches = (member is not None and same_name(member["last_name"], last_name) and birth_date in member["birth_dates"]
-                       and (member["email"] or "").lower() == email.strip().lower())
+            matches = (
+                member is not None
+                and same_name(member["last_name"], last_name)
+                and birth_date in member["birth_dates"]
+                and (member["email"] or "").lower() == email.strip().lower()
+            )
             if matches:
                 token = new_token()
-                await db.create_action_token(conn, token_hash=self.digest(token), tenant=tenant, purpose="activation_link",
-                                             subject=member["member_number"],
-                                             expires_at=now + timedelta(seconds=self.settings.activation_link_ttl_seconds))
-                await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="member_activation_link",
-                                   email=email.strip(), name=f"{member['first_name']} {member['last_name']}",
-                                   data={"link": self._link(config, "member", "activation", token),
-                                         "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600})
+                await db.create_action_token(
+                    conn,
+                    token_hash=self.digest(token),
+                    tenant=tenant,
+                    purpose="activation_link",
+                    subject=member["member_number"],
+                    expires_at=now + timedelta(seconds=self.settings.activation_link_ttl_seconds),
+                )
+                await self._notify(
+                    conn,
+                    tenant,
+                    reference=f"member:{member['member_number']}",
+                    template="member_activation_link",
+                    email=email.strip(),
+                    name=f"{member['first_name']} {member['last_name']}",
+                    data={
+                        "link": self._link(config, "member", "activation", token),
+                        "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600,
+                    },
+                )
 
     # --- member activation: matching against the legacy data (three email cases) --------------
 
-    async def legacy_match_activation(self, *, tenant: str, identifier: str, contract_number: str, last_name: str,
-                                      birth_date: date, postal_code: str, email: str, captcha: str | None,
-                                      client_ip: str | None) -> None:
+    async def legacy_match_activation(
+        self,
+        *,
+        tenant: str,
+        identifier: str,
+        contract_number: str,
+        last_name: str,
+        birth_date: date,
+        postal_code: str,
+        email: str,
+        captcha: str | None,
+        client_ip: str | None,
+    ) -> None:
         config = self._tenant(tenant)
         if "legacy_match" not in config.member_activation:
             raise Refused(404, "Ce mode d'activation n'est pas proposé par votre mutuelle.")
@@ -456,7 +644,11 @@ class IdentityService:
         async with self.pool.acquire() as conn, conn.transaction():
             candidates = await conn.fetch(
                 "SELECT * FROM members_on_file WHERE tenant = $1 AND $2 = ANY(contract_numbers) AND postal_code = $3 AND $4 = ANY(birth_dates)",
-                tenant, contract_number.strip(), postal_code.strip(), birth_date)
+                tenant,
+                contract_number.strip(),
+                postal_code.strip(),
+                birth_date,
+            )
             member = next((dict(m) for m in candidates if same_name(m["last_name"], last_name)), None)
             if member is None:
                 raise Refused(422, "Les informations saisies ne permettent pas de vous identifier.")
@@ -464,50 +656,91 @@ class IdentityService:
             if not on_file:  # case 1: no email on file, the given one is accepted and kept
                 await db.set_member_email_on_file(conn, tenant, member["member_number"], email)
             elif on_file != email:  # case 3: another email now: only an advisor may change it in the legacy system
-                raise Refused(409, "L'adresse e-mail saisie ne correspond pas à celle connue de votre mutuelle. "
-                                   "Contactez un conseiller pour la mettre à jour.", "email")
+                raise Refused(
+                    409,
+                    "L'adresse e-mail saisie ne correspond pas à celle connue de votre mutuelle. "
+                    "Contactez un conseiller pour la mettre à jour.",
+                    "email",
+                )
             token = new_token()  # case 2 (or 1): the email on file receives the link
-            await db.create_action_token(conn, token_hash=self.digest(token), tenant=tenant, purpose="activation_link",
-                                         subject=member["member_number"],
-                                         expires_at=now + timedelta(seconds=self.settings.activation_link_ttl_seconds))
-            await self._notify(conn, tenant, reference=f"member:{member['member_number']}", template="member_activation_link",
-                               email=email, name=f"{member['first_name']} {member['last_name']}",
-                               data={"link": self._link(config, "member", "activation", token),
-                                     "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600})
+            await db.create_action_token(
+                conn,
+                token_hash=self.digest(token),
+                tenant=tenant,
+                purpose="activation_link",
+                subject=member["member_number"],
+                expires_at=now + timedelta(seconds=self.settings.activation_link_ttl_seconds),
+            )
+            await self._notify(
+                conn,
+                tenant,
+                reference=f"member:{member['member_number']}",
+                template="member_activation_link",
+                email=email,
+                name=f"{member['first_name']} {member['last_name']}",
+                data={
+                    "link": self._link(config, "member", "activation", token),
+                    "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600,
+                },
+            )
 
     # --- company correspondents -----------------------------------------------------------------
 
-    async def company_registered(self, conn: asyncpg.Connection, tenant: str, *, company_code: str, legal_name: str,
-                                 primary_contact: dict | None) -> None:
+    async def company_registered(
+        self, conn: asyncpg.Connection, tenant: str, *, company_code: str, legal_name: str, primary_contact: dict | None
+    ) -> None:
         """The company's primary correspondent gets an account (identifier C + company code) and an invitation."""
         if primary_contact is None or not primary_contact.get("email"):
             return
         name = f"{primary_contact['first_name']} {primary_contact['last_name']}"
-        account = await db.create_account(conn, tenant=tenant, kind="correspondent", identifier=f"C{company_code}",
-                                          email=primary_contact["email"], display_name=name,
-                                          scope={"company_code": company_code, "company_name": legal_name, "contracts": "all",
-                                                 "primary": True})
+        account = await db.create_account(
+            conn,
+            tenant=tenant,
+            kind="correspondent",
+            identifier=f"C{company_code}",
+            email=primary_contact["email"],
+            display_name=name,
+            scope={"company_code": company_code, "company_name": legal_name, "contracts": "all", "primary": True},
+        )
         if account is not None:
             await self._invite(conn, tenant, account, company=legal_name)
 
-    async def contract_signed(self, conn: asyncpg.Connection, tenant: str, *, company_code: str, contract_number: str,
-                              product: str, category: str) -> None:
-        await db.save_company_contract(conn, tenant=tenant, company_code=company_code, contract_number=contract_number,
-                                       product=product, category=category)
+    async def contract_signed(
+        self, conn: asyncpg.Connection, tenant: str, *, company_code: str, contract_number: str, product: str, category: str
+    ) -> None:
+        await db.save_company_contract(
+            conn, tenant=tenant, company_code=company_code, contract_number=contract_number, product=product, category=category
+        )
 
     async def _invite(self, conn: asyncpg.Connection, tenant: str, account: dict, *, company: str | None = None) -> None:
         config = self._tenant(tenant)
         token = new_token()
-        await db.create_action_token(conn, token_hash=self.digest(token), tenant=tenant, purpose="correspondent_invitation",
-                                     account_id=account["id"],
-                                     expires_at=self.clock() + timedelta(seconds=self.settings.activation_link_ttl_seconds))
-        await self._notify(conn, tenant, reference=f"account:{account['id']}", template="correspondent_invitation",
-                           email=account["email"], name=account["display_name"],
-                           data={"identifier": account["identifier"], "link": self._link(config, "correspondent", "activation", token),
-                                 "company_name": company or "", "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600})
+        await db.create_action_token(
+            conn,
+            token_hash=self.digest(token),
+            tenant=tenant,
+            purpose="correspondent_invitation",
+            account_id=account["id"],
+            expires_at=self.clock() + timedelta(seconds=self.settings.activation_link_ttl_seconds),
+        )
+        await self._notify(
+            conn,
+            tenant,
+            reference=f"account:{account['id']}",
+            template="correspondent_invitation",
+            email=account["email"],
+            name=account["display_name"],
+            data={
+                "identifier": account["identifier"],
+                "link": self._link(config, "correspondent", "activation", token),
+                "company_name": company or "",
+                "expires_in_hours": self.settings.activation_link_ttl_seconds // 3600,
+            },
+        )
 
-    async def create_secondary_correspondent(self, *, creator_id: str, identifier: str, last_name: str, first_name: str,
-                                             email: str, contracts: list[str]) -> dict:
+    async def create_secondary_correspondent(
+        self, *, creator_id: str, identifier: str, last_name: str, first_name: str, email: str, contracts: list[str]
+    ) -> dict:
         async with self.pool.acquire() as conn, conn.transaction():
             creator = await db.account_by_id(conn, uuid.UUID(creator_id))
             if creator is None or creator["kind"] != "correspondent" or not creator["scope"].get("primary"):
@@ -517,11 +750,21 @@ class IdentityService:
             unknown = sorted(set(contracts) - known)
             if unknown or not contracts:
                 raise Refused(422, "Choisissez un ou plusieurs contrats collectifs de votre entreprise.", "contracts")
-            account = await db.create_account(conn, tenant=creator["tenant"], kind="correspondent", identifier=identifier.strip(),
-                                              email=email.strip().lower(), display_name=f"{first_name} {last_name}",
-                                              scope={"company_code": company, "company_name": creator["scope"].get("company_name", ""),
-                                                     "contracts": sorted(set(contracts)), "primary": False},
-                                              created_by=creator["id"])
+            account = await db.create_account(
+                conn,
+                tenant=creator["tenant"],
+                kind="correspondent",
+                identifier=identifier.strip(),
+                email=email.strip().lower(),
+                display_name=f"{first_name} {last_name}",
+                scope={
+                    "company_code": company,
+                    "company_name": creator["scope"].get("company_name", ""),
+                    "contracts": sorted(set(contracts)),
+                    "primary": False,
+                },
+                created_by=creator["id"],
+            )
             if account is None:
                 raise Refused(409, "Cet identifiant est déjà utilisé.", "identifier")
             await self._invite(conn, creator["tenant"], account, company=creator["scope"].get("company_name"))
@@ -532,9 +775,17 @@ class IdentityService:
             creator = await db.account_by_id(conn, uuid.UUID(creator_id))
             if creator is None or creator["kind"] != "correspondent" or not creator["scope"].get("primary"):
                 raise Refused(403, "Seul le correspondant principal de l'entreprise voit ses correspondants.")
-            return [{"identifier": a["identifier"], "display_name": a["display_name"], "email": a["email"],
-                     "last_login_at": a["last_login_at"], "activated": a["status"] == "active",
-                     "contracts": a["scope"].get("contracts")} for a in await db.secondary_correspondents(conn, creator["id"])]
+            return [
+                {
+                    "identifier": a["identifier"],
+                    "display_name": a["display_name"],
+                    "email": a["email"],
+                    "last_login_at": a["last_login_at"],
+                    "activated": a["status"] == "active",
+                    "contracts": a["scope"].get("contracts"),
+                }
+                for a in await db.secondary_correspondents(conn, creator["id"])
+            ]
 
     async def delete_own_account(self, account_id: str) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -563,8 +814,21 @@ class IdentityService:
     async def profile(self, account_id: str) -> dict:
         async with self.pool.acquire() as conn:
             account = await db.account_by_id(conn, uuid.UUID(account_id))
-        return {k: account[k] for k in ("identifier", "kind", "tenant", "email", "phone", "display_name", "mail_preference",
-                                        "notification_email", "last_login_at", "activated_at")}
+        return {
+            k: account[k]
+            for k in (
+                "identifier",
+                "kind",
+                "tenant",
+                "email",
+                "phone",
+                "display_name",
+                "mail_preference",
+                "notification_email",
+                "last_login_at",
+                "activated_at",
+            )
+        }
 
 
 def _uuid(value: str) -> uuid.UUID:

@@ -54,11 +54,26 @@ def build_email(
     if reply_to:
         headers.append(f"Reply-To: {reply_to}")
     headers.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
-    part = (b"Content-Type: %s; charset=\"utf-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
-    return b"".join([
-        "\r\n".join(headers).encode("utf-8"), b"\r\n\r\n",
-        b"This is a multi-part message in MIME format.\r\n",
-        b"--", boundary.encode(), b"\r\n", part % b"text/plain", _qp(text), b"\r\n",
-        b"--", boundary.encode(), b"\r\n", part % b"text/html", _qp(html), b"\r\n",
-        b"--", boundary.encode(), b"--\r\n",
-    ])
+    part = b'Content-Type: %s; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+    return b"".join(
+        [
+            "\r\n".join(headers).encode("utf-8"),
+            b"\r\n\r\n",
+            b"This is a multi-part message in MIME format.\r\n",
+            b"--",
+            boundary.encode(),
+            b"\r\n",
+            part % b"text/plain",
+            _qp(text),
+            b"\r\n",
+            b"--",
+            boundary.encode(),
+            b"\r\n",
+            part % b"text/html",
+            _qp(html),
+            b"\r\n",
+            b"--",
+            boundary.encode(),
+            b"--\r\n",
+        ]
+    )

@@ -113,8 +113,7 @@ class SmtpRelay:
             if utf8 and not client.supports_extension("smtputf8"):
                 raise PermanentFailure("the address needs SMTPUTF8, which the relay does not offer")
             try:
-                reply = await client.execute_command(b"MAIL", b"FROM:" + _quoted(email.envelope_from),
-                                                     *([b"SMTPUTF8"] if utf8 else []))
+                reply = await client.execute_command(b"MAIL", b"FROM:" + _quoted(email.envelope_from), *([b"SMTPUTF8"] if utf8 else []))
             except _DISCONNECTED as exc:
                 client.close()
                 if reused and not fresh:

@@ -9,8 +9,9 @@ from phonenumbers import NumberParseException, PhoneNumberType
 # refuse every number there, so they are accepted. French numbers are always one or the other.
 _SMS_CAPABLE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 _TYPE_NAMES = {value: name.lower().replace("_", " ") for name, value in vars(PhoneNumberType).items() if isinstance(value, int)}
-_PARSE_ERRORS = {value: name.lower().replace("_", " ") for name, value in vars(NumberParseException).items()
-                 if name.isupper() and isinstance(value, int)}
+_PARSE_ERRORS = {
+    value: name.lower().replace("_", " ") for name, value in vars(NumberParseException).items() if name.isupper() and isinstance(value, int)
+}
 
 
 class UnusablePhoneNumber(ValueError):

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
 from extranet_contracts import Envelope
 from extranet_contracts.notifications import Channel, NotificationFailed, NotificationRequested
 from extranet_plumbing.consumer import RejectEvent
 from extranet_plumbing.logging import get_logger
-from extranet_plumbing.outbox import add_to_outbox
-from notifications.adapters import store
 from notifications.adapters.templates import TemplateProblem, Templates
 from notifications.domain.channels import choose_channel
 from notifications.domain.phone import UnusablePhoneNumber, mobile_e164
+from notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 
 SOURCE = "urn:extranet:notifications"
 log = get_logger(__name__)
@@ -30,12 +27,11 @@ log = get_logger(__name__)
 class Intake:
     """The handler of `NotificationRequested` (an EventConsumer handler)."""
 
-    def __init__(self, templates: Templates, *, outcomes_topic: str, phone_region: str = "FR") -> None:
+    def __init__(self, templates: Templates, *, phone_region: str = "FR") -> None:
         self._templates = templates
-        self._outcomes_topic = outcomes_topic
         self._region = phone_region
 
-    async def __call__(self, conn: asyncpg.Connection, envelope: Envelope, event: NotificationRequested) -> None:
+    async def __call__(self, event: NotificationRequested, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
         templates, name = self._templates, event.template
         if not templates.exists(name):
             raise RejectEvent(f"unknown template {name!r}")
@@ -67,26 +63,45 @@ class Intake:
             raise RejectEvent(str(exc)) from None
 
         address = event.recipient.email if channel is Channel.EMAIL else (phone or event.recipient.phone or "")
-        recorded = await store.record_request(
-            conn, request_id=envelope.id, tenant=envelope.tenant, template=name, channel=channel.value,
-            recipient_ref=event.recipient.reference, address=str(address), display_name=event.recipient.display_name,
-            locale=event.locale, data=event.data, requested_at=envelope.time, traceparent=envelope.traceparent,
-            tracestate=envelope.tracestate, failed_reason=failed_reason,
+        recorded = await uow.deliveries.record_request(
+            request_id=envelope.id,
+            tenant=envelope.tenant,
+            template=name,
+            channel=channel.value,
+            recipient_ref=event.recipient.reference,
+            address=str(address),
+            display_name=event.recipient.display_name,
+            locale=event.locale,
+            data=event.data,
+            requested_at=envelope.time,
+            traceparent=envelope.traceparent,
+            tracestate=envelope.tracestate,
+            failed_reason=failed_reason,
         )
         if not recorded:
             return  # the same request again: its delivery exists already
         if failed_reason:
-            outcome = NotificationFailed(request_id=str(envelope.id), channel=channel, template=name, attempts=0,
-                                         permanent=True, reason=failed_reason)
-            await add_to_outbox(conn, outcome, tenant=envelope.tenant, source=SOURCE, topic=self._outcomes_topic,
-                                envelope=outcome_envelope(outcome, envelope.tenant, envelope.traceparent, envelope.tracestate))
-            log.info("notification refused", request_id=str(envelope.id), template=name, channel=channel.value,
-                     reason=failed_reason)
+            outcome = NotificationFailed(
+                request_id=str(envelope.id), channel=channel, template=name, attempts=0, permanent=True, reason=failed_reason
+            )
+            await uow.publish(
+                outcome,
+                tenant=envelope.tenant,
+                envelope=outcome_envelope(outcome, envelope.tenant, envelope.traceparent, envelope.tracestate),
+            )
+            log.info("notification refused", request_id=str(envelope.id), template=name, channel=channel.value, reason=failed_reason)
         else:
-            await conn.execute("SELECT pg_notify('deliveries', $1)", channel.value)
+            await uow.deliveries.wake_senders(channel.value)
 
 
 def outcome_envelope(event: Any, tenant: str, traceparent: str | None, tracestate: str | None) -> Envelope:
     """The envelope of an outcome event, in the trace of the request it answers."""
-    return Envelope(type=event.TYPE, version=event.VERSION, source=SOURCE, tenant=tenant, key=event.key(),
-                    traceparent=traceparent, tracestate=tracestate)
+    return Envelope(
+        type=event.TYPE,
+        version=event.VERSION,
+        source=SOURCE,
+        tenant=tenant,
+        key=event.key(),
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )

@@ -39,6 +39,7 @@ from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
 
 from extranet_contracts.notifications import Channel, NotificationDelivered, NotificationFailed
+from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
 from extranet_plumbing.kafka import ensure_topics
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.outbox import OutboxEntry, add_all_to_outbox
@@ -46,8 +47,8 @@ from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.tracing import context_from_headers
 from notifications.adapters import store
 from notifications.adapters.mime import build_email
-from notifications.adapters.smtp import OutgoingEmail, SmtpRelay
 from notifications.adapters.sms import TwilioSms
+from notifications.adapters.smtp import OutgoingEmail, SmtpRelay
 from notifications.adapters.store import Attempt, Ended
 from notifications.adapters.templates import TemplateProblem, Templates
 from notifications.domain.failures import DeliveryFailure, GiveUp, TemporaryFailure, UncertainDelivery, after_failure
@@ -62,7 +63,6 @@ SEND_SECONDS = Histogram("extranet_notification_send_seconds", "Time to hand a m
 IN_FLIGHT = Gauge("extranet_notifications_in_flight", "Messages being sent", ["channel"])
 
 LOCK_NAMESPACE = 0x6E6F7469  # "noti": advisory locks of live sender processes
-_INFRASTRUCTURE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
 HANDED_OVER_NOTE = "interrupted after the content was handed to the SMTP relay: counted as delivered (at most once)"
 FOUND_AT_PROVIDER_NOTE = "interrupted attempt found at the SMS provider"
 
@@ -121,8 +121,7 @@ class GroupCommit(Generic[T, R]):
     """Items from concurrent senders written together: each `submit` waits for the commit of the
     batch it joined; while one batch commits, the next one gathers."""
 
-    def __init__(self, name: str, flush: Callable[[list[T]], Awaitable[Any]], *, retry_forever: bool,
-                 linger: float = 0.0) -> None:
+    def __init__(self, name: str, flush: Callable[[list[T]], Awaitable[Any]], *, retry_forever: bool, linger: float = 0.0) -> None:
         self._name = name
         self._linger = linger  # wait this long for more items before a commit (fewer, larger commits)
         self._flush = flush
@@ -151,7 +150,7 @@ class GroupCommit(Generic[T, R]):
         while True:
             try:
                 result = await self._flush([item for item, _ in batch])
-            except _INFRASTRUCTURE as exc:
+            except INFRASTRUCTURE_ERRORS as exc:
                 if not self._retry_forever:
                     self._resolve(batch, exc=exc)
                     return
@@ -193,7 +192,7 @@ class HeldConnection:
                 self._conn = await self._pool.acquire()
             try:
                 yield self._conn
-            except _INFRASTRUCTURE:
+            except INFRASTRUCTURE_ERRORS:
                 await self.close()
                 raise
 
@@ -224,8 +223,7 @@ class DeliveryWorker:
         self._relay = relay
         self._sms = sms
         self._outcomes_topic = outcomes_topic
-        self._retry = RetryPolicy(attempts=settings.max_attempts, base_delay=settings.retry_base_delay,
-                                  max_delay=settings.retry_max_delay)
+        self._retry = RetryPolicy(attempts=settings.max_attempts, base_delay=settings.retry_base_delay, max_delay=settings.retry_max_delay)
         self._limits = {Channel.EMAIL: settings.email_concurrency, Channel.SMS: settings.sms_concurrency}
         self._in_flight: dict[Channel, set[asyncio.Task]] = {channel: set() for channel in Channel}
         self._wake: dict[Channel, asyncio.Event] = {channel: asyncio.Event() for channel in Channel}
@@ -300,7 +298,7 @@ class DeliveryWorker:
                 try:
                     async with self._claims.use() as conn:
                         claimed = await store.claim(conn, channel.value, wanted, self.worker_id)
-                except _INFRASTRUCTURE as exc:
+                except INFRASTRUCTURE_ERRORS as exc:
                     log.warning("cannot claim deliveries", channel=channel.value, error=type(exc).__name__)
                     await asyncio.sleep(self._settings.poll_interval * 4)
                     continue
@@ -325,16 +323,21 @@ class DeliveryWorker:
             self._wake[channel].set()
             if not task.cancelled() and task.exception() is not None:
                 log.error("delivery task failed", channel=channel.value, error_class=type(task.exception()).__name__)
+
         return done
 
     # --- one attempt -------------------------------------------------------------------------------
     async def _deliver(self, attempt: Attempt) -> None:
-        context = context_from_headers([(k, v) for k, v in (("traceparent", attempt.traceparent),
-                                                            ("tracestate", attempt.tracestate)) if v])
+        context = context_from_headers([(k, v) for k, v in (("traceparent", attempt.traceparent), ("tracestate", attempt.tracestate)) if v])
         with _tracer.start_as_current_span(
-            f"notification {attempt.channel} send", context=context, kind=trace.SpanKind.CLIENT,
-            attributes={"notification.request_id": str(attempt.request_id), "notification.template": attempt.template,
-                        "notification.attempt": attempt.attempts},
+            f"notification {attempt.channel} send",
+            context=context,
+            kind=trace.SpanKind.CLIENT,
+            attributes={
+                "notification.request_id": str(attempt.request_id),
+                "notification.template": attempt.template,
+                "notification.attempt": attempt.attempts,
+            },
         ):
             with SEND_SECONDS.labels(attempt.channel).time():
                 outcome = await self._attempt(attempt)
@@ -368,8 +371,12 @@ class DeliveryWorker:
         rendered = self._templates.email(attempt.template, attempt.tenant, attempt.data, attempt.recipient)
         ident = message_id(attempt.request_id, tenant.sender_email)
         content = build_email(
-            sender=(tenant.sender_name, tenant.sender_email), recipient=(attempt.display_name, attempt.address),
-            subject=rendered.subject, text=rendered.text, html=rendered.html, message_id=ident,
+            sender=(tenant.sender_name, tenant.sender_email),
+            recipient=(attempt.display_name, attempt.address),
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            message_id=ident,
             language=attempt.locale,
         )
         return OutgoingEmail(envelope_from=tenant.sender_email, envelope_to=attempt.address, content=content, message_id=ident)
@@ -421,7 +428,8 @@ class DeliveryWorker:
         owner = owner or self.worker_id
         async with self._settlements.use() as conn, conn.transaction():
             ended = await store.settle(
-                conn, owner,
+                conn,
+                owner,
                 delivered=[(o.attempt.request_id, o.provider_message_id, o.note) for o in outcomes if isinstance(o, Delivered)],
                 failed=[(o.attempt.request_id, o.reason, o.permanent) for o in outcomes if isinstance(o, Failed)],
                 retried=[(o.attempt.request_id, o.delay, o.reason, o.check_provider) for o in outcomes if isinstance(o, Retried)],
@@ -430,18 +438,36 @@ class DeliveryWorker:
             entries = []
             for end in ended:
                 event = self._outcome_event(end)
-                entries.append(OutboxEntry(event, end.tenant, SOURCE, self._outcomes_topic,
-                                           envelope=outcome_envelope(event, end.tenant, end.traceparent, end.tracestate)))
+                entries.append(
+                    OutboxEntry(
+                        event,
+                        end.tenant,
+                        SOURCE,
+                        self._outcomes_topic,
+                        envelope=outcome_envelope(event, end.tenant, end.traceparent, end.tracestate),
+                    )
+                )
             await add_all_to_outbox(conn, entries)
         self._count(outcomes)
 
     @staticmethod
     def _outcome_event(end: Ended) -> NotificationDelivered | NotificationFailed:
         if end.delivered:
-            return NotificationDelivered(request_id=str(end.request_id), channel=Channel(end.channel), template=end.template,
-                                         attempts=max(end.attempts, 1), provider_message_id=end.provider_message_id)
-        return NotificationFailed(request_id=str(end.request_id), channel=Channel(end.channel), template=end.template,
-                                  attempts=end.attempts, permanent=end.permanent, reason=(end.reason or "failed")[:500])
+            return NotificationDelivered(
+                request_id=str(end.request_id),
+                channel=Channel(end.channel),
+                template=end.template,
+                attempts=max(end.attempts, 1),
+                provider_message_id=end.provider_message_id,
+            )
+        return NotificationFailed(
+            request_id=str(end.request_id),
+            channel=Channel(end.channel),
+            template=end.template,
+            attempts=end.attempts,
+            permanent=end.permanent,
+            reason=(end.reason or "failed")[:500],
+        )
 
     @staticmethod
     def _count(outcomes: list[Outcome]) -> None:
@@ -449,16 +475,35 @@ class DeliveryWorker:
             channel = o.attempt.channel
             if isinstance(o, Delivered):
                 OUTCOMES.labels(channel, "uncertain" if o.note and o.note.startswith("uncertain") else "delivered").inc()
-                log.info("notification delivered", request_id=str(o.attempt.request_id), channel=channel,
-                         template=o.attempt.template, attempts=o.attempt.attempts, note=o.note)
+                log.info(
+                    "notification delivered",
+                    request_id=str(o.attempt.request_id),
+                    channel=channel,
+                    template=o.attempt.template,
+                    attempts=o.attempt.attempts,
+                    note=o.note,
+                )
             elif isinstance(o, Failed):
                 OUTCOMES.labels(channel, "failed_permanent" if o.permanent else "failed_after_retries").inc()
-                log.warning("notification failed", request_id=str(o.attempt.request_id), channel=channel,
-                            template=o.attempt.template, attempts=o.attempt.attempts, permanent=o.permanent, reason=o.reason)
+                log.warning(
+                    "notification failed",
+                    request_id=str(o.attempt.request_id),
+                    channel=channel,
+                    template=o.attempt.template,
+                    attempts=o.attempt.attempts,
+                    permanent=o.permanent,
+                    reason=o.reason,
+                )
             elif isinstance(o, Retried):
                 OUTCOMES.labels(channel, "retried").inc()
-                log.info("notification will be retried", request_id=str(o.attempt.request_id), channel=channel,
-                         attempt=o.attempt.attempts, retry_in=round(o.delay, 2), reason=o.reason)
+                log.info(
+                    "notification will be retried",
+                    request_id=str(o.attempt.request_id),
+                    channel=channel,
+                    attempt=o.attempt.attempts,
+                    retry_in=round(o.delay, 2),
+                    reason=o.reason,
+                )
 
     # --- reconciling interrupted attempts ------------------------------------------------------------
     async def _reconcile_loop(self) -> None:
@@ -486,9 +531,13 @@ class DeliveryWorker:
                     if outcomes:
                         await self._settle(outcomes, owner)
                     settled += len(outcomes)
-                    log.info("interrupted attempts reconciled", dead_worker=str(owner), count=len(outcomes),
-                             delivered=sum(isinstance(o, Delivered) for o in outcomes),
-                             resent=sum(isinstance(o, Unsent) for o in outcomes))
+                    log.info(
+                        "interrupted attempts reconciled",
+                        dead_worker=str(owner),
+                        count=len(outcomes),
+                        delivered=sum(isinstance(o, Delivered) for o in outcomes),
+                        resent=sum(isinstance(o, Unsent) for o in outcomes),
+                    )
                 finally:
                     await conn.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_NAMESPACE, key)
         if settled:

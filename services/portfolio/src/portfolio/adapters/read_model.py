@@ -3,7 +3,7 @@
 Each statement gives the same state whatever the order of arrival: snapshots only replace an
 older revision, portfolio assignments keep the latest dates, and a membership's affiliation and
 termination fill separate columns of one row. So they are `Projection`s, which the consumer may
-apply a batch at a time.
+apply a batch at a time; `service_layer/handlers.py` maps each event type to its projection.
 """
 
 from __future__ import annotations
@@ -12,14 +12,7 @@ import json
 
 from extranet_contracts import Envelope
 from extranet_contracts.legacy import (
-    BrokerPortfolioCompanyAssigned,
-    BrokerPortfolioCompanyWithdrawn,
-    BrokerRegistered,
-    CollectiveContractSigned,
-    CompanyRegistered,
-    GuaranteeAttached,
     MemberAffiliated,
-    MemberRadiated,
 )
 from extranet_plumbing.consumer import Projection
 
@@ -32,8 +25,18 @@ broker_registered = Projection(
          contact_first_name = EXCLUDED.contact_first_name, email = EXCLUDED.email, phone = EXCLUDED.phone,
          address = EXCLUDED.address, revision = EXCLUDED.revision
        WHERE b.revision < EXCLUDED.revision""",
-    lambda env, e: (env.tenant, e.broker_code, e.name, e.orias_number, e.contact_last_name, e.contact_first_name,
-                    str(e.email), e.phone, e.address.model_dump_json(), e.revision),
+    lambda env, e: (
+        env.tenant,
+        e.broker_code,
+        e.name,
+        e.orias_number,
+        e.contact_last_name,
+        e.contact_first_name,
+        str(e.email),
+        e.phone,
+        e.address.model_dump_json(),
+        e.revision,
+    ),
 )
 
 company_assigned = Projection(
@@ -59,8 +62,18 @@ company_registered = Projection(
          membership_date = EXCLUDED.membership_date, active = EXCLUDED.active, contacts = EXCLUDED.contacts,
          revision = EXCLUDED.revision
        WHERE c.revision < EXCLUDED.revision""",
-    lambda env, e: (env.tenant, e.company_code, e.legal_name, e.siret, e.siren, e.address.model_dump_json(),
-                    e.membership_date, e.active, json.dumps([c.model_dump(mode="json") for c in e.contacts]), e.revision),
+    lambda env, e: (
+        env.tenant,
+        e.company_code,
+        e.legal_name,
+        e.siret,
+        e.siren,
+        e.address.model_dump_json(),
+        e.membership_date,
+        e.active,
+        json.dumps([c.model_dump(mode="json") for c in e.contacts]),
+        e.revision,
+    ),
 )
 
 contract_signed = Projection(
@@ -71,8 +84,16 @@ contract_signed = Projection(
          company_code = EXCLUDED.company_code, product = EXCLUDED.product, category = EXCLUDED.category,
          effective_date = EXCLUDED.effective_date, insured_groups = EXCLUDED.insured_groups, revision = EXCLUDED.revision
        WHERE c.revision < EXCLUDED.revision""",
-    lambda env, e: (env.tenant, e.contract_number, e.company_code, e.product.value, e.category.value, e.effective_date,
-                    [g.value for g in e.insured_groups], e.revision),
+    lambda env, e: (
+        env.tenant,
+        e.contract_number,
+        e.company_code,
+        e.product.value,
+        e.category.value,
+        e.effective_date,
+        [g.value for g in e.insured_groups],
+        e.revision,
+    ),
 )
 
 guarantee_attached = Projection(
@@ -88,13 +109,30 @@ guarantee_attached = Projection(
 def _affiliation(env: Envelope, e: MemberAffiliated) -> tuple:
     # Portfolio keeps who is covered, not their NIR: brokers never see it.
     dependants = [
-        {"role": d.role.value, "civility": d.civility.value, "last_name": d.last_name, "first_name": d.first_name,
-         "birth_date": d.birth_date.isoformat()}
+        {
+            "role": d.role.value,
+            "civility": d.civility.value,
+            "last_name": d.last_name,
+            "first_name": d.first_name,
+            "birth_date": d.birth_date.isoformat(),
+        }
         for d in e.dependants
     ]
-    return (env.tenant, e.membership_id, e.member_number, e.contract_number, e.company_code, e.insured_group.value,
-            e.primary.civility.value, e.primary.last_name, e.primary.first_name, json.dumps(dependants),
-            1 + len(e.dependants), e.effective_date, e.recorded_on)
+    return (
+        env.tenant,
+        e.membership_id,
+        e.member_number,
+        e.contract_number,
+        e.company_code,
+        e.insured_group.value,
+        e.primary.civility.value,
+        e.primary.last_name,
+        e.primary.first_name,
+        json.dumps(dependants),
+        1 + len(e.dependants),
+        e.effective_date,
+        e.recorded_on,
+    )
 
 
 member_affiliated = Projection(
@@ -117,17 +155,14 @@ member_radiated = Projection(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (tenant, membership_id) DO UPDATE SET
          end_date = EXCLUDED.end_date, exit_reason = EXCLUDED.exit_reason, exit_recorded_on = EXCLUDED.exit_recorded_on""",
-    lambda env, e: (env.tenant, e.membership_id, e.member_number, e.contract_number, e.company_code, e.effective_date,
-                    e.reason, e.recorded_on),
+    lambda env, e: (
+        env.tenant,
+        e.membership_id,
+        e.member_number,
+        e.contract_number,
+        e.company_code,
+        e.effective_date,
+        e.reason,
+        e.recorded_on,
+    ),
 )
-
-HANDLERS = {
-    BrokerRegistered: broker_registered,
-    BrokerPortfolioCompanyAssigned: company_assigned,
-    BrokerPortfolioCompanyWithdrawn: company_withdrawn,
-    CompanyRegistered: company_registered,
-    CollectiveContractSigned: contract_signed,
-    GuaranteeAttached: guarantee_attached,
-    MemberAffiliated: member_affiliated,
-    MemberRadiated: member_radiated,
-}

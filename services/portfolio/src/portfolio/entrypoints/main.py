@@ -1,12 +1,12 @@
 """`portfolio-service`: the process of this service."""
 
 from extranet_plumbing.serve import serve
-from portfolio.entrypoints.http import create_app
+from portfolio.bootstrap import bootstrap
 from portfolio.settings import PortfolioSettings
 
 
 def main() -> None:
-    serve(PortfolioSettings(), create_app)
+    serve(PortfolioSettings(), lambda settings: bootstrap(settings).app)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,14 @@ from __future__ import annotations
 async def test_unknown_template_or_missing_data_goes_to_the_dead_letter_topic_with_the_cause(start_service, kit, mailbox):
     service = await start_service()
     unknown = await kit.request(kit.notification("birthday_wishes", name="Léa"))
-    missing = await kit.request(kit.notification("member_activation_code", email="secret.person@example.fr",
-                                                 expires_in_minutes=5))  # no code
-    no_sms = await kit.request(kit.notification("broker_activation", email=None, phone="0612345678", channels=("sms",),
-                                                broker_code="M12345", link="https://x.example/a"))
+    missing = await kit.request(
+        kit.notification("member_activation_code", email="secret.person@example.fr", expires_in_minutes=5)
+    )  # no code
+    no_sms = await kit.request(
+        kit.notification(
+            "broker_activation", email=None, phone="0612345678", channels=("sms",), broker_code="M12345", link="https://x.example/a"
+        )
+    )
     stranger = await kit.request(kit.notification("password_reset", link="https://x.example/r/6"), tenant="nowhere")
     fine = await kit.request(kit.notification("password_reset", link="https://x.example/r/7"))
 

@@ -14,36 +14,66 @@ from extranet_plumbing.retry import RetryPolicy
 from notifications.adapters.mime import build_email
 from notifications.adapters.templates import TemplateProblem, Templates, load_tenants
 from notifications.domain.channels import choose_channel
-from notifications.domain.failures import (GiveUp, PermanentFailure, Retry, TemporaryFailure, after_failure, safe_reason,
-                                           sms_api_failure, smtp_failure)
+from notifications.domain.failures import (
+    GiveUp,
+    PermanentFailure,
+    Retry,
+    TemporaryFailure,
+    after_failure,
+    safe_reason,
+    sms_api_failure,
+    smtp_failure,
+)
 from notifications.domain.phone import UnusablePhoneNumber, can_receive_sms, mobile_e164
 
 EMAIL, SMS = Channel.EMAIL, Channel.SMS
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 # Sample data of every template; the optional variables may be left out.
 SAMPLES = {
-    "broker_activation": {"broker_code": "M12345", "link": "https://courtier.mutuelle-mbtp.com/activation/t0k3n",
-                          "guide_link": "https://courtier.mutuelle-mbtp.com/guide.pdf"},
+    "broker_activation": {
+        "broker_code": "M12345",
+        "link": "https://courtier.mutuelle-mbtp.com/activation/t0k3n",
+        "guide_link": "https://courtier.mutuelle-mbtp.com/guide.pdf",
+    },
     "member_activation_code": {"code": "482913", "expires_in_minutes": 5},
     "member_activation_link": {"link": "https://espace.mutuelle-marseille.com/activation/t0k3n", "expires_in_hours": 48},
-    "password_reset": {"link": "https://courtier.mutuelle-mbtp.com/reset/t0k3n", "expires_in_minutes": 30,
-                       "identifier": "M12345"},
+    "password_reset": {"link": "https://courtier.mutuelle-mbtp.com/reset/t0k3n", "expires_in_minutes": 30, "identifier": "M12345"},
     "account_locked": {"link": "https://assure.mutuelle-mbtp.com/reset/t0k3n", "identifier": "73000042", "minutes": 15},
-    "correspondent_invitation": {"identifier": "RH-DUPONT", "company_name": "BTP Rhône Construction",
-                                 "link": "https://entreprise.mgen.fr/activation/t0k3n", "expires_in_hours": 48},
-    "enrollment_invitation": {"company_name": "BTP Rhône Construction", "link": "https://entreprise.mgen.fr/affiliation/t0k3n",
-                              "expires_on": "2026-12-31"},
-    "enrollment_reminder": {"company_name": "BTP Rhône Construction", "link": "https://entreprise.mgen.fr/affiliation/t0k3n",
-                            "expires_on": "2026-12-31"},
-    "affiliation_recap": {"company_name": "BTP Rhône Construction", "contract_number": "M1000304", "product": "SANTE ESSENTIEL",
-                          "effective_date": "2027-01-01",
-                          "beneficiaries": [{"first_name": "Vincent", "last_name": "Marcel", "role": "assuré principal"},
-                                            {"first_name": "Isalyne", "last_name": "Marcel", "role": "enfant"}]},
+    "correspondent_invitation": {
+        "identifier": "RH-DUPONT",
+        "company_name": "BTP Rhône Construction",
+        "link": "https://entreprise.mgen.fr/activation/t0k3n",
+        "expires_in_hours": 48,
+    },
+    "enrollment_invitation": {
+        "company_name": "BTP Rhône Construction",
+        "link": "https://entreprise.mgen.fr/affiliation/t0k3n",
+        "expires_on": "2026-12-31",
+    },
+    "enrollment_reminder": {
+        "company_name": "BTP Rhône Construction",
+        "link": "https://entreprise.mgen.fr/affiliation/t0k3n",
+        "expires_on": "2026-12-31",
+    },
+    "affiliation_recap": {
+        "company_name": "BTP Rhône Construction",
+        "contract_number": "M1000304",
+        "product": "SANTE ESSENTIEL",
+        "effective_date": "2027-01-01",
+        "beneficiaries": [
+            {"first_name": "Vincent", "last_name": "Marcel", "role": "assuré principal"},
+            {"first_name": "Isalyne", "last_name": "Marcel", "role": "enfant"},
+        ],
+    },
     "document_available": {"document_title": "Relevé de prestations", "document_date": "2026-11-20"},
 }
-OPTIONAL = {"broker_activation": {"guide_link"}, "password_reset": {"expires_in_minutes", "identifier"},
-            "account_locked": {"identifier", "minutes"}, "correspondent_invitation": {"expires_in_hours"}}
+OPTIONAL = {
+    "broker_activation": {"guide_link"},
+    "password_reset": {"expires_in_minutes", "identifier"},
+    "account_locked": {"identifier", "minutes"},
+    "correspondent_invitation": {"expires_in_hours"},
+}
 RECIPIENT = {"display_name": "Léa Durand", "reference": "member:73000042"}
 
 
@@ -53,36 +83,49 @@ def templates() -> Templates:
 
 
 # --- channel choice ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("allowed", "preferred", "reachable", "supported", "chosen"), [
-    ([EMAIL, SMS], SMS, {EMAIL, SMS}, {EMAIL, SMS}, SMS),        # the person's preference, allowed
-    ([EMAIL, SMS], None, {EMAIL, SMS}, {EMAIL, SMS}, EMAIL),     # no preference: the requester's order
-    ([SMS, EMAIL], None, {EMAIL, SMS}, {EMAIL, SMS}, SMS),
-    ([EMAIL], SMS, {EMAIL, SMS}, {EMAIL, SMS}, EMAIL),           # preference not allowed by the request
-    ([EMAIL, SMS], SMS, {EMAIL}, {EMAIL, SMS}, EMAIL),           # no mobile number on file
-    ([EMAIL, SMS], SMS, {EMAIL, SMS}, {EMAIL}, EMAIL),           # the template has no SMS version
-    ([SMS], None, {EMAIL}, {EMAIL, SMS}, None),                  # nothing usable
-])
+@pytest.mark.parametrize(
+    ("allowed", "preferred", "reachable", "supported", "chosen"),
+    [
+        ([EMAIL, SMS], SMS, {EMAIL, SMS}, {EMAIL, SMS}, SMS),  # the person's preference, allowed
+        ([EMAIL, SMS], None, {EMAIL, SMS}, {EMAIL, SMS}, EMAIL),  # no preference: the requester's order
+        ([SMS, EMAIL], None, {EMAIL, SMS}, {EMAIL, SMS}, SMS),
+        ([EMAIL], SMS, {EMAIL, SMS}, {EMAIL, SMS}, EMAIL),  # preference not allowed by the request
+        ([EMAIL, SMS], SMS, {EMAIL}, {EMAIL, SMS}, EMAIL),  # no mobile number on file
+        ([EMAIL, SMS], SMS, {EMAIL, SMS}, {EMAIL}, EMAIL),  # the template has no SMS version
+        ([SMS], None, {EMAIL}, {EMAIL, SMS}, None),  # nothing usable
+    ],
+)
 def test_channel_choice(allowed, preferred, reachable, supported, chosen):
     assert choose_channel(allowed, preferred, reachable=reachable, supported=supported) == chosen
 
 
 # --- phone numbers -------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("raw", "e164"), [
-    ("06 12 34 56 78", "+33612345678"), ("0612345678", "+33612345678"), ("+33 6 12 34 56 78", "+33612345678"),
-    ("0033 7 81 22 33 44", "+33781223344"), ("07.81.22.33.44", "+33781223344"), ("+32 470 12 34 56", "+32470123456"),
-    ("+1 415 555 2671", "+14155552671"),  # fixed line or mobile: cannot tell, accepted
-])
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("06 12 34 56 78", "+33612345678"),
+        ("0612345678", "+33612345678"),
+        ("+33 6 12 34 56 78", "+33612345678"),
+        ("0033 7 81 22 33 44", "+33781223344"),
+        ("07.81.22.33.44", "+33781223344"),
+        ("+32 470 12 34 56", "+32470123456"),
+        ("+1 415 555 2671", "+14155552671"),  # fixed line or mobile: cannot tell, accepted
+    ],
+)
 def test_mobile_numbers_are_normalised_to_e164(raw, e164):
     assert mobile_e164(raw) == e164 and can_receive_sms(raw)
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
-    ("04 91 23 41 16", "the phone number is not a mobile number (it is a fixed line number)"),
-    ("0800 123 456", "the phone number is not a mobile number (it is a toll free number)"),
-    ("09 70 12 34 56", "the phone number is not a mobile number (it is a voip number)"),
-    ("06 12 34", "the phone number is not a valid number"),
-    ("pas de numéro", "the phone number cannot be read (not a number)"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("04 91 23 41 16", "the phone number is not a mobile number (it is a fixed line number)"),
+        ("0800 123 456", "the phone number is not a mobile number (it is a toll free number)"),
+        ("09 70 12 34 56", "the phone number is not a mobile number (it is a voip number)"),
+        ("06 12 34", "the phone number is not a valid number"),
+        ("pas de numéro", "the phone number cannot be read (not a number)"),
+    ],
+)
 def test_numbers_that_cannot_take_an_sms_are_refused_with_a_reason(raw, reason):
     with pytest.raises(UnusablePhoneNumber) as refused:
         mobile_e164(raw)
@@ -129,8 +172,10 @@ def test_subjects_and_wording_follow_the_guides(templates):
     assert activation.subject == "MBTP : Activation de votre compte courtier"
     assert "Nous avons le plaisir de vous envoyer l'email d'activation de votre nouvel espace courtier" in activation.text
     assert "votre identifiant : M12345" in activation.text and "guide d'utilisation" in activation.text
-    assert templates.email("member_activation_code", "mbtp", SAMPLES["member_activation_code"], RECIPIENT).subject == \
-        "ACTIVER VOTRE ESPACE PAR CODE EMAIL"
+    assert (
+        templates.email("member_activation_code", "mbtp", SAMPLES["member_activation_code"], RECIPIENT).subject
+        == "ACTIVER VOTRE ESPACE PAR CODE EMAIL"
+    )
     reset = templates.email("password_reset", "mbtp", SAMPLES["password_reset"], RECIPIENT)
     assert reset.subject == "Réinitialisation mot de passe" and reset.text.startswith("Bonjour Léa Durand,")
     assert "Vous avez demandé la réinitialisation du mot de passe de votre compte." in reset.text
@@ -151,8 +196,13 @@ def test_a_missing_variable_is_an_error_not_a_blank(templates):
         for key in OPTIONAL.get(name, set()):
             templates.check(name, EMAIL, "mbtp", {k: v for k, v in data.items() if k != key}, RECIPIENT)
     with pytest.raises(TemplateProblem, match="has no attribute 'role'"):
-        templates.check("affiliation_recap", EMAIL, "mbtp",
-                        {**SAMPLES["affiliation_recap"], "beneficiaries": [{"first_name": "A", "last_name": "B"}]}, RECIPIENT)
+        templates.check(
+            "affiliation_recap",
+            EMAIL,
+            "mbtp",
+            {**SAMPLES["affiliation_recap"], "beneficiaries": [{"first_name": "A", "last_name": "B"}]},
+            RECIPIENT,
+        )
     with pytest.raises(TemplateProblem, match="not an ISO date"):
         templates.check("enrollment_reminder", EMAIL, "mbtp", {**SAMPLES["enrollment_reminder"], "expires_on": "bientôt"}, RECIPIENT)
 
@@ -168,8 +218,11 @@ def test_the_readme_documents_every_template_with_its_required_variables(templat
     for line in README.read_text().splitlines():
         found = re.match(r"\|\s*`(\w+)`\s*\|([^|]*)\|([^|]*)\|([^|]*)\|", line)
         if found:
-            rows[found[1]] = (set(re.findall(r"\w+", found[2])), set(re.findall(r"`(\w+)`", found[3])),
-                              set(re.findall(r"`(\w+)`", found[4])))
+            rows[found[1]] = (
+                set(re.findall(r"\w+", found[2])),
+                set(re.findall(r"`(\w+)`", found[3])),
+                set(re.findall(r"`(\w+)`", found[4])),
+            )
     assert set(rows) == set(SAMPLES)
     for name, (channels, required, optional) in rows.items():
         assert channels == {c.value for c in templates.channels(name, "mbtp")}, name
@@ -180,9 +233,15 @@ def test_the_readme_documents_every_template_with_its_required_variables(templat
 # --- the email as sent ---------------------------------------------------------------------------------
 def test_an_email_is_multipart_text_and_html_in_utf8(templates):
     rendered = templates.email("affiliation_recap", "mgen", SAMPLES["affiliation_recap"], RECIPIENT)
-    raw = build_email(sender=("MGEN", "noreply@mgen.fr"), recipient=("Léa Durand", "lea.durand@example.fr"),
-                      subject=rendered.subject + " — été", text=rendered.text, html=rendered.html,
-                      message_id="<7d1c@mgen.fr>", reply_to="contact@mgen.fr")
+    raw = build_email(
+        sender=("MGEN", "noreply@mgen.fr"),
+        recipient=("Léa Durand", "lea.durand@example.fr"),
+        subject=rendered.subject + " — été",
+        text=rendered.text,
+        html=rendered.html,
+        message_id="<7d1c@mgen.fr>",
+        reply_to="contact@mgen.fr",
+    )
     assert raw.isascii() and b"\r\n.\r\n" not in raw
     message = message_from_bytes(raw, policy=policy.default)
     assert message["Subject"] == "MGEN : récapitulatif de votre affiliation — été"

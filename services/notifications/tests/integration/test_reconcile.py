@@ -17,11 +17,28 @@ SMS_TEXT = "MBTP : votre code d'activation est 864209. Il est valable 5 minutes.
 async def _in_progress(runtime, owner: uuid.UUID, channel: str, address: str, *, handed_over: bool = False) -> uuid.UUID:
     request_id = uuid.uuid4()
     async with runtime.pool.acquire() as conn:
-        await store.record_request(conn, request_id=request_id, tenant="mbtp", template="member_activation_code",
-                                   channel=channel, recipient_ref="member:1", address=address, display_name=None,
-                                   locale="fr", data=CODE, requested_at=datetime.now(UTC), traceparent=None, tracestate=None)
-        await conn.execute("UPDATE deliveries SET status = 'sending', attempts = 1, attempted_at = now(), claimed_by = $2,"
-                           " handed_over_at = CASE WHEN $3 THEN now() END WHERE request_id = $1", request_id, owner, handed_over)
+        await store.record_request(
+            conn,
+            request_id=request_id,
+            tenant="mbtp",
+            template="member_activation_code",
+            channel=channel,
+            recipient_ref="member:1",
+            address=address,
+            display_name=None,
+            locale="fr",
+            data=CODE,
+            requested_at=datetime.now(UTC),
+            traceparent=None,
+            tracestate=None,
+        )
+        await conn.execute(
+            "UPDATE deliveries SET status = 'sending', attempts = 1, attempted_at = now(), claimed_by = $2,"
+            " handed_over_at = CASE WHEN $3 THEN now() END WHERE request_id = $1",
+            request_id,
+            owner,
+            handed_over,
+        )
     return request_id
 
 

@@ -11,39 +11,64 @@ from extranet_contracts.legacy import (
     MemberAffiliated,
     MemberRadiated,
 )
-from extranet_plumbing.testing import eventually, publish_event
-from portfolio.bootstrap import CONSUMER_GROUP, build_runtime
+from extranet_plumbing.testing import publish_event, wait_until
+from portfolio.bootstrap import bootstrap
+from portfolio.service_layer.handlers import READ_MODEL_GROUP
 from portfolio.settings import PortfolioSettings
 
 ADDRESS = {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"}
 AFFILIATED = MemberAffiliated(
-    membership_id="ADH-0000042", member_number="73000042", contract_number="W1-000123", company_code="12345678",
+    membership_id="ADH-0000042",
+    member_number="73000042",
+    contract_number="W1-000123",
+    company_code="12345678",
     primary={"civility": "MME", "last_name": "Durand", "first_name": "Léa", "birth_date": "1985-05-12", "nir": "285057800608441"},
-    dependants=[{"role": "ENFANT", "civility": "M", "last_name": "Durand", "first_name": "Hugo", "birth_date": "2015-03-02", "nir": "115037800608494"}],
-    address=ADDRESS, effective_date=date(2026, 1, 1), recorded_on=date(2026, 1, 5),
+    dependants=[
+        {
+            "role": "ENFANT",
+            "civility": "M",
+            "last_name": "Durand",
+            "first_name": "Hugo",
+            "birth_date": "2015-03-02",
+            "nir": "115037800608494",
+        }
+    ],
+    address=ADDRESS,
+    effective_date=date(2026, 1, 1),
+    recorded_on=date(2026, 1, 5),
 )
 RADIATED = MemberRadiated(
-    membership_id="ADH-0000042", member_number="73000042", contract_number="W1-000123", company_code="12345678",
-    effective_date=date(2026, 10, 31), reason="DEMISSION", recorded_on=date(2026, 11, 3),
+    membership_id="ADH-0000042",
+    member_number="73000042",
+    contract_number="W1-000123",
+    company_code="12345678",
+    effective_date=date(2026, 10, 31),
+    reason="DEMISSION",
+    recorded_on=date(2026, 11, 3),
 )
 
 
 def company(revision: int, legal_name: str) -> CompanyRegistered:
-    return CompanyRegistered(company_code="12345678", legal_name=legal_name, siret="73282932000074", address=ADDRESS,
-                             membership_date=date(2021, 9, 18), revision=revision)
+    return CompanyRegistered(
+        company_code="12345678",
+        legal_name=legal_name,
+        siret="73282932000074",
+        address=ADDRESS,
+        membership_date=date(2021, 9, 18),
+        revision=revision,
+    )
 
 
 @pytest.fixture
 async def portfolio(service_env):
-    runtime = build_runtime(PortfolioSettings(**service_env))
-    await runtime.start()
-    yield runtime
-    await runtime.pool.execute(f"DROP SCHEMA {runtime.schema} CASCADE")
-    await runtime.stop()
+    service = bootstrap(PortfolioSettings(**service_env))
+    async with service.running():
+        yield service
+        await service.pool.execute(f"DROP SCHEMA {service.schema} CASCADE")
 
 
 async def applied(runtime) -> int:
-    return await runtime.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer_group = $1", runtime.group_id(CONSUMER_GROUP))
+    return await runtime.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer_group = $1", runtime.group_id(READ_MODEL_GROUP))
 
 
 async def membership(runtime) -> dict | None:
@@ -54,26 +79,23 @@ async def membership(runtime) -> dict | None:
 async def test_termination_before_affiliation_ends_in_the_same_state_as_in_order(portfolio, kafka_producer, service_env):
     topic = service_env["topic_prefix"] + "legacy.memberships"
     await publish_event(kafka_producer, topic, RADIATED)
-    await eventually(lambda: membership(portfolio))
+    await wait_until(lambda: membership(portfolio))
     early = await membership(portfolio)
     assert early["end_date"] == date(2026, 10, 31) and early["start_date"] is None  # waiting for its affiliation
     await publish_event(kafka_producer, topic, AFFILIATED)
-    await eventually(lambda: _has_start(portfolio))
+    await wait_until(lambda: _has_start(portfolio))
     reversed_state = await membership(portfolio)
 
     # The same two events in order, into a second read model of its own.
     in_order_env = {**service_env, "db_schema": service_env["db_schema"] + "_b", "topic_prefix": service_env["topic_prefix"] + "b."}
-    second = build_runtime(PortfolioSettings(**in_order_env))
-    await second.start()
-    try:
+    second = bootstrap(PortfolioSettings(**in_order_env))
+    async with second.running():
         topic_b = in_order_env["topic_prefix"] + "legacy.memberships"
         await publish_event(kafka_producer, topic_b, AFFILIATED)
         await publish_event(kafka_producer, topic_b, RADIATED)
-        await eventually(lambda: _count_applied(second, 2))
+        await wait_until(lambda: _count_applied(second, 2))
         in_order_state = await membership(second)
-    finally:
         await second.pool.execute(f"DROP SCHEMA {in_order_env['db_schema']} CASCADE")
-        await second.stop()
     assert reversed_state == in_order_state
     assert in_order_state["start_date"] == date(2026, 1, 1) and in_order_state["exit_reason"] == "DEMISSION"
     assert in_order_state["beneficiaries"] == 2
@@ -93,7 +115,7 @@ async def test_the_same_event_delivered_twice_is_counted_once(portfolio, kafka_p
     envelope = await publish_event(kafka_producer, topic, AFFILIATED)
     await publish_event(kafka_producer, topic, AFFILIATED, envelope=envelope)
     await publish_event(kafka_producer, topic, RADIATED)
-    await eventually(lambda: _count_applied(portfolio, 2))
+    await wait_until(lambda: _count_applied(portfolio, 2))
     assert await portfolio.pool.fetchval("SELECT count(*) FROM memberships") == 1
     assert await applied(portfolio) == 2  # the copy left no trace
 
@@ -102,5 +124,5 @@ async def test_an_older_company_revision_never_overwrites_a_newer_one(portfolio,
     topic = service_env["topic_prefix"] + "legacy.companies"
     await publish_event(kafka_producer, topic, company(2, "BTP Rhône Construction SAS"))
     await publish_event(kafka_producer, topic, company(1, "BTP Rhône Construction SARL"))
-    await eventually(lambda: _count_applied(portfolio, 2))
+    await wait_until(lambda: _count_applied(portfolio, 2))
     assert await portfolio.pool.fetchval("SELECT legal_name FROM companies") == "BTP Rhône Construction SAS"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -22,7 +22,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from extranet_plumbing.testing import eventually
+from extranet_plumbing.testing import wait_until
 from notifications.service_layer.sender import FOUND_AT_PROVIDER_NOTE, HANDED_OVER_NOTE
 
 EMAILS, SMS = 60, 30
@@ -47,19 +47,27 @@ def service_process(service_env, mailbox, smsbox, tmp_path):
         "EXTRANET_DB_SCHEMA": service_env["db_schema"],
         "EXTRANET_HTTP_PORT": str(_free_port()),
         "EXTRANET_LOG_FORMAT": "json",
-        "EXTRANET_SMTP_HOST": mailbox.host, "EXTRANET_SMTP_PORT": str(mailbox.smtp_port),
-        "EXTRANET_SMTP_CONNECTIONS": "4", "EXTRANET_EMAIL_CONCURRENCY": "24", "EXTRANET_SMS_CONCURRENCY": "16",
+        "EXTRANET_SMTP_HOST": mailbox.host,
+        "EXTRANET_SMTP_PORT": str(mailbox.smtp_port),
+        "EXTRANET_SMTP_CONNECTIONS": "4",
+        "EXTRANET_EMAIL_CONCURRENCY": "24",
+        "EXTRANET_SMS_CONCURRENCY": "16",
         "EXTRANET_SMS_API_BASE_URL": smsbox.base_url,
-        "EXTRANET_TWILIO_ACCOUNT_SID": smsbox.account_sid, "EXTRANET_TWILIO_AUTH_TOKEN": smsbox.auth_token,
-        "EXTRANET_RETRY_BASE_DELAY": "0.2", "EXTRANET_RETRY_MAX_DELAY": "0.5", "EXTRANET_POLL_INTERVAL": "0.1",
-        "EXTRANET_RECONCILE_INTERVAL": "1", "EXTRANET_SMTP_TIMEOUT": "30",
+        "EXTRANET_TWILIO_ACCOUNT_SID": smsbox.account_sid,
+        "EXTRANET_TWILIO_AUTH_TOKEN": smsbox.auth_token,
+        "EXTRANET_RETRY_BASE_DELAY": "0.2",
+        "EXTRANET_RETRY_MAX_DELAY": "0.5",
+        "EXTRANET_POLL_INTERVAL": "0.1",
+        "EXTRANET_RECONCILE_INTERVAL": "1",
+        "EXTRANET_SMTP_TIMEOUT": "30",
     }
     log = tmp_path / "notifications-service.log"
 
     def start() -> subprocess.Popen:
         with open(log, "ab") as out:
-            proc = subprocess.Popen([str(command)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(
+                [str(command)], env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
         procs.append(proc)
         return proc
 
@@ -74,7 +82,8 @@ def service_process(service_env, mailbox, smsbox, tmp_path):
 async def _snapshot(conn) -> dict[str, int]:
     rows = await conn.fetch(
         "SELECT channel, status, handed_over_at IS NOT NULL AS handed_over, count(*) AS n FROM deliveries"
-        " GROUP BY channel, status, handed_over")
+        " GROUP BY channel, status, handed_over"
+    )
     result: Counter = Counter()
     for r in rows:
         result[f"{r['channel']}:{r['status']}" + (":handed_over" if r["handed_over"] and r["status"] == "sending" else "")] += r["n"]
@@ -82,37 +91,44 @@ async def _snapshot(conn) -> dict[str, int]:
 
 
 async def test_killed_in_the_middle_of_a_batch_and_restarted_no_message_lost_none_doubled(
-        service_process, kit, service_env, mailbox, smsbox):
+    service_process, kit, service_env, mailbox, smsbox
+):
     mailbox.hold(after=12)  # the 13th message on: kept, but the server's reply never comes
     smsbox.hold(after=6)
     codes = {f"{100000 + i}" for i in range(EMAILS + SMS)}
     email_codes, sms_codes = sorted(codes)[:EMAILS], sorted(codes)[EMAILS:]
     sent = []
     for i, code in enumerate(email_codes):
-        sent.append(await kit.request(kit.notification("member_activation_code", email=f"adherent{i}@example.fr",
-                                                       code=code, expires_in_minutes=5)))
+        sent.append(
+            await kit.request(kit.notification("member_activation_code", email=f"adherent{i}@example.fr", code=code, expires_in_minutes=5))
+        )
     for i, code in enumerate(sms_codes):
-        sent.append(await kit.request(kit.notification("member_activation_code", email=None, phone=f"06 12 34 {i:02d} 99",
-                                                       channels=("sms",), code=code, expires_in_minutes=5)))
+        sent.append(
+            await kit.request(
+                kit.notification(
+                    "member_activation_code", email=None, phone=f"06 12 34 {i:02d} 99", channels=("sms",), code=code, expires_in_minutes=5
+                )
+            )
+        )
 
     proc = service_process()
-    conn = await asyncpg.connect(service_env["database_url"].get_secret_value(),
-                                 server_settings={"search_path": service_env["db_schema"]})
+    conn = await asyncpg.connect(service_env["database_url"].get_secret_value(), server_settings={"search_path": service_env["db_schema"]})
     try:
         # Every SMTP connection stuck on a held reply, more emails claimed behind them, SMS held too.
-        await eventually(lambda: mailbox.held == 4 and smsbox.held >= 4, timeout=60)
+        await wait_until(lambda: mailbox.held == 4 and smsbox.held >= 4, timeout=60)
 
         async def settled_down() -> dict | None:  # every attempt in progress is one the servers hold
             snapshot = await _snapshot(conn)
             held = snapshot.get("sms:sending") == smsbox.held and snapshot.get("email:sending:handed_over") == mailbox.held
             return snapshot if held and snapshot.get("email:delivered", 0) >= 12 else None
-        await eventually(settled_down, timeout=20)
+
+        await wait_until(settled_down, timeout=20)
         await asyncio.sleep(0.2)
         at_kill = await _snapshot(conn)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         assert at_kill.get("email:sending:handed_over") == 4, at_kill  # uncertain: the server has them
-        assert at_kill.get("email:sending", 0) > 0, at_kill            # claimed, never handed over
+        assert at_kill.get("email:sending", 0) > 0, at_kill  # claimed, never handed over
         assert at_kill.get("email:delivered", 0) >= 12 and at_kill.get("sms:sending", 0) >= 4, at_kill
         assert at_kill.get("email:pending", 0) + at_kill.get("sms:pending", 0) > 0, at_kill  # not even claimed yet
         mailbox.release()
@@ -122,7 +138,8 @@ async def test_killed_in_the_middle_of_a_batch_and_restarted_no_message_lost_non
 
         async def all_delivered() -> bool:
             return await conn.fetchval("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == EMAILS + SMS
-        await eventually(all_delivered, timeout=60)
+
+        await wait_until(all_delivered, timeout=60)
         assert restarted.poll() is None
         notes = Counter(r["outcome_note"] for r in await conn.fetch("SELECT outcome_note FROM deliveries"))
     finally:

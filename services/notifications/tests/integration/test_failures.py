@@ -5,21 +5,30 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from extranet_plumbing.testing import eventually
+from extranet_plumbing.testing import wait_until
 
 
 async def test_smtp_down_for_a_while_then_up_delivers_every_pending_mail_once(start_service, kit, mailbox):
     service = await start_service(max_attempts=50)
     mailbox.stop_smtp()
-    sent = [await kit.request(kit.notification("member_activation_link", email=f"adherent{i}@example.fr",
-                                               link=f"https://espace.mutuelle-marseille.com/activation/{i}",
-                                               expires_in_hours=48), tenant="marseille") for i in range(6)]
+    sent = [
+        await kit.request(
+            kit.notification(
+                "member_activation_link",
+                email=f"adherent{i}@example.fr",
+                link=f"https://espace.mutuelle-marseille.com/activation/{i}",
+                expires_in_hours=48,
+            ),
+            tenant="marseille",
+        )
+        for i in range(6)
+    ]
 
     async def all_retried() -> bool:
         rows = [await kit.row(service, e.id) for e in sent]
         return all(r and r["attempts"] >= 2 and r["status"] in ("pending", "sending") for r in rows)
 
-    await eventually(all_retried, timeout=20)
+    await wait_until(all_retried, timeout=20)
     row = await kit.row(service, sent[0].id)
     assert "SMTP relay unreachable" in row["last_error"]
     mailbox.start_smtp()
@@ -63,7 +72,7 @@ async def test_retries_survive_a_restart_of_the_service(start_service, kit, mail
     first = await start_service(retry_base_delay=3.0, retry_max_delay=3.0)
     mailbox.stop_smtp()
     envelope = await kit.request(kit.notification("password_reset", link="https://x.example/r/5"))
-    row = await eventually(lambda: _retry_scheduled(kit, first, envelope.id))
+    row = await wait_until(lambda: _retry_scheduled(kit, first, envelope.id))
     await first.stop()
     mailbox.start_smtp()
 

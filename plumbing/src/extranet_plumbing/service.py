@@ -1,0 +1,209 @@
+"""The shape of every service process: `bootstrap(settings, **overrides)` in each service returns a
+`Service`, which owns the pool and migrations, the idempotent producer, the FastStream broker with
+the consumers derived from the service's handler maps, the outbox relay, background loops, and the
+FastAPI app whose module-level routers get their dependencies through FastAPI `Depends`.
+
+Routes declare what they need with the placeholders of `extranet_plumbing.dependencies` (or their
+service's own); the `Service` binds each placeholder to the concrete adapter chosen in bootstrap
+(`app.dependency_overrides`), so nothing is looked up on `app.state` by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+
+from extranet_plumbing import dependencies
+from extranet_plumbing.auth import TokenVerifier
+from extranet_plumbing.consumer import EventConsumer, Handlers, topics_of
+from extranet_plumbing.db import create_pool, migrate
+from extranet_plumbing.http import install_conventions
+from extranet_plumbing.kafka import ensure_topics, new_producer
+from extranet_plumbing.logging import get_logger
+from extranet_plumbing.outbox import OutboxRelay
+from extranet_plumbing.retry import RetryPolicy
+from extranet_plumbing.settings import ServiceSettings
+from extranet_plumbing.uow import UnitOfWork
+
+log = get_logger(__name__)
+
+# Long-running loops of the service (senders, schedulers), started after the broker, cancelled at stop.
+TaskFactory = Callable[["Service"], Sequence[Coroutine[Any, Any, None]]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One consumer group of the service and the handler of each event type it takes."""
+
+    group: str
+    handlers: Handlers
+    retry: RetryPolicy = RetryPolicy()
+
+
+class Service:
+    """One service process. Built by the service's `bootstrap`, started by the app's lifespan."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        title: str,
+        schema: str | None = None,
+        migrations: Sequence[Path] = (),
+        unit_of_work: type[UnitOfWork] = UnitOfWork,
+        subscriptions: Sequence[Subscription] = (),
+        routers: Sequence[APIRouter] = (),
+        dependencies: Mapping[Callable[..., Any], Callable[..., Any]] | None = None,
+        verifier: TokenVerifier | None = None,
+        relay_outbox: bool = False,
+        tasks: TaskFactory | None = None,
+        on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
+        readiness: Mapping[str, Callable[[], Awaitable[bool]]] | None = None,
+        description: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.schema = schema
+        self._migrations = list(migrations)
+        self._unit_of_work = unit_of_work
+        self.subscriptions = list(subscriptions)
+        self._relay_outbox = relay_outbox
+        self._task_factory = tasks
+        self._on_stop = list(on_stop)
+        self.verifier = verifier
+        self.pool: asyncpg.Pool | None = None
+        self.producer: AIOKafkaProducer | None = None
+        self.broker: KafkaBroker | None = None
+        self.consumers: list[EventConsumer] = []
+        self._tasks: list[asyncio.Task] = []
+        self.app = self._create_app(title, description, routers, dependencies or {}, readiness)
+
+    # --- wiring ---------------------------------------------------------------------------------
+
+    @property
+    def uses_kafka(self) -> bool:
+        return bool(self.subscriptions) or self._relay_outbox
+
+    @property
+    def topics(self) -> list[str]:
+        """Every topic the service consumes, derived from its handler maps."""
+        return sorted({t for s in self.subscriptions for t in topics_of(s.handlers, self.settings)})
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work on the service's database (open it with `async with`)."""
+        return self._unit_of_work(self.pool, self.settings)
+
+    def group_id(self, name: str) -> str:
+        return self.settings.group_id(name)
+
+    def _create_app(
+        self,
+        title: str,
+        description: str | None,
+        routers: Sequence[APIRouter],
+        overrides: Mapping[Callable[..., Any], Callable[..., Any]],
+        readiness: Mapping[str, Callable[[], Awaitable[bool]]] | None,
+    ) -> FastAPI:
+        app = FastAPI(title=title, description=description, lifespan=self.lifespan)
+        checks: dict[str, Callable[[], Awaitable[bool]]] = {}
+        if self.schema is not None:
+            checks["database"] = self.database_ready
+        if self.uses_kafka:
+            checks["kafka"] = self.broker_ready
+        checks.update(readiness or {})
+        install_conventions(app, checks)
+        for router in routers:
+            app.include_router(router)
+        app.dependency_overrides[dependencies.unit_of_work] = self.unit_of_work
+        app.dependency_overrides[dependencies.service] = lambda: self
+        if self.verifier is not None:
+            verifier = self.verifier
+            app.dependency_overrides[dependencies.token_verifier] = lambda: verifier
+        app.dependency_overrides.update(overrides)
+        return app
+
+    # --- life -----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        settings = self.settings
+        if self.schema is not None:
+            self.pool = await create_pool(settings.database_url.get_secret_value(), self.schema)
+            await migrate(self.pool, self.schema, *self._migrations)
+        if self.uses_kafka:
+            self.producer = new_producer(settings.kafka_bootstrap, client_id=settings.service_name)
+            await self.producer.start()
+            self.broker = KafkaBroker(
+                settings.kafka_bootstrap,
+                client_id=settings.service_name,
+                middlewares=[KafkaTelemetryMiddleware()],
+                logger=logging.getLogger(f"{settings.service_name}.faststream"),
+            )
+            self.consumers = [
+                EventConsumer(
+                    group=s.group,
+                    handlers=s.handlers,
+                    settings=settings,
+                    pool=self.pool,
+                    producer=self.producer,
+                    unit_of_work=self._unit_of_work,
+                    retry=s.retry,
+                )
+                for s in self.subscriptions
+            ]
+            if self.topics:
+                await ensure_topics(settings.kafka_bootstrap, self.topics)
+            for consumer in self.consumers:
+                consumer.subscribe(self.broker)
+            await self.broker.start()
+            if self._relay_outbox:
+                self._tasks.append(asyncio.create_task(OutboxRelay(self.pool, self.producer, schema=self.schema).run()))
+        for loop in self._task_factory(self) if self._task_factory else ():
+            self._tasks.append(asyncio.create_task(loop))
+        log.info("service started", service=settings.service_name, topics=self.topics)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        for hook in self._on_stop:
+            await hook()
+        if self.broker:
+            await self.broker.stop()
+        if self.producer:
+            await self.producer.stop()
+        if self.pool:
+            await self.pool.close()
+        log.info("service stopped", service=self.settings.service_name)
+
+    async def database_ready(self) -> bool:
+        return self.pool is not None and await self.pool.fetchval("SELECT 1") == 1
+
+    async def broker_ready(self) -> bool:
+        return self.broker is not None and await self.broker.ping(timeout=2.0)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Service]:
+        """Started for the block (tests, commands): the same start and stop as under uvicorn."""
+        async with self.lifespan(self.app):
+            yield self

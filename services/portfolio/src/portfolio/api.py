@@ -1,0 +1,57 @@
+"""The models of the portfolio service's internal API, declared once: its routes answer with them
+and the gateway's typed client validates what it receives against them."""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class PortfolioTotals(BaseModel):
+    companies: int
+    collective_contracts: int
+    protected_persons: int
+
+
+class MonthCount(BaseModel):
+    month: str
+    label: str
+    count: int
+
+
+class ExitReason(BaseModel):
+    reason: str
+    current_month: int
+    previous_month: int
+
+
+class Movement(BaseModel):
+    kind: Literal["affiliation", "radiation"]
+    recorded_on: date
+    effective_date: date
+    insured_name: str | None
+    member_number: str
+    company_code: str
+    contract_number: str
+    product: str | None
+    category: str | None
+
+
+class BrokerDashboard(BaseModel):
+    broker_code: str
+    as_of: date
+    portfolio: PortfolioTotals
+    entries: list[MonthCount]
+    exits: list[MonthCount]
+    exits_by_reason: list[ExitReason]
+    latest_movements: list[Movement]
+
+
+class ReadModelStats(BaseModel):
+    """Counts only (no personal data): how far the read model has caught up."""
+
+    events_applied: int
+    brokers: int
+    companies: int
+    contracts: int
+    memberships: int
