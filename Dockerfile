@@ -1,5 +1,6 @@
 # One image for every service of the platform; docker-compose.yml and deploy/k8s/ pick the command
-# (identity-service, portfolio-service, gateway-service, identity-admin, legacy-simulator, ...).
+# (identity-service, portfolio-service, notifications-service, gateway-service, identity-admin,
+# legacy-simulator, ...). The services and their ports: deploy/services.toml.
 #   docker build -t extranet:dev .
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -26,5 +27,5 @@ ENV PATH=/opt/extranet/bin:$PATH \
 COPY --from=build /opt/extranet /opt/extranet
 RUN useradd --system --uid 10001 --no-create-home extranet
 USER 10001
-EXPOSE 8000 8101 8102
+EXPOSE 8000 8101 8102 8105
 CMD ["gateway-service"]

@@ -16,10 +16,12 @@ from twilio.rest import Client
 from devstack.mailbox import Mailbox
 from devstack.smsbox import SmsBox
 
-MAIL = (b"From: MBTP <noreply@mutuelle-mbtp.com>\r\nTo: lea@example.fr\r\nSubject: =?utf-8?q?R=C3=A9initialisation?=\r\n"
-        b"Message-ID: <k1@mutuelle-mbtp.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b\"\r\n\r\n"
-        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour L\xc3\xa9a\r\n.un point en d\xc3\xa9but de ligne\r\n"
-        b"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Bonjour <b>L\xc3\xa9a</b></p>\r\n--b--\r\n")
+MAIL = (
+    b"From: MBTP <noreply@mutuelle-mbtp.com>\r\nTo: lea@example.fr\r\nSubject: =?utf-8?q?R=C3=A9initialisation?=\r\n"
+    b'Message-ID: <k1@mutuelle-mbtp.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="b"\r\n\r\n'
+    b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour L\xc3\xa9a\r\n.un point en d\xc3\xa9but de ligne\r\n"
+    b"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Bonjour <b>L\xc3\xa9a</b></p>\r\n--b--\r\n"
+)
 
 
 def get(url: str) -> bytes:

@@ -34,8 +34,7 @@ async def _exercise(infra) -> None:
         await producer.send_and_wait(topic, b'{"n": 1}', key=b"k1", headers=[("ce_type", b"Probe")])
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=infra.kafka_bootstrap, group_id=None,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=infra.kafka_bootstrap, group_id=None, auto_offset_reset="earliest")
     await consumer.start()
     try:
         msg = await asyncio.wait_for(consumer.getone(), 30)

@@ -61,18 +61,38 @@ with open(os.path.join(os.environ["STANDIN_DIR"], "logins"), "a") as fh:
 def standins(tmp_root: Path, free_port):
     bin_dir = tmp_root / "bin"
     bin_dir.mkdir()
-    for name, code in (("identity-service", SERVICE), ("portfolio-service", SERVICE), ("gateway-service", SERVICE),
-                       ("notifications-service", SERVICE), ("devstack-mailbox", SERVICE), ("devstack-smsbox", SERVICE),
-                       ("legacy-simulator", SIMULATOR), ("identity-admin", ADMIN)):
+    for name, code in (
+        ("identity-service", SERVICE),
+        ("portfolio-service", SERVICE),
+        ("gateway-service", SERVICE),
+        ("notifications-service", SERVICE),
+        ("devstack-mailbox", SERVICE),
+        ("devstack-smsbox", SERVICE),
+        ("legacy-simulator", SIMULATOR),
+        ("identity-admin", ADMIN),
+    ):
         path = bin_dir / name
         path.write_text(f"#!{sys.executable}\n{code}")
         path.chmod(0o755)
-    ports = {"EXTRANET_IDENTITY_PORT": free_port(), "EXTRANET_PORTFOLIO_PORT": free_port(),
-             "EXTRANET_GATEWAY_PORT": free_port(), "EXTRANET_NOTIFICATIONS_PORT": free_port(),
-             "EXTRANET_MAIL_SMTP_PORT": free_port(), "EXTRANET_MAIL_WEB_PORT": free_port(), "EXTRANET_SMS_PORT": free_port()}
-    env = dict(os.environ, DEVSTACK_BIN_DIR=str(bin_dir), STANDIN_DIR=str(tmp_root), PYTHONUNBUFFERED="1",
-               EXTRANET_KAFKA_BOOTSTRAP="127.0.0.1:1", EXTRANET_DATABASE_URL="postgresql://x:y@127.0.0.1:2/z",
-               DEVSTACK_READY_TIMEOUT="20", **{k: str(v) for k, v in ports.items()})
+    ports = {
+        "EXTRANET_IDENTITY_PORT": free_port(),
+        "EXTRANET_PORTFOLIO_PORT": free_port(),
+        "EXTRANET_GATEWAY_PORT": free_port(),
+        "EXTRANET_NOTIFICATIONS_PORT": free_port(),
+        "EXTRANET_MAIL_SMTP_PORT": free_port(),
+        "EXTRANET_MAIL_WEB_PORT": free_port(),
+        "EXTRANET_SMS_PORT": free_port(),
+    }
+    env = dict(
+        os.environ,
+        DEVSTACK_BIN_DIR=str(bin_dir),
+        STANDIN_DIR=str(tmp_root),
+        PYTHONUNBUFFERED="1",
+        EXTRANET_KAFKA_BOOTSTRAP="127.0.0.1:1",
+        EXTRANET_DATABASE_URL="postgresql://x:y@127.0.0.1:2/z",
+        DEVSTACK_READY_TIMEOUT="20",
+        **{k: str(v) for k, v in ports.items()},
+    )
     launched: list[subprocess.Popen] = []
     yield {"root": tmp_root, "env": env, "ports": ports, "launched": launched}
     # Whatever a failed assertion left behind.
@@ -89,9 +109,14 @@ def standins(tmp_root: Path, free_port):
 
 
 def _start(standins) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "devstack", "--root", str(standins["root"]), "run"],
-                            env=standins["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "--root", str(standins["root"]), "run"],
+        env=standins["env"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     standins["launched"].append(proc)
     return proc
 
@@ -119,8 +144,14 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
     proc = _start(standins)
     out = _read_until(proc, "Stop        Ctrl-C")
     pids = _service_pids(layout)
-    assert set(pids) == {"identity-service", "portfolio-service", "gateway-service", "notifications-service",
-                         "devstack-mailbox", "devstack-smsbox"}
+    assert set(pids) == {
+        "identity-service",
+        "portfolio-service",
+        "gateway-service",
+        "notifications-service",
+        "devstack-mailbox",
+        "devstack-smsbox",
+    }
     ports = standins["ports"]
     assert f"Mail        http://127.0.0.1:{ports['EXTRANET_MAIL_WEB_PORT']}   (files in .stack/mail/)" in out
     assert f"SMS         http://127.0.0.1:{ports['EXTRANET_SMS_PORT']}" in out
@@ -176,3 +207,29 @@ def test_run_reports_a_service_that_never_gets_ready(standins):
     assert proc.returncode == 1
     assert "gateway-service not ready after 2s" in out and ".stack/logs/gateway-service.log" in out and "stuck" in out
     assert not any(alive(pid) for pid in _service_pids(Layout(standins["root"])).values())
+
+
+def test_status_lists_and_stop_stops_what_a_killed_run_left(standins):
+    from devstack import declaration
+
+    root, layout = standins["root"], Layout(standins["root"])
+    proc = _start(standins)
+    _read_until(proc, "Stop        Ctrl-C")
+    pids = _service_pids(layout)
+    proc.kill()  # no clean-up: the services, each in its own session, keep running
+    proc.wait(timeout=10)
+
+    def devstack(*args: str) -> str:
+        cmd = [sys.executable, "-m", "devstack", "--root", str(root), *args]
+        result = subprocess.run(cmd, env=standins["env"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    rows = [line.split() for line in devstack("status").splitlines()[1:] if line.split()[0] not in ("kafka", "postgres", "demo")]
+    declared = declaration.load(root)
+    assert [row[0] for row in rows] == [p.name for p in declared.listing_order()]
+    assert all(row[1] == "running" and row[4] == "yes" for row in rows), rows
+    out = devstack("stop")
+    assert f"stopped leftover services: {', '.join(p.name for p in reversed(declared.start_order()))}" in out
+    assert not any(alive(pid) for pid in pids.values())
+    assert not _service_pids(layout)

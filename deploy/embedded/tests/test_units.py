@@ -17,7 +17,7 @@ def test_ports_from_env(monkeypatch):
     monkeypatch.setenv("EXTRANET_PG_PORT", "56432")
     monkeypatch.delenv("EXTRANET_GATEWAY_PORT", raising=False)
     ports = Ports.from_env()
-    assert (ports.kafka, ports.kafka_controller, ports.postgres, ports.gateway) == (19092, 9093, 56432, 8000)
+    assert (ports.kafka, ports.kafka_controller, ports.postgres, ports["gateway"]) == (19092, 9093, 56432, 8000)
     monkeypatch.setenv("EXTRANET_PG_PORT", "five")
     with pytest.raises(RuntimeError, match="EXTRANET_PG_PORT"):
         Ports.from_env()
@@ -25,7 +25,7 @@ def test_ports_from_env(monkeypatch):
 
 def test_server_properties_follow_the_ports(tmp_path):
     layout = Layout(tmp_path)
-    text = kafka.server_properties(layout, Ports(kafka=19092, kafka_controller=19093, postgres=1, gateway=2))
+    text = kafka.server_properties(layout, Ports(kafka=19092, kafka_controller=19093, postgres=1))
     props = dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
     assert props["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
     assert props["controller.quorum.bootstrap.servers"] == "127.0.0.1:19093"

@@ -2,7 +2,7 @@
 then the services, on one machine without Docker.
 
 Modules that the shell set-up and `make stop` use before or without the venv's packages
-(`config`, `procs`, `bootstrap`, `postgres`, `kafka`, `cli`) import only the standard library
+(`config`, `declaration`, `procs`, `bootstrap`, `postgres`, `kafka`, `cli`) import only the standard library
 at module level; the rest (readiness checks, secrets, testcontainers) import their packages lazily.
 """
 

@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from devstack.config import EXTRAS, KAFKA_VERSION, PACKAGE_DIRS, Layout
 from devstack import postgres
+from devstack.config import EXTRAS, KAFKA_VERSION, PACKAGE_DIRS, Layout
 
 
 class SetupError(RuntimeError):
@@ -37,14 +37,15 @@ class Apt:
 
     def install(self, *packages: str) -> None:
         if os.geteuid() != 0:
-            raise SetupError(f"{', '.join(packages)} missing and not root: install them (apt-get install -y "
-                             f"{' '.join(packages)}) or run the set-up as root")
+            raise SetupError(
+                f"{', '.join(packages)} missing and not root: install them (apt-get install -y "
+                f"{' '.join(packages)}) or run the set-up as root"
+            )
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         if not self.updated:
             _run(["apt-get", "update", "-q"], "apt-get update", env=env)
             self.updated = True
-        _run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
-             f"installing {' '.join(packages)}", env=env)
+        _run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], f"installing {' '.join(packages)}", env=env)
 
 
 def _digest(paths: list[Path], extra: str = "") -> str:
@@ -110,12 +111,17 @@ def kafka_libs(layout: Layout, apt: Apt) -> str:
     shutil.rmtree(staging, ignore_errors=True)
     staging.parent.mkdir(parents=True, exist_ok=True)
     say(f"resolving Kafka {KAFKA_VERSION} jars with Maven")
-    result = subprocess.run(["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-                             f"-DoutputDirectory={staging}"], cwd=pom.parent, capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        ["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies", f"-DoutputDirectory={staging}"],
+        cwd=pom.parent,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     if result.returncode != 0:  # (its output is only noise when it works)
-        raise SetupError(f"mvn dependency:copy-dependencies failed (exit {result.returncode}):\n"
-                         f"{result.stdout[-4000:]}{result.stderr[-4000:]}")
+        raise SetupError(
+            f"mvn dependency:copy-dependencies failed (exit {result.returncode}):\n{result.stdout[-4000:]}{result.stderr[-4000:]}"
+        )
     if not any(staging.glob("kafka_2.13-*.jar")):
         raise SetupError(f"Maven ran but {staging} holds no kafka_2.13 jar")
     shutil.rmtree(libs, ignore_errors=True)

@@ -83,11 +83,11 @@ def cmd_stop(layout: Layout, args) -> int:
 
 
 def cmd_status(layout: Layout, args) -> int:
-    from devstack import kafka, postgres
+    from devstack import declaration, kafka, postgres
     from devstack.procs import port_open, read_pid
-    from devstack.run import SERVICE_NAMES, http_json
+    from devstack.run import http_json
 
-    ports = Ports.from_env()
+    ports = Ports.from_env(layout.root)
 
     def rel(path: Path) -> str:
         try:
@@ -99,16 +99,12 @@ def cmd_status(layout: Layout, args) -> int:
     kpid = kafka.running_pid(layout)
     rows.append(("kafka", kpid, f"127.0.0.1:{ports.kafka}", port_open(ports.kafka), rel(layout.log("kafka"))))
     ppid = postgres.running_pid(layout)
-    rows.append(("postgres", ppid, f"127.0.0.1:{ports.postgres}", port_open(ports.postgres),
-                 rel(layout.log("postgres"))))
-    service_ports = {"identity-service": ports.identity, "portfolio-service": ports.portfolio,
-                     "gateway-service": ports.gateway, "notifications-service": ports.notifications,
-                     "devstack-mailbox": ports.mail_web, "devstack-smsbox": ports.sms}
-    for name in SERVICE_NAMES:
-        pid = read_pid(layout.pidfile(name), expect_in_cmdline=name)
-        port = service_ports[name]
-        ready = http_json(f"http://127.0.0.1:{port}/health/ready", timeout=1.0)[0] == 200 if pid else False
-        rows.append((name, pid, f"http://127.0.0.1:{port}", ready, rel(layout.log(name))))
+    rows.append(("postgres", ppid, f"127.0.0.1:{ports.postgres}", port_open(ports.postgres), rel(layout.log("postgres"))))
+    for process in declaration.load(layout.root).listing_order():
+        pid = read_pid(layout.pidfile(process.name), expect_in_cmdline=process.command)
+        port = ports[process.port.name]
+        ready = http_json(f"http://127.0.0.1:{port}{process.ready_path}", timeout=1.0)[0] == 200 if pid else False
+        rows.append((process.name, pid, f"http://127.0.0.1:{port}", ready, rel(layout.log(process.name))))
     print(f"{'process':<21} {'state':<9} {'pid':>7}  {'address':<24} {'answers':<7}  log")
     for name, pid, address, answering, log in rows:
         state = "running" if pid else ("external" if answering else "stopped")
@@ -121,12 +117,14 @@ def cmd_status(layout: Layout, args) -> int:
 def cmd_run(layout: Layout, args) -> int:
     from devstack.run import run
 
-    return run(layout, Ports.from_env(), demo=not args.no_demo)
+    return run(layout, Ports.from_env(layout.root), demo=not args.no_demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="devstack", description="The embedded stack: Kafka, PostgreSQL and the "
-                                     "services on one machine, no Docker. State in <root>/.stack/.")
+    parser = argparse.ArgumentParser(
+        prog="devstack",
+        description="The embedded stack: Kafka, PostgreSQL and the services on one machine, no Docker. State in <root>/.stack/.",
+    )
     parser.add_argument("--root", type=Path, default=None, help="repository root (default: found from here)")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -159,7 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         print(f"[devstack] error: {exc}", file=sys.stderr)
         return 2
-    return args.func(Layout(root), args)
+    try:
+        return args.func(Layout(root), args)
+    except RuntimeError as exc:  # a wrong deploy/services.toml or EXTRANET_*_PORT, PostgresError, ...
+        print(f"[devstack] error: {exc}", file=sys.stderr)
+        return 1
 
 
 def _default_root() -> Path:

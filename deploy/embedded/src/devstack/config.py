@@ -1,10 +1,14 @@
-"""Where things live and which ports they use. Standard library only."""
+"""Where things live and which ports they use (the processes' ports: deploy/services.toml). Standard library only."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
+
+from devstack import declaration
 
 KAFKA_VERSION = "4.1.1"
 PACKAGE_DIRS = (
@@ -52,30 +56,35 @@ SMS_AUTH_TOKEN = "devstack-sms-token"
 
 @dataclass(frozen=True)
 class Ports:
+    """The infrastructure's ports, and the processes' ports of deploy/services.toml by name
+    (`ports["identity"]`, `ports["mail_smtp"]`)."""
+
     kafka: int
     kafka_controller: int
     postgres: int
-    gateway: int
-    identity: int = 8101
-    portfolio: int = 8102
-    notifications: int = 8105
-    mail_smtp: int = 2525  # the local SMTP server (devstack.mailbox)
-    mail_web: int = 8025   # its web page
-    sms: int = 8026        # the local SMS API and its web page (devstack.smsbox)
+    processes: Mapping[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> int:
+        if name in declaration.INFRA_PORTS:
+            return getattr(self, name)
+        try:
+            return self.processes[name]
+        except KeyError:
+            raise KeyError(f"no port named {name!r} (deploy/services.toml declares {', '.join(self.processes)})") from None
+
+    def names(self) -> SimpleNamespace:
+        """Every port as an attribute, for the placeholders {ports.<name>} of deploy/services.toml."""
+        return SimpleNamespace(**{name: self[name] for name in (*declaration.INFRA_PORTS, *self.processes)})
 
     @classmethod
-    def from_env(cls) -> "Ports":
+    def from_env(cls, root: Path | None = None) -> Ports:
+        """Defaults, or the environment's EXTRANET_*_PORT; the processes' from `root`'s deploy/services.toml."""
+        declared = declaration.load(root)
         return cls(
             kafka=_port("EXTRANET_KAFKA_PORT", 9092),
             kafka_controller=_port("EXTRANET_KAFKA_CONTROLLER_PORT", 9093),
             postgres=_port("EXTRANET_PG_PORT", 55432),
-            gateway=_port("EXTRANET_GATEWAY_PORT", 8000),
-            identity=_port("EXTRANET_IDENTITY_PORT", 8101),
-            portfolio=_port("EXTRANET_PORTFOLIO_PORT", 8102),
-            notifications=_port("EXTRANET_NOTIFICATIONS_PORT", 8105),
-            mail_smtp=_port("EXTRANET_MAIL_SMTP_PORT", 2525),
-            mail_web=_port("EXTRANET_MAIL_WEB_PORT", 8025),
-            sms=_port("EXTRANET_SMS_PORT", 8026),
+            processes={port.name: _port(port.env, port.default) for port in declared.ports()},
         )
 
 

@@ -7,10 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from devstack import kafka, keys, postgres
 from devstack.config import KAFKA_VERSION, Layout, Ports, find_root
@@ -19,10 +19,10 @@ from devstack.procs import port_open
 
 @dataclass
 class Infra:
-    kafka_bootstrap: str          # "127.0.0.1:9092"
-    database_url: str             # "postgresql://extranet:<pw>@127.0.0.1:55432/extranet"
-    started_here: bool            # True if this call started processes that stop() will stop
-    source: str = "embedded"      # "env", "embedded" or "docker"
+    kafka_bootstrap: str  # "127.0.0.1:9092"
+    database_url: str  # "postgresql://extranet:<pw>@127.0.0.1:55432/extranet"
+    started_here: bool  # True if this call started processes that stop() will stop
+    source: str = "embedded"  # "env", "embedded" or "docker"
     _stoppers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def stop(self) -> None:
@@ -47,8 +47,9 @@ def docker_engine_answers(timeout: float = 5.0) -> bool:
     if not shutil.which("docker"):
         return False
     try:
-        result = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True,
-                                timeout=timeout, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return result.returncode == 0 and bool(result.stdout.strip())
@@ -71,16 +72,19 @@ def _embedded_reachable(ports: Ports) -> bool:
 
 
 def _wrong_password(layout: Layout, ports: Ports) -> str:
-    return (f"PostgreSQL on port {ports.postgres} refuses the password of {layout.secrets / keys.PG_PASSWORD}: "
-            f"it is another checkout's stack (stop it with its `make stop`) or something else; or set "
-            f"EXTRANET_PG_PORT and EXTRANET_KAFKA_PORT to free ports")
+    return (
+        f"PostgreSQL on port {ports.postgres} refuses the password of {layout.secrets / keys.PG_PASSWORD}: "
+        f"it is another checkout's stack (stop it with its `make stop`) or something else; or set "
+        f"EXTRANET_PG_PORT and EXTRANET_KAFKA_PORT to free ports"
+    )
 
 
 def _use_running(layout: Layout, ports: Ports) -> Infra:
     if not (layout.secrets / keys.PG_PASSWORD).is_file():
         raise RuntimeError(
             f"something answers on ports {ports.kafka} and {ports.postgres} but {layout.secrets} has no "
-            f"PostgreSQL password: is it another project's stack? Stop it or set EXTRANET_KAFKA_PORT / EXTRANET_PG_PORT")
+            f"PostgreSQL password: is it another project's stack? Stop it or set EXTRANET_KAFKA_PORT / EXTRANET_PG_PORT"
+        )
     password = keys.pg_password(layout)
     if not postgres.answers(ports.postgres, password):
         raise RuntimeError(_wrong_password(layout, ports))
@@ -103,8 +107,9 @@ def _start_docker(layout: Layout) -> Infra:
     broker.start(timeout=180)
     infra._stoppers.append(broker.stop)
     try:
-        db = PostgresContainer("postgres:15", username=postgres.ROLE, password=password, dbname=postgres.DATABASE,
-                               driver=None).with_command("postgres -c max_connections=200")
+        db = PostgresContainer(
+            "postgres:15", username=postgres.ROLE, password=password, dbname=postgres.DATABASE, driver=None
+        ).with_command("postgres -c max_connections=200")
         db.start()
     except Exception:
         infra.stop()
@@ -162,7 +167,7 @@ def ensure_infra(root: Path | None = None, *, allow_docker: bool = True) -> Infr
     if bootstrap and url:
         return Infra(bootstrap, url, False, "env")
     layout = Layout(Path(root).resolve() if root else find_root())
-    ports = Ports.from_env()
+    ports = Ports.from_env(layout.root)
     mode = os.environ.get("EXTRANET_INFRA", "auto").strip().lower() or "auto"
     if mode not in ("auto", "embedded", "docker"):
         raise RuntimeError(f"EXTRANET_INFRA={mode!r}: expected auto, embedded or docker")

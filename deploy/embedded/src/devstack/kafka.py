@@ -95,9 +95,19 @@ def format_storage_once(layout: Layout, ports: Ports) -> None:
     layout.kafka_data.mkdir(parents=True, exist_ok=True)
     layout.logs.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        _java_command(layout, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(props),
-                      "--standalone", log_name="kafka-storage"),
-        capture_output=True, text=True, timeout=120,
+        _java_command(
+            layout,
+            "kafka.tools.StorageTool",
+            "format",
+            f"--cluster-id={cluster_id}",
+            "-c",
+            str(props),
+            "--standalone",
+            log_name="kafka-storage",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if result.returncode != 0:
         raise KafkaError(f"formatting the Kafka storage failed:\n{result.stdout}{result.stderr}")
@@ -113,8 +123,9 @@ def start(layout: Layout, ports: Ports) -> subprocess.Popen:
         raise KafkaError(f"no Kafka jars in {layout.kafka_libs}: run `make setup` first")
     for port in (ports.kafka, ports.kafka_controller):
         if port_open(port):
-            raise KafkaError(f"port {port} is already taken by another process; set EXTRANET_KAFKA_PORT / "
-                             "EXTRANET_KAFKA_CONTROLLER_PORT to free ports")
+            raise KafkaError(
+                f"port {port} is already taken by another process; set EXTRANET_KAFKA_PORT / EXTRANET_KAFKA_CONTROLLER_PORT to free ports"
+            )
     format_storage_once(layout, ports)
     props = _write_properties(layout, ports)
     layout.logs.mkdir(parents=True, exist_ok=True)
@@ -122,8 +133,11 @@ def start(layout: Layout, ports: Ports) -> subprocess.Popen:
     try:
         proc = subprocess.Popen(
             _java_command(layout, MAIN_CLASS, str(props)),
-            stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
-            cwd=layout.stack, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            cwd=layout.stack,
+            start_new_session=True,
         )
     finally:
         console.close()
@@ -163,8 +177,10 @@ def wait_ready(layout: Layout, ports: Ports, proc: subprocess.Popen | None = Non
     log = layout.log(PROCESS)
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise KafkaError(f"Kafka exited with code {proc.returncode} while starting; see {log} and "
-                             f"{layout.logs / 'kafka.stdout.log'}:\n{tail(log)}\n{tail(layout.logs / 'kafka.stdout.log')}")
+            raise KafkaError(
+                f"Kafka exited with code {proc.returncode} while starting; see {log} and "
+                f"{layout.logs / 'kafka.stdout.log'}:\n{tail(log)}\n{tail(layout.logs / 'kafka.stdout.log')}"
+            )
         if port_open(ports.kafka) and answers(f"127.0.0.1:{ports.kafka}"):
             return
         time.sleep(0.3)

@@ -1,7 +1,7 @@
 """Local mail server for `make run` and the tests: SMTP on loopback keeping every message as an
 `.eml` file, and a small web page to read them.
 
-    devstack-mailbox --dir .stack/mail --smtp-port 2525 --http-port 8025
+    devstack-mailbox [--dir .stack/mail] [--smtp-port N] [--http-port N]   (default ports: deploy/services.toml)
 
 In a test, `Mailbox(directory).start()` runs it in-process on free ports; it can also play a
 difficult server: refuse some recipients with a 4xx/5xx reply (`refuse`), be down and come back
@@ -37,6 +37,8 @@ from urllib.parse import unquote
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
+
+from devstack.config import Ports
 
 _HEADERS = BytesHeaderParser(policy=policy.default)
 warnings.filterwarnings("ignore", message="Session.login_data is deprecated")  # aiosmtpd's own AUTH code
@@ -95,9 +97,18 @@ class StoredMail:
         return self._header("Date")
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "file": self.file, "received_at": self.received_at, "envelope_from": self.envelope_from,
-                "envelope_to": self.envelope_to, "message_id": self.message_id, "subject": self.subject,
-                "from": self.sender, "to": self.to, "date": self.date}
+        return {
+            "id": self.id,
+            "file": self.file,
+            "received_at": self.received_at,
+            "envelope_from": self.envelope_from,
+            "envelope_to": self.envelope_to,
+            "message_id": self.message_id,
+            "subject": self.subject,
+            "from": self.sender,
+            "to": self.to,
+            "date": self.date,
+        }
 
 
 @dataclass
@@ -178,7 +189,8 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope) -> str:
         # Kept (file written) before the reply, as a real server would; off the event loop.
         stored = await asyncio.get_running_loop().run_in_executor(
-            None, self.box._store, envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            None, self.box._store, envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content
+        )
         if self.box._should_hold():
             # Kept, but the reply does not come: the client cannot tell whether it went through.
             while self.box._holding.is_set():
@@ -229,8 +241,15 @@ class Mailbox:
             params.update(authenticator=self._authenticate, auth_required=True, auth_require_tls=self.tls_context is not None)
         if self.tls_context:
             params.update(tls_context=self.tls_context, require_starttls=True)
-        controller = _Controller(_Handler(self), hostname=self.host, port=self.smtp_port, loop=_new_loop(), ready_timeout=10,
-                                server_hostname="mailbox.local", **params)
+        controller = _Controller(
+            _Handler(self),
+            hostname=self.host,
+            port=self.smtp_port,
+            loop=_new_loop(),
+            ready_timeout=10,
+            server_hostname="mailbox.local",
+            **params,
+        )
         controller.start()
         self._controller = controller
 
@@ -309,8 +328,7 @@ class Mailbox:
 
     # --- internals -------------------------------------------------------------------------------
     def _authenticate(self, server, session, envelope, mechanism: str, auth_data) -> AuthResult:
-        if isinstance(auth_data, LoginPassword) and self.auth and (
-            auth_data.login.decode(), auth_data.password.decode()) == self.auth:
+        if isinstance(auth_data, LoginPassword) and self.auth and (auth_data.login.decode(), auth_data.password.decode()) == self.auth:
             return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
 
@@ -349,8 +367,15 @@ class Mailbox:
         head = content.split(b"\r\n\r\n", 1)[0]
         found = _MESSAGE_ID.search(head)
         message_id = found.group(1).decode(errors="replace").strip() if found else ""
-        return StoredMail(id=ident, file=name, received_at=received, envelope_from=mail_from or "", envelope_to=rcpt_tos,
-                          message_id=message_id, directory=self.directory)
+        return StoredMail(
+            id=ident,
+            file=name,
+            received_at=received,
+            envelope_from=mail_from or "",
+            envelope_to=rcpt_tos,
+            message_id=message_id,
+            directory=self.directory,
+        )
 
     def _load_existing(self) -> None:
         found = []
@@ -360,8 +385,16 @@ class Mailbox:
             except OSError:
                 continue
             headers = _HEADERS.parsebytes(content, headersonly=True)
-            found.append(self._describe(path.name, content, path.stat().st_mtime, parseaddr(str(headers.get("From", "")))[1],
-                                        [parseaddr(str(headers.get("To", "")))[1]], path.stem.rsplit("-", 1)[-1]))
+            found.append(
+                self._describe(
+                    path.name,
+                    content,
+                    path.stat().st_mtime,
+                    parseaddr(str(headers.get("From", "")))[1],
+                    [parseaddr(str(headers.get("To", "")))[1]],
+                    path.stem.rsplit("-", 1)[-1],
+                )
+            )
         with self._lock:
             known = {m.file for m in self._state.messages}
             self._state.messages.extend(m for m in found if m.file not in known)
@@ -370,7 +403,7 @@ class Mailbox:
         box = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 path = unquote(self.path.split("?", 1)[0])
                 if path in ("/health/ready", "/health/live"):
                     return self._send(200, json.dumps({"status": "up"}).encode(), "application/json")
@@ -380,7 +413,7 @@ class Mailbox:
                 if path == "/":
                     return self._send(200, _index_page(box).encode(), "text/html; charset=utf-8")
                 if path.startswith("/messages/"):
-                    name = path[len("/messages/"):]
+                    name = path[len("/messages/") :]
                     mail = next((m for m in box.messages if m.id == name.removesuffix(".eml")), None)
                     if mail is None:
                         return self._send(404, b"not found", "text/plain")
@@ -418,9 +451,11 @@ def _index_page(box: Mailbox) -> str:
         f"<td class=muted>{html.escape(m.sender)}</td></tr>"
         for m in reversed(box.messages)
     )
-    return (f"<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=5><title>Mailbox</title>{_STYLE}"
-            f"<h1>Mailbox <span class=muted>({len(box.messages)} messages, files in {html.escape(str(box.directory))})</span></h1>"
-            f"<table><tr><th>received</th><th>to</th><th>subject</th><th>from</th></tr>{rows}</table>")
+    return (
+        f"<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=5><title>Mailbox</title>{_STYLE}"
+        f"<h1>Mailbox <span class=muted>({len(box.messages)} messages, files in {html.escape(str(box.directory))})</span></h1>"
+        f"<table><tr><th>received</th><th>to</th><th>subject</th><th>from</th></tr>{rows}</table>"
+    )
 
 
 def _message_page(box: Mailbox, mail: StoredMail) -> str:
@@ -431,20 +466,25 @@ def _message_page(box: Mailbox, mail: StoredMail) -> str:
     if text is not None:
         parts += f"<h2>Text</h2><pre>{html.escape(text.get_content())}</pre>"
     if rich is not None:
-        parts += f"<h2>HTML</h2><iframe sandbox srcdoc=\"{html.escape(rich.get_content(), quote=True)}\"></iframe>"
-    head = "".join(f"<tr><th>{name}</th><td>{html.escape(str(message.get(name, '')))}</td></tr>"
-                   for name in ("From", "To", "Subject", "Date", "Message-ID"))
-    return (f"<!doctype html><meta charset=utf-8><title>{html.escape(mail.subject)}</title>{_STYLE}"
-            f"<p><a href='/'>&larr; all messages</a> · <a href='/messages/{mail.id}.eml'>{html.escape(mail.file)}</a></p>"
-            f"<table>{head}</table>{parts}")
+        parts += f'<h2>HTML</h2><iframe sandbox srcdoc="{html.escape(rich.get_content(), quote=True)}"></iframe>'
+    head = "".join(
+        f"<tr><th>{name}</th><td>{html.escape(str(message.get(name, '')))}</td></tr>"
+        for name in ("From", "To", "Subject", "Date", "Message-ID")
+    )
+    return (
+        f"<!doctype html><meta charset=utf-8><title>{html.escape(mail.subject)}</title>{_STYLE}"
+        f"<p><a href='/'>&larr; all messages</a> · <a href='/messages/{mail.id}.eml'>{html.escape(mail.file)}</a></p>"
+        f"<table>{head}</table>{parts}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Local SMTP server keeping mail as .eml files, with a web page to read them")
     parser.add_argument("--dir", default=os.environ.get("EXTRANET_MAIL_DIR", ".stack/mail"), help="where the .eml files go")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--smtp-port", type=int, default=int(os.environ.get("EXTRANET_MAIL_SMTP_PORT", 2525)))
-    parser.add_argument("--http-port", type=int, default=int(os.environ.get("EXTRANET_MAIL_WEB_PORT", 8025)))
+    ports = Ports.from_env()  # as deploy/services.toml declares them, or EXTRANET_MAIL_SMTP_PORT / EXTRANET_MAIL_WEB_PORT
+    parser.add_argument("--smtp-port", type=int, default=ports["mail_smtp"])
+    parser.add_argument("--http-port", type=int, default=ports["mail_web"])
     args = parser.parse_args(argv)
     box = Mailbox(args.dir, host=args.host, smtp_port=args.smtp_port, http_port=args.http_port).start()
     print(f"mailbox: SMTP {args.host}:{box.smtp_port}, web http://{args.host}:{box.http_port}, files in {box.directory}", flush=True)

@@ -82,19 +82,21 @@ def _prepare_dirs(layout: Layout, ports: Ports) -> Path:
         try:
             user = pwd.getpwnam(SYSTEM_USER)
         except KeyError:
-            raise PostgresError("running as root, but there is no `postgres` system user to run PostgreSQL as "
-                                "(the Debian postgresql package creates it: run `make setup`)") from None
-        check = subprocess.run(["runuser", "-u", SYSTEM_USER, "--", "test", "-x", str(layout.stack)],
-                               capture_output=True)
+            raise PostgresError(
+                "running as root, but there is no `postgres` system user to run PostgreSQL as "
+                "(the Debian postgresql package creates it: run `make setup`)"
+            ) from None
+        check = subprocess.run(["runuser", "-u", SYSTEM_USER, "--", "test", "-x", str(layout.stack)], capture_output=True)
         if check.returncode != 0:
             raise PostgresError(
                 f"PostgreSQL refuses to run as root, so it runs as the `postgres` user, who cannot reach "
                 f"{layout.stack}: make each parent folder traversable (chmod o+x on {layout.root} and its "
-                f"parents) or put the project elsewhere")
+                f"parents) or put the project elsewhere"
+            )
         for path in (sock, logfile):
             os.chown(path, user.pw_uid, user.pw_gid)
         if layout.pgdata.stat().st_uid != user.pw_uid:
-            for dirpath, dirnames, filenames in os.walk(layout.pgdata):
+            for dirpath, _dirnames, filenames in os.walk(layout.pgdata):
                 os.chown(dirpath, user.pw_uid, user.pw_gid)
                 for name in filenames:
                     os.chown(os.path.join(dirpath, name), user.pw_uid, user.pw_gid, follow_symlinks=False)
@@ -105,9 +107,24 @@ def _initdb_once(layout: Layout) -> None:
     if (layout.pgdata / "PG_VERSION").is_file():
         return
     result = subprocess.run(
-        _wrap([str(_bins() / "initdb"), "-D", str(layout.pgdata), "-U", "postgres", "--auth-local=trust",
-               "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8", "--no-instructions"]),
-        capture_output=True, text=True, timeout=180,
+        _wrap(
+            [
+                str(_bins() / "initdb"),
+                "-D",
+                str(layout.pgdata),
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--no-locale",
+                "-E",
+                "UTF8",
+                "--no-instructions",
+            ]
+        ),
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     if result.returncode != 0:
         raise PostgresError(f"initdb failed:\n{result.stdout}{result.stderr}")
@@ -132,13 +149,20 @@ def start(layout: Layout, ports: Ports, password: str) -> None:
     _initdb_once(layout)
     options = f"-p {ports.postgres} -c listen_addresses=127.0.0.1 -k {sock} -c max_connections=200"
     result = subprocess.run(
-        _wrap([str(_bins() / "pg_ctl"), "start", "-D", str(layout.pgdata), "-l", str(layout.log(PROCESS)),
-               "-w", "-t", "60", "-o", options]),
-        capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL, start_new_session=True,
+        _wrap(
+            [str(_bins() / "pg_ctl"), "start", "-D", str(layout.pgdata), "-l", str(layout.log(PROCESS)), "-w", "-t", "60", "-o", options]
+        ),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     if result.returncode != 0:
-        raise PostgresError(f"PostgreSQL did not start ({result.stdout.strip()} {result.stderr.strip()}); "
-                            f"see {layout.log(PROCESS)}:\n{tail(layout.log(PROCESS))}")
+        raise PostgresError(
+            f"PostgreSQL did not start ({result.stdout.strip()} {result.stderr.strip()}); "
+            f"see {layout.log(PROCESS)}:\n{tail(layout.log(PROCESS))}"
+        )
     pid = running_pid(layout)
     if pid:
         (layout.pidfile(PROCESS)).write_text(f"{pid}\n")
@@ -147,9 +171,29 @@ def start(layout: Layout, ports: Ports, password: str) -> None:
 
 def _psql_super(ports: Ports, sock: Path, sql: str) -> str:
     result = subprocess.run(
-        [str(_bins() / "psql"), "-h", str(sock), "-p", str(ports.postgres), "-U", "postgres", "-d", "postgres",
-         "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        [
+            str(_bins() / "psql"),
+            "-h",
+            str(sock),
+            "-p",
+            str(ports.postgres),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     if result.returncode != 0:
         raise PostgresError(f"psql failed: {result.stderr.strip()}")
@@ -158,7 +202,10 @@ def _psql_super(ports: Ports, sock: Path, sql: str) -> str:
 
 def _provision(layout: Layout, ports: Ports, sock: Path, password: str) -> None:
     literal = "'" + password.replace("'", "''") + "'"
-    _psql_super(ports, sock, f"""
+    _psql_super(
+        ports,
+        sock,
+        f"""
         DO $$ BEGIN
           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
             CREATE ROLE {ROLE} LOGIN;
@@ -166,7 +213,8 @@ def _provision(layout: Layout, ports: Ports, sock: Path, password: str) -> None:
         END $$;
         SET password_encryption = 'scram-sha-256';
         ALTER ROLE {ROLE} WITH LOGIN CREATEDB PASSWORD {literal};
-    """)
+    """,
+    )
     if _psql_super(ports, sock, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'") != "1":
         _psql_super(ports, sock, f"CREATE DATABASE {DATABASE} OWNER {ROLE}")
 
@@ -181,9 +229,14 @@ def answers(port: int, password: str | None = None, timeout: float = 5.0) -> boo
     psql = (bin_dir() / "psql") if bin_dir() else shutil.which("psql")
     if not psql:
         return True
-    result = subprocess.run([str(psql), "-h", "127.0.0.1", "-p", str(port), "-U", ROLE, "-d", DATABASE, "-X",
-                             "-A", "-t", "-c", "SELECT 1"], env=env, capture_output=True, text=True,
-                            timeout=timeout + 5, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [str(psql), "-h", "127.0.0.1", "-p", str(port), "-U", ROLE, "-d", DATABASE, "-X", "-A", "-t", "-c", "SELECT 1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout + 5,
+        stdin=subprocess.DEVNULL,
+    )
     return result.returncode == 0 and result.stdout.strip() == "1"
 
 
@@ -204,7 +257,10 @@ def stop(layout: Layout) -> bool:
         return False
     result = subprocess.run(
         _wrap([str(_bins() / "pg_ctl"), "stop", "-D", str(layout.pgdata), "-m", "fast", "-w", "-t", "60"]),
-        capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        stdin=subprocess.DEVNULL,
     )
     if result.returncode != 0 and running_pid(layout) is not None:
         raise PostgresError(f"pg_ctl stop failed: {result.stdout}{result.stderr}")

@@ -61,6 +61,7 @@ def read_pid(path: Path, expect_in_cmdline: str | None = None) -> int | None:
 def terminate_group(pid: int, grace: float = 10.0, name: str = "process") -> bool:
     """SIGTERM the process group led by `pid` (our children run in their own session), then
     SIGKILL after `grace` seconds. Returns True if it had to be killed."""
+
     def send(sig: int) -> None:
         try:
             os.killpg(pid, sig)
@@ -68,6 +69,7 @@ def terminate_group(pid: int, grace: float = 10.0, name: str = "process") -> boo
             pass
         except PermissionError:
             os.kill(pid, sig)
+
     if not alive(pid):
         _reap(pid)
         return False

@@ -13,16 +13,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import keys
+from devstack import declaration, keys
 from devstack.config import SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, Layout, Ports
+from devstack.declaration import Declaration, Process, expand
 from devstack.procs import port_open, read_pid, tail, terminate_group, write_pid
 
 DEMO_PASSWORD = "Courtier-Demo-2026"
 DEMO_TENANT = "mbtp"
 DEMO_SEED = "2026"
 WATCH_HINT = ".venv/bin/python -m devstack.watch legacy.brokers"
-SERVICE_NAMES = ("identity-service", "portfolio-service", "notifications-service", "gateway-service",
-                 "devstack-mailbox", "devstack-smsbox")
 
 
 class StackError(RuntimeError):
@@ -47,67 +46,74 @@ def say(message: str) -> None:
 
 @dataclass
 class Service:
+    """A process of deploy/services.toml with its placeholders filled: what `devstack run` starts."""
+
     name: str
+    command: str
     port: int
+    ready_path: str
     env: dict[str, str] = field(default_factory=dict)
 
     @property
     def ready_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/health/ready"
+        return f"http://127.0.0.1:{self.port}{self.ready_path}"
 
 
-def services(layout: Layout, ports: Ports) -> list[list[Service]]:
-    """The services in start order: each inner list is started together, then waited for."""
-    return [
-        [
-            Service("identity-service", ports.identity, {
-                "EXTRANET_HTTP_PORT": str(ports.identity),
-                "EXTRANET_JWT_PRIVATE_KEY_FILE": str(layout.secrets / keys.JWT_PRIVATE),
-                # The demo stack has no FriendlyCaptcha account: its test verifier, turned on explicitly here only.
-                "EXTRANET_CAPTCHA_MODE": "test",
-            }),
-            Service("portfolio-service", ports.portfolio, {"EXTRANET_HTTP_PORT": str(ports.portfolio)}),
-            # Where mail and SMS go on this machine: kept, and shown on a web page.
-            Service("devstack-mailbox", ports.mail_web, {
-                "EXTRANET_MAIL_DIR": str(layout.mail),
-                "EXTRANET_MAIL_SMTP_PORT": str(ports.mail_smtp),
-                "EXTRANET_MAIL_WEB_PORT": str(ports.mail_web),
-            }),
-            Service("devstack-smsbox", ports.sms, {
-                "EXTRANET_SMS_DIR": str(layout.sms),
-                "EXTRANET_SMS_PORT": str(ports.sms),
-            }),
-            Service("notifications-service", ports.notifications, {
-                "EXTRANET_HTTP_PORT": str(ports.notifications),
-                "EXTRANET_SMTP_HOST": "127.0.0.1",
-                "EXTRANET_SMTP_PORT": str(ports.mail_smtp),
-                "EXTRANET_SMS_API_BASE_URL": f"http://127.0.0.1:{ports.sms}",
-                "EXTRANET_TWILIO_ACCOUNT_SID": SMS_ACCOUNT_SID,
-                "EXTRANET_TWILIO_AUTH_TOKEN": SMS_AUTH_TOKEN,
-            }),
-        ],
-        [
-            Service("gateway-service", ports.gateway, {
-                "EXTRANET_HTTP_PORT": str(ports.gateway),
-                "EXTRANET_IDENTITY_URL": f"http://127.0.0.1:{ports.identity}",
-                "EXTRANET_PORTFOLIO_URL": f"http://127.0.0.1:{ports.portfolio}",
-            }),
-        ],
-    ]
+class _Relative:
+    """{rel.<folder>}: a Layout path relative to the checkout (the banner's short paths)."""
+
+    def __init__(self, layout: Layout) -> None:
+        self._layout = layout
+
+    def __getattr__(self, name: str) -> str:
+        path = getattr(self._layout, name)
+        try:
+            return str(path.relative_to(self._layout.root))
+        except ValueError:
+            return str(path)
+
+
+def placeholders(layout: Layout, ports: Ports, process: Process | None = None) -> dict[str, object]:
+    """What the templates of deploy/services.toml may use (its header lists them)."""
+    values: dict[str, object] = {
+        "ports": ports.names(),
+        "layout": layout,
+        "rel": _Relative(layout),
+        "sms_account_sid": SMS_ACCOUNT_SID,
+        "sms_auth_token": SMS_AUTH_TOKEN,
+    }
+    if process is not None:
+        port = ports[process.port.name]
+        values.update(port=port, url=f"http://127.0.0.1:{port}")
+    return values
+
+
+def resolve(process: Process, layout: Layout, ports: Ports) -> Service:
+    values = placeholders(layout, ports, process)
+    env = {key: expand(template, values, what=f"{process.name}: env {key}") for key, template in process.env.items()}
+    return Service(process.name, process.command, ports[process.port.name], process.ready_path, env)
+
+
+def services(layout: Layout, ports: Ports, declared: Declaration | None = None) -> list[list[Service]]:
+    """The processes of deploy/services.toml in start order: each inner list is started together, then waited for."""
+    declared = declared or declaration.load(layout.root)
+    return [[resolve(process, layout, ports) for process in group] for group in declared.groups()]
 
 
 def common_env(layout: Layout, bin_dir: Path, kafka_bootstrap: str, database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    env.update({
-        "PYTHONUNBUFFERED": "1",
-        "EXTRANET_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "EXTRANET_DATABASE_URL": database_url,
-        "EXTRANET_LOG_FORMAT": "json",
-        "EXTRANET_TRACING_EXPORTER": "none",
-        "EXTRANET_JWT_PUBLIC_KEY_FILE": str(layout.secrets / keys.JWT_PUBLIC),
-        "EXTRANET_HTTP_HOST": "127.0.0.1",
-    })
+    env.update(
+        {
+            "PYTHONUNBUFFERED": "1",
+            "EXTRANET_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "EXTRANET_DATABASE_URL": database_url,
+            "EXTRANET_LOG_FORMAT": "json",
+            "EXTRANET_TRACING_EXPORTER": "none",
+            "EXTRANET_JWT_PUBLIC_KEY_FILE": str(layout.secrets / keys.JWT_PUBLIC),
+            "EXTRANET_HTTP_HOST": "127.0.0.1",
+        }
+    )
     return env
 
 
@@ -143,16 +149,23 @@ class Supervisor:
 
     def start(self, service: Service, env: dict[str, str]) -> None:
         if port_open(service.port):
-            raise StackError(f"port {service.port} for {service.name} is already taken "
-                             "(an earlier `devstack run` still going? `make stop`)")
+            raise StackError(
+                f"port {service.port} for {service.name} is already taken (an earlier `devstack run` still going? `make stop`)"
+            )
         log = self.layout.log(service.name)
         log.parent.mkdir(parents=True, exist_ok=True)
         if log.exists():
             log.replace(log.with_name(log.name + ".1"))
         with open(log, "ab") as out:
-            proc = subprocess.Popen([self.command(service.name)], env={**env, **service.env}, cwd=self.layout.root,
-                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                [self.command(service.command)],
+                env={**env, **service.env},
+                cwd=self.layout.root,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.services[service.name] = proc
         write_pid(self.layout.pidfile(service.name), proc.pid)
         say(f"started {service.name} (pid {proc.pid}, port {service.port}, log {self.rel(log)})")
@@ -186,8 +199,9 @@ class Supervisor:
             if pending and time.monotonic() > deadline:
                 name, service = next(iter(pending.items()))
                 log = self.layout.log(name)
-                raise StackError(f"{name} not ready after {timeout:.0f}s ({service.ready_url} does not answer 200); "
-                                 f"see {self.rel(log)}:\n{tail(log)}")
+                raise StackError(
+                    f"{name} not ready after {timeout:.0f}s ({service.ready_url} does not answer 200); see {self.rel(log)}:\n{tail(log)}"
+                )
             if pending:
                 time.sleep(0.3)
 
@@ -195,11 +209,16 @@ class Supervisor:
         log = self.layout.log(name)
         return StackError(f"{name} exited with code {code}; see {self.rel(log)}:\n{tail(log)}")
 
-    def run_once(self, cmd: list[str], env: dict[str, str], *, capture: bool, what: str,
-                 timeout: float = 600) -> str:
+    def run_once(self, cmd: list[str], env: dict[str, str], *, capture: bool, what: str, timeout: float = 600) -> str:
         """A one-off command in its own process group; stdout captured (if `capture`), stderr to the terminal."""
-        self.transient = subprocess.Popen(cmd, env=env, cwd=self.layout.root, stdin=subprocess.DEVNULL,
-                                          stdout=subprocess.PIPE if capture else None, start_new_session=True)
+        self.transient = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=self.layout.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if capture else None,
+            start_new_session=True,
+        )
         try:
             out, _ = self.transient.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -209,8 +228,7 @@ class Supervisor:
             if proc.poll() is None:
                 terminate_group(proc.pid, grace=5)
         if proc.returncode != 0:
-            raise StackError(f"{what} failed with exit code {proc.returncode}"
-                             + (f":\n{out.decode(errors='replace')}" if out else ""))
+            raise StackError(f"{what} failed with exit code {proc.returncode}" + (f":\n{out.decode(errors='replace')}" if out else ""))
         return out.decode(errors="replace") if out else ""
 
     def stop_all(self, grace: float = 10.0) -> None:
@@ -230,21 +248,30 @@ class Supervisor:
 
 
 def stop_services(layout: Layout) -> list[str]:
-    """Stop leftover service processes from their pid files (`make stop`). Standard library only."""
+    """Stop leftover processes of deploy/services.toml from their pid files, the last started first
+    (`make stop`). Standard library only."""
     stopped = []
-    pidfiles = [*layout.run.glob("*-service.pid"), *layout.run.glob("devstack-*.pid")] if layout.run.is_dir() else []
-    for pidfile in sorted(pidfiles):
-        name = pidfile.name[: -len(".pid")]
-        pid = read_pid(pidfile, expect_in_cmdline=name)
+    for process in reversed(declaration.load(layout.root).start_order()):
+        pidfile = layout.pidfile(process.name)
+        pid = read_pid(pidfile, expect_in_cmdline=process.command)
         if pid is not None:
             terminate_group(pid, grace=10)
-            stopped.append(name)
+            stopped.append(process.name)
         pidfile.unlink(missing_ok=True)
     return stopped
 
 
+def _stats(declared: Declaration, role: str, ports: Ports) -> tuple[str, str, str]:
+    """The /internal/stats URL, short name and process name of [demo] `role` in deploy/services.toml."""
+    process = declared.process(declared.demo[role])
+    return f"http://127.0.0.1:{ports[process.port.name]}/internal/stats", process.deploy_name or process.name, process.name
+
+
 def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float = 300.0) -> dict:
     layout = sup.layout
+    declared = declaration.load(layout.root)
+    stats_url, applier, applier_process = _stats(declared, "events_applied_by", ports)
+    registrar_stats, registrar, registrar_process = _stats(declared, "brokers_registered_by", ports)
     marker = layout.demo_marker
     if marker.is_file():
         say(f"demo data already loaded ({sup.rel(marker)}): skipping it")
@@ -255,13 +282,16 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
     started = time.monotonic()
     say("loading demo data (once)")
     simulator, admin = sup.command("legacy-simulator"), sup.command("identity-admin")
-    out = sup.run_once([simulator, "brokers", "--size", "demo", "--seed", DEMO_SEED], env, capture=True,
-                       what="legacy-simulator brokers")
+    out = sup.run_once([simulator, "brokers", "--size", "demo", "--seed", DEMO_SEED], env, capture=True, what="legacy-simulator brokers")
     codes = [line.strip() for line in out.splitlines() if line.strip()]
     if not codes:
         raise StackError("legacy-simulator brokers printed no broker code")
-    out = sup.run_once([simulator, "publish", "--size", "demo", "--seed", DEMO_SEED, "--tenant", DEMO_TENANT],
-                       env, capture=True, what="legacy-simulator publish")
+    out = sup.run_once(
+        [simulator, "publish", "--size", "demo", "--seed", DEMO_SEED, "--tenant", DEMO_TENANT],
+        env,
+        capture=True,
+        what="legacy-simulator publish",
+    )
     published = None
     for line in reversed(out.splitlines()):
         try:
@@ -270,9 +300,8 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
         except (ValueError, KeyError, TypeError):
             continue
     if published is None:
-        raise StackError(f"legacy-simulator publish printed no {{\"published\": N}} line:\n{out[-2000:]}")
-    say(f"published {published} legacy events; waiting for portfolio to apply them")
-    stats_url = f"http://127.0.0.1:{ports.portfolio}/internal/stats"
+        raise StackError(f'legacy-simulator publish printed no {{"published": N}} line:\n{out[-2000:]}')
+    say(f"published {published} legacy events; waiting for {applier} to apply them")
     deadline = time.monotonic() + timeout
     applied, last_report = -1, 0.0
     while True:
@@ -285,24 +314,27 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
         if applied >= published:
             break
         if time.monotonic() - last_report > 2:
-            say(f"portfolio: {max(applied, 0)}/{published} events applied")
+            say(f"{applier}: {max(applied, 0)}/{published} events applied")
             last_report = time.monotonic()
         if time.monotonic() > deadline:
-            raise StackError(f"portfolio applied {max(applied, 0)} of {published} events within {timeout:.0f}s; "
-                             f"see {sup.rel(layout.log('portfolio-service'))}")
+            raise StackError(
+                f"{applier} applied {max(applied, 0)} of {published} events within {timeout:.0f}s; "
+                f"see {sup.rel(layout.log(applier_process))}"
+            )
         time.sleep(0.5)
-    say(f"portfolio: {applied}/{published} events applied")
+    say(f"{applier}: {applied}/{published} events applied")
     # The brokers' activation emails go out when identity sees them arrive; then the demo logins are
     # set, so that a person can log in at once (the activation mails stay readable in the mail viewer).
-    identity_stats = f"http://127.0.0.1:{ports.identity}/internal/stats"
     while True:
-        status, body = http_json(identity_stats)
+        status, body = http_json(registrar_stats)
         accounts = body.get("accounts", {}) if status == 200 and isinstance(body, dict) else {}
         if sum(n for kind, n in accounts.items() if kind.startswith("broker/")) >= len(codes):
             break
         if time.monotonic() > deadline:
-            raise StackError(f"identity did not register the {len(codes)} demo brokers within {timeout:.0f}s; "
-                             f"see {sup.rel(layout.log('identity-service'))}")
+            raise StackError(
+                f"{registrar} did not register the {len(codes)} demo brokers within {timeout:.0f}s; "
+                f"see {sup.rel(layout.log(registrar_process))}"
+            )
         time.sleep(0.5)
     state_file = layout.stack / "demo-state.json"
     try:
@@ -312,14 +344,22 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
     for i, code in enumerate(codes, 1):
         if code in done:
             continue
-        sup.run_once([admin, "create-broker-login", "--tenant", DEMO_TENANT, "--broker-code", code],
-                     {**env, "EXTRANET_NEW_PASSWORD": DEMO_PASSWORD}, capture=True,
-                     what=f"identity-admin create-broker-login --broker-code {code}")
+        sup.run_once(
+            [admin, "create-broker-login", "--tenant", DEMO_TENANT, "--broker-code", code],
+            {**env, "EXTRANET_NEW_PASSWORD": DEMO_PASSWORD},
+            capture=True,
+            what=f"identity-admin create-broker-login --broker-code {code}",
+        )
         done.add(code)
         state_file.write_text(json.dumps({"logins": sorted(done)}))
         say(f"broker login {i}/{len(codes)}: {code}")
-    data = {"brokers": codes, "password": DEMO_PASSWORD, "tenant": DEMO_TENANT, "published": published,
-            "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    data = {
+        "brokers": codes,
+        "password": DEMO_PASSWORD,
+        "tenant": DEMO_TENANT,
+        "published": published,
+        "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
     marker.write_text(json.dumps(data, indent=2) + "\n")
     state_file.unlink(missing_ok=True)
     say(f"demo data loaded in {time.monotonic() - started:.1f}s")
@@ -334,15 +374,23 @@ def box(lines: list[str]) -> str:
     return "\n".join(out)
 
 
+def _banner_lines(declared: Declaration, kind: str, layout: Layout, ports: Ports) -> list[str]:
+    return [
+        f"{label:<12}{expand(template, placeholders(layout, ports, process), what=f'{process.name}: banner {label}')}"
+        for process in declared.listing_order()
+        if process.kind == kind
+        for label, template in process.banner
+    ]
+
+
 def summary(sup: Supervisor, ports: Ports, infra, demo: dict) -> str:
-    gateway = f"http://127.0.0.1:{ports.gateway}"
+    declared = declaration.load(sup.layout.root)
     codes = list(demo.get("brokers") or [])
     shown = ", ".join(codes[:8]) + (f" (+{len(codes) - 8} more in .stack/demo-loaded)" if len(codes) > 8 else "")
     lines = [
         "Extranet is running",
         "",
-        f"Gateway     {gateway}",
-        f"OpenAPI     {gateway}/docs",
+        *_banner_lines(declared, "service", sup.layout, ports),
         f"Brokers     {shown or '(no demo data)'}",
         f"  password  {demo.get('password', DEMO_PASSWORD)}   (tenant {demo.get('tenant', DEMO_TENANT)})",
         "",
@@ -350,15 +398,13 @@ def summary(sup: Supervisor, ports: Ports, infra, demo: dict) -> str:
         f"PostgreSQL  {infra.database_url.split('@')[-1]}  (password in .stack/secrets/postgres-password)",
         f"Logs        {sup.rel(sup.layout.logs)}/<process>.log",
         f"Events      {WATCH_HINT}   (any topic; --from-beginning)",
-        f"Mail        http://127.0.0.1:{ports.mail_web}   (files in {sup.rel(sup.layout.mail)}/)",
-        f"SMS         http://127.0.0.1:{ports.sms}   (kept in {sup.rel(sup.layout.sms)}/messages.jsonl)",
+        *_banner_lines(declared, "devtool", sup.layout, ports),
         "Stop        Ctrl-C",
     ]
     return box(lines)
 
 
-def run(layout: Layout, ports: Ports, bin_dir: Path | None = None, demo: bool = True,
-        ready_timeout: float | None = None) -> int:
+def run(layout: Layout, ports: Ports, bin_dir: Path | None = None, demo: bool = True, ready_timeout: float | None = None) -> int:
     from devstack.infra import ensure_infra
 
     bin_dir = bin_dir or Path(os.environ.get("DEVSTACK_BIN_DIR") or layout.venv_bin)
@@ -374,18 +420,26 @@ def run(layout: Layout, ports: Ports, bin_dir: Path | None = None, demo: bool = 
     try:
         for name in ("legacy-simulator", "identity-admin") if demo else ():
             sup.command(name)
-        for group in services(layout, ports):
+        groups = services(layout, ports)
+        for group in groups:
             for service in group:
-                sup.command(service.name)
+                sup.command(service.command)
         started = time.monotonic()
         infra = ensure_infra(layout.root, allow_docker=False)
-        how = ("from EXTRANET_KAFKA_BOOTSTRAP / EXTRANET_DATABASE_URL" if infra.source == "env"
-               else "started" if infra.started_here else "already running")
-        say(f"infrastructure: Kafka {infra.kafka_bootstrap}, PostgreSQL {infra.database_url.split('@')[-1]} "
-            f"({how}, {time.monotonic() - started:.1f}s)")
+        how = (
+            "from EXTRANET_KAFKA_BOOTSTRAP / EXTRANET_DATABASE_URL"
+            if infra.source == "env"
+            else "started"
+            if infra.started_here
+            else "already running"
+        )
+        say(
+            f"infrastructure: Kafka {infra.kafka_bootstrap}, PostgreSQL {infra.database_url.split('@')[-1]} "
+            f"({how}, {time.monotonic() - started:.1f}s)"
+        )
         keys.ensure_all(layout)
         env = common_env(layout, bin_dir, infra.kafka_bootstrap, infra.database_url)
-        for group in services(layout, ports):
+        for group in groups:
             for service in group:
                 sup.start(service, env)
             sup.wait_ready(group, ready_timeout)
@@ -420,4 +474,3 @@ def run(layout: Layout, ports: Ports, bin_dir: Path | None = None, demo: bool = 
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     return code
-

@@ -2,7 +2,7 @@
 notifications service uses (create a Message, list and fetch Messages), keeps every message, and
 shows them on a web page.
 
-    devstack-smsbox --dir .stack/sms --port 8026
+    devstack-smsbox [--dir .stack/sms] [--port N]   (default port: deploy/services.toml)
 
 Twilio's API, as the twilio library calls it: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`
 (form: To, From or MessagingServiceSid, Body; HTTP basic auth with the account SID and auth
@@ -40,14 +40,16 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from devstack.config import SMS_ACCOUNT_SID as DEFAULT_ACCOUNT_SID
 from devstack.config import SMS_AUTH_TOKEN as DEFAULT_AUTH_TOKEN
+from devstack.config import Ports
 
 API = "/2010-04-01/Accounts/{account_sid}"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def _error(status: int, code: int, message: str) -> JSONResponse:
-    return JSONResponse({"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-                         "status": status}, status_code=status)
+    return JSONResponse(
+        {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}, status_code=status
+    )
 
 
 def _rfc2822(moment: datetime | None) -> str | None:
@@ -189,11 +191,25 @@ class SmsBox:
         now = datetime.now(UTC)
         uri = f"{API.format(account_sid=self.account_sid)}/Messages/{sid}.json"
         return {
-            "account_sid": self.account_sid, "api_version": "2010-04-01", "body": body,
-            "date_created": _rfc2822(now), "date_updated": _rfc2822(now), "date_sent": _rfc2822(now),
-            "direction": "outbound-api", "error_code": None, "error_message": None, "from": sender,
-            "messaging_service_sid": service, "num_media": "0", "num_segments": str(max(1, -(-len(body) // 153))),
-            "price": None, "price_unit": "EUR", "sid": sid, "status": "queued", "to": to, "uri": uri,
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "body": body,
+            "date_created": _rfc2822(now),
+            "date_updated": _rfc2822(now),
+            "date_sent": _rfc2822(now),
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": sender,
+            "messaging_service_sid": service,
+            "num_media": "0",
+            "num_segments": str(max(1, -(-len(body) // 153))),
+            "price": None,
+            "price_unit": "EUR",
+            "sid": sid,
+            "status": "queued",
+            "to": to,
+            "uri": uri,
             "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
             "created_at": now.timestamp(),
         }
@@ -249,13 +265,16 @@ class SmsBox:
             found = [m for m in reversed(box.messages) if _matches(m, query)]
             size = min(int(query.get("PageSize", 50)), 1000)
             page = int(query.get("Page", 0))
-            chunk = found[page * size:(page + 1) * size]
+            chunk = found[page * size : (page + 1) * size]
             base = f"{API.format(account_sid=account_sid)}/Messages.json"
             keep = urlencode({k: v for k, v in query.items() if k not in ("Page", "PageSize", "PageToken")})
             more = (page + 1) * size < len(found)
             return {
                 "messages": [{k: v for k, v in m.items() if k != "created_at"} for m in chunk],
-                "page": page, "page_size": size, "start": page * size, "end": page * size + max(len(chunk) - 1, 0),
+                "page": page,
+                "page_size": size,
+                "start": page * size,
+                "end": page * size + max(len(chunk) - 1, 0),
                 "uri": f"{base}?{keep}&PageSize={size}&Page={page}",
                 "first_page_uri": f"{base}?{keep}&PageSize={size}&Page=0",
                 "next_page_uri": f"{base}?{keep}&PageSize={size}&Page={page + 1}" if more else None,
@@ -284,12 +303,14 @@ class SmsBox:
                 for m in reversed(box.messages)
             )
             where = f", kept in {html.escape(str(box._file()))}" if box._file() else ""
-            return ("<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=5><title>SMS</title>"
-                    "<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;width:100%}"
-                    "td,th{padding:.35rem .6rem;border-bottom:1px solid #dde3ea;text-align:left;vertical-align:top}"
-                    "pre{margin:0;white-space:pre-wrap;font-family:inherit}.muted{color:#6b7785}</style>"
-                    f"<h1>SMS <span class=muted>({len(box.messages)} messages{where})</span></h1>"
-                    f"<table><tr><th>sent</th><th>to</th><th>from</th><th>text</th></tr>{rows}</table>")
+            return (
+                "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=5><title>SMS</title>"
+                "<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;width:100%}"
+                "td,th{padding:.35rem .6rem;border-bottom:1px solid #dde3ea;text-align:left;vertical-align:top}"
+                "pre{margin:0;white-space:pre-wrap;font-family:inherit}.muted{color:#6b7785}</style>"
+                f"<h1>SMS <span class=muted>({len(box.messages)} messages{where})</span></h1>"
+                f"<table><tr><th>sent</th><th>to</th><th>from</th><th>text</th></tr>{rows}</table>"
+            )
 
         return app
 
@@ -319,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Local Twilio-compatible SMS API keeping every message, with a web page")
     parser.add_argument("--dir", default=os.environ.get("EXTRANET_SMS_DIR", ".stack/sms"), help="where messages.jsonl goes")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("EXTRANET_SMS_PORT", 8026)))
+    # As deploy/services.toml declares it, or EXTRANET_SMS_PORT.
+    parser.add_argument("--port", type=int, default=Ports.from_env()["sms"])
     parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID)
     parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
     args = parser.parse_args(argv)

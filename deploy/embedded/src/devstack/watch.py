@@ -10,7 +10,7 @@ import asyncio
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def _text(raw: bytes | None) -> str:
@@ -23,7 +23,7 @@ def _text(raw: bytes | None) -> str:
 
 
 def render(msg) -> str:
-    when = datetime.fromtimestamp(msg.timestamp / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
+    when = datetime.fromtimestamp(msg.timestamp / 1000, tz=UTC).isoformat(timespec="milliseconds")
     lines = [f"── {msg.topic}[{msg.partition}]@{msg.offset}  {when}  key={_text(msg.key)}"]
     for name, value in msg.headers or ():
         lines.append(f"   {name}: {_text(value)}")
@@ -39,13 +39,21 @@ def render(msg) -> str:
 async def watch(topics: list[str], bootstrap: str, from_beginning: bool, limit: int | None) -> int:
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest" if from_beginning else "latest")
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+    )
     await consumer.start()
     seen = 0
     try:
-        print(f"watching {', '.join(topics)} on {bootstrap} ({'from the beginning' if from_beginning else 'new messages'}; "
-              "Ctrl-C stops)", file=sys.stderr, flush=True)
+        print(
+            f"watching {', '.join(topics)} on {bootstrap} ({'from the beginning' if from_beginning else 'new messages'}; Ctrl-C stops)",
+            file=sys.stderr,
+            flush=True,
+        )
         async for msg in consumer:
             print(render(msg), flush=True)
             seen += 1
@@ -59,8 +67,9 @@ async def watch(topics: list[str], bootstrap: str, from_beginning: bool, limit: 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.watch", description=__doc__.splitlines()[0])
     parser.add_argument("topics", nargs="+", help="topic names, e.g. legacy.brokers legacy.brokers.dlq")
-    parser.add_argument("--bootstrap", default=os.environ.get("EXTRANET_KAFKA_BOOTSTRAP")
-                        or f"127.0.0.1:{os.environ.get('EXTRANET_KAFKA_PORT', '9092')}")
+    parser.add_argument(
+        "--bootstrap", default=os.environ.get("EXTRANET_KAFKA_BOOTSTRAP") or f"127.0.0.1:{os.environ.get('EXTRANET_KAFKA_PORT', '9092')}"
+    )
     parser.add_argument("--from-beginning", action="store_true", help="print the messages already there too")
     parser.add_argument("--limit", type=int, default=None, help="stop after this many messages")
     args = parser.parse_args(argv)
