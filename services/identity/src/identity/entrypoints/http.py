@@ -2,122 +2,37 @@
 are, adding the client's address (`X-Client-IP`) and the portal's tenant (`X-Tenant`)."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the local Annotated aliases.
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.dependencies import Who
 from extranet_plumbing.http import problem
 from identity.adapters.captcha import CaptchaVerifier
+from identity.api import (
+    PORTAL_KINDS,
+    ActivationCompletion,
+    ActivationLinkRequest,
+    ActivationStart,
+    CodeCheck,
+    ContactChange,
+    LegacyMatchRequest,
+    Login,
+    NewCorrespondent,
+    NewPassword,
+    NotificationEmail,
+    PasswordChange,
+    Refresh,
+    ResetRequest,
+    TermsAcceptance,
+    TokenAnswer,
+)
 from identity.bootstrap import build
 from identity.service_layer.errors import Refused
 from identity.service_layer.service import Clock, Tokens
 from identity.settings import IdentitySettings
-
-PORTAL_KINDS = {"member": "member", "broker": "broker", "employer": "correspondent", "backoffice": "operator"}
-
-
-class Login(BaseModel):
-    portal: Literal["member", "broker", "employer", "backoffice"] = "broker"
-    identifier: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=1, max_length=256)
-    email: str | None = Field(default=None, max_length=254, description="Required where the tenant logs in with identifier + email")
-
-
-class Refresh(BaseModel):
-    refresh_token: str = Field(min_length=10, max_length=200)
-
-
-class TokenAnswer(BaseModel):
-    access_token: str
-    refresh_token: str
-    token_type: str = "Bearer"
-    expires_in: int
-    terms_pending: bool
-
-
-class TermsAcceptance(BaseModel):
-    version: str
-    health_data_consent: bool = False
-
-
-class ResetRequest(BaseModel):
-    email: str = Field(min_length=3, max_length=254)
-    captcha: str | None = Field(default=None, max_length=4000)
-
-
-class NewPassword(BaseModel):
-    token: str = Field(min_length=10, max_length=200)
-    password: str = Field(min_length=1, max_length=256)
-    password_confirmation: str = Field(min_length=1, max_length=256)
-
-
-class ActivationStart(BaseModel):
-    member_number: str | None = Field(default=None, max_length=20, description="Absent: activation without identifier")
-    contact: str = Field(min_length=3, max_length=254, description="Email or mobile phone on file")
-    birth_date: date | None = Field(default=None, description="Required without identifier")
-    captcha: str | None = Field(default=None, max_length=4000)
-
-
-class CodeCheck(BaseModel):
-    code: str = Field(min_length=4, max_length=10)
-
-
-class ActivationCompletion(BaseModel):
-    ticket: str = Field(min_length=10, max_length=200)
-    email: str = Field(min_length=3, max_length=254)
-    email_confirmation: str = Field(min_length=3, max_length=254)
-    phone: str | None = Field(default=None, max_length=30)
-    password: str = Field(min_length=1, max_length=256)
-    password_confirmation: str = Field(min_length=1, max_length=256)
-    mail_preference: Literal["post", "email", "sms"]
-
-
-class ActivationLinkRequest(BaseModel):
-    member_number: str = Field(min_length=1, max_length=20)
-    last_name: str = Field(min_length=1, max_length=80)
-    birth_date: date
-    email: str = Field(min_length=3, max_length=254)
-    captcha: str | None = Field(default=None, max_length=4000)
-
-
-class LegacyMatchRequest(BaseModel):
-    identifier: str = Field(min_length=1, max_length=20)
-    contract_number: str = Field(min_length=1, max_length=30)
-    last_name: str = Field(min_length=1, max_length=80)
-    birth_date: date
-    postal_code: str = Field(pattern=r"^\d{5}$")
-    email: str = Field(min_length=3, max_length=254)
-    captcha: str | None = Field(default=None, max_length=4000)
-
-
-class PasswordChange(BaseModel):
-    old_password: str = Field(min_length=1, max_length=256)
-    new_password: str = Field(min_length=1, max_length=256)
-    new_password_confirmation: str = Field(min_length=1, max_length=256)
-
-
-class ContactChange(BaseModel):
-    email: str = Field(min_length=3, max_length=254)
-    email_confirmation: str = Field(min_length=3, max_length=254)
-    phone: str | None = Field(default=None, max_length=30)
-
-
-class NotificationEmail(BaseModel):
-    email: str = Field(min_length=3, max_length=254)
-    email_confirmation: str = Field(min_length=3, max_length=254)
-
-
-class NewCorrespondent(BaseModel):
-    identifier: str = Field(pattern=r"^[A-Za-z0-9._-]{3,40}$")
-    last_name: str = Field(min_length=1, max_length=80)
-    first_name: str = Field(min_length=1, max_length=80)
-    email: str = Field(min_length=3, max_length=254)
-    contracts: list[str] = Field(min_length=1, max_length=50, description="Collective contracts the correspondent may see")
 
 
 def _tokens(tokens: Tokens) -> TokenAnswer:

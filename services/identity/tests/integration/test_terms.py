@@ -46,7 +46,7 @@ async def test_acceptance_is_stored_per_version_and_a_new_version_asks_again(ide
     assert stored["version"] == terms["version"] and stored["accepted_at"] is not None
 
     # The tenant publishes a new version: the same identity service, configured with it.
-    tenants = (Path(__file__).parents[1] / "src/identity/tenants.toml").read_text()
+    tenants = (Path(__file__).parents[2] / "src/identity/tenants.toml").read_text()
     newer = tmp_path / "tenants.toml"
     newer.write_text(tenants.replace(f'terms_version = "{terms["version"]}"', 'terms_version = "2099-01"', 1))
     settings = IdentitySettings(

@@ -1,0 +1,215 @@
+"""The identity service's public API, declared once: the request and response models of every route a
+portal calls, and the table of those routes. Identity's routers implement them; the gateway declares
+one route per entry (with these models, so that its /docs shows them) and checks what it receives.
+No route reaches identity that is not in `PUBLIC_ROUTES`."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+PORTAL_KINDS = {"member": "member", "broker": "broker", "employer": "correspondent", "backoffice": "operator"}
+
+
+class Login(BaseModel):
+    portal: Literal["member", "broker", "employer", "backoffice"] = "broker"
+    identifier: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=256)
+    email: str | None = Field(default=None, max_length=254, description="Required where the tenant logs in with identifier + email")
+
+
+class Refresh(BaseModel):
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class TokenAnswer(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    terms_pending: bool
+
+
+class TermsAcceptance(BaseModel):
+    version: str
+    health_data_consent: bool = False
+
+
+class ResetRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    captcha: str | None = Field(default=None, max_length=4000)
+
+
+class NewPassword(BaseModel):
+    token: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=1, max_length=256)
+    password_confirmation: str = Field(min_length=1, max_length=256)
+
+
+class ActivationStart(BaseModel):
+    member_number: str | None = Field(default=None, max_length=20, description="Absent: activation without identifier")
+    contact: str = Field(min_length=3, max_length=254, description="Email or mobile phone on file")
+    birth_date: date | None = Field(default=None, description="Required without identifier")
+    captcha: str | None = Field(default=None, max_length=4000)
+
+
+class CodeCheck(BaseModel):
+    code: str = Field(min_length=4, max_length=10)
+
+
+class ActivationCompletion(BaseModel):
+    ticket: str = Field(min_length=10, max_length=200)
+    email: str = Field(min_length=3, max_length=254)
+    email_confirmation: str = Field(min_length=3, max_length=254)
+    phone: str | None = Field(default=None, max_length=30)
+    password: str = Field(min_length=1, max_length=256)
+    password_confirmation: str = Field(min_length=1, max_length=256)
+    mail_preference: Literal["post", "email", "sms"]
+
+
+class ActivationLinkRequest(BaseModel):
+    member_number: str = Field(min_length=1, max_length=20)
+    last_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+    email: str = Field(min_length=3, max_length=254)
+    captcha: str | None = Field(default=None, max_length=4000)
+
+
+class LegacyMatchRequest(BaseModel):
+    identifier: str = Field(min_length=1, max_length=20)
+    contract_number: str = Field(min_length=1, max_length=30)
+    last_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+    postal_code: str = Field(pattern=r"^\d{5}$")
+    email: str = Field(min_length=3, max_length=254)
+    captcha: str | None = Field(default=None, max_length=4000)
+
+
+class PasswordChange(BaseModel):
+    old_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+    new_password_confirmation: str = Field(min_length=1, max_length=256)
+
+
+class ContactChange(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    email_confirmation: str = Field(min_length=3, max_length=254)
+    phone: str | None = Field(default=None, max_length=30)
+
+
+class NotificationEmail(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    email_confirmation: str = Field(min_length=3, max_length=254)
+
+
+class NewCorrespondent(BaseModel):
+    identifier: str = Field(pattern=r"^[A-Za-z0-9._-]{3,40}$")
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    email: str = Field(min_length=3, max_length=254)
+    contracts: list[str] = Field(min_length=1, max_length=50, description="Collective contracts the correspondent may see")
+
+
+class Message(BaseModel):
+    """A sentence for the user, in French."""
+
+    message: str
+
+
+class PasswordSet(Message):
+    identifier: str
+    kind: str
+
+
+class IdentifierHelp(BaseModel):
+    portal: str
+    text: str
+
+
+class Terms(BaseModel):
+    version: str
+    text: str
+    health_data_consent_required: bool
+    accepted: bool
+
+
+class ActivationStarted(Message):
+    activation_id: str
+
+
+class CodeVerified(BaseModel):
+    ticket: str
+    member_number: str
+
+
+class ActivationCompleted(Message):
+    identifier: str
+
+
+class Profile(BaseModel):
+    identifier: str
+    kind: str
+    tenant: str
+    email: str | None
+    phone: str | None
+    display_name: str | None
+    mail_preference: str | None
+    notification_email: str | None
+    last_login_at: datetime | None
+    activated_at: datetime | None
+
+
+class CorrespondentCreated(BaseModel):
+    identifier: str
+
+
+class Correspondent(BaseModel):
+    identifier: str
+    display_name: str | None
+    email: str | None
+    last_login_at: datetime | None
+    activated: bool
+    contracts: list[str] | str | None
+
+
+@dataclass(frozen=True)
+class Route:
+    """One public route of identity: method, path under `/public`, bodies, and who may call it
+    (`authenticated`: a bearer token; `tenant`: the portal's tenant, set by the gateway)."""
+
+    method: str
+    path: str
+    request: type[BaseModel] | None
+    response: type[BaseModel] | type[list] | None
+    status: int = 200
+    authenticated: bool = False
+    tenant: bool = False
+    client_ip: bool = False
+    summary: str = ""
+
+
+PUBLIC_ROUTES: tuple[Route, ...] = (
+    Route("POST", "/auth/login", Login, TokenAnswer, tenant=True, client_ip=True, summary="Connexion"),
+    Route("POST", "/auth/refresh", Refresh, TokenAnswer, summary="Renouveler la session"),
+    Route("POST", "/auth/logout", None, None, 204, authenticated=True, summary="Déconnexion"),
+    Route("GET", "/auth/identifier-help", None, IdentifierHelp, tenant=True, summary="Aide sur l'identifiant"),
+    Route("GET", "/auth/terms", None, Terms, authenticated=True, summary="Conditions générales d'utilisation"),
+    Route("POST", "/auth/terms/accept", TermsAcceptance, TokenAnswer, authenticated=True, summary="Accepter les CGU"),
+    Route("POST", "/auth/terms/refuse", None, None, 204, authenticated=True, summary="Refuser les CGU"),
+    Route("POST", "/auth/password-reset", ResetRequest, Message, 202, tenant=True, client_ip=True, summary="Mot de passe oublié"),
+    Route("POST", "/auth/password", NewPassword, PasswordSet, summary="Définir le mot de passe (lien reçu par e-mail)"),
+    Route("POST", "/members/activation", ActivationStart, ActivationStarted, 202, tenant=True, client_ip=True),
+    Route("POST", "/members/activation/{activation_id}/code", None, Message, 202, tenant=True, client_ip=True),
+    Route("POST", "/members/activation/{activation_id}/verify", CodeCheck, CodeVerified, tenant=True),
+    Route("POST", "/members/activation/complete", ActivationCompletion, ActivationCompleted, tenant=True),
+    Route("POST", "/members/activation-link", ActivationLinkRequest, Message, 202, tenant=True, client_ip=True),
+    Route("POST", "/members/activation-match", LegacyMatchRequest, Message, 202, tenant=True, client_ip=True),
+    Route("GET", "/me", None, Profile, authenticated=True, summary="Mon profil"),
+    Route("POST", "/me/password", PasswordChange, None, 204, authenticated=True),
+    Route("PUT", "/me/contact", ContactChange, None, 204, authenticated=True),
+    Route("PUT", "/me/notification-email", NotificationEmail, None, 204, authenticated=True),
+    Route("DELETE", "/me", None, None, 204, authenticated=True),
+    Route("POST", "/me/correspondents", NewCorrespondent, CorrespondentCreated, 201, authenticated=True),
+    Route("GET", "/me/correspondents", None, list[Correspondent], authenticated=True),
+)
