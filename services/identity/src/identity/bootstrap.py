@@ -121,3 +121,17 @@ def build(
 
 class Holder:
     service: IdentityService
+
+
+def bootstrap(
+    settings: IdentitySettings | None = None,
+    *,
+    captcha: CaptchaVerifier | None = None,
+    clock: Clock | None = None,
+    verifier: TokenVerifier | None = None,
+) -> Service:
+    """The identity service, wired (its app is `.app`)."""
+    from identity.entrypoints.http import create_app  # the routes still live in one function: being split by concern
+
+    app = create_app(settings or IdentitySettings(), verifier=verifier, captcha=captcha, clock=clock)
+    return app.state.runtime
