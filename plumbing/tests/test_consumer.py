@@ -11,7 +11,7 @@ from faststream.kafka import KafkaBroker
 
 from extranet_contracts import Envelope
 from extranet_contracts.legacy import BrokerPortfolioCompanyAssigned, BrokerRegistered
-from extranet_contracts.types import Address
+from extranet_contracts.testing import broker_registered
 from extranet_plumbing.consumer import EventConsumer
 from extranet_plumbing.db import migrate
 from extranet_plumbing.deadletter import replay
@@ -20,20 +20,9 @@ from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.settings import ServiceSettings
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
 
-ADDRESS = Address(line1="5 rue Jean-Marie Chavant", postal_code="69007", city="Lyon")
-
 
 def broker_event(code: str, revision: int = 1) -> BrokerRegistered:
-    return BrokerRegistered(
-        broker_code=code,
-        name="Cabinet Martin Courtage",
-        orias_number="07012345",
-        contact_last_name="Martin",
-        contact_first_name="Claire",
-        email="claire.martin@cabinet-martin.fr",
-        address=ADDRESS,
-        revision=revision,
-    )
+    return broker_registered(broker_code=code, revision=revision)
 
 
 class Harness:

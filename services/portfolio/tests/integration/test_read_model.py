@@ -6,57 +6,19 @@ from datetime import date
 
 import pytest
 
-from extranet_contracts.legacy import (
-    CompanyRegistered,
-    MemberAffiliated,
-    MemberRadiated,
-)
+from extranet_contracts.legacy import CompanyRegistered
+from extranet_contracts.testing import company_registered, member_affiliated, member_radiated
 from extranet_plumbing.testing import publish_event, wait_until
 from portfolio.bootstrap import bootstrap
 from portfolio.service_layer.handlers import READ_MODEL_GROUP
 from portfolio.settings import PortfolioSettings
 
-ADDRESS = {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"}
-AFFILIATED = MemberAffiliated(
-    membership_id="ADH-0000042",
-    member_number="73000042",
-    contract_number="W1-000123",
-    company_code="12345678",
-    primary={"civility": "MME", "last_name": "Durand", "first_name": "Léa", "birth_date": "1985-05-12", "nir": "285057800608441"},
-    dependants=[
-        {
-            "role": "ENFANT",
-            "civility": "M",
-            "last_name": "Durand",
-            "first_name": "Hugo",
-            "birth_date": "2015-03-02",
-            "nir": "115037800608494",
-        }
-    ],
-    address=ADDRESS,
-    effective_date=date(2026, 1, 1),
-    recorded_on=date(2026, 1, 5),
-)
-RADIATED = MemberRadiated(
-    membership_id="ADH-0000042",
-    member_number="73000042",
-    contract_number="W1-000123",
-    company_code="12345678",
-    effective_date=date(2026, 10, 31),
-    reason="DEMISSION",
-    recorded_on=date(2026, 11, 3),
-)
+AFFILIATED = member_affiliated()
+RADIATED = member_radiated()
 
 
 def company(revision: int, legal_name: str) -> CompanyRegistered:
-    return CompanyRegistered(
-        company_code="12345678",
-        legal_name=legal_name,
-        siret="73282932000074",
-        address=ADDRESS,
-        membership_date=date(2021, 9, 18),
-        revision=revision,
-    )
+    return company_registered(revision=revision, legal_name=legal_name)
 
 
 @pytest.fixture

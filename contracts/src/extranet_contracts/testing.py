@@ -1,0 +1,119 @@
+"""Builders of test events, shared by every package's tests: a valid event of each type with
+plausible French data, where a test names only what it is about (`member_affiliated(email=None)`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from extranet_contracts.legacy import (
+    BrokerPortfolioCompanyAssigned,
+    BrokerPortfolioCompanyWithdrawn,
+    BrokerRegistered,
+    CollectiveContractSigned,
+    CompanyRegistered,
+    GuaranteeAttached,
+    MemberAffiliated,
+    MemberRadiated,
+)
+
+ADDRESS = {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"}
+PRIMARY = {"civility": "MME", "last_name": "Durand", "first_name": "Léa", "birth_date": "1985-05-12", "nir": "285057800608441"}
+CHILD = {
+    "role": "ENFANT",
+    "civility": "M",
+    "last_name": "Durand",
+    "first_name": "Hugo",
+    "birth_date": "2015-03-02",
+    "nir": "115037800608494",
+}
+
+
+def broker_registered(**overrides: Any) -> BrokerRegistered:
+    values = {
+        "broker_code": "M12345",
+        "name": "Cabinet Martin Courtage",
+        "orias_number": "07012345",
+        "contact_last_name": "Martin",
+        "contact_first_name": "Claire",
+        "email": "claire.martin@cabinet-martin.fr",
+        "address": ADDRESS,
+        "revision": 1,
+    }
+    return BrokerRegistered(**{**values, **overrides})
+
+
+def company_assigned(**overrides: Any) -> BrokerPortfolioCompanyAssigned:
+    values = {"broker_code": "M12345", "company_code": "12345678", "assigned_on": date(2026, 1, 1)}
+    return BrokerPortfolioCompanyAssigned(**{**values, **overrides})
+
+
+def company_withdrawn(**overrides: Any) -> BrokerPortfolioCompanyWithdrawn:
+    values = {"broker_code": "M12345", "company_code": "12345678", "withdrawn_on": date(2026, 6, 30)}
+    return BrokerPortfolioCompanyWithdrawn(**{**values, **overrides})
+
+
+def company_registered(**overrides: Any) -> CompanyRegistered:
+    values = {
+        "company_code": "12345678",
+        "legal_name": "BTP Rhône Construction SAS",
+        "siret": "73282932000074",
+        "address": ADDRESS,
+        "membership_date": date(2021, 9, 18),
+        "revision": 1,
+    }
+    return CompanyRegistered(**{**values, **overrides})
+
+
+def contract_signed(**overrides: Any) -> CollectiveContractSigned:
+    values = {
+        "contract_number": "W1-000123",
+        "company_code": "12345678",
+        "product": "SANTE",
+        "category": "NON CADRES",
+        "effective_date": date(2021, 10, 1),
+        "insured_groups": ["A"],
+        "revision": 1,
+    }
+    return CollectiveContractSigned(**{**values, **overrides})
+
+
+def guarantee_attached(**overrides: Any) -> GuaranteeAttached:
+    values = {
+        "contract_number": "W1-000123",
+        "guarantee_code": "SANTE-B2",
+        "name": "Santé base niveau 2",
+        "start_date": date(2021, 10, 1),
+        "revision": 1,
+    }
+    return GuaranteeAttached(**{**values, **overrides})
+
+
+def member_affiliated(**overrides: Any) -> MemberAffiliated:
+    values = {
+        "membership_id": "ADH-0000042",
+        "member_number": "73000042",
+        "contract_number": "W1-000123",
+        "company_code": "12345678",
+        "primary": PRIMARY,
+        "dependants": [CHILD],
+        "email": "lea.durand@orange.fr",
+        "mobile_phone": "06 12 34 56 78",
+        "address": ADDRESS,
+        "effective_date": date(2026, 1, 1),
+        "recorded_on": date(2026, 1, 5),
+    }
+    return MemberAffiliated(**{**values, **overrides})
+
+
+def member_radiated(**overrides: Any) -> MemberRadiated:
+    values = {
+        "membership_id": "ADH-0000042",
+        "member_number": "73000042",
+        "contract_number": "W1-000123",
+        "company_code": "12345678",
+        "effective_date": date(2026, 10, 31),
+        "reason": "DEMISSION",
+        "recorded_on": date(2026, 11, 3),
+    }
+    return MemberRadiated(**{**values, **overrides})

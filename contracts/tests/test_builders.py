@@ -1,0 +1,23 @@
+"""The shared test-event builders give valid events and take overrides."""
+
+from extranet_contracts import CATALOGUE, testing
+
+
+def test_every_legacy_event_type_has_a_valid_builder():
+    built = [
+        testing.broker_registered(),
+        testing.company_assigned(),
+        testing.company_withdrawn(),
+        testing.company_registered(),
+        testing.contract_signed(),
+        testing.guarantee_attached(),
+        testing.member_affiliated(),
+        testing.member_radiated(),
+    ]
+    legacy_types = {key for key, model in CATALOGUE.items() if model.STREAM.startswith("legacy.")}
+    assert {(e.TYPE, e.VERSION) for e in built} == legacy_types
+
+
+def test_overrides_replace_the_defaults():
+    event = testing.member_affiliated(email=None, member_number="73000099")
+    assert event.email is None and event.member_number == "73000099" and event.primary.last_name == "Durand"
