@@ -37,7 +37,7 @@ stop:
 	@if [ -d .stack ]; then $(DEVSTACK_SRC) stop; fi
 
 clean: stop
-	rm -rf .stack
+	@$(DEVSTACK_SRC) clean
 
 bench: setup
 	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "bench/run.py does not exist yet"; fi

@@ -15,7 +15,8 @@ from devstack.run import box
 def test_ports_from_env(monkeypatch):
     monkeypatch.setenv("EXTRANET_KAFKA_PORT", "19092")
     monkeypatch.setenv("EXTRANET_PG_PORT", "56432")
-    monkeypatch.delenv("EXTRANET_GATEWAY_PORT", raising=False)
+    for name in ("EXTRANET_KAFKA_CONTROLLER_PORT", "EXTRANET_GATEWAY_PORT"):
+        monkeypatch.delenv(name, raising=False)
     ports = Ports.from_env()
     assert (ports.kafka, ports.kafka_controller, ports.postgres, ports["gateway"]) == (19092, 9093, 56432, 8000)
     monkeypatch.setenv("EXTRANET_PG_PORT", "five")

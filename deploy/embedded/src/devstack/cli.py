@@ -82,6 +82,21 @@ def cmd_stop(layout: Layout, args) -> int:
     return cmd_infra_down(layout, args)
 
 
+def cmd_clean(layout: Layout, args) -> int:
+    import shutil
+
+    from devstack import postgres
+
+    if layout.stack.is_dir():
+        cmd_stop(layout, args)
+    for folder in postgres.remove_external(layout):
+        _say(f"removed {folder}")
+    if layout.stack.is_dir():
+        shutil.rmtree(layout.stack)
+        _say(f"removed {layout.stack}")
+    return 0
+
+
 def cmd_status(layout: Layout, args) -> int:
     from devstack import declaration, kafka, postgres
     from devstack.procs import port_open, read_pid
@@ -111,6 +126,10 @@ def cmd_status(layout: Layout, args) -> int:
         print(f"{name:<21} {state:<9} {pid or '-':>7}  {address:<24} {'yes' if answering else 'no':<7}  {log}")
     demo = "loaded" if layout.demo_marker.is_file() else "not loaded"
     print(f"demo data: {demo}; state folder: {rel(layout.stack)}")
+    if postgres.home(layout) is not None:
+        print(
+            f"PostgreSQL data: {postgres.data_dir(layout)} (the `postgres` user cannot reach {rel(layout.stack)}; `make clean` removes it)"
+        )
     return 0
 
 
@@ -147,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("stop", help="stop leftover services (pid files), then Kafka and PostgreSQL")
     p.set_defaults(func=cmd_stop)
+    p = sub.add_parser("clean", help="stop, then remove .stack/ and the PostgreSQL data kept outside the checkout, if any")
+    p.set_defaults(func=cmd_clean)
     return parser
 
 

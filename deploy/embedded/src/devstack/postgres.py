@@ -1,5 +1,10 @@
 """The embedded PostgreSQL: the Debian package's binaries, our own cluster in .stack/pgdata, our own
-port, listening on 127.0.0.1 only, its unix socket inside .stack/. Standard library only."""
+port, listening on 127.0.0.1 only, its unix socket inside .stack/. Standard library only.
+
+As root, PostgreSQL runs as the `postgres` user. When that user cannot reach .stack/ (a checkout
+in a private folder, e.g. `mktemp -d`), the cluster, its socket folder and its log live in a folder
+of this checkout's own under /var/lib/extranet-devstack/ instead, and .stack/pgdata and
+.stack/logs/postgres.log are symbolic links to them: `devstack clean` (`make clean`) removes both."""
 
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ PROCESS = "postgres"
 ROLE = "extranet"
 DATABASE = "extranet"
 SYSTEM_USER = "postgres"
+# Where clusters go that the postgres user could not reach in their checkout: one folder per checkout.
+EXTERNAL_BASE = Path("/var/lib/extranet-devstack")
 
 
 class PostgresError(RuntimeError):
@@ -58,45 +65,111 @@ def _bins() -> Path:
     return found
 
 
+def external_home(layout: Layout) -> Path:
+    """The folder this checkout's cluster gets when the postgres user cannot reach .stack/."""
+    return EXTERNAL_BASE / hashlib.sha256(str(layout.root).encode()).hexdigest()[:12]
+
+
+def home(layout: Layout) -> Path | None:
+    """The folder outside the checkout holding the cluster, if .stack/pgdata points there; else None."""
+    if not layout.pgdata.is_symlink():
+        return None
+    return Path(os.readlink(layout.pgdata)).parent
+
+
+def data_dir(layout: Layout) -> Path:
+    """The cluster's real folder (the postgres user cannot follow the link in .stack/)."""
+    found = home(layout)
+    return found / "pgdata" if found else layout.pgdata
+
+
+def log_file(layout: Layout) -> Path:
+    found = home(layout)
+    return found / "postgres.log" if found else layout.log(PROCESS)
+
+
 def socket_dir(layout: Layout, ports: Ports) -> Path:
-    """The socket folder inside .stack/, unless its path is too long for a unix socket (107 bytes)."""
-    wanted = layout.pg_socket_dir
+    """The socket folder inside .stack/ (or beside an external cluster), unless its path is too long
+    for a unix socket (107 bytes)."""
+    found = home(layout)
+    wanted = found / "run" if found else layout.pg_socket_dir
     if len(str(wanted)) + len(f"/.s.PGSQL.{ports.postgres}.lock") < 100:
         return wanted
     digest = hashlib.sha256(str(layout.root).encode()).hexdigest()[:10]
     return Path(tempfile.gettempdir()) / f"devstack-pg-{digest}"
 
 
+def _reachable(path: Path) -> bool:
+    """True if the postgres user can traverse to `path` (we are root)."""
+    return subprocess.run(["runuser", "-u", SYSTEM_USER, "--", "test", "-x", str(path)], capture_output=True, cwd="/").returncode == 0
+
+
+def _system_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        raise PostgresError(
+            "running as root, but there is no `postgres` system user to run PostgreSQL as "
+            "(the Debian postgresql package creates it: run `make setup`)"
+        ) from None
+
+
+def _move_out(layout: Layout, user: pwd.struct_passwd) -> None:
+    """Give the cluster a folder of its own under EXTERNAL_BASE, linked from .stack/."""
+    target = external_home(layout)
+    if layout.pgdata.exists():
+        if (layout.pgdata / "PG_VERSION").exists():
+            raise PostgresError(
+                f"{layout.pgdata} holds a cluster that the `postgres` user cannot reach any more: make {layout.root} "
+                f"and its parents traversable again (chmod o+x), or remove {layout.pgdata} (its data is lost) "
+                f"to have a new one made in {EXTERNAL_BASE}"
+            )
+        shutil.rmtree(layout.pgdata)  # an empty folder left by an attempt that stopped at the check above
+    if target.exists():
+        # No link to it in .stack/: what is there is left from an earlier checkout at this path.
+        stale = _postmaster_pid(target / "pgdata")
+        if stale is not None:
+            raise PostgresError(
+                f"a PostgreSQL (pid {stale}) of an earlier checkout at {layout.root} still runs from {target}: stop it "
+                f"(runuser -u {SYSTEM_USER} -- {_bins() / 'pg_ctl'} stop -D {target / 'pgdata'}) or remove that folder"
+            )
+        shutil.rmtree(target)
+    EXTERNAL_BASE.mkdir(mode=0o755, parents=True, exist_ok=True)
+    target.mkdir(mode=0o700)
+    (target / "checkout").write_text(f"{layout.root}\n")  # whose it is, for a person looking at the folder
+    for folder in (target / "pgdata", target / "run"):
+        folder.mkdir(mode=0o700)
+    for path in (target, target / "pgdata", target / "run"):
+        os.chown(path, user.pw_uid, user.pw_gid)
+    if not _reachable(target / "pgdata"):
+        raise PostgresError(f"the `postgres` user cannot reach {target} either: check the permissions of {EXTERNAL_BASE}")
+    log = layout.log(PROCESS)
+    if log.exists() or log.is_symlink():
+        log.unlink()
+    log.symlink_to(target / "postgres.log")
+    layout.pgdata.symlink_to(target / "pgdata")
+
+
 def _prepare_dirs(layout: Layout, ports: Ports) -> Path:
     """Create the data, socket and log places, owned by the postgres user when we are root."""
     for d in (layout.stack, layout.run, layout.logs):
         d.mkdir(parents=True, exist_ok=True)
-    sock = socket_dir(layout, ports)
+    user = _system_user() if _as_root() else None
+    if home(layout) is not None and not home(layout).is_dir():
+        layout.pgdata.unlink()  # its folder is gone (removed by hand): decide afresh
+    if user is not None and home(layout) is None and not _reachable(layout.stack):
+        _move_out(layout, user)
+    data, sock, logfile = data_dir(layout), socket_dir(layout, ports), log_file(layout)
     sock.mkdir(parents=True, exist_ok=True)
-    layout.pgdata.mkdir(parents=True, exist_ok=True)
-    logfile = layout.log(PROCESS)
+    data.mkdir(parents=True, exist_ok=True)
     logfile.touch(exist_ok=True)
-    os.chmod(layout.pgdata, 0o700)
+    os.chmod(data, 0o700)
     os.chmod(sock, 0o700)
-    if _as_root():
-        try:
-            user = pwd.getpwnam(SYSTEM_USER)
-        except KeyError:
-            raise PostgresError(
-                "running as root, but there is no `postgres` system user to run PostgreSQL as "
-                "(the Debian postgresql package creates it: run `make setup`)"
-            ) from None
-        check = subprocess.run(["runuser", "-u", SYSTEM_USER, "--", "test", "-x", str(layout.stack)], capture_output=True)
-        if check.returncode != 0:
-            raise PostgresError(
-                f"PostgreSQL refuses to run as root, so it runs as the `postgres` user, who cannot reach "
-                f"{layout.stack}: make each parent folder traversable (chmod o+x on {layout.root} and its "
-                f"parents) or put the project elsewhere"
-            )
+    if user is not None:
         for path in (sock, logfile):
             os.chown(path, user.pw_uid, user.pw_gid)
-        if layout.pgdata.stat().st_uid != user.pw_uid:
-            for dirpath, _dirnames, filenames in os.walk(layout.pgdata):
+        if data.stat().st_uid != user.pw_uid:
+            for dirpath, _dirnames, filenames in os.walk(data):
                 os.chown(dirpath, user.pw_uid, user.pw_gid)
                 for name in filenames:
                     os.chown(os.path.join(dirpath, name), user.pw_uid, user.pw_gid, follow_symlinks=False)
@@ -104,14 +177,15 @@ def _prepare_dirs(layout: Layout, ports: Ports) -> Path:
 
 
 def _initdb_once(layout: Layout) -> None:
-    if (layout.pgdata / "PG_VERSION").is_file():
+    data = data_dir(layout)
+    if (data / "PG_VERSION").is_file():
         return
     result = subprocess.run(
         _wrap(
             [
                 str(_bins() / "initdb"),
                 "-D",
-                str(layout.pgdata),
+                str(data),
                 "-U",
                 "postgres",
                 "--auth-local=trust",
@@ -125,20 +199,25 @@ def _initdb_once(layout: Layout) -> None:
         capture_output=True,
         text=True,
         timeout=180,
+        cwd="/",  # the postgres user may not be able to enter the checkout
     )
     if result.returncode != 0:
         raise PostgresError(f"initdb failed:\n{result.stdout}{result.stderr}")
 
 
-def running_pid(layout: Layout) -> int | None:
-    """The postmaster's pid from its own postmaster.pid, if it runs."""
+def _postmaster_pid(data: Path) -> int | None:
     from devstack.procs import alive
 
     try:
-        pid = int((layout.pgdata / "postmaster.pid").read_text().splitlines()[0])
-    except (OSError, ValueError, IndexError, PermissionError):
+        pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
         return None
     return pid if alive(pid) else None
+
+
+def running_pid(layout: Layout) -> int | None:
+    """The postmaster's pid from its own postmaster.pid, if it runs."""
+    return _postmaster_pid(data_dir(layout))
 
 
 def start(layout: Layout, ports: Ports, password: str) -> None:
@@ -150,13 +229,14 @@ def start(layout: Layout, ports: Ports, password: str) -> None:
     options = f"-p {ports.postgres} -c listen_addresses=127.0.0.1 -k {sock} -c max_connections=200"
     result = subprocess.run(
         _wrap(
-            [str(_bins() / "pg_ctl"), "start", "-D", str(layout.pgdata), "-l", str(layout.log(PROCESS)), "-w", "-t", "60", "-o", options]
+            [str(_bins() / "pg_ctl"), "start", "-D", str(data_dir(layout)), "-l", str(log_file(layout)), "-w", "-t", "60", "-o", options]
         ),
         capture_output=True,
         text=True,
         timeout=90,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
+        cwd="/",
     )
     if result.returncode != 0:
         raise PostgresError(
@@ -256,13 +336,27 @@ def stop(layout: Layout) -> bool:
         pidfile.unlink(missing_ok=True)
         return False
     result = subprocess.run(
-        _wrap([str(_bins() / "pg_ctl"), "stop", "-D", str(layout.pgdata), "-m", "fast", "-w", "-t", "60"]),
+        _wrap([str(_bins() / "pg_ctl"), "stop", "-D", str(data_dir(layout)), "-m", "fast", "-w", "-t", "60"]),
         capture_output=True,
         text=True,
         timeout=90,
         stdin=subprocess.DEVNULL,
+        cwd="/",
     )
     if result.returncode != 0 and running_pid(layout) is not None:
         raise PostgresError(f"pg_ctl stop failed: {result.stdout}{result.stderr}")
     pidfile.unlink(missing_ok=True)
     return True
+
+
+def remove_external(layout: Layout) -> list[Path]:
+    """Remove the cluster's folder outside the checkout, if it has one (`devstack clean`); the server
+    must be stopped. Only folders under EXTERNAL_BASE are touched, whatever the link says."""
+    if running_pid(layout) is not None:
+        raise PostgresError(f"PostgreSQL still runs from {data_dir(layout)}: `devstack stop` first")
+    removed = []
+    for folder in {home(layout), external_home(layout)}:
+        if folder is not None and folder.parent == EXTERNAL_BASE and folder.is_dir():
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed
