@@ -2,14 +2,13 @@
 
 A template is a folder: `email.subject.txt` + `email.txt` + `email.html` make its email version,
 `sms.txt` its SMS version. A tenant may override any file under `templates/tenants/<tenant>/<name>/`.
-Variables are the request's `data`, plus `tenant` (branding, from tenants.toml) and `recipient`
+Variables are the request's `data`, plus `tenant` (branding, from the tenant registry) and `recipient`
 (`display_name`, `reference`). A missing variable is an error (StrictUndefined), never a blank.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,10 +17,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, Undefined, select_autoescape
 
 from extranet_contracts.notifications import Channel
+from extranet_plumbing.tenants import load_registry
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES = PACKAGE / "templates"
-TENANTS = PACKAGE / "tenants.toml"
 
 FILES: dict[Channel, tuple[str, ...]] = {
     Channel.EMAIL: ("email.subject.txt", "email.txt", "email.html"),
@@ -53,10 +52,21 @@ class Tenant:
     legal_notice: str
 
 
-def load_tenants(path: Path = TENANTS) -> dict[str, Tenant]:
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
-    return {code: Tenant(code=code, **{"sms_sender": None, **values}) for code, values in raw.items()}
+def load_tenants(path: Path | None = None) -> dict[str, Tenant]:
+    """The branding of every tenant: the registry's common facts and its `notifications` section."""
+    return {
+        code: Tenant(
+            code=code,
+            name=entry.name,
+            short_name=entry.short_name,
+            website=entry.website,
+            broker_portal_url=entry.portal_url("broker"),
+            member_portal_url=entry.portal_url("member"),
+            employer_portal_url=entry.portal_url("employer"),
+            **{"sms_sender": None, **entry.section("notifications")},
+        )
+        for code, entry in load_registry(path).items()
+    }
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,7 @@ class Templates:
         try:
             return self.tenants[code]
         except KeyError:
-            raise TemplateProblem(f"unknown tenant {code!r}: no branding in tenants.toml") from None
+            raise TemplateProblem(f"unknown tenant {code!r}: not in the tenant registry") from None
 
     def _file(self, tenant: str, name: str, file: str) -> str | None:
         return self._files.get((tenant, name, file)) or self._files.get((None, name, file))
