@@ -182,3 +182,25 @@ async def test_a_rejected_event_is_dead_lettered_at_once_without_retries(harness
     assert [r.key for r in dead] == [b"M10011"]
     assert dict(dead[0].headers)["x-dlq-exception-class"] == b"RejectEvent"
     assert len(calls) == 2  # once in the batch, once alone: no retries with backoff
+
+
+async def test_an_event_of_an_unknown_tenant_is_dead_lettered_at_once(harness, kafka_producer, infra):
+    harness.fail_for.clear()
+    await publish_event(kafka_producer, harness.topic, broker_event("M10021"), tenant="nowhere")
+    await publish_event(kafka_producer, harness.topic, broker_event("M10022"))
+    await wait_until(lambda: harness.times("M10022"))
+    [dead] = await read_topic(infra.kafka_bootstrap, dlq_topic(harness.topic), expected=1)
+    headers = {name: v.decode() for name, v in dead.headers}
+    assert dead.key == b"M10021" and headers["x-dlq-exception-class"] == "UnknownTenant"
+    assert await harness.times("M10021") is None
+
+
+async def test_a_dead_letter_never_carries_the_offending_values(harness, kafka_producer, infra):
+    """An envelope whose id is invalid, keyed by a member number: the cause names the header, not its value."""
+    event = broker_event("M10023")
+    envelope = Envelope(type=event.TYPE, version=event.VERSION, source="urn:test", tenant="mbtp", key="73000042")
+    headers = [(name, b"not-a-uuid-73000042" if name == "ce_id" else value) for name, value in envelope.to_headers()]
+    await kafka_producer.send_and_wait(harness.topic, value=event.model_dump_json().encode(), key=b"73000042", headers=headers)
+    [dead] = await read_topic(infra.kafka_bootstrap, dlq_topic(harness.topic), expected=1)
+    cause = dict(dead.headers)["x-dlq-exception-message"].decode()
+    assert "id" in cause and "73000042" not in cause and "not-a-uuid" not in cause

@@ -74,7 +74,7 @@ class Envelope(BaseModel):
             except UnicodeDecodeError as exc:
                 raise EnvelopeError(f"header {name} is not UTF-8") from exc
         if values.get("ce_specversion") != SPEC_VERSION:
-            raise EnvelopeError(f"ce_specversion must be {SPEC_VERSION}, got {values.get('ce_specversion')!r}")
+            raise EnvelopeError(f"ce_specversion must be {SPEC_VERSION}")
         missing = [header for header in _HEADERS.values() if header not in values]
         if missing:
             raise EnvelopeError(f"missing headers: {', '.join(missing)}")
@@ -85,4 +85,9 @@ class Envelope(BaseModel):
                 tracestate=values.get("tracestate"),
             )
         except ValidationError as exc:
-            raise EnvelopeError(f"invalid envelope: {exc.errors(include_url=False)}") from exc
+            # Names the headers at fault and why, never their values (a key may be a member number).
+            fields = "; ".join(
+                f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+                for error in exc.errors(include_url=False, include_input=False, include_context=False)
+            )
+            raise EnvelopeError(f"invalid envelope: {fields}") from None

@@ -1,7 +1,8 @@
 """Idempotent event consumption with dead-lettering, on top of FastStream's Kafka subscriber.
 
 For each batch of records: the envelope is read from the headers and the value validated against
-the catalogue's model; what cannot be read goes to `<topic>.dlq` at once. The rest is applied in
+the catalogue's model; what cannot be read, or belongs to a tenant the registry does not know, goes
+to `<topic>.dlq` at once (its cause in the headers, never the offending values). The rest is applied in
 one transaction together with the inbox rows of the events' ids, so that a redelivered event
 changes nothing; the offsets are committed only after that transaction. If the batch fails, each
 event is retried on its own with backoff, and one that still fails is dead-lettered. When the
@@ -30,6 +31,7 @@ from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.settings import ServiceSettings
+from extranet_plumbing.tenants import UnknownTenant, load_registry
 from extranet_plumbing.tracing import context_from_headers
 from extranet_plumbing.uow import UnitOfWork
 
@@ -103,6 +105,7 @@ class EventConsumer:
         self._handlers = {(model.TYPE, model.VERSION): handler for model, handler in handlers.items()}
         self._settings = settings
         self._unit_of_work = unit_of_work
+        self._tenants = frozenset(load_registry())
         self._pool = pool
         self._producer = producer
         self._retry = retry
@@ -135,7 +138,7 @@ class EventConsumer:
         for record in records:
             try:
                 delivery = self._read(record)
-            except (EnvelopeError, UnknownEventType, ValidationError, ValueError) as exc:
+            except (EnvelopeError, UnknownEventType, UnknownTenant, ValidationError, ValueError) as exc:
                 await self._dead_letter(record, exc)
                 continue
             if delivery is not None:
@@ -154,6 +157,8 @@ class EventConsumer:
 
     def _read(self, record: Any) -> Delivery | None:
         envelope = Envelope.from_headers(record.headers)
+        if envelope.tenant not in self._tenants:
+            raise UnknownTenant("the event's tenant is not in the tenant registry")
         model = lookup(envelope.type, envelope.version)
         if (envelope.type, envelope.version) not in self._handlers:
             return None  # a known event this consumer has no interest in

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from extranet_plumbing.kafka import DLQ_SUFFIX, dlq_topic, new_producer, partitions_of
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.redaction import redact_values
 
 log = get_logger(__name__)
 
@@ -42,7 +43,8 @@ def describe(exc: BaseException) -> str:
             for error in exc.errors(include_url=False, include_input=False, include_context=False)
         ]
         return f"{exc.error_count()} validation error(s): " + "; ".join(problems)
-    return str(exc) or type(exc).__name__
+    # Other exceptions (a database error quoting a key, a handler's message) may carry values.
+    return redact_values(str(exc)) or type(exc).__name__
 
 
 def dead_letter_headers(record: Any, group_id: str, exc: BaseException) -> list[tuple[str, bytes]]:

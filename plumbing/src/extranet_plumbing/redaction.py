@@ -14,7 +14,8 @@ REDACTED = "[REDACTED]"
 
 _SENSITIVE_KEY = re.compile(
     r"(nir|ssn|social_security|iban|bic|bank|email|e_mail|mail|phone|mobile|telephone|password|passwd|"
-    r"secret|token|otp|one_time|code_otp|activation_code|verification_code|authorization|cookie|captcha|birth)",
+    r"secret|token|otp|one_time|code_otp|activation_code|verification_code|authorization|cookie|captcha|birth|"
+    r"member_number|membership_id|adherent)",
     re.IGNORECASE,
 )
 # Keys that look sensitive by name but are business identifiers safe to log.
@@ -36,6 +37,17 @@ def redact_text(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
     return text
+
+
+# Any run of 6 digits or more: a member number, a NIR without its key, a code. Too broad for logs
+# (company codes, SIRETs and contract numbers are fine there), right for error texts that are
+# published or shown, where no value at all should appear.
+_DIGIT_RUNS = re.compile(r"\d{6,}")
+
+
+def redact_values(text: str) -> str:
+    """An error text with every personal-looking value removed: the patterns above, and digit runs."""
+    return _DIGIT_RUNS.sub(REDACTED, redact_text(text))
 
 
 _SENSITIVE_EXACT_KEYS = frozenset({"code", "pin", "key"})

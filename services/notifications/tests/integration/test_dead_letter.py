@@ -21,8 +21,9 @@ async def test_unknown_template_or_missing_data_goes_to_the_dead_letter_topic_wi
     assert letters[str(unknown.id)]["x-dlq-exception-message"] == "unknown template 'birthday_wishes'"
     assert letters[str(missing.id)]["x-dlq-exception-message"] == "template 'member_activation_code' (email.txt): 'code' is undefined"
     assert letters[str(no_sms.id)]["x-dlq-exception-message"] == "template 'broker_activation' has no version for sms"
-    assert letters[str(stranger.id)]["x-dlq-exception-message"] == "unknown tenant 'nowhere': not in the tenant registry"
-    assert all(h["x-dlq-exception-class"] == "RejectEvent" for h in letters.values())
+    assert letters[str(stranger.id)]["x-dlq-exception-message"] == "the event's tenant is not in the tenant registry"
+    assert letters[str(stranger.id)]["x-dlq-exception-class"] == "UnknownTenant"  # refused by the consumer, before the intake
+    assert all(h["x-dlq-exception-class"] == "RejectEvent" for k, h in letters.items() if k != str(stranger.id))
     assert not any("secret.person" in h["x-dlq-exception-message"] for h in letters.values())
 
     await kit.wait_status(service, fine.id, "delivered")
