@@ -10,34 +10,47 @@ import httpx
 import pytest
 
 from extranet_plumbing.auth import TokenVerifier
-from gateway.app import create_app as gateway_app
+from extranet_plumbing.service import Service
+from gateway.bootstrap import bootstrap as gateway_bootstrap
 from gateway.settings import GatewaySettings
-from identity.adapters import accounts
 from identity.adapters.captcha import TestCaptchaVerifier
-from identity.adapters.security import hash_password
-from identity.entrypoints.http import create_app as identity_app
+from identity.bootstrap import bootstrap as identity_bootstrap
+from identity.entrypoints.admin import set_login
 from identity.settings import IdentitySettings
 from portfolio.bootstrap import bootstrap as portfolio_bootstrap
 from portfolio.settings import PortfolioSettings
 
 
 class Platform:
-    def __init__(self, gateway: httpx.AsyncClient, identity, portfolio, portfolio_client: httpx.AsyncClient, tenant: str) -> None:
-        self.gateway, self.identity, self.portfolio, self.portfolio_client, self.tenant = (
-            gateway,
-            identity,
-            portfolio,
-            portfolio_client,
-            tenant,
-        )
+    """The running services (`Service`s, their `.app`, `.pool`), a client of the gateway's app, a
+    client of portfolio's internal API (to show what a direct call gets), and the tenant."""
+
+    def __init__(
+        self,
+        *,
+        gateway: httpx.AsyncClient,
+        gateway_service: Service,
+        identity: Service,
+        identity_settings: IdentitySettings,
+        portfolio: Service,
+        portfolio_client: httpx.AsyncClient,
+        tenant: str,
+    ) -> None:
+        self.gateway, self.gateway_service = gateway, gateway_service
+        self.identity, self._identity_settings = identity, identity_settings
+        self.portfolio, self.portfolio_client = portfolio, portfolio_client
+        self.tenant = tenant
 
     async def create_broker_login(self, broker_code: str, password: str) -> None:
         """What `identity-admin create-broker-login` does."""
-        async with self.identity.state.runtime.pool.acquire() as conn:
-            account = await accounts.account_by_identifier(conn, self.tenant, "broker", broker_code) or await accounts.create_account(
-                conn, tenant=self.tenant, kind="broker", identifier=broker_code, scope={"broker_code": broker_code}
-            )
-            await accounts.update_account(conn, account["id"], password_hash=await hash_password(password), status="active")
+        await set_login(
+            self._identity_settings,
+            tenant=self.tenant,
+            kind="broker",
+            identifier=broker_code,
+            password=password,
+            scope={"broker_code": broker_code},
+        )
 
     async def login(self, broker_code: str, password: str, *, accept_terms: bool = True) -> str:
         """Log in through the gateway and, as a first login requires, accept the terms of use."""
@@ -56,30 +69,34 @@ class Platform:
 @pytest.fixture
 async def platform(infra, service_env, jwt_keys):
     verifier = TokenVerifier(jwt_keys.public_pem)
-    portfolio_service = portfolio_bootstrap(PortfolioSettings(**service_env), verifier=verifier)
-    portfolio = portfolio_service.app
-    identity = identity_app(
-        IdentitySettings(
-            **{**service_env, "db_schema": service_env["db_schema"] + "_identity", "jwt_private_key_file": jwt_keys.private_file}
-        ),
-        verifier=verifier,
-        captcha=TestCaptchaVerifier(),
+    portfolio = portfolio_bootstrap(PortfolioSettings(**service_env), verifier=verifier)
+    identity_settings = IdentitySettings(
+        **{**service_env, "db_schema": service_env["db_schema"] + "_identity", "jwt_private_key_file": jwt_keys.private_file}
     )
-    gateway = gateway_app(
+    identity = identity_bootstrap(identity_settings, verifier=verifier, captcha=TestCaptchaVerifier())
+    gateway = gateway_bootstrap(
         GatewaySettings(jwt_public_key_file=jwt_keys.public_file, default_tenant="mbtp"),
-        transports={"identity": httpx.ASGITransport(identity), "portfolio": httpx.ASGITransport(portfolio)},
+        transports={"identity": httpx.ASGITransport(identity.app), "portfolio": httpx.ASGITransport(portfolio.app)},
     )
     async with contextlib.AsyncExitStack() as stack:
-        for app in (portfolio, identity, gateway):
-            await stack.enter_async_context(app.router.lifespan_context(app))
-        client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(gateway), base_url="http://gateway"))
+        for service in (portfolio, identity, gateway):
+            await stack.enter_async_context(service.running())
+        client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(gateway.app), base_url="http://gateway"))
         portfolio_client = await stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(portfolio), base_url="http://portfolio")
+            httpx.AsyncClient(transport=httpx.ASGITransport(portfolio.app), base_url="http://portfolio")
         )
-        yield Platform(client, identity, portfolio_service, portfolio_client, "mbtp")
+        yield Platform(
+            gateway=client,
+            gateway_service=gateway,
+            identity=identity,
+            identity_settings=identity_settings,
+            portfolio=portfolio,
+            portfolio_client=portfolio_client,
+            tenant="mbtp",
+        )
     conn = await asyncpg.connect(infra.database_url)
     try:
-        for schema in (portfolio_service.schema, identity.state.runtime.schema):
+        for schema in (portfolio.schema, identity.schema):
             await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     finally:
         await conn.close()

@@ -63,7 +63,7 @@ async def notifications(infra, service_env, mailbox, smsbox):
 
 async def legacy_event(platform, kafka_producer, prefix: str, event) -> None:
     envelope = await publish_event(kafka_producer, prefix + event.STREAM, event)
-    pool = platform.identity.state.runtime.pool
+    pool = platform.identity.pool
     await wait_until(lambda: pool.fetchval("SELECT 1 FROM inbox WHERE event_id = $1", envelope.id))
 
 

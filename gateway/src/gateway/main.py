@@ -1,12 +1,12 @@
-"""`gateway-service`: the process of this service."""
+"""`gateway-service`: the process of the gateway."""
 
 from extranet_plumbing.serve import serve
-from gateway.app import create_app
+from gateway.bootstrap import bootstrap
 from gateway.settings import GatewaySettings
 
 
 def main() -> None:
-    serve(GatewaySettings(), create_app)
+    serve(GatewaySettings(), lambda settings: bootstrap(settings).app)
 
 
 if __name__ == "__main__":

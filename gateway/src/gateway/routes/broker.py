@@ -1,22 +1,26 @@
 """The broker portal's API (espace courtier)."""
 
-# No `from __future__ import annotations`: FastAPI must resolve the local Annotated aliases.
-
-from fastapi import APIRouter, Request
+# No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
+from fastapi import APIRouter
 
 from extranet_plumbing.auth import require_broker
-from extranet_plumbing.dependencies import Who
+from extranet_plumbing.dependencies import Token, Who
+from gateway.dependencies import Portfolio
+from gateway.errors import problem_responses
+from gateway.routes.declared import declare_identity_routes
 from portfolio.api import BrokerDashboard
 
+router = APIRouter(prefix="/api", tags=["broker portal"])
+declare_identity_routes(router, "broker")
 
-def router() -> APIRouter:
-    routes = APIRouter(prefix="/api/broker", tags=["broker portal"])
 
-    @routes.get("/dashboard", response_model=BrokerDashboard, summary="Tableau de bord du courtier")
-    async def dashboard(who: Who, request: Request) -> dict:
-        """Portfolio, monthly entries and exits (current and previous month), exits by reason, latest movements."""
-        broker_code = require_broker(who)
-        token = request.headers["authorization"].partition(" ")[2].strip()
-        return await request.app.state.portfolio.broker_dashboard(token, broker_code)
-
-    return routes
+@router.get(
+    "/broker/dashboard",
+    response_model=BrokerDashboard,
+    summary="Tableau de bord du courtier",
+    responses=problem_responses(authenticated=True, validated=False),
+)
+async def dashboard(who: Who, token: Token, portfolio: Portfolio) -> BrokerDashboard:
+    """Portfolio, monthly entries and exits (current and previous month), exits by reason, latest movements."""
+    # Checked here before asking portfolio, which checks again.
+    return await portfolio.broker_dashboard(token, require_broker(who))

@@ -1,0 +1,51 @@
+"""The one place where the gateway's parts are chosen and wired together: a typed client per
+service (one pooled HTTP client each, closed when the service stops), the portal routers, and the
+one mapping of upstream failures."""
+
+from __future__ import annotations
+
+import httpx
+
+from extranet_plumbing.auth import TokenVerifier
+from extranet_plumbing.dependencies import provide
+from extranet_plumbing.service import Service
+from gateway import dependencies
+from gateway.clients.identity import IdentityClient
+from gateway.clients.portfolio import PortfolioClient
+from gateway.errors import UpstreamProblem, upstream_problem
+from gateway.routes import ROUTERS
+from gateway.settings import GatewaySettings
+
+DESCRIPTION = "API des portails de la mutuelle : espace courtier, espace adhérent, espace entreprise, back-office."
+
+
+def bootstrap(
+    settings: GatewaySettings | None = None,
+    *,
+    verifier: TokenVerifier | None = None,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+) -> Service:
+    """`transports` lets tests plug a service's ASGI app (or a fake) in place of the network."""
+    settings = settings or GatewaySettings()
+    transports = transports or {}
+
+    def upstream(name: str, url: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=url, transport=transports.get(name), timeout=settings.upstream_timeout_seconds)
+
+    identity = IdentityClient("identity", upstream("identity", settings.identity_url))
+    portfolio = PortfolioClient("portfolio", upstream("portfolio", settings.portfolio_url))
+    service = Service(
+        settings,
+        title="Extranet API",
+        description=DESCRIPTION,
+        routers=ROUTERS,
+        verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
+        dependencies={
+            dependencies.identity_client: provide(identity),
+            dependencies.portfolio_client: provide(portfolio),
+            dependencies.settings: provide(settings),
+        },
+        on_stop=[identity.close, portfolio.close],
+    )
+    service.app.add_exception_handler(UpstreamProblem, upstream_problem)
+    return service

@@ -1,0 +1,17 @@
+"""Typed client of the portfolio service: answers validated against `portfolio.api`'s models."""
+
+from __future__ import annotations
+
+from gateway.clients.base import ServiceClient, segment
+from portfolio.api import BrokerDashboard
+
+
+class PortfolioClient(ServiceClient):
+    async def broker_dashboard(self, token: str, broker_code: str) -> BrokerDashboard:
+        return await self.request(
+            "GET",
+            f"/internal/brokers/{segment(broker_code)}/dashboard",
+            route="GET /internal/brokers/{broker_code}/dashboard",
+            model=BrokerDashboard,
+            token=token,
+        )
