@@ -14,6 +14,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from extranet_plumbing.guard import DEFAULT_MAX_BODY, RequestGuard, SecurityHeaders
 from extranet_plumbing.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -54,8 +55,17 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, detail="An unexpected error occurred.")
 
 
-def install_conventions(app: FastAPI, readiness: Mapping[str, Callable[[], Awaitable[bool]]] | None = None) -> FastAPI:
-    """Problem documents for every error, /health and /metrics, and OpenTelemetry spans."""
+def install_conventions(
+    app: FastAPI,
+    readiness: Mapping[str, Callable[[], Awaitable[bool]]] | None = None,
+    *,
+    max_body: int = DEFAULT_MAX_BODY,
+    body_limits: Mapping[str, int] | None = None,
+) -> FastAPI:
+    """Problem documents for every error, /health and /metrics, OpenTelemetry spans, the request
+    guard (body size, control characters) and the security headers."""
+    app.add_middleware(RequestGuard, max_body=max_body, limits=body_limits)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -15,7 +15,22 @@ from extranet_plumbing.tracing import configure_tracing
 S = TypeVar("S", bound=ServiceSettings)
 
 
+def server_config(settings: ServiceSettings, app: FastAPI) -> uvicorn.Config:
+    """uvicorn as every service runs it: forwarded headers believed only from the configured proxies,
+    no `server` banner, no access log (the services log what matters, without personal data)."""
+    return uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) if settings.trusted_proxies else "",
+        server_header=False,
+    )
+
+
 def serve(settings: S, create_app: Callable[[S], FastAPI]) -> None:
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
     configure_tracing(settings.service_name, settings.tracing_exporter)
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)
+    uvicorn.Server(server_config(settings, create_app(settings))).run()

@@ -121,7 +121,7 @@ class Service:
         if self.uses_kafka:
             checks["kafka"] = self.broker_ready
         checks.update(readiness or {})
-        install_conventions(app, checks)
+        install_conventions(app, checks, max_body=self.settings.max_body_bytes)
         for router in routers:
             app.include_router(router)
         app.dependency_overrides[dependencies.unit_of_work] = self.unit_of_work

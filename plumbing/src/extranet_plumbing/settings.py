@@ -24,6 +24,10 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     tracing_exporter: Literal["none", "console", "otlp"] = "none"
     jwt_public_key_file: Path | None = None
+    max_body_bytes: int = Field(default=64 * 1024, description="Largest request body accepted (413 above)")
+    # Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed; none by
+    # default, so that a client cannot choose the address it is throttled by.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     def topic(self, stream: str) -> str:
         return f"{self.topic_prefix}{stream}"
