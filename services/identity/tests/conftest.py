@@ -15,7 +15,7 @@ from extranet_contracts.notifications import NotificationRequested
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
 from identity.adapters.captcha import TEST_SOLUTION, TestCaptchaVerifier
-from identity.entrypoints.http import create_app
+from identity.bootstrap import bootstrap
 from identity.settings import IdentitySettings
 
 
@@ -31,8 +31,8 @@ class Clock:
 
 
 class Identity:
-    def __init__(self, app, client: httpx.AsyncClient, infra, prefix: str, clock: Clock) -> None:
-        self.app, self.client, self.infra, self.prefix, self.clock = app, client, infra, prefix, clock
+    def __init__(self, service, client: httpx.AsyncClient, infra, prefix: str, clock: Clock) -> None:
+        self.service, self.client, self.infra, self.prefix, self.clock = service, client, infra, prefix, clock
         self.seen: set = set()
 
     def headers(self, tenant: str = "mbtp", token: str | None = None, ip: str = "203.0.113.7") -> dict:
@@ -47,7 +47,7 @@ class Identity:
     async def legacy(self, producer, event, tenant: str = "mbtp") -> None:
         """Publish a legacy event and wait until identity has applied it."""
         envelope = await publish_event(producer, self.prefix + event.STREAM, event, tenant=tenant)
-        pool = self.app.state.runtime.pool
+        pool = self.service.pool
 
         async def applied() -> bool:
             return bool(await pool.fetchval("SELECT 1 FROM inbox WHERE event_id = $1", envelope.id))
@@ -71,11 +71,11 @@ class Identity:
 async def identity(infra, service_env, jwt_keys):
     clock = Clock()
     settings = IdentitySettings(**{**service_env, "jwt_private_key_file": jwt_keys.private_file})
-    app = create_app(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier(), clock=clock)
+    service = bootstrap(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier(), clock=clock)
     async with contextlib.AsyncExitStack() as stack:
-        await stack.enter_async_context(app.router.lifespan_context(app))
-        client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://identity"))
-        yield Identity(app, client, infra, service_env["topic_prefix"], clock)
+        await stack.enter_async_context(service.running())
+        client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="http://identity"))
+        yield Identity(service, client, infra, service_env["topic_prefix"], clock)
     conn = await asyncpg.connect(infra.database_url)
     try:
         await conn.execute(f"DROP SCHEMA IF EXISTS {service_env['db_schema']} CASCADE")

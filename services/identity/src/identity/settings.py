@@ -33,3 +33,4 @@ class IdentitySettings(ServiceSettings):
     captcha_secret: SecretStr | None = None
     captcha_sitekey: str | None = None
     captcha_api_url: str = "https://api.friendlycaptcha.com"
+    phone_region: str = "FR"  # how numbers written without a country code are read

@@ -127,7 +127,7 @@ async def test_member_activation_without_identifier_by_sms_reveals_the_member_nu
     )
     assert started.status_code == 202
     [(_, request)] = await identity.notifications(1)
-    assert request.template == "member_activation_code" and request.channels == ["sms"] and request.recipient.phone == "0612345678"
+    assert request.template == "member_activation_code" and request.channels == ["sms"] and request.recipient.phone == "+33612345678"
     assert len(request.data["code"]) == 6 and request.data["code"].isdigit() and request.data["expires_in_minutes"] == 5
     verified = await identity.post(f"/public/members/activation/{started.json()['activation_id']}/verify", {"code": request.data["code"]})
     assert verified.status_code == 200 and verified.json()["member_number"] == "73000042"

@@ -7,7 +7,7 @@ from identity.entrypoints.admin import set_login
 
 
 async def test_an_operator_created_by_command_logs_in_on_the_backoffice_portal(identity, service_env, jwt_keys):
-    settings = identity.app.state.runtime.settings
+    settings = identity.service.settings
     await set_login(
         settings,
         tenant="mbtp",

@@ -8,19 +8,19 @@ from pathlib import Path
 import httpx
 
 from extranet_plumbing.auth import TokenVerifier
-from identity.adapters import accounts
 from identity.adapters.captcha import TestCaptchaVerifier
 from identity.adapters.security import hash_password
-from identity.entrypoints.http import create_app
+from identity.bootstrap import bootstrap
 from identity.settings import IdentitySettings
 
 PASSWORD = "Courtier-Neuf-2026"
 
 
 async def broker_with_password(identity, code: str = "M54321") -> None:
-    async with identity.app.state.runtime.pool.acquire() as conn:
-        account = await accounts.create_account(conn, tenant="mbtp", kind="broker", identifier=code, scope={"broker_code": code})
-        await accounts.update_account(conn, account["id"], password_hash=await hash_password(PASSWORD), status="active")
+    async with identity.service.unit_of_work() as uow:
+        account = await uow.accounts.add(tenant="mbtp", kind="broker", identifier=code, scope={"broker_code": code})
+        await uow.accounts.update(account, password_hash=await hash_password(PASSWORD), status="active")
+        await uow.commit()
 
 
 async def login(client: httpx.AsyncClient, headers: dict) -> dict:
@@ -42,7 +42,7 @@ async def test_acceptance_is_stored_per_version_and_a_new_version_asks_again(ide
     assert stale.status_code == 409
     accepted = await identity.post("/public/auth/terms/accept", {"version": terms["version"]}, token=first["access_token"])
     assert accepted.json()["terms_pending"] is False
-    stored = await identity.app.state.runtime.pool.fetchrow("SELECT version, accepted_at, health_data_consent FROM terms_acceptances")
+    stored = await identity.service.pool.fetchrow("SELECT version, accepted_at, health_data_consent FROM terms_acceptances")
     assert stored["version"] == terms["version"] and stored["accepted_at"] is not None
 
     # The tenant publishes a new version: the same identity service, configured with it.
@@ -57,10 +57,10 @@ async def test_acceptance_is_stored_per_version_and_a_new_version_asks_again(ide
             "topic_prefix": service_env["topic_prefix"] + "v2.",
         }
     )
-    app = create_app(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier())
+    service = bootstrap(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier())
     async with contextlib.AsyncExitStack() as stack:
-        await stack.enter_async_context(app.router.lifespan_context(app))
-        client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://identity"))
+        await stack.enter_async_context(service.running())
+        client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="http://identity"))
         again = await login(client, identity.headers())
         assert again["terms_pending"] is True
         refused = await client.post("/public/auth/terms/refuse", headers=identity.headers(token=again["access_token"]))

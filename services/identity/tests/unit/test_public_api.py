@@ -8,13 +8,13 @@ from pydantic import SecretStr
 from extranet_plumbing.auth import TokenVerifier
 from identity.adapters.captcha import TestCaptchaVerifier
 from identity.api import PUBLIC_ROUTES
-from identity.entrypoints.http import create_app
+from identity.bootstrap import bootstrap
 from identity.settings import IdentitySettings
 
 
 def test_identity_serves_every_declared_public_route_and_no_other(jwt_keys):
     settings = IdentitySettings(jwt_private_key_file=jwt_keys.private_file, database_url=SecretStr("postgresql://unused@127.0.0.1:1/x"))
-    app = create_app(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier())
+    app = bootstrap(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier()).app
     served = {
         (method.upper(), path): int(next(code for code in operation["responses"] if code.startswith("2")))
         for path, operations in app.openapi()["paths"].items()

@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncpg
 
 
-async def allow(conn: asyncpg.Connection, key: str, *, limit: int, window_seconds: int) -> bool:
-    """Count one hit for `key`; False when the window already holds `limit` hits."""
-    hits = await conn.fetchval(
-        """INSERT INTO throttle AS t (key, window_start, hits) VALUES ($1, now(), 1)
-           ON CONFLICT (key) DO UPDATE SET
-             window_start = CASE WHEN t.window_start < now() - make_interval(secs => $2) THEN now() ELSE t.window_start END,
-             hits = CASE WHEN t.window_start < now() - make_interval(secs => $2) THEN 1 ELSE t.hits + 1 END
-           RETURNING hits""",
-        key,
-        window_seconds,
-    )
-    return hits <= limit
+class Throttle:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def hit(self, key: str, *, limit: int, window_seconds: int) -> bool:
+        """Count one hit for `key`; False when the window already holds `limit` hits."""
+        hits = await self._conn.fetchval(
+            """INSERT INTO throttle AS t (key, window_start, hits) VALUES ($1, now(), 1)
+               ON CONFLICT (key) DO UPDATE SET
+                 window_start = CASE WHEN t.window_start < now() - make_interval(secs => $2) THEN now() ELSE t.window_start END,
+                 hits = CASE WHEN t.window_start < now() - make_interval(secs => $2) THEN 1 ELSE t.hits + 1 END
+               RETURNING hits""",
+            key,
+            window_seconds,
+        )
+        return hits <= limit

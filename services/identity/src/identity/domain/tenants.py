@@ -1,5 +1,6 @@
-"""Tenant configuration of identity (tenants.toml): identifiers, activation paths, OTP channels,
-password policies, terms-of-use version, help texts."""
+"""Tenant configuration of identity (tenants.toml): identifiers and how members are found at login,
+activation paths, OTP channels, password policies, terms-of-use version, help texts, read access
+after radiation."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from identity.domain.passwords import PasswordPolicy
 
 KINDS = ("member", "broker", "correspondent", "operator")
 ACTIVATION_PATHS = {"identifier", "without_identifier", "link", "legacy_match"}
+# How a member's login names the account: the member number, or (unions of mutuelles, Solimut) the
+# number of the member's mutuelle with the member's email.
+MEMBER_LOGINS = {"member_number", "mutuelle_and_email"}
 
 
 class UnknownTenant(LookupError):
@@ -26,12 +30,18 @@ class TenantConfig:
     member_identifier: re.Pattern[str]
     broker_identifier: re.Pattern[str]
     login_requires_email: bool
+    member_login: str
     member_activation: frozenset[str]
     otp_channels: tuple[str, ...]
     portal_url: dict[str, str]
     terms_version: str
     help: dict[str, str]
     passwords: dict[str, PasswordPolicy]
+    radiated_read_access_months: int = 12
+
+    @property
+    def members_log_in_by_mutuelle(self) -> bool:
+        return self.member_login == "mutuelle_and_email"
 
     def password_policy(self, kind: str) -> PasswordPolicy:
         return self.passwords.get(kind) or self.passwords.get("broker") or PasswordPolicy()
@@ -47,18 +57,23 @@ def _parse(code: str, raw: dict) -> TenantConfig:
     paths = frozenset(raw.get("member_activation", []))
     if not paths <= ACTIVATION_PATHS:
         raise ValueError(f"tenant {code}: unknown activation paths {sorted(paths - ACTIVATION_PATHS)}")
+    member_login = raw.get("member_login", "member_number")
+    if member_login not in MEMBER_LOGINS:
+        raise ValueError(f"tenant {code}: unknown member_login {member_login!r}")
     return TenantConfig(
         code=code,
         name=raw["name"],
         member_identifier=re.compile(raw["member_identifier"]),
         broker_identifier=re.compile(raw["broker_identifier"]),
         login_requires_email=bool(raw.get("login_requires_email", False)),
+        member_login=member_login,
         member_activation=paths,
         otp_channels=tuple(raw.get("otp_channels", ["email"])),
         portal_url=dict(raw["portal_url"]),
         terms_version=raw["terms_version"],
         help=dict(raw.get("help", {})),
         passwords={kind: PasswordPolicy.from_config(policy) for kind, policy in raw.get("password", {}).items()},
+        radiated_read_access_months=int(raw.get("radiated_read_access_months", 12)),
     )
 
 

@@ -17,10 +17,10 @@ import sys
 from datetime import UTC, datetime
 
 from extranet_plumbing.db import create_pool, migrate
-from identity.adapters import accounts as db
 from identity.adapters.security import hash_password
 from identity.bootstrap import MIGRATIONS
 from identity.domain.tenants import tenant as tenant_config
+from identity.service_layer.unit_of_work import IdentityUnitOfWork
 from identity.settings import IdentitySettings
 
 
@@ -37,13 +37,12 @@ async def set_login(
     pool = await create_pool(settings.database_url.get_secret_value(), settings.db_schema, max_size=1)
     try:
         await migrate(pool, settings.db_schema, MIGRATIONS)
-        async with pool.acquire() as conn, conn.transaction():
-            account = await db.account_by_identifier(conn, tenant, kind, identifier)
+        async with IdentityUnitOfWork(pool, settings) as uow:
+            account = await uow.accounts.by_identifier(tenant, kind, identifier, for_update=True)
             if account is None:
-                account = await db.create_account(conn, tenant=tenant, kind=kind, identifier=identifier, email=email, scope=scope or {})
-            await db.update_account(
-                conn,
-                account["id"],
+                account = await uow.accounts.add(tenant=tenant, kind=kind, identifier=identifier, email=email, scope=scope or {})
+            await uow.accounts.update(
+                account,
                 password_hash=await hash_password(password),
                 status="active",
                 activated_at=datetime.now(UTC),
@@ -51,6 +50,7 @@ async def set_login(
                 locked_until=None,
                 **({"email": email} if email else {}),
             )
+            await uow.commit()
     finally:
         await pool.close()
 

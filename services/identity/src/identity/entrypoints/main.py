@@ -1,12 +1,12 @@
 """`identity-service`: the process of this service."""
 
 from extranet_plumbing.serve import serve
-from identity.entrypoints.http import create_app
+from identity.bootstrap import bootstrap
 from identity.settings import IdentitySettings
 
 
 def main() -> None:
-    serve(IdentitySettings(), create_app)
+    serve(IdentitySettings(), lambda settings: bootstrap(settings).app)
 
 
 if __name__ == "__main__":

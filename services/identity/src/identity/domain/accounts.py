@@ -1,0 +1,74 @@
+"""The account: who logs in on a portal (member household, broker, company correspondent, operator),
+its state, and the rules that only depend on it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+KINDS = ("member", "broker", "correspondent", "operator")
+
+
+@dataclass
+class Account:
+    id: uuid.UUID
+    tenant: str
+    kind: str
+    identifier: str
+    status: str = "pending"  # pending | active | deleted
+    email: str | None = None
+    phone: str | None = None  # E.164
+    display_name: str | None = None
+    password_hash: str | None = None
+    scope: dict[str, Any] = field(default_factory=dict)
+    mail_preference: str | None = None
+    notification_email: str | None = None
+    created_by: uuid.UUID | None = None
+    created_at: datetime | None = None
+    activated_at: datetime | None = None
+    last_login_at: datetime | None = None
+    previous_login_at: datetime | None = None
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    login_key: str | None = None
+    pending_contact: dict[str, Any] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def can_log_in(self) -> bool:
+        return self.active and self.password_hash is not None
+
+    def locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    @property
+    def notification_address(self) -> str | None:
+        """Where the account's notifications go: the notification email its owner chose, else its email."""
+        return self.notification_email or self.email
+
+    @property
+    def reference(self) -> str:
+        """How notification requests name this account."""
+        return f"account:{self.id}"
+
+    @property
+    def primary_correspondent(self) -> bool:
+        return self.kind == "correspondent" and bool(self.scope.get("primary"))
+
+
+def read_access_until(radiated_on: date, months: int) -> date:
+    """The last day a radiated member may still log in (to read reimbursements): `months` after radiation."""
+    index = radiated_on.year * 12 + radiated_on.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for day in (radiated_on.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

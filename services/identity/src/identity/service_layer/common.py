@@ -1,0 +1,146 @@
+"""What every identity use case shares: the collaborators bootstrap injects (`Tools`), the tenant
+lookup, throttling and the anti-robot check, the new-password rules, and the one sequence that
+makes a single-use link and sends it (`send_link`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from extranet_contracts import Envelope
+from extranet_contracts.notifications import Channel, NotificationRequested, Recipient
+from extranet_plumbing.logging import get_logger
+from identity.adapters.captcha import CaptchaVerifier
+from identity.adapters.security import TokenIssuer
+from identity.domain.secrets import Digester, new_token
+from identity.domain.tenants import TenantConfig
+from identity.service_layer.errors import CAPTCHA, TOO_MANY, Refused
+from identity.service_layer.unit_of_work import IdentityUnitOfWork
+from identity.settings import IdentitySettings
+
+log = get_logger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Tools:
+    """The collaborators of the use cases, chosen once by bootstrap."""
+
+    settings: IdentitySettings
+    tenants: Mapping[str, TenantConfig]
+    issuer: TokenIssuer
+    digest: Digester
+    captcha: CaptchaVerifier
+    clock: Clock
+
+    def tenant(self, code: str) -> TenantConfig:
+        try:
+            return self.tenants[code]
+        except KeyError:
+            raise Refused(404, "Portail inconnu.", "tenant") from None
+
+    def link(self, config: TenantConfig, kind: str, path: str, token: str) -> str:
+        return f"{config.portal_url.get(kind, next(iter(config.portal_url.values())))}/{path}?token={token}"
+
+
+async def throttle(
+    uow: IdentityUnitOfWork, tools: Tools, scope: str, value: str | None, *, limit: int | None = None, window: int | None = None
+) -> None:
+    """Count one attempt for (scope, value) and keep the count (committed), then refuse past the limit."""
+    if not value:
+        return
+    allowed = await uow.throttle.hit(
+        tools.digest(f"{scope}:{value}"),
+        limit=limit or tools.settings.throttle_per_address,
+        window_seconds=window or tools.settings.throttle_window_seconds,
+    )
+    await uow.commit()  # a refused request still counts
+    if not allowed:
+        log.warning("throttled", scope=scope)
+        raise Refused(429, TOO_MANY)
+
+
+async def check_captcha(tools: Tools, solution: str | None, client_ip: str | None) -> None:
+    if not await tools.captcha.verify(solution, client_ip):
+        raise Refused(400, CAPTCHA, "captcha")
+
+
+def check_new_password(config: TenantConfig, kind: str, password: str, confirmation: str) -> None:
+    if password != confirmation:
+        raise Refused(422, "Les deux mots de passe ne sont pas identiques.", "password_confirmation")
+    problems = config.password_policy(kind).violations(password)
+    if problems:
+        raise Refused(422, "Le mot de passe doit comporter " + ", ".join(problems) + ".", "password")
+
+
+def check_same_email(email: str, confirmation: str) -> None:
+    if email.strip().lower() != confirmation.strip().lower():
+        raise Refused(422, "Les deux adresses e-mail ne sont pas identiques.", "email_confirmation")
+
+
+async def notify(
+    uow: IdentityUnitOfWork,
+    tenant: str,
+    *,
+    reference: str,
+    template: str,
+    data: dict,
+    email: str | None = None,
+    phone: str | None = None,
+    channels: tuple[Channel, ...] = (Channel.EMAIL,),
+    name: str | None = None,
+    account_id: uuid.UUID | None = None,
+) -> Envelope:
+    """Ask the notifications service for a message (through the outbox, in this transaction)."""
+    request = NotificationRequested(
+        recipient=Recipient(reference=reference, email=email, phone=phone, display_name=name),
+        channels=list(channels),
+        template=template,
+        data=data,
+    )
+    return await uow.publish(request, tenant=tenant)
+
+
+async def send_link(
+    uow: IdentityUnitOfWork,
+    tools: Tools,
+    *,
+    tenant: str,
+    purpose: str,
+    template: str,
+    portal: str,
+    path: str,
+    ttl_seconds: int,
+    reference: str,
+    email: str | None,
+    name: str | None,
+    data: dict | None = None,
+    account_id: uuid.UUID | None = None,
+    subject: str | None = None,
+    payload: dict | None = None,
+) -> Envelope:
+    """Make a single-use link token for `purpose` and send it by email with `template` (data gets `link`)."""
+    token = new_token()
+    await uow.links.add(
+        token_hash=tools.digest(token),
+        tenant=tenant,
+        purpose=purpose,
+        account_id=account_id,
+        subject=subject,
+        payload=payload,
+        expires_at=tools.clock() + timedelta(seconds=ttl_seconds),
+    )
+    link = tools.link(tools.tenant(tenant), portal, path, token)
+    return await notify(
+        uow,
+        tenant,
+        reference=reference,
+        template=template,
+        email=email,
+        name=name,
+        data={**(data or {}), "link": link},
+        account_id=account_id,
+    )

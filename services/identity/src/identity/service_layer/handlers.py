@@ -1,0 +1,22 @@
+"""What identity does with each event it consumes: the maps its consumers read (their topics are
+derived from them). The handlers get the service's collaborators (`tools`) bound here."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from extranet_contracts.legacy import BrokerRegistered, CollectiveContractSigned, CompanyRegistered, MemberAffiliated
+from extranet_plumbing.consumer import Handlers
+from identity.service_layer import legacy_intake
+from identity.service_layer.common import Tools
+
+LEGACY_INTAKE_GROUP = "identity-legacy-intake"
+
+
+def legacy_handlers(tools: Tools) -> Handlers:
+    return {
+        BrokerRegistered: partial(legacy_intake.broker_registered, tools=tools),
+        MemberAffiliated: partial(legacy_intake.member_affiliated, tools=tools),
+        CompanyRegistered: partial(legacy_intake.company_registered, tools=tools),
+        CollectiveContractSigned: partial(legacy_intake.contract_signed, tools=tools),
+    }

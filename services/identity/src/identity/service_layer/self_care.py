@@ -1,0 +1,89 @@
+"""What an account holder changes alone (self-care): profile, password, contact details,
+notification email, deleting the account."""
+
+from __future__ import annotations
+
+import uuid
+
+from identity.adapters.security import hash_password, verify_password
+from identity.domain.accounts import Account
+from identity.domain.contacts import InvalidContact, canonical_email, canonical_phone
+from identity.service_layer.common import Tools, check_new_password, check_same_email
+from identity.service_layer.errors import Refused
+from identity.service_layer.sessions import SESSION_EXPIRED
+from identity.service_layer.unit_of_work import IdentityUnitOfWork
+
+
+async def _own(uow: IdentityUnitOfWork, account_id: str, *, for_update: bool = False) -> Account:
+    account = await uow.accounts.get(uuid.UUID(account_id), for_update=for_update)
+    if account is None or not account.active:
+        raise Refused(401, SESSION_EXPIRED)
+    return account
+
+
+async def profile(uow: IdentityUnitOfWork, tools: Tools, *, account_id: str) -> dict:
+    account = await _own(uow, account_id)
+    return {
+        "identifier": account.identifier,
+        "kind": account.kind,
+        "tenant": account.tenant,
+        "email": account.email,
+        "phone": account.phone,
+        "display_name": account.display_name,
+        "mail_preference": account.mail_preference,
+        "notification_email": account.notification_email,
+        "last_login_at": account.last_login_at,
+        "activated_at": account.activated_at,
+    }
+
+
+async def change_password(uow: IdentityUnitOfWork, tools: Tools, *, account_id: str, old: str, new: str, confirmation: str) -> None:
+    account = await _own(uow, account_id, for_update=True)
+    if not await verify_password(account.password_hash, old):
+        raise Refused(422, "L'ancien mot de passe est incorrect.", "old_password")
+    check_new_password(tools.tenant(account.tenant), account.kind, new, confirmation)
+    await uow.accounts.update(account, password_hash=await hash_password(new))
+    await uow.commit()
+
+
+def checked_contact(tools: Tools, email: str, email_confirmation: str, phone: str | None) -> tuple[str, str | None]:
+    """(email, phone) in canonical form, or the refusal of the field at fault."""
+    check_same_email(email, email_confirmation)
+    try:
+        email = canonical_email(email)
+    except InvalidContact:
+        raise Refused(422, "Adresse e-mail invalide.", "email") from None
+    try:
+        phone = canonical_phone(phone, tools.settings.phone_region) if phone and phone.strip() else None
+    except InvalidContact:
+        raise Refused(422, "Numéro de téléphone invalide.", "phone") from None
+    return email, phone
+
+
+async def change_contact(
+    uow: IdentityUnitOfWork, tools: Tools, *, account_id: str, email: str, email_confirmation: str, phone: str | None
+) -> None:
+    email, phone = checked_contact(tools, email, email_confirmation, phone)
+    account = await _own(uow, account_id, for_update=True)
+    await uow.accounts.update(account, email=email, phone=phone)
+    await uow.commit()
+
+
+async def change_notification_email(uow: IdentityUnitOfWork, tools: Tools, *, account_id: str, email: str, email_confirmation: str) -> None:
+    check_same_email(email, email_confirmation)
+    try:
+        email = canonical_email(email)
+    except InvalidContact:
+        raise Refused(422, "Adresse e-mail invalide.", "email") from None
+    account = await _own(uow, account_id, for_update=True)
+    await uow.accounts.update(account, notification_email=email)
+    await uow.commit()
+
+
+async def delete_own_account(uow: IdentityUnitOfWork, tools: Tools, *, account_id: str) -> None:
+    account = await _own(uow, account_id, for_update=True)
+    if account.kind != "correspondent":
+        raise Refused(403, "La suppression du compte n'est proposée que dans l'espace entreprise.")
+    await uow.accounts.update(account, status="deleted", password_hash=None)
+    await uow.sessions.revoke_all(account.id, tools.clock())
+    await uow.commit()

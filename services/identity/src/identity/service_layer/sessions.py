@@ -1,0 +1,174 @@
+"""Login, sessions (refresh tokens rotated at each use), logout, and the terms of use a first login
+asks to accept."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from extranet_plumbing.logging import get_logger
+from identity.adapters.security import verify_password
+from identity.domain.accounts import Account
+from identity.domain.members import same_email
+from identity.domain.secrets import new_token
+from identity.service_layer.common import Tools, notify, throttle
+from identity.service_layer.errors import BAD_CREDENTIALS, Refused
+from identity.service_layer.unit_of_work import IdentityUnitOfWork
+
+log = get_logger(__name__)
+SESSION_EXPIRED = "Session expirée. Reconnectez-vous."
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    terms_pending: bool
+
+
+async def issue_tokens(uow: IdentityUnitOfWork, tools: Tools, account: Account, session_id: uuid.UUID | None = None) -> Tokens:
+    """An access token and a new refresh token of the session (a new session unless given)."""
+    config = tools.tenant(account.tenant)
+    terms_ok = await uow.terms.accepted(account.id, config.terms_version)
+    session_id = session_id or uuid.uuid4()
+    refresh = new_token()
+    await uow.sessions.add_refresh_token(
+        token_hash=tools.digest(refresh),
+        account_id=account.id,
+        session_id=session_id,
+        expires_at=tools.clock() + timedelta(seconds=tools.settings.refresh_token_ttl_seconds),
+    )
+    access, ttl = tools.issuer.access_token(
+        subject=str(account.id),
+        kind=account.kind,
+        tenant=account.tenant,
+        scope=account.scope,
+        extra={"sid": str(session_id), "terms_ok": terms_ok},
+    )
+    return Tokens(access, refresh, ttl, not terms_ok)
+
+
+async def find_login_account(
+    uow: IdentityUnitOfWork, tools: Tools, *, tenant: str, kind: str, identifier: str, email: str | None
+) -> Account | None:
+    """The account a login names, if it may log in with a password."""
+    config = tools.tenant(tenant)
+    identifier = identifier.strip().upper() if kind == "broker" else identifier.strip()
+    account = await uow.accounts.by_identifier(tenant, kind, identifier, for_update=True)
+    if account is None or not account.can_log_in:
+        return None
+    if kind == "member" and config.login_requires_email and not same_email(account.email, email):
+        return None
+    return account
+
+
+async def login(
+    uow: IdentityUnitOfWork,
+    tools: Tools,
+    *,
+    tenant: str,
+    kind: str,
+    identifier: str,
+    password: str,
+    email: str | None,
+    client_ip: str | None,
+) -> Tokens:
+    config = tools.tenant(tenant)
+    await throttle(uow, tools, "login-address", client_ip)
+    now = tools.clock()
+    account = await find_login_account(uow, tools, tenant=tenant, kind=kind, identifier=identifier, email=email)
+    password_ok = await verify_password(account.password_hash if account else None, password)  # same time, known or not
+    if account is None or account.locked(now):
+        log.info("login refused", tenant=tenant, kind=kind)
+        raise Refused(401, BAD_CREDENTIALS)
+    if not password_ok:
+        settings = tools.settings
+        locks = await uow.accounts.count_failed_login(
+            account, max_failures=settings.login_max_failures, lock_until=now + timedelta(seconds=settings.lockout_seconds)
+        )
+        if locks:
+            await notify(
+                uow,
+                tenant,
+                reference=account.reference,
+                template="account_locked",
+                email=account.notification_address,
+                name=account.display_name,
+                account_id=account.id,
+                data={
+                    "identifier": account.identifier,
+                    "minutes": settings.lockout_seconds // 60,
+                    "link": f"{config.portal_url.get(kind, '')}/mot-de-passe-oublie",
+                },
+            )
+            log.warning("account locked", tenant=tenant, kind=kind)
+        await uow.commit()  # the failure counts
+        log.info("login refused", tenant=tenant, kind=kind)
+        raise Refused(401, BAD_CREDENTIALS)
+    await uow.accounts.update(account, failed_logins=0, locked_until=None, last_login_at=now)
+    tokens = await issue_tokens(uow, tools, account)
+    await uow.commit()
+    log.info("login", tenant=tenant, kind=kind, account_id=str(account.id))
+    return tokens
+
+
+async def refresh(uow: IdentityUnitOfWork, tools: Tools, refresh_token: str) -> Tokens:
+    now = tools.clock()
+    stored = await uow.sessions.refresh_token(tools.digest(refresh_token))
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+        raise Refused(401, SESSION_EXPIRED)
+    if stored.rotated_at is not None:
+        # A refresh token used twice: stolen, or replayed. End the whole session.
+        await uow.sessions.revoke(stored.session_id, now)
+        await uow.commit()
+        log.warning("refresh token reused: session revoked", account_id=str(stored.account_id))
+        raise Refused(401, SESSION_EXPIRED)
+    account = await uow.accounts.get(stored.account_id)
+    if account is None or not account.active:
+        raise Refused(401, SESSION_EXPIRED)
+    await uow.sessions.rotate(stored, now)
+    tokens = await issue_tokens(uow, tools, account, stored.session_id)
+    await uow.commit()
+    return tokens
+
+
+async def logout(uow: IdentityUnitOfWork, tools: Tools, session_id: str | None) -> None:
+    if session_id:
+        await uow.sessions.revoke(uuid.UUID(session_id), tools.clock())
+        await uow.commit()
+
+
+# --- terms of use -------------------------------------------------------------------------------
+
+
+def identifier_help(tools: Tools, tenant: str, kind: str) -> str:
+    return tools.tenant(tenant).help.get(kind, "")
+
+
+def terms(tools: Tools, tenant: str) -> dict:
+    config = tools.tenant(tenant)
+    return {"version": config.terms_version, "text": config.terms_text()}
+
+
+async def accept_terms(
+    uow: IdentityUnitOfWork, tools: Tools, *, account_id: str, session_id: str, version: str, health_data_consent: bool
+) -> Tokens:
+    account = await uow.accounts.get(uuid.UUID(account_id))
+    if account is None or not account.active:
+        raise Refused(401, SESSION_EXPIRED)
+    config = tools.tenant(account.tenant)
+    if version != config.terms_version:
+        raise Refused(409, "Une nouvelle version des conditions générales est disponible.", "version")
+    if account.kind == "member" and not health_data_consent:
+        raise Refused(422, "Votre consentement au traitement de vos données de santé est nécessaire.", "health_data_consent")
+    await uow.terms.accept(account.id, version, health_data_consent, tools.clock())
+    tokens = await issue_tokens(uow, tools, account, uuid.UUID(session_id))
+    await uow.commit()
+    return tokens
+
+
+async def refuse_terms(uow: IdentityUnitOfWork, tools: Tools, *, session_id: str | None) -> None:
+    """Refusing the terms ends the session: no access without them."""
+    await logout(uow, tools, session_id)

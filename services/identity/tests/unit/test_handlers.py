@@ -1,0 +1,146 @@
+"""Identity's use cases on a fake unit of work (no database, no Kafka): what is stored, committed,
+published and refused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from extranet_contracts import Envelope
+from extranet_contracts.legacy import BrokerRegistered
+from extranet_contracts.notifications import NotificationRequested
+from identity.adapters.captcha import TEST_SOLUTION
+from identity.adapters.security import hash_password
+from identity.domain.members import MemberOnFile
+from identity.service_layer import activation, legacy_intake, sessions
+from identity.service_layer.errors import BAD_CREDENTIALS, Refused
+
+BROKER = BrokerRegistered(
+    broker_code="M12345",
+    name="Cabinet Martin Courtage",
+    orias_number="07012345",
+    contact_last_name="Martin",
+    contact_first_name="Claire",
+    email="claire.martin@cabinet-martin.fr",
+    address={"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"},
+    revision=1,
+)
+PASSWORD = "Courtier-Neuf-2026"
+
+
+def envelope(event, tenant: str = "mbtp") -> Envelope:
+    return Envelope(type=event.TYPE, version=event.VERSION, source="urn:test", tenant=tenant, key=event.key())
+
+
+def requests(uow) -> list[NotificationRequested]:
+    return [event for event, _ in uow.published if isinstance(event, NotificationRequested)]
+
+
+async def active_broker(uow, password: str = PASSWORD):
+    account = await uow.accounts.add(tenant="mbtp", kind="broker", identifier="M12345", email="claire.martin@cabinet-martin.fr")
+    await uow.accounts.update(account, status="active", password_hash=await hash_password(password))
+    return account
+
+
+async def test_a_new_broker_gets_one_activation_link_and_an_update_sends_none(uow, tools):
+    await legacy_intake.broker_registered(BROKER, envelope(BROKER), uow, tools=tools)
+    await legacy_intake.broker_registered(BROKER.model_copy(update={"revision": 2}), envelope(BROKER), uow, tools=tools)
+    [request] = requests(uow)
+    assert request.template == "broker_activation" and request.data["broker_code"] == "M12345"
+    token = request.data["link"].split("token=")[1]
+    assert [row["values"]["purpose"] for row in uow.links.rows.values()] == ["broker_activation"]
+    assert tools.digest(token) in uow.links.rows
+    assert uow.commits == 0  # the consumer commits, with the inbox rows
+
+
+async def test_failed_logins_are_committed_before_the_refusal_and_the_fifth_locks(uow, tools):
+    account = await active_broker(uow)
+    for attempt in range(1, 6):
+        with pytest.raises(Refused) as refused:
+            await sessions.login(
+                uow, tools, tenant="mbtp", kind="broker", identifier="m12345", password="wrong", email=None, client_ip="203.0.113.7"
+            )
+        assert refused.value.message == BAD_CREDENTIALS and account.failed_logins == attempt
+    assert account.locked(tools.clock())
+    [locked] = requests(uow)
+    assert locked.template == "account_locked"
+    assert uow.commits >= 5  # each failure kept
+
+
+async def test_a_refresh_token_used_twice_ends_the_session(uow, tools):
+    await active_broker(uow)
+    first = await sessions.login(
+        uow, tools, tenant="mbtp", kind="broker", identifier="M12345", password=PASSWORD, email=None, client_ip=None
+    )
+    second = await sessions.refresh(uow, tools, first.refresh_token)
+    with pytest.raises(Refused):
+        await sessions.refresh(uow, tools, first.refresh_token)
+    with pytest.raises(Refused):
+        await sessions.refresh(uow, tools, second.refresh_token)  # the whole session is revoked
+
+
+async def test_a_wrong_code_counts_even_though_it_is_refused(uow, tools):
+    uow.members.put(MemberOnFile("mbtp", "73000042", "DURAND", "Léa", [date(1985, 5, 12)], email="lea.durand@orange.fr"))
+    activation_id = await activation.start_member_activation(
+        uow,
+        tools,
+        tenant="mbtp",
+        contact="Lea.Durand@orange.fr",
+        member_number="73000042",
+        birth_date=None,
+        captcha=TEST_SOLUTION,
+        client_ip=None,
+    )
+    [sent] = requests(uow)
+    assert sent.recipient.email == "lea.durand@orange.fr"
+    wrong = "000000" if sent.data["code"] != "000000" else "111111"
+    commits = uow.commits
+    with pytest.raises(Refused):
+        await activation.verify_code(uow, tools, tenant="mbtp", activation_id=activation_id, code=wrong)
+    assert uow.commits == commits + 1
+    assert next(iter(uow.codes.rows.values())).attempts == 1
+
+
+async def test_an_activation_code_by_sms_goes_to_the_number_in_e164(uow, tools):
+    uow.members.put(MemberOnFile("mbtp", "73000042", "DURAND", "Léa", [date(1985, 5, 12)], mobile_phone="+33609267812"))
+    await activation.start_member_activation(
+        uow,
+        tools,
+        tenant="mbtp",
+        contact="06 09 26 78 12",
+        member_number=None,
+        birth_date=date(1985, 5, 12),
+        captcha=TEST_SOLUTION,
+        client_ip=None,
+    )
+    [sent] = requests(uow)
+    assert sent.recipient.phone == "+33609267812" and sent.channels == ["sms"]
+
+
+@pytest.mark.parametrize(("on_file", "sent"), [(None, True), ("lea.durand@orange.fr", True), ("lea.nouvelle@gmail.com", False)])
+async def test_legacy_match_applies_the_email_case(uow, tools, on_file, sent):
+    member = uow.members.put(
+        MemberOnFile(
+            "solimut", "73000042", "DURAND", "Léa", [date(1985, 5, 12)], email=on_file, postal_code="38040", contract_numbers=["W1-000123"]
+        )
+    )
+    match = dict(
+        tenant="solimut",
+        identifier="700",
+        contract_number="W1-000123",
+        last_name="Durand",
+        birth_date=date(1985, 5, 12),
+        postal_code="38040",
+        email="Lea.Durand@orange.fr",
+        captcha=TEST_SOLUTION,
+        client_ip=None,
+    )
+    if sent:
+        await activation.legacy_match_activation(uow, tools, **match)
+        [link] = requests(uow)
+        assert link.template == "member_activation_link" and member.email == "lea.durand@orange.fr"
+    else:
+        with pytest.raises(Refused) as refused:
+            await activation.legacy_match_activation(uow, tools, **match)
+        assert refused.value.status == 409 and requests(uow) == []
