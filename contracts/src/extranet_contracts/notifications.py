@@ -44,7 +44,13 @@ class NotificationRequested(Event):
     preferred_channel: Channel | None = Field(default=None, description="The person's preference, used when allowed")
     template: str = Field(pattern=r"^[a-z][a-z0-9_]{2,60}$")
     locale: str = Field(default="fr", pattern=r"^[a-z]{2}$")
-    data: dict[str, Any] = Field(default_factory=dict, description="Template variables (may hold codes and links)")
+    data: dict[str, Any] = Field(default_factory=dict, description="Template variables that may travel in clear")
+    sealed_data: str | None = Field(
+        default=None,
+        max_length=8000,
+        description="Template variables that must not travel in clear (one-time codes, links with tokens), sealed for the "
+        "notifications service alone (extranet_plumbing.sealing, context: `seal_context()`); merged into `data` when rendered",
+    )
 
     @model_validator(mode="after")
     def _reachable(self) -> NotificationRequested:
@@ -56,6 +62,10 @@ class NotificationRequested(Event):
 
     def key(self) -> str:
         return self.recipient.reference
+
+    def seal_context(self) -> str:
+        """What sealed values are bound to: this template, for this recipient."""
+        return f"{self.template}|{self.recipient.reference}"
 
 
 class NotificationDelivered(Event):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from extranet_contracts.notifications import OUTCOMES
+from extranet_plumbing.sealing import Opener
 from extranet_plumbing.service import Service, Subscription
 from notifications.adapters.sms import TwilioSms
 from notifications.adapters.smtp import SmtpRelay
@@ -31,10 +32,13 @@ def bootstrap(
     templates: Templates | None = None,
     relay: SmtpRelay | None = None,
     sms: TwilioSms | None = None,
+    opener: Opener | None = None,
 ) -> NotificationsService:
     settings = settings or NotificationsSettings()
     templates = templates or Templates()
-    intake = Intake(templates, phone_region=settings.phone_region)
+    if opener is None and settings.seal_private_key_file is not None:
+        opener = Opener.from_file(settings.seal_private_key_file)
+    intake = Intake(templates, phone_region=settings.phone_region, opener=opener)
 
     def tasks(service: Service):
         service.worker = DeliveryWorker(

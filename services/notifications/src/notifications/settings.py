@@ -1,5 +1,6 @@
 """Settings of the notifications service (environment, prefix `EXTRANET_`)."""
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr
@@ -30,6 +31,9 @@ class NotificationsSettings(ServiceSettings):
     sms_from: str = "EXTRANET"  # sender: a number in E.164 or an alphanumeric sender id; a tenant's own wins
     sms_timeout: float = 15.0
     phone_region: str = "FR"  # how numbers written without a country code are read
+
+    # The private key that opens the sealed part of requests (codes, links); its public half goes to the requesters.
+    seal_private_key_file: Path | None = None
 
     # Sending: bounded concurrency per channel, persisted retries with backoff and jitter.
     email_concurrency: int = 64

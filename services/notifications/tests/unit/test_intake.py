@@ -10,6 +10,7 @@ import pytest
 from extranet_contracts import Envelope
 from extranet_contracts.notifications import NotificationFailed, NotificationRequested
 from extranet_plumbing.consumer import RejectEvent
+from extranet_plumbing.sealing import Opener, Sealer, new_key_pair
 from extranet_plumbing.testing import FakeUnitOfWork
 from notifications.adapters.templates import Templates
 from notifications.service_layer.intake import Intake
@@ -78,3 +79,35 @@ async def test_an_unknown_template_is_refused_for_the_dead_letter_topic(intake):
     with pytest.raises(RejectEvent, match="unknown template"):
         await intake(event, envelope_of(event), uow)
     assert uow.deliveries.rows == {}
+
+
+async def test_sealed_codes_are_opened_with_the_services_key_and_never_travel_in_clear():
+    private, public = new_key_pair()
+    intake = Intake(Templates(), opener=Opener(private))
+    uow = FakeUnitOfWork(deliveries=FakeDeliveries())
+    event = NotificationRequested(
+        recipient={"reference": "member:73000042", "email": "lea.durand@example.fr"},
+        channels=["email"],
+        template="member_activation_code",
+        data={"expires_in_minutes": 5},
+        sealed_data=Sealer(public).seal({"code": "654321"}, context="member_activation_code|member:73000042"),
+    )
+    assert "654321" not in event.model_dump_json()
+    envelope = envelope_of(event)
+    await intake(event, envelope, uow)
+    assert uow.deliveries.rows[envelope.id]["data"] == {"expires_in_minutes": 5, "code": "654321"}
+
+
+async def test_sealed_data_for_another_message_or_without_a_key_is_refused():
+    private, public = new_key_pair()
+    moved = NotificationRequested(
+        recipient={"reference": "member:73000099", "email": "someone@example.fr"},
+        channels=["email"],
+        template="member_activation_code",
+        data={"expires_in_minutes": 5},
+        sealed_data=Sealer(public).seal({"code": "654321"}, context="member_activation_code|member:73000042"),
+    )
+    with pytest.raises(RejectEvent, match="cannot be opened"):
+        await Intake(Templates(), opener=Opener(private))(moved, envelope_of(moved), FakeUnitOfWork(deliveries=FakeDeliveries()))
+    with pytest.raises(RejectEvent, match="no opening key"):
+        await Intake(Templates())(moved, envelope_of(moved), FakeUnitOfWork(deliveries=FakeDeliveries()))

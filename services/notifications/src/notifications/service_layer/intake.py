@@ -15,6 +15,7 @@ from extranet_contracts import Envelope
 from extranet_contracts.notifications import Channel, NotificationFailed, NotificationRequested
 from extranet_plumbing.consumer import RejectEvent
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.sealing import Opener, SealError
 from notifications.adapters.templates import TemplateProblem, Templates
 from notifications.domain.channels import choose_channel
 from notifications.domain.phone import UnusablePhoneNumber, mobile_e164
@@ -27,11 +28,13 @@ log = get_logger(__name__)
 class Intake:
     """The handler of `NotificationRequested` (an EventConsumer handler)."""
 
-    def __init__(self, templates: Templates, *, phone_region: str = "FR") -> None:
+    def __init__(self, templates: Templates, *, phone_region: str = "FR", opener: Opener | None = None) -> None:
         self._templates = templates
         self._region = phone_region
+        self._opener = opener
 
     async def __call__(self, event: NotificationRequested, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+        data = self._template_data(event)
         templates, name = self._templates, event.template
         if not templates.exists(name):
             raise RejectEvent(f"unknown template {name!r}")
@@ -58,7 +61,7 @@ class Intake:
             failed_reason = phone_problem if channel is Channel.SMS and phone_problem else f"no address for {channel.value}"
         recipient = {"display_name": event.recipient.display_name, "reference": event.recipient.reference}
         try:
-            templates.check(name, channel, envelope.tenant, event.data, recipient)
+            templates.check(name, channel, envelope.tenant, data, recipient)
         except TemplateProblem as exc:
             raise RejectEvent(str(exc)) from None
 
@@ -72,7 +75,7 @@ class Intake:
             address=str(address),
             display_name=event.recipient.display_name,
             locale=event.locale,
-            data=event.data,
+            data=data,
             requested_at=envelope.time,
             traceparent=envelope.traceparent,
             tracestate=envelope.tracestate,
@@ -92,6 +95,20 @@ class Intake:
             log.info("notification refused", request_id=str(envelope.id), template=name, channel=channel.value, reason=failed_reason)
         else:
             await uow.deliveries.wake_senders(channel.value)
+
+    def _template_data(self, event: NotificationRequested) -> dict[str, Any]:
+        """The template variables: those in clear, and the sealed ones opened with this service's key."""
+        if not event.sealed_data:
+            return dict(event.data)
+        if self._opener is None:
+            raise RejectEvent("the request carries sealed data but no opening key is configured")
+        try:
+            sealed = self._opener.open(event.sealed_data, context=event.seal_context())
+        except SealError as exc:
+            raise RejectEvent(str(exc)) from None
+        if set(sealed) & set(event.data):
+            raise RejectEvent("a template variable is both sealed and in clear")
+        return {**event.data, **sealed}
 
 
 def outcome_envelope(event: Any, tenant: str, traceparent: str | None, tracestate: str | None) -> Envelope:
