@@ -1,0 +1,88 @@
+"""The gateway's OpenAPI (its /docs) lists every route a portal calls, with its request and response
+bodies: each entry of identity's public API, the broker dashboard, and nothing else."""
+
+from __future__ import annotations
+
+import re
+import typing
+
+import pytest
+
+from extranet_plumbing.auth import TokenVerifier
+from gateway.bootstrap import bootstrap
+from identity.api import PUBLIC_ROUTES, Route
+
+# Portal routes the gateway serves itself (composed from the services' read models).
+OWN_ROUTES = {("GET", "/api/broker/dashboard"): "BrokerDashboard"}
+OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
+
+
+@pytest.fixture(scope="module")
+def openapi() -> dict:
+    return bootstrap(verifier=TokenVerifier("unused: nothing is verified here")).app.openapi()
+
+
+def ref(name: str) -> str:
+    return f"#/components/schemas/{name}"
+
+
+def operation(openapi: dict, method: str, path: str) -> dict:
+    assert path in openapi["paths"], f"{method} {path} is not in the gateway's OpenAPI"
+    assert method.lower() in openapi["paths"][path], f"{method} {path} is not in the gateway's OpenAPI"
+    return openapi["paths"][path][method.lower()]
+
+
+def response_schema(model) -> dict:
+    if typing.get_origin(model) is list:
+        return {"type": "array", "items": {"$ref": ref(typing.get_args(model)[0].__name__)}}
+    return {"$ref": ref(model.__name__)}
+
+
+@pytest.mark.parametrize("route", PUBLIC_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_every_public_route_of_identity_is_declared_with_its_bodies(openapi, route: Route):
+    op = operation(openapi, route.method, "/api" + route.path)
+    if route.request is None:
+        assert "requestBody" not in op
+    else:
+        body = op["requestBody"]
+        assert body["required"] is True
+        assert body["content"]["application/json"]["schema"] == {"$ref": ref(route.request.__name__)}
+    answers = {status: r for status, r in op["responses"].items() if status.startswith("2")}
+    assert list(answers) == [str(route.status)]
+    if route.response is None:
+        assert "content" not in answers[str(route.status)]
+    else:
+        schema = answers[str(route.status)]["content"]["application/json"]["schema"]
+        assert {k: v for k, v in schema.items() if k != "title"} == response_schema(route.response)
+    parameters = {p["name"]: p for p in op.get("parameters", [])}
+    for name in re.findall(r"\{(\w+)\}", route.path):
+        assert parameters[name]["in"] == "path" and parameters[name]["required"] is True
+        assert "pattern" in parameters[name]["schema"], f"path parameter {name} must be validated by a pattern"
+    assert ("tenant" in parameters) is route.tenant
+    if route.summary:
+        assert op["summary"] == route.summary
+    if route.authenticated:
+        assert "401" in op["responses"]
+
+
+def test_the_models_in_the_document_are_the_services_declared_models(openapi):
+    schemas = openapi["components"]["schemas"]
+    for route in PUBLIC_ROUTES:
+        for model in (route.request, route.response):
+            if model is None:
+                continue
+            model = typing.get_args(model)[0] if typing.get_origin(model) is list else model
+            assert set(schemas[model.__name__]["properties"]) == set(model.model_json_schema()["properties"]), model.__name__
+
+
+def test_the_broker_dashboard_is_declared(openapi):
+    for (method, path), model in OWN_ROUTES.items():
+        op = operation(openapi, method, path)
+        assert op["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": ref(model)}
+        assert "401" in op["responses"] and "403" in op["responses"]
+
+
+def test_nothing_but_declared_portal_routes(openapi):
+    declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES)
+    documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
+    assert documented == declared
