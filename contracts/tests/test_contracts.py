@@ -77,3 +77,17 @@ def test_french_numbers_are_validated():
     with pytest.raises(ValidationError, match="member_number"):
         MemberAffiliated.model_validate(affiliation(member_number="7300001"))
     assert MemberAffiliated.model_validate(affiliation()).effective_date == date(2026, 10, 1)
+
+
+def test_the_mutuelle_of_a_member_within_a_union_is_optional():
+    assert MemberAffiliated.model_validate(affiliation()).mutuelle_code is None  # events without it stay valid
+    assert MemberAffiliated.model_validate(affiliation(mutuelle_code="700")).mutuelle_code == "700"
+    with pytest.raises(ValidationError, match="mutuelle_code"):
+        MemberAffiliated.model_validate(affiliation(mutuelle_code="MFPLUS"))
+
+
+def test_phone_numbers_have_one_form_for_every_service():
+    from extranet_contracts.phones import can_receive_sms, mobile_e164
+
+    assert {mobile_e164(n) for n in ("06 09 26 78 12", "+33 6 09 26 78 12", "0033 6 09 26 78 12")} == {"+33609267812"}
+    assert not can_receive_sms("04 91 00 00 00") and not can_receive_sms(None)

@@ -76,10 +76,10 @@ def test_another_seed_gives_other_events(small):
 
 
 def test_another_tenant_gets_other_envelope_ids_for_the_same_events(small):
-    other = _stream("small", 1, tenant="solimut")
+    other = _stream("small", 1, tenant="marseille")
     assert [ev for _, ev in other] == [ev for _, ev in small]
     assert {e.id for e, _ in other}.isdisjoint({e.id for e, _ in small})
-    assert {e.tenant for e, _ in other} == {"solimut"}
+    assert {e.tenant for e, _ in other} == {"marseille"}
 
 
 def test_broker_codes_match_the_stream(demo):
@@ -322,3 +322,15 @@ def test_100_000_insured_stream_in_bounded_memory():
     assert affiliations == 100_000
     assert peak - baseline < 40 * 2**20, f"memory grew by {(peak - baseline) / 2**20:.0f} MiB"
     print(f"\n100 000 insured: {count} events in {elapsed:.1f} s, {count / elapsed:,.0f} events/s")
+
+
+def test_members_of_a_union_of_mutuelles_carry_their_mutuelle_number(small):
+    union = _stream("small", 1, tenant="solimut")
+    members = _of(union, MemberAffiliated)
+    assert {m.mutuelle_code for m in members} <= {"700", "105", "106", "1012", "1308"}
+    assert len({m.mutuelle_code for m in members}) >= 3
+    assert all(m.mutuelle_code is None for m in _of(small, MemberAffiliated))  # a single mutuelle: no such number
+    # Apart from that number, the union's stream is the same portfolio.
+    assert [ev.model_copy(update={"mutuelle_code": None}) if isinstance(ev, MemberAffiliated) else ev for _, ev in union] == [
+        ev for _, ev in small
+    ]

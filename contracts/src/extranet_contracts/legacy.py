@@ -26,6 +26,7 @@ from extranet_contracts.types import (
     InsuredGroup,
     MemberNumber,
     MembershipId,
+    MutuelleCode,
     Nir,
     OriasNumber,
     Product,
@@ -202,6 +203,11 @@ class MemberAffiliated(Event):
 
     membership_id: MembershipId
     member_number: MemberNumber
+    mutuelle_code: MutuelleCode | None = Field(
+        default=None,
+        description="Where the tenant is a union of mutuelles (Solimut): the number of the member's mutuelle within it "
+        "(numéro de mutuelle au sens Promut, e.g. 700 for MFPLUS), with which the member logs in",
+    )
     contract_number: ContractNumber
     company_code: CompanyCode
     insured_group: InsuredGroup = InsuredGroup.ACTIVE

@@ -217,6 +217,14 @@ class _Generator:
         self._female = self.pools.female_first_names
         self._last = self.pools.last_names
         self._streets = self.pools.street_names
+        self.mutuelles = refdata.UNION_MUTUELLES.get(tenant, ())
+
+    def mutuelle_code(self, member_number: str) -> str | None:
+        """The member's mutuelle within the tenant's union, if the tenant is one (drawn from the member
+        number, so that the other draws, and the other tenants' streams, stay as they are)."""
+        if not self.mutuelles:
+            return None
+        return self.mutuelles[int(member_number) % len(self.mutuelles)][1]
 
     # envelope ------------------------------------------------------------------------------
 
@@ -646,6 +654,7 @@ class _Generator:
         event = MemberAffiliated(
             membership_id=membership_id,
             member_number=member_number,
+            mutuelle_code=self.mutuelle_code(member_number),
             contract_number=contract_number,
             company_code=company_code,
             insured_group=group,

@@ -352,3 +352,9 @@ RADIATION_REASONS: tuple[tuple[str, int], ...] = (
     ("RETRAITE", 8),
     ("DECES", 1),
 )
+
+# Tenants that are unions of mutuelles: the mutuelles of the union and their numbers in the legacy
+# system ("numéro de mutuelle au sens Promut", guide 004), with which their members log in.
+UNION_MUTUELLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "solimut": (("MFPLUS", "700"), ("MVTE", "105"), ("TN", "106"), ("MFPACA", "1012"), ("MUTUELLE DE FRANCE UNIE", "1308")),
+}

@@ -275,7 +275,7 @@ async def test_self_care_requires_the_owner(identity, kafka_producer):
 
 @pytest.mark.parametrize(("email", "status"), [(None, 202), ("lea.durand@orange.fr", 202), ("lea.nouvelle@gmail.com", 409)])
 async def test_legacy_match_and_its_three_email_cases(identity, kafka_producer, email, status):
-    on_file = MEMBER.model_copy(update={"email": email})
+    on_file = MEMBER.model_copy(update={"email": email, "mutuelle_code": "700"})
     await identity.legacy(kafka_producer, on_file, tenant="solimut")
     given = "lea.durand@orange.fr"  # case 1: nothing on file; case 2: the same on file; case 3: another on file
     body = {
@@ -331,3 +331,59 @@ async def test_activation_by_email_link_valid_48_hours(identity, kafka_producer)
         tenant="marseille",
     )
     assert not_offered.status_code == 404
+
+
+SOLIMUT_MATCH = {
+    "identifier": "700",
+    "contract_number": "W1-000123",
+    "last_name": "Durand",
+    "birth_date": "1985-05-12",
+    "postal_code": "38040",
+    "email": "lea.durand@orange.fr",
+    "captcha": TEST_SOLUTION,
+}
+
+
+async def activate_solimut_member(identity, kafka_producer) -> None:
+    await identity.legacy(kafka_producer, MEMBER.model_copy(update={"mutuelle_code": "700"}), tenant="solimut")
+    other_mutuelle = await identity.post("/public/members/activation-match", {**SOLIMUT_MATCH, "identifier": "105"}, tenant="solimut")
+    assert other_mutuelle.status_code == 422  # the identifier is the member's mutuelle number
+    assert (await identity.post("/public/members/activation-match", SOLIMUT_MATCH, tenant="solimut")).status_code == 202
+    [(_, link)] = await identity.notifications(1)
+    done = await identity.post(
+        "/public/members/activation/complete",
+        {
+            "ticket": token_of(link.data["link"]),
+            "email": "lea.durand@orange.fr",
+            "email_confirmation": "lea.durand@orange.fr",
+            "password": MEMBER_PASSWORD,
+            "password_confirmation": MEMBER_PASSWORD,
+            "mail_preference": "email",
+        },
+        tenant="solimut",
+    )
+    assert done.status_code == 200, done.text
+
+
+async def test_solimut_members_log_in_with_their_mutuelle_number_email_and_password(identity, kafka_producer):
+    await activate_solimut_member(identity, kafka_producer)
+    login = {"portal": "member", "identifier": "700", "email": "Lea.Durand@orange.fr", "password": MEMBER_PASSWORD}
+    answer = await identity.post("/public/auth/login", login, tenant="solimut")
+    assert answer.status_code == 200, answer.text
+    for wrong in ({"identifier": "105"}, {"email": "lea@orange.fr"}, {"email": None}, {"identifier": "73000042"}):
+        assert (await identity.post("/public/auth/login", {**login, **wrong}, tenant="solimut")).status_code == 401
+
+
+async def test_solimut_forgot_password_through_the_first_connection_form_sends_a_reset_link(identity, kafka_producer):
+    await activate_solimut_member(identity, kafka_producer)
+    again = await identity.post("/public/members/activation-match", SOLIMUT_MATCH, tenant="solimut")
+    assert again.status_code == 202, again.text  # the same answer as a first connection
+    [(_, reset)] = await identity.notifications(1)
+    assert reset.template == "password_reset" and reset.recipient.email == "lea.durand@orange.fr"
+    new = "nouveau-mot-2026!"
+    changed = await identity.post(
+        "/public/auth/password", {"token": token_of(reset.data["link"]), "password": new, "password_confirmation": new}
+    )
+    assert changed.status_code == 200, changed.text
+    login = {"portal": "member", "identifier": "700", "email": "lea.durand@orange.fr", "password": new}
+    assert (await identity.post("/public/auth/login", login, tenant="solimut")).status_code == 200

@@ -122,7 +122,15 @@ async def test_an_activation_code_by_sms_goes_to_the_number_in_e164(uow, tools):
 async def test_legacy_match_applies_the_email_case(uow, tools, on_file, sent):
     member = uow.members.put(
         MemberOnFile(
-            "solimut", "73000042", "DURAND", "Léa", [date(1985, 5, 12)], email=on_file, postal_code="38040", contract_numbers=["W1-000123"]
+            "solimut",
+            "73000042",
+            "DURAND",
+            "Léa",
+            [date(1985, 5, 12)],
+            email=on_file,
+            postal_code="38040",
+            contract_numbers=["W1-000123"],
+            mutuelle_code="700",
         )
     )
     match = dict(
@@ -144,3 +152,58 @@ async def test_legacy_match_applies_the_email_case(uow, tools, on_file, sent):
         with pytest.raises(Refused) as refused:
             await activation.legacy_match_activation(uow, tools, **match)
         assert refused.value.status == 409 and requests(uow) == []
+
+
+def solimut_member(uow) -> MemberOnFile:
+    return uow.members.put(
+        MemberOnFile(
+            "solimut",
+            "73000042",
+            "DURAND",
+            "Léa",
+            [date(1985, 5, 12)],
+            email="lea.durand@orange.fr",
+            postal_code="38040",
+            contract_numbers=["W1-000123"],
+            mutuelle_code="700",
+        )
+    )
+
+
+SOLIMUT_MATCH = dict(
+    tenant="solimut",
+    identifier="700",
+    contract_number="W1-000123",
+    last_name="DURAND",
+    birth_date=date(1985, 5, 12),
+    postal_code="38040",
+    email="lea.durand@orange.fr",
+    captcha=TEST_SOLUTION,
+    client_ip=None,
+)
+
+
+async def test_legacy_match_identifies_the_member_by_the_number_of_their_mutuelle(uow, tools):
+    solimut_member(uow)
+    with pytest.raises(Refused) as refused:
+        await activation.legacy_match_activation(uow, tools, **{**SOLIMUT_MATCH, "identifier": "105"})
+    assert refused.value.status == 422 and requests(uow) == []
+
+
+async def test_legacy_match_of_an_activated_account_sends_a_password_reset_link(uow, tools):
+    solimut_member(uow)
+    account = await uow.accounts.add(tenant="solimut", kind="member", identifier="73000042", email="lea.durand@orange.fr")
+    await uow.accounts.update(account, status="active", password_hash="x", login_key="700:lea.durand@orange.fr")
+    await activation.legacy_match_activation(uow, tools, **SOLIMUT_MATCH)
+    [reset] = requests(uow)
+    assert reset.template == "password_reset" and reset.recipient.email == "lea.durand@orange.fr"
+    assert [row["values"]["purpose"] for row in uow.links.rows.values()] == ["password_reset"]
+
+
+async def test_a_solimut_login_finds_the_account_by_mutuelle_number_and_email(uow, tools):
+    account = await uow.accounts.add(tenant="solimut", kind="member", identifier="73000042", email="lea.durand@orange.fr")
+    await uow.accounts.update(account, status="active", password_hash=await hash_password(PASSWORD), login_key="700:lea.durand@orange.fr")
+    login = dict(tenant="solimut", kind="member", identifier="700", password=PASSWORD, email="LEA.DURAND@orange.fr", client_ip=None)
+    assert (await sessions.login(uow, tools, **login)).access_token
+    with pytest.raises(Refused):
+        await sessions.login(uow, tools, **{**login, "identifier": "73000042"})

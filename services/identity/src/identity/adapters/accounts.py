@@ -48,6 +48,18 @@ class Accounts:
             )
         )
 
+    async def by_login_key(self, tenant: str, kind: str, login_key: str, *, for_update: bool = False) -> Account | None:
+        """The account a login key names (tenants whose members log in with their mutuelle's number and email)."""
+        return account_of(
+            await self._conn.fetchrow(
+                "SELECT * FROM accounts WHERE tenant = $1 AND kind = $2 AND login_key = $3 AND status <> 'deleted'"
+                + (" FOR UPDATE" if for_update else ""),
+                tenant,
+                kind,
+                login_key,
+            )
+        )
+
     async def active_by_email(self, tenant: str, email: str) -> list[Account]:
         rows = await self._conn.fetch(
             "SELECT * FROM accounts WHERE tenant = $1 AND lower(email) = lower($2) AND status = 'active'", tenant, email

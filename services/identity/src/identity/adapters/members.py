@@ -32,16 +32,17 @@ class MembersOnFile:
         mobile_phone: str | None,
         postal_code: str | None,
         contract_number: str,
+        mutuelle_code: str | None = None,
     ) -> None:
         """Record an affiliation: the member's latest identity data, one more contract."""
         await self._conn.execute(
             """INSERT INTO members_on_file AS m (tenant, member_number, last_name, first_name, birth_dates, email, mobile_phone,
-                                                 postal_code, contract_numbers)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ARRAY[$9])
+                                                 postal_code, contract_numbers, mutuelle_code)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ARRAY[$9], $10)
                ON CONFLICT (tenant, member_number) DO UPDATE SET
                  last_name = EXCLUDED.last_name, first_name = EXCLUDED.first_name, birth_dates = EXCLUDED.birth_dates,
                  email = COALESCE(EXCLUDED.email, m.email), mobile_phone = COALESCE(EXCLUDED.mobile_phone, m.mobile_phone),
-                 postal_code = EXCLUDED.postal_code,
+                 postal_code = EXCLUDED.postal_code, mutuelle_code = COALESCE(EXCLUDED.mutuelle_code, m.mutuelle_code),
                  contract_numbers = CASE WHEN $9 = ANY(m.contract_numbers) THEN m.contract_numbers
                                          ELSE m.contract_numbers || $9 END""",
             tenant,
@@ -53,6 +54,7 @@ class MembersOnFile:
             mobile_phone,
             postal_code,
             contract_number,
+            mutuelle_code,
         )
 
     async def get(self, tenant: str, member_number: str) -> MemberOnFile | None:

@@ -61,6 +61,11 @@ class Account:
         return self.kind == "correspondent" and bool(self.scope.get("primary"))
 
 
+def mutuelle_login_key(mutuelle_code: str, email: str) -> str:
+    """How a login finds a member's account where members log in with their mutuelle's number and email."""
+    return f"{mutuelle_code.strip()}:{email.strip().lower()}"
+
+
 def read_access_until(radiated_on: date, months: int) -> date:
     """The last day a radiated member may still log in (to read reimbursements): `months` after radiation."""
     index = radiated_on.year * 12 + radiated_on.month - 1 + months

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from extranet_contracts.notifications import Channel
 from extranet_plumbing.logging import get_logger
 from identity.adapters.security import hash_password
-from identity.domain.accounts import Account
+from identity.domain.accounts import Account, mutuelle_login_key
 from identity.domain.contacts import InvalidContact, canonical_email, canonical_phone, looks_like_email
 from identity.domain.members import EmailCase, MemberOnFile, legacy_email_case, same_email, same_name
 from identity.domain.secrets import new_code, new_token
@@ -296,15 +296,18 @@ async def complete_member_activation(
     if used is None or used.tenant != tenant or not used.subject:
         raise Refused(400, BAD_LINK, "ticket")
     member = await uow.members.get(tenant, used.subject)
+    login_key = await _login_key(uow, config, member, email)
     account = await uow.accounts.by_identifier(tenant, "member", used.subject, for_update=True)
     if account is None:
+        scope = {"member_number": used.subject, **({"mutuelle_code": member.mutuelle_code} if member.mutuelle_code else {})}
         account = await uow.accounts.add(
-            tenant=tenant, kind="member", identifier=used.subject, display_name=member.display_name, scope={"member_number": used.subject}
+            tenant=tenant, kind="member", identifier=used.subject, display_name=member.display_name, scope=scope
         )
     elif account.active:
         raise Refused(409, "Votre espace est déjà activé : connectez-vous.")
     await uow.accounts.update(
         account,
+        login_key=login_key,
         email=email,
         phone=phone,
         password_hash=password_hash,
@@ -315,6 +318,19 @@ async def complete_member_activation(
     await uow.commit()
     log.info("member account activated", tenant=tenant)
     return {"identifier": used.subject}
+
+
+async def _login_key(uow: IdentityUnitOfWork, config: TenantConfig, member: MemberOnFile, email: str) -> str | None:
+    """Where members log in with their mutuelle's number and email, the key of the new account (unique)."""
+    if not config.members_log_in_by_mutuelle:
+        return None
+    if not member.mutuelle_code:
+        raise Refused(409, "Votre espace ne peut pas être activé en ligne : contactez un conseiller.")
+    key = mutuelle_login_key(member.mutuelle_code, email)
+    other = await uow.accounts.by_login_key(member.tenant, "member", key)
+    if other is not None and other.identifier != member.member_number:
+        raise Refused(409, "Cette adresse e-mail est déjà celle d'un autre compte de votre mutuelle : choisissez-en une autre.", "email")
+    return key
 
 
 # --- member activation by email link ----------------------------------------------------------------
@@ -394,7 +410,7 @@ async def legacy_match_activation(
     await check_captcha(tools, captcha, client_ip)
     email = email.strip().lower()
     candidates = await uow.members.on_contract(tenant, contract_number.strip(), postal_code=postal_code.strip(), birth_date=birth_date)
-    member = next((m for m in candidates if same_name(m.last_name, last_name)), None)
+    member = next((m for m in candidates if same_name(m.last_name, last_name) and _identified_by(config, m, identifier.strip())), None)
     if member is None:
         raise Refused(422, "Les informations saisies ne permettent pas de vous identifier.")
     case = legacy_email_case(member.email, email)
@@ -406,5 +422,14 @@ async def legacy_match_activation(
         )
     if case is EmailCase.NONE_ON_FILE:
         await uow.members.set_email(member, email)
-    await send_member_activation_link(uow, tools, member, email)
+    account = await uow.accounts.by_identifier(tenant, "member", member.member_number)
+    if account is not None and account.active:  # the same form serves "forgot password" (guide 004)
+        await send_password_reset(uow, tools, account)
+    else:
+        await send_member_activation_link(uow, tools, member, email)
     await uow.commit()
+
+
+def _identified_by(config: TenantConfig, member: MemberOnFile, identifier: str) -> bool:
+    """The form's identifier: the member's mutuelle number in a union of mutuelles, else the member number."""
+    return member.mutuelle_code == identifier if config.members_log_in_by_mutuelle else member.member_number == identifier

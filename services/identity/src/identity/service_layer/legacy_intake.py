@@ -40,6 +40,7 @@ async def member_affiliated(event: MemberAffiliated, envelope: Envelope, uow: Id
         mobile_phone=mobile_or_none(event.mobile_phone, tools.settings.phone_region),
         postal_code=event.address.postal_code,
         contract_number=event.contract_number,
+        mutuelle_code=event.mutuelle_code,
     )
 
 

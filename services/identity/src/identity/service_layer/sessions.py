@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from extranet_plumbing.logging import get_logger
 from identity.adapters.security import verify_password
-from identity.domain.accounts import Account
+from identity.domain.accounts import Account, mutuelle_login_key
 from identity.domain.members import same_email
 from identity.domain.secrets import new_token
 from identity.service_layer.common import Tools, notify, throttle
@@ -56,7 +56,12 @@ async def find_login_account(
     """The account a login names, if it may log in with a password."""
     config = tools.tenant(tenant)
     identifier = identifier.strip().upper() if kind == "broker" else identifier.strip()
-    account = await uow.accounts.by_identifier(tenant, kind, identifier, for_update=True)
+    if kind == "member" and config.members_log_in_by_mutuelle:
+        if not email or not email.strip():
+            return None
+        account = await uow.accounts.by_login_key(tenant, kind, mutuelle_login_key(identifier, email), for_update=True)
+    else:
+        account = await uow.accounts.by_identifier(tenant, kind, identifier, for_update=True)
     if account is None or not account.can_log_in:
         return None
     if kind == "member" and config.login_requires_email and not same_email(account.email, email):
