@@ -21,9 +21,22 @@ from portfolio.bootstrap import bootstrap as portfolio_bootstrap
 from portfolio.settings import PortfolioSettings
 
 
+class Recorded:
+    """An ASGI app that notes the path of every HTTP request it receives (what reached a service)."""
+
+    def __init__(self, name: str, app, seen: list[tuple[str, str, str]]) -> None:
+        self.name, self.app, self.seen = name, app, seen
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            self.seen.append((self.name, scope["method"], scope["path"]))
+        await self.app(scope, receive, send)
+
+
 class Platform:
     """The running services (`Service`s, their `.app`, `.pool`), a client of the gateway's app, a
-    client of portfolio's internal API (to show what a direct call gets), and the tenant."""
+    client of portfolio's internal API (to show what a direct call gets), the tenant, and every
+    (service, method, path) the gateway called (`upstream_calls`)."""
 
     def __init__(
         self,
@@ -35,11 +48,13 @@ class Platform:
         portfolio: Service,
         portfolio_client: httpx.AsyncClient,
         tenant: str,
+        upstream_calls: list[tuple[str, str, str]],
     ) -> None:
         self.gateway, self.gateway_service = gateway, gateway_service
         self.identity, self._identity_settings = identity, identity_settings
         self.portfolio, self.portfolio_client = portfolio, portfolio_client
         self.tenant = tenant
+        self.upstream_calls = upstream_calls
 
     async def create_broker_login(self, broker_code: str, password: str) -> None:
         """What `identity-admin create-broker-login` does."""
@@ -74,9 +89,13 @@ async def platform(infra, service_env, jwt_keys):
         **{**service_env, "db_schema": service_env["db_schema"] + "_identity", "jwt_private_key_file": jwt_keys.private_file}
     )
     identity = identity_bootstrap(identity_settings, verifier=verifier, captcha=TestCaptchaVerifier())
+    upstream_calls: list[tuple[str, str, str]] = []
     gateway = gateway_bootstrap(
         GatewaySettings(jwt_public_key_file=jwt_keys.public_file, default_tenant="mbtp"),
-        transports={"identity": httpx.ASGITransport(identity.app), "portfolio": httpx.ASGITransport(portfolio.app)},
+        transports={
+            name: httpx.ASGITransport(Recorded(name, service.app, upstream_calls))
+            for name, service in (("identity", identity), ("portfolio", portfolio))
+        },
     )
     async with contextlib.AsyncExitStack() as stack:
         for service in (portfolio, identity, gateway):
@@ -93,6 +112,7 @@ async def platform(infra, service_env, jwt_keys):
             portfolio=portfolio,
             portfolio_client=portfolio_client,
             tenant="mbtp",
+            upstream_calls=upstream_calls,
         )
     conn = await asyncpg.connect(infra.database_url)
     try:
