@@ -75,7 +75,9 @@ async def identity(infra, service_env, jwt_keys):
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(service.running())
         client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="http://identity"))
-        yield Identity(service, client, infra, service_env["topic_prefix"], clock)
+        found = Identity(service, client, infra, service_env["topic_prefix"], clock)
+        found.jwt_public_pem = jwt_keys.public_pem
+        yield found
     conn = await asyncpg.connect(infra.database_url)
     try:
         await conn.execute(f"DROP SCHEMA IF EXISTS {service_env['db_schema']} CASCADE")

@@ -98,3 +98,19 @@ async def test_primary_correspondent_invites_a_secondary_limited_to_some_contrac
     assert (await identity.client.delete("/public/me", headers=identity.headers(token=secondary))).status_code == 204
     gone = await identity.post("/public/auth/login", {"portal": "employer", "identifier": "rg.paie", "password": PASSWORD})
     assert gone.status_code == 401
+
+
+async def test_notifications_to_an_account_go_to_the_notification_email_it_chose(identity, kafka_producer):
+    for event in (*CONTRACTS, COMPANY):
+        await identity.legacy(kafka_producer, event)
+    [(_, invitation)] = await identity.notifications(1)
+    await set_password(identity, invitation.data["link"])
+    primary = await employer_login(identity, "C10003040")
+    chosen = {"email": "RH@rive-gauche.fr", "email_confirmation": "rh@rive-gauche.fr"}
+    assert (
+        await identity.client.put("/public/me/notification-email", json=chosen, headers=identity.headers(token=primary))
+    ).status_code == 204
+    for _ in range(5):  # five wrong passwords lock the account: its owner is told
+        await identity.post("/public/auth/login", {"portal": "employer", "identifier": "C10003040", "password": "Mauvais-2026!"})
+    [(_, locked)] = await identity.notifications(1)
+    assert locked.template == "account_locked" and locked.recipient.email == "rh@rive-gauche.fr"

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from extranet_contracts.legacy import BrokerRegistered, MemberAffiliated
+from extranet_contracts.legacy import BrokerRegistered, MemberAffiliated, MemberRadiated
+from extranet_plumbing.auth import TokenVerifier
 from identity.adapters.captcha import TEST_SOLUTION
 
 ADDRESS = {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"}
@@ -115,9 +116,14 @@ async def test_member_activation_with_identifier_by_email_then_login_and_terms(i
     )
     assert accepted.status_code == 200 and accepted.json()["terms_pending"] is False
     profile = (await identity.client.get("/public/me", headers=identity.headers(token=accepted.json()["access_token"]))).json()
-    assert profile["identifier"] == "73000042" and profile["mail_preference"] == "email" and profile["last_login_at"]
+    assert profile["identifier"] == "73000042" and profile["mail_preference"] == "email"
+    assert profile["last_login_at"] is None  # a first login: no login before this one
+    first_login = identity.clock.now
+    identity.clock.advance(days=3)
     relogin = await identity.post("/public/auth/login", {"portal": "member", "identifier": "73000042", "password": MEMBER_PASSWORD})
     assert relogin.json()["terms_pending"] is False  # accepted once for this version
+    profile = (await identity.client.get("/public/me", headers=identity.headers(token=relogin.json()["access_token"]))).json()
+    assert datetime.fromisoformat(profile["last_login_at"]) == first_login  # "last login": the one before this session
 
 
 async def test_member_activation_without_identifier_by_sms_reveals_the_member_number(identity, kafka_producer):
@@ -387,3 +393,47 @@ async def test_solimut_forgot_password_through_the_first_connection_form_sends_a
     assert changed.status_code == 200, changed.text
     login = {"portal": "member", "identifier": "700", "email": "lea.durand@orange.fr", "password": new}
     assert (await identity.post("/public/auth/login", login, tenant="solimut")).status_code == 200
+
+
+async def test_a_radiated_member_keeps_read_access_for_the_tenants_period_and_cannot_activate_anew(identity, kafka_producer):
+    await activate_member(identity, kafka_producer)
+    radiated_on = identity.clock.now.date() - timedelta(days=1)
+    await identity.legacy(
+        kafka_producer,
+        MemberRadiated(
+            membership_id="ADH-0000042",
+            member_number="73000042",
+            contract_number="W1-000123",
+            company_code="12345678",
+            effective_date=radiated_on,
+            reason="DEMISSION",
+            recorded_on=radiated_on,
+        ),
+    )
+    login = {"portal": "member", "identifier": "73000042", "password": MEMBER_PASSWORD}
+    answer = await identity.post("/public/auth/login", login)
+    assert answer.status_code == 200, answer.text
+    principal = TokenVerifier(identity.jwt_public_pem).verify(answer.json()["access_token"])
+    assert principal.scope["read_only"] is True
+    identity.clock.advance(days=366)  # 12 months (mbtp's default) after radiation
+    assert (await identity.post("/public/auth/login", login)).status_code == 401
+
+    # Another household member radiated before activating: the same answer as a stranger, and no code.
+    await identity.legacy(kafka_producer, MEMBER.model_copy(update={"member_number": "73000043", "email": "hugo@orange.fr"}))
+    await identity.legacy(
+        kafka_producer,
+        MemberRadiated(
+            membership_id="ADH-0000043",
+            member_number="73000043",
+            contract_number="W1-000123",
+            company_code="12345678",
+            effective_date=radiated_on,
+            reason="DEMISSION",
+            recorded_on=radiated_on,
+        ),
+    )
+    started = await identity.post(
+        "/public/members/activation", {"member_number": "73000043", "contact": "hugo@orange.fr", "captcha": TEST_SOLUTION}
+    )
+    assert started.status_code == 202
+    await identity.no_new_notification()

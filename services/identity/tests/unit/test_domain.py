@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from extranet_contracts.phones import UnusablePhoneNumber, mobile_e164, phone_e164
-from identity.domain.accounts import Account, read_access_until
+from identity.domain.accounts import Account
 from identity.domain.contacts import InvalidContact, canonical_email, canonical_phone
-from identity.domain.members import EmailCase, legacy_email_case, same_name
+from identity.domain.members import EmailCase, legacy_email_case, read_access_until, same_name
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,17 @@ def test_notifications_go_to_the_notification_email_when_one_is_set():
     assert account.notification_address == "m.petit@rive-gauche.fr"
     account.notification_email = "paie@rive-gauche.fr"
     assert account.notification_address == "paie@rive-gauche.fr"
+
+
+def test_a_radiated_member_reads_for_the_configured_months_then_nothing():
+    from identity.domain.members import Access, MemberOnFile, member_access
+
+    member = MemberOnFile("mbtp", "73000042", "DURAND", "Léa", [date(1985, 5, 12)])
+    assert member_access(member, date(2026, 11, 23), 12) is Access.FULL
+    member.radiated_on = date(2026, 11, 30)  # notice given: covered until then
+    assert member_access(member, date(2026, 11, 23), 12) is Access.FULL
+    member.radiated_on = date(2026, 10, 31)
+    assert member_access(member, date(2026, 11, 23), 12) is Access.READ_ONLY
+    assert member_access(member, date(2027, 10, 31), 12) is Access.READ_ONLY
+    assert member_access(member, date(2027, 11, 1), 12) is Access.NONE
+    assert member_access(member, date(2026, 12, 1), 1) is Access.NONE

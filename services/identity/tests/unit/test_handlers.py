@@ -3,7 +3,7 @@ published and refused."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from extranet_contracts.notifications import NotificationRequested
 from identity.adapters.captcha import TEST_SOLUTION
 from identity.adapters.security import hash_password
 from identity.domain.members import MemberOnFile
-from identity.service_layer import activation, legacy_intake, sessions
+from identity.service_layer import activation, legacy_intake, self_care, sessions
 from identity.service_layer.errors import BAD_CREDENTIALS, Refused
 
 BROKER = BrokerRegistered(
@@ -207,3 +207,30 @@ async def test_a_solimut_login_finds_the_account_by_mutuelle_number_and_email(uo
     assert (await sessions.login(uow, tools, **login)).access_token
     with pytest.raises(Refused):
         await sessions.login(uow, tools, **{**login, "identifier": "73000042"})
+
+
+async def test_last_login_keeps_the_login_before_this_one(uow, tools, clock):
+    account = await active_broker(uow)
+    login = dict(tenant="mbtp", kind="broker", identifier="M12345", password=PASSWORD, email=None, client_ip=None)
+    await sessions.login(uow, tools, **login)
+    first = clock()
+    clock.advance(days=2)
+    await sessions.login(uow, tools, **login)
+    profile = await self_care.profile(uow, tools, account_id=str(account.id))
+    assert profile["last_login_at"] == first and account.last_login_at == clock()
+
+
+async def test_a_radiated_member_cannot_start_an_activation(uow, tools, clock):
+    member = uow.members.put(MemberOnFile("mbtp", "73000042", "DURAND", "Léa", [date(1985, 5, 12)], email="lea.durand@orange.fr"))
+    member.radiated_on = clock().date() - timedelta(days=1)
+    await activation.start_member_activation(
+        uow,
+        tools,
+        tenant="mbtp",
+        contact="lea.durand@orange.fr",
+        member_number="73000042",
+        birth_date=None,
+        captcha=TEST_SOLUTION,
+        client_ip=None,
+    )
+    assert requests(uow) == []  # the same answer as a stranger, and no code

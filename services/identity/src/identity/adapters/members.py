@@ -10,6 +10,14 @@ import asyncpg
 from identity.domain.members import MemberOnFile
 
 _FIELDS = {f.name for f in dataclasses.fields(MemberOnFile)}
+# A member is radiated once every contract on file has a radiation: then, since the latest one.
+_SELECT = """SELECT m.*, CASE WHEN NOT EXISTS (
+                 SELECT 1 FROM unnest(m.contract_numbers) AS c(number) WHERE NOT EXISTS (
+                     SELECT 1 FROM member_radiations r
+                     WHERE r.tenant = m.tenant AND r.member_number = m.member_number AND r.contract_number = c.number))
+               THEN (SELECT max(r.effective_date) FROM member_radiations r WHERE r.tenant = m.tenant AND r.member_number = m.member_number)
+             END AS radiated_on
+             FROM members_on_file m"""
 
 
 def member_of(row: asyncpg.Record | None) -> MemberOnFile | None:
@@ -58,14 +66,12 @@ class MembersOnFile:
         )
 
     async def get(self, tenant: str, member_number: str) -> MemberOnFile | None:
-        return member_of(
-            await self._conn.fetchrow("SELECT * FROM members_on_file WHERE tenant = $1 AND member_number = $2", tenant, member_number)
-        )
+        return member_of(await self._conn.fetchrow(f"{_SELECT} WHERE m.tenant = $1 AND m.member_number = $2", tenant, member_number))
 
     async def by_contact(self, tenant: str, *, email: str | None = None, phone: str | None = None) -> list[MemberOnFile]:
         rows = await self._conn.fetch(
-            """SELECT * FROM members_on_file WHERE tenant = $1
-               AND (($2::text IS NOT NULL AND lower(email) = lower($2)) OR ($3::text IS NOT NULL AND mobile_phone = $3))""",
+            f"""{_SELECT} WHERE m.tenant = $1
+               AND (($2::text IS NOT NULL AND lower(m.email) = lower($2)) OR ($3::text IS NOT NULL AND m.mobile_phone = $3))""",
             tenant,
             email,
             phone,
@@ -74,7 +80,7 @@ class MembersOnFile:
 
     async def on_contract(self, tenant: str, contract_number: str, *, postal_code: str, birth_date: date) -> list[MemberOnFile]:
         rows = await self._conn.fetch(
-            "SELECT * FROM members_on_file WHERE tenant = $1 AND $2 = ANY(contract_numbers) AND postal_code = $3 AND $4 = ANY(birth_dates)",
+            f"{_SELECT} WHERE m.tenant = $1 AND $2 = ANY(m.contract_numbers) AND m.postal_code = $3 AND $4 = ANY(m.birth_dates)",
             tenant,
             contract_number,
             postal_code,
@@ -87,3 +93,14 @@ class MembersOnFile:
             "UPDATE members_on_file SET email = $3 WHERE tenant = $1 AND member_number = $2", member.tenant, member.member_number, email
         )
         member.email = email
+
+    async def radiate(self, *, tenant: str, member_number: str, contract_number: str, effective_date: date) -> None:
+        """Record that a membership ended (any order with its affiliation gives the same state)."""
+        await self._conn.execute(
+            """INSERT INTO member_radiations (tenant, member_number, contract_number, effective_date) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (tenant, member_number, contract_number) DO UPDATE SET effective_date = EXCLUDED.effective_date""",
+            tenant,
+            member_number,
+            contract_number,
+            effective_date,
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 KINDS = ("member", "broker", "correspondent", "operator")
@@ -64,16 +64,3 @@ class Account:
 def mutuelle_login_key(mutuelle_code: str, email: str) -> str:
     """How a login finds a member's account where members log in with their mutuelle's number and email."""
     return f"{mutuelle_code.strip()}:{email.strip().lower()}"
-
-
-def read_access_until(radiated_on: date, months: int) -> date:
-    """The last day a radiated member may still log in (to read reimbursements): `months` after radiation."""
-    index = radiated_on.year * 12 + radiated_on.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for day in (radiated_on.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")

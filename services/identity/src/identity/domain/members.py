@@ -24,6 +24,10 @@ class MemberOnFile:
     mutuelle_code: str | None = None  # the member's mutuelle within a union of mutuelles (Solimut)
     radiated_on: date | None = None  # set once every contract of the member is radiated
 
+    def radiated(self, today: date) -> bool:
+        """No longer covered: every membership ended before `today`."""
+        return self.radiated_on is not None and self.radiated_on < today
+
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
@@ -59,3 +63,31 @@ def legacy_email_case(on_file: str | None, given: str) -> EmailCase:
     if not on_file:
         return EmailCase.NONE_ON_FILE
     return EmailCase.SAME_AS_ON_FILE if same_email(on_file, given) else EmailCase.OTHER_THAN_ON_FILE
+
+
+class Access(Enum):
+    """What a member's login gives: everything, reading only (radiated, within the tenant's period), nothing."""
+
+    FULL = "full"
+    READ_ONLY = "read_only"
+    NONE = "none"
+
+
+def read_access_until(radiated_on: date, months: int) -> date:
+    """The last day a radiated member may still log in (to read reimbursements): `months` after radiation."""
+    index = radiated_on.year * 12 + radiated_on.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for day in (radiated_on.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def member_access(member: MemberOnFile | None, today: date, read_access_months: int) -> Access:
+    """A radiated member keeps read access (to see reimbursements) for some months after radiation."""
+    if member is None or not member.radiated(today):
+        return Access.FULL
+    return Access.READ_ONLY if today <= read_access_until(member.radiated_on, read_access_months) else Access.NONE

@@ -12,7 +12,7 @@ from extranet_plumbing.logging import get_logger
 from identity.adapters.security import hash_password
 from identity.domain.accounts import Account, mutuelle_login_key
 from identity.domain.contacts import InvalidContact, canonical_email, canonical_phone, looks_like_email
-from identity.domain.members import EmailCase, MemberOnFile, legacy_email_case, same_email, same_name
+from identity.domain.members import Access, EmailCase, MemberOnFile, legacy_email_case, member_access, same_email, same_name
 from identity.domain.secrets import new_code, new_token
 from identity.domain.tenants import TenantConfig
 from identity.service_layer.common import Tools, check_captcha, check_new_password, check_same_email, notify, send_link, throttle
@@ -186,7 +186,7 @@ async def start_member_activation(
     await throttle(uow, tools, "activation-destination", destination, limit=5, window=3600)
     now = tools.clock()
     member = await _matching_member(uow, tenant, member_number, channel, destination, birth_date)
-    if member is not None and not await may_activate(uow, member):
+    if member is not None and not await may_activate(uow, member, now.date()):
         member = None  # already activated (they log in, or reset their password), or no longer a member
     code = new_code()
     code_id = await uow.codes.add(
@@ -205,8 +205,10 @@ async def start_member_activation(
     return str(code_id)
 
 
-async def may_activate(uow: IdentityUnitOfWork, member: MemberOnFile) -> bool:
-    """A member may activate an account unless it is active already."""
+async def may_activate(uow: IdentityUnitOfWork, member: MemberOnFile, today: date) -> bool:
+    """A member may activate an account unless it is active already, or the member is radiated."""
+    if member.radiated(today):
+        return False
     existing = await uow.accounts.by_identifier(member.tenant, "member", member.member_number)
     return not (existing and existing.active)
 
@@ -378,7 +380,7 @@ async def request_activation_link(
         and same_name(member.last_name, last_name)
         and birth_date in member.birth_dates
         and same_email(member.email, email)
-        and await may_activate(uow, member)
+        and await may_activate(uow, member, tools.clock().date())
     ):
         await send_member_activation_link(uow, tools, member, email.strip())
         await uow.commit()
@@ -411,6 +413,12 @@ async def legacy_match_activation(
     email = email.strip().lower()
     candidates = await uow.members.on_contract(tenant, contract_number.strip(), postal_code=postal_code.strip(), birth_date=birth_date)
     member = next((m for m in candidates if same_name(m.last_name, last_name) and _identified_by(config, m, identifier.strip())), None)
+    account = await uow.accounts.by_identifier(tenant, "member", member.member_number) if member else None
+    if member is not None and member.radiated(tools.clock().date()):
+        # Radiated: no new activation (the same answer as a stranger); an account still in its read access may reset its password.
+        access = member_access(member, tools.clock().date(), config.radiated_read_access_months)
+        if account is None or not account.active or access is Access.NONE:
+            member = None
     if member is None:
         raise Refused(422, "Les informations saisies ne permettent pas de vous identifier.")
     case = legacy_email_case(member.email, email)
@@ -422,7 +430,6 @@ async def legacy_match_activation(
         )
     if case is EmailCase.NONE_ON_FILE:
         await uow.members.set_email(member, email)
-    account = await uow.accounts.by_identifier(tenant, "member", member.member_number)
     if account is not None and account.active:  # the same form serves "forgot password" (guide 004)
         await send_password_reset(uow, tools, account)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from extranet_contracts.legacy import BrokerRegistered, CollectiveContractSigned, CompanyRegistered, MemberAffiliated
+from extranet_contracts.legacy import BrokerRegistered, CollectiveContractSigned, CompanyRegistered, MemberAffiliated, MemberRadiated
 from extranet_plumbing.consumer import Handlers
 from identity.service_layer import legacy_intake
 from identity.service_layer.common import Tools
@@ -17,6 +17,7 @@ def legacy_handlers(tools: Tools) -> Handlers:
     return {
         BrokerRegistered: partial(legacy_intake.broker_registered, tools=tools),
         MemberAffiliated: partial(legacy_intake.member_affiliated, tools=tools),
+        MemberRadiated: partial(legacy_intake.member_radiated, tools=tools),
         CompanyRegistered: partial(legacy_intake.company_registered, tools=tools),
         CollectiveContractSigned: partial(legacy_intake.contract_signed, tools=tools),
     }

@@ -6,7 +6,7 @@ its collective contracts are kept for the correspondents' scopes. Handlers of th
 from __future__ import annotations
 
 from extranet_contracts import Envelope
-from extranet_contracts.legacy import BrokerRegistered, CollectiveContractSigned, CompanyRegistered, MemberAffiliated
+from extranet_contracts.legacy import BrokerRegistered, CollectiveContractSigned, CompanyRegistered, MemberAffiliated, MemberRadiated
 from extranet_contracts.phones import mobile_or_none
 from identity.service_layer.activation import send_broker_activation
 from identity.service_layer.common import Tools
@@ -41,6 +41,16 @@ async def member_affiliated(event: MemberAffiliated, envelope: Envelope, uow: Id
         postal_code=event.address.postal_code,
         contract_number=event.contract_number,
         mutuelle_code=event.mutuelle_code,
+    )
+
+
+async def member_radiated(event: MemberRadiated, envelope: Envelope, uow: IdentityUnitOfWork, *, tools: Tools) -> None:
+    """A membership ended: once all of a member's have, no new activation, and read access for the tenant's period."""
+    await uow.members.radiate(
+        tenant=envelope.tenant,
+        member_number=event.member_number,
+        contract_number=event.contract_number,
+        effective_date=event.effective_date,
     )
 
 

@@ -32,7 +32,7 @@ async def profile(uow: IdentityUnitOfWork, tools: Tools, *, account_id: str) -> 
         "display_name": account.display_name,
         "mail_preference": account.mail_preference,
         "notification_email": account.notification_email,
-        "last_login_at": account.last_login_at,
+        "last_login_at": account.previous_login_at,  # the login before this session's
         "activated_at": account.activated_at,
     }
 

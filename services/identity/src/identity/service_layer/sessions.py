@@ -10,7 +10,7 @@ from datetime import timedelta
 from extranet_plumbing.logging import get_logger
 from identity.adapters.security import verify_password
 from identity.domain.accounts import Account, mutuelle_login_key
-from identity.domain.members import same_email
+from identity.domain.members import Access, member_access, same_email
 from identity.domain.secrets import new_token
 from identity.service_layer.common import Tools, notify, throttle
 from identity.service_layer.errors import BAD_CREDENTIALS, Refused
@@ -31,6 +31,10 @@ class Tokens:
 async def issue_tokens(uow: IdentityUnitOfWork, tools: Tools, account: Account, session_id: uuid.UUID | None = None) -> Tokens:
     """An access token and a new refresh token of the session (a new session unless given)."""
     config = tools.tenant(account.tenant)
+    access = await member_access_of(uow, tools, account)
+    if access is Access.NONE:
+        raise Refused(401, SESSION_EXPIRED)
+    scope = {**account.scope, "read_only": True} if access is Access.READ_ONLY else account.scope
     terms_ok = await uow.terms.accepted(account.id, config.terms_version)
     session_id = session_id or uuid.uuid4()
     refresh = new_token()
@@ -44,10 +48,18 @@ async def issue_tokens(uow: IdentityUnitOfWork, tools: Tools, account: Account, 
         subject=str(account.id),
         kind=account.kind,
         tenant=account.tenant,
-        scope=account.scope,
+        scope=scope,
         extra={"sid": str(session_id), "terms_ok": terms_ok},
     )
     return Tokens(access, refresh, ttl, not terms_ok)
+
+
+async def member_access_of(uow: IdentityUnitOfWork, tools: Tools, account: Account) -> Access:
+    """What a member account's login gives today (radiation); every other kind: everything."""
+    if account.kind != "member":
+        return Access.FULL
+    member = await uow.members.get(account.tenant, account.identifier)
+    return member_access(member, tools.clock().date(), tools.tenant(account.tenant).radiated_read_access_months)
 
 
 async def find_login_account(
@@ -66,6 +78,8 @@ async def find_login_account(
         return None
     if kind == "member" and config.login_requires_email and not same_email(account.email, email):
         return None
+    if await member_access_of(uow, tools, account) is Access.NONE:
+        return None  # radiated, and the read access after it is over
     return account
 
 
@@ -112,7 +126,7 @@ async def login(
         await uow.commit()  # the failure counts
         log.info("login refused", tenant=tenant, kind=kind)
         raise Refused(401, BAD_CREDENTIALS)
-    await uow.accounts.update(account, failed_logins=0, locked_until=None, last_login_at=now)
+    await uow.accounts.update(account, failed_logins=0, locked_until=None, previous_login_at=account.last_login_at, last_login_at=now)
     tokens = await issue_tokens(uow, tools, account)
     await uow.commit()
     log.info("login", tenant=tenant, kind=kind, account_id=str(account.id))
