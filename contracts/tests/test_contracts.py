@@ -63,7 +63,7 @@ def test_versions_are_looked_up_exactly():
     assert lookup("MemberAffiliated", 1) is MemberAffiliated
     with pytest.raises(UnknownEventType):
         lookup("MemberAffiliated", 2)
-    assert {model.STREAM.split(".")[0] for model in CATALOGUE.values()} == {"legacy", "notifications"}
+    assert {model.STREAM.split(".")[0] for model in CATALOGUE.values()} == {"legacy", "notifications", "portal"}
 
 
 def test_french_numbers_are_validated():
@@ -91,3 +91,14 @@ def test_phone_numbers_have_one_form_for_every_service():
 
     assert {mobile_e164(n) for n in ("06 09 26 78 12", "+33 6 09 26 78 12", "0033 6 09 26 78 12")} == {"+33609267812"}
     assert not can_receive_sms("04 91 00 00 00") and not can_receive_sms(None)
+
+
+def test_a_contact_change_request_names_what_changes():
+    from extranet_contracts.requests import ContactChangeRequested
+
+    change = ContactChangeRequested(requester_kind="broker", reference="M12345", email="claire@cabinet-martin.fr")
+    assert change.key() == "M12345" and change.STREAM == "portal.requests"
+    with pytest.raises(ValidationError, match="new email"):
+        ContactChangeRequested(requester_kind="member", reference="73000042")
+    with pytest.raises(ValidationError, match="phone"):
+        ContactChangeRequested(requester_kind="member", reference="73000042", phone="06 09 26 78 12")  # E.164 only

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extranet_contracts import legacy, notifications
+from extranet_contracts import legacy, notifications, requests
 from extranet_contracts.base import Event
 
 CATALOGUE: dict[tuple[str, int], type[Event]] = {
@@ -19,6 +19,7 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         notifications.NotificationRequested,
         notifications.NotificationDelivered,
         notifications.NotificationFailed,
+        requests.ContactChangeRequested,
     )
 }
 

@@ -147,6 +147,12 @@ class ActivationCompleted(Message):
     identifier: str
 
 
+class PendingContact(BaseModel):
+    email: str | None
+    phone: str | None
+    requested_at: datetime
+
+
 class Profile(BaseModel):
     identifier: str
     kind: str
@@ -156,8 +162,14 @@ class Profile(BaseModel):
     display_name: str | None
     mail_preference: str | None
     notification_email: str | None
-    last_login_at: datetime | None
+    last_login_at: datetime | None = Field(description="The login before this session's")
     activated_at: datetime | None
+    pending_contact: PendingContact | None = Field(
+        default=None, description="A contact change sent to the management system, shown until it carries it (brokers, members)"
+    )
+    activation_mail_status: Literal["requested", "delivered", "failed"] | None = Field(
+        default=None, description="What became of the account's activation or invitation email"
+    )
 
 
 class CorrespondentCreated(BaseModel):
@@ -171,6 +183,9 @@ class Correspondent(BaseModel):
     last_login_at: datetime | None
     activated: bool
     contracts: list[str] | str | None
+    invitation_status: Literal["requested", "delivered", "failed"] | None = Field(
+        default=None, description="What became of the invitation email"
+    )
 
 
 @dataclass(frozen=True)

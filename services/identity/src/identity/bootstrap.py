@@ -20,7 +20,7 @@ from identity.domain.tenants import load_tenants
 from identity.entrypoints import dependencies, http
 from identity.service_layer.common import Clock, Tools
 from identity.service_layer.errors import Refused
-from identity.service_layer.handlers import LEGACY_INTAKE_GROUP, legacy_handlers
+from identity.service_layer.handlers import LEGACY_INTAKE_GROUP, OUTCOME_HANDLERS, OUTCOMES_GROUP, legacy_handlers
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 from identity.settings import IdentitySettings
 
@@ -81,7 +81,7 @@ def bootstrap(
         schema=settings.db_schema,
         migrations=[MIGRATIONS],
         unit_of_work=IdentityUnitOfWork,
-        subscriptions=[Subscription(LEGACY_INTAKE_GROUP, legacy_handlers(tools))],
+        subscriptions=[Subscription(LEGACY_INTAKE_GROUP, legacy_handlers(tools)), Subscription(OUTCOMES_GROUP, OUTCOME_HANDLERS)],
         routers=http.ROUTERS,
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
         dependencies={dependencies.tools: provide(tools)},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistered
+from extranet_contracts.notifications import NotificationFailed
 
 ADDRESS = {"line1": "3 square Max Hymans", "postal_code": "75015", "city": "Paris"}
 COMPANY = CompanyRegistered(
@@ -76,13 +77,15 @@ async def test_primary_correspondent_invites_a_secondary_limited_to_some_contrac
     assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "contracts"
     created = await identity.post("/public/me/correspondents", new, token=primary)
     assert created.status_code == 201, created.text
-    [(_, second)] = await identity.notifications(1)
+    [(second_envelope, second)] = await identity.notifications(1)
     assert second.template == "correspondent_invitation" and second.recipient.email == "m.petit@rive-gauche.fr"
+    failed = NotificationFailed(request_id=str(second_envelope.id), template=second.template, attempts=5, permanent=False, reason="timeout")
+    await identity.legacy(kafka_producer, failed)
     assert second.data["company_name"] == "Lycée Rive Gauche"
 
     listed = (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=primary))).json()
-    assert [(c["identifier"], c["activated"], c["last_login_at"], c["contracts"]) for c in listed] == [
-        ("rg.paie", False, None, ["M1000304"])
+    assert [(c["identifier"], c["activated"], c["last_login_at"], c["contracts"], c["invitation_status"]) for c in listed] == [
+        ("rg.paie", False, None, ["M1000304"], "failed")
     ]
     await set_password(identity, second.data["link"])
     secondary = await employer_login(identity, "rg.paie")

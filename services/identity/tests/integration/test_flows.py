@@ -7,8 +7,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from extranet_contracts import Envelope
 from extranet_contracts.legacy import BrokerRegistered, MemberAffiliated, MemberRadiated
+from extranet_contracts.notifications import NotificationDelivered
+from extranet_contracts.requests import PORTAL_REQUESTS, ContactChangeRequested
 from extranet_plumbing.auth import TokenVerifier
+from extranet_plumbing.testing import read_topic
 from identity.adapters.captcha import TEST_SOLUTION
 
 ADDRESS = {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"}
@@ -437,3 +441,52 @@ async def test_a_radiated_member_keeps_read_access_for_the_tenants_period_and_ca
     )
     assert started.status_code == 202
     await identity.no_new_notification()
+
+
+async def broker_session(identity, kafka_producer) -> tuple[Envelope, str]:
+    """A broker registered by the legacy system, activated through its link, logged in."""
+    await identity.legacy(kafka_producer, BROKER)
+    [(envelope, request)] = await identity.notifications(1)
+    body = {"token": token_of(request.data["link"]), "password": BROKER_PASSWORD, "password_confirmation": BROKER_PASSWORD}
+    assert (await identity.post("/public/auth/password", body)).status_code == 200
+    login = await identity.post("/public/auth/login", {"portal": "broker", "identifier": "M12345", "password": BROKER_PASSWORD})
+    return envelope, login.json()["access_token"]
+
+
+async def test_a_brokers_contact_change_goes_to_the_legacy_system_and_its_value_stays_the_truth(identity, kafka_producer):
+    _, token = await broker_session(identity, kafka_producer)
+    new = {"email": "c.martin@nouveau-cabinet.fr", "email_confirmation": "C.Martin@nouveau-cabinet.fr", "phone": "06 09 26 78 12"}
+    assert (await identity.client.put("/public/me/contact", json=new, headers=identity.headers(token=token))).status_code == 204
+    [record] = await read_topic(identity.infra.kafka_bootstrap, identity.prefix + PORTAL_REQUESTS, expected=1)
+    change = ContactChangeRequested.model_validate_json(record.value)
+    assert (change.reference, change.email, change.phone) == ("M12345", "c.martin@nouveau-cabinet.fr", "+33609267812")
+
+    async def profile() -> dict:
+        return (await identity.client.get("/public/me", headers=identity.headers(token=token))).json()
+
+    shown = await profile()
+    assert shown["email"] == "claire.martin@cabinet-martin.fr" and shown["pending_contact"]["email"] == "c.martin@nouveau-cabinet.fr"
+    await identity.legacy(kafka_producer, BROKER.model_copy(update={"revision": 2}))  # not carried yet: still pending
+    shown = await profile()
+    assert shown["email"] == "claire.martin@cabinet-martin.fr" and shown["pending_contact"] is not None
+    carried = BROKER.model_copy(update={"revision": 3, "email": "c.martin@nouveau-cabinet.fr", "phone": "0609267812"})
+    await identity.legacy(kafka_producer, carried)
+    shown = await profile()
+    assert shown["email"] == "c.martin@nouveau-cabinet.fr" and shown["phone"] == "+33609267812" and shown["pending_contact"] is None
+
+    bad = {"email": "c.martin@", "email_confirmation": "c.martin@", "phone": None}
+    answer = await identity.client.put("/public/me/contact", json=bad, headers=identity.headers(token=token))
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "email"
+    landline_typo = {**new, "phone": "06 09"}
+    answer = await identity.client.put("/public/me/contact", json=landline_typo, headers=identity.headers(token=token))
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "phone"
+
+
+async def test_the_broker_account_shows_whether_its_activation_mail_was_delivered(identity, kafka_producer):
+    envelope, token = await broker_session(identity, kafka_producer)
+    profile = (await identity.client.get("/public/me", headers=identity.headers(token=token))).json()
+    assert profile["activation_mail_status"] == "requested"
+    outcome = NotificationDelivered(request_id=str(envelope.id), channel="email", template="broker_activation", attempts=1)
+    await identity.legacy(kafka_producer, outcome)
+    profile = (await identity.client.get("/public/me", headers=identity.headers(token=token))).json()
+    assert profile["activation_mail_status"] == "delivered"

@@ -231,6 +231,9 @@ class FakeSentMails:
             row["status"] = status
         return True
 
+    async def counts(self):
+        return {}
+
     async def latest_status(self, account_id, templates):
         found = [r["status"] for r in self.rows.values() if r["account_id"] == account_id and r["template"] in templates]
         return found[-1] if found else None

@@ -83,3 +83,17 @@ def test_a_radiated_member_reads_for_the_configured_months_then_nothing():
     assert member_access(member, date(2027, 10, 31), 12) is Access.READ_ONLY
     assert member_access(member, date(2027, 11, 1), 12) is Access.NONE
     assert member_access(member, date(2026, 12, 1), 1) is Access.NONE
+
+
+def test_a_contact_change_asks_only_for_what_differs_and_is_carried_when_the_legacy_values_equal_it():
+    from datetime import UTC, datetime
+
+    from identity.domain.contact_changes import carried_by, pending_change
+
+    at = datetime(2026, 11, 23, tzinfo=UTC)
+    assert pending_change("a@x.fr", "+33609267812", "a@x.fr", "+33609267812", at) is None
+    change = pending_change("a@x.fr", "+33609267812", "b@x.fr", None, at)
+    assert (change["email"], change["phone"]) == ("b@x.fr", None)
+    assert not carried_by(change, "a@x.fr", "+33609267812")
+    assert carried_by(change, "b@x.fr", "+33600000000")
+    assert not carried_by(None, "b@x.fr", None)

@@ -234,3 +234,51 @@ async def test_a_radiated_member_cannot_start_an_activation(uow, tools, clock):
         client_ip=None,
     )
     assert requests(uow) == []  # the same answer as a stranger, and no code
+
+
+async def test_outcomes_of_our_mails_are_recorded_and_a_delivery_is_final(uow, tools):
+    from extranet_contracts.notifications import NotificationDelivered, NotificationFailed
+    from identity.service_layer import outcomes
+
+    await legacy_intake.broker_registered(BROKER, envelope(BROKER), uow, tools=tools)
+    [(request_id, row)] = uow.mails.rows.items()
+    assert row["template"] == "broker_activation" and row["status"] == "requested"
+    delivered = NotificationDelivered(request_id=str(request_id), channel="email", template="broker_activation", attempts=1)
+    failed = NotificationFailed(request_id=str(request_id), template="broker_activation", attempts=3, permanent=True, reason="mailbox full")
+    await outcomes.delivered(delivered, envelope(delivered), uow)
+    await outcomes.failed(failed, envelope(failed), uow)  # late and contradicting: a delivery stands
+    assert uow.mails.rows[request_id]["status"] == "delivered"
+    other = NotificationFailed(request_id="not-a-uuid", template="x_y_z", attempts=0, permanent=True, reason="?")
+    await outcomes.failed(other, envelope(other), uow)  # another service's request: ignored
+
+
+async def test_a_brokers_contact_change_is_a_request_and_stays_pending_until_the_legacy_system_carries_it(uow, tools):
+    from extranet_contracts.requests import ContactChangeRequested
+
+    await legacy_intake.broker_registered(BROKER, envelope(BROKER), uow, tools=tools)
+    account = await uow.accounts.by_identifier("mbtp", "broker", "M12345")
+    await uow.accounts.update(account, status="active")
+    new = "Claire.Martin@Nouveau-Cabinet.fr"
+    await self_care.change_contact(uow, tools, account_id=str(account.id), email=new, email_confirmation=new, phone="06 09 26 78 12")
+    [change] = [event for event, _ in uow.published if isinstance(event, ContactChangeRequested)]
+    assert (change.reference, change.email, change.phone) == ("M12345", "claire.martin@nouveau-cabinet.fr", "+33609267812")
+    assert account.email == "claire.martin@cabinet-martin.fr"  # the legacy system's value, until it changes
+    profile = await self_care.profile(uow, tools, account_id=str(account.id))
+    assert profile["pending_contact"]["email"] == "claire.martin@nouveau-cabinet.fr"
+
+    await legacy_intake.broker_registered(BROKER.model_copy(update={"revision": 2}), envelope(BROKER), uow, tools=tools)
+    assert account.pending_contact is not None and account.email == "claire.martin@cabinet-martin.fr"
+    carried = BROKER.model_copy(update={"revision": 3, "email": "claire.martin@nouveau-cabinet.fr", "phone": "+33 6 09 26 78 12"})
+    await legacy_intake.broker_registered(carried, envelope(BROKER), uow, tools=tools)
+    assert account.pending_contact is None and account.email == "claire.martin@nouveau-cabinet.fr" and account.phone == "+33609267812"
+
+
+@pytest.mark.parametrize(("field", "value"), [("email", "claire.martin@"), ("phone", "06 12")])
+async def test_a_contact_change_checks_the_email_and_the_phone(uow, tools, field, value):
+    account = await active_broker(uow)
+    body = {"email": "claire@cabinet.fr", "email_confirmation": "claire@cabinet.fr", "phone": None, field: value}
+    if field == "email":
+        body["email_confirmation"] = value
+    with pytest.raises(Refused) as refused:
+        await self_care.change_contact(uow, tools, account_id=str(account.id), **body)
+    assert refused.value.field == field and refused.value.status == 422 and value not in refused.value.message

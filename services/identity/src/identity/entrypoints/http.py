@@ -294,4 +294,4 @@ async def list_correspondents(who: Who, uow: UoW, tools: Tools) -> list[dict]:
 async def stats(uow: UoW) -> dict:
     """Counts only (no personal data): accounts by kind and status."""
     async with uow:
-        return {"accounts": await uow.accounts.counts()}
+        return {"accounts": await uow.accounts.counts(), "mails": await uow.mails.counts()}

@@ -101,7 +101,11 @@ async def notify(
         template=template,
         data=data,
     )
-    return await uow.publish(request, tenant=tenant)
+    envelope = await uow.publish(request, tenant=tenant)
+    await uow.mails.record(  # its outcome comes back under the same id
+        request_id=envelope.id, tenant=tenant, template=template, account_id=account_id, reference=reference, requested_at=envelope.time
+    )
+    return envelope
 
 
 async def send_link(

@@ -88,6 +88,7 @@ async def list_secondaries(uow: IdentityUnitOfWork, tools: Tools, *, creator_id:
             "last_login_at": a.last_login_at,
             "activated": a.active,
             "contracts": a.scope.get("contracts"),
+            "invitation_status": await uow.mails.latest_status(a.id, ("correspondent_invitation",)),
         }
         for a in await uow.accounts.created_by(creator.id)
     ]

@@ -6,11 +6,16 @@ from __future__ import annotations
 from functools import partial
 
 from extranet_contracts.legacy import BrokerRegistered, CollectiveContractSigned, CompanyRegistered, MemberAffiliated, MemberRadiated
+from extranet_contracts.notifications import NotificationDelivered, NotificationFailed
 from extranet_plumbing.consumer import Handlers
-from identity.service_layer import legacy_intake
+from identity.service_layer import legacy_intake, outcomes
 from identity.service_layer.common import Tools
 
 LEGACY_INTAKE_GROUP = "identity-legacy-intake"
+OUTCOMES_GROUP = "identity-notification-outcomes"
+
+# Whether each mail identity asked for was delivered: matched by the request's event id.
+OUTCOME_HANDLERS: Handlers = {NotificationDelivered: outcomes.delivered, NotificationFailed: outcomes.failed}
 
 
 def legacy_handlers(tools: Tools) -> Handlers:

@@ -8,6 +8,9 @@ from __future__ import annotations
 from extranet_contracts import Envelope
 from extranet_contracts.legacy import BrokerRegistered, CollectiveContractSigned, CompanyRegistered, MemberAffiliated, MemberRadiated
 from extranet_contracts.phones import mobile_or_none
+from identity.domain.accounts import mutuelle_login_key
+from identity.domain.contact_changes import carried_by
+from identity.domain.contacts import InvalidContact, canonical_phone
 from identity.service_layer.activation import send_broker_activation
 from identity.service_layer.common import Tools
 from identity.service_layer.correspondents import invite
@@ -19,14 +22,24 @@ async def broker_registered(event: BrokerRegistered, envelope: Envelope, uow: Id
     tenant, name = envelope.tenant, f"{event.contact_first_name} {event.contact_last_name}"
     email = str(event.email).lower()
     account = await uow.accounts.add(
-        tenant=tenant, kind="broker", identifier=event.broker_code, email=email, display_name=name, scope={"broker_code": event.broker_code}
+        tenant=tenant,
+        kind="broker",
+        identifier=event.broker_code,
+        email=email,
+        phone=_phone_or_none(event.phone, tools),
+        display_name=name,
+        scope={"broker_code": event.broker_code},
     )
     if account is not None:
         await send_broker_activation(uow, tools, account)
         return
     existing = await uow.accounts.by_identifier(tenant, "broker", event.broker_code, for_update=True)
-    if existing.email != email or existing.display_name != name:
-        await uow.accounts.update(existing, email=email, display_name=name)
+    phone = _phone_or_none(event.phone, tools)
+    changes = {k: v for k, v in {"email": email, "phone": phone, "display_name": name}.items() if getattr(existing, k) != v}
+    if carried_by(existing.pending_contact, email, phone):
+        changes["pending_contact"] = None  # the legacy system carries the change asked in the portal
+    if changes:
+        await uow.accounts.update(existing, **changes)  # the legacy system's values are the truth
 
 
 async def member_affiliated(event: MemberAffiliated, envelope: Envelope, uow: IdentityUnitOfWork, *, tools: Tools) -> None:
@@ -42,6 +55,14 @@ async def member_affiliated(event: MemberAffiliated, envelope: Envelope, uow: Id
         contract_number=event.contract_number,
         mutuelle_code=event.mutuelle_code,
     )
+    account = await uow.accounts.by_identifier(envelope.tenant, "member", event.member_number, for_update=True)
+    email, phone = (str(event.email).lower() if event.email else None), mobile_or_none(event.mobile_phone, tools.settings.phone_region)
+    if account is not None and carried_by(account.pending_contact, email, phone):
+        # The legacy system carries the change the member asked for: the account follows it.
+        changes = {"pending_contact": None, "email": email or account.email, "phone": phone or account.phone}
+        if account.login_key and email and tools.tenant(account.tenant).members_log_in_by_mutuelle:
+            changes["login_key"] = mutuelle_login_key(account.login_key.split(":", 1)[0], email)
+        await uow.accounts.update(account, **changes)
 
 
 async def member_radiated(event: MemberRadiated, envelope: Envelope, uow: IdentityUnitOfWork, *, tools: Tools) -> None:
@@ -52,6 +73,13 @@ async def member_radiated(event: MemberRadiated, envelope: Envelope, uow: Identi
         contract_number=event.contract_number,
         effective_date=event.effective_date,
     )
+
+
+def _phone_or_none(raw: str | None, tools: Tools) -> str | None:
+    try:
+        return canonical_phone(raw, tools.settings.phone_region) if raw else None
+    except InvalidContact:
+        return None
 
 
 async def company_registered(event: CompanyRegistered, envelope: Envelope, uow: IdentityUnitOfWork, *, tools: Tools) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import uuid
 
+from extranet_contracts.requests import ContactChangeRequested
 from identity.adapters.security import hash_password, verify_password
 from identity.domain.accounts import Account
+from identity.domain.contact_changes import LEGACY_OWNED, pending_change
 from identity.domain.contacts import InvalidContact, canonical_email, canonical_phone
 from identity.service_layer.common import Tools, check_new_password, check_same_email
 from identity.service_layer.errors import Refused
+from identity.service_layer.outcomes import ACTIVATION_MAILS
 from identity.service_layer.sessions import SESSION_EXPIRED
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 
@@ -34,6 +37,10 @@ async def profile(uow: IdentityUnitOfWork, tools: Tools, *, account_id: str) -> 
         "notification_email": account.notification_email,
         "last_login_at": account.previous_login_at,  # the login before this session's
         "activated_at": account.activated_at,
+        "pending_contact": {k: account.pending_contact.get(k) for k in ("email", "phone", "requested_at")}
+        if account.pending_contact
+        else None,
+        "activation_mail_status": await uow.mails.latest_status(account.id, ACTIVATION_MAILS),
     }
 
 
@@ -63,9 +70,24 @@ def checked_contact(tools: Tools, email: str, email_confirmation: str, phone: st
 async def change_contact(
     uow: IdentityUnitOfWork, tools: Tools, *, account_id: str, email: str, email_confirmation: str, phone: str | None
 ) -> None:
+    """A correspondent's or operator's details are the platform's: changed at once. A broker's or member's
+    are the legacy system's: the change goes to it as a request, and shows as pending until it carries it."""
     email, phone = checked_contact(tools, email, email_confirmation, phone)
     account = await _own(uow, account_id, for_update=True)
-    await uow.accounts.update(account, email=email, phone=phone)
+    if account.kind not in LEGACY_OWNED:
+        await uow.accounts.update(account, email=email, phone=phone)
+        await uow.commit()
+        return
+    change = pending_change(account.email, account.phone, email, phone, tools.clock())
+    if change is None:
+        await uow.accounts.update(account, pending_contact=None)  # back to what is on file: nothing to ask
+        await uow.commit()
+        return
+    request = ContactChangeRequested(
+        requester_kind=account.kind, reference=account.identifier, email=change["email"], phone=change["phone"]
+    )
+    envelope = await uow.publish(request, tenant=account.tenant)
+    await uow.accounts.update(account, pending_contact={**change, "request_id": str(envelope.id)})
     await uow.commit()
 
 

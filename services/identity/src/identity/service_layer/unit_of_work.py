@@ -8,6 +8,7 @@ from extranet_plumbing.uow import UnitOfWork
 from identity.adapters.accounts import Accounts
 from identity.adapters.companies import CompanyContracts
 from identity.adapters.credentials import ActionTokens, Codes, Sessions
+from identity.adapters.mails import SentMails
 from identity.adapters.members import MembersOnFile
 from identity.adapters.terms import TermsAcceptances
 from identity.adapters.throttle import Throttle
@@ -22,6 +23,7 @@ class IdentityUnitOfWork(UnitOfWork):
     terms: TermsAcceptances
     companies: CompanyContracts
     throttle: Throttle
+    mails: SentMails
 
     def _bind(self, conn: asyncpg.Connection) -> None:
         self.accounts = Accounts(conn)
@@ -32,3 +34,4 @@ class IdentityUnitOfWork(UnitOfWork):
         self.terms = TermsAcceptances(conn)
         self.companies = CompanyContracts(conn)
         self.throttle = Throttle(conn)
+        self.mails = SentMails(conn)
