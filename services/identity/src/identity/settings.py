@@ -13,7 +13,7 @@ class IdentitySettings(ServiceSettings):
     db_schema: str = "identity"
     http_port: int = 8101
     jwt_private_key_file: Path | None = None
-    tenants_file: Path | None = None  # the tenants' identity rules; default: the package's tenants.toml
+    tenants_file: Path | None = None  # the tenant registry; default: EXTRANET_TENANTS_FILE, else the platform's
     access_token_ttl_seconds: int = 600
     refresh_token_ttl_seconds: int = 8 * 3600
     # Key of the digests of codes and tokens; derived from the signing key when not given.

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import httpx
 
 from extranet_plumbing.auth import TokenVerifier
+from extranet_plumbing.tenants import DEFAULT_FILE
 from identity.adapters.captcha import TestCaptchaVerifier
 from identity.adapters.security import hash_password
 from identity.bootstrap import bootstrap
@@ -46,7 +46,7 @@ async def test_acceptance_is_stored_per_version_and_a_new_version_asks_again(ide
     assert stored["version"] == terms["version"] and stored["accepted_at"] is not None
 
     # The tenant publishes a new version: the same identity service, configured with it.
-    tenants = (Path(__file__).parents[2] / "src/identity/tenants.toml").read_text()
+    tenants = DEFAULT_FILE.read_text()
     newer = tmp_path / "tenants.toml"
     newer.write_text(tenants.replace(f'terms_version = "{terms["version"]}"', 'terms_version = "2099-01"', 1))
     settings = IdentitySettings(

@@ -1,4 +1,4 @@
-"""The MBTP password rules as configured in tenants.toml (guides 000 §1.3-1.4 and 001 §1.2), and argon2id hashing."""
+"""The MBTP password rules as configured in the tenant registry (guides 000 §1.3-1.4 and 001 §1.2), and argon2id hashing."""
 
 import pytest
 

@@ -1,15 +1,15 @@
-"""Tenant configuration of identity (tenants.toml): identifiers and how members are found at login,
-activation paths, OTP channels, password policies, terms-of-use version, help texts, read access
-after radiation."""
+"""Tenant configuration of identity, the `identity` section of each tenant in the platform's tenant
+registry (extranet_plumbing.tenants): identifiers and how members are found at login, activation
+paths, OTP channels, password policies, terms-of-use version, help texts, read access after
+radiation; and the portal addresses the registry declares for every service."""
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
+from extranet_plumbing.tenants import Tenant, load_registry
 from identity.domain.passwords import PasswordPolicy
 
 KINDS = ("member", "broker", "correspondent", "operator")
@@ -53,7 +53,8 @@ class TenantConfig:
         return (own if own.exists() else folder / "default.md").read_text(encoding="utf-8")
 
 
-def _parse(code: str, raw: dict) -> TenantConfig:
+def _parse(entry: Tenant) -> TenantConfig:
+    code, raw = entry.code, entry.section("identity")
     paths = frozenset(raw.get("member_activation", []))
     if not paths <= ACTIVATION_PATHS:
         raise ValueError(f"tenant {code}: unknown activation paths {sorted(paths - ACTIVATION_PATHS)}")
@@ -62,14 +63,14 @@ def _parse(code: str, raw: dict) -> TenantConfig:
         raise ValueError(f"tenant {code}: unknown member_login {member_login!r}")
     return TenantConfig(
         code=code,
-        name=raw["name"],
+        name=entry.name,
         member_identifier=re.compile(raw["member_identifier"]),
         broker_identifier=re.compile(raw["broker_identifier"]),
         login_requires_email=bool(raw.get("login_requires_email", False)),
         member_login=member_login,
         member_activation=paths,
         otp_channels=tuple(raw.get("otp_channels", ["email"])),
-        portal_url=dict(raw["portal_url"]),
+        portal_url={"member": entry.portals["member"], "broker": entry.portals["broker"], "correspondent": entry.portals["employer"]},
         terms_version=raw["terms_version"],
         help=dict(raw.get("help", {})),
         passwords={kind: PasswordPolicy.from_config(policy) for kind, policy in raw.get("password", {}).items()},
@@ -77,10 +78,9 @@ def _parse(code: str, raw: dict) -> TenantConfig:
     )
 
 
-@cache
 def load_tenants(path: Path | None = None) -> dict[str, TenantConfig]:
-    data = tomllib.loads((path or Path(__file__).parent.parent / "tenants.toml").read_text(encoding="utf-8"))
-    return {code: _parse(code, raw) for code, raw in data.items()}
+    """Every tenant's identity configuration, from the registry at `path` (default: the platform's)."""
+    return {code: _parse(entry) for code, entry in load_registry(path).items()}
 
 
 def tenant(code: str) -> TenantConfig:
