@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -188,6 +189,7 @@ async def main() -> None:
     args = parser.parse_args()
     configure_logging("bench", "WARNING", "console")
     infra = ensure_infra()
+    os.environ.update(infra.kafka_env())  # every Kafka client here acts as the super user (its topics have a prefix)
     root = find_root()
     work = Path(tempfile.mkdtemp(prefix="bench-notifications-", dir=root / ".stack" if (root / ".stack").is_dir() else None))
     smtp_port, mail_web, sms_port = free_port(), free_port(), free_port()

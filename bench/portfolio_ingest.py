@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 import uuid
@@ -24,6 +25,7 @@ from pydantic import SecretStr
 
 from devstack.infra import ensure_infra
 from extranet_plumbing.consumer import topics_of
+from extranet_plumbing.kafka import client_kwargs
 from extranet_plumbing.logging import configure_logging
 from extranet_plumbing.testing import new_jwt_keys
 from legacy_simulator.generator import generate
@@ -37,7 +39,7 @@ from portfolio.settings import PortfolioSettings
 async def baseline(bootstrap: str, topics: list[str], expected: int) -> float:
     consumer = AIOKafkaConsumer(
         *topics,
-        bootstrap_servers=bootstrap,
+        **client_kwargs(bootstrap),
         group_id=f"bench-baseline-{uuid.uuid4().hex[:6]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -83,6 +85,7 @@ async def main() -> None:
     args = parser.parse_args()
     configure_logging("bench", "WARNING", "console")
     infra = ensure_infra()
+    os.environ.update(infra.kafka_env())  # every Kafka client here acts as the super user (its topics have a prefix)
     prefix, schema = f"bench{uuid.uuid4().hex[:6]}.", f"bench_{uuid.uuid4().hex[:6]}"
     try:
         spec = SizeSpec("custom", brokers=args.brokers, companies=args.companies, insured=args.insured)

@@ -15,7 +15,7 @@ from extranet_contracts.testing import broker_registered
 from extranet_plumbing.consumer import EventConsumer
 from extranet_plumbing.db import migrate
 from extranet_plumbing.deadletter import replay
-from extranet_plumbing.kafka import dlq_topic, ensure_topics
+from extranet_plumbing.kafka import broker_security, client_kwargs, dlq_topic, ensure_topics
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.settings import ServiceSettings
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
@@ -50,9 +50,9 @@ class Harness:
         await migrate(self.pool, self.pool_schema)
         await self.pool.execute("CREATE TABLE IF NOT EXISTS applied (broker_code text PRIMARY KEY, times int NOT NULL)")
         await ensure_topics(self.infra.kafka_bootstrap, [self.topic])
-        self.producer = AIOKafkaProducer(bootstrap_servers=self.infra.kafka_bootstrap, acks="all", enable_idempotence=True)
+        self.producer = AIOKafkaProducer(**client_kwargs(self.infra.kafka_bootstrap), acks="all", enable_idempotence=True)
         await self.producer.start()
-        self.broker = KafkaBroker(self.infra.kafka_bootstrap)
+        self.broker = KafkaBroker(self.infra.kafka_bootstrap, security=broker_security(self.infra.kafka_bootstrap))
         consumer = EventConsumer(
             group="test-consumer",
             handlers={BrokerRegistered: self.dispatch},

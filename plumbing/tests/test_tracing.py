@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from extranet_contracts.legacy import BrokerPortfolioCompanyAssigned
 from extranet_plumbing.consumer import EventConsumer
 from extranet_plumbing.db import migrate
-from extranet_plumbing.kafka import ensure_topics, new_producer
+from extranet_plumbing.kafka import broker_security, ensure_topics, new_producer
 from extranet_plumbing.outbox import OutboxRelay, add_to_outbox
 from extranet_plumbing.settings import ServiceSettings
 from extranet_plumbing.testing import wait_until
@@ -35,7 +35,7 @@ async def test_the_consumer_continues_the_trace_of_the_request_that_emitted_the_
 
     producer = new_producer(infra.kafka_bootstrap)
     await producer.start()
-    broker = KafkaBroker(infra.kafka_bootstrap)
+    broker = KafkaBroker(infra.kafka_bootstrap, security=broker_security(infra.kafka_bootstrap))
     EventConsumer(
         group="tracing",
         settings=ServiceSettings(topic_prefix=topic_prefix),

@@ -31,7 +31,7 @@ def tmp_root(monkeypatch: pytest.MonkeyPatch):
     os.chmod(path, 0o755)
     (path / "Makefile").write_text("")
     (path / "constraints.txt").write_text("")
-    for name in ("EXTRANET_KAFKA_BOOTSTRAP", "EXTRANET_DATABASE_URL"):
+    for name in ("EXTRANET_KAFKA_BOOTSTRAP", "EXTRANET_DATABASE_URL", "EXTRANET_KAFKA_USERNAME", "EXTRANET_KAFKA_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("EXTRANET_INFRA", "embedded")
     yield path

@@ -20,6 +20,12 @@ async def _exercise(infra) -> None:
     import asyncpg
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+    from extranet_plumbing.kafka import client_kwargs
+    from extranet_plumbing.settings import KafkaSettings
+    from extranet_plumbing.testing import infra_kafka
+
+    kafka_kwargs = client_kwargs(KafkaSettings(**infra_kafka(infra)))  # the super user
+
     conn = await asyncpg.connect(infra.database_url, timeout=10)
     try:
         assert await conn.fetchval("SELECT current_user") == "extranet"
@@ -28,13 +34,13 @@ async def _exercise(infra) -> None:
         await conn.close()
 
     topic = f"devstack.test.{uuid.uuid4().hex[:8]}"
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka_kwargs, enable_idempotence=True)
     await producer.start()
     try:
         await producer.send_and_wait(topic, b'{"n": 1}', key=b"k1", headers=[("ce_type", b"Probe")])
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=infra.kafka_bootstrap, group_id=None, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(topic, **kafka_kwargs, group_id=None, auto_offset_reset="earliest")
     await consumer.start()
     try:
         msg = await asyncio.wait_for(consumer.getone(), 30)

@@ -28,10 +28,16 @@ def test_server_properties_follow_the_ports(tmp_path):
     layout = Layout(tmp_path)
     text = kafka.server_properties(layout, Ports(kafka=19092, kafka_controller=19093, postgres=1))
     props = dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
-    assert props["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["listeners"] == "SASL_PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
     assert props["controller.quorum.bootstrap.servers"] == "127.0.0.1:19093"
     assert props["log.dirs"] == str(layout.kafka_data)
     assert props["process.roles"] == "broker,controller"
+    # Every listener authenticates (no PLAINTEXT protocol anywhere), nothing is allowed without an ACL.
+    assert set(props["listener.security.protocol.map"].replace(",", ":").split(":")[1::2]) == {"SASL_PLAINTEXT"}
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    assert props["authorizer.class.name"].endswith("StandardAuthorizer")
+    assert props["super.users"] == "User:admin;User:controller"
+    assert props["listener.name.sasl_plaintext.sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
 
 
 def test_cluster_id_is_a_kafka_uuid():

@@ -19,6 +19,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from extranet_contracts import legacy
 from extranet_contracts.base import Event
 from extranet_contracts.envelope import Envelope
+from extranet_plumbing.kafka import client_kwargs  # address and credentials: EXTRANET_KAFKA_* (SASL/SCRAM)
 from legacy_simulator.generator import generate
 from legacy_simulator.sizes import SizeSpec
 
@@ -58,7 +59,7 @@ class Progress:
 async def ensure_topics(bootstrap: str, topic_prefix: str, partitions: int) -> None:
     """Create the legacy topics that do not exist yet (rather than rely on auto-creation)."""
     wanted = {topic_prefix + stream for stream in STREAMS}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="legacy-simulator")
+    admin = AIOKafkaAdminClient(**client_kwargs(bootstrap), client_id="legacy-simulator")
     await admin.start()
     try:
         missing = sorted(wanted - set(await admin.list_topics()))
@@ -137,7 +138,7 @@ async def publish_records(
     if partitions:
         await ensure_topics(bootstrap, topic_prefix, partitions)
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **client_kwargs(bootstrap),
         client_id="legacy-simulator",
         acks="all",
         enable_idempotence=True,

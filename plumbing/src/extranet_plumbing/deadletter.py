@@ -19,7 +19,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import ValidationError
 
-from extranet_plumbing.kafka import DLQ_SUFFIX, dlq_topic, new_producer, partitions_of
+from extranet_plumbing.kafka import DLQ_SUFFIX, KafkaTarget, client_kwargs, dlq_topic, kafka_settings, new_producer, partitions_of
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.redaction import redact_values
 
@@ -79,17 +79,21 @@ async def send_to_dead_letter(producer: AIOKafkaProducer, record: Any, group_id:
     )
 
 
-async def replay(bootstrap: str, topic: str, *, group_id: str = "dlq-replayer", dry_run: bool = False, limit: int | None = None) -> int:
-    """Republish every message of a dead-letter topic to its original topic; return the count."""
+async def replay(
+    target: KafkaTarget, topic: str, *, group_id: str = "dlq-replayer", dry_run: bool = False, limit: int | None = None
+) -> int:
+    """Republish every message of a dead-letter topic to its original topic; return the count.
+    `target`: settings, or a bootstrap address (credentials from EXTRANET_KAFKA_*)."""
     if not topic.endswith(DLQ_SUFFIX):
         raise ValueError(f"{topic} is not a dead-letter topic (no {DLQ_SUFFIX} suffix)")
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False, auto_offset_reset="earliest")
-    producer = new_producer(bootstrap, client_id="dlq-replayer")
+    settings = kafka_settings(target)
+    consumer = AIOKafkaConsumer(**client_kwargs(settings), group_id=group_id, enable_auto_commit=False, auto_offset_reset="earliest")
+    producer = new_producer(settings, client_id="dlq-replayer")
     await consumer.start()
     await producer.start()
     replayed = 0
     try:
-        partitions = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]
+        partitions = [TopicPartition(topic, p) for p in await partitions_of(settings, topic)]
         if not partitions:
             return 0
         consumer.assign(partitions)
@@ -141,7 +145,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="extranet-dlq-replay", description="Replay a dead-letter topic into its original topic.")
     parser.add_argument("--topic", required=True, help="the dead-letter topic, e.g. legacy.memberships.dlq")
-    parser.add_argument("--bootstrap", default=os.environ.get("EXTRANET_KAFKA_BOOTSTRAP", "127.0.0.1:9092"))
+    parser.add_argument(
+        "--bootstrap",
+        default=os.environ.get("EXTRANET_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+        help="the principal comes from EXTRANET_KAFKA_USERNAME / EXTRANET_KAFKA_PASSWORD (an operator's, e.g. admin)",
+    )
     parser.add_argument("--group", default="dlq-replayer", help="consumer group that remembers what was replayed")
     parser.add_argument("--max", type=int, default=None, help="replay at most this many messages")
     parser.add_argument("--dry-run", action="store_true", help="list what would be replayed, publish nothing")

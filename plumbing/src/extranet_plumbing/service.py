@@ -29,7 +29,7 @@ from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.consumer import EventConsumer, Handlers, topics_of
 from extranet_plumbing.db import create_pool, migrate
 from extranet_plumbing.http import install_conventions
-from extranet_plumbing.kafka import ensure_topics, new_producer
+from extranet_plumbing.kafka import broker_security, ensure_topics, new_producer
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.outbox import OutboxRelay
 from extranet_plumbing.retry import RetryPolicy
@@ -140,11 +140,14 @@ class Service:
             self.pool = await create_pool(settings.database_url.get_secret_value(), self.schema)
             await migrate(self.pool, self.schema, *self._migrations)
         if self.uses_kafka:
-            self.producer = new_producer(settings.kafka_bootstrap, client_id=settings.service_name)
+            self.producer = new_producer(settings, client_id=settings.service_name)
             await self.producer.start()
             self.broker = KafkaBroker(
                 settings.kafka_bootstrap,
+                security=broker_security(settings),
                 client_id=settings.service_name,
+                # The topics exist (ensure_topics below, or beforehand for a principal that may not create them).
+                allow_auto_create_topics=False,
                 middlewares=[KafkaTelemetryMiddleware()],
                 logger=logging.getLogger(f"{settings.service_name}.faststream"),
             )
@@ -161,7 +164,7 @@ class Service:
                 for s in self.subscriptions
             ]
             if self.topics:
-                await ensure_topics(settings.kafka_bootstrap, self.topics)
+                await ensure_topics(settings, self.topics)
             for consumer in self.consumers:
                 consumer.subscribe(self.broker)
             await self.broker.start()

@@ -9,13 +9,27 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class ServiceSettings(BaseSettings):
+class KafkaSettings(BaseSettings):
+    """How to reach Kafka and who to be there: every client of the platform (services, commands,
+    tests) takes these from `EXTRANET_KAFKA_*`; `extranet_plumbing.kafka.client_kwargs` turns them
+    into the clients' arguments. The broker authenticates every client (SASL/SCRAM) and lets each
+    principal at its own topics only (deploy/services.toml)."""
+
+    model_config = SettingsConfigDict(env_prefix="EXTRANET_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["SASL_PLAINTEXT", "SASL_SSL", "PLAINTEXT"] = "SASL_PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_username: str | None = Field(default=None, description="The client's principal (one per service)")
+    kafka_password: SecretStr | None = None
+
+
+class ServiceSettings(KafkaSettings):
     """What every service process needs; a service subclasses it for its own settings."""
 
     model_config = SettingsConfigDict(env_prefix="EXTRANET_", extra="ignore")
 
     service_name: str = "extranet"
-    kafka_bootstrap: str = "127.0.0.1:9092"
     database_url: SecretStr = SecretStr("postgresql://extranet@127.0.0.1:55432/extranet")
     topic_prefix: str = Field(default="", description="Prefix of every topic name (test isolation)")
     http_host: str = "127.0.0.1"

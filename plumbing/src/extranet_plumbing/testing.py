@@ -4,6 +4,11 @@ per test by a topic prefix and a database schema of their own.
 Where they come from is decided once per session by `devstack.infra.ensure_infra`: the
 environment (`EXTRANET_KAFKA_BOOTSTRAP` + `EXTRANET_DATABASE_URL`), the embedded stack if it
 answers, testcontainers if a Docker engine answers, else the embedded stack started for the run.
+
+Tests run on Kafka as its super user (`admin` on the embedded stack): each test makes topics and
+consumer groups of its own prefix, which no service principal may touch. The `infra` fixture puts
+those credentials in the session's environment (`EXTRANET_KAFKA_*`), so that clients given a bare
+bootstrap address and services started as child processes connect too.
 """
 
 from __future__ import annotations
@@ -21,16 +26,40 @@ import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from extranet_contracts import Envelope, Event
+from extranet_plumbing.kafka import KafkaTarget, client_kwargs
+from extranet_plumbing.settings import KafkaSettings
 
 
 @pytest.fixture(scope="session")
 def infra():
-    """Endpoints of a real Kafka broker and a real PostgreSQL database."""
+    """Endpoints of a real Kafka broker and a real PostgreSQL database, and Kafka's super user for
+    the session (also in the environment, `EXTRANET_KAFKA_*`, until the session ends)."""
     from devstack.infra import ensure_infra
 
     started = ensure_infra()
-    yield started
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in started.kafka_env().items():
+            env.setenv(name, value)
+        yield started
     started.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_settings(infra) -> KafkaSettings:
+    """How the tests reach Kafka: the infrastructure's address and super user."""
+    return KafkaSettings(**infra_kafka(infra))
+
+
+def infra_kafka(infra) -> dict[str, Any]:
+    """The Kafka settings of `infra` as keyword arguments of `KafkaSettings` or a service's settings."""
+    from pydantic import SecretStr
+
+    return {
+        "kafka_bootstrap": infra.kafka_bootstrap,
+        "kafka_security_protocol": infra.kafka_security_protocol,
+        "kafka_username": infra.kafka_username,
+        "kafka_password": SecretStr(infra.kafka_password) if infra.kafka_password is not None else None,
+    }
 
 
 @pytest.fixture
@@ -63,8 +92,8 @@ async def db_pool(infra, db_schema: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest_asyncio.fixture
-async def kafka_producer(infra) -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all", enable_idempotence=True)
+async def kafka_producer(kafka_settings) -> AsyncIterator[AIOKafkaProducer]:
+    producer = AIOKafkaProducer(**client_kwargs(kafka_settings), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         yield producer
@@ -81,9 +110,10 @@ async def publish_event(
     return envelope
 
 
-async def read_topic(bootstrap: str, topic: str, *, expected: int, timeout: float = 20.0) -> list[Any]:
-    """Every record of `topic` from the beginning, once `expected` have arrived (or the timeout)."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, group_id=None)
+async def read_topic(target: KafkaTarget, topic: str, *, expected: int, timeout: float = 20.0) -> list[Any]:
+    """Every record of `topic` from the beginning, once `expected` have arrived (or the timeout).
+    `target`: Kafka settings, or a bootstrap address (credentials from the environment)."""
+    consumer = AIOKafkaConsumer(topic, **client_kwargs(target), auto_offset_reset="earliest", enable_auto_commit=False, group_id=None)
     await consumer.start()
     records: list[Any] = []
     try:
@@ -162,11 +192,12 @@ def jwt_keys(tmp_path_factory) -> JwtKeys:
 
 @pytest.fixture
 def service_env(infra, jwt_keys, topic_prefix: str, db_schema: str) -> dict[str, Any]:
-    """Settings shared by the services a test starts: real endpoints, its own topics and schema."""
+    """Settings shared by the services a test starts: real endpoints (Kafka's super user: the test's
+    topics have its prefix), its own topics and schema."""
     from pydantic import SecretStr
 
     return {
-        "kafka_bootstrap": infra.kafka_bootstrap,
+        **infra_kafka(infra),
         "database_url": SecretStr(infra.database_url),
         "topic_prefix": topic_prefix,
         "db_schema": db_schema,

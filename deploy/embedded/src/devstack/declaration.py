@@ -1,8 +1,10 @@
 """Reads deploy/services.toml, the one declaration of the platform's processes (name, command, ports,
-readiness path, start group, environment). Standard library only (tomllib)."""
+readiness path, start group, environment) and of what each Kafka principal may read and write.
+Standard library only (tomllib)."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,8 +15,15 @@ FILE = Path("deploy") / "services.toml"
 KINDS = ("service", "devtool")
 # Names the infrastructure's ports take among the placeholders {ports.<name>} (devstack.config.Ports).
 INFRA_PORTS = ("kafka", "kafka_controller", "postgres")
-_PROCESS_KEYS = {"name", "command", "kind", "deploy_name", "group", "port", "other_ports", "ready_path", "env", "banner"}
+_PROCESS_KEYS = {"name", "command", "kind", "deploy_name", "group", "port", "other_ports", "ready_path", "env", "banner", "kafka"}
+_KAFKA_KEYS = {"consumes", "produces", "groups"}
+_CLIENT_KEYS = {"name", "command", "env", "kafka"}
 _DEMO_KEYS = ("events_applied_by", "brokers_registered_by")
+# Kafka principals the stack itself uses: its super user, and the controller listener's.
+RESERVED_PRINCIPALS = ("admin", "controller")
+DLQ_SUFFIX = ".dlq"
+_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_STREAM = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$")
 
 
 class DeclarationError(RuntimeError):
@@ -29,6 +38,37 @@ class Port:
 
 
 @dataclass(frozen=True)
+class KafkaAccess:
+    """What one Kafka principal may do: read `consumes` in its consumer `groups`, write `produces`,
+    and the dead-letter topics of what it consumes (the consumer dead-letters). Stream names, without
+    the tests' prefix."""
+
+    principal: str
+    consumes: tuple[str, ...]
+    produces: tuple[str, ...]
+    groups: tuple[str, ...]
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        return tuple(sorted({*self.produces, *(stream + DLQ_SUFFIX for stream in self.consumes)}))
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """Every topic the principal touches (they are created beforehand: it may create none)."""
+        return tuple(sorted({*self.consumes, *self.writes}))
+
+
+@dataclass(frozen=True)
+class Client:
+    """A Kafka client that is not a process of `devstack run` (the legacy simulator, run for the demo)."""
+
+    name: str
+    command: str
+    env: Mapping[str, str]
+    kafka: KafkaAccess
+
+
+@dataclass(frozen=True)
 class Process:
     name: str
     command: str
@@ -40,6 +80,7 @@ class Process:
     ready_path: str
     env: Mapping[str, str]  # templates (see expand)
     banner: tuple[tuple[str, str], ...]  # (label, template)
+    kafka: KafkaAccess | None = None  # services using Kafka: their principal is their deploy_name
 
     @property
     def ports(self) -> tuple[Port, ...]:
@@ -51,6 +92,17 @@ class Declaration:
     path: Path
     processes: tuple[Process, ...]  # in the file's order
     demo: Mapping[str, str]  # role -> process name
+    clients: tuple[Client, ...] = ()
+
+    def kafka_principals(self) -> list[KafkaAccess]:
+        """Every Kafka principal of the platform, the processes' first, in the file's order."""
+        return [p.kafka for p in self.processes if p.kafka] + [c.kafka for c in self.clients]
+
+    def client(self, name: str) -> Client:
+        for client in self.clients:
+            if client.name == name:
+                return client
+        raise KeyError(name)
 
     def process(self, name: str) -> Process:
         for process in self.processes:
@@ -102,18 +154,24 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
     def fail(message: str) -> DeclarationError:
         return DeclarationError(f"{path}: {message}")
 
-    unknown = set(data) - {"process", "demo"}
+    unknown = set(data) - {"process", "demo", "kafka_client"}
     if unknown:
         raise fail(f"unknown table(s) {sorted(unknown)}")
     entries = data.get("process")
     if not isinstance(entries, list) or not entries:
         raise fail("no [[process]]")
     processes = tuple(_process(entry, i, fail) for i, entry in enumerate(entries, 1))
+    raw_clients = data.get("kafka_client", [])
+    if not isinstance(raw_clients, list):
+        raise fail("[[kafka_client]] must be an array of tables")
+    clients = tuple(_client(entry, i, fail) for i, entry in enumerate(raw_clients, 1))
+    principals = [p.kafka.principal for p in processes if p.kafka] + [c.name for c in clients]
     for what, values in (
         ("process name", [p.name for p in processes]),
         ("deploy_name", [p.deploy_name for p in processes if p.deploy_name]),
         ("port name", [*INFRA_PORTS, *(port.name for p in processes for port in p.ports)]),
         ("port variable", [port.env for p in processes for port in p.ports]),
+        ("Kafka principal", [*RESERVED_PRINCIPALS, *principals]),
     ):
         twice = sorted({v for v in values if values.count(v) > 1})
         if twice:
@@ -125,7 +183,7 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
     for role, name in demo.items():
         if name not in names:
             raise fail(f"[demo] {role} = {name!r}: no such process")
-    return Declaration(path, processes, dict(demo))
+    return Declaration(path, processes, dict(demo), clients)
 
 
 def _process(entry: Any, index: int, fail) -> Process:
@@ -175,6 +233,11 @@ def _process(entry: Any, index: int, fail) -> Process:
     other_ports = entry.get("other_ports", [])
     if not isinstance(other_ports, list):
         raise fail(f"{where}: other_ports must be a list")
+    kafka = None
+    if "kafka" in entry:
+        if kind != "service":
+            raise fail(f"{where}: only a service has a [process.kafka] table")
+        kafka = _kafka(entry["kafka"], deploy_name, where, fail)
     return Process(
         name=text("name"),
         command=text("command"),
@@ -186,7 +249,40 @@ def _process(entry: Any, index: int, fail) -> Process:
         ready_path=ready_path,
         env=dict(env),
         banner=tuple((label, template) for label, template in banner),
+        kafka=kafka,
     )
+
+
+def _kafka(value: Any, principal: str, where: str, fail) -> KafkaAccess:
+    if not isinstance(value, dict) or not set(value) <= _KAFKA_KEYS:
+        raise fail(f"{where}: the kafka table has the keys {sorted(_KAFKA_KEYS)} only")
+    lists = {}
+    for key in sorted(_KAFKA_KEYS):
+        items = value.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items) or len(set(items)) != len(items):
+            raise fail(f"{where}: kafka.{key} must be a list of distinct names")
+        pattern = _NAME if key == "groups" else _STREAM
+        wrong = [i for i in items if not pattern.match(i) or i.endswith(DLQ_SUFFIX)]
+        if wrong:
+            raise fail(
+                f"{where}: kafka.{key}: {wrong} are not {'group' if key == 'groups' else 'stream'} names (no prefix, no {DLQ_SUFFIX})"
+            )
+        lists[key] = tuple(items)
+    if bool(lists["consumes"]) != bool(lists["groups"]):
+        raise fail(f"{where}: kafka.consumes and kafka.groups go together (a consumer reads in a group)")
+    return KafkaAccess(principal, lists["consumes"], lists["produces"], lists["groups"])
+
+
+def _client(entry: Any, index: int, fail) -> Client:
+    where = f"kafka_client #{index} ({entry.get('name', '?') if isinstance(entry, dict) else '?'})"
+    if not isinstance(entry, dict) or set(entry) - _CLIENT_KEYS or not {"name", "command", "kafka"} <= set(entry):
+        raise fail(f"{where}: a [[kafka_client]] has name, command, kafka and optionally env")
+    name, command, env = entry["name"], entry["command"], entry.get("env", {})
+    if not isinstance(name, str) or not _NAME.match(name) or not isinstance(command, str) or not command:
+        raise fail(f"{where}: `name` must be a lower-case name and `command` a non-empty string")
+    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+        raise fail(f"{where}: env must be a table of strings")
+    return Client(name, command, dict(env), _kafka(entry["kafka"], name, where, fail))
 
 
 def expand(template: str, values: Mapping[str, Any], *, what: str) -> str:

@@ -1,4 +1,8 @@
-"""Kafka and PostgreSQL for the services and the tests: whatever answers, else started here."""
+"""Kafka and PostgreSQL for the services and the tests: whatever answers, else started here.
+
+The embedded Kafka authenticates every client: an `Infra` carries its super user's credentials
+(`admin`: devstack, the tests, the operator's commands), and ensure_infra makes the broker hold the
+users, topics and ACLs of deploy/services.toml (devstack.kafka_access) before returning it."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import kafka, keys, postgres
+from devstack import kafka, kafka_access, keys, postgres
 from devstack.config import KAFKA_VERSION, Layout, Ports, find_root
 from devstack.procs import port_open
 
@@ -23,7 +27,17 @@ class Infra:
     database_url: str  # "postgresql://extranet:<pw>@127.0.0.1:55432/extranet"
     started_here: bool  # True if this call started processes that stop() will stop
     source: str = "embedded"  # "env", "embedded" or "docker"
+    kafka_security_protocol: str = "SASL_PLAINTEXT"  # PLAINTEXT: a broker without authentication
+    kafka_username: str | None = None  # Kafka's super user on the embedded stack
+    kafka_password: str | None = field(default=None, repr=False)
     _stoppers: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def kafka_env(self) -> dict[str, str]:
+        """The EXTRANET_KAFKA_* variables of a client acting as this super user."""
+        env = {"EXTRANET_KAFKA_BOOTSTRAP": self.kafka_bootstrap, "EXTRANET_KAFKA_SECURITY_PROTOCOL": self.kafka_security_protocol}
+        if self.kafka_username is not None and self.kafka_password is not None:
+            env.update(EXTRANET_KAFKA_USERNAME=self.kafka_username, EXTRANET_KAFKA_PASSWORD=self.kafka_password)
+        return env
 
     def stop(self) -> None:
         """Stop what this call started (Kafka first, then PostgreSQL), nothing else. Idempotent."""
@@ -79,6 +93,19 @@ def _wrong_password(layout: Layout, ports: Ports) -> str:
     )
 
 
+def _embedded(layout: Layout, ports: Ports, password: str, started_here: bool) -> Infra:
+    username, kafka_password = kafka.admin_credentials(layout)
+    return Infra(
+        f"127.0.0.1:{ports.kafka}",
+        postgres.database_url(password, ports.postgres),
+        started_here,
+        "embedded",
+        kafka_security_protocol=kafka.LISTENER,
+        kafka_username=username,
+        kafka_password=kafka_password,
+    )
+
+
 def _use_running(layout: Layout, ports: Ports) -> Infra:
     if not (layout.secrets / keys.PG_PASSWORD).is_file():
         raise RuntimeError(
@@ -88,7 +115,9 @@ def _use_running(layout: Layout, ports: Ports) -> Infra:
     password = keys.pg_password(layout)
     if not postgres.answers(ports.postgres, password):
         raise RuntimeError(_wrong_password(layout, ports))
-    return Infra(f"127.0.0.1:{ports.kafka}", postgres.database_url(password, ports.postgres), False, "embedded")
+    infra = _embedded(layout, ports, password, False)
+    kafka_access.apply(layout, infra.kafka_bootstrap)
+    return infra
 
 
 def _start_docker(layout: Layout) -> Infra:
@@ -101,7 +130,7 @@ def _start_docker(layout: Layout) -> Infra:
 
     image = os.environ.get("EXTRANET_TC_KAFKA_IMAGE", "confluentinc/cp-kafka:8.1.0")  # Apache Kafka 4.1 inside
     password = keys.pg_password(layout)
-    infra = Infra("", "", True, "docker")
+    infra = Infra("", "", True, "docker", kafka_security_protocol="PLAINTEXT")  # testcontainers' broker: no authentication
     _log(f"Docker engine found: starting {image} (KRaft) and postgres:15 with testcontainers")
     broker = KafkaContainer(image).with_kraft()
     broker.start(timeout=180)
@@ -126,10 +155,10 @@ def _start_embedded(layout: Layout, ports: Ports) -> Infra:
         keys.jwt_keys(layout)
     except ImportError:
         pass
-    infra = Infra(f"127.0.0.1:{ports.kafka}", postgres.database_url(password, ports.postgres), False, "embedded")
+    infra = _embedded(layout, ports, password, False)
     try:
         proc = None
-        if not kafka.answers(infra.kafka_bootstrap):
+        if not kafka.answers(infra.kafka_bootstrap, layout):
             _log(f"starting Kafka {KAFKA_VERSION} on 127.0.0.1:{ports.kafka} (log {layout.log(kafka.PROCESS)})")
             proc = kafka.start(layout, ports)
             infra.started_here = True
@@ -149,6 +178,7 @@ def _start_embedded(layout: Layout, ports: Ports) -> Infra:
         postgres.wait_ready(ports.postgres, password)
         if proc is not None:
             kafka.wait_ready(layout, ports, proc)
+        kafka_access.apply(layout, infra.kafka_bootstrap, force=proc is not None)
     except BaseException:
         infra.stop()
         raise
@@ -157,7 +187,8 @@ def _start_embedded(layout: Layout, ports: Ports) -> Infra:
 
 def ensure_infra(root: Path | None = None, *, allow_docker: bool = True) -> Infra:
     """Use what answers, else start it. Order: (1) env EXTRANET_KAFKA_BOOTSTRAP and EXTRANET_DATABASE_URL both
-    set -> use them; (2) the embedded stack already reachable on its ports -> use it; (3) a Docker engine
+    set -> use them (Kafka's credentials: EXTRANET_KAFKA_USERNAME / _PASSWORD / _SECURITY_PROTOCOL, the
+    protocol PLAINTEXT when no user is given); (2) the embedded stack already reachable on its ports -> use it; (3) a Docker engine
     answers (`docker info` succeeds quickly) -> testcontainers (Kafka 4 in KRaft mode, PostgreSQL 15);
     (4) otherwise start the embedded Kafka and PostgreSQL (background processes, pid files), wait until both
     accept connections, return with started_here=True.
@@ -165,7 +196,17 @@ def ensure_infra(root: Path | None = None, *, allow_docker: bool = True) -> Infr
     EXTRANET_INFRA=embedded skips (3); EXTRANET_INFRA=docker skips (2) and (4)."""
     bootstrap, url = os.environ.get("EXTRANET_KAFKA_BOOTSTRAP"), os.environ.get("EXTRANET_DATABASE_URL")
     if bootstrap and url:
-        return Infra(bootstrap, url, False, "env")
+        username = os.environ.get("EXTRANET_KAFKA_USERNAME") or None
+        protocol = os.environ.get("EXTRANET_KAFKA_SECURITY_PROTOCOL") or ("SASL_PLAINTEXT" if username else "PLAINTEXT")
+        return Infra(
+            bootstrap,
+            url,
+            False,
+            "env",
+            kafka_security_protocol=protocol,
+            kafka_username=username,
+            kafka_password=os.environ.get("EXTRANET_KAFKA_PASSWORD") if username else None,
+        )
     layout = Layout(Path(root).resolve() if root else find_root())
     ports = Ports.from_env(layout.root)
     mode = os.environ.get("EXTRANET_INFRA", "auto").strip().lower() or "auto"

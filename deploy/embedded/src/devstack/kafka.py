@@ -1,20 +1,37 @@
-"""The embedded Kafka broker: KRaft, one node that is broker and controller, a local JVM.
-Standard library only at module level."""
+"""The embedded Kafka broker: KRaft, one node that is broker and controller, a local JVM, that
+authenticates every client. Standard library only at module level.
+
+Clients connect to a SASL_PLAINTEXT listener on loopback with SCRAM-SHA-512; the StandardAuthorizer
+lets a principal do only what its ACLs allow (`allow.everyone.if.no.acl.found=false`; the ACLs come
+from deploy/services.toml, see devstack.kafka_access). `admin` is the super user (devstack, the
+tests, the operator's commands); its SCRAM credentials are written when the storage is formatted.
+The controller listener, loopback too, takes SASL/PLAIN with a user of its own (`controller`, in
+the generated server.properties, mode 0600) so that no anonymous connection reaches it either."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import os
 import shutil
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
+from devstack import keys
 from devstack.config import Layout, Ports
 from devstack.procs import alive, port_open, read_pid, tail, terminate_group, write_pid
 
 PROCESS = "kafka"
 MAIN_CLASS = "kafka.Kafka"
+ADMIN = "admin"  # the super user
+CONTROLLER = "controller"  # the controller listener's user (broker <-> controller)
+MECHANISM = "SCRAM-SHA-512"
+LISTENER = "SASL_PLAINTEXT"
+# What the storage was formatted with (a digest of the super user's credentials): storage formatted
+# without them, or with other ones, is formatted again.
+FORMATTED_WITH = "formatted-with"
 
 
 class KafkaError(RuntimeError):
@@ -25,16 +42,57 @@ def libs_ready(layout: Layout) -> bool:
     return any(layout.kafka_libs.glob("kafka_2.13-*.jar"))
 
 
+def admin_credentials(layout: Layout) -> tuple[str, str]:
+    """(username, password) of the super user, generated once into .stack/secrets/."""
+    return ADMIN, keys.kafka_password(layout, ADMIN)
+
+
+def admin_client_kwargs(layout: Layout, bootstrap: str) -> dict[str, str]:
+    """aiokafka's connection arguments for devstack's own admin connections."""
+    username, password = admin_credentials(layout)
+    return {
+        "bootstrap_servers": bootstrap,
+        "security_protocol": LISTENER,
+        "sasl_mechanism": MECHANISM,
+        "sasl_plain_username": username,
+        "sasl_plain_password": password,
+    }
+
+
+def _jaas(module: str, **options: str) -> str:
+    return f"{module} required " + " ".join(f'{key}="{value}"' for key, value in options.items()) + ";"
+
+
 def server_properties(layout: Layout, ports: Ports) -> str:
+    admin, admin_password = admin_credentials(layout)
+    controller_password = keys.kafka_password(layout, CONTROLLER)
     settings = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.bootstrap.servers": f"127.0.0.1:{ports.kafka_controller}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{ports.kafka},CONTROLLER://127.0.0.1:{ports.kafka_controller}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{ports.kafka}",
+        "listeners": f"{LISTENER}://127.0.0.1:{ports.kafka},CONTROLLER://127.0.0.1:{ports.kafka_controller}",
+        "advertised.listeners": f"{LISTENER}://127.0.0.1:{ports.kafka}",
         "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        "inter.broker.listener.name": "PLAINTEXT",
+        "listener.security.protocol.map": f"{LISTENER}:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+        "inter.broker.listener.name": LISTENER,
+        # Clients and the broker itself: SCRAM-SHA-512, credentials kept in the cluster's metadata.
+        f"listener.name.{LISTENER.lower()}.sasl.enabled.mechanisms": MECHANISM,
+        "sasl.mechanism.inter.broker.protocol": MECHANISM,
+        f"listener.name.{LISTENER.lower()}.{MECHANISM.lower()}.sasl.jaas.config": _jaas(
+            "org.apache.kafka.common.security.scram.ScramLoginModule", username=admin, password=admin_password
+        ),
+        # The controller listener: PLAIN with one static user (SCRAM needs the metadata it serves).
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": _jaas(
+            "org.apache.kafka.common.security.plain.PlainLoginModule",
+            username=CONTROLLER,
+            password=controller_password,
+            **{f"user_{CONTROLLER}": controller_password},
+        ),
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "allow.everyone.if.no.acl.found": "false",
+        "super.users": f"User:{admin};User:{CONTROLLER}",
         "log.dirs": str(layout.kafka_data),
         "num.partitions": "3",
         "offsets.topic.replication.factor": "1",
@@ -43,9 +101,10 @@ def server_properties(layout: Layout, ports: Ports) -> str:
         "share.coordinator.state.topic.replication.factor": "1",
         "share.coordinator.state.topic.min.isr": "1",
         "group.initial.rebalance.delay.ms": "0",
+        # Only for who may CREATE: the tests' topics, as admin; the services' exist beforehand.
         "auto.create.topics.enable": "true",
     }
-    lines = ["# Generated by devstack at each start; edit devstack/kafka.py instead."]
+    lines = ["# Generated by devstack at each start (it holds credentials: mode 0600); edit devstack/kafka.py instead."]
     lines += [f"{key}={value}" for key, value in settings.items()]
     return "\n".join(lines) + "\n"
 
@@ -78,14 +137,40 @@ def _java_command(layout: Layout, main_class: str, *args: str, log_name: str = "
 def _write_properties(layout: Layout, ports: Ports) -> Path:
     props = layout.kafka / "server.properties"
     props.parent.mkdir(parents=True, exist_ok=True)
-    props.write_text(server_properties(layout, ports))
+    tmp = props.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(server_properties(layout, ports))
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, props)
     return props
 
 
+def _formatted_with(layout: Layout) -> str:
+    username, password = admin_credentials(layout)
+    return hashlib.sha256(f"{MECHANISM}\0{username}\0{password}".encode()).hexdigest()
+
+
 def format_storage_once(layout: Layout, ports: Ports) -> None:
-    """Format the KRaft storage the first time only; the cluster id is kept in .stack/kafka/cluster-id."""
+    """Format the KRaft storage the first time, with the super user's SCRAM credentials; the cluster
+    id is kept in .stack/kafka/cluster-id.
+
+    Storage formatted without these credentials (before the broker authenticated its clients, or
+    with another admin password) cannot be reached by devstack any more: it is removed and formatted
+    again. Its topics held the tests' and the demo's events only; the read models built from them
+    stay in PostgreSQL."""
+    marker = layout.kafka / FORMATTED_WITH
     if (layout.kafka_data / "meta.properties").is_file():
-        return
+        if marker.is_file() and marker.read_text().strip() == _formatted_with(layout):
+            return
+        print(
+            f"[devstack] {layout.kafka_data} was formatted without the SCRAM super user {ADMIN!r} of "
+            f"{layout.secrets}: formatting the dev cluster again (its topics are emptied)",
+            flush=True,
+        )
+        shutil.rmtree(layout.kafka_data)
+        marker.unlink(missing_ok=True)
+        (layout.kafka / "access-applied").unlink(missing_ok=True)
     id_file = layout.kafka / "cluster-id"
     if not id_file.is_file():
         id_file.parent.mkdir(parents=True, exist_ok=True)
@@ -103,6 +188,10 @@ def format_storage_once(layout: Layout, ports: Ports) -> None:
             "-c",
             str(props),
             "--standalone",
+            # The super user exists from the start (SCRAM credentials live in the cluster's metadata);
+            # the services' principals are added through it (devstack.kafka_access).
+            "--add-scram",
+            "{}=[name={},password={}]".format(MECHANISM, *admin_credentials(layout)),
             log_name="kafka-storage",
         ),
         capture_output=True,
@@ -111,6 +200,7 @@ def format_storage_once(layout: Layout, ports: Ports) -> None:
     )
     if result.returncode != 0:
         raise KafkaError(f"formatting the Kafka storage failed:\n{result.stdout}{result.stderr}")
+    marker.write_text(_formatted_with(layout) + "\n")
 
 
 def running_pid(layout: Layout) -> int | None:
@@ -145,10 +235,10 @@ def start(layout: Layout, ports: Ports) -> subprocess.Popen:
     return proc
 
 
-async def _metadata_ok(bootstrap: str) -> bool:
+async def _metadata_ok(bootstrap: str, connection: dict[str, str] | None) -> bool:
     from aiokafka import AIOKafkaClient  # lazy: not needed by the stdlib-only paths
 
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    client = AIOKafkaClient(**(connection or {"bootstrap_servers": bootstrap}), request_timeout_ms=3000)
     try:
         await client.bootstrap()
         return bool(client.cluster.brokers())
@@ -158,8 +248,9 @@ async def _metadata_ok(bootstrap: str) -> bool:
         await client.close()
 
 
-def answers(bootstrap: str) -> bool:
-    """True if a broker answers a metadata request at `bootstrap` (TCP connect if aiokafka is absent)."""
+def answers(bootstrap: str, layout: Layout | None = None) -> bool:
+    """True if a broker answers a metadata request at `bootstrap`, as the super user of `layout` if
+    given (TCP connect if aiokafka is absent)."""
     host, _, port = bootstrap.rpartition(":")
     if not port_open(int(port), host or "127.0.0.1"):
         return False
@@ -169,7 +260,7 @@ def answers(bootstrap: str) -> bool:
         return True
     import asyncio
 
-    return asyncio.run(_metadata_ok(bootstrap))
+    return asyncio.run(_metadata_ok(bootstrap, admin_client_kwargs(layout, bootstrap) if layout else None))
 
 
 def wait_ready(layout: Layout, ports: Ports, proc: subprocess.Popen | None = None, timeout: float = 90.0) -> None:
@@ -181,7 +272,7 @@ def wait_ready(layout: Layout, ports: Ports, proc: subprocess.Popen | None = Non
                 f"Kafka exited with code {proc.returncode} while starting; see {log} and "
                 f"{layout.logs / 'kafka.stdout.log'}:\n{tail(log)}\n{tail(layout.logs / 'kafka.stdout.log')}"
             )
-        if port_open(ports.kafka) and answers(f"127.0.0.1:{ports.kafka}"):
+        if port_open(ports.kafka) and answers(f"127.0.0.1:{ports.kafka}", layout):
             return
         time.sleep(0.3)
     raise KafkaError(f"Kafka did not answer on 127.0.0.1:{ports.kafka} within {timeout:.0f}s; see {log}:\n{tail(log)}")
@@ -200,6 +291,8 @@ def stop(layout: Layout, pid: int | None = None, grace: float = 30.0) -> bool:
 
 __all__ = [
     "KafkaError",
+    "admin_client_kwargs",
+    "admin_credentials",
     "answers",
     "format_storage_once",
     "libs_ready",

@@ -1,5 +1,6 @@
-"""Secrets generated once into .stack/secrets/: the PostgreSQL password and the Ed25519 key pair
-that signs access tokens (PKCS8 / SubjectPublicKeyInfo PEM)."""
+"""Secrets generated once into .stack/secrets/: the PostgreSQL password, the Ed25519 key pair
+that signs access tokens (PKCS8 / SubjectPublicKeyInfo PEM), and the password of each Kafka
+principal (`kafka-<principal>-password`: admin, controller, one per principal of deploy/services.toml)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,17 @@ def pg_password(layout: Layout) -> str:
     return path.read_text().strip()
 
 
+def kafka_password(layout: Layout, principal: str) -> str:
+    """The password of Kafka principal `principal`, generated once (URL-safe: no character SCRAM or
+    the broker's properties would read specially)."""
+    if not principal.replace("-", "").isalnum():
+        raise ValueError(f"not a principal name: {principal!r}")
+    path = _dir(layout) / f"kafka-{principal}-password"
+    if not path.is_file():
+        _write_private(path, (_random.token_urlsafe(24) + "\n").encode())
+    return path.read_text().strip()
+
+
 def jwt_keys(layout: Layout) -> tuple[Path, Path]:
     """(private, public) PEM files, generated if missing (needs the `cryptography` package)."""
     folder = _dir(layout)
@@ -53,3 +65,4 @@ def jwt_keys(layout: Layout) -> tuple[Path, Path]:
 def ensure_all(layout: Layout) -> None:
     pg_password(layout)
     jwt_keys(layout)
+    kafka_password(layout, "admin")

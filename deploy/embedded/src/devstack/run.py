@@ -12,10 +12,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from devstack import declaration, keys
 from devstack.config import SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, Layout, Ports
-from devstack.declaration import Declaration, Process, expand
+from devstack.declaration import Client, Declaration, KafkaAccess, Process, expand
 from devstack.procs import port_open, read_pid, tail, terminate_group, write_pid
 
 DEMO_PASSWORD = "Courtier-Demo-2026"
@@ -73,7 +74,7 @@ class _Relative:
             return str(path)
 
 
-def placeholders(layout: Layout, ports: Ports, process: Process | None = None) -> dict[str, object]:
+def placeholders(layout: Layout, ports: Ports, process: Process | Client | None = None) -> dict[str, object]:
     """What the templates of deploy/services.toml may use (its header lists them)."""
     values: dict[str, object] = {
         "ports": ports.names(),
@@ -82,10 +83,19 @@ def placeholders(layout: Layout, ports: Ports, process: Process | None = None) -
         "sms_account_sid": SMS_ACCOUNT_SID,
         "sms_auth_token": SMS_AUTH_TOKEN,
     }
-    if process is not None:
+    if isinstance(process, Process):
         port = ports[process.port.name]
         values.update(port=port, url=f"http://127.0.0.1:{port}")
+    access: KafkaAccess | None = process.kafka if process is not None else None
+    if access is not None:
+        values["kafka"] = SimpleNamespace(username=access.principal, password=keys.kafka_password(layout, access.principal))
     return values
+
+
+def client_env(client: Client, layout: Layout, ports: Ports) -> dict[str, str]:
+    """The environment a [[kafka_client]] of deploy/services.toml runs with (its own principal)."""
+    values = placeholders(layout, ports, client)
+    return {key: expand(template, values, what=f"{client.name}: env {key}") for key, template in client.env.items()}
 
 
 def resolve(process: Process, layout: Layout, ports: Ports) -> Service:
@@ -100,13 +110,20 @@ def services(layout: Layout, ports: Ports, declared: Declaration | None = None) 
     return [[resolve(process, layout, ports) for process in group] for group in declared.groups()]
 
 
-def common_env(layout: Layout, bin_dir: Path, kafka_bootstrap: str, database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
+# Kafka credentials are never inherited: each process gets its own principal's from deploy/services.toml.
+KAFKA_CREDENTIALS = ("EXTRANET_KAFKA_USERNAME", "EXTRANET_KAFKA_PASSWORD")
+
+
+def common_env(
+    layout: Layout, bin_dir: Path, kafka_bootstrap: str, database_url: str, kafka_security_protocol: str = "SASL_PLAINTEXT"
+) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in KAFKA_CREDENTIALS}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env.update(
         {
             "PYTHONUNBUFFERED": "1",
             "EXTRANET_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "EXTRANET_KAFKA_SECURITY_PROTOCOL": kafka_security_protocol,
             "EXTRANET_DATABASE_URL": database_url,
             "EXTRANET_LOG_FORMAT": "json",
             "EXTRANET_TRACING_EXPORTER": "none",
@@ -282,13 +299,17 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
     started = time.monotonic()
     say("loading demo data (once)")
     simulator, admin = sup.command("legacy-simulator"), sup.command("identity-admin")
-    out = sup.run_once([simulator, "brokers", "--size", "demo", "--seed", DEMO_SEED], env, capture=True, what="legacy-simulator brokers")
+    # The simulator publishes as its own principal (deploy/services.toml [[kafka_client]]).
+    simulator_env = {**env, **client_env(declared.client("legacy-simulator"), layout, ports)}
+    out = sup.run_once(
+        [simulator, "brokers", "--size", "demo", "--seed", DEMO_SEED], simulator_env, capture=True, what="legacy-simulator brokers"
+    )
     codes = [line.strip() for line in out.splitlines() if line.strip()]
     if not codes:
         raise StackError("legacy-simulator brokers printed no broker code")
     out = sup.run_once(
         [simulator, "publish", "--size", "demo", "--seed", DEMO_SEED, "--tenant", DEMO_TENANT],
-        env,
+        simulator_env,
         capture=True,
         what="legacy-simulator publish",
     )
@@ -394,7 +415,7 @@ def summary(sup: Supervisor, ports: Ports, infra, demo: dict) -> str:
         f"Brokers     {shown or '(no demo data)'}",
         f"  password  {demo.get('password', DEMO_PASSWORD)}   (tenant {demo.get('tenant', DEMO_TENANT)})",
         "",
-        f"Kafka       {infra.kafka_bootstrap}",
+        f"Kafka       {infra.kafka_bootstrap}  (SASL/SCRAM-SHA-512; passwords in .stack/secrets/kafka-<principal>-password)",
         f"PostgreSQL  {infra.database_url.split('@')[-1]}  (password in .stack/secrets/postgres-password)",
         f"Logs        {sup.rel(sup.layout.logs)}/<process>.log",
         f"Events      {WATCH_HINT}   (any topic; --from-beginning)",
@@ -438,7 +459,7 @@ def run(layout: Layout, ports: Ports, bin_dir: Path | None = None, demo: bool = 
             f"({how}, {time.monotonic() - started:.1f}s)"
         )
         keys.ensure_all(layout)
-        env = common_env(layout, bin_dir, infra.kafka_bootstrap, infra.database_url)
+        env = common_env(layout, bin_dir, infra.kafka_bootstrap, infra.database_url, infra.kafka_security_protocol)
         for group in groups:
             for service in group:
                 sup.start(service, env)

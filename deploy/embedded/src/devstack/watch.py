@@ -1,7 +1,9 @@
 """Print the messages of a topic as they come: `.venv/bin/python -m devstack.watch <topic> [...]`.
 
 Each message: topic/partition/offset, key, headers, then the value (indented JSON when it is JSON).
-Reads without a consumer group, so it commits nothing and disturbs no service."""
+Reads without a consumer group, so it commits nothing and disturbs no service. Connects as
+EXTRANET_KAFKA_USERNAME / EXTRANET_KAFKA_PASSWORD if set, else as the embedded stack's super user
+(`admin`, password in .stack/secrets/kafka-admin-password)."""
 
 from __future__ import annotations
 
@@ -36,12 +38,27 @@ def render(msg) -> str:
     return "\n".join(lines)
 
 
+def connection(bootstrap: str) -> dict:
+    """aiokafka's connection arguments: the environment's principal, else the stack's super user."""
+    from extranet_plumbing.kafka import client_kwargs
+    from extranet_plumbing.settings import KafkaSettings
+
+    settings = KafkaSettings(kafka_bootstrap=bootstrap)
+    if settings.kafka_username is None and settings.kafka_security_protocol != "PLAINTEXT":
+        from devstack.config import Layout, find_root
+        from devstack.kafka import admin_credentials
+
+        username, password = admin_credentials(Layout(find_root()))
+        settings = KafkaSettings(kafka_bootstrap=bootstrap, kafka_username=username, kafka_password=password)
+    return client_kwargs(settings)
+
+
 async def watch(topics: list[str], bootstrap: str, from_beginning: bool, limit: int | None) -> int:
     from aiokafka import AIOKafkaConsumer
 
     consumer = AIOKafkaConsumer(
         *topics,
-        bootstrap_servers=bootstrap,
+        **connection(bootstrap),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",

@@ -1,0 +1,63 @@
+"""What deploy/services.toml lets each service read is what the service reads: its declared
+`consumes` and `groups` are the streams and consumer groups of the Subscriptions its bootstrap()
+returns (the handler maps), so that the ACLs and the code cannot drift apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from devstack import declaration
+from devstack.config import find_root
+from extranet_plumbing.consumer import topics_of
+from extranet_plumbing.testing import new_jwt_keys
+
+DECLARED = declaration.load(find_root())
+KAFKA_SERVICES = {p.deploy_name: p.kafka for p in DECLARED.services() if p.kafka}
+
+
+def _bootstrap(name: str, tmp_path):
+    keys = new_jwt_keys(tmp_path)
+    common = {"kafka_username": name, "kafka_password": "unused", "database_url": "postgresql://unused@127.0.0.1:1/unused"}
+    if name == "identity":
+        from identity.bootstrap import bootstrap
+        from identity.settings import IdentitySettings
+
+        return bootstrap(
+            IdentitySettings(**common, jwt_private_key_file=keys.private_file, jwt_public_key_file=keys.public_file, captcha_mode="test")
+        )
+    if name == "portfolio":
+        from portfolio.bootstrap import bootstrap
+        from portfolio.settings import PortfolioSettings
+
+        return bootstrap(PortfolioSettings(**common, jwt_public_key_file=keys.public_file))
+    if name == "notifications":
+        from notifications.bootstrap import bootstrap
+        from notifications.settings import NotificationsSettings
+
+        return bootstrap(NotificationsSettings(**common, jwt_public_key_file=keys.public_file))
+    raise AssertionError(f"{name} declares Kafka access in deploy/services.toml: add its bootstrap here")
+
+
+def test_the_services_using_kafka_are_known():
+    assert set(KAFKA_SERVICES) == {"identity", "portfolio", "notifications"}
+
+
+@pytest.mark.parametrize("name", sorted(KAFKA_SERVICES))
+def test_declared_consumes_are_the_handler_maps_streams(name, tmp_path):
+    service = _bootstrap(name, tmp_path)
+    access = KAFKA_SERVICES[name]
+    streams = sorted({t for s in service.subscriptions for t in topics_of(s.handlers, service.settings)})
+    assert service.settings.topic_prefix == ""
+    assert sorted(access.consumes) == streams, f"deploy/services.toml: {name}'s kafka.consumes"
+    assert sorted(access.groups) == sorted({s.group for s in service.subscriptions}), f"deploy/services.toml: {name}'s kafka.groups"
+    if service.uses_kafka and not service.subscriptions:
+        assert access.produces, f"{name} relays an outbox: it must produce something"
+
+
+def test_a_service_without_kafka_has_no_principal(tmp_path):
+    gateway = DECLARED.process("gateway-service")
+    assert gateway.kafka is None and "EXTRANET_KAFKA_USERNAME" not in gateway.env
+    for process in DECLARED.services():
+        if process.kafka:
+            assert process.env.get("EXTRANET_KAFKA_USERNAME") == "{kafka.username}", process.name
+            assert process.env.get("EXTRANET_KAFKA_PASSWORD") == "{kafka.password}", process.name
