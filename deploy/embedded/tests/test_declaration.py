@@ -153,3 +153,65 @@ def test_an_unknown_placeholder_names_the_process(tmp_path):
     declared = _parse(GOOD.replace('X = "{port}"', 'X = "{ports.nowhere}"'))
     with pytest.raises(DeclarationError, match="a-service: env X"):
         services(Layout(tmp_path), Ports(kafka=1, kafka_controller=2, postgres=3, processes={"a": 9001}), declared)
+
+
+# --- Kafka principals: the same users and ACLs everywhere ----------------------------------------
+
+_OPERATIONS = {"Read": 3, "Write": 4, "Describe": 8, "IdempotentWrite": 12}
+
+
+def _declared_acls() -> set:
+    from devstack.kafka_access import acls_of
+
+    return {(a.principal, a.resource_type, a.resource_name, a.operation) for p in DECLARED.kafka_principals() for a in acls_of(p)}
+
+
+def test_k8s_kafka_users_hold_the_declared_acls():
+    documents = [doc for _, doc in _k8s_documents()]
+    users = {doc["metadata"]["name"]: doc for doc in documents if doc["kind"] == "KafkaUser"}
+    assert set(users) == {a.principal for a in DECLARED.kafka_principals()}, "deploy/k8s/kafka-users.yaml and deploy/services.toml"
+    found = set()
+    for name, user in users.items():
+        assert user["spec"]["authentication"] == {"type": "scram-sha-512"}, name
+        for acl in user["spec"]["authorization"]["acls"]:
+            resource = acl["resource"]
+            kind = {"topic": 2, "group": 3, "cluster": 4}[resource["type"]]
+            assert resource.get("patternType", "literal") == "literal", name
+            for operation in acl["operations"]:
+                found.add((f"User:{name}", kind, resource.get("name", "kafka-cluster"), _OPERATIONS[operation]))
+    assert found == _declared_acls()
+    kafka = next(doc for doc in documents if doc["kind"] == "Kafka")
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+    assert all(listener["authentication"]["type"] == "scram-sha-512" for listener in kafka["spec"]["kafka"]["listeners"])
+    topics = {doc["spec"]["topicName"] for doc in documents if doc["kind"] == "KafkaTopic"}
+    assert {t for a in DECLARED.kafka_principals() for t in a.topics} <= topics, "a declared topic has no KafkaTopic (topics.yaml)"
+
+
+def test_each_service_connects_as_its_own_principal():
+    compose = _compose()
+    deployments = {doc["metadata"]["name"]: doc for _, doc in _k8s_documents() if doc["kind"] == "Deployment"}
+    for name, process in SERVICES.items():
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in container.get("env", [])}
+        compose_env = _env_values(compose[name]["environment"])
+        if process.kafka is None:
+            assert "EXTRANET_KAFKA_USERNAME" not in env and "EXTRANET_KAFKA_USERNAME" not in compose_env, name
+            continue
+        assert env["EXTRANET_KAFKA_USERNAME"]["value"] == name
+        assert env["EXTRANET_KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": name, "key": "password"}
+        assert compose_env["EXTRANET_KAFKA_USERNAME"] == name
+
+
+def test_compose_kafka_holds_the_declared_users_topics_and_acls():
+    setup = (ROOT / "deploy" / "compose" / "kafka-acls.sh").read_text()
+    kinds = {"--topic": 2, "--group": 3}
+    found = set()
+    for match in re.finditer(r"^acl --allow-principal (\S+) --operation (\S+) (--topic|--group|--cluster) ?(\S*)$", setup, re.M):
+        principal, operation, kind, name = match.groups()
+        found.add((principal, kinds.get(kind, 4), name or "kafka-cluster", _OPERATIONS[operation]))
+    assert found == _declared_acls(), "deploy/compose/kafka-acls.sh and deploy/services.toml"
+    topics = set(re.findall(r"^topic (\S+)$", setup, re.M))
+    assert topics == {t for a in DECLARED.kafka_principals() for t in a.topics}
+    start = (ROOT / "deploy" / "compose" / "kafka-start.sh").read_text()
+    assert set(re.findall(r"name=([a-z-]+),password=", start)) == {"admin"} | {a.principal for a in DECLARED.kafka_principals()}
+    assert "allow.everyone.if.no.acl.found=false" in start and ":PLAINTEXT" not in start
