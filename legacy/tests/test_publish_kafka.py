@@ -10,12 +10,13 @@ from aiokafka import AIOKafkaConsumer
 
 from extranet_contracts.catalogue import lookup
 from extranet_contracts.envelope import Envelope
+from extranet_plumbing.kafka import client_kwargs
 from legacy_simulator import SizeSpec, generate, publish
 from legacy_simulator.publisher import STREAMS
 
 
 async def _consume(bootstrap: str, topics: list[str], expected: int, timeout: float = 30.0) -> list:
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(*topics, **client_kwargs(bootstrap), group_id=None, auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     records = []
     try:
