@@ -22,6 +22,7 @@ topic notifications.outcomes
 topic notifications.outcomes.dlq
 topic notifications.requests
 topic notifications.requests.dlq
+topic portal.requests
 acl() { /opt/kafka/bin/kafka-acls.sh --bootstrap-server kafka:29092 --command-config /tmp/admin.properties --add "$@" > /dev/null; }
 acl --allow-principal User:identity --operation Read --topic legacy.brokers
 acl --allow-principal User:identity --operation Describe --topic legacy.brokers
@@ -45,6 +46,8 @@ acl --allow-principal User:identity --operation Write --topic notifications.outc
 acl --allow-principal User:identity --operation Describe --topic notifications.outcomes.dlq
 acl --allow-principal User:identity --operation Write --topic notifications.requests
 acl --allow-principal User:identity --operation Describe --topic notifications.requests
+acl --allow-principal User:identity --operation Write --topic portal.requests
+acl --allow-principal User:identity --operation Describe --topic portal.requests
 acl --allow-principal User:identity --operation Read --group identity-legacy-intake
 acl --allow-principal User:identity --operation Describe --group identity-legacy-intake
 acl --allow-principal User:identity --operation Read --group identity-notification-outcomes

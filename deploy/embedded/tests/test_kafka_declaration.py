@@ -9,10 +9,17 @@ import pytest
 from devstack import declaration
 from devstack.config import find_root
 from extranet_plumbing.consumer import topics_of
+from extranet_plumbing.sealing import new_key_pair
 from extranet_plumbing.testing import new_jwt_keys
 
 DECLARED = declaration.load(find_root())
 KAFKA_SERVICES = {p.deploy_name: p.kafka for p in DECLARED.services() if p.kafka}
+
+
+def _seal_public_key(tmp_path):
+    _, public = new_key_pair()
+    (tmp_path / "seal-public.pem").write_bytes(public)
+    return tmp_path / "seal-public.pem"
 
 
 def _bootstrap(name: str, tmp_path):
@@ -23,7 +30,13 @@ def _bootstrap(name: str, tmp_path):
         from identity.settings import IdentitySettings
 
         return bootstrap(
-            IdentitySettings(**common, jwt_private_key_file=keys.private_file, jwt_public_key_file=keys.public_file, captcha_mode="test")
+            IdentitySettings(
+                **common,
+                jwt_private_key_file=keys.private_file,
+                jwt_public_key_file=keys.public_file,
+                notifications_seal_key_file=_seal_public_key(tmp_path),
+                captcha_mode="test",
+            )
         )
     if name == "portfolio":
         from portfolio.bootstrap import bootstrap

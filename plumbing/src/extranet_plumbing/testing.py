@@ -190,8 +190,41 @@ def jwt_keys(tmp_path_factory) -> JwtKeys:
     return new_jwt_keys(tmp_path_factory.mktemp("jwt"))
 
 
+@dataclass(frozen=True)
+class SealKeys:
+    """The notifications service's sealing key pair, as PEM files (private: notifications; public: requesters)."""
+
+    private_pem: bytes
+    private_file: Any
+    public_file: Any
+
+
+@pytest.fixture(scope="session")
+def seal_keys(tmp_path_factory) -> SealKeys:
+    from extranet_plumbing.sealing import new_key_pair
+
+    directory = tmp_path_factory.mktemp("seal")
+    private, public = new_key_pair()
+    (directory / "seal-private.pem").write_bytes(private)
+    (directory / "seal-public.pem").write_bytes(public)
+    return SealKeys(private, directory / "seal-private.pem", directory / "seal-public.pem")
+
+
+def opened(request: Any, keys: SealKeys) -> Any:
+    """A notification request as the notifications service reads it: its sealed values opened and
+    merged into `data` (after checking that none of them travelled in clear)."""
+    from extranet_plumbing.sealing import Opener
+
+    if not request.sealed_data:
+        return request
+    secret = Opener(keys.private_pem).open(request.sealed_data, context=request.seal_context())
+    raw = request.model_dump_json()
+    assert not any(str(value) in raw for value in secret.values()), "a sealed value also travels in clear"
+    return request.model_copy(update={"data": {**request.data, **secret}, "sealed_data": None})
+
+
 @pytest.fixture
-def service_env(infra, jwt_keys, topic_prefix: str, db_schema: str) -> dict[str, Any]:
+def service_env(infra, jwt_keys, seal_keys, topic_prefix: str, db_schema: str) -> dict[str, Any]:
     """Settings shared by the services a test starts: real endpoints (Kafka's super user: the test's
     topics have its prefix), its own topics and schema."""
     from pydantic import SecretStr
@@ -202,6 +235,8 @@ def service_env(infra, jwt_keys, topic_prefix: str, db_schema: str) -> dict[str,
         "topic_prefix": topic_prefix,
         "db_schema": db_schema,
         "jwt_public_key_file": jwt_keys.public_file,
+        "notifications_seal_key_file": seal_keys.public_file,
+        "seal_private_key_file": seal_keys.private_file,
         "log_format": "console",
     }
 

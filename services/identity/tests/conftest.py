@@ -13,7 +13,7 @@ import pytest
 from extranet_contracts import Envelope
 from extranet_contracts.notifications import NotificationRequested
 from extranet_plumbing.auth import TokenVerifier
-from extranet_plumbing.testing import publish_event, read_topic, wait_until
+from extranet_plumbing.testing import opened, publish_event, read_topic, wait_until
 from identity.adapters.captcha import TEST_SOLUTION, TestCaptchaVerifier
 from identity.bootstrap import bootstrap
 from identity.settings import IdentitySettings
@@ -61,14 +61,15 @@ class Identity:
         fresh = [(Envelope.from_headers(r.headers), r) for r in sorted(records, key=lambda r: r.timestamp)]
         fresh = [(envelope, r) for envelope, r in fresh if envelope.id not in self.seen]
         self.seen |= {envelope.id for envelope, _ in fresh}
-        return [(envelope, NotificationRequested.model_validate_json(r.value)) for envelope, r in fresh]
+        # As the notifications service reads them: sealed codes and links opened (and checked absent in clear).
+        return [(envelope, opened(NotificationRequested.model_validate_json(r.value), self.seal_keys)) for envelope, r in fresh]
 
     async def no_new_notification(self) -> None:
         assert await self.notifications(1, timeout=1.5) == []
 
 
 @pytest.fixture
-async def identity(infra, service_env, jwt_keys):
+async def identity(infra, service_env, jwt_keys, seal_keys):
     clock = Clock()
     settings = IdentitySettings(**{**service_env, "jwt_private_key_file": jwt_keys.private_file})
     service = bootstrap(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier(), clock=clock)
@@ -77,6 +78,7 @@ async def identity(infra, service_env, jwt_keys):
         client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="http://identity"))
         found = Identity(service, client, infra, service_env["topic_prefix"], clock)
         found.jwt_public_pem = jwt_keys.public_pem
+        found.seal_keys = seal_keys
         yield found
     conn = await asyncpg.connect(infra.database_url)
     try:

@@ -153,6 +153,7 @@ def _start_embedded(layout: Layout, ports: Ports) -> Infra:
     password = keys.pg_password(layout)
     try:
         keys.jwt_keys(layout)
+        keys.seal_keys(layout)
     except ImportError:
         pass
     infra = _embedded(layout, ports, password, False)

@@ -1,5 +1,6 @@
 """Secrets generated once into .stack/secrets/: the PostgreSQL password, the Ed25519 key pair
-that signs access tokens (PKCS8 / SubjectPublicKeyInfo PEM), and the password of each Kafka
+that signs access tokens (PKCS8 / SubjectPublicKeyInfo PEM), the X25519 key pair that seals codes
+and links for the notifications service, and the password of each Kafka
 principal (`kafka-<principal>-password`: admin, controller, one per principal of deploy/services.toml)."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from devstack.config import Layout
 PG_PASSWORD = "postgres-password"
 JWT_PRIVATE = "jwt-private.pem"
 JWT_PUBLIC = "jwt-public.pem"
+SEAL_PRIVATE = "notifications-seal-private.pem"
+SEAL_PUBLIC = "notifications-seal-public.pem"
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -62,7 +65,24 @@ def jwt_keys(layout: Layout) -> tuple[Path, Path]:
     return private, public
 
 
+def seal_keys(layout: Layout) -> tuple[Path, Path]:
+    """(private, public) X25519 PEM files of the notifications service's sealing key, generated if
+    missing: requesters seal codes and links with the public one, only notifications opens them."""
+    folder = _dir(layout)
+    private, public = folder / SEAL_PRIVATE, folder / SEAL_PUBLIC
+    if private.is_file() and public.is_file():
+        return private, public
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    key = X25519PrivateKey.generate()
+    _write_private(private, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public
+
+
 def ensure_all(layout: Layout) -> None:
     pg_password(layout)
     jwt_keys(layout)
+    seal_keys(layout)
     kafka_password(layout, "admin")

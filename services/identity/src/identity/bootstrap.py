@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.dependencies import provide
 from extranet_plumbing.http import problem
+from extranet_plumbing.sealing import Sealer
 from extranet_plumbing.service import Service, Subscription
 from identity.adapters.captcha import CaptchaVerifier, FriendlyCaptchaVerifier, TestCaptchaVerifier
 from identity.adapters.security import TokenIssuer
@@ -44,6 +45,12 @@ def digester(settings: IdentitySettings, issuer_key: bytes) -> Digester:
     return Digester(hashlib.sha256(b"extranet-identity-digests\0" + issuer_key).digest())
 
 
+def sealer(settings: IdentitySettings) -> Sealer:
+    if settings.notifications_seal_key_file is None:
+        raise RuntimeError("EXTRANET_NOTIFICATIONS_SEAL_KEY_FILE is not configured: codes and links cannot be sent sealed")
+    return Sealer.from_file(settings.notifications_seal_key_file)
+
+
 def tools_for(settings: IdentitySettings, *, captcha: CaptchaVerifier | None = None, clock: Clock | None = None) -> Tools:
     """The collaborators of the use cases, from the settings (and what tests replace)."""
     if settings.jwt_private_key_file is None:
@@ -56,6 +63,7 @@ def tools_for(settings: IdentitySettings, *, captcha: CaptchaVerifier | None = N
         digest=digester(settings, key),
         captcha=captcha or captcha_verifier(settings),
         clock=clock or (lambda: datetime.now(UTC)),
+        sealer=sealer(settings),
     )
 
 

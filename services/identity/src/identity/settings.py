@@ -13,6 +13,8 @@ class IdentitySettings(ServiceSettings):
     db_schema: str = "identity"
     http_port: int = 8101
     jwt_private_key_file: Path | None = None
+    # The notifications service's public sealing key: codes and links are sealed with it (never in clear on Kafka).
+    notifications_seal_key_file: Path | None = None
     tenants_file: Path | None = None  # the tenant registry; default: EXTRANET_TENANTS_FILE, else the platform's
     access_token_ttl_seconds: int = 600
     refresh_token_ttl_seconds: int = 8 * 3600

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from extranet_plumbing.sealing import Sealer
 from extranet_plumbing.testing import FakeUnitOfWork
 from identity.adapters.captcha import TestCaptchaVerifier
 from identity.adapters.credentials import ActionToken, OneTimeCode, RefreshToken
@@ -275,7 +276,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def tools(jwt_keys, clock) -> Tools:
+def tools(jwt_keys, seal_keys, clock) -> Tools:
     settings = IdentitySettings(jwt_private_key_file=jwt_keys.private_file)
     return Tools(
         settings=settings,
@@ -284,4 +285,5 @@ def tools(jwt_keys, clock) -> Tools:
         digest=Digester(b"unit-test-key"),
         captcha=TestCaptchaVerifier(),
         clock=clock,
+        sealer=Sealer.from_file(seal_keys.public_file),
     )

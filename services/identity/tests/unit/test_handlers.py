@@ -10,6 +10,7 @@ import pytest
 from extranet_contracts import Envelope
 from extranet_contracts.legacy import BrokerRegistered
 from extranet_contracts.notifications import NotificationRequested
+from extranet_plumbing.testing import opened
 from identity.adapters.captcha import TEST_SOLUTION
 from identity.adapters.security import hash_password
 from identity.domain.members import MemberOnFile
@@ -33,8 +34,17 @@ def envelope(event, tenant: str = "mbtp") -> Envelope:
     return Envelope(type=event.TYPE, version=event.VERSION, source="urn:test", tenant=tenant, key=event.key())
 
 
+_SEAL: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _notifications_key(seal_keys):
+    _SEAL["keys"] = seal_keys
+
+
 def requests(uow) -> list[NotificationRequested]:
-    return [event for event, _ in uow.published if isinstance(event, NotificationRequested)]
+    """The notification requests published, as the notifications service reads them (sealed values opened)."""
+    return [opened(event, _SEAL["keys"]) for event, _ in uow.published if isinstance(event, NotificationRequested)]
 
 
 async def active_broker(uow, password: str = PASSWORD):

@@ -12,8 +12,12 @@ from identity.bootstrap import bootstrap
 from identity.settings import IdentitySettings
 
 
-def test_identity_serves_every_declared_public_route_and_no_other(jwt_keys):
-    settings = IdentitySettings(jwt_private_key_file=jwt_keys.private_file, database_url=SecretStr("postgresql://unused@127.0.0.1:1/x"))
+def test_identity_serves_every_declared_public_route_and_no_other(jwt_keys, seal_keys):
+    settings = IdentitySettings(
+        jwt_private_key_file=jwt_keys.private_file,
+        notifications_seal_key_file=seal_keys.public_file,
+        database_url=SecretStr("postgresql://unused@127.0.0.1:1/x"),
+    )
     app = bootstrap(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier()).app
     served = {
         (method.upper(), path): int(next(code for code in operation["responses"] if code.startswith("2")))

@@ -141,26 +141,30 @@ async def _matching_member(
 
 
 async def _send_code(uow: IdentityUnitOfWork, tools: Tools, member: MemberOnFile, channel: str, destination: str, code: str) -> None:
-    data = {"code": code, "expires_in_minutes": tools.settings.otp_ttl_seconds // 60}
+    data = {"expires_in_minutes": tools.settings.otp_ttl_seconds // 60}
     if channel == "email":
         await notify(
             uow,
+            tools,
             member.tenant,
             reference=member.reference,
             template="member_activation_code",
             email=destination,
             name=member.display_name,
             data=data,
+            secret={"code": code},
         )
     else:
         await notify(
             uow,
+            tools,
             member.tenant,
             reference=member.reference,
             template="member_activation_code",
             phone=destination,
             channels=(Channel.SMS,),
             data=data,
+            secret={"code": code},
         )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from extranet_contracts import Envelope
 from extranet_contracts.notifications import Channel, NotificationRequested, Recipient
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.sealing import Sealer
 from identity.adapters.captcha import CaptchaVerifier
 from identity.adapters.security import TokenIssuer
 from identity.domain.secrets import Digester, new_token
@@ -35,6 +36,7 @@ class Tools:
     digest: Digester
     captcha: CaptchaVerifier
     clock: Clock
+    sealer: Sealer  # seals codes and links for the notifications service
 
     def tenant(self, code: str) -> TenantConfig:
         try:
@@ -83,6 +85,7 @@ def check_same_email(email: str, confirmation: str) -> None:
 
 async def notify(
     uow: IdentityUnitOfWork,
+    tools: Tools,
     tenant: str,
     *,
     reference: str,
@@ -93,14 +96,19 @@ async def notify(
     channels: tuple[Channel, ...] = (Channel.EMAIL,),
     name: str | None = None,
     account_id: uuid.UUID | None = None,
+    secret: dict | None = None,
 ) -> Envelope:
-    """Ask the notifications service for a message (through the outbox, in this transaction)."""
+    """Ask the notifications service for a message (through the outbox, in this transaction). What
+    proves who someone is (a one-time code, a link with its token) goes in `secret`: sealed for the
+    notifications service alone, it never lies in clear in the outbox nor on Kafka."""
     request = NotificationRequested(
         recipient=Recipient(reference=reference, email=email, phone=phone, display_name=name),
         channels=list(channels),
         template=template,
         data=data,
     )
+    if secret:
+        request = request.model_copy(update={"sealed_data": tools.sealer.seal(secret, context=request.seal_context())})
     envelope = await uow.publish(request, tenant=tenant)
     await uow.mails.record(  # its outcome comes back under the same id
         request_id=envelope.id, tenant=tenant, template=template, account_id=account_id, reference=reference, requested_at=envelope.time
@@ -140,11 +148,13 @@ async def send_link(
     link = tools.link(tools.tenant(tenant), portal, path, token)
     return await notify(
         uow,
+        tools,
         tenant,
         reference=reference,
         template=template,
         email=email,
         name=name,
-        data={**(data or {}), "link": link},
+        data=data or {},
+        secret={"link": link},
         account_id=account_id,
     )

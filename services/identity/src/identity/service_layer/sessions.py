@@ -110,6 +110,7 @@ async def login(
         if locks:
             await notify(
                 uow,
+                tools,
                 tenant,
                 reference=account.reference,
                 template="account_locked",
