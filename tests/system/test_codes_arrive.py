@@ -4,40 +4,18 @@ real SMTP server and an SMS API server on loopback receive them; the person then
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import asyncpg
 import pytest
 
-from extranet_contracts.legacy import BrokerRegistered, MemberAffiliated
+from extranet_contracts.testing import broker_registered, member_affiliated
 from extranet_plumbing.testing import publish_event, wait_until
 from identity.adapters.captcha import TEST_SOLUTION
 from notifications.bootstrap import bootstrap as notifications_bootstrap
 from notifications.settings import NotificationsSettings
 
-ADDRESS = {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"}
-MEMBER = MemberAffiliated(
-    membership_id="ADH-0000077",
-    member_number="73000077",
-    contract_number="W1-000123",
-    company_code="12345678",
-    primary={"civility": "MME", "last_name": "Durand", "first_name": "Léa", "birth_date": "1985-05-12", "nir": "285057800608441"},
-    email="lea.durand@orange.fr",
-    mobile_phone="06 12 34 56 78",
-    address=ADDRESS,
-    effective_date=date(2026, 1, 1),
-    recorded_on=date(2026, 1, 5),
-)
-BROKER = BrokerRegistered(
-    broker_code="M77777",
-    name="Cabinet Martin Courtage",
-    orias_number="07012345",
-    contact_last_name="Martin",
-    contact_first_name="Claire",
-    email="claire.martin@cabinet-martin.fr",
-    address=ADDRESS,
-    revision=1,
-)
+MEMBER = member_affiliated(membership_id="ADH-0000077", member_number="73000077", dependants=[])
+BROKER = broker_registered(broker_code="M77777")
 
 
 @pytest.fixture

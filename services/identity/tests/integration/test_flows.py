@@ -3,51 +3,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from extranet_contracts import Envelope
-from extranet_contracts.legacy import BrokerRegistered, MemberAffiliated, MemberRadiated
 from extranet_contracts.notifications import NotificationDelivered
 from extranet_contracts.requests import PORTAL_REQUESTS, ContactChangeRequested
+from extranet_contracts.testing import broker_registered, member_affiliated, member_radiated
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.testing import read_topic
 from identity.adapters.captcha import TEST_SOLUTION
 
 ADDRESS = {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"}
-BROKER = BrokerRegistered(
-    broker_code="M12345",
-    name="Cabinet Martin Courtage",
-    orias_number="07012345",
-    contact_last_name="Martin",
-    contact_first_name="Claire",
-    email="claire.martin@cabinet-martin.fr",
-    address=ADDRESS,
-    revision=1,
-)
-MEMBER = MemberAffiliated(
-    membership_id="ADH-0000042",
-    member_number="73000042",
-    contract_number="W1-000123",
-    company_code="12345678",
-    primary={"civility": "MME", "last_name": "Durand", "first_name": "Léa", "birth_date": "1985-05-12", "nir": "285057800608441"},
-    dependants=[
-        {
-            "role": "ENFANT",
-            "civility": "M",
-            "last_name": "Durand",
-            "first_name": "Hugo",
-            "birth_date": "2015-03-02",
-            "nir": "115037800608494",
-        }
-    ],
-    email="lea.durand@orange.fr",
-    mobile_phone="06 12 34 56 78",
-    address=ADDRESS,
-    effective_date=date(2026, 1, 1),
-    recorded_on=date(2026, 1, 5),
-)
+BROKER = broker_registered()
+MEMBER = member_affiliated()
 BROKER_PASSWORD = "Courtier-Neuf-2026"
 MEMBER_PASSWORD = "mutuelle-2026!"
 
@@ -404,15 +374,7 @@ async def test_a_radiated_member_keeps_read_access_for_the_tenants_period_and_ca
     radiated_on = identity.clock.now.date() - timedelta(days=1)
     await identity.legacy(
         kafka_producer,
-        MemberRadiated(
-            membership_id="ADH-0000042",
-            member_number="73000042",
-            contract_number="W1-000123",
-            company_code="12345678",
-            effective_date=radiated_on,
-            reason="DEMISSION",
-            recorded_on=radiated_on,
-        ),
+        member_radiated(effective_date=radiated_on, recorded_on=radiated_on),
     )
     login = {"portal": "member", "identifier": "73000042", "password": MEMBER_PASSWORD}
     answer = await identity.post("/public/auth/login", login)
@@ -426,15 +388,7 @@ async def test_a_radiated_member_keeps_read_access_for_the_tenants_period_and_ca
     await identity.legacy(kafka_producer, MEMBER.model_copy(update={"member_number": "73000043", "email": "hugo@orange.fr"}))
     await identity.legacy(
         kafka_producer,
-        MemberRadiated(
-            membership_id="ADH-0000043",
-            member_number="73000043",
-            contract_number="W1-000123",
-            company_code="12345678",
-            effective_date=radiated_on,
-            reason="DEMISSION",
-            recorded_on=radiated_on,
-        ),
+        member_radiated(membership_id="ADH-0000043", member_number="73000043", effective_date=radiated_on, recorded_on=radiated_on),
     )
     started = await identity.post(
         "/public/members/activation", {"member_number": "73000043", "contact": "hugo@orange.fr", "captcha": TEST_SOLUTION}

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from extranet_contracts import Envelope
-from extranet_contracts.legacy import BrokerRegistered
 from extranet_contracts.notifications import NotificationRequested
+from extranet_contracts.testing import broker_registered
 from extranet_plumbing.testing import opened
 from identity.adapters.captcha import TEST_SOLUTION
 from identity.adapters.security import hash_password
@@ -17,16 +17,7 @@ from identity.domain.members import MemberOnFile
 from identity.service_layer import activation, legacy_intake, self_care, sessions
 from identity.service_layer.errors import BAD_CREDENTIALS, Refused
 
-BROKER = BrokerRegistered(
-    broker_code="M12345",
-    name="Cabinet Martin Courtage",
-    orias_number="07012345",
-    contact_last_name="Martin",
-    contact_first_name="Claire",
-    email="claire.martin@cabinet-martin.fr",
-    address={"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"},
-    revision=1,
-)
+BROKER = broker_registered()
 PASSWORD = "Courtier-Neuf-2026"
 
 

@@ -41,6 +41,8 @@ async def set_login(
             account = await uow.accounts.by_identifier(tenant, kind, identifier, for_update=True)
             if account is None:
                 account = await uow.accounts.add(tenant=tenant, kind=kind, identifier=identifier, email=email, scope=scope or {})
+            if account is None:  # created meanwhile (the legacy intake registering the same broker): take that one
+                account = await uow.accounts.by_identifier(tenant, kind, identifier, for_update=True)
             await uow.accounts.update(
                 account,
                 password_hash=await hash_password(password),
