@@ -397,6 +397,21 @@ async def test_a_radiated_member_keeps_read_access_for_the_tenants_period_and_ca
     await identity.no_new_notification()
 
 
+async def test_a_member_affiliated_again_after_a_radiation_is_a_member_again(identity, kafka_producer):
+    """Radiated from a contract, then affiliated to the same contract again (a new membership): not radiated."""
+    gone = identity.clock.now.date() - timedelta(days=200)
+    await identity.legacy(kafka_producer, MEMBER)
+    await identity.legacy(kafka_producer, member_radiated(effective_date=gone, recorded_on=gone))
+    back = MEMBER.model_copy(update={"membership_id": "ADH-0000099", "effective_date": gone + timedelta(days=30)})
+    await identity.legacy(kafka_producer, back)
+    started = await identity.post(
+        "/public/members/activation", {"member_number": "73000042", "contact": "lea.durand@orange.fr", "captcha": TEST_SOLUTION}
+    )
+    assert started.status_code == 202
+    [(_, code)] = await identity.notifications(1)
+    assert code.template == "member_activation_code"
+
+
 async def broker_session(identity, kafka_producer) -> tuple[Envelope, str]:
     """A broker registered by the legacy system, activated through its link, logged in."""
     await identity.legacy(kafka_producer, BROKER)

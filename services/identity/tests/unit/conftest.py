@@ -67,6 +67,7 @@ class FakeAccounts:
 class FakeMembers:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], MemberOnFile] = {}
+        self.memberships: dict[str, dict] = {}
 
     def put(self, member: MemberOnFile) -> MemberOnFile:
         self.rows[(member.tenant, member.member_number)] = member
@@ -109,6 +110,12 @@ class FakeMembers:
 
     async def set_email(self, member, email):
         member.email = email
+
+    async def affiliate(self, *, tenant, member_number, membership_id, contract_number, start_date):
+        self.memberships.setdefault(membership_id, {})["start"] = start_date
+
+    async def radiate(self, *, tenant, member_number, membership_id, contract_number, effective_date):
+        self.memberships.setdefault(membership_id, {})["end"] = effective_date
 
 
 class FakeCodes:

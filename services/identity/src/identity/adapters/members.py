@@ -10,12 +10,11 @@ import asyncpg
 from identity.domain.members import MemberOnFile
 
 _FIELDS = {f.name for f in dataclasses.fields(MemberOnFile)}
-# A member is radiated once every contract on file has a radiation: then, since the latest one.
+# A member is radiated once every membership on file has ended: then, since the latest end.
 _SELECT = """SELECT m.*, CASE WHEN NOT EXISTS (
-                 SELECT 1 FROM unnest(m.contract_numbers) AS c(number) WHERE NOT EXISTS (
-                     SELECT 1 FROM member_radiations r
-                     WHERE r.tenant = m.tenant AND r.member_number = m.member_number AND r.contract_number = c.number))
-               THEN (SELECT max(r.effective_date) FROM member_radiations r WHERE r.tenant = m.tenant AND r.member_number = m.member_number)
+                 SELECT 1 FROM member_memberships mm
+                 WHERE mm.tenant = m.tenant AND mm.member_number = m.member_number AND mm.end_date IS NULL)
+               THEN (SELECT max(mm.end_date) FROM member_memberships mm WHERE mm.tenant = m.tenant AND mm.member_number = m.member_number)
              END AS radiated_on
              FROM members_on_file m"""
 
@@ -94,13 +93,28 @@ class MembersOnFile:
         )
         member.email = email
 
-    async def radiate(self, *, tenant: str, member_number: str, contract_number: str, effective_date: date) -> None:
-        """Record that a membership ended (any order with its affiliation gives the same state)."""
+    async def affiliate(self, *, tenant: str, member_number: str, membership_id: str, contract_number: str, start_date: date) -> None:
+        """Record that a membership began (any order with its radiation gives the same state)."""
         await self._conn.execute(
-            """INSERT INTO member_radiations (tenant, member_number, contract_number, effective_date) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (tenant, member_number, contract_number) DO UPDATE SET effective_date = EXCLUDED.effective_date""",
+            """INSERT INTO member_memberships (tenant, member_number, membership_id, contract_number, start_date)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (tenant, membership_id) DO UPDATE SET start_date = EXCLUDED.start_date""",
             tenant,
             member_number,
+            membership_id,
+            contract_number,
+            start_date,
+        )
+
+    async def radiate(self, *, tenant: str, member_number: str, membership_id: str, contract_number: str, effective_date: date) -> None:
+        """Record that a membership ended (any order with its affiliation gives the same state)."""
+        await self._conn.execute(
+            """INSERT INTO member_memberships (tenant, member_number, membership_id, contract_number, end_date)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (tenant, membership_id) DO UPDATE SET end_date = EXCLUDED.end_date""",
+            tenant,
+            member_number,
+            membership_id,
             contract_number,
             effective_date,
         )

@@ -55,6 +55,13 @@ async def member_affiliated(event: MemberAffiliated, envelope: Envelope, uow: Id
         contract_number=event.contract_number,
         mutuelle_code=event.mutuelle_code,
     )
+    await uow.members.affiliate(
+        tenant=envelope.tenant,
+        member_number=event.member_number,
+        membership_id=event.membership_id,
+        contract_number=event.contract_number,
+        start_date=event.effective_date,
+    )
     account = await uow.accounts.by_identifier(envelope.tenant, "member", event.member_number, for_update=True)
     email, phone = (str(event.email).lower() if event.email else None), mobile_or_none(event.mobile_phone, tools.settings.phone_region)
     if account is not None and carried_by(account.pending_contact, email, phone):
@@ -66,10 +73,12 @@ async def member_affiliated(event: MemberAffiliated, envelope: Envelope, uow: Id
 
 
 async def member_radiated(event: MemberRadiated, envelope: Envelope, uow: IdentityUnitOfWork, *, tools: Tools) -> None:
-    """A membership ended: once all of a member's have, no new activation, and read access for the tenant's period."""
+    """A membership ended: once all of a member's have (a later affiliation makes them a member again), no new
+    activation, and read access for the tenant's period."""
     await uow.members.radiate(
         tenant=envelope.tenant,
         member_number=event.member_number,
+        membership_id=event.membership_id,
         contract_number=event.contract_number,
         effective_date=event.effective_date,
     )
