@@ -27,3 +27,8 @@ def test_identity_serves_every_declared_public_route_and_no_other(jwt_keys, seal
     }
     declared = {(r.method, "/public" + r.path): r.status for r in PUBLIC_ROUTES}
     assert served == declared
+
+
+def test_every_public_route_says_in_french_what_it_is_for():
+    """The gateway's /docs shows these summaries to whoever builds a portal."""
+    assert all(route.summary for route in PUBLIC_ROUTES)
