@@ -67,10 +67,27 @@ def unique() -> str:
     return uuid.uuid4().hex[:10]
 
 
-@pytest.fixture
-def topic_prefix(unique: str) -> str:
-    """A prefix that gives this test topics and consumer groups of its own."""
-    return f"t{unique}."
+@pytest_asyncio.fixture
+async def topic_prefix(unique: str, kafka_settings) -> AsyncIterator[str]:
+    """A prefix that gives this test topics and consumer groups of its own; its topics are deleted
+    after the test, so that the broker of a developer's machine does not grow with every run."""
+    prefix = f"t{unique}."
+    yield prefix
+    await delete_topics(kafka_settings, prefix)
+
+
+async def delete_topics(kafka_settings, prefix: str) -> None:
+    """Delete every topic whose name starts with `prefix` (and, with them, their partitions' files)."""
+    from extranet_plumbing.kafka import new_admin
+
+    admin = new_admin(kafka_settings, client_id="tests")
+    await admin.start()
+    try:
+        doomed = [topic for topic in await admin.list_topics() if topic.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def _java_command(layout: Layout, main_class: str, *args: str, log_name: str = "
     log4j = layout.kafka_source_dir() / "log4j2.xml"
     return [
         java,
-        "-Xmx512m",
+        "-Xmx1g",  # a broker holds many small topics: per-test ones live until their test ends
         "-XX:+ExitOnOutOfMemoryError",
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={log4j}",

@@ -15,7 +15,7 @@ from identity.domain.contacts import InvalidContact, canonical_email, canonical_
 from identity.domain.members import Access, EmailCase, MemberOnFile, legacy_email_case, member_access, same_email, same_name
 from identity.domain.secrets import new_code, new_token
 from identity.domain.tenants import TenantConfig
-from identity.service_layer.common import Tools, check_captcha, check_new_password, check_same_email, notify, send_link, throttle
+from identity.service_layer.common import Tools, check_captcha, check_new_password, checked_contact, notify, send_link, throttle
 from identity.service_layer.errors import BAD_CODE, BAD_LINK, Refused
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 
@@ -286,15 +286,7 @@ async def complete_member_activation(
 ) -> dict:
     """The member confirms email, optional mobile phone and password: the account is active."""
     config = tools.tenant(tenant)
-    check_same_email(email, email_confirmation)
-    try:
-        email = canonical_email(email)
-    except InvalidContact:
-        raise Refused(422, "Adresse e-mail invalide.", "email") from None
-    try:
-        phone = canonical_phone(phone, tools.settings.phone_region, mobile=True) if phone and phone.strip() else None
-    except InvalidContact:
-        raise Refused(422, "Numéro de téléphone portable invalide.", "phone") from None
+    email, phone = checked_contact(tools, email, email_confirmation, phone, mobile=True)
     check_new_password(config, "member", password, password_confirmation)
     now = tools.clock()
     password_hash = await hash_password(password)

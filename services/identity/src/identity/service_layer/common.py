@@ -15,6 +15,7 @@ from extranet_plumbing.logging import get_logger
 from extranet_plumbing.sealing import Sealer
 from identity.adapters.captcha import CaptchaVerifier
 from identity.adapters.security import TokenIssuer
+from identity.domain.contacts import InvalidContact, canonical_email, canonical_phone
 from identity.domain.secrets import Digester, new_token
 from identity.domain.tenants import TenantConfig
 from identity.service_layer.errors import CAPTCHA, TOO_MANY, Refused
@@ -81,6 +82,23 @@ def check_new_password(config: TenantConfig, kind: str, password: str, confirmat
 def check_same_email(email: str, confirmation: str) -> None:
     if email.strip().lower() != confirmation.strip().lower():
         raise Refused(422, "Les deux adresses e-mail ne sont pas identiques.", "email_confirmation")
+
+
+def checked_contact(
+    tools: Tools, email: str, email_confirmation: str, phone: str | None, *, mobile: bool = False
+) -> tuple[str, str | None]:
+    """(email, phone) in canonical form, or the refusal of the field at fault (`mobile`: the phone must take SMS)."""
+    check_same_email(email, email_confirmation)
+    try:
+        email = canonical_email(email)
+    except InvalidContact:
+        raise Refused(422, "Adresse e-mail invalide.", "email") from None
+    try:
+        phone = canonical_phone(phone, tools.settings.phone_region, mobile=mobile) if phone and phone.strip() else None
+    except InvalidContact:
+        message = "Numéro de téléphone portable invalide." if mobile else "Numéro de téléphone invalide."
+        raise Refused(422, message, "phone") from None
+    return email, phone
 
 
 async def notify(

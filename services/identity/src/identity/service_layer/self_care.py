@@ -9,8 +9,7 @@ from extranet_contracts.requests import ContactChangeRequested
 from identity.adapters.security import hash_password, verify_password
 from identity.domain.accounts import Account
 from identity.domain.contact_changes import LEGACY_OWNED, pending_change
-from identity.domain.contacts import InvalidContact, canonical_email, canonical_phone
-from identity.service_layer.common import Tools, check_new_password, check_same_email
+from identity.service_layer.common import Tools, check_new_password, checked_contact
 from identity.service_layer.errors import Refused
 from identity.service_layer.outcomes import ACTIVATION_MAILS
 from identity.service_layer.sessions import SESSION_EXPIRED
@@ -53,20 +52,6 @@ async def change_password(uow: IdentityUnitOfWork, tools: Tools, *, account_id: 
     await uow.commit()
 
 
-def checked_contact(tools: Tools, email: str, email_confirmation: str, phone: str | None) -> tuple[str, str | None]:
-    """(email, phone) in canonical form, or the refusal of the field at fault."""
-    check_same_email(email, email_confirmation)
-    try:
-        email = canonical_email(email)
-    except InvalidContact:
-        raise Refused(422, "Adresse e-mail invalide.", "email") from None
-    try:
-        phone = canonical_phone(phone, tools.settings.phone_region) if phone and phone.strip() else None
-    except InvalidContact:
-        raise Refused(422, "Numéro de téléphone invalide.", "phone") from None
-    return email, phone
-
-
 async def change_contact(
     uow: IdentityUnitOfWork, tools: Tools, *, account_id: str, email: str, email_confirmation: str, phone: str | None
 ) -> None:
@@ -92,11 +77,7 @@ async def change_contact(
 
 
 async def change_notification_email(uow: IdentityUnitOfWork, tools: Tools, *, account_id: str, email: str, email_confirmation: str) -> None:
-    check_same_email(email, email_confirmation)
-    try:
-        email = canonical_email(email)
-    except InvalidContact:
-        raise Refused(422, "Adresse e-mail invalide.", "email") from None
+    email, _ = checked_contact(tools, email, email_confirmation, None)
     account = await _own(uow, account_id, for_update=True)
     await uow.accounts.update(account, notification_email=email)
     await uow.commit()
