@@ -41,7 +41,7 @@ OTHER = CollectiveContractSigned(
     insured_groups=["A"],
     revision=1,
 )
-PASSWORD = "Entreprise-2026!"
+PASSWORD = "Quartz-Bureau-2026!"
 
 
 async def set_password(identity, link: str) -> None:

@@ -19,7 +19,7 @@ ADDRESS = {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenob
 BROKER = broker_registered()
 MEMBER = member_affiliated()
 BROKER_PASSWORD = "Courtier-Neuf-2026"
-MEMBER_PASSWORD = "mutuelle-2026!"
+MEMBER_PASSWORD = "Quartz-Lagon-2026!"
 
 
 def token_of(link: str) -> str:
@@ -298,8 +298,8 @@ async def test_activation_by_email_link_valid_48_hours(identity, kafka_producer)
             "ticket": token_of(link.data["link"]),
             "email": "lea.durand@orange.fr",
             "email_confirmation": "lea.durand@orange.fr",
-            "password": "mutuelle-2026!",
-            "password_confirmation": "mutuelle-2026!",
+            "password": MEMBER_PASSWORD,
+            "password_confirmation": MEMBER_PASSWORD,
             "mail_preference": "post",
         },
         tenant="marseille",

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from extranet_plumbing.db import create_pool, migrate
 from identity.adapters.security import hash_password
 from identity.bootstrap import MIGRATIONS
+from identity.domain.passwords import PersonalData, breaches
 from identity.domain.tenants import tenant as tenant_config
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 from identity.settings import IdentitySettings
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("operator identifiers are 3 to 40 lower-case letters, digits, dots, dashes")
     password = os.environ.get("EXTRANET_NEW_PASSWORD") or getpass.getpass("Mot de passe : ")
     problems = config.password_policy("broker" if kind == "operator" else kind).violations(password)
+    problems += breaches(password, PersonalData.of([identifier, (email or "").partition("@")[0]]))
     if problems:
         print("Mot de passe refusé : " + ", ".join(problems), file=sys.stderr)
         return 2

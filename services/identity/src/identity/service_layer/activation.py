@@ -15,7 +15,16 @@ from identity.domain.contacts import InvalidContact, canonical_email, canonical_
 from identity.domain.members import Access, EmailCase, MemberOnFile, legacy_email_case, member_access, same_email, same_name
 from identity.domain.secrets import new_code, new_token
 from identity.domain.tenants import TenantConfig
-from identity.service_layer.common import Tools, check_captcha, check_new_password, checked_contact, notify, send_link, throttle
+from identity.service_layer.common import (
+    Tools,
+    check_captcha,
+    check_new_password,
+    checked_contact,
+    notify,
+    personal_data,
+    send_link,
+    throttle,
+)
 from identity.service_layer.errors import BAD_CODE, BAD_LINK, Refused
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 
@@ -92,7 +101,7 @@ async def set_password_with_link(uow: IdentityUnitOfWork, tools: Tools, *, token
     if peek is None or peek.account_id is None:
         raise Refused(400, BAD_LINK, "token")
     account = await uow.accounts.get(peek.account_id, for_update=True)
-    check_new_password(tools.tenant(account.tenant), account.kind, password, confirmation)
+    check_new_password(tools.tenant(account.tenant), account.kind, password, confirmation, await personal_data(uow, account))
     if await uow.links.use(tools.digest(token), (peek.purpose,), now) is None:
         raise Refused(400, BAD_LINK, "token")
     changes = {"password_hash": await hash_password(password), "failed_logins": 0, "locked_until": None}
@@ -294,6 +303,8 @@ async def complete_member_activation(
     if used is None or used.tenant != tenant or not used.subject:
         raise Refused(400, BAD_LINK, "ticket")
     member = await uow.members.get(tenant, used.subject)
+    # Refused before anything is kept (the ticket is not spent: leaving the block rolls back).
+    check_new_password(config, "member", password, password_confirmation, await personal_data(uow, None, member))
     login_key = await _login_key(uow, config, member, email)
     account = await uow.accounts.by_identifier(tenant, "member", used.subject, for_update=True)
     if account is None:

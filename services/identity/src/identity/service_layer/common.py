@@ -15,7 +15,10 @@ from extranet_plumbing.logging import get_logger
 from extranet_plumbing.sealing import Sealer
 from identity.adapters.captcha import CaptchaVerifier
 from identity.adapters.security import TokenIssuer
+from identity.domain.accounts import Account
 from identity.domain.contacts import InvalidContact, canonical_email, canonical_phone
+from identity.domain.members import MemberOnFile
+from identity.domain.passwords import PersonalData, breaches
 from identity.domain.secrets import Digester, new_token
 from identity.domain.tenants import TenantConfig
 from identity.service_layer.errors import CAPTCHA, TOO_MANY, Refused
@@ -71,12 +74,30 @@ async def check_captcha(tools: Tools, solution: str | None, client_ip: str | Non
         raise Refused(400, CAPTCHA, "captcha")
 
 
-def check_new_password(config: TenantConfig, kind: str, password: str, confirmation: str) -> None:
+def check_new_password(config: TenantConfig, kind: str, password: str, confirmation: str, personal: PersonalData | None = None) -> None:
+    """The tenant's policy, then NIST's: not a common or breached password, nothing of the person in it."""
     if password != confirmation:
         raise Refused(422, "Les deux mots de passe ne sont pas identiques.", "password_confirmation")
     problems = config.password_policy(kind).violations(password)
     if problems:
         raise Refused(422, "Le mot de passe doit comporter " + ", ".join(problems) + ".", "password")
+    refused = breaches(password, personal)
+    if refused:
+        raise Refused(422, " ".join(refused), "password")
+
+
+async def personal_data(uow: IdentityUnitOfWork, account: Account | None, member: MemberOnFile | None = None) -> PersonalData:
+    """What a new password of this account (or member) must not contain."""
+    if member is None and account is not None and account.kind == "member":
+        member = await uow.members.get(account.tenant, account.identifier)
+    identifiers = (
+        [account.identifier, *(str(v) for k, v in account.scope.items() if k in ("member_number", "broker_code"))] if account else []
+    )
+    names = [account.display_name] if account else []
+    if member is not None:
+        identifiers.append(member.member_number)
+        names += [member.last_name, member.first_name]
+    return PersonalData.of(identifiers, names, member.birth_dates if member else ())
 
 
 def check_same_email(email: str, confirmation: str) -> None:

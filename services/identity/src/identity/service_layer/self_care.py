@@ -9,7 +9,7 @@ from extranet_contracts.requests import ContactChangeRequested
 from identity.adapters.security import hash_password, verify_password
 from identity.domain.accounts import Account
 from identity.domain.contact_changes import LEGACY_OWNED, pending_change
-from identity.service_layer.common import Tools, check_new_password, checked_contact
+from identity.service_layer.common import Tools, check_new_password, checked_contact, personal_data
 from identity.service_layer.errors import Refused
 from identity.service_layer.outcomes import ACTIVATION_MAILS
 from identity.service_layer.sessions import SESSION_EXPIRED
@@ -47,7 +47,7 @@ async def change_password(uow: IdentityUnitOfWork, tools: Tools, *, account_id: 
     account = await _own(uow, account_id, for_update=True)
     if not await verify_password(account.password_hash, old):
         raise Refused(422, "L'ancien mot de passe est incorrect.", "old_password")
-    check_new_password(tools.tenant(account.tenant), account.kind, new, confirmation)
+    check_new_password(tools.tenant(account.tenant), account.kind, new, confirmation, await personal_data(uow, account))
     await uow.accounts.update(account, password_hash=await hash_password(new))
     await uow.commit()
 
