@@ -5,9 +5,41 @@ No route reaches identity that is not in `PUBLIC_ROUTES`."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
+
+from extranet_contracts.phones import UnusablePhoneNumber, phone_e164
+
+
+def _email(value: str) -> str:
+    """An address email-validator accepts (syntax only); the value is kept as typed, the use cases canonicalise it."""
+    try:
+        validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise PydanticCustomError("email", "Adresse e-mail invalide.") from None
+    return value
+
+
+def _phone(value: str | None) -> str | None:
+    """A number the platform's phone rule reads (French when written without a country code); blank means none."""
+    if value is None or not value.strip():
+        return value
+    try:
+        phone_e164(value, "FR")
+    except UnusablePhoneNumber:
+        raise PydanticCustomError("phone", "Numéro de téléphone invalide.") from None
+    return value
+
+
+def _contact(value: str) -> str:
+    return _email(value) if "@" in value else _phone(value)
+
+
+Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_email)]
+Phone = Annotated[str | None, Field(max_length=30), AfterValidator(_phone)]
 
 PORTAL_KINDS = {"member": "member", "broker": "broker", "employer": "correspondent", "backoffice": "operator"}
 
@@ -16,7 +48,9 @@ class Login(BaseModel):
     portal: Literal["member", "broker", "employer", "backoffice"] = "broker"
     identifier: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=256)
-    email: str | None = Field(default=None, max_length=254, description="Required where the tenant logs in with identifier + email")
+    email: Annotated[str, AfterValidator(_email)] | None = Field(
+        default=None, max_length=254, description="Required where the tenant logs in with identifier + email"
+    )
 
 
 class Refresh(BaseModel):
@@ -37,7 +71,7 @@ class TermsAcceptance(BaseModel):
 
 
 class ResetRequest(BaseModel):
-    email: str = Field(min_length=3, max_length=254)
+    email: Email
     captcha: str | None = Field(default=None, max_length=4000)
 
 
@@ -49,7 +83,7 @@ class NewPassword(BaseModel):
 
 class ActivationStart(BaseModel):
     member_number: str | None = Field(default=None, max_length=20, description="Absent: activation without identifier")
-    contact: str = Field(min_length=3, max_length=254, description="Email or mobile phone on file")
+    contact: Annotated[str, AfterValidator(_contact)] = Field(min_length=3, max_length=254, description="Email or mobile phone on file")
     birth_date: date | None = Field(default=None, description="Required without identifier")
     captcha: str | None = Field(default=None, max_length=4000)
 
@@ -60,9 +94,9 @@ class CodeCheck(BaseModel):
 
 class ActivationCompletion(BaseModel):
     ticket: str = Field(min_length=10, max_length=200)
-    email: str = Field(min_length=3, max_length=254)
-    email_confirmation: str = Field(min_length=3, max_length=254)
-    phone: str | None = Field(default=None, max_length=30)
+    email: Email
+    email_confirmation: Email
+    phone: Phone = None
     password: str = Field(min_length=1, max_length=256)
     password_confirmation: str = Field(min_length=1, max_length=256)
     mail_preference: Literal["post", "email", "sms"]
@@ -72,7 +106,7 @@ class ActivationLinkRequest(BaseModel):
     member_number: str = Field(min_length=1, max_length=20)
     last_name: str = Field(min_length=1, max_length=80)
     birth_date: date
-    email: str = Field(min_length=3, max_length=254)
+    email: Email
     captcha: str | None = Field(default=None, max_length=4000)
 
 
@@ -82,7 +116,7 @@ class LegacyMatchRequest(BaseModel):
     last_name: str = Field(min_length=1, max_length=80)
     birth_date: date
     postal_code: str = Field(pattern=r"^\d{5}$")
-    email: str = Field(min_length=3, max_length=254)
+    email: Email
     captcha: str | None = Field(default=None, max_length=4000)
 
 
@@ -93,21 +127,28 @@ class PasswordChange(BaseModel):
 
 
 class ContactChange(BaseModel):
-    email: str = Field(min_length=3, max_length=254)
-    email_confirmation: str = Field(min_length=3, max_length=254)
-    phone: str | None = Field(default=None, max_length=30)
+    email: Email
+    email_confirmation: Email
+    phone: Phone = None
+    current_password: str | None = Field(
+        default=None, max_length=256, description="Required to change the email, which a link sent to the new address then confirms"
+    )
+
+
+class EmailChangeConfirmation(BaseModel):
+    token: str = Field(min_length=10, max_length=200, description="The token of the link sent to the new address")
 
 
 class NotificationEmail(BaseModel):
-    email: str = Field(min_length=3, max_length=254)
-    email_confirmation: str = Field(min_length=3, max_length=254)
+    email: Email
+    email_confirmation: Email
 
 
 class NewCorrespondent(BaseModel):
     identifier: str = Field(pattern=r"^[A-Za-z0-9._-]{3,40}$")
     last_name: str = Field(min_length=1, max_length=80)
     first_name: str = Field(min_length=1, max_length=80)
-    email: str = Field(min_length=3, max_length=254)
+    email: Email
     contracts: list[str] = Field(min_length=1, max_length=50, description="Collective contracts the correspondent may see")
 
 
@@ -216,6 +257,13 @@ PUBLIC_ROUTES: tuple[Route, ...] = (
     Route("POST", "/auth/password", NewPassword, PasswordSet, summary="Définir le mot de passe (lien reçu par e-mail)"),
     Route(
         "POST",
+        "/auth/email-change",
+        EmailChangeConfirmation,
+        Message,
+        summary="Confirmer la nouvelle adresse e-mail (lien reçu à cette adresse)",
+    ),
+    Route(
+        "POST",
         "/members/activation",
         ActivationStart,
         ActivationStarted,
@@ -265,7 +313,7 @@ PUBLIC_ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", "/me", None, Profile, authenticated=True, summary="Mon profil"),
     Route("POST", "/me/password", PasswordChange, None, 204, authenticated=True, summary="Changer mon mot de passe"),
-    Route("PUT", "/me/contact", ContactChange, None, 204, authenticated=True, summary="Modifier mes coordonnées"),
+    Route("PUT", "/me/contact", ContactChange, Message, 202, authenticated=True, summary="Modifier mes coordonnées"),
     Route("PUT", "/me/notification-email", NotificationEmail, None, 204, authenticated=True, summary="Modifier l'e-mail de notification"),
     Route("DELETE", "/me", None, None, 204, authenticated=True, summary="Supprimer mon compte"),
     Route(

@@ -26,6 +26,7 @@ class IdentitySettings(ServiceSettings):
     otp_resend_interval_seconds: int = 30
     activation_link_ttl_seconds: int = 48 * 3600
     password_reset_ttl_seconds: int = 3600
+    email_change_ttl_seconds: int = 24 * 3600  # the link that confirms a new contact email
     activation_ticket_ttl_seconds: int = 900
     login_max_failures: int = 5
     lockout_seconds: int = 900

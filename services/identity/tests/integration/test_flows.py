@@ -425,7 +425,16 @@ async def broker_session(identity, kafka_producer) -> tuple[Envelope, str]:
 async def test_a_brokers_contact_change_goes_to_the_legacy_system_and_its_value_stays_the_truth(identity, kafka_producer):
     _, token = await broker_session(identity, kafka_producer)
     new = {"email": "c.martin@nouveau-cabinet.fr", "email_confirmation": "C.Martin@nouveau-cabinet.fr", "phone": "06 09 26 78 12"}
-    assert (await identity.client.put("/public/me/contact", json=new, headers=identity.headers(token=token))).status_code == 204
+    refused = await identity.client.put("/public/me/contact", json=new, headers=identity.headers(token=token))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "current_password"  # a session alone is not enough
+    new["current_password"] = BROKER_PASSWORD
+    assert (await identity.client.put("/public/me/contact", json=new, headers=identity.headers(token=token))).status_code == 202
+    confirmation, notice = [request for _, request in await identity.notifications(2)]
+    assert (confirmation.template, confirmation.recipient.email) == ("email_change_confirmation", "c.martin@nouveau-cabinet.fr")
+    assert (notice.template, notice.recipient.email) == ("email_changed_notice", "claire.martin@cabinet-martin.fr")
+    assert (await identity.client.get("/public/me", headers=identity.headers(token=token))).json()["pending_contact"] is None
+    confirmed = await identity.post("/public/auth/email-change", {"token": token_of(confirmation.data["link"])})
+    assert confirmed.status_code == 200, confirmed.text
     [record] = await read_topic(identity.infra.kafka_bootstrap, identity.prefix + PORTAL_REQUESTS, expected=1)
     change = ContactChangeRequested.model_validate_json(record.value)
     assert (change.reference, change.email, change.phone) == ("M12345", "c.martin@nouveau-cabinet.fr", "+33609267812")

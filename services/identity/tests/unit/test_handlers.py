@@ -258,9 +258,14 @@ async def test_a_brokers_contact_change_is_a_request_and_stays_pending_until_the
 
     await legacy_intake.broker_registered(BROKER, envelope(BROKER), uow, tools=tools)
     account = await uow.accounts.by_identifier("mbtp", "broker", "M12345")
-    await uow.accounts.update(account, status="active")
+    await uow.accounts.update(account, status="active", password_hash=await hash_password(PASSWORD))
     new = "Claire.Martin@Nouveau-Cabinet.fr"
-    await self_care.change_contact(uow, tools, account_id=str(account.id), email=new, email_confirmation=new, phone="06 09 26 78 12")
+    await self_care.change_contact(
+        uow, tools, account_id=str(account.id), email=new, email_confirmation=new, phone="06 09 26 78 12", current_password=PASSWORD
+    )
+    assert [event for event, _ in uow.published if isinstance(event, ContactChangeRequested)] == []  # not before the confirmation
+    confirmation = requests(uow)[-2]
+    await self_care.confirm_email_change(uow, tools, token=confirmation.data["link"].split("token=")[1])
     [change] = [event for event, _ in uow.published if isinstance(event, ContactChangeRequested)]
     assert (change.reference, change.email, change.phone) == ("M12345", "claire.martin@nouveau-cabinet.fr", "+33609267812")
     assert account.email == "claire.martin@cabinet-martin.fr"  # the legacy system's value, until it changes

@@ -67,12 +67,15 @@ SAMPLES = {
         ],
     },
     "document_available": {"document_title": "Relevé de prestations", "document_date": "2026-11-20"},
+    "email_change_confirmation": {"link": "https://courtier.mutuelle-mbtp.com/confirmer-adresse-email?token=t0k3n", "expires_in_hours": 24},
+    "email_changed_notice": {"identifier": "M12345"},
 }
 OPTIONAL = {
     "broker_activation": {"guide_link"},
     "password_reset": {"expires_in_minutes", "identifier"},
     "account_locked": {"identifier", "minutes"},
     "correspondent_invitation": {"expires_in_hours"},
+    "email_changed_notice": {"identifier"},
 }
 RECIPIENT = {"display_name": "Léa Durand", "reference": "member:73000042"}
 
@@ -184,6 +187,13 @@ def test_subjects_and_wording_follow_the_guides(templates):
     sms = templates.sms("member_activation_code", "mbtp", SAMPLES["member_activation_code"], RECIPIENT)
     assert sms == "MBTP : votre code d'activation est 482913. Il est valable 5 minutes. Ne le communiquez à personne."
     assert len(sms) <= 160
+
+
+def test_the_old_address_is_told_of_an_email_change_without_any_link(templates):
+    notice = templates.email("email_changed_notice", "mbtp", SAMPLES["email_changed_notice"], RECIPIENT)
+    assert notice.subject == "MBTP : demande de modification de l'adresse e-mail de votre compte"
+    body = notice.text.split("Cordialement")[0]
+    assert "M12345" in body and "http" not in body and "href" not in notice.html.split("Cordialement")[0]
 
 
 def test_a_missing_variable_is_an_error_not_a_blank(templates):

@@ -15,6 +15,7 @@ from identity.api import (
     ActivationStart,
     CodeCheck,
     ContactChange,
+    EmailChangeConfirmation,
     LegacyMatchRequest,
     Login,
     NewCorrespondent,
@@ -133,6 +134,13 @@ async def set_password(body: NewPassword, uow: UoW, tools: Tools) -> dict:
     return {"message": "Votre mot de passe est enregistré : vous pouvez vous connecter.", **done}
 
 
+@auth.post("/email-change")
+async def confirm_email_change(body: EmailChangeConfirmation, uow: UoW, tools: Tools) -> dict:
+    """The link sent to a new contact email: the change takes effect (or goes to the management system)."""
+    async with uow:
+        return {"message": await self_care.confirm_email_change(uow, tools, token=body.token)}
+
+
 # --- member activation ------------------------------------------------------------------------------
 
 
@@ -243,12 +251,19 @@ async def change_password(body: PasswordChange, who: Who, uow: UoW, tools: Tools
         )
 
 
-@me.put("/contact", status_code=204)
-async def change_contact(body: ContactChange, who: Who, uow: UoW, tools: Tools) -> None:
+@me.put("/contact", status_code=202)
+async def change_contact(body: ContactChange, who: Who, uow: UoW, tools: Tools) -> dict:
     async with uow:
-        await self_care.change_contact(
-            uow, tools, account_id=who.subject, email=body.email, email_confirmation=body.email_confirmation, phone=body.phone
+        message = await self_care.change_contact(
+            uow,
+            tools,
+            account_id=who.subject,
+            email=body.email,
+            email_confirmation=body.email_confirmation,
+            phone=body.phone,
+            current_password=body.current_password,
         )
+    return {"message": message}
 
 
 @me.put("/notification-email", status_code=204)
