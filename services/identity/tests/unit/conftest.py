@@ -247,6 +247,20 @@ class FakeSentMails:
         return found[-1] if found else None
 
 
+class FakeDecoys:
+    """Withdraws the request just asked (its outbox entry and its record), as the real one does before commit."""
+
+    def __init__(self) -> None:
+        self.uow: FakeUnitOfWork | None = None
+        self.withdrawn = 0
+
+    async def settle(self, request_id, *, keep):
+        if not keep:
+            self.uow.published.pop()
+            self.uow.mails.rows.pop(request_id, None)
+            self.withdrawn += 1
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -259,7 +273,7 @@ class Clock:
 
 
 def new_uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork(
+    uow = FakeUnitOfWork(
         accounts=FakeAccounts(),
         members=FakeMembers(),
         codes=FakeCodes(),
@@ -269,7 +283,10 @@ def new_uow() -> FakeUnitOfWork:
         companies=FakeCompanies(),
         throttle=FakeThrottle(),
         mails=FakeSentMails(),
+        decoys=FakeDecoys(),
     )
+    uow.decoys.uow = uow
+    return uow
 
 
 @pytest.fixture

@@ -149,32 +149,26 @@ async def _matching_member(
     return None
 
 
-async def _send_code(uow: IdentityUnitOfWork, tools: Tools, member: MemberOnFile, channel: str, destination: str, code: str) -> None:
+async def _send_code(
+    uow: IdentityUnitOfWork, tools: Tools, member: MemberOnFile | None, channel: str, destination: str, code: str, *, tenant: str
+) -> None:
+    """Ask for the code's message; without a member, the same work, withdrawn before commit (same time either way)."""
     data = {"expires_in_minutes": tools.settings.otp_ttl_seconds // 60}
-    if channel == "email":
-        await notify(
-            uow,
-            tools,
-            member.tenant,
-            reference=member.reference,
-            template="member_activation_code",
-            email=destination,
-            name=member.display_name,
-            data=data,
-            secret={"code": code},
-        )
-    else:
-        await notify(
-            uow,
-            tools,
-            member.tenant,
-            reference=member.reference,
-            template="member_activation_code",
-            phone=destination,
-            channels=(Channel.SMS,),
-            data=data,
-            secret={"code": code},
-        )
+    by_email = channel == "email"
+    envelope = await notify(
+        uow,
+        tools,
+        tenant,
+        reference=member.reference if member else "member:unknown",
+        template="member_activation_code",
+        email=destination if by_email else None,
+        phone=None if by_email else destination,
+        channels=(Channel.EMAIL,) if by_email else (Channel.SMS,),
+        name=member.display_name if member and by_email else None,
+        data=data,
+        secret={"code": code},
+    )
+    await uow.decoys.settle(envelope.id, keep=member is not None)
 
 
 async def start_member_activation(
@@ -199,21 +193,23 @@ async def start_member_activation(
     await throttle(uow, tools, "activation-destination", destination, limit=5, window=3600)
     now = tools.clock()
     member = await _matching_member(uow, tenant, member_number, channel, destination, birth_date)
-    if member is not None and not await may_activate(uow, member, now.date()):
+    # From here, the same work whether or not the details matched: the answer's time tells nothing.
+    existing = await uow.accounts.by_identifier(tenant, "member", member.member_number if member else (member_number or "").strip())
+    if member is not None and (member.radiated(now.date()) or (existing is not None and existing.active)):
         member = None  # already activated (they log in, or reset their password), or no longer a member
     code = new_code()
+    code_hash = tools.digest(code)
     code_id = await uow.codes.add(
         tenant=tenant,
         purpose="member_activation",
         subject=member.member_number if member else None,
         channel=channel,
         destination=destination,
-        code_hash=tools.digest(code) if member else None,
+        code_hash=code_hash if member else None,
         expires_at=now + timedelta(seconds=tools.settings.otp_ttl_seconds),
         now=now,
     )
-    if member:
-        await _send_code(uow, tools, member, channel, destination, code)
+    await _send_code(uow, tools, member, channel, destination, code, tenant=tenant)
     await uow.commit()
     return str(code_id)
 
@@ -252,7 +248,7 @@ async def resend_code(uow: IdentityUnitOfWork, tools: Tools, *, tenant: str, act
     )
     if stored.subject:
         member = await uow.members.get(tenant, stored.subject)
-        await _send_code(uow, tools, member, stored.channel, stored.destination, code)
+        await _send_code(uow, tools, member, stored.channel, stored.destination, code, tenant=tenant)
     await uow.commit()
 
 

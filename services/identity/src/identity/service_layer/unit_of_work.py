@@ -8,6 +8,7 @@ from extranet_plumbing.uow import UnitOfWork
 from identity.adapters.accounts import Accounts
 from identity.adapters.companies import CompanyContracts
 from identity.adapters.credentials import ActionTokens, Codes, Sessions
+from identity.adapters.decoys import Decoys
 from identity.adapters.mails import SentMails
 from identity.adapters.members import MembersOnFile
 from identity.adapters.terms import TermsAcceptances
@@ -24,6 +25,7 @@ class IdentityUnitOfWork(UnitOfWork):
     companies: CompanyContracts
     throttle: Throttle
     mails: SentMails
+    decoys: Decoys
 
     def _bind(self, conn: asyncpg.Connection) -> None:
         self.accounts = Accounts(conn)
@@ -35,3 +37,4 @@ class IdentityUnitOfWork(UnitOfWork):
         self.companies = CompanyContracts(conn)
         self.throttle = Throttle(conn)
         self.mails = SentMails(conn)
+        self.decoys = Decoys(conn)
