@@ -54,6 +54,21 @@ class FakeAccounts:
             setattr(account, name, value)
         return account
 
+    async def erase(self, account):
+        await self.update(
+            account,
+            status="deleted",
+            identifier=f"deleted:{account.id}",
+            email=None,
+            phone=None,
+            display_name=None,
+            notification_email=None,
+            pending_contact=None,
+            password_hash=None,
+            login_key=None,
+            mail_preference=None,
+        )
+
     async def count_failed_login(self, account, *, max_failures, lock_until):
         account.failed_logins += 1
         if account.failed_logins >= max_failures:

@@ -155,6 +155,6 @@ async def delete_own_account(uow: IdentityUnitOfWork, tools: Tools, *, account_i
     account = await _own(uow, account_id, for_update=True)
     if account.kind != "correspondent":
         raise Refused(403, "La suppression du compte n'est proposée que dans l'espace entreprise.")
-    await uow.accounts.update(account, status="deleted", password_hash=None)
+    await uow.accounts.erase(account)
     await uow.sessions.revoke_all(account.id, tools.clock())
     await uow.commit()
