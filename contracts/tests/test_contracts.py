@@ -63,7 +63,7 @@ def test_versions_are_looked_up_exactly():
     assert lookup("MemberAffiliated", 1) is MemberAffiliated
     with pytest.raises(UnknownEventType):
         lookup("MemberAffiliated", 2)
-    assert {model.STREAM.split(".")[0] for model in CATALOGUE.values()} == {"legacy", "notifications", "portal"}
+    assert {model.STREAM.split(".")[0] for model in CATALOGUE.values()} == {"identity", "legacy", "notifications", "portal"}
 
 
 def test_french_numbers_are_validated():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extranet_contracts import legacy, notifications, requests
+from extranet_contracts import legacy, notifications, requests, sessions
 from extranet_contracts.base import Event
 
 CATALOGUE: dict[tuple[str, int], type[Event]] = {
@@ -20,6 +20,7 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         notifications.NotificationDelivered,
         notifications.NotificationFailed,
         requests.ContactChangeRequested,
+        sessions.SessionsRevoked,
     )
 }
 

@@ -28,6 +28,7 @@ PRODUCERS = {
     "legacy.memberships": "Published by the legacy management system.",
     "notifications.requests": "Sent by any service that needs an email or SMS delivered.",
     "notifications.outcomes": "Published by the notifications service.",
+    "identity.sessions": "Published by the identity service: sessions ended, read by every service that checks access tokens.",
     "portal.requests": "Published by the platform's services: requests made in the portals, for the legacy system's back office.",
 }
 ENVELOPE_HEADERS = {
