@@ -9,7 +9,8 @@ security.protocol=SASL_PLAINTEXT
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${KAFKA_ADMIN_PASSWORD}";
 EOF
-topic() { /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:29092 --command-config /tmp/admin.properties --create --if-not-exists --partitions 3 --replication-factor 1 --topic "$1" > /dev/null; }
+topic() { t="$1"; shift; /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:29092 --command-config /tmp/admin.properties --create --if-not-exists --partitions 3 --replication-factor 1 --topic "$t" "$@" > /dev/null; }
+topic identity.sessions --config retention.ms=3600000
 topic legacy.brokers
 topic legacy.brokers.dlq
 topic legacy.companies
@@ -44,6 +45,9 @@ acl --allow-principal User:identity --operation Read --topic notifications.outco
 acl --allow-principal User:identity --operation Describe --topic notifications.outcomes
 acl --allow-principal User:identity --operation Write --topic notifications.outcomes.dlq
 acl --allow-principal User:identity --operation Describe --topic notifications.outcomes.dlq
+acl --allow-principal User:identity --operation Read --topic identity.sessions
+acl --allow-principal User:identity --operation Write --topic identity.sessions
+acl --allow-principal User:identity --operation Describe --topic identity.sessions
 acl --allow-principal User:identity --operation Write --topic notifications.requests
 acl --allow-principal User:identity --operation Describe --topic notifications.requests
 acl --allow-principal User:identity --operation Write --topic portal.requests
@@ -69,6 +73,8 @@ acl --allow-principal User:portfolio --operation Read --topic legacy.memberships
 acl --allow-principal User:portfolio --operation Describe --topic legacy.memberships
 acl --allow-principal User:portfolio --operation Write --topic legacy.memberships.dlq
 acl --allow-principal User:portfolio --operation Describe --topic legacy.memberships.dlq
+acl --allow-principal User:portfolio --operation Read --topic identity.sessions
+acl --allow-principal User:portfolio --operation Describe --topic identity.sessions
 acl --allow-principal User:portfolio --operation Read --group portfolio-read-model
 acl --allow-principal User:portfolio --operation Describe --group portfolio-read-model
 acl --allow-principal User:portfolio --operation IdempotentWrite --cluster
@@ -81,6 +87,8 @@ acl --allow-principal User:notifications --operation Describe --topic notificati
 acl --allow-principal User:notifications --operation Read --group notifications-intake
 acl --allow-principal User:notifications --operation Describe --group notifications-intake
 acl --allow-principal User:notifications --operation IdempotentWrite --cluster
+acl --allow-principal User:gateway --operation Read --topic identity.sessions
+acl --allow-principal User:gateway --operation Describe --topic identity.sessions
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.brokers
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.brokers
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.companies

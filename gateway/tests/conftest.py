@@ -32,6 +32,7 @@ from gateway.bootstrap import bootstrap
 from gateway.settings import GatewaySettings
 
 CLIENT_ADDRESS = "203.0.113.7"
+GATEWAY_CREDENTIAL = "gateway-credential-of-the-tests"
 
 # Realistic values by field name (the models may validate them more strictly one day); by type otherwise.
 BY_NAME = {
@@ -139,6 +140,8 @@ def gateway(keys) -> Callable[..., contextlib.AbstractAsyncContextManager[httpx.
         identity: Handler | None = None, portfolio: Handler | None = None, **settings: Any
     ) -> AsyncIterator[httpx.AsyncClient]:
         transports = {name: httpx.MockTransport(h) for name, h in (("identity", identity), ("portfolio", portfolio)) if h}
+        # No Kafka here: the revocation list stays empty (the system tests follow the real stream).
+        settings = {"gateway_credential": GATEWAY_CREDENTIAL, "session_revocations": False, **settings}
         service: Service = bootstrap(GatewaySettings(**settings), verifier=keys.verifier, transports=transports)
         async with service.running():
             transport = httpx.ASGITransport(service.app, client=(CLIENT_ADDRESS, 51234))

@@ -10,6 +10,7 @@ import pytest
 
 from extranet_plumbing.auth import TokenVerifier
 from gateway.bootstrap import bootstrap
+from gateway.settings import GatewaySettings
 from identity.api import PUBLIC_ROUTES, Route
 
 # Portal routes the gateway serves itself (composed from the services' read models).
@@ -19,7 +20,8 @@ OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 @pytest.fixture(scope="module")
 def openapi() -> dict:
-    return bootstrap(verifier=TokenVerifier("unused: nothing is verified here")).app.openapi()
+    settings = GatewaySettings(gateway_credential="unused: nothing is called here")
+    return bootstrap(settings, verifier=TokenVerifier("unused: nothing is verified here")).app.openapi()
 
 
 def ref(name: str) -> str:

@@ -91,7 +91,8 @@ async def platform(infra, service_env, jwt_keys):
     identity = identity_bootstrap(identity_settings, verifier=verifier, captcha=TestCaptchaVerifier())
     upstream_calls: list[tuple[str, str, str]] = []
     gateway = gateway_bootstrap(
-        GatewaySettings(jwt_public_key_file=jwt_keys.public_file, default_tenant="mbtp"),
+        # Its credential and Kafka (the revoked sessions of the test's identity.sessions) from service_env.
+        GatewaySettings(**{**service_env, "default_tenant": "mbtp"}),
         transports={
             name: httpx.ASGITransport(Recorded(name, service.app, upstream_calls))
             for name, service in (("identity", identity), ("portfolio", portfolio))

@@ -18,7 +18,7 @@ from extranet_contracts.legacy import (
     MemberAffiliated,
     MemberRadiated,
 )
-from extranet_plumbing.testing import new_jwt_keys, wait_until
+from extranet_plumbing.testing import GATEWAY_HEADERS, new_jwt_keys, wait_until
 from legacy_simulator.generator import generate
 from legacy_simulator.publisher import publish
 from legacy_simulator.sizes import SizeSpec
@@ -157,7 +157,7 @@ async def test_a_broker_never_sees_another_brokers_portfolio(platform, loaded, j
     assert my_companies and not my_companies & their_companies
 
     # Asking the portfolio service directly for the other broker's dashboard with my token.
-    response = await platform.portfolio_client.get(f"/internal/brokers/{theirs}/dashboard", headers=auth)
+    response = await platform.portfolio_client.get(f"/internal/brokers/{theirs}/dashboard", headers={**auth, **GATEWAY_HEADERS})
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
     assert "companies" not in response.text

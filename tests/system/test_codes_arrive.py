@@ -74,14 +74,14 @@ async def test_a_member_activates_with_the_code_received_by_email(platform, noti
             "ticket": verified.json()["ticket"],
             "email": "lea.durand@orange.fr",
             "email_confirmation": "lea.durand@orange.fr",
-            "password": "mutuelle-2026!",
-            "password_confirmation": "mutuelle-2026!",
+            "password": "Lagune-Ardoise-73!",
+            "password_confirmation": "Lagune-Ardoise-73!",
             "mail_preference": "email",
         },
     )
     assert done.status_code == 200, done.text
     login = await platform.gateway.post(
-        "/api/auth/login", json={"portal": "member", "identifier": "73000077", "password": "mutuelle-2026!"}
+        "/api/auth/login", json={"portal": "member", "identifier": "73000077", "password": "Lagune-Ardoise-73!"}
     )
     assert login.status_code == 200
     assert len([m for m in mailbox.messages if "lea.durand@orange.fr" in m.to]) == 1  # once

@@ -185,6 +185,9 @@ def test_k8s_kafka_users_hold_the_declared_acls():
     assert all(listener["authentication"]["type"] == "scram-sha-512" for listener in kafka["spec"]["kafka"]["listeners"])
     topics = {doc["spec"]["topicName"] for doc in documents if doc["kind"] == "KafkaTopic"}
     assert {t for a in DECLARED.kafka_principals() for t in a.topics} <= topics, "a declared topic has no KafkaTopic (topics.yaml)"
+    retention = {doc["spec"]["topicName"]: doc["spec"]["config"].get("retention.ms") for doc in documents if doc["kind"] == "KafkaTopic"}
+    for topic, ms in DECLARED.retention_ms.items():
+        assert retention[topic] == ms, f"topics.yaml: {topic}'s retention.ms"
 
 
 def test_each_service_connects_as_its_own_principal():
@@ -210,8 +213,21 @@ def test_compose_kafka_holds_the_declared_users_topics_and_acls():
         principal, operation, kind, name = match.groups()
         found.add((principal, kinds.get(kind, 4), name or "kafka-cluster", _OPERATIONS[operation]))
     assert found == _declared_acls(), "deploy/compose/kafka-acls.sh and deploy/services.toml"
-    topics = set(re.findall(r"^topic (\S+)$", setup, re.M))
-    assert topics == {t for a in DECLARED.kafka_principals() for t in a.topics}
+    created = dict(re.findall(r"^topic (\S+)(?: --config retention\.ms=(\d+))?$", setup, re.M))
+    assert set(created) == {t for a in DECLARED.kafka_principals() for t in a.topics}
+    assert {t: int(ms) for t, ms in created.items() if ms} == dict(DECLARED.retention_ms), "kafka-acls.sh: topics' retention"
     start = (ROOT / "deploy" / "compose" / "kafka-start.sh").read_text()
     assert set(re.findall(r"name=([a-z-]+),password=", start)) == {"admin"} | {a.principal for a in DECLARED.kafka_principals()}
     assert "allow.everyone.if.no.acl.found=false" in start and ":PLAINTEXT" not in start
+
+
+def test_every_service_gets_the_service_to_service_credentials_from_a_secret():
+    """The gateway's credential (sent on every call) and the operators' (for /internal/*)."""
+    compose_env = _env_values(yaml.safe_load((ROOT / "docker-compose.yml").read_text())["x-env"])
+    deployments = {doc["metadata"]["name"]: doc for _, doc in _k8s_documents() if doc["kind"] == "Deployment"}
+    for name in SERVICES:
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in container.get("env", [])}
+        for variable, key in (("EXTRANET_GATEWAY_CREDENTIAL", "gateway"), ("EXTRANET_OPERATOR_CREDENTIAL", "operator")):
+            assert env[variable]["valueFrom"]["secretKeyRef"] == {"name": "extranet-service-credentials", "key": key}, name
+            assert variable in compose_env

@@ -1,6 +1,7 @@
 """What deploy/services.toml lets each service read is what the service reads: its declared
 `consumes` and `groups` are the streams and consumer groups of the Subscriptions its bootstrap()
-returns (the handler maps), so that the ACLs and the code cannot drift apart."""
+returns (the handler maps), and it `follows` the revoked sessions exactly when it checks tokens, so
+that the ACLs and the code cannot drift apart."""
 
 from __future__ import annotations
 
@@ -24,7 +25,12 @@ def _seal_public_key(tmp_path):
 
 def _bootstrap(name: str, tmp_path):
     keys = new_jwt_keys(tmp_path)
-    common = {"kafka_username": name, "kafka_password": "unused", "database_url": "postgresql://unused@127.0.0.1:1/unused"}
+    common = {
+        "kafka_username": name,
+        "kafka_password": "unused",
+        "database_url": "postgresql://unused@127.0.0.1:1/unused",
+        "gateway_credential": "unused",
+    }
     if name == "identity":
         from identity.bootstrap import bootstrap
         from identity.settings import IdentitySettings
@@ -48,11 +54,16 @@ def _bootstrap(name: str, tmp_path):
         from notifications.settings import NotificationsSettings
 
         return bootstrap(NotificationsSettings(**common, jwt_public_key_file=keys.public_file))
+    if name == "gateway":
+        from gateway.bootstrap import bootstrap
+        from gateway.settings import GatewaySettings
+
+        return bootstrap(GatewaySettings(**common, jwt_public_key_file=keys.public_file))
     raise AssertionError(f"{name} declares Kafka access in deploy/services.toml: add its bootstrap here")
 
 
 def test_the_services_using_kafka_are_known():
-    assert set(KAFKA_SERVICES) == {"identity", "portfolio", "notifications"}
+    assert set(KAFKA_SERVICES) == {"identity", "portfolio", "notifications", "gateway"}
 
 
 @pytest.mark.parametrize("name", sorted(KAFKA_SERVICES))
@@ -65,11 +76,17 @@ def test_declared_consumes_are_the_handler_maps_streams(name, tmp_path):
     assert sorted(access.groups) == sorted({s.group for s in service.subscriptions}), f"deploy/services.toml: {name}'s kafka.groups"
     if service.uses_kafka and not service.subscriptions:
         assert access.produces, f"{name} relays an outbox: it must produce something"
+    followed = [service.revocation_follower.topic] if service.revocation_follower else []
+    assert sorted(access.follows) == followed, f"deploy/services.toml: {name}'s kafka.follows"
 
 
-def test_a_service_without_kafka_has_no_principal(tmp_path):
-    gateway = DECLARED.process("gateway-service")
-    assert gateway.kafka is None and "EXTRANET_KAFKA_USERNAME" not in gateway.env
+def test_every_service_that_checks_tokens_follows_the_revoked_sessions_which_identity_publishes():
+    identity = KAFKA_SERVICES["identity"]
+    assert "identity.sessions" in identity.produces
+    assert DECLARED.retention_ms["identity.sessions"] <= 24 * 3600 * 1000  # read whole at every start
+
+
+def test_each_service_using_kafka_connects_as_its_principal(tmp_path):
     for process in DECLARED.services():
         if process.kafka:
             assert process.env.get("EXTRANET_KAFKA_USERNAME") == "{kafka.username}", process.name

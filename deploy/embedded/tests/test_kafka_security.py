@@ -159,3 +159,43 @@ async def _drop(url: str, schema: str) -> None:
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     finally:
         await conn.close()
+
+
+async def test_the_gateway_follows_the_revoked_sessions_that_only_identity_writes(broker, jwt_keys, monkeypatch):
+    """The gateway, as `gateway` (no group, no write): ready once it has read identity.sessions, it
+    refuses at once a session that `identity` revokes; it may not write there itself."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from extranet_contracts.sessions import SessionsRevoked
+    from extranet_plumbing.auth import Principal
+    from gateway.bootstrap import bootstrap
+    from gateway.settings import GatewaySettings
+
+    for name in ("EXTRANET_KAFKA_USERNAME", "EXTRANET_KAFKA_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    settings = GatewaySettings(
+        **broker.settings("gateway").model_dump(), gateway_credential="unused", jwt_public_key_file=jwt_keys.public_file
+    )
+    service = bootstrap(settings)
+    session = uuid.uuid4()
+    revoked = SessionsRevoked(
+        account_id=uuid.uuid4(), session_ids=[session], until=datetime.now(UTC) + timedelta(minutes=11), reason="logout"
+    )
+    async with service.running():
+        await wait_until(service.revocation_follower.ready, timeout=30)
+        identity = AIOKafkaProducer(**client_kwargs(broker.settings("identity")), enable_idempotence=True)
+        await identity.start()
+        try:
+            await publish_event(identity, "identity.sessions", revoked)
+        finally:
+            await identity.stop()
+        who = Principal(subject=str(revoked.account_id), kind="broker", tenant="mbtp", session_id=str(session))
+        await wait_until(lambda: service.revocations.is_revoked(who), timeout=10)
+    intruder = AIOKafkaProducer(**client_kwargs(broker.settings("gateway")))
+    await intruder.start()
+    try:
+        with pytest.raises(TopicAuthorizationFailedError):
+            await intruder.send_and_wait("identity.sessions", b"{}", key=b"x")
+    finally:
+        await intruder.stop()

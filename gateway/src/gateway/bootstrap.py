@@ -1,13 +1,14 @@
 """The one place where the gateway's parts are chosen and wired together: a typed client per
-service (one pooled HTTP client each, closed when the service stops), the portal routers, and the
-one mapping of upstream failures."""
+service (one pooled HTTP client each, closed when the service stops, sending the gateway's
+credential on every call), the portal routers, and the one mapping of upstream failures. Like every
+service that checks tokens, the gateway follows the revoked sessions (identity.sessions) on Kafka."""
 
 from __future__ import annotations
 
 import httpx
 
 from extranet_plumbing.auth import TokenVerifier
-from extranet_plumbing.dependencies import provide
+from extranet_plumbing.dependencies import SERVICE_CREDENTIAL_HEADER, provide
 from extranet_plumbing.service import Service
 from gateway import dependencies
 from gateway.clients.identity import IdentityClient
@@ -28,9 +29,15 @@ def bootstrap(
     """`transports` lets tests plug a service's ASGI app (or a fake) in place of the network."""
     settings = settings or GatewaySettings()
     transports = transports or {}
+    if settings.gateway_credential is None:
+        raise RuntimeError("EXTRANET_GATEWAY_CREDENTIAL is not configured: the services would refuse every call of the gateway")
+    # Sent on every call: the services believe the tenant and client address from the gateway only.
+    credential = {SERVICE_CREDENTIAL_HEADER: settings.gateway_credential.get_secret_value()}
 
     def upstream(name: str, url: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=url, transport=transports.get(name), timeout=settings.upstream_timeout_seconds)
+        return httpx.AsyncClient(
+            base_url=url, transport=transports.get(name), timeout=settings.upstream_timeout_seconds, headers=credential
+        )
 
     identity = IdentityClient("identity", upstream("identity", settings.identity_url))
     portfolio = PortfolioClient("portfolio", upstream("portfolio", settings.portfolio_url))

@@ -29,6 +29,7 @@ class Principal:
     scope: dict[str, Any] = field(default_factory=dict)
     session_id: str | None = None
     terms_accepted: bool = False  # the tenant's current terms of use, accepted by this account
+    issued_at: float | None = None  # when the token was issued (epoch seconds): revocations of "every token before" compare it
 
     @property
     def broker_code(self) -> str | None:
@@ -66,6 +67,7 @@ class TokenVerifier:
             scope=claims.get("scope") or {},
             session_id=claims.get("sid"),
             terms_accepted=claims.get("terms_ok") is True,
+            issued_at=float(claims["iat"]) if isinstance(claims.get("iat"), int | float) else None,
         )
 
 

@@ -1,16 +1,29 @@
 """What routes may ask for with FastAPI `Depends`, as placeholders that the `Service` binds to the
-adapters its bootstrap chose (`app.dependency_overrides`). A route never builds an adapter itself."""
+adapters its bootstrap chose (`app.dependency_overrides`). A route never builds an adapter itself.
+
+Also the checks every service shares: who asks (a verified access token of a session that has not
+been revoked) and which platform component calls (the gateway's or an operator's credential, in
+`X-Service-Credential`, compared in constant time)."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
+import hmac
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
 from extranet_plumbing.auth import InvalidToken, Principal, TokenVerifier
+from extranet_plumbing.revocations import RevocationList
 from extranet_plumbing.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from extranet_plumbing.service import Service
+    from extranet_plumbing.settings import ServiceSettings
+
+SERVICE_CREDENTIAL_HEADER = "X-Service-Credential"
+GATEWAY = "gateway"
+OPERATOR = "operator"
+CREDENTIAL_REQUIRED = "Authentification de service requise."
+GATEWAY_ONLY = "Seule la passerelle peut indiquer le tenant et l'adresse du client."
 
 
 class NotWired(RuntimeError):
@@ -29,6 +42,10 @@ def token_verifier() -> TokenVerifier:
     raise NotWired("token_verifier: give the Service a verifier")
 
 
+def revocation_list() -> RevocationList:
+    raise NotWired("revocation_list: give the Service a verifier")
+
+
 def bearer_token(request: Request) -> str:
     """The bearer token of the request, or a 401 problem."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -37,16 +54,66 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def principal(token: Annotated[str, Depends(bearer_token)], verifier: Annotated[TokenVerifier, Depends(token_verifier)]) -> Principal:
-    """Who asks, from a verified access token; a 401 problem otherwise."""
+def principal(
+    token: Annotated[str, Depends(bearer_token)],
+    verifier: Annotated[TokenVerifier, Depends(token_verifier)],
+    revocations: Annotated[RevocationList, Depends(revocation_list)],
+) -> Principal:
+    """Who asks, from a verified access token of a session still open; a 401 problem otherwise."""
     try:
-        return verifier.verify(token)
+        who = verifier.verify(token)
     except InvalidToken:
         raise HTTPException(401, "Invalid or expired token.") from None
+    if revocations.is_revoked(who):
+        raise HTTPException(401, "Session terminée. Reconnectez-vous.")
+    return who
 
 
 Who = Annotated[Principal, Depends(principal)]
 Token = Annotated[str, Depends(bearer_token)]
+
+
+# --- service-to-service -----------------------------------------------------------------------------
+
+
+def caller_of(settings: "ServiceSettings", presented: str | None) -> str | None:
+    """`gateway` or `operator` for a credential that is one of theirs, None otherwise (constant time)."""
+    if not presented:
+        return None
+    given = presented.encode()
+    found = None
+    for name, secret in ((GATEWAY, settings.gateway_credential), (OPERATOR, settings.operator_credential)):
+        # Both compared whatever the first gives: the time does not tell which one matched.
+        if secret is not None and secret.get_secret_value() and hmac.compare_digest(given, secret.get_secret_value().encode()):
+            found = found or name
+    return found
+
+
+def calling_component(request: Request, owner: Annotated["Service", Depends(service)]) -> str | None:
+    """The platform component that calls (`gateway`, `operator`), or None for anyone else."""
+    return caller_of(owner.settings, request.headers.get(SERVICE_CREDENTIAL_HEADER))
+
+
+def service_caller(caller: Annotated[str | None, Depends(calling_component)]) -> str:
+    """Only a platform component (the gateway, an operator's tool): a 401 problem otherwise. Every
+    `/internal/*` route of every service depends on it (the `Service` adds it)."""
+    if caller is None:
+        raise HTTPException(401, CREDENTIAL_REQUIRED)
+    return caller
+
+
+def gateway_caller(caller: Annotated[str | None, Depends(calling_component)]) -> str:
+    """Only the gateway: what it says of the client (tenant, address) is believed from it alone."""
+    if caller is None:
+        raise HTTPException(401, CREDENTIAL_REQUIRED)
+    if caller != GATEWAY:
+        raise HTTPException(403, GATEWAY_ONLY)
+    return caller
+
+
+Caller = Annotated[str | None, Depends(calling_component)]
+ServiceCaller = Annotated[str, Depends(service_caller)]
+GatewayCaller = Annotated[str, Depends(gateway_caller)]
 
 
 def provide(value: Any):

@@ -20,7 +20,8 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 
@@ -33,6 +34,7 @@ from extranet_plumbing.kafka import broker_security, ensure_topics, new_producer
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.outbox import OutboxRelay
 from extranet_plumbing.retry import RetryPolicy
+from extranet_plumbing.revocations import RevocationFollower, RevocationList
 from extranet_plumbing.settings import ServiceSettings
 from extranet_plumbing.uow import UnitOfWork
 
@@ -81,6 +83,10 @@ class Service:
         self._task_factory = tasks
         self._on_stop = list(on_stop)
         self.verifier = verifier
+        # Revoked sessions, refused by `principal`: followed from identity.sessions wherever tokens are checked.
+        self.revocations = RevocationList()
+        self.follows_revocations = verifier is not None and settings.session_revocations
+        self.revocation_follower = RevocationFollower(settings, self.revocations) if self.follows_revocations else None
         self.pool: asyncpg.Pool | None = None
         self.producer: AIOKafkaProducer | None = None
         self.broker: KafkaBroker | None = None
@@ -120,15 +126,25 @@ class Service:
             checks["database"] = self.database_ready
         if self.uses_kafka:
             checks["kafka"] = self.broker_ready
+        if self.revocation_follower is not None:
+            checks["revocations"] = self.revocation_follower.ready
         checks.update(readiness or {})
         install_conventions(app, checks, max_body=self.settings.max_body_bytes)
+        if not self.settings.metrics_public:
+            app.add_middleware(ServiceOnlyMetrics, settings=self.settings)
         for router in routers:
-            app.include_router(router)
+            # Every internal route answers the platform's components only (the gateway, operators' tools).
+            internal = router.prefix.startswith("/internal")
+            app.include_router(router, dependencies=[Depends(dependencies.service_caller)] if internal else None)
+        for route in app.routes:
+            if isinstance(route, APIRoute) and route.path.startswith("/internal") and not _guarded(route):
+                raise RuntimeError(f"{route.path}: an /internal route must be in a router with the /internal prefix")
         app.dependency_overrides[dependencies.unit_of_work] = self.unit_of_work
         app.dependency_overrides[dependencies.service] = lambda: self
         if self.verifier is not None:
             verifier = self.verifier
             app.dependency_overrides[dependencies.token_verifier] = lambda: verifier
+            app.dependency_overrides[dependencies.revocation_list] = lambda: self.revocations
         app.dependency_overrides.update(overrides)
         return app
 
@@ -170,8 +186,13 @@ class Service:
             await self.broker.start()
             if self._relay_outbox:
                 self._tasks.append(asyncio.create_task(OutboxRelay(self.pool, self.producer, schema=self.schema).run()))
+        if self.revocation_follower is not None:
+            await ensure_topics(settings, [self.revocation_follower.topic], with_dlq=False)
+            self._tasks.append(asyncio.create_task(self.revocation_follower.run()))
         for loop in self._task_factory(self) if self._task_factory else ():
             self._tasks.append(asyncio.create_task(loop))
+        if settings.gateway_credential is None and settings.operator_credential is None:
+            log.warning("no service credential configured: every /internal route refuses every call")
         log.info("service started", service=settings.service_name, topics=self.topics)
 
     async def stop(self) -> None:
@@ -210,3 +231,29 @@ class Service:
         """Started for the block (tests, commands): the same start and stop as under uvicorn."""
         async with self.lifespan(self.app):
             yield self
+
+
+def _guarded(route: APIRoute) -> bool:
+    return any(d.dependency is dependencies.service_caller for d in route.dependencies)
+
+
+class ServiceOnlyMetrics:
+    """`/metrics` for the platform's components only (`metrics_public = false`): a 401 problem otherwise."""
+
+    def __init__(self, app: Any, settings: ServiceSettings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/metrics":
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            scheme, _, bearer = headers.get("authorization", "").partition(" ")
+            presented = headers.get(dependencies.SERVICE_CREDENTIAL_HEADER.lower()) or (
+                bearer.strip() if scheme.lower() == "bearer" else None
+            )
+            if dependencies.caller_of(self.settings, presented) is None:
+                from extranet_plumbing.http import problem
+
+                await problem(401, detail=dependencies.CREDENTIAL_REQUIRED)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

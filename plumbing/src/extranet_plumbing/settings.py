@@ -42,6 +42,15 @@ class ServiceSettings(KafkaSettings):
     # Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed; none by
     # default, so that a client cannot choose the address it is throttled by.
     trusted_proxies: list[str] = Field(default_factory=list)
+    # Service-to-service: the gateway sends its credential on every call to a service (only it may set
+    # X-Tenant and X-Client-IP); operators and the platform's tools send theirs to /internal/* (stats).
+    # Every /internal/* route refuses a call without one of them; none configured: every such call is refused.
+    gateway_credential: SecretStr | None = None
+    operator_credential: SecretStr | None = None
+    metrics_public: bool = Field(default=True, description="/metrics open to all; otherwise only with a service credential")
+    # Follow identity's revoked sessions (identity.sessions) and refuse their access tokens: on wherever
+    # tokens are checked; off only for tests without Kafka.
+    session_revocations: bool = True
 
     def topic(self, stream: str) -> str:
         return f"{self.topic_prefix}{stream}"

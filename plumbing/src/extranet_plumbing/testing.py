@@ -240,6 +240,14 @@ def opened(request: Any, keys: SealKeys) -> Any:
     return request.model_copy(update={"data": {**request.data, **secret}, "sealed_data": None})
 
 
+# The service-to-service credentials of the services a test starts (service_env): the gateway sends
+# the first on every call (`X-Service-Credential`), an operator's tool the second to /internal/*.
+GATEWAY_CREDENTIAL = "test-gateway-credential-" + uuid.uuid4().hex
+OPERATOR_CREDENTIAL = "test-operator-credential-" + uuid.uuid4().hex
+GATEWAY_HEADERS = {"X-Service-Credential": GATEWAY_CREDENTIAL}
+OPERATOR_HEADERS = {"X-Service-Credential": OPERATOR_CREDENTIAL}
+
+
 @pytest.fixture
 def service_env(infra, jwt_keys, seal_keys, topic_prefix: str, db_schema: str) -> dict[str, Any]:
     """Settings shared by the services a test starts: real endpoints (Kafka's super user: the test's
@@ -255,6 +263,8 @@ def service_env(infra, jwt_keys, seal_keys, topic_prefix: str, db_schema: str) -
         "notifications_seal_key_file": seal_keys.public_file,
         "seal_private_key_file": seal_keys.private_file,
         "log_format": "console",
+        "gateway_credential": SecretStr(GATEWAY_CREDENTIAL),
+        "operator_credential": SecretStr(OPERATOR_CREDENTIAL),
     }
 
 

@@ -13,7 +13,7 @@ import pytest
 from extranet_contracts import Envelope
 from extranet_contracts.notifications import NotificationRequested
 from extranet_plumbing.auth import TokenVerifier
-from extranet_plumbing.testing import opened, publish_event, read_topic, wait_until
+from extranet_plumbing.testing import GATEWAY_HEADERS, opened, publish_event, read_topic, wait_until
 from identity.adapters.captcha import TEST_SOLUTION, TestCaptchaVerifier
 from identity.bootstrap import bootstrap
 from identity.settings import IdentitySettings
@@ -36,7 +36,7 @@ class Identity:
         self.seen: set = set()
 
     def headers(self, tenant: str = "mbtp", token: str | None = None, ip: str = "203.0.113.7") -> dict:
-        headers = {"x-tenant": tenant, "x-client-ip": ip}
+        headers = {"x-tenant": tenant, "x-client-ip": ip, **GATEWAY_HEADERS}  # as the gateway calls
         if token:
             headers["authorization"] = f"Bearer {token}"
         return headers

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ KINDS = ("service", "devtool")
 # Names the infrastructure's ports take among the placeholders {ports.<name>} (devstack.config.Ports).
 INFRA_PORTS = ("kafka", "kafka_controller", "postgres")
 _PROCESS_KEYS = {"name", "command", "kind", "deploy_name", "group", "port", "other_ports", "ready_path", "env", "banner", "kafka"}
-_KAFKA_KEYS = {"consumes", "produces", "groups"}
+_KAFKA_KEYS = {"consumes", "produces", "groups", "follows"}
 _CLIENT_KEYS = {"name", "command", "env", "kafka"}
 _DEMO_KEYS = ("events_applied_by", "brokers_registered_by")
 # Kafka principals the stack itself uses: its super user, and the controller listener's.
@@ -40,13 +40,19 @@ class Port:
 @dataclass(frozen=True)
 class KafkaAccess:
     """What one Kafka principal may do: read `consumes` in its consumer `groups`, write `produces`,
-    and the dead-letter topics of what it consumes (the consumer dead-letters). Stream names, without
-    the tests' prefix."""
+    and the dead-letter topics of what it consumes (the consumer dead-letters); read `follows` from
+    the beginning without a consumer group (every replica reads all of it: the revoked sessions).
+    Stream names, without the tests' prefix."""
 
     principal: str
     consumes: tuple[str, ...]
     produces: tuple[str, ...]
     groups: tuple[str, ...]
+    follows: tuple[str, ...] = ()
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return tuple(sorted({*self.consumes, *self.follows}))
 
     @property
     def writes(self) -> tuple[str, ...]:
@@ -55,7 +61,7 @@ class KafkaAccess:
     @property
     def topics(self) -> tuple[str, ...]:
         """Every topic the principal touches (they are created beforehand: it may create none)."""
-        return tuple(sorted({*self.consumes, *self.writes}))
+        return tuple(sorted({*self.consumes, *self.follows, *self.writes}))
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,11 @@ class Declaration:
     processes: tuple[Process, ...]  # in the file's order
     demo: Mapping[str, str]  # role -> process name
     clients: tuple[Client, ...] = ()
+    retention_ms: Mapping[str, int] = field(default_factory=dict)  # topics kept for a short time only
+
+    def topic_config(self, topic: str) -> dict[str, str]:
+        """The configuration a topic is created with (beyond the broker's defaults)."""
+        return {"retention.ms": str(self.retention_ms[topic])} if topic in self.retention_ms else {}
 
     def kafka_principals(self) -> list[KafkaAccess]:
         """Every Kafka principal of the platform, the processes' first, in the file's order."""
@@ -154,7 +165,7 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
     def fail(message: str) -> DeclarationError:
         return DeclarationError(f"{path}: {message}")
 
-    unknown = set(data) - {"process", "demo", "kafka_client"}
+    unknown = set(data) - {"process", "demo", "kafka_client", "retention_ms"}
     if unknown:
         raise fail(f"unknown table(s) {sorted(unknown)}")
     entries = data.get("process")
@@ -183,7 +194,13 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
     for role, name in demo.items():
         if name not in names:
             raise fail(f"[demo] {role} = {name!r}: no such process")
-    return Declaration(path, processes, dict(demo), clients)
+    retention = data.get("retention_ms", {})
+    if not isinstance(retention, dict) or not all(
+        isinstance(k, str) and _STREAM.match(k) and isinstance(v, int) and not isinstance(v, bool) and (v > 0 or v == -1)
+        for k, v in retention.items()
+    ):
+        raise fail("[retention_ms] maps stream names to milliseconds (-1: forever)")
+    return Declaration(path, processes, dict(demo), clients, dict(retention))
 
 
 def _process(entry: Any, index: int, fail) -> Process:
@@ -270,7 +287,7 @@ def _kafka(value: Any, principal: str, where: str, fail) -> KafkaAccess:
         lists[key] = tuple(items)
     if bool(lists["consumes"]) != bool(lists["groups"]):
         raise fail(f"{where}: kafka.consumes and kafka.groups go together (a consumer reads in a group)")
-    return KafkaAccess(principal, lists["consumes"], lists["produces"], lists["groups"])
+    return KafkaAccess(principal, lists["consumes"], lists["produces"], lists["groups"], lists["follows"])
 
 
 def _client(entry: Any, index: int, fail) -> Client:

@@ -2,7 +2,7 @@
 (password in .stack/secrets/), every declared topic created up front as admin, and the ACLs of each
 principal (StandardAuthorizer, nothing allowed without an ACL):
 
-- READ + DESCRIBE on the topics it consumes, READ + DESCRIBE on its consumer groups;
+- READ + DESCRIBE on the topics it consumes or follows (read without a group), READ + DESCRIBE on its consumer groups;
 - WRITE + DESCRIBE on the topics it produces and on the `.dlq` topics of what it consumes;
 - IDEMPOTENT_WRITE on the cluster when it writes (the producers are idempotent);
 - no CREATE: the topics exist before the services start.
@@ -60,7 +60,7 @@ class Acl:
 def acls_of(access: KafkaAccess) -> set[Acl]:
     """The ACLs of one principal (see the module's docstring)."""
     user = f"User:{access.principal}"
-    acls = {Acl(user, TOPIC, topic, op) for topic in access.consumes for op in (READ, DESCRIBE)}
+    acls = {Acl(user, TOPIC, topic, op) for topic in access.reads for op in (READ, DESCRIBE)}
     acls |= {Acl(user, GROUP, group, op) for group in access.groups for op in (READ, DESCRIBE)}
     acls |= {Acl(user, TOPIC, topic, op) for topic in access.writes for op in (WRITE, DESCRIBE)}
     if access.writes:
@@ -80,7 +80,10 @@ def _digest(layout: Layout, declared: Declaration) -> str:
         a.principal: hashlib.sha256(keys.kafka_password(layout, a.principal).encode()).hexdigest() for a in declared.kafka_principals()
     }
     cluster = (layout.kafka / "cluster-id").read_text().strip() if (layout.kafka / "cluster-id").is_file() else ""
-    text = json.dumps({"acls": sorted(map(str, acls)), "topics": topics, "users": users, "cluster": cluster}, sort_keys=True)
+    retention = dict(declared.retention_ms)
+    text = json.dumps(
+        {"acls": sorted(map(str, acls)), "topics": topics, "retention": retention, "users": users, "cluster": cluster}, sort_keys=True
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -117,7 +120,9 @@ async def _apply(layout: Layout, bootstrap: str, declared: Declaration) -> None:
         acls, topics = wanted(declared)
         missing = sorted(set(topics) - set(await admin.list_topics()))
         if missing:
-            response = await admin.create_topics([NewTopic(t, num_partitions=PARTITIONS, replication_factor=1) for t in missing])
+            response = await admin.create_topics(
+                [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1, topic_configs=declared.topic_config(t)) for t in missing]
+            )
             errors = {name: code for name, code, *_ in response.topic_errors if code not in (0, 36)}
             if errors:
                 raise AccessError(f"creating the topics {errors} failed (Kafka error codes)")

@@ -1,7 +1,8 @@
 """Secrets generated once into .stack/secrets/: the PostgreSQL password, the Ed25519 key pair
 that signs access tokens (PKCS8 / SubjectPublicKeyInfo PEM), the X25519 key pair that seals codes
-and links for the notifications service, and the password of each Kafka
-principal (`kafka-<principal>-password`: admin, controller, one per principal of deploy/services.toml)."""
+and links for the notifications service, the password of each Kafka
+principal (`kafka-<principal>-password`: admin, controller, one per principal of deploy/services.toml),
+and the service-to-service credentials (`<name>-credential`: the gateway's, the operators')."""
 
 from __future__ import annotations
 
@@ -47,6 +48,20 @@ def kafka_password(layout: Layout, principal: str) -> str:
     path = _dir(layout) / f"kafka-{principal}-password"
     if not path.is_file():
         _write_private(path, (_random.token_urlsafe(24) + "\n").encode())
+    return path.read_text().strip()
+
+
+GATEWAY = "gateway"
+OPERATOR = "operator"
+
+
+def credential(layout: Layout, name: str) -> str:
+    """The service-to-service credential `name` (gateway, operator), generated once."""
+    if name not in (GATEWAY, OPERATOR):
+        raise ValueError(f"not a credential name: {name!r}")
+    path = _dir(layout) / f"{name}-credential"
+    if not path.is_file():
+        _write_private(path, (_random.token_urlsafe(32) + "\n").encode())
     return path.read_text().strip()
 
 

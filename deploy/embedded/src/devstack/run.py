@@ -129,14 +129,17 @@ def common_env(
             "EXTRANET_TRACING_EXPORTER": "none",
             "EXTRANET_JWT_PUBLIC_KEY_FILE": str(layout.secrets / keys.JWT_PUBLIC),
             "EXTRANET_HTTP_HOST": "127.0.0.1",
+            # Service to service: the gateway sends its credential, devstack (an operator) its own to /internal/*.
+            "EXTRANET_GATEWAY_CREDENTIAL": keys.credential(layout, keys.GATEWAY),
+            "EXTRANET_OPERATOR_CREDENTIAL": keys.credential(layout, keys.OPERATOR),
         }
     )
     return env
 
 
-def http_json(url: str, timeout: float = 2.0) -> tuple[int, object]:
+def http_json(url: str, timeout: float = 2.0, headers: dict[str, str] | None = None) -> tuple[int, object]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as response:
             body = response.read()
             status = response.status
     except urllib.error.HTTPError as exc:
@@ -289,6 +292,7 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
     declared = declaration.load(layout.root)
     stats_url, applier, applier_process = _stats(declared, "events_applied_by", ports)
     registrar_stats, registrar, registrar_process = _stats(declared, "brokers_registered_by", ports)
+    operator = {"X-Service-Credential": keys.credential(layout, keys.OPERATOR)}  # /internal/* answers the platform only
     marker = layout.demo_marker
     if marker.is_file():
         say(f"demo data already loaded ({sup.rel(marker)}): skipping it")
@@ -329,7 +333,7 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
         died = sup.dead()
         if died:
             raise sup.died_error(*died)
-        status, body = http_json(stats_url)
+        status, body = http_json(stats_url, headers=operator)
         if status == 200 and isinstance(body, dict):
             applied = int(body.get("events_applied", 0) or 0)
         if applied >= published:
@@ -347,7 +351,7 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
     # The brokers' activation emails go out when identity sees them arrive; then the demo logins are
     # set, so that a person can log in at once (the activation mails stay readable in the mail viewer).
     while True:
-        status, body = http_json(registrar_stats)
+        status, body = http_json(registrar_stats, headers=operator)
         accounts = body.get("accounts", {}) if status == 200 and isinstance(body, dict) else {}
         if sum(n for kind, n in accounts.items() if kind.startswith("broker/")) >= len(codes):
             break

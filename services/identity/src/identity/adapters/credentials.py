@@ -176,8 +176,23 @@ class Sessions:
     async def rotate(self, token: RefreshToken, now: datetime) -> None:
         await self._conn.execute("UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1", token.token_hash, now)
 
-    async def revoke(self, session_id: uuid.UUID, now: datetime) -> None:
-        await self._conn.execute("UPDATE refresh_tokens SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL", session_id, now)
+    async def revoke(self, session_id: uuid.UUID, now: datetime) -> uuid.UUID | None:
+        """End a session; its account, or None if it was already ended (or is unknown)."""
+        return await self._conn.fetchval(
+            """WITH ended AS (UPDATE refresh_tokens SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL RETURNING account_id)
+               SELECT account_id FROM ended LIMIT 1""",
+            session_id,
+            now,
+        )
 
-    async def revoke_all(self, account_id: uuid.UUID, now: datetime) -> None:
-        await self._conn.execute("UPDATE refresh_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL", account_id, now)
+    async def revoke_all(self, account_id: uuid.UUID, now: datetime, *, keep: uuid.UUID | None = None) -> list[uuid.UUID]:
+        """End every session of the account (but `keep`); the sessions ended."""
+        rows = await self._conn.fetch(
+            """UPDATE refresh_tokens SET revoked_at = $2
+               WHERE account_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR session_id <> $3)
+               RETURNING session_id""",
+            account_id,
+            now,
+            keep,
+        )
+        return sorted({row["session_id"] for row in rows})

@@ -1,6 +1,7 @@
 """HTTP API of the identity service. The gateway forwards the portals' identity routes here as they
 are (`identity.api.PUBLIC_ROUTES`), adding the client's address (`X-Client-IP`) and the portal's
-tenant (`X-Tenant`). Each route opens a unit of work and calls one use case."""
+tenant (`X-Tenant`), believed only with the gateway's credential. `/internal/*` answers the
+platform's components only (the `Service` guards it). Each route opens a unit of work and calls one use case."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the local Annotated aliases.
 from typing import Literal
@@ -247,7 +248,13 @@ async def profile(who: Who, uow: UoW, tools: Tools) -> dict:
 async def change_password(body: PasswordChange, who: Who, uow: UoW, tools: Tools) -> None:
     async with uow:
         await self_care.change_password(
-            uow, tools, account_id=who.subject, old=body.old_password, new=body.new_password, confirmation=body.new_password_confirmation
+            uow,
+            tools,
+            account_id=who.subject,
+            old=body.old_password,
+            new=body.new_password,
+            confirmation=body.new_password_confirmation,
+            session_id=who.session_id,
         )
 
 

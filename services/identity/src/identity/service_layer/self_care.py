@@ -13,7 +13,7 @@ from identity.domain.contact_changes import LEGACY_OWNED, pending_change
 from identity.service_layer.common import Tools, check_new_password, checked_contact, notify, personal_data, send_link, throttle
 from identity.service_layer.errors import BAD_LINK, Refused
 from identity.service_layer.outcomes import ACTIVATION_MAILS
-from identity.service_layer.sessions import SESSION_EXPIRED
+from identity.service_layer.sessions import SESSION_EXPIRED, end_all_sessions
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 log = get_logger(__name__)
@@ -49,12 +49,16 @@ async def profile(uow: IdentityUnitOfWork, tools: Tools, *, account_id: str) -> 
     }
 
 
-async def change_password(uow: IdentityUnitOfWork, tools: Tools, *, account_id: str, old: str, new: str, confirmation: str) -> None:
+async def change_password(
+    uow: IdentityUnitOfWork, tools: Tools, *, account_id: str, old: str, new: str, confirmation: str, session_id: str | None = None
+) -> None:
+    """A new password ends every other session of the account at once; the one that changed it goes on."""
     account = await _own(uow, account_id, for_update=True)
     if not await verify_password(account.password_hash, old):
         raise Refused(422, "L'ancien mot de passe est incorrect.", "old_password")
     check_new_password(tools.tenant(account.tenant), account.kind, new, confirmation, await personal_data(uow, account))
     await uow.accounts.update(account, password_hash=await hash_password(new))
+    await end_all_sessions(uow, tools, account, keep=session_id, reason="password_changed")
     await uow.commit()
 
 
@@ -156,5 +160,5 @@ async def delete_own_account(uow: IdentityUnitOfWork, tools: Tools, *, account_i
     if account.kind != "correspondent":
         raise Refused(403, "La suppression du compte n'est proposée que dans l'espace entreprise.")
     await uow.accounts.erase(account)
-    await uow.sessions.revoke_all(account.id, tools.clock())
+    await end_all_sessions(uow, tools, account, reason="account_deleted")
     await uow.commit()

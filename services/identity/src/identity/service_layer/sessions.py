@@ -4,9 +4,11 @@ asks to accept."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from extranet_contracts.sessions import SessionsRevoked
 from extranet_plumbing.logging import get_logger
 from identity.adapters.security import verify_password
 from identity.domain.accounts import Account, mutuelle_login_key
@@ -140,8 +142,8 @@ async def refresh(uow: IdentityUnitOfWork, tools: Tools, refresh_token: str) -> 
     if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
         raise Refused(401, SESSION_EXPIRED)
     if stored.rotated_at is not None:
-        # A refresh token used twice: stolen, or replayed. End the whole session.
-        await uow.sessions.revoke(stored.session_id, now)
+        # A refresh token used twice: stolen, or replayed. End the whole session, its access tokens included.
+        await end_session(uow, tools, stored.session_id, reason="refresh_reused")
         await uow.commit()
         log.warning("refresh token reused: session revoked", account_id=str(stored.account_id))
         raise Refused(401, SESSION_EXPIRED)
@@ -154,10 +156,65 @@ async def refresh(uow: IdentityUnitOfWork, tools: Tools, refresh_token: str) -> 
     return tokens
 
 
-async def logout(uow: IdentityUnitOfWork, tools: Tools, session_id: str | None) -> None:
+async def logout(uow: IdentityUnitOfWork, tools: Tools, session_id: str | None, *, reason: str = "logout") -> None:
     if session_id:
-        await uow.sessions.revoke(uuid.UUID(session_id), tools.clock())
+        await end_session(uow, tools, uuid.UUID(session_id), reason=reason)
         await uow.commit()
+
+
+# --- ending sessions: refresh tokens revoked here, access tokens refused by every service -------------
+
+
+def tokens_horizon(tools: Tools) -> datetime:
+    """When every access token issued until now has expired (the issuer signs with the real time),
+    with a margin for the services' clocks: a revocation matters until then."""
+    return datetime.now(UTC) + timedelta(seconds=tools.settings.access_token_ttl_seconds + 60)
+
+
+async def announce_revocation(
+    uow: IdentityUnitOfWork,
+    tools: Tools,
+    account: Account,
+    session_ids: Sequence[uuid.UUID],
+    *,
+    reason: str,
+    every_token: bool = False,
+) -> None:
+    """Tell every service, through the outbox (in this transaction), that these sessions' access
+    tokens are refused from now on (`every_token`: all the account's tokens issued until now)."""
+    if not session_ids and not every_token:
+        return
+    event = SessionsRevoked(
+        account_id=account.id,
+        session_ids=list(session_ids),
+        # Whole seconds, as a token's `iat`: a token of this very second is named by its session instead.
+        issued_before=datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1) if every_token else None,
+        until=tokens_horizon(tools),
+        reason=reason,
+    )
+    await uow.publish(event, tenant=account.tenant)
+    log.info("sessions revoked", account_id=str(account.id), sessions=len(session_ids), reason=reason)
+
+
+async def end_session(uow: IdentityUnitOfWork, tools: Tools, session_id: uuid.UUID, *, reason: str) -> None:
+    """End one session (logout, terms refused, refresh token reused): nothing if it was over already."""
+    account_id = await uow.sessions.revoke(session_id, tools.clock())
+    account = await uow.accounts.get(account_id) if account_id else None
+    if account is not None:
+        await announce_revocation(uow, tools, account, [session_id], reason=reason)
+
+
+async def end_all_sessions(
+    uow: IdentityUnitOfWork, tools: Tools, account: Account, *, reason: str, keep: str | uuid.UUID | None = None
+) -> None:
+    """End every session of the account but `keep` (a password change keeps the session that made it);
+    without `keep` (account deleted, password reset), every access token issued until now is refused too."""
+    now = tools.clock()
+    if keep is None:
+        ended = await uow.sessions.revoke_all(account.id, now)
+    else:
+        ended = await uow.sessions.revoke_all(account.id, now, keep=uuid.UUID(str(keep)))
+    await announce_revocation(uow, tools, account, list(ended or []), reason=reason, every_token=keep is None)
 
 
 # --- terms of use -------------------------------------------------------------------------------
@@ -191,4 +248,4 @@ async def accept_terms(
 
 async def refuse_terms(uow: IdentityUnitOfWork, tools: Tools, *, session_id: str | None) -> None:
     """Refusing the terms ends the session: no access without them."""
-    await logout(uow, tools, session_id)
+    await logout(uow, tools, session_id, reason="terms_refused")
