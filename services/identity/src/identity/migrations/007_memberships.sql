@@ -16,5 +16,6 @@ CREATE INDEX member_memberships_member ON member_memberships (tenant, member_num
 INSERT INTO member_memberships (tenant, member_number, membership_id, contract_number, end_date)
 SELECT m.tenant, m.member_number, 'contract:' || c.number, c.number, r.effective_date
 FROM members_on_file m CROSS JOIN unnest(m.contract_numbers) AS c(number)
-LEFT JOIN member_radiations r ON r.tenant = m.tenant AND r.member_number = m.member_number AND r.contract_number = c.number;
+LEFT JOIN member_radiations r ON r.tenant = m.tenant AND r.member_number = m.member_number AND r.contract_number = c.number
+ON CONFLICT DO NOTHING;
 DROP TABLE member_radiations;
