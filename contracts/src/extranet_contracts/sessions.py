@@ -32,7 +32,9 @@ class SessionsRevoked(Event):
         default=None, description="If given, every access token of the account issued at or before this instant is refused too"
     )
     until: datetime = Field(description="When the last access token concerned expires: the revocation matters until then")
-    reason: str = Field(pattern=r"^[a-z_]{1,40}$", description="logout, refresh_reused, terms_refused, password_changed, account_deleted")
+    reason: str = Field(
+        pattern=r"^[a-z_]{1,40}$", description="logout, refresh_reused, terms_refused, password_changed, password_set, account_deleted"
+    )
 
     @model_validator(mode="after")
     def _names_something(self) -> SessionsRevoked:

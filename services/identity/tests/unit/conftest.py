@@ -14,7 +14,7 @@ from extranet_plumbing.testing import FakeUnitOfWork
 from identity.adapters.captcha import TestCaptchaVerifier
 from identity.adapters.credentials import ActionToken, OneTimeCode, RefreshToken
 from identity.adapters.security import TokenIssuer
-from identity.domain.accounts import Account
+from identity.domain.accounts import Account, erasure
 from identity.domain.members import MemberOnFile
 from identity.domain.secrets import Digester
 from identity.domain.tenants import load_tenants
@@ -55,19 +55,7 @@ class FakeAccounts:
         return account
 
     async def erase(self, account):
-        await self.update(
-            account,
-            status="deleted",
-            identifier=f"deleted:{account.id}",
-            email=None,
-            phone=None,
-            display_name=None,
-            notification_email=None,
-            pending_contact=None,
-            password_hash=None,
-            login_key=None,
-            mail_preference=None,
-        )
+        await self.update(account, **erasure(account))
 
     async def count_failed_login(self, account, *, max_failures, lock_until):
         account.failed_logins += 1

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from identity.domain.accounts import Account
+from identity.domain.accounts import Account, erasure
 
 _FIELDS = {f.name for f in dataclasses.fields(Account)}
 _JSON = {"scope", "pending_contact"}
@@ -116,21 +116,7 @@ class Accounts:
     async def erase(self, account: Account) -> None:
         """A deleted account keeps what proves consent (its terms acceptances, by id) and the security
         logs; its personal data goes (CNIL), and its identifier is freed for a new account."""
-        values = dict(
-            status="deleted",
-            identifier=f"deleted:{account.id}",
-            email=None,
-            phone=None,
-            display_name=None,
-            notification_email=None,
-            pending_contact=None,
-            password_hash=None,
-            login_key=None,
-            mail_preference=None,
-            failed_logins=0,
-            locked_until=None,
-        )
-        await self.update(account, **values)
+        await self.update(account, **erasure(account))
         await self._conn.execute("DELETE FROM action_tokens WHERE account_id = $1", account.id)  # links may hold an address
 
     async def count_failed_login(self, account: Account, *, max_failures: int, lock_until: datetime) -> bool:

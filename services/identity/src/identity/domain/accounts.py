@@ -64,3 +64,22 @@ class Account:
 def mutuelle_login_key(mutuelle_code: str, email: str) -> str:
     """How a login finds a member's account where members log in with their mutuelle's number and email."""
     return f"{mutuelle_code.strip()}:{email.strip().lower()}"
+
+
+def erasure(account: Account) -> dict[str, Any]:
+    """What deleting an account changes (CNIL): its personal data goes, its identifier is freed for a new
+    account; what proves consent (terms acceptances, by id) and the security logs stay."""
+    return {
+        "status": "deleted",
+        "identifier": f"deleted:{account.id}",
+        "email": None,
+        "phone": None,
+        "display_name": None,
+        "notification_email": None,
+        "pending_contact": None,
+        "password_hash": None,
+        "login_key": None,
+        "mail_preference": None,
+        "failed_logins": 0,
+        "locked_until": None,
+    }

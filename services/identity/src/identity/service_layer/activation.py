@@ -26,6 +26,7 @@ from identity.service_layer.common import (
     throttle,
 )
 from identity.service_layer.errors import BAD_CODE, BAD_LINK, Refused
+from identity.service_layer.sessions import end_all_sessions
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 log = get_logger(__name__)
@@ -108,7 +109,7 @@ async def set_password_with_link(uow: IdentityUnitOfWork, tools: Tools, *, token
     if account.status == "pending":
         changes.update(status="active", activated_at=now)
     await uow.accounts.update(account, **changes)
-    await uow.sessions.revoke_all(account.id, now)
+    await end_all_sessions(uow, tools, account, reason="password_set")  # every access token too, at once
     await uow.commit()
     return {"identifier": account.identifier, "kind": account.kind}
 
