@@ -4,19 +4,16 @@ refused with a 413 before they are read, security headers, and a connection stil
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
 from extranet_plumbing.http import install_conventions
-from extranet_plumbing.serve import server_config
 from extranet_plumbing.settings import ServiceSettings
+from extranet_plumbing.testing import served
 
 
 class Contact(BaseModel):
@@ -39,25 +36,10 @@ def make_app() -> FastAPI:
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.asynccontextmanager
 async def running(**settings):
-    port = free_port()
-    server = uvicorn.Server(server_config(ServiceSettings(http_port=port, **settings), make_app()))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            yield client
-    finally:
-        server.should_exit = True
-        await task
+    async with served(ServiceSettings(**settings), make_app()) as url, httpx.AsyncClient(base_url=url) as client:
+        yield client
 
 
 async def test_a_forged_forwarded_address_is_ignored_unless_the_proxy_is_trusted():

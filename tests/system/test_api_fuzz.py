@@ -64,7 +64,7 @@ def generated_cases(operation, mode: GenerationMode) -> list:
 @pytest.mark.timeout(600)
 async def test_no_request_to_any_portal_route_gets_a_server_error(platform):
     tokens = await tokens_of_each_kind(platform)
-    document = (await platform.gateway.get("/openapi.json")).json()
+    document = platform.gateway_service.app.openapi()  # what /openapi.json answers where it is public
     schema = schemathesis.openapi.from_dict(document)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20  # every identity route and the broker dashboard

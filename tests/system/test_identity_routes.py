@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
+
+from identity.adapters.captcha import TEST_SOLUTION
 
 PASSWORD = "Courtier-Test-2026"
 PROTECTED = [
@@ -44,13 +47,21 @@ async def test_a_broker_sees_their_own_profile_and_no_correspondents(platform):
     assert (await platform.gateway.post("/api/auth/logout", headers=auth)).status_code == 204
 
 
-async def test_login_attempts_from_one_address_are_throttled(platform):
+async def test_failed_logins_from_one_address_call_for_a_captcha_then_are_refused(platform):
     await platform.create_broker_login("M40003", PASSWORD)
-    answers = [
-        await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": f"M4{i:04d}", "password": "x"})
-        for i in range(31)
-    ]
-    assert [a.status_code for a in answers[:30]] == [401] * 30
-    assert answers[30].status_code == 429
-    blocked = await platform.gateway.post("/api/auth/login", json={"portal": "broker", "identifier": "M40003", "password": PASSWORD})
+    settings = platform.identity.settings
+    before_captcha, refused_after = settings.login_failures_before_captcha, settings.login_failures_per_address
+
+    async def attempt(i: int, **extra) -> httpx.Response:
+        body = {"portal": "broker", "identifier": f"M4{i:04d}", "password": "x", **extra}
+        return await platform.gateway.post("/api/auth/login", json=body)
+
+    answers = [await attempt(i) for i in range(before_captcha + 1)]
+    assert [a.status_code for a in answers[:before_captcha]] == [401] * before_captcha
+    assert answers[-1].status_code == 400 and answers[-1].json()["errors"][0]["field"] == "captcha"
+    answers = [await attempt(i, captcha=TEST_SOLUTION) for i in range(before_captcha, refused_after + 1)]
+    assert [a.status_code for a in answers[:-1]] == [401] * (refused_after - before_captcha)
+    assert answers[-1].status_code == 429
+    right = {"portal": "broker", "identifier": "M40003", "password": PASSWORD, "captcha": TEST_SOLUTION}
+    blocked = await platform.gateway.post("/api/auth/login", json=right)
     assert blocked.status_code == 429  # even the right password, from that address, for a while

@@ -80,3 +80,15 @@ async def test_no_credential_configured_means_no_internal_access(service_env):
     async with client_of(app) as client:
         assert (await client.get("/internal/stats", headers={"X-Service-Credential": ""})).status_code == 401
         assert (await client.get("/internal/stats", headers=OPERATOR_HEADERS)).status_code == 401
+
+
+async def test_the_api_documentation_is_public_only_where_configured(platform, service_env):
+    for name, app in {"gateway": platform.gateway_service.app, "identity": platform.identity.app}.items():
+        async with client_of(app) as client:
+            for path in ("/openapi.json", "/docs", "/redoc"):
+                assert (await client.get(path)).status_code == 401, (name, path)
+            assert (await client.get("/openapi.json", headers=OPERATOR_HEADERS)).status_code == 200, name
+    env = {**service_env, "api_docs_public": True, "session_revocations": False}
+    async with client_of(portfolio_bootstrap(PortfolioSettings(**env)).app) as client:
+        assert (await client.get("/openapi.json")).status_code == 200
+        assert (await client.get("/docs")).status_code == 200

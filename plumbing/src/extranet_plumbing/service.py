@@ -130,8 +130,9 @@ class Service:
             checks["revocations"] = self.revocation_follower.ready
         checks.update(readiness or {})
         install_conventions(app, checks, max_body=self.settings.max_body_bytes)
-        if not self.settings.metrics_public:
-            app.add_middleware(ServiceOnlyMetrics, settings=self.settings)
+        private = (set() if self.settings.metrics_public else {"/metrics"}) | (set() if self.settings.api_docs_public else API_DOCS)
+        if private:
+            app.add_middleware(ServiceOnlyPaths, settings=self.settings, paths=frozenset(private))
         for router in routers:
             # Every internal route answers the platform's components only (the gateway, operators' tools).
             internal = router.prefix.startswith("/internal")
@@ -237,15 +238,20 @@ def _guarded(route: APIRoute) -> bool:
     return any(d.dependency is dependencies.service_caller for d in route.dependencies)
 
 
-class ServiceOnlyMetrics:
-    """`/metrics` for the platform's components only (`metrics_public = false`): a 401 problem otherwise."""
+API_DOCS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 
-    def __init__(self, app: Any, settings: ServiceSettings) -> None:
+
+class ServiceOnlyPaths:
+    """Paths for the platform's components and operators only: `/metrics` unless `metrics_public`, the
+    API's documentation unless `api_docs_public`; a 401 problem for anyone else."""
+
+    def __init__(self, app: Any, settings: ServiceSettings, paths: frozenset[str]) -> None:
         self.app = app
         self.settings = settings
+        self.paths = paths
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/metrics":
+        if scope["type"] == "http" and scope["path"] in self.paths:
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
             scheme, _, bearer = headers.get("authorization", "").partition(" ")
             presented = headers.get(dependencies.SERVICE_CREDENTIAL_HEADER.lower()) or (

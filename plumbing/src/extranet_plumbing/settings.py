@@ -48,6 +48,9 @@ class ServiceSettings(KafkaSettings):
     gateway_credential: SecretStr | None = None
     operator_credential: SecretStr | None = None
     metrics_public: bool = Field(default=True, description="/metrics open to all; otherwise only with a service credential")
+    api_docs_public: bool = Field(
+        default=False, description="/docs, /redoc and /openapi.json open to all; otherwise only with a service credential"
+    )
     # Follow identity's revoked sessions (identity.sessions) and refuse their access tokens: on wherever
     # tokens are checked; off only for tests without Kafka.
     session_revocations: bool = True

@@ -14,6 +14,8 @@ bootstrap address and services started as child processes connect too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -23,11 +25,13 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
+import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from extranet_contracts import Envelope, Event
 from extranet_plumbing.kafka import KafkaTarget, client_kwargs
-from extranet_plumbing.settings import KafkaSettings
+from extranet_plumbing.serve import server_config
+from extranet_plumbing.settings import KafkaSettings, ServiceSettings
 
 
 @pytest.fixture(scope="session")
@@ -159,6 +163,29 @@ async def wait_until(check: Callable[[], Any], *, timeout: float = 20.0, interva
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def served(settings: ServiceSettings, app: Any) -> AsyncIterator[str]:
+    """`app` on a real uvicorn server configured as the service runs it (`serve.server_config`: forwarded
+    headers, no banner), on a free loopback port; yields its base URL."""
+    server = uvicorn.Server(server_config(settings.model_copy(update={"http_port": free_port()}), app))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # the server could not start: say why
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 @pytest.fixture

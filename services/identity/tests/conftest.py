@@ -69,9 +69,15 @@ class Identity:
 
 
 @pytest.fixture
-async def identity(infra, service_env, jwt_keys, seal_keys):
+def identity_overrides() -> dict:
+    """Settings a test module changes for its identity service (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def identity(infra, service_env, jwt_keys, seal_keys, identity_overrides):
     clock = Clock()
-    settings = IdentitySettings(**{**service_env, "jwt_private_key_file": jwt_keys.private_file})
+    settings = IdentitySettings(**{**service_env, "jwt_private_key_file": jwt_keys.private_file, **identity_overrides})
     service = bootstrap(settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier(), clock=clock)
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(service.running())

@@ -51,6 +51,9 @@ class Login(BaseModel):
     email: Annotated[str, AfterValidator(_email)] | None = Field(
         default=None, max_length=254, description="Required where the tenant logs in with identifier + email"
     )
+    captcha: str | None = Field(
+        default=None, max_length=4000, description="Asked (a problem on the field `captcha`) after repeated failures from the address"
+    )
 
 
 class Refresh(BaseModel):

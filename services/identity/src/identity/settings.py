@@ -30,8 +30,14 @@ class IdentitySettings(ServiceSettings):
     activation_ticket_ttl_seconds: int = 900
     login_max_failures: int = 5
     lockout_seconds: int = 900
-    throttle_per_address: int = 30  # attempts per address per window, for login, activation and reset
+    throttle_per_address: int = 30  # attempts per address per window, for activation and reset
     throttle_window_seconds: int = 300
+    # Logins from one address: failures are what count. Past the first figure the address must solve a
+    # captcha, past the second it is refused; correct logins only meet the far higher ceiling (one NAT
+    # can hide a whole company or an advisors' office).
+    login_failures_before_captcha: int = 10
+    login_failures_per_address: int = 100
+    login_ceiling_per_address: int = 3000
     captcha_mode: Literal["friendlycaptcha", "test"] = "friendlycaptcha"
     captcha_secret: SecretStr | None = None
     captcha_sitekey: str | None = None

@@ -97,10 +97,16 @@ async def test_primary_correspondent_invites_a_secondary_limited_to_some_contrac
     assert (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=secondary))).status_code == 403
     assert (await identity.client.get("/public/me/correspondents", headers=identity.headers())).status_code == 401
 
-    # Deleting one's own account ends its access.
+    # Deleting one's own account ends its access and erases its personal data from the database.
+    account_id = await identity.service.pool.fetchval("SELECT id FROM accounts WHERE identifier = 'rg.paie'")
     assert (await identity.client.delete("/public/me", headers=identity.headers(token=secondary))).status_code == 204
     gone = await identity.post("/public/auth/login", {"portal": "employer", "identifier": "rg.paie", "password": PASSWORD})
     assert gone.status_code == 401
+    row = await identity.service.pool.fetchrow("SELECT * FROM accounts WHERE id = $1", account_id)
+    assert row["status"] == "deleted" and row["identifier"] != "rg.paie"
+    assert (row["email"], row["phone"], row["display_name"], row["password_hash"]) == (None, None, None, None)
+    assert not await identity.service.pool.fetchval("SELECT count(*) FROM action_tokens WHERE account_id = $1", account_id)
+    assert await identity.service.pool.fetchval("SELECT count(*) FROM terms_acceptances WHERE account_id = $1", account_id) == 1
 
 
 async def test_notifications_to_an_account_go_to_the_notification_email_it_chose(identity, kafka_producer):

@@ -226,6 +226,9 @@ class FakeThrottle:
         self.hits.append(key)
         return not self.limit_reached
 
+    async def count(self, key, *, window_seconds):
+        return self.hits.count(key)
+
 
 class FakeSentMails:
     def __init__(self) -> None:

@@ -22,3 +22,12 @@ class Throttle:
             window_seconds,
         )
         return hits <= limit
+
+    async def count(self, key: str, *, window_seconds: int) -> int:
+        """The hits `key` holds in its current window, without counting one more."""
+        hits = await self._conn.fetchval(
+            "SELECT hits FROM throttle WHERE key = $1 AND window_start >= now() - make_interval(secs => $2)",
+            key,
+            window_seconds,
+        )
+        return hits or 0

@@ -64,6 +64,7 @@ async def login(body: Login, tenant: Tenant, uow: UoW, tools: Tools, client_ip: 
             password=body.password,
             email=body.email,
             client_ip=client_ip,
+            captcha=body.captcha,
         )
     return _tokens(tokens)
 

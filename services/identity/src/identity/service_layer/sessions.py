@@ -14,8 +14,8 @@ from identity.adapters.security import verify_password
 from identity.domain.accounts import Account, mutuelle_login_key
 from identity.domain.members import Access, member_access, same_email
 from identity.domain.secrets import new_token
-from identity.service_layer.common import Tools, notify, throttle
-from identity.service_layer.errors import BAD_CREDENTIALS, Refused
+from identity.service_layer.common import Tools, check_captcha, notify, throttle
+from identity.service_layer.errors import BAD_CREDENTIALS, CAPTCHA_REQUIRED, TOO_MANY, Refused
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 log = get_logger(__name__)
@@ -95,13 +95,17 @@ async def login(
     password: str,
     email: str | None,
     client_ip: str | None,
+    captcha: str | None = None,
 ) -> Tokens:
     config = tools.tenant(tenant)
-    await throttle(uow, tools, "login-address", client_ip)
+    await check_login_address(uow, tools, client_ip, captcha)
     now = tools.clock()
     account = await find_login_account(uow, tools, tenant=tenant, kind=kind, identifier=identifier, email=email)
     password_ok = await verify_password(account.password_hash if account else None, password)  # same time, known or not
+    if account is None or account.locked(now) or not password_ok:
+        await count_login_failure(uow, tools, client_ip)
     if account is None or account.locked(now):
+        await uow.commit()  # the failure counts
         log.info("login refused", tenant=tenant, kind=kind)
         raise Refused(401, BAD_CREDENTIALS)
     if not password_ok:
@@ -134,6 +138,32 @@ async def login(
     await uow.commit()
     log.info("login", tenant=tenant, kind=kind, account_id=str(account.id))
     return tokens
+
+
+async def check_login_address(uow: IdentityUnitOfWork, tools: Tools, client_ip: str | None, captcha: str | None) -> None:
+    """What an address's recent failed logins call for: nothing, a captcha, then a refusal; and the
+    ceiling every login from one address meets, correct ones included, far above what a company
+    behind one address does."""
+    if not client_ip:
+        return
+    settings = tools.settings
+    await throttle(uow, tools, "login-address", client_ip, limit=settings.login_ceiling_per_address)
+    failures = await uow.throttle.count(tools.digest(f"login-failures:{client_ip}"), window_seconds=settings.throttle_window_seconds)
+    if failures >= settings.login_failures_per_address:
+        log.warning("throttled", scope="login-failures")
+        raise Refused(429, TOO_MANY)
+    if failures >= settings.login_failures_before_captcha:
+        if not captcha:
+            raise Refused(400, CAPTCHA_REQUIRED, "captcha")
+        await check_captcha(tools, captcha, client_ip)
+
+
+async def count_login_failure(uow: IdentityUnitOfWork, tools: Tools, client_ip: str | None) -> None:
+    """One failed login more for the address (the account's own count is the lockout's)."""
+    if client_ip:
+        settings = tools.settings
+        key = tools.digest(f"login-failures:{client_ip}")
+        await uow.throttle.hit(key, limit=settings.login_failures_per_address, window_seconds=settings.throttle_window_seconds)
 
 
 async def refresh(uow: IdentityUnitOfWork, tools: Tools, refresh_token: str) -> Tokens:
