@@ -5,6 +5,7 @@ the follower makes the service ready only once it has read the stream up to its 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -97,6 +98,8 @@ async def test_the_follower_is_ready_only_once_it_has_read_what_the_stream_held(
         await wait_until(lambda: revocations.is_revoked(who(later, issued=datetime.now(UTC))), timeout=5)
     finally:
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def test_the_follower_is_not_ready_while_the_stream_cannot_be_read(infra, unique):
@@ -108,3 +111,5 @@ async def test_the_follower_is_not_ready_while_the_stream_cannot_be_read(infra, 
         assert not await follower.ready()
     finally:
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -197,20 +197,22 @@ class Service:
         log.info("service started", service=settings.service_name, topics=self.topics)
 
     async def stop(self) -> None:
+        """Stop in order, each step bounded: a step that does not finish (a task deaf to cancellation,
+        a connection never released) is logged by name and cut short, and the process still stops."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _bounded("background task", _cancelled(task))
         self._tasks.clear()
         for hook in self._on_stop:
-            await hook()
+            await _bounded("stop hook", hook())
         if self.broker:
-            await self.broker.stop()
+            await _bounded("consumers", self.broker.stop())
         if self.producer:
-            await self.producer.stop()
+            await _bounded("producer", self.producer.stop())
         if self.pool:
-            await self.pool.close()
+            if not await _bounded("database pool", self.pool.close()):
+                self.pool.terminate()
         log.info("service stopped", service=self.settings.service_name)
 
     async def database_ready(self) -> bool:
@@ -232,6 +234,24 @@ class Service:
         """Started for the block (tests, commands): the same start and stop as under uvicorn."""
         async with self.lifespan(self.app):
             yield self
+
+
+STOP_STEP_TIMEOUT = 15.0
+
+
+async def _cancelled(task: asyncio.Task) -> None:
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _bounded(step: str, work: Awaitable[Any], timeout: float = STOP_STEP_TIMEOUT) -> bool:
+    """True when `work` finished within `timeout`; otherwise logged and abandoned."""
+    try:
+        await asyncio.wait_for(work, timeout)
+        return True
+    except TimeoutError:
+        log.error("stopping: a step did not finish in time", step=step, timeout_s=timeout)
+        return False
 
 
 def _guarded(route: APIRoute) -> bool:
