@@ -24,6 +24,7 @@ def affiliation(**changes) -> dict:
         "address": {"line1": "12 route de Paris", "postal_code": "38040", "city": "Grenoble"},
         "effective_date": "2026-10-01",
         "recorded_on": "2026-10-08",
+        "revision": 1,
     }
     event.update(changes)
     return event

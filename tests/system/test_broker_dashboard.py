@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 import jwt
 import pytest
@@ -29,29 +29,41 @@ PASSWORD = "Courtier-Test-2026"
 SPEC = SizeSpec("custom", brokers=3, companies=12, insured=180, unassigned_share=0.1, transfer_share=0.2)
 
 
+def portfolio_on(events, broker_code: str, day: date) -> set[str]:
+    """The broker's companies on `day`: the last assignment or withdrawal dated by then is an assignment."""
+    last: dict[str, tuple[date, int]] = {}
+    for _envelope, event in events:
+        match event:
+            case BrokerPortfolioCompanyAssigned() if event.broker_code == broker_code and event.assigned_on <= day:
+                fact = (event.assigned_on, 0)
+            case BrokerPortfolioCompanyWithdrawn() if event.broker_code == broker_code and event.withdrawn_on <= day:
+                fact = (event.withdrawn_on, 1)  # on the same day, the withdrawal wins
+            case _:
+                continue
+        last[event.company_code] = max(last.get(event.company_code, fact), fact)
+    return {company for company, (_day, withdrawn) in last.items() if not withdrawn}
+
+
 def expected_dashboard(events, broker_code: str, as_of: date) -> dict:
     """What the dashboard must say, derived from the events alone."""
-    assigned, withdrawn = {}, {}
     contracts, memberships = {}, defaultdict(dict)
     for _envelope, event in events:
         match event:
-            case BrokerPortfolioCompanyAssigned() if event.broker_code == broker_code:
-                assigned[event.company_code] = max(assigned.get(event.company_code, event.assigned_on), event.assigned_on)
-            case BrokerPortfolioCompanyWithdrawn() if event.broker_code == broker_code:
-                withdrawn[event.company_code] = max(withdrawn.get(event.company_code, event.withdrawn_on), event.withdrawn_on)
             case CollectiveContractSigned():
                 contracts[event.contract_number] = event
-            case MemberAffiliated():
-                memberships[event.membership_id]["in"] = event
-            case MemberRadiated():
-                memberships[event.membership_id]["out"] = event
-    portfolio = {c for c, on in assigned.items() if c not in withdrawn or withdrawn[c] < on}
+            case MemberAffiliated() | MemberRadiated():
+                side = "in" if isinstance(event, MemberAffiliated) else "out"
+                known = memberships[event.membership_id].get(side)
+                if known is None or known.revision < event.revision:
+                    memberships[event.membership_id][side] = event
+    portfolio = portfolio_on(events, broker_code, as_of)
     current, previous = Month.of(as_of), Month.of(as_of).previous()
 
     def within(day, month):
         return day is not None and month.first_day <= day <= month.last_day
 
-    protected, entries, exits, reasons, movements = 0, Counter(), Counter(), defaultdict(Counter), []
+    protected, entries, exits, reasons = 0, Counter(), Counter(), defaultdict(Counter)
+    movements = {"affiliation": [], "radiation": []}
     for membership_id, facts in memberships.items():
         joined, left = facts.get("in"), facts.get("out")
         company = (joined or left).company_code
@@ -67,11 +79,13 @@ def expected_dashboard(events, broker_code: str, as_of: date) -> dict:
                 reasons[left.reason][name] += 1
         name = f"{joined.primary.last_name.upper()} {joined.primary.first_name}" if joined else None
         product = contracts[(joined or left).contract_number].product.value
-        if joined and joined.recorded_on <= as_of:
-            movements.append(("affiliation", joined.recorded_on, joined.effective_date, membership_id, joined.member_number, name, product))
-        if left and left.recorded_on <= as_of:
-            movements.append(("radiation", left.recorded_on, left.effective_date, membership_id, left.member_number, name, product))
-    movements.sort(key=lambda m: (-m[1].toordinal(), -m[2].toordinal(), m[3], m[0]))
+        for kind, fact in (("affiliation", joined), ("radiation", left)):
+            if fact and fact.recorded_on <= as_of:
+                movements[kind].append((kind, fact.recorded_on, fact.effective_date, membership_id, fact.member_number, name, product))
+    latest = {}
+    for kind, listed in movements.items():
+        listed.sort(key=lambda m: (-m[1].toordinal(), -m[2].toordinal(), m[3]))
+        latest[kind] = [(k, rec, eff, member, name, product) for k, rec, eff, _id, member, name, product in listed[:5]]
     return {
         "portfolio": {
             "companies": len(portfolio),
@@ -81,8 +95,23 @@ def expected_dashboard(events, broker_code: str, as_of: date) -> dict:
         "entries": [entries["current"], entries["previous"]],
         "exits": [exits["current"], exits["previous"]],
         "exits_by_reason": {reason: (c["current"], c["previous"]) for reason, c in reasons.items()},
-        "latest_movements": [(kind, rec, eff, member, name, product) for kind, rec, eff, _id, member, name, product in movements[:10]],
+        "latest_affiliations": latest["affiliation"],
+        "latest_radiations": latest["radiation"],
     }
+
+
+def movements_seen(listed: list[dict]) -> list[tuple]:
+    return [
+        (
+            m["kind"],
+            date.fromisoformat(m["recorded_on"]),
+            date.fromisoformat(m["effective_date"]),
+            m["member_number"],
+            m["insured_name"],
+            m["product"],
+        )
+        for m in listed
+    ]
 
 
 def as_seen(dashboard: dict) -> dict:
@@ -91,17 +120,8 @@ def as_seen(dashboard: dict) -> dict:
         "entries": [m["count"] for m in dashboard["entries"]],
         "exits": [m["count"] for m in dashboard["exits"]],
         "exits_by_reason": {r["reason"]: (r["current_month"], r["previous_month"]) for r in dashboard["exits_by_reason"]},
-        "latest_movements": [
-            (
-                m["kind"],
-                date.fromisoformat(m["recorded_on"]),
-                date.fromisoformat(m["effective_date"]),
-                m["member_number"],
-                m["insured_name"],
-                m["product"],
-            )
-            for m in dashboard["latest_movements"]
-        ],
+        "latest_affiliations": movements_seen(dashboard["latest_affiliations"]),
+        "latest_radiations": movements_seen(dashboard["latest_radiations"]),
     }
 
 
@@ -143,7 +163,24 @@ async def test_each_broker_sees_the_figures_the_events_imply(platform, loaded):
     assert sum(d["portfolio"]["protected_persons"] for d in seen.values()) > 100
     assert sum(sum(m["count"] for m in d["entries"]) for d in seen.values()) > 0
     assert sum(sum(m["count"] for m in d["exits"]) for d in seen.values()) > 0
-    assert max(len(d["latest_movements"]) for d in seen.values()) == 10  # the list is capped
+    assert max(len(d["latest_affiliations"]) for d in seen.values()) == 5  # each list is capped
+    assert max(len(d["latest_radiations"]) for d in seen.values()) == 5
+
+
+async def test_the_dashboard_of_a_past_month_is_the_portfolio_as_it_was_then(platform, loaded):
+    events, brokers = loaded
+    previous = Month.of(today_in_france()).previous()
+    for code in brokers:
+        auth = {"authorization": f"Bearer {await platform.login(code, PASSWORD)}"}
+        response = await platform.gateway.get("/api/broker/dashboard", params={"month": previous.key}, headers=auth)
+        assert response.status_code == 200, response.text
+        dashboard = response.json()
+        assert (dashboard["month"], date.fromisoformat(dashboard["as_of"])) == (previous.key, previous.last_day)
+        assert as_seen(dashboard) == expected_dashboard(events, code, previous.last_day)
+    future = Month.of(today_in_france().replace(day=28) + timedelta(days=7)).key
+    refused = await platform.gateway.get("/api/broker/dashboard", params={"month": future}, headers=auth)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "month"
+    assert (await platform.gateway.get("/api/broker/dashboard", params={"month": "2026-13"}, headers=auth)).status_code == 422
 
 
 async def test_a_broker_never_sees_another_brokers_portfolio(platform, loaded, jwt_keys, tmp_path):
@@ -152,7 +189,7 @@ async def test_a_broker_never_sees_another_brokers_portfolio(platform, loaded, j
     token = await platform.login(mine, PASSWORD)
     auth = {"authorization": f"Bearer {token}"}
     dashboard = (await platform.gateway.get("/api/broker/dashboard", headers=auth)).json()
-    my_companies = {m["company_code"] for m in dashboard["latest_movements"]}
+    my_companies = {m["company_code"] for m in dashboard["latest_affiliations"] + dashboard["latest_radiations"]}
     their_companies = {e.company_code for _, e in events if isinstance(e, BrokerPortfolioCompanyAssigned) and e.broker_code == theirs}
     assert my_companies and not my_companies & their_companies
 

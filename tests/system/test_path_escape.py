@@ -45,7 +45,7 @@ CLIMBS = [
 DEPTHS = (1, 3, 6)
 REFUSALS = {401, 404, 405, 422}
 # Signs of a service's internals in an answer.
-LEAKS = re.compile(r'"accounts"|"events_applied"|"openapi"|swagger|# HELP|# TYPE|"companies"|"latest_movements"', re.IGNORECASE)
+LEAKS = re.compile(r'"accounts"|"events_applied"|"openapi"|swagger|# HELP|# TYPE|"companies"|"latest_affiliations"', re.IGNORECASE)
 
 
 def escapes() -> list[str]:

@@ -2,7 +2,9 @@
 
 Streams (topics): `legacy.brokers`, `legacy.companies`, `legacy.contracts`,
 `legacy.memberships`. Snapshot events carry the aggregate's `revision` so that a consumer keeps
-the newest; membership events carry dates so that they merge in any order.
+the newest; membership events carry the membership's revision too (a stale affiliation received
+after its correction changes nothing) and their dates, so that an affiliation and its radiation
+merge in any order.
 """
 
 from __future__ import annotations
@@ -219,6 +221,10 @@ class MemberAffiliated(Event):
     benefits_bank_details: BankDetails | None = None
     effective_date: date = Field(description="Date d'effet of the affiliation")
     recorded_on: date = Field(description="Date the legacy system recorded it (date d'enregistrement)")
+    revision: Revision = Field(
+        description="Legacy revision of the membership; a correction of the affiliation carries a higher one, and a "
+        "consumer keeps the highest"
+    )
 
     def key(self) -> str:
         return self.member_number
@@ -237,6 +243,7 @@ class MemberRadiated(Event):
     effective_date: date = Field(description="Last day covered (date de fin)")
     reason: str = Field(min_length=1, max_length=60, description="Motif, e.g. DEMISSION")
     recorded_on: date
+    revision: Revision = Field(description="Legacy revision of the membership; a corrected radiation carries a higher one")
 
     def key(self) -> str:
         return self.member_number

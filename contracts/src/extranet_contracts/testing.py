@@ -102,6 +102,7 @@ def member_affiliated(**overrides: Any) -> MemberAffiliated:
         "address": ADDRESS,
         "effective_date": date(2026, 1, 1),
         "recorded_on": date(2026, 1, 5),
+        "revision": 1,
     }
     return MemberAffiliated(**{**values, **overrides})
 
@@ -115,5 +116,6 @@ def member_radiated(**overrides: Any) -> MemberRadiated:
         "effective_date": date(2026, 10, 31),
         "reason": "DEMISSION",
         "recorded_on": date(2026, 11, 3),
+        "revision": 2,
     }
     return MemberRadiated(**{**values, **overrides})

@@ -666,6 +666,7 @@ class _Generator:
             benefits_bank_details=bank,
             effective_date=effective,
             recorded_on=recorded,
+            revision=1,
         )
         moment = self.stamp(rng, recorded, contract_time)
         envelope = self.wrap(event, moment)[0]
@@ -710,6 +711,7 @@ class _Generator:
             effective_date=effective,
             reason=reason,
             recorded_on=recorded,
+            revision=2,
         )
         return self.wrap(event, self.stamp(rng, recorded, member.time))
 

@@ -4,7 +4,7 @@ and the gateway's typed client validates what it receives against them."""
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class PortfolioTotals(BaseModel):
@@ -38,13 +38,17 @@ class Movement(BaseModel):
 
 
 class BrokerDashboard(BaseModel):
+    """The dashboard as it was on `as_of` (the last day of the month asked for, or today)."""
+
     broker_code: str
     as_of: date
+    month: str = Field(description="YYYY-MM, the month shown")
     portfolio: PortfolioTotals
-    entries: list[MonthCount]
+    entries: list[MonthCount] = Field(description="The month shown and the previous one")
     exits: list[MonthCount]
     exits_by_reason: list[ExitReason]
-    latest_movements: list[Movement]
+    latest_affiliations: list[Movement] = Field(description="The five latest recorded by `as_of`, newest first")
+    latest_radiations: list[Movement]
 
 
 class ReadModelStats(BaseModel):

@@ -8,10 +8,14 @@ import asyncpg
 
 from portfolio.domain.periods import Month
 
-_PORTFOLIO = """
-    SELECT company_code FROM broker_companies
-    WHERE tenant = $1 AND broker_code = $2 AND assigned_on IS NOT NULL
-      AND (withdrawn_on IS NULL OR withdrawn_on < assigned_on)
+# The companies in a broker's portfolio on a day ($1 tenant, $2 broker, $3 the day): those whose last
+# assignment or withdrawal dated on or before that day is an assignment (a withdrawal wins a tie).
+PORTFOLIO_ON = """
+    SELECT company_code FROM (
+        SELECT DISTINCT ON (company_code) company_code, kind FROM broker_company_movements
+        WHERE tenant = $1 AND broker_code = $2 AND on_date <= $3
+        ORDER BY company_code, on_date DESC, kind DESC
+    ) last_movement WHERE kind = 'assigned'
 """
 
 
@@ -19,11 +23,13 @@ class Dashboards:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def broker_dashboard(self, tenant: str, broker_code: str, as_of: date, *, movements: int = 10) -> dict:
+    async def broker_dashboard(self, tenant: str, broker_code: str, as_of: date, *, movements: int = 5) -> dict:
+        """The dashboard as it was on `as_of`: the portfolio on that day, its month and the previous one,
+        and the latest `movements` affiliations and radiations recorded by then."""
         current = Month.of(as_of)
         previous = current.previous()
         totals = await self._conn.fetchrow(
-            f"""WITH portfolio AS ({_PORTFOLIO}),
+            f"""WITH portfolio AS ({PORTFOLIO_ON}),
                      m AS (SELECT * FROM memberships WHERE tenant = $1 AND company_code IN (SELECT company_code FROM portfolio))
                 SELECT
                   (SELECT count(*) FROM portfolio) AS companies,
@@ -44,39 +50,44 @@ class Dashboards:
         )
         reasons = await self._conn.fetch(
             f"""SELECT exit_reason AS reason,
-                       count(*) FILTER (WHERE end_date BETWEEN $3 AND $4) AS current_month,
-                       count(*) FILTER (WHERE end_date BETWEEN $5 AND $6) AS previous_month
+                       count(*) FILTER (WHERE end_date BETWEEN $4 AND $5) AS current_month,
+                       count(*) FILTER (WHERE end_date BETWEEN $6 AND $7) AS previous_month
                 FROM memberships
-                WHERE tenant = $1 AND company_code IN ({_PORTFOLIO}) AND end_date BETWEEN $5 AND $4
+                WHERE tenant = $1 AND company_code IN ({PORTFOLIO_ON}) AND end_date BETWEEN $6 AND $5
                 GROUP BY exit_reason ORDER BY count(*) DESC, exit_reason""",
             tenant,
             broker_code,
+            as_of,
             current.first_day,
             current.last_day,
             previous.first_day,
             previous.last_day,
         )
         latest = await self._conn.fetch(
-            f"""WITH m AS (SELECT * FROM memberships WHERE tenant = $1 AND company_code IN ({_PORTFOLIO}))
-                SELECT mv.*, c.product, c.category FROM (
-                    SELECT 'affiliation' AS kind, affiliation_recorded_on AS recorded_on, start_date AS effective_date,
-                           membership_id, member_number, company_code, contract_number, last_name, first_name FROM m
-                    WHERE start_date IS NOT NULL AND affiliation_recorded_on <= $3
-                    UNION ALL
-                    SELECT 'radiation', exit_recorded_on, end_date,
-                           membership_id, member_number, company_code, contract_number, last_name, first_name FROM m
-                    WHERE end_date IS NOT NULL AND exit_recorded_on <= $3
-                ) mv LEFT JOIN contracts c ON c.tenant = $1 AND c.contract_number = mv.contract_number
-                ORDER BY mv.recorded_on DESC, mv.effective_date DESC, mv.membership_id, mv.kind
-                LIMIT $4""",
+            f"""WITH m AS (SELECT * FROM memberships WHERE tenant = $1 AND company_code IN ({PORTFOLIO_ON})),
+                     mv AS (
+                       (SELECT 'affiliation' AS kind, affiliation_recorded_on AS recorded_on, start_date AS effective_date,
+                               membership_id, member_number, company_code, contract_number, last_name, first_name FROM m
+                        WHERE start_date IS NOT NULL AND affiliation_recorded_on <= $3
+                        ORDER BY affiliation_recorded_on DESC, start_date DESC, membership_id LIMIT $4)
+                       UNION ALL
+                       (SELECT 'radiation', exit_recorded_on, end_date,
+                               membership_id, member_number, company_code, contract_number, last_name, first_name FROM m
+                        WHERE end_date IS NOT NULL AND exit_recorded_on <= $3
+                        ORDER BY exit_recorded_on DESC, end_date DESC, membership_id LIMIT $4))
+                SELECT mv.*, c.product, c.category FROM mv
+                LEFT JOIN contracts c ON c.tenant = $1 AND c.contract_number = mv.contract_number
+                ORDER BY mv.kind, mv.recorded_on DESC, mv.effective_date DESC, mv.membership_id""",
             tenant,
             broker_code,
             as_of,
             movements,
         )
+        listed = [_movement(row) for row in latest]
         return {
             "broker_code": broker_code,
             "as_of": as_of,
+            "month": current.key,
             "portfolio": {
                 "companies": totals["companies"],
                 "collective_contracts": totals["contracts"],
@@ -91,20 +102,8 @@ class Dashboards:
                 {"month": previous.key, "label": previous.label, "count": totals["exits_previous"]},
             ],
             "exits_by_reason": [dict(row) for row in reasons],
-            "latest_movements": [
-                {
-                    "kind": row["kind"],
-                    "recorded_on": row["recorded_on"],
-                    "effective_date": row["effective_date"],
-                    "insured_name": " ".join(p for p in (row["last_name"] and row["last_name"].upper(), row["first_name"]) if p) or None,
-                    "member_number": row["member_number"],
-                    "company_code": row["company_code"],
-                    "contract_number": row["contract_number"],
-                    "product": row["product"],
-                    "category": row["category"],
-                }
-                for row in latest
-            ],
+            "latest_affiliations": [m for m in listed if m["kind"] == "affiliation"],
+            "latest_radiations": [m for m in listed if m["kind"] == "radiation"],
         }
 
     async def stats(self, consumer_group: str) -> dict:
@@ -115,3 +114,17 @@ class Dashboards:
             consumer_group,
         )
         return dict(row)
+
+
+def _movement(row: asyncpg.Record) -> dict:
+    return {
+        "kind": row["kind"],
+        "recorded_on": row["recorded_on"],
+        "effective_date": row["effective_date"],
+        "insured_name": " ".join(p for p in (row["last_name"] and row["last_name"].upper(), row["first_name"]) if p) or None,
+        "member_number": row["member_number"],
+        "company_code": row["company_code"],
+        "contract_number": row["contract_number"],
+        "product": row["product"],
+        "category": row["category"],
+    }

@@ -24,7 +24,10 @@ FRENCH_MONTHS = (
 )
 
 
-@dataclass(frozen=True)
+MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
+
+
+@dataclass(frozen=True, order=True)
 class Month:
     year: int
     month: int
@@ -32,6 +35,12 @@ class Month:
     @classmethod
     def of(cls, day: date) -> Month:
         return cls(day.year, day.month)
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """`YYYY-MM`."""
+        year, month = text.split("-")
+        return cls(int(year), int(month))
 
     @property
     def first_day(self) -> date:
