@@ -103,3 +103,19 @@ def test_a_contact_change_request_names_what_changes():
         ContactChangeRequested(requester_kind="member", reference="73000042")
     with pytest.raises(ValidationError, match="phone"):
         ContactChangeRequested(requester_kind="member", reference="73000042", phone="06 09 26 78 12")  # E.164 only
+
+
+def test_a_broker_address_change_carries_the_kbis_reference_never_its_bytes():
+    from extranet_contracts.requests import BrokerAddressChangeRequested
+    from extranet_contracts.testing import broker_address_change_requested
+
+    change = broker_address_change_requested()
+    assert change.key() == "M12345" and change.STREAM == "portal.requests"
+    assert set(change.kbis.model_dump()) == {"file_id", "media_type", "size", "sha256"}
+    assert BrokerAddressChangeRequested.model_validate_json(change.model_dump_json()) == change
+    with pytest.raises(ValidationError, match="media_type"):
+        broker_address_change_requested(kbis={**change.kbis.model_dump(), "media_type": "application/x-msdownload"})
+    with pytest.raises(ValidationError, match="size"):
+        broker_address_change_requested(kbis={**change.kbis.model_dump(), "size": 5 * 1024 * 1024})
+    with pytest.raises(ValidationError, match="postal_code"):
+        broker_address_change_requested(address={"line1": "8 place Bellecour", "postal_code": "6902", "city": "Lyon"})

@@ -20,6 +20,7 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         notifications.NotificationDelivered,
         notifications.NotificationFailed,
         requests.ContactChangeRequested,
+        requests.BrokerAddressChangeRequested,
         sessions.SessionsRevoked,
     )
 }

@@ -2,17 +2,20 @@
 its back office applies them (or not) and publishes the outcome in its own events.
 
 Stream: `portal.requests`, keyed by the requester's reference (broker code, member number), so that
-one person's requests keep their order. The event id is the request's id.
+one person's requests keep their order. The event id is the request's id, unless the event names its
+request itself (`request_id`: a request the portal keeps, with its attachments, under that id).
 """
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extranet_contracts.base import Event
-from extranet_contracts.types import Email
+from extranet_contracts.types import Address, BrokerCode, Email
 
 PORTAL_REQUESTS = "portal.requests"
 
@@ -36,3 +39,32 @@ class ContactChangeRequested(Event):
 
     def key(self) -> str:
         return self.reference
+
+
+class DocumentReference(BaseModel):
+    """A file a requester attached, as the service that keeps it knows it: never its bytes (the legacy
+    system fetches the file from that service by its id and checks it against the digest)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file_id: uuid.UUID = Field(description="The file's id in the service that keeps it")
+    media_type: Literal["application/pdf", "image/png", "image/jpeg"] = Field(description="Recognised from the file's content")
+    size: int = Field(ge=1, le=4 * 1024 * 1024, description="Bytes")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the content, lower-case hex")
+
+
+class BrokerAddressChangeRequested(Event):
+    """A broker asked, in the broker portal, to change the postal address of the brokerage office from a
+    date, with an extract of its Kbis; the back office validates it (or not)."""
+
+    TYPE: ClassVar[str] = "BrokerAddressChangeRequested"
+    STREAM: ClassVar[str] = PORTAL_REQUESTS
+
+    request_id: uuid.UUID = Field(description="The request's id in the portal, where it is kept with its Kbis")
+    broker_code: BrokerCode
+    address: Address = Field(description="The new address (line1: street, line2: complement, locality: lieu-dit)")
+    effective_date: date = Field(description="The date from which the broker wants the new address to apply")
+    kbis: DocumentReference = Field(description="The Kbis extract attached to the request")
+
+    def key(self) -> str:
+        return self.broker_code

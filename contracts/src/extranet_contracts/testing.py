@@ -119,3 +119,24 @@ def member_radiated(**overrides: Any) -> MemberRadiated:
         "revision": 2,
     }
     return MemberRadiated(**{**values, **overrides})
+
+
+def broker_address_change_requested(**overrides: Any):
+    """A broker's address change with its Kbis reference (portal.requests)."""
+    import uuid
+
+    from extranet_contracts.requests import BrokerAddressChangeRequested
+
+    values = {
+        "request_id": uuid.UUID("5f0c2a34-8d1e-4f6b-9a7c-2e3d4b5a6c7d"),
+        "broker_code": "M12345",
+        "address": {"line1": "8 place Bellecour", "line2": "Bâtiment B", "postal_code": "69002", "city": "Lyon"},
+        "effective_date": date(2026, 9, 1),
+        "kbis": {
+            "file_id": uuid.UUID("0e9d8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b"),
+            "media_type": "application/pdf",
+            "size": 48213,
+            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        },
+    }
+    return BrokerAddressChangeRequested(**{**values, **overrides})
