@@ -96,3 +96,22 @@ async def test_security_headers_on_every_answer():
         assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
         docs = await client.get("/docs")
         assert docs.status_code == 200 and "content-security-policy" not in docs.headers
+
+
+async def test_an_upload_route_gets_its_own_limit_and_no_other_route_does():
+    app = FastAPI()
+    install_conventions(app, max_body=1024, body_limits={"/brokers/*/upload": 8000})
+
+    @app.post("/brokers/{code}/upload")
+    async def upload(code: str, request: Request) -> dict:
+        return {"size": len(await request.body())}
+
+    @app.post("/brokers/{code}/other")
+    async def other(code: str, request: Request) -> dict:
+        return {"size": len(await request.body())}
+
+    async with served(ServiceSettings(), app) as url, httpx.AsyncClient(base_url=url) as client:
+        assert (await client.post("/brokers/M12345/upload", content=b"x" * 7000)).json() == {"size": 7000}
+        assert (await client.post("/brokers/M12345/upload", content=b"x" * 9000)).status_code == 413
+        assert (await client.post("/brokers/M12345/other", content=b"x" * 2000)).status_code == 413
+        assert (await client.post("/brokers/M12345/sub/upload", content=b"x" * 2000)).status_code == 413  # `*` is one segment

@@ -48,17 +48,23 @@ def _find_control(value: Any, path: tuple[str, ...]) -> str | None:
     return None
 
 
+def _prefix_pattern(prefix: str) -> re.Pattern[str]:
+    """A path prefix as a pattern matched at the start of a path, `*` being any one segment."""
+    return re.compile("".join("[^/]+" if part == "*" else re.escape(part) for part in re.split(r"(\*)", prefix)))
+
+
 class RequestGuard:
     """ASGI middleware: body size limits per path prefix, and control characters refused."""
 
     def __init__(self, app: Callable, *, max_body: int = DEFAULT_MAX_BODY, limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_body = max_body
-        # Longest prefix first, so that a route with larger uploads can be given its own limit.
-        self.limits = sorted((limits or {}).items(), key=lambda item: -len(item[0]))
+        # Longest prefix first, so that a route with larger uploads can be given its own limit. In a
+        # prefix, `*` stands for one path segment (`/internal/brokers/*/address-change`).
+        self.limits = [(_prefix_pattern(prefix), limit) for prefix, limit in sorted((limits or {}).items(), key=lambda item: -len(item[0]))]
 
     def _limit(self, path: str) -> int:
-        return next((limit for prefix, limit in self.limits if path.startswith(prefix)), self.max_body)
+        return next((limit for prefix, limit in self.limits if prefix.match(path)), self.max_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -73,8 +73,12 @@ class Service:
         on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
         readiness: Mapping[str, Callable[[], Awaitable[bool]]] | None = None,
         description: str | None = None,
+        body_limits: Mapping[str, int] | None = None,
     ) -> None:
+        """`body_limits`: a larger body limit for the paths starting with a prefix (an upload route); every
+        other path keeps the settings' `max_body_bytes`."""
         self.settings = settings
+        self._body_limits = dict(body_limits or {})
         self.schema = schema
         self._migrations = list(migrations)
         self._unit_of_work = unit_of_work
@@ -129,7 +133,7 @@ class Service:
         if self.revocation_follower is not None:
             checks["revocations"] = self.revocation_follower.ready
         checks.update(readiness or {})
-        install_conventions(app, checks, max_body=self.settings.max_body_bytes)
+        install_conventions(app, checks, max_body=self.settings.max_body_bytes, body_limits=self._body_limits)
         private = (set() if self.settings.metrics_public else {"/metrics"}) | (set() if self.settings.api_docs_public else API_DOCS)
         if private:
             app.add_middleware(ServiceOnlyPaths, settings=self.settings, paths=frozenset(private))
