@@ -14,7 +14,23 @@ from gateway.settings import GatewaySettings
 from identity.api import PUBLIC_ROUTES, Route
 
 # Portal routes the gateway serves itself (composed from the services' read models).
-OWN_ROUTES = {("GET", "/api/broker/dashboard"): "BrokerDashboard"}
+OWN_ROUTES = {
+    ("GET", "/api/broker/dashboard"): "BrokerDashboard",
+    ("GET", "/api/broker/companies"): "CompanyList",
+    ("GET", "/api/broker/companies/{company_code}"): "CompanyDetail",
+    ("GET", "/api/broker/contracts/{contract_number}/guarantees"): "GuaranteeList",
+    ("GET", "/api/broker/contracts/{contract_number}/insured"): "InsuredList",
+    ("GET", "/api/broker/insured"): "InsuredList",
+    **{
+        route: model
+        for tab in ("productions", "radiations")
+        for route, model in {
+            ("GET", f"/api/broker/{tab}"): "CompanyList",
+            ("GET", f"/api/broker/{tab}/{{company_code}}"): "CompanyDetail",
+            ("GET", f"/api/broker/{tab}/contracts/{{contract_number}}/insured"): "InsuredList",
+        }.items()
+    },
+}
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 

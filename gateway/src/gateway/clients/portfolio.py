@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gateway.clients.base import ServiceClient, segment
-from portfolio.api import BrokerDashboard
+from portfolio.api import BrokerDashboard, CompanyDetail, CompanyList, GuaranteeList, InsuredList
 
 
 class PortfolioClient(ServiceClient):
@@ -16,3 +18,44 @@ class PortfolioClient(ServiceClient):
             token=token,
             params={"month": month} if month else None,
         )
+
+    # Effectifs, Productions, Radiations: the query parameters go through as the broker gave them
+    # (already validated by the gateway's route), and portfolio checks them again.
+
+    async def companies(self, token: str, broker_code: str, params: dict[str, Any]) -> CompanyList:
+        return await self.request(
+            "GET",
+            f"/internal/brokers/{segment(broker_code)}/companies",
+            route="GET /internal/brokers/{broker_code}/companies",
+            model=CompanyList,
+            token=token,
+            params=params,
+        )
+
+    async def company(self, token: str, broker_code: str, company_code: str, params: dict[str, Any]) -> CompanyDetail:
+        return await self.request(
+            "GET",
+            f"/internal/brokers/{segment(broker_code)}/companies/{segment(company_code)}",
+            route="GET /internal/brokers/{broker_code}/companies/{company_code}",
+            model=CompanyDetail,
+            token=token,
+            params=params,
+        )
+
+    async def guarantees(self, token: str, broker_code: str, contract_number: str, params: dict[str, Any]) -> GuaranteeList:
+        return await self.request(
+            "GET",
+            f"/internal/brokers/{segment(broker_code)}/contracts/{segment(contract_number)}/guarantees",
+            route="GET /internal/brokers/{broker_code}/contracts/{contract_number}/guarantees",
+            model=GuaranteeList,
+            token=token,
+            params=params,
+        )
+
+    async def insured(self, token: str, broker_code: str, contract_number: str | None, params: dict[str, Any]) -> InsuredList:
+        if contract_number is None:
+            path, route = f"/internal/brokers/{segment(broker_code)}/insured", "GET /internal/brokers/{broker_code}/insured"
+        else:
+            path = f"/internal/brokers/{segment(broker_code)}/contracts/{segment(contract_number)}/insured"
+            route = "GET /internal/brokers/{broker_code}/contracts/{contract_number}/insured"
+        return await self.request("GET", path, route=route, model=InsuredList, token=token, params=params)

@@ -5,12 +5,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from extranet_contracts.types import CompanyCode, ContractNumber
 from extranet_plumbing.auth import require_broker
 from extranet_plumbing.dependencies import Token, Who
 from gateway.dependencies import Portfolio
 from gateway.errors import problem_responses
 from gateway.routes.declared import declare_identity_routes
-from portfolio.api import BrokerDashboard
+from portfolio.api import (
+    AsOfQuery,
+    BrokerDashboard,
+    CompanyDetail,
+    CompanyList,
+    GuaranteeList,
+    InsuredList,
+    ListQuery,
+    PeriodBounds,
+    PeriodQuery,
+)
 from portfolio.domain.periods import MONTH_PATTERN
 
 router = APIRouter(prefix="/api", tags=["broker portal"])
@@ -33,3 +44,84 @@ async def dashboard(
     and the previous one, exits by reason, the five latest affiliations and radiations."""
     # Checked here before asking portfolio, which checks again.
     return await portfolio.broker_dashboard(token, require_broker(who), month)
+
+
+# --- Effectifs, Productions, Radiations ---------------------------------------------------------------
+
+LISTED = problem_responses(authenticated=True, validated=True)
+NOT_FOUND = {**LISTED, 404: {"description": "Hors de votre portefeuille"}}
+Listing = Annotated[ListQuery, Query()]
+Period = Annotated[PeriodQuery, Query()]
+AsOf = Annotated[AsOfQuery, Query()]
+Bounds = Annotated[PeriodBounds, Query()]
+
+
+@router.get("/broker/companies", response_model=CompanyList, summary="Effectifs : les entreprises du portefeuille", responses=LISTED)
+async def companies(who: Who, token: Token, portfolio: Portfolio, query: Listing) -> CompanyList:
+    """Search by company (raison sociale, code, SIRET) or by insured person; totals; one page, sorted."""
+    return await portfolio.companies(token, require_broker(who), query.params())
+
+
+@router.get(
+    "/broker/companies/{company_code}", response_model=CompanyDetail, summary="Effectifs : détail d'une entreprise", responses=NOT_FOUND
+)
+async def company(company_code: CompanyCode, who: Who, token: Token, portfolio: Portfolio, query: AsOf) -> CompanyDetail:
+    """Details, contacts and contracts (active employees and beneficiaries on `as_of`)."""
+    return await portfolio.company(token, require_broker(who), company_code, query.params())
+
+
+@router.get(
+    "/broker/contracts/{contract_number}/guarantees",
+    response_model=GuaranteeList,
+    summary="Garanties d'un contrat",
+    responses=NOT_FOUND,
+)
+async def guarantees(contract_number: ContractNumber, who: Who, token: Token, portfolio: Portfolio, query: Listing) -> GuaranteeList:
+    return await portfolio.guarantees(token, require_broker(who), contract_number, query.params())
+
+
+@router.get("/broker/contracts/{contract_number}/insured", response_model=InsuredList, summary="Assurés d'un contrat", responses=NOT_FOUND)
+async def contract_insured(contract_number: ContractNumber, who: Who, token: Token, portfolio: Portfolio, query: Listing) -> InsuredList:
+    """Everyone who had joined by `as_of`, active or terminated (status, start, end, reason)."""
+    return await portfolio.insured(token, require_broker(who), contract_number, query.params())
+
+
+@router.get("/broker/insured", response_model=InsuredList, summary="Recherche par assuré", responses=LISTED)
+async def insured(who: Who, token: Token, portfolio: Portfolio, query: Listing) -> InsuredList:
+    """The portfolio's insured persons by name or member number."""
+    return await portfolio.insured(token, require_broker(who), None, query.params())
+
+
+def _movement_routes(tab: str, movement: str, label: str) -> None:
+    async def companies_of_period(who: Who, token: Token, portfolio: Portfolio, query: Period) -> CompanyList:
+        return await portfolio.companies(token, require_broker(who), query.params(movement=movement))
+
+    async def company_of_period(company_code: CompanyCode, who: Who, token: Token, portfolio: Portfolio, query: Bounds) -> CompanyDetail:
+        return await portfolio.company(token, require_broker(who), company_code, query.params(movement=movement))
+
+    async def insured_of_period(
+        contract_number: ContractNumber, who: Who, token: Token, portfolio: Portfolio, query: Period
+    ) -> InsuredList:
+        return await portfolio.insured(token, require_broker(who), contract_number, query.params(movement=movement))
+
+    router.add_api_route(
+        f"/broker/{tab}", companies_of_period, response_model=CompanyList, summary=f"{label} : entreprises de la période", responses=LISTED
+    )
+    router.add_api_route(
+        f"/broker/{tab}/{{company_code}}",
+        company_of_period,
+        response_model=CompanyDetail,
+        summary=f"{label} : détail d'une entreprise",
+        responses=NOT_FOUND,
+    )
+    router.add_api_route(
+        f"/broker/{tab}/contracts/{{contract_number}}/insured",
+        insured_of_period,
+        response_model=InsuredList,
+        summary=f"{label} : assurés d'un contrat sur la période",
+        responses=NOT_FOUND,
+    )
+
+
+_movement_routes("productions", "entries", "Productions")
+_movement_routes("radiations", "exits", "Radiations")

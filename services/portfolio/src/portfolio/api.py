@@ -1,10 +1,10 @@
 """The models of the portfolio service's internal API, declared once: its routes answer with them
 and the gateway's typed client validates what it receives against them."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PortfolioTotals(BaseModel):
@@ -49,6 +49,149 @@ class BrokerDashboard(BaseModel):
     exits_by_reason: list[ExitReason]
     latest_affiliations: list[Movement] = Field(description="The five latest recorded by `as_of`, newest first")
     latest_radiations: list[Movement]
+
+
+# --- Effectifs, Productions, Radiations ---------------------------------------------------------------
+
+
+class Period(BaseModel):
+    start: date
+    end: date
+
+
+class ListTotals(BaseModel):
+    """The search's totals, as the tab heads them: companies, contracts, memberships (adhésions)."""
+
+    companies: int
+    contracts: int
+    memberships: int
+
+
+class CompanyRow(BaseModel):
+    company_code: str
+    legal_name: str
+    siret: str
+    membership_date: date
+    status: Literal["Actif", "Résilié"]
+    contracts: int
+    memberships: int = Field(description="Active on `as_of` (Effectifs), or entered / left in the period")
+    changed_at: datetime | None = Field(description="When the legacy system last changed the company")
+
+
+class CompanyList(BaseModel):
+    as_of: date
+    period: Period | None
+    totals: ListTotals
+    page: int
+    page_size: int
+    total: int
+    items: list[CompanyRow]
+
+
+class CompanyContact(BaseModel):
+    name: str
+    role: str | None
+    email: str | None
+    phone: str | None
+    primary: bool
+
+
+class ContractSummary(BaseModel):
+    contract_number: str
+    product: str
+    category: str
+    effective_date: date
+    insured_groups: list[str]
+    active_employees: int = Field(description="Memberships counted on the list's terms (active on `as_of`, or of the period)")
+    active_beneficiaries: int
+    changed_at: datetime | None
+
+
+class CompanyDetail(BaseModel):
+    company_code: str
+    legal_name: str
+    siret: str
+    siren: str
+    membership_date: date
+    status: Literal["Actif", "Résilié"]
+    address: dict
+    contacts: list[CompanyContact]
+    changed_at: datetime | None
+    as_of: date
+    period: Period | None
+    contracts: list[ContractSummary]
+
+
+class GuaranteeRow(BaseModel):
+    name: str
+    start_date: date
+    end_date: date | None
+    changed_at: datetime | None
+
+
+class GuaranteeList(BaseModel):
+    contract_number: str
+    page: int
+    page_size: int
+    total: int
+    items: list[GuaranteeRow]
+
+
+class InsuredRow(BaseModel):
+    member_number: str
+    name: str | None
+    status: Literal["Actif", "Résilié", "À venir"]
+    start_date: date
+    end_date: date | None
+    reason: str | None
+    company_code: str
+    legal_name: str | None
+    contract_number: str
+    changed_at: datetime | None
+
+
+class InsuredList(BaseModel):
+    contract_number: str | None
+    as_of: date
+    period: Period | None
+    page: int
+    page_size: int
+    total: int
+    items: list[InsuredRow]
+
+
+class AsOfQuery(BaseModel):
+    """The query of a portal's list or detail as the gateway declares it (portfolio checks it again)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    as_of: date | None = Field(default=None, description="The portfolio as it was on that day (default: today)")
+
+    def params(self, **extra: object) -> dict:
+        return {**self.model_dump(mode="json", exclude_none=True, by_alias=True), **extra}
+
+
+class PeriodBounds(AsOfQuery):
+    """The period of the Productions or Radiations tab (default: the current month)."""
+
+    start: date | None = Field(default=None, alias="from", description="Start of the period (default: the current month)")
+    end: date | None = Field(default=None, alias="to", description="End of the period (default: the end of the start's month)")
+
+
+class ListQuery(AsOfQuery):
+    legal_name: str | None = Field(default=None, max_length=160, description="Raison sociale: any part, case and accents ignored")
+    company_code: str | None = Field(default=None, max_length=20, description="Code entreprise (8 digits)")
+    siret: str | None = Field(default=None, max_length=20, description="14 digits, its key checked")
+    insured_name: str | None = Field(default=None, max_length=160, description="Any part of an insured person's name")
+    member_number: str | None = Field(default=None, max_length=20, description="Numéro d'adhérent (8 digits)")
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=10, description="5, 10, 20, 50 or 100")
+    sort: str | None = Field(default=None, max_length=40, description="A column of the list")
+    order: Literal["asc", "desc"] = "asc"
+
+
+class PeriodQuery(ListQuery, PeriodBounds):
+    """A list of the Productions or Radiations tab."""
 
 
 class ReadModelStats(BaseModel):

@@ -2,15 +2,19 @@
 checked again here: a broker reads only their own portfolio."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the local Annotated aliases.
+import contextlib
+from collections.abc import Iterator
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 
 from extranet_plumbing.auth import require_broker
 from extranet_plumbing.dependencies import Who
-from portfolio.api import BrokerDashboard, ReadModelStats
+from portfolio.adapters.effectifs import Scope
+from portfolio.api import BrokerDashboard, CompanyDetail, CompanyList, GuaranteeList, InsuredList, ReadModelStats
+from portfolio.domain.listing import PAGE_SIZES, InvalidCriterion, Page, Period, Search
 from portfolio.domain.periods import MONTH_PATTERN, Month
 from portfolio.entrypoints.dependencies import Today, UoW
 from portfolio.service_layer.handlers import READ_MODEL_GROUP
@@ -37,8 +41,123 @@ def day_of_month(month: str | None, today: date) -> date:
         return today
     asked = Month.parse(month)
     if asked > Month.of(today):
-        raise RequestValidationError([{"loc": ("query", "month"), "msg": "Ce mois n'est pas encore commencé.", "type": "value_error"}])
+        raise _field_error("month", "Ce mois n'est pas encore commencé.")
     return min(asked.last_day, today)
+
+
+# --- Effectifs, Productions, Radiations -----------------------------------------------------------------
+
+
+def criteria(
+    legal_name: Annotated[str | None, Query(max_length=160, description="Raison sociale: any part, case and accents ignored")] = None,
+    company_code: Annotated[str | None, Query(max_length=20, description="Code entreprise (8 digits)")] = None,
+    siret: Annotated[str | None, Query(max_length=20, description="14 digits, its key checked")] = None,
+    insured_name: Annotated[str | None, Query(max_length=160, description="Any part of an insured person's name")] = None,
+    member_number: Annotated[str | None, Query(max_length=20, description="Numéro d'adhérent (8 digits)")] = None,
+) -> Search:
+    with refused_as_field():
+        return Search.checked(
+            legal_name=legal_name, company_code=company_code, siret=siret, insured_name=insured_name, member_number=member_number
+        )
+
+
+def paging(
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(description=f"One of {', '.join(map(str, PAGE_SIZES))}")] = 10,
+    sort: Annotated[str | None, Query(max_length=40, description="A column of the list")] = None,
+    order: Annotated[Literal["asc", "desc"], Query()] = "asc",
+) -> Page:
+    if page_size not in PAGE_SIZES:
+        raise _field_error("page_size", f"Nombre de lignes par page : {', '.join(map(str, PAGE_SIZES))}.")
+    return Page(page, page_size, sort, order)
+
+
+def scoping(
+    broker_code: str,
+    who: Who,
+    today: Today,
+    as_of: Annotated[date | None, Query(description="The portfolio as it was on that day (default: today)")] = None,
+    movement: Annotated[Literal["entries", "exits"] | None, Query(description="Productions (entries) or Radiations (exits)")] = None,
+    start: Annotated[date | None, Query(alias="from", description="Start of the period (default: the current month)")] = None,
+    end: Annotated[date | None, Query(alias="to", description="End of the period")] = None,
+) -> Scope:
+    require_broker(who, broker_code)
+    day = today()
+    if as_of is not None and as_of > day:
+        raise _field_error("as_of", "La date d'observation ne peut pas être dans le futur.")
+    if movement is None:
+        return Scope(who.tenant, broker_code, as_of or day)
+    start = start or Month.of(day).first_day  # the current month by default
+    with refused_as_field():
+        period = Period(start, end or Month.of(start).last_day)
+    return Scope(who.tenant, broker_code, as_of or min(period.end, day), movement, period)
+
+
+Criteria = Annotated[Search, Depends(criteria)]
+Paging = Annotated[Page, Depends(paging)]
+Scoped = Annotated[Scope, Depends(scoping)]
+
+
+@router.get("/brokers/{broker_code}/companies", response_model=CompanyList)
+async def companies(scope: Scoped, search: Criteria, page: Paging, uow: UoW) -> dict:
+    """The portfolio's companies, searched, with the search's totals (Effectifs; Productions and
+    Radiations with `movement`: the companies with entries or exits in the period)."""
+    async with uow:
+        with refused_as_field():
+            return await uow.effectifs.companies(scope, search, page)
+
+
+@router.get("/brokers/{broker_code}/companies/{company_code}", response_model=CompanyDetail)
+async def company(company_code: str, scope: Scoped, uow: UoW) -> dict:
+    async with uow:
+        found = await uow.effectifs.company(scope, company_code)
+    if found is None:
+        raise HTTPException(404, "Entreprise introuvable dans votre portefeuille.")
+    return found
+
+
+@router.get("/brokers/{broker_code}/contracts/{contract_number}/guarantees", response_model=GuaranteeList)
+async def guarantees(contract_number: str, scope: Scoped, page: Paging, uow: UoW) -> dict:
+    async with uow:
+        await _contract_of_portfolio(uow, scope, contract_number)
+        with refused_as_field():
+            return await uow.effectifs.guarantees(scope, contract_number, page)
+
+
+@router.get("/brokers/{broker_code}/contracts/{contract_number}/insured", response_model=InsuredList)
+async def contract_insured(contract_number: str, scope: Scoped, search: Criteria, page: Paging, uow: UoW) -> dict:
+    async with uow:
+        await _contract_of_portfolio(uow, scope, contract_number)
+        with refused_as_field():
+            return await uow.effectifs.insured(scope, page, contract_number=contract_number, search=search)
+
+
+@router.get("/brokers/{broker_code}/insured", response_model=InsuredList)
+async def insured(scope: Scoped, search: Criteria, page: Paging, uow: UoW) -> dict:
+    """Search by insured person across the portfolio (name or member number)."""
+    if not search.by_insured:
+        raise _field_error("insured_name", "Saisissez le nom de l'assuré ou son numéro d'adhérent.")
+    async with uow:
+        with refused_as_field():
+            return await uow.effectifs.insured(scope, page, search=search)
+
+
+async def _contract_of_portfolio(uow, scope: Scope, contract_number: str) -> None:
+    if not await uow.effectifs.contract_in_portfolio(scope, contract_number):
+        raise HTTPException(404, "Contrat introuvable dans votre portefeuille.")
+
+
+def _field_error(field: str, message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
+
+
+@contextlib.contextmanager
+def refused_as_field() -> Iterator[None]:
+    """A criterion the domain refuses, answered as a 422 naming the field."""
+    try:
+        yield
+    except InvalidCriterion as refused:
+        raise _field_error(refused.field, refused.message) from None
 
 
 @router.get("/stats", response_model=ReadModelStats)

@@ -6,10 +6,13 @@ import asyncpg
 
 from extranet_plumbing.uow import UnitOfWork
 from portfolio.adapters.dashboards import Dashboards
+from portfolio.adapters.effectifs import Effectifs
 
 
 class PortfolioUnitOfWork(UnitOfWork):
     dashboards: Dashboards
+    effectifs: Effectifs
 
     def _bind(self, conn: asyncpg.Connection) -> None:
         self.dashboards = Dashboards(conn)
+        self.effectifs = Effectifs(conn)
