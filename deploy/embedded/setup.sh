@@ -36,6 +36,19 @@ else
     echo "[setup] venv: present ($(elapsed "$started"))"
 fi
 
+# wrk, the HTTP load generator of bench/broker_routes.py (Debian's package), once. Not needed to run or
+# test the platform: a failure to install it is said, and the set-up goes on.
+if ! command -v wrk >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "[setup] wrk not found: installing it with apt-get (bench/broker_routes.py)"
+        if ! { DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk; }; then
+            echo "[setup] wrk could not be installed: bench/broker_routes.py will not run (apt-get install wrk)" >&2
+        fi
+    else
+        echo "[setup] wrk not found and not root: bench/broker_routes.py needs it (apt-get install wrk)" >&2
+    fi
+fi
+
 # devstack runs from its source folder: it may not be installed in the venv yet.
 PYTHONPATH="$root/deploy/embedded/src${PYTHONPATH:+:$PYTHONPATH}" \
     exec "$venv/bin/python" -m devstack --root "$root" setup
