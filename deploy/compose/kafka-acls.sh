@@ -77,6 +77,8 @@ acl --allow-principal User:portfolio --operation Read --topic identity.sessions
 acl --allow-principal User:portfolio --operation Describe --topic identity.sessions
 acl --allow-principal User:portfolio --operation Read --group portfolio-read-model
 acl --allow-principal User:portfolio --operation Describe --group portfolio-read-model
+acl --allow-principal User:portfolio --operation Write --topic portal.requests
+acl --allow-principal User:portfolio --operation Describe --topic portal.requests
 acl --allow-principal User:portfolio --operation IdempotentWrite --cluster
 acl --allow-principal User:notifications --operation Write --topic notifications.outcomes
 acl --allow-principal User:notifications --operation Describe --topic notifications.outcomes

@@ -1,10 +1,15 @@
 """The models of the portfolio service's internal API, declared once: its routes answer with them
 and the gateway's typed client validates what it receives against them."""
 
+import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from extranet_contracts.types import Address
+from portfolio.domain.address_change import DATE_FIELD, FIELDS, MONTHS_AHEAD
+from portfolio.domain.documents import ALLOWED_EXTENSIONS, MAX_DOCUMENT_BYTES
 
 
 class PortfolioTotals(BaseModel):
@@ -202,3 +207,71 @@ class ReadModelStats(BaseModel):
     companies: int
     contracts: int
     memberships: int
+
+
+# --- Profile (broker portal) --------------------------------------------------------------------------
+
+
+class KbisFile(BaseModel):
+    name: str = Field(description="The file's name as the broker gave it")
+    media_type: str = Field(description="Recognised from the content: application/pdf, image/png or image/jpeg")
+    size: int
+
+
+class PendingAddressChange(BaseModel):
+    """The latest address change the broker asked for that the back office has not dealt with yet."""
+
+    request_id: uuid.UUID
+    status: Literal["submitted"]
+    requested_at: datetime
+    address: Address
+    effective_date: date
+    kbis: KbisFile
+
+
+class BrokerProfile(BaseModel):
+    """The broker as the legacy system last described it, and the address change pending, if any."""
+
+    broker_code: str
+    name: str = Field(description="Brokerage office name")
+    orias_number: str
+    contact_last_name: str
+    contact_first_name: str
+    email: str
+    phone: str | None
+    address: Address
+    changed_at: datetime | None = Field(description="When the legacy system last changed the broker")
+    pending_address_change: PendingAddressChange | None
+
+
+class AddressChangeAccepted(BaseModel):
+    request_id: uuid.UUID
+    status: Literal["submitted"]
+    message: str = Field(description="A sentence for the broker, in French")
+
+
+def _address_change_form() -> dict[str, Any]:
+    """The multipart form of an address change, for OpenAPI (the route reads the form itself)."""
+    labels = {"line1": "Adresse", "line2": "Complément d'adresse", "locality": "Lieu-dit", "postal_code": "Code postal", "city": "Ville"}
+    properties: dict[str, Any] = {
+        name: {"type": "string", "maxLength": longest, "description": labels[name]} for name, (_, _, longest) in FIELDS.items()
+    }
+    properties["postal_code"]["pattern"] = r"^\d{5}$"
+    properties[DATE_FIELD] = {
+        "type": "string",
+        "format": "date",
+        "description": f"Date d'effet souhaitée (AAAA-MM-JJ), d'aujourd'hui à {MONTHS_AHEAD} mois",
+    }
+    properties["kbis"] = {
+        "type": "string",
+        "format": "binary",
+        "description": f"Extrait Kbis : PDF, PNG, JPG ou JPEG ({', '.join(ALLOWED_EXTENSIONS)}), {MAX_DOCUMENT_BYTES // (1024 * 1024)} Mo au plus",
+    }
+    required = [name for name, (_, mandatory, _) in FIELDS.items() if mandatory] + [DATE_FIELD, "kbis"]
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+ADDRESS_CHANGE_FORM = _address_change_form()
+# The largest address-change form: the Kbis and the few fields around it.
+ADDRESS_CHANGE_MAX_BODY = MAX_DOCUMENT_BYTES + 64 * 1024

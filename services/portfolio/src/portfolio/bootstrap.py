@@ -7,8 +7,10 @@ from pathlib import Path
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.dependencies import provide
 from extranet_plumbing.service import Service, Subscription
+from portfolio.adapters.storage import DocumentStore, LocalFolderStore
+from portfolio.api import ADDRESS_CHANGE_MAX_BODY
 from portfolio.domain.periods import today_in_france
-from portfolio.entrypoints import dependencies, http
+from portfolio.entrypoints import dependencies, http, profile
 from portfolio.entrypoints.dependencies import Clock
 from portfolio.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
 from portfolio.service_layer.unit_of_work import PortfolioUnitOfWork
@@ -18,7 +20,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def bootstrap(
-    settings: PortfolioSettings | None = None, *, clock: Clock = today_in_france, verifier: TokenVerifier | None = None
+    settings: PortfolioSettings | None = None,
+    *,
+    clock: Clock = today_in_france,
+    verifier: TokenVerifier | None = None,
+    documents: DocumentStore | None = None,
 ) -> Service:
     settings = settings or PortfolioSettings()
     return Service(
@@ -28,7 +34,14 @@ def bootstrap(
         migrations=[MIGRATIONS],
         unit_of_work=PortfolioUnitOfWork,
         subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS)],
-        routers=[http.router],
+        routers=[http.router, profile.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
-        dependencies={dependencies.clock: provide(clock)},
+        dependencies={
+            dependencies.clock: provide(clock),
+            profile.document_store: provide(documents or LocalFolderStore(settings.documents_dir)),
+        },
+        # Requests made in the broker portal go to the legacy system through the outbox (portal.requests).
+        relay_outbox=True,
+        # The address change carries a Kbis of up to 4 MB: that route alone takes such a body.
+        body_limits={"/internal/brokers/*/address-change": ADDRESS_CHANGE_MAX_BODY},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import asyncpg
 import pytest
 
 from extranet_contracts.legacy import CompanyRegistered
@@ -22,11 +23,20 @@ def company(revision: int, legal_name: str) -> CompanyRegistered:
 
 
 @pytest.fixture
-async def portfolio(service_env):
+async def portfolio(service_env, infra):
     service = bootstrap(PortfolioSettings(**service_env))
     async with service.running():
         yield service
-        await service.pool.execute(f"DROP SCHEMA {service.schema} CASCADE")
+    await drop_schema(infra, service.schema)
+
+
+async def drop_schema(infra, schema: str) -> None:
+    """Once the service has stopped: its outbox relay reads the schema until then."""
+    conn = await asyncpg.connect(infra.database_url)
+    try:
+        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    finally:
+        await conn.close()
 
 
 async def applied(runtime) -> int:
@@ -38,7 +48,7 @@ async def membership(runtime) -> dict | None:
     return dict(row) if row else None
 
 
-async def test_termination_before_affiliation_ends_in_the_same_state_as_in_order(portfolio, kafka_producer, service_env):
+async def test_termination_before_affiliation_ends_in_the_same_state_as_in_order(portfolio, kafka_producer, service_env, infra):
     topic = service_env["topic_prefix"] + "legacy.memberships"
     await publish_event(kafka_producer, topic, RADIATED)
     await wait_until(lambda: membership(portfolio))
@@ -57,7 +67,7 @@ async def test_termination_before_affiliation_ends_in_the_same_state_as_in_order
         await publish_event(kafka_producer, topic_b, RADIATED)
         await wait_until(lambda: _count_applied(second, 2))
         in_order_state = await membership(second)
-        await second.pool.execute(f"DROP SCHEMA {in_order_env['db_schema']} CASCADE")
+    await drop_schema(infra, in_order_env["db_schema"])
     published_at = ("affiliation_changed_at", "exit_changed_at")  # each publication has its own time
     assert {k: v for k, v in reversed_state.items() if k not in published_at} == {
         k: v for k, v in in_order_state.items() if k not in published_at

@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncpg
 
 from extranet_plumbing.uow import UnitOfWork
+from portfolio.adapters.broker_requests import BrokerRequests
 from portfolio.adapters.dashboards import Dashboards
 from portfolio.adapters.effectifs import Effectifs
+from portfolio.adapters.profiles import Profiles
 
 
 class PortfolioUnitOfWork(UnitOfWork):
     dashboards: Dashboards
     effectifs: Effectifs
+    profiles: Profiles
+    broker_requests: BrokerRequests
 
     def _bind(self, conn: asyncpg.Connection) -> None:
         self.dashboards = Dashboards(conn)
         self.effectifs = Effectifs(conn)
+        self.profiles = Profiles(conn)
+        self.broker_requests = BrokerRequests(conn)
