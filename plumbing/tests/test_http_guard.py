@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
+from extranet_plumbing.guard import BodyLimit
 from extranet_plumbing.http import install_conventions
 from extranet_plumbing.settings import ServiceSettings
 from extranet_plumbing.testing import served
@@ -100,7 +101,9 @@ async def test_security_headers_on_every_answer():
 
 async def test_an_upload_route_gets_its_own_limit_and_no_other_route_does():
     app = FastAPI()
-    install_conventions(app, max_body=1024, body_limits={"/brokers/*/upload": 8000})
+    install_conventions(
+        app, max_body=1024, body_limits={"/brokers/*/upload": BodyLimit(8000, "Le fichier dépasse 8 Ko.", "body.file"), "/plain/": 4000}
+    )
 
     @app.post("/brokers/{code}/upload")
     async def upload(code: str, request: Request) -> dict:
@@ -112,6 +115,12 @@ async def test_an_upload_route_gets_its_own_limit_and_no_other_route_does():
 
     async with served(ServiceSettings(), app) as url, httpx.AsyncClient(base_url=url) as client:
         assert (await client.post("/brokers/M12345/upload", content=b"x" * 7000)).json() == {"size": 7000}
-        assert (await client.post("/brokers/M12345/upload", content=b"x" * 9000)).status_code == 413
+        refused = await client.post("/brokers/M12345/upload", content=b"x" * 9000)
+        assert refused.status_code == 413
+        assert refused.json()["detail"] == "Le fichier dépasse 8 Ko."
+        assert refused.json()["errors"] == [{"field": "file", "in": "body", "message": "Le fichier dépasse 8 Ko."}]
+        assert (await client.post("/plain/x", content=b"x" * 5000)).json()[
+            "detail"
+        ] == "La requête dépasse la taille autorisée (4000 octets)."
         assert (await client.post("/brokers/M12345/other", content=b"x" * 2000)).status_code == 413
         assert (await client.post("/brokers/M12345/sub/upload", content=b"x" * 2000)).status_code == 413  # `*` is one segment

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -48,6 +49,20 @@ def _find_control(value: Any, path: tuple[str, ...]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class BodyLimit:
+    """The largest body a path takes and, for an upload, what the refusal tells the user (in French) and
+    which form field it names (the file that makes a body too large)."""
+
+    max_bytes: int
+    detail: str | None = None
+    field: str | None = None
+
+    @property
+    def message(self) -> str:
+        return self.detail or f"La requête dépasse la taille autorisée ({self.max_bytes} octets)."
+
+
 def _prefix_pattern(prefix: str) -> re.Pattern[str]:
     """A path prefix as a pattern matched at the start of a path, `*` being any one segment."""
     return re.compile("".join("[^/]+" if part == "*" else re.escape(part) for part in re.split(r"(\*)", prefix)))
@@ -56,14 +71,17 @@ def _prefix_pattern(prefix: str) -> re.Pattern[str]:
 class RequestGuard:
     """ASGI middleware: body size limits per path prefix, and control characters refused."""
 
-    def __init__(self, app: Callable, *, max_body: int = DEFAULT_MAX_BODY, limits: Mapping[str, int] | None = None) -> None:
+    def __init__(self, app: Callable, *, max_body: int = DEFAULT_MAX_BODY, limits: Mapping[str, int | BodyLimit] | None = None) -> None:
         self.app = app
-        self.max_body = max_body
+        self.max_body = BodyLimit(max_body)
         # Longest prefix first, so that a route with larger uploads can be given its own limit. In a
         # prefix, `*` stands for one path segment (`/internal/brokers/*/address-change`).
-        self.limits = [(_prefix_pattern(prefix), limit) for prefix, limit in sorted((limits or {}).items(), key=lambda item: -len(item[0]))]
+        self.limits = [
+            (_prefix_pattern(prefix), limit if isinstance(limit, BodyLimit) else BodyLimit(limit))
+            for prefix, limit in sorted((limits or {}).items(), key=lambda item: -len(item[0]))
+        ]
 
-    def _limit(self, path: str) -> int:
+    def _limit(self, path: str) -> BodyLimit:
         return next((limit for prefix, limit in self.limits if prefix.match(path)), self.max_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,8 +100,8 @@ class RequestGuard:
         headers = {name.lower(): value for name, value in scope.get("headers", [])}
         limit = self._limit(scope["path"])
         announced = headers.get(b"content-length")
-        if announced is not None and (not announced.isdigit() or int(announced) > limit):
-            await self._answer(send, 413, "Content Too Large", f"La requête dépasse la taille autorisée ({limit} octets).")
+        if announced is not None and (not announced.isdigit() or int(announced) > limit.max_bytes):
+            await self._answer(send, 413, "Content Too Large", limit.message, limit.field)
             return
         chunks, size = [], 0
         while True:
@@ -92,8 +110,8 @@ class RequestGuard:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > limit:
-                await self._answer(send, 413, "Content Too Large", f"La requête dépasse la taille autorisée ({limit} octets).")
+            if size > limit.max_bytes:
+                await self._answer(send, 413, "Content Too Large", limit.message, limit.field)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

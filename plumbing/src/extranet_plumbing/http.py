@@ -14,7 +14,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from extranet_plumbing.guard import DEFAULT_MAX_BODY, RequestGuard, SecurityHeaders
+from extranet_plumbing.guard import DEFAULT_MAX_BODY, BodyLimit, RequestGuard, SecurityHeaders
 from extranet_plumbing.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -60,7 +60,7 @@ def install_conventions(
     readiness: Mapping[str, Callable[[], Awaitable[bool]]] | None = None,
     *,
     max_body: int = DEFAULT_MAX_BODY,
-    body_limits: Mapping[str, int] | None = None,
+    body_limits: Mapping[str, int | BodyLimit] | None = None,
 ) -> FastAPI:
     """Problem documents for every error, /health and /metrics, OpenTelemetry spans, the request
     guard (body size, control characters) and the security headers."""

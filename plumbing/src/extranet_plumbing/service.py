@@ -29,6 +29,7 @@ from extranet_plumbing import dependencies
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.consumer import EventConsumer, Handlers, topics_of
 from extranet_plumbing.db import create_pool, migrate
+from extranet_plumbing.guard import BodyLimit
 from extranet_plumbing.http import install_conventions
 from extranet_plumbing.kafka import broker_security, ensure_topics, new_producer
 from extranet_plumbing.logging import get_logger
@@ -73,10 +74,11 @@ class Service:
         on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
         readiness: Mapping[str, Callable[[], Awaitable[bool]]] | None = None,
         description: str | None = None,
-        body_limits: Mapping[str, int] | None = None,
+        body_limits: Mapping[str, int | BodyLimit] | None = None,
     ) -> None:
-        """`body_limits`: a larger body limit for the paths starting with a prefix (an upload route); every
-        other path keeps the settings' `max_body_bytes`."""
+        """`body_limits`: a larger body limit for the paths starting with a prefix (an upload route; a
+        `BodyLimit` also says what the refusal tells the user); every other path keeps the settings'
+        `max_body_bytes`."""
         self.settings = settings
         self._body_limits = dict(body_limits or {})
         self.schema = schema

@@ -8,8 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from extranet_contracts.types import Address
+from extranet_plumbing.guard import BodyLimit
 from portfolio.domain.address_change import DATE_FIELD, FIELDS, MONTHS_AHEAD
-from portfolio.domain.documents import ALLOWED_EXTENSIONS, MAX_DOCUMENT_BYTES
+from portfolio.domain.documents import ALLOWED_EXTENSIONS, MAX_DOCUMENT_BYTES, TOO_LARGE
 
 
 class PortfolioTotals(BaseModel):
@@ -273,5 +274,6 @@ def _address_change_form() -> dict[str, Any]:
 
 
 ADDRESS_CHANGE_FORM = _address_change_form()
-# The largest address-change form: the Kbis and the few fields around it.
-ADDRESS_CHANGE_MAX_BODY = MAX_DOCUMENT_BYTES + 64 * 1024
+# The largest address-change form: the Kbis and the few fields around it. Anything larger is refused
+# before it is read, as a Kbis over 4 MB.
+ADDRESS_CHANGE_BODY_LIMIT = BodyLimit(MAX_DOCUMENT_BYTES + 64 * 1024, TOO_LARGE, "body.kbis")

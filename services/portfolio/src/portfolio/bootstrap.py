@@ -8,7 +8,7 @@ from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.dependencies import provide
 from extranet_plumbing.service import Service, Subscription
 from portfolio.adapters.storage import DocumentStore, LocalFolderStore
-from portfolio.api import ADDRESS_CHANGE_MAX_BODY
+from portfolio.api import ADDRESS_CHANGE_BODY_LIMIT
 from portfolio.domain.periods import today_in_france
 from portfolio.entrypoints import dependencies, http, profile
 from portfolio.entrypoints.dependencies import Clock
@@ -43,5 +43,5 @@ def bootstrap(
         # Requests made in the broker portal go to the legacy system through the outbox (portal.requests).
         relay_outbox=True,
         # The address change carries a Kbis of up to 4 MB: that route alone takes such a body.
-        body_limits={"/internal/brokers/*/address-change": ADDRESS_CHANGE_MAX_BODY},
+        body_limits={"/internal/brokers/*/address-change": ADDRESS_CHANGE_BODY_LIMIT},
     )

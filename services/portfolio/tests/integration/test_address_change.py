@@ -176,7 +176,9 @@ async def test_only_the_upload_takes_a_large_body(client, registered, jwt_keys):
         files={"kbis": ("kbis.pdf", PDF + b"0" * (5 * 1024 * 1024), "application/pdf")},
         headers=auth,
     )
-    assert too_large.status_code == 413
+    assert too_large.status_code == 413 and too_large.json()["errors"] == [
+        {"field": "kbis", "in": "body", "message": "Le fichier dépasse 4 Mo."}
+    ]
     elsewhere = await client.post(f"/internal/brokers/{MINE}/profile", content=b"0" * (200 * 1024), headers=auth)
     assert elsewhere.status_code == 413
 

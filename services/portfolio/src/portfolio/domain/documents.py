@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024  # "4 Mo", as the portal announces it
+TOO_LARGE = "Le fichier dépasse 4 Mo."
 
 # media type -> (its signature, its label for the user, the extensions a name of it may end with)
 ACCEPTED = {
@@ -66,7 +67,7 @@ def check_document(field: str, label: str, name: str | None, data: bytes) -> Doc
     if not data:
         raise DocumentRefused(field, "Le fichier est vide.")
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise DocumentRefused(field, "Le fichier dépasse 4 Mo.")
+        raise DocumentRefused(field, TOO_LARGE)
     if len(name) > MAX_NAME_LENGTH or _BAD_NAME.search(name):
         raise DocumentRefused(field, "Le nom du fichier n'est pas valide.")
     media_type = media_type_of(data)
