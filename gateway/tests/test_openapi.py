@@ -31,6 +31,11 @@ OWN_ROUTES = {
         }.items()
     },
 }
+# The broker's profile: (method, path) -> (success status, model).
+PROFILE_ROUTES = {
+    ("GET", "/api/broker/profile"): ("200", "BrokerProfile"),
+    ("POST", "/api/broker/address-change"): ("202", "AddressChangeAccepted"),
+}
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 
@@ -101,6 +106,20 @@ def test_the_broker_dashboard_is_declared(openapi):
 
 
 def test_nothing_but_declared_portal_routes(openapi):
-    declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES)
+    declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES)
     documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
     assert documented == declared
+
+
+def test_the_brokers_profile_and_address_change_are_declared(openapi):
+    for (method, path), (status, model) in PROFILE_ROUTES.items():
+        op = operation(openapi, method, path)
+        assert [code for code in op["responses"] if code.startswith("2")] == [status]
+        assert op["responses"][status]["content"]["application/json"]["schema"] == {"$ref": ref(model)}
+        assert "401" in op["responses"] and "403" in op["responses"]
+    upload = operation(openapi, "POST", "/api/broker/address-change")
+    form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert upload["requestBody"]["required"] is True and "413" in upload["responses"]
+    assert set(form["required"]) == {"line1", "postal_code", "city", "effective_date", "kbis"}
+    assert set(form["properties"]) == {"line1", "line2", "locality", "postal_code", "city", "effective_date", "kbis"}
+    assert form["properties"]["kbis"]["format"] == "binary"

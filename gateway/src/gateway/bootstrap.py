@@ -15,7 +15,9 @@ from gateway.clients.identity import IdentityClient
 from gateway.clients.portfolio import PortfolioClient
 from gateway.errors import UpstreamProblem, upstream_problem
 from gateway.routes import ROUTERS
+from gateway.routes.broker_profile import ADDRESS_CHANGE_PATH
 from gateway.settings import GatewaySettings
+from portfolio.api import ADDRESS_CHANGE_BODY_LIMIT
 
 DESCRIPTION = "API des portails de la mutuelle : espace courtier, espace adhérent, espace entreprise, back-office."
 
@@ -53,6 +55,8 @@ def bootstrap(
             dependencies.settings: provide(settings),
         },
         on_stop=[identity.close, portfolio.close],
+        # The address change carries a Kbis of up to 4 MB: that route alone takes such a body.
+        body_limits={ADDRESS_CHANGE_PATH: ADDRESS_CHANGE_BODY_LIMIT},
     )
     service.app.add_exception_handler(UpstreamProblem, upstream_problem)
     return service

@@ -65,12 +65,14 @@ class ServiceClient:
         headers: dict[str, str] | None = None,
         json_body: Any = None,
         params: dict[str, Any] | None = None,
+        content: bytes | None = None,
     ) -> Any:
-        """The answer validated as `model` (None when `model` is None). `route` names the call in logs."""
+        """The answer validated as `model` (None when `model` is None). `route` names the call in logs.
+        `content`: a body passed as it is (an upload; its content-type in `headers`), instead of `json_body`."""
         headers = dict(headers or {})
         if token is not None:
             headers["authorization"] = f"Bearer {token}"
-        request = self._client.build_request(method, path, headers=headers, json=json_body, params=params)
+        request = self._client.build_request(method, path, headers=headers, json=json_body, params=params, content=content)
         try:
             response = await self._client.send(request, stream=True)
         except httpx.TimeoutException:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.clients.base import ServiceClient, segment
-from portfolio.api import BrokerDashboard, CompanyDetail, CompanyList, GuaranteeList, InsuredList
+from portfolio.api import AddressChangeAccepted, BrokerDashboard, BrokerProfile, CompanyDetail, CompanyList, GuaranteeList, InsuredList
 
 
 class PortfolioClient(ServiceClient):
@@ -59,3 +59,26 @@ class PortfolioClient(ServiceClient):
             path = f"/internal/brokers/{segment(broker_code)}/contracts/{segment(contract_number)}/insured"
             route = "GET /internal/brokers/{broker_code}/contracts/{contract_number}/insured"
         return await self.request("GET", path, route=route, model=InsuredList, token=token, params=params)
+
+    # Profile: the broker as the legacy system published it, and the address change (a multipart form
+    # with the Kbis, passed on as the broker sent it: portfolio reads and checks it).
+
+    async def broker_profile(self, token: str, broker_code: str) -> BrokerProfile:
+        return await self.request(
+            "GET",
+            f"/internal/brokers/{segment(broker_code)}/profile",
+            route="GET /internal/brokers/{broker_code}/profile",
+            model=BrokerProfile,
+            token=token,
+        )
+
+    async def request_address_change(self, token: str, broker_code: str, form: bytes, content_type: str) -> AddressChangeAccepted:
+        return await self.request(
+            "POST",
+            f"/internal/brokers/{segment(broker_code)}/address-change",
+            route="POST /internal/brokers/{broker_code}/address-change",
+            model=AddressChangeAccepted,
+            token=token,
+            headers={"content-type": content_type},
+            content=form,
+        )

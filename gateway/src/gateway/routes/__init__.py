@@ -1,6 +1,6 @@
 """The gateway's routers: one per portal, plus `auth` (sessions, terms, password, self-care), which
 every portal shares."""
 
-from gateway.routes import auth, backoffice, broker, employer, member
+from gateway.routes import auth, backoffice, broker, broker_profile, employer, member
 
-ROUTERS = (auth.router, broker.router, member.router, employer.router, backoffice.router)
+ROUTERS = (auth.router, broker.router, broker_profile.router, member.router, employer.router, backoffice.router)
