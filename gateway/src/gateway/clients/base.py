@@ -11,12 +11,23 @@ What can fail and what happens then:
 - the answer does not match the declared model, is not JSON or is too large: 502.
 Logs name the service, the route template and the kind of failure: never a path parameter, a
 body or a validation error's input (they may carry personal data).
+
+Over the network, the calls go through aiohttp (its HTTP parser is in C): one pooled session per
+service, HTTP/1.1 keep-alive on up to `MAX_CONNECTIONS` connections, an idle connection dropped
+after `KEEPALIVE_SECONDS` (before uvicorn's 5 s, so that a connection the server is closing is not
+used again). httpx, which the bootstrap configures (base URL, credential header, timeout), is used
+as it is when a transport is plugged in its place (tests: an ASGI app, a mock) or without aiohttp.
+Measured with 64 concurrent calls (bench/broker_routes.py): httpx 0.28 costs about 2 ms of CPU per
+call in the gateway (its pool's bookkeeping, and a failed `import sniffio` on every call), aiohttp
+about 0.1 ms.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -26,10 +37,22 @@ from pydantic import TypeAdapter, ValidationError
 from extranet_plumbing.logging import get_logger
 from gateway.errors import UpstreamProblem
 
+try:
+    import aiohttp
+    import yarl
+except ImportError:  # pragma: no cover - the gateway then calls through httpx
+    aiohttp = None
+
 log = get_logger(__name__)
+# httpx logs every request at INFO with its URL, which holds path parameters (codes, numbers): not in our logs.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 # A portal's answer is small; anything larger is not what the service declared.
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
+MAX_CONNECTIONS = 256  # per service: more than the concurrent calls one gateway process makes
+KEEPALIVE_SECONDS = 4.0  # uvicorn closes a connection idle for 5 s
+# What httpx adds to every request by default: aiohttp sends its own.
+_HTTPX_DEFAULT_HEADERS = frozenset({"accept", "accept-encoding", "connection", "user-agent"})
 
 
 def segment(value: str) -> str:
@@ -45,13 +68,21 @@ def _adapter(model: Any) -> TypeAdapter:
 
 
 class ServiceClient:
-    """A typed client of one service's internal API (one pooled `httpx.AsyncClient`)."""
+    """A typed client of one service's internal API (one pooled connection set)."""
 
     def __init__(self, name: str, client: httpx.AsyncClient) -> None:
         self.name = name
         self._client = client
+        # The network path unless a transport was plugged in (an ASGI app, a mock) or aiohttp is missing.
+        self._direct = aiohttp is not None and type(client._transport) is httpx.AsyncHTTPTransport
+        self._base = str(client.base_url).rstrip("/")
+        self._headers = {k: v for k, v in client.headers.items() if k.lower() not in _HTTPX_DEFAULT_HEADERS}
+        self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
         await self._client.aclose()
 
     async def request(
@@ -72,6 +103,10 @@ class ServiceClient:
         headers = dict(headers or {})
         if token is not None:
             headers["authorization"] = f"Bearer {token}"
+        if self._direct:
+            return await self._request_direct(
+                method, path, route=route, model=model, headers=headers, json_body=json_body, params=params, content=content
+            )
         request = self._client.build_request(method, path, headers=headers, json=json_body, params=params, content=content)
         try:
             response = await self._client.send(request, stream=True)
@@ -87,6 +122,86 @@ class ServiceClient:
             # Unread (5xx) or broken: the connection is closed. Fully read: it goes back to the pool.
             await response.aclose()
 
+    # --- over the network, with aiohttp -----------------------------------------------------------------
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        timeout = self._client.timeout
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS),
+            # httpx's timeouts: waiting for a pooled connection and connecting, then each read.
+            timeout=aiohttp.ClientTimeout(total=None, connect=timeout.pool, sock_connect=timeout.connect, sock_read=timeout.read),
+            headers=self._headers,
+            auto_decompress=True,
+        )
+        return self._session
+
+    async def _request_direct(
+        self,
+        method: str,
+        path: str,
+        *,
+        route: str,
+        model: Any,
+        headers: dict[str, str],
+        json_body: Any,
+        params: dict[str, Any] | None,
+        content: bytes | None,
+    ) -> Any:
+        url = self._base + path
+        if params:
+            query = str(httpx.QueryParams(params))  # encoded exactly as httpx would
+            if query:
+                url += "?" + query
+        body = content
+        if body is None and json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            headers.setdefault("content-type", "application/json")
+        session = self._session or self._open_session()
+        try:
+            # encoded=True: the path goes as `segment` quoted it, never decoded or requoted on the way.
+            async with session.request(method, yarl.URL(url, encoded=True), headers=headers, data=body, allow_redirects=False) as response:
+                return await self._answer_direct(response, route=route, model=model)
+        except TimeoutError:  # connecting, waiting for the answer or reading it
+            log.error("upstream timeout", upstream=self.name, route=route)
+            raise UpstreamProblem.timeout() from None
+        except aiohttp.ClientPayloadError as exc:
+            log.error("upstream answer broken", upstream=self.name, route=route, error_class=type(exc).__name__)
+            raise UpstreamProblem.unavailable() from None
+        except aiohttp.ClientError as exc:
+            log.error("upstream unreachable", upstream=self.name, route=route, error_class=type(exc).__name__)
+            raise UpstreamProblem.unavailable() from None
+
+    async def _answer_direct(self, response: aiohttp.ClientResponse, *, route: str, model: Any) -> Any:
+        status = response.status
+        if status >= 500:
+            response.close()  # unread: its connection is closed, not given back to the pool
+            log.error("upstream error", upstream=self.name, route=route, status=status)
+            raise UpstreamProblem.unavailable()
+        if not 200 <= status < 500:
+            response.close()
+            log.error("upstream answer unexpected", upstream=self.name, route=route, status=status)
+            raise UpstreamProblem.bad_answer()
+        declared = response.content_length
+        if declared is not None and declared > MAX_ANSWER_BYTES:
+            response.close()
+            log.error("upstream answer too large", upstream=self.name, route=route)
+            raise UpstreamProblem.bad_answer()
+        if declared is not None:
+            content = await response.read()
+        else:
+            chunks, size = [], 0
+            async for chunk in response.content.iter_any():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    response.close()
+                    log.error("upstream answer too large", upstream=self.name, route=route)
+                    raise UpstreamProblem.bad_answer()
+                chunks.append(chunk)
+            content = b"".join(chunks)
+        return self._decoded(status, content, response.headers, route=route, model=model)
+
+    # --- through httpx ------------------------------------------------------------------------------------
+
     async def _answer(self, response: httpx.Response, *, route: str, model: Any) -> Any:
         status = response.status_code
         if status >= 500:
@@ -96,8 +211,11 @@ class ServiceClient:
             log.error("upstream answer unexpected", upstream=self.name, route=route, status=status)
             raise UpstreamProblem.bad_answer()
         content = await self._read(response, route=route)
+        return self._decoded(status, content, response.headers, route=route, model=model)
+
+    def _decoded(self, status: int, content: bytes, headers: Mapping[str, str], *, route: str, model: Any) -> Any:
         if status >= 400:
-            raise UpstreamProblem.refusal(status, _json_or_none(content), response.headers)
+            raise UpstreamProblem.refusal(status, _json_or_none(content), headers)
         if model is None:
             return None
         try:
