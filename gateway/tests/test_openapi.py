@@ -36,6 +36,20 @@ PROFILE_ROUTES = {
     ("GET", "/api/broker/profile"): ("200", "BrokerProfile"),
     ("POST", "/api/broker/address-change"): ("202", "AddressChangeAccepted"),
 }
+# Exports of the broker's lists: a file, Excel or PDF.
+EXPORT_ROUTES = {
+    ("GET", f"/api/broker/exports/{path}")
+    for path in (
+        "companies",
+        "productions",
+        "radiations",
+        "insured",
+        "contracts/{contract_number}/insured",
+        "productions/contracts/{contract_number}/insured",
+        "radiations/contracts/{contract_number}/insured",
+        "contracts/{contract_number}/guarantees",
+    )
+}
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 
@@ -106,7 +120,7 @@ def test_the_broker_dashboard_is_declared(openapi):
 
 
 def test_nothing_but_declared_portal_routes(openapi):
-    declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES)
+    declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES) | EXPORT_ROUTES
     documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
     assert documented == declared
 
@@ -123,3 +137,14 @@ def test_the_brokers_profile_and_address_change_are_declared(openapi):
     assert set(form["required"]) == {"line1", "postal_code", "city", "effective_date", "kbis"}
     assert set(form["properties"]) == {"line1", "line2", "locality", "postal_code", "city", "effective_date", "kbis"}
     assert form["properties"]["kbis"]["format"] == "binary"
+
+
+def test_the_exports_are_declared_as_files(openapi):
+    for method, path in EXPORT_ROUTES:
+        op = operation(openapi, method, path)
+        assert set(op["responses"]["200"]["content"]) == {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/pdf",
+        }
+        assert {p["name"] for p in op["parameters"]} >= {"format", "as_of", "sort", "order"}
+        assert "401" in op["responses"] and "403" in op["responses"] and "404" in op["responses"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.responses import StreamingResponse
+
+from extranet_plumbing.exports import MEDIA_TYPES
 from gateway.clients.base import ServiceClient, segment
 from portfolio.api import AddressChangeAccepted, BrokerDashboard, BrokerProfile, CompanyDetail, CompanyList, GuaranteeList, InsuredList
 
@@ -81,4 +84,16 @@ class PortfolioClient(ServiceClient):
             token=token,
             headers={"content-type": content_type},
             content=form,
+        )
+
+    async def export(self, token: str, broker_code: str, list_path: str, params: dict[str, Any]) -> StreamingResponse:
+        """An export of a list (`list_path`: companies, insured, contracts/{n}/insured, contracts/{n}/guarantees),
+        streamed through."""
+        route_path = "contracts/{contract_number}/" + list_path.rsplit("/", 1)[1] if list_path.startswith("contracts/") else list_path
+        return await self.download(
+            f"/internal/brokers/{segment(broker_code)}/exports/{list_path}",
+            route=f"GET /internal/brokers/{{broker_code}}/exports/{route_path}",
+            token=token,
+            params=params,
+            media_types=frozenset(MEDIA_TYPES.values()),
         )

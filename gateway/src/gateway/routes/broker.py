@@ -4,10 +4,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 
 from extranet_contracts.types import CompanyCode, ContractNumber
 from extranet_plumbing.auth import require_broker
 from extranet_plumbing.dependencies import Token, Who
+from extranet_plumbing.exports import MEDIA_TYPES
+from gateway.clients.base import segment
 from gateway.dependencies import Portfolio
 from gateway.errors import problem_responses
 from gateway.routes.declared import declare_identity_routes
@@ -16,10 +19,12 @@ from portfolio.api import (
     BrokerDashboard,
     CompanyDetail,
     CompanyList,
+    ExportQuery,
     GuaranteeList,
     InsuredList,
     ListQuery,
     PeriodBounds,
+    PeriodExportQuery,
     PeriodQuery,
 )
 from portfolio.domain.periods import MONTH_PATTERN
@@ -125,3 +130,72 @@ def _movement_routes(tab: str, movement: str, label: str) -> None:
 
 _movement_routes("productions", "entries", "Productions")
 _movement_routes("radiations", "exits", "Radiations")
+
+
+# --- exports: the rows the list shows, without the page limit, streamed (Excel or PDF) -----------------
+
+EXPORTED = {
+    **NOT_FOUND,
+    200: {
+        "description": "Le fichier, envoyé au fil de sa production",
+        "content": {MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}}, MEDIA_TYPES["pdf"]: {}},
+    },
+}
+
+
+def _export_route(path: str, summary: str, target: str, query_model: type, movement: str | None = None) -> None:
+    """`target`: the list exported, as portfolio names it (`{contract_number}` filled in, quoted)."""
+    Q = Annotated[query_model, Query()]
+
+    def params(query: AsOfQuery) -> dict:
+        return query.params(**({"movement": movement} if movement else {}))
+
+    if "{contract_number}" in path:
+
+        async def export(contract_number: ContractNumber, who: Who, token: Token, portfolio: Portfolio, query: Q) -> StreamingResponse:
+            listed = target.format(contract_number=segment(contract_number))
+            return await portfolio.export(token, require_broker(who), listed, params(query))
+
+    else:
+
+        async def export(who: Who, token: Token, portfolio: Portfolio, query: Q) -> StreamingResponse:
+            return await portfolio.export(token, require_broker(who), target, params(query))
+
+    router.add_api_route(path, export, summary=summary, responses=EXPORTED, response_class=StreamingResponse)
+
+
+for _path, _summary, _target, _query, _movement in (
+    ("/broker/exports/companies", "Effectifs : export des entreprises", "companies", ExportQuery, None),
+    ("/broker/exports/productions", "Productions : export des entreprises", "companies", PeriodExportQuery, "entries"),
+    ("/broker/exports/radiations", "Radiations : export des entreprises", "companies", PeriodExportQuery, "exits"),
+    ("/broker/exports/insured", "Export de la recherche par assuré", "insured", ExportQuery, None),
+    (
+        "/broker/exports/contracts/{contract_number}/insured",
+        "Export des assurés d'un contrat",
+        "contracts/{contract_number}/insured",
+        ExportQuery,
+        None,
+    ),
+    (
+        "/broker/exports/productions/contracts/{contract_number}/insured",
+        "Productions : export des assurés d'un contrat",
+        "contracts/{contract_number}/insured",
+        PeriodExportQuery,
+        "entries",
+    ),
+    (
+        "/broker/exports/radiations/contracts/{contract_number}/insured",
+        "Radiations : export des assurés d'un contrat",
+        "contracts/{contract_number}/insured",
+        PeriodExportQuery,
+        "exits",
+    ),
+    (
+        "/broker/exports/contracts/{contract_number}/guarantees",
+        "Export des garanties d'un contrat",
+        "contracts/{contract_number}/guarantees",
+        ExportQuery,
+        None,
+    ),
+):
+    _export_route(_path, _summary, _target, _query, _movement)

@@ -200,6 +200,16 @@ class PeriodQuery(ListQuery, PeriodBounds):
     """A list of the Productions or Radiations tab."""
 
 
+class ExportQuery(ListQuery):
+    """A list exported: its query and the file's format."""
+
+    format: Literal["xlsx", "pdf"] = Field(default="xlsx", description="xlsx (Excel) or pdf")
+
+
+class PeriodExportQuery(PeriodQuery):
+    format: Literal["xlsx", "pdf"] = Field(default="xlsx", description="xlsx (Excel) or pdf")
+
+
 class ReadModelStats(BaseModel):
     """Counts only (no personal data): how far the read model has caught up."""
 

@@ -10,7 +10,7 @@ from extranet_plumbing.service import Service, Subscription
 from portfolio.adapters.storage import DocumentStore, LocalFolderStore
 from portfolio.api import ADDRESS_CHANGE_BODY_LIMIT
 from portfolio.domain.periods import today_in_france
-from portfolio.entrypoints import dependencies, http, profile
+from portfolio.entrypoints import dependencies, exports, http, profile
 from portfolio.entrypoints.dependencies import Clock
 from portfolio.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
 from portfolio.service_layer.unit_of_work import PortfolioUnitOfWork
@@ -34,7 +34,7 @@ def bootstrap(
         migrations=[MIGRATIONS],
         unit_of_work=PortfolioUnitOfWork,
         subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS)],
-        routers=[http.router, profile.router],
+        routers=[http.router, exports.router, profile.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
         dependencies={
             dependencies.clock: provide(clock),

@@ -322,3 +322,15 @@ def _insured_row(row: asyncpg.Record, as_of: date) -> dict:
         "contract_number": row["contract_number"],
         "changed_at": max((t for t in (row["affiliation_changed_at"], row["exit_changed_at"]) if t), default=None),
     }
+
+
+async def all_guarantees(conn: asyncpg.Connection, scope: Scope, contract_number: str, page: Page) -> AsyncIterator[dict]:
+    """A contract's guarantees in the list's order, without the page limit (exports)."""
+    order = page.order_by(GUARANTEE_SORTS, "name", "g.guarantee_code")
+    async for g in conn.cursor(
+        f"SELECT g.* FROM guarantees g WHERE g.tenant = $1 AND g.contract_number = $2 ORDER BY {order}",
+        scope.tenant,
+        contract_number,
+        prefetch=1000,
+    ):
+        yield {"name": g["name"], "start_date": g["start_date"], "end_date": g["end_date"], "changed_at": g["changed_at"]}

@@ -41,7 +41,7 @@ def day_of_month(month: str | None, today: date) -> date:
         return today
     asked = Month.parse(month)
     if asked > Month.of(today):
-        raise _field_error("month", "Ce mois n'est pas encore commencé.")
+        raise field_error("month", "Ce mois n'est pas encore commencé.")
     return min(asked.last_day, today)
 
 
@@ -68,7 +68,7 @@ def paging(
     order: Annotated[Literal["asc", "desc"], Query()] = "asc",
 ) -> Page:
     if page_size not in PAGE_SIZES:
-        raise _field_error("page_size", f"Nombre de lignes par page : {', '.join(map(str, PAGE_SIZES))}.")
+        raise field_error("page_size", f"Nombre de lignes par page : {', '.join(map(str, PAGE_SIZES))}.")
     return Page(page, page_size, sort, order)
 
 
@@ -84,7 +84,7 @@ def scoping(
     require_broker(who, broker_code)
     day = today()
     if as_of is not None and as_of > day:
-        raise _field_error("as_of", "La date d'observation ne peut pas être dans le futur.")
+        raise field_error("as_of", "La date d'observation ne peut pas être dans le futur.")
     if movement is None:
         return Scope(who.tenant, broker_code, as_of or day)
     start = start or Month.of(day).first_day  # the current month by default
@@ -119,7 +119,7 @@ async def company(company_code: str, scope: Scoped, uow: UoW) -> dict:
 @router.get("/brokers/{broker_code}/contracts/{contract_number}/guarantees", response_model=GuaranteeList)
 async def guarantees(contract_number: str, scope: Scoped, page: Paging, uow: UoW) -> dict:
     async with uow:
-        await _contract_of_portfolio(uow, scope, contract_number)
+        await contract_of_portfolio(uow, scope, contract_number)
         with refused_as_field():
             return await uow.effectifs.guarantees(scope, contract_number, page)
 
@@ -127,7 +127,7 @@ async def guarantees(contract_number: str, scope: Scoped, page: Paging, uow: UoW
 @router.get("/brokers/{broker_code}/contracts/{contract_number}/insured", response_model=InsuredList)
 async def contract_insured(contract_number: str, scope: Scoped, search: Criteria, page: Paging, uow: UoW) -> dict:
     async with uow:
-        await _contract_of_portfolio(uow, scope, contract_number)
+        await contract_of_portfolio(uow, scope, contract_number)
         with refused_as_field():
             return await uow.effectifs.insured(scope, page, contract_number=contract_number, search=search)
 
@@ -136,18 +136,18 @@ async def contract_insured(contract_number: str, scope: Scoped, search: Criteria
 async def insured(scope: Scoped, search: Criteria, page: Paging, uow: UoW) -> dict:
     """Search by insured person across the portfolio (name or member number)."""
     if not search.by_insured:
-        raise _field_error("insured_name", "Saisissez le nom de l'assuré ou son numéro d'adhérent.")
+        raise field_error("insured_name", "Saisissez le nom de l'assuré ou son numéro d'adhérent.")
     async with uow:
         with refused_as_field():
             return await uow.effectifs.insured(scope, page, search=search)
 
 
-async def _contract_of_portfolio(uow, scope: Scope, contract_number: str) -> None:
+async def contract_of_portfolio(uow, scope: Scope, contract_number: str) -> None:
     if not await uow.effectifs.contract_in_portfolio(scope, contract_number):
         raise HTTPException(404, "Contrat introuvable dans votre portefeuille.")
 
 
-def _field_error(field: str, message: str) -> RequestValidationError:
+def field_error(field: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
 
 
@@ -157,7 +157,7 @@ def refused_as_field() -> Iterator[None]:
     try:
         yield
     except InvalidCriterion as refused:
-        raise _field_error(refused.field, refused.message) from None
+        raise field_error(refused.field, refused.message) from None
 
 
 @router.get("/stats", response_model=ReadModelStats)
