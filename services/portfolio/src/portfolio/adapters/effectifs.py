@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import asyncpg
 
-from portfolio.adapters.dashboards import PORTFOLIO_ON
+from portfolio.adapters.dashboards import PORTFOLIO_ON, PlannedForValues
 from portfolio.domain.listing import Page, Period, Search, status_on
 
 Movement = Literal["entries", "exits"]
@@ -76,10 +76,7 @@ INSURED_SORTS = {
 }
 
 
-class Effectifs:
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self._conn = conn
-
+class Effectifs(PlannedForValues):
     # --- companies ---------------------------------------------------------------------------------
 
     def _companies_sql(self, scope: Scope, search: Search) -> tuple[str, _Params]:
@@ -118,6 +115,7 @@ class Effectifs:
         return sql, p
 
     async def companies(self, scope: Scope, search: Search, page: Page) -> dict:
+        await self._plan_for_values()
         sql, p = self._companies_sql(scope, search)
         order = page.order_by(COMPANY_SORTS, "legal_name", "c.company_code")
         totals = await self._conn.fetchrow(
@@ -138,6 +136,7 @@ class Effectifs:
 
     async def all_companies(self, scope: Scope, search: Search, page: Page) -> AsyncIterator[dict]:
         """Every row of the list, in its order, without the page limit (exports): read with a cursor."""
+        await self._plan_for_values()
         sql, p = self._companies_sql(scope, search)
         order = page.order_by(COMPANY_SORTS, "legal_name", "c.company_code")
         async for row in self._conn.cursor(f"{sql} ORDER BY {order}", *p.values, prefetch=1000):
@@ -145,6 +144,7 @@ class Effectifs:
 
     async def company(self, scope: Scope, company_code: str) -> dict | None:
         """A company of the portfolio with its contracts and their counts on the scope's terms."""
+        await self._plan_for_values()
         p = _Params(scope.tenant, scope.broker_code, scope.as_of)
         row = await self._conn.fetchrow(
             f"""WITH portfolio AS ({PORTFOLIO_ON})
@@ -202,6 +202,7 @@ class Effectifs:
     # --- a contract's guarantees and insured ---------------------------------------------------------
 
     async def contract_in_portfolio(self, scope: Scope, contract_number: str) -> bool:
+        await self._plan_for_values()
         return bool(
             await self._conn.fetchval(
                 f"""WITH portfolio AS ({PORTFOLIO_ON})
@@ -214,6 +215,7 @@ class Effectifs:
         )
 
     async def guarantees(self, scope: Scope, contract_number: str, page: Page) -> dict:
+        await self._plan_for_values()
         order = page.order_by(GUARANTEE_SORTS, "name", "g.guarantee_code")
         rows = await self._conn.fetch(
             f"""SELECT g.*, count(*) OVER () AS total FROM guarantees g WHERE g.tenant = $1 AND g.contract_number = $2
@@ -260,6 +262,7 @@ class Effectifs:
     async def insured(self, scope: Scope, page: Page, *, contract_number: str | None = None, search: Search | None = None) -> dict:
         """A contract's insured (or the portfolio's, searched): on the scope's day, everyone who had
         joined by then, active or terminated; for a period, those who entered or left during it."""
+        await self._plan_for_values()
         sql, p = self._insured_sql(scope, search or Search(), contract_number)
         order = page.order_by(INSURED_SORTS, "name", "m.membership_id")
         total = await self._conn.fetchval(f"SELECT count(*) FROM ({sql}) x", *p.values)
@@ -277,6 +280,7 @@ class Effectifs:
     async def all_insured(
         self, scope: Scope, page: Page, *, contract_number: str | None = None, search: Search | None = None
     ) -> AsyncIterator[dict]:
+        await self._plan_for_values()
         sql, p = self._insured_sql(scope, search or Search(), contract_number)
         order = page.order_by(INSURED_SORTS, "name", "m.membership_id")
         async for row in self._conn.cursor(f"{sql} ORDER BY {order}", *p.values, prefetch=1000):
