@@ -370,22 +370,19 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
+async def backend_pids(infra, schema: str) -> list[int]:
+    """The PostgreSQL backends of the portfolio service's pool (its application_name is its schema)."""
+    conn = await asyncpg.connect(infra.database_url)
+    try:
+        return [r[0] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE application_name = $1", schema)]
+    finally:
+        await conn.close()
 
 
 def settle(pids: dict[str, list[int]], timeout: float = 120.0) -> None:
     """Until the processes are idle: requests a previous measure left queued (wrk gone, the services still
     answering them) must not be counted against the next one."""
-    watched = [pid for group in pids.values() for pid in group] + postgres_pids()
+    watched = [pid for group in pids.values() for pid in group]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         before = cpu_seconds(watched)
@@ -412,7 +409,6 @@ def wrk(args, script: Path, label: str, url: str, headers: dict[str, str], pids:
     settle(pids)
     if args.warmup:
         subprocess.run([*base, f"-d{args.warmup}s", url], check=True, capture_output=True)
-    pids = {**pids, "postgres": postgres_pids()}
     before = {name: cpu_seconds(p) for name, p in pids.items()}
     out = subprocess.run([*base, f"-d{args.duration}s", url], check=True, capture_output=True, text=True).stdout
     after = {name: cpu_seconds(p) for name, p in pids.items()}
@@ -438,6 +434,9 @@ class Explaining:
         shown = ", ".join(f"${i}={a!r}" for i, a in enumerate(args, 1))
         self._out += ["", "-- " + " ".join(sql.split()), f"-- with {shown}", *(r[0] for r in rows)]
 
+    async def execute(self, sql: str, *args):
+        return await self._conn.execute(sql, *args)  # settings (CUSTOM_PLANS): nothing to explain
+
     async def fetch(self, sql: str, *args):
         await self._explain(sql, args)
         return await self._conn.fetch(sql, *args)
@@ -457,20 +456,26 @@ async def plans(infra, schema: str, subject: Subject, today: date, path: Path) -
     try:
         for _ in range(2):  # the second run's plans: caches warm, as under load
             out.clear()
-            scope = Scope(TENANT, subject.broker_code, today)
-            out += ["", "=" * 100, f"== GET /api/broker/dashboard  (broker {subject.broker_code})"]
-            await Dashboards(Explaining(conn, out)).broker_dashboard(TENANT, subject.broker_code, today)
-            out += ["", "=" * 100, f"== GET /api/broker/companies?legal_name={subject.search}"]
-            await Effectifs(Explaining(conn, out)).companies(scope, Search.checked(legal_name=subject.search), Page())
-            out += ["", "=" * 100, f"== GET /api/broker/companies/{subject.company_code}"]
-            await Effectifs(Explaining(conn, out)).company(scope, subject.company_code)
-            out += ["", "=" * 100, f"== GET /api/broker/contracts/{subject.contract_number}/insured"]
-            effectifs = Effectifs(Explaining(conn, out))
-            await effectifs.contract_in_portfolio(scope, subject.contract_number)
-            await effectifs.insured(scope, Page(), contract_number=subject.contract_number, search=Search())
+            async with conn.transaction():  # as the unit of work runs them
+                await route_plans(conn, out, subject, today)
     finally:
         await conn.close()
     path.write_text("\n".join(out).lstrip() + "\n")
+
+
+async def route_plans(conn: asyncpg.Connection, out: list[str], subject: Subject, today: date) -> None:
+    """Each route's queries, as its repository runs them, each after its plan."""
+    scope = Scope(TENANT, subject.broker_code, today)
+    out += ["", "=" * 100, f"== GET /api/broker/dashboard  (broker {subject.broker_code})"]
+    await Dashboards(Explaining(conn, out)).broker_dashboard(TENANT, subject.broker_code, today)
+    out += ["", "=" * 100, f"== GET /api/broker/companies?legal_name={subject.search}"]
+    await Effectifs(Explaining(conn, out)).companies(scope, Search.checked(legal_name=subject.search), Page())
+    out += ["", "=" * 100, f"== GET /api/broker/companies/{subject.company_code}"]
+    await Effectifs(Explaining(conn, out)).company(scope, subject.company_code)
+    out += ["", "=" * 100, f"== GET /api/broker/contracts/{subject.contract_number}/insured"]
+    effectifs = Effectifs(Explaining(conn, out))
+    await effectifs.contract_in_portfolio(scope, subject.contract_number)
+    await effectifs.insured(scope, Page(), contract_number=subject.contract_number, search=Search())
 
 
 # --- the run ------------------------------------------------------------------------------------------
@@ -586,9 +591,11 @@ async def main() -> int:
             if status != 200:
                 raise RuntimeError(f"{path} answered {status}: {body}")
         say(f"wrk: {args.connections} connections, {args.threads} threads, {args.duration}s per route after {args.warmup}s of warm-up")
+        pids["postgres"] = await backend_pids(infra, stack.schema)  # the pool's connections, open since the checks above
         results: list[Measure] = [wrk(args, script, "gateway /health/live (baseline)", f"{gateway}/health/live", {}, pids)]
         for label, path, _ in routes:
             token = gateway_token(stack, b)  # an access token lives 10 minutes
+            pids["postgres"] = await backend_pids(infra, stack.schema)
             results.append(wrk(args, script, f"gateway {label}", gateway + path, {"Authorization": f"Bearer {token}"}, pids))
         if args.direct:
             credential = {"X-Service-Credential": keys.credential(stack.layout, keys.GATEWAY)}
@@ -596,6 +603,7 @@ async def main() -> int:
             for label, _, path in routes:
                 token = gateway_token(stack, b)
                 headers = {"Authorization": f"Bearer {token}", **credential}
+                pids["postgres"] = await backend_pids(infra, stack.schema)
                 results.append(wrk(args, script, f"portfolio {label}", portfolio + path, headers, pids))
         report(args, subject, loaded, results, plans_path)
         return 0
