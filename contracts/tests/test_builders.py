@@ -13,6 +13,7 @@ def test_every_legacy_event_type_has_a_valid_builder():
         testing.guarantee_attached(),
         testing.member_affiliated(),
         testing.member_radiated(),
+        testing.reimbursement_paid(),
     ]
     legacy_types = {key for key, model in CATALOGUE.items() if model.STREAM.startswith("legacy.")}
     assert {(e.TYPE, e.VERSION) for e in built} == legacy_types

@@ -12,6 +12,7 @@ EOF
 topic() { t="$1"; shift; /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:29092 --command-config /tmp/admin.properties --create --if-not-exists --partitions 3 --replication-factor 1 --topic "$t" "$@" > /dev/null; }
 topic identity.sessions --config retention.ms=3600000
 topic legacy.brokers
+topic legacy.claims
 topic legacy.brokers.dlq
 topic legacy.companies
 topic legacy.companies.dlq
@@ -99,5 +100,7 @@ acl --allow-principal User:legacy-simulator --operation Write --topic legacy.con
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.contracts
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.memberships
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.memberships
+acl --allow-principal User:legacy-simulator --operation Write --topic legacy.claims
+acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.claims
 acl --allow-principal User:legacy-simulator --operation IdempotentWrite --cluster
 echo "kafka-acls: done"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extranet_contracts import legacy, notifications, requests, sessions
+from extranet_contracts import claims, legacy, notifications, requests, sessions
 from extranet_contracts.base import Event
 
 CATALOGUE: dict[tuple[str, int], type[Event]] = {
@@ -16,6 +16,7 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         legacy.GuaranteeAttached,
         legacy.MemberAffiliated,
         legacy.MemberRadiated,
+        claims.ReimbursementPaid,
         notifications.NotificationRequested,
         notifications.NotificationDelivered,
         notifications.NotificationFailed,

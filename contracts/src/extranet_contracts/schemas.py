@@ -26,6 +26,7 @@ PRODUCERS = {
     "legacy.companies": "Published by the legacy management system.",
     "legacy.contracts": "Published by the legacy management system.",
     "legacy.memberships": "Published by the legacy management system.",
+    "legacy.claims": "Published by the legacy management system.",
     "notifications.requests": "Sent by any service that needs an email or SMS delivered.",
     "notifications.outcomes": "Published by the notifications service.",
     "identity.sessions": "Published by the identity service: sessions ended, read by every service that checks access tokens.",

@@ -140,3 +140,55 @@ def broker_address_change_requested(**overrides: Any):
         },
     }
     return BrokerAddressChangeRequested(**{**values, **overrides})
+
+
+def reimbursement_paid(**overrides: Any):
+    """A payment to the member (Léa Durand's household, as `member_affiliated`): a consultation of Léa's
+    in the coordinated care pathway (30 € at 70 % less the 2 € flat-rate contribution, 30 % by the mutuelle)
+    and a pharmacy act of her son Hugo's."""
+    from extranet_contracts.claims import ReimbursementPaid
+
+    values = {
+        "reference": "35507436",
+        "member_number": "73000042",
+        "received_on": date(2026, 9, 21),
+        "paid_on": date(2026, 9, 17),
+        "amount": "15.60",
+        "payee": "ASSURE",
+        "masked_iban": "FR76 **** **** **** **** ***1 189",
+        "acts": [
+            {
+                "beneficiary": {"role": "ASSURE", "last_name": "Durand", "first_name": "Léa", "birth_date": "1985-05-12"},
+                "nature": "Consultation médecin généraliste",
+                "act_date": date(2026, 9, 8),
+                "expense": "30.00",
+                "mandatory_base": "30.00",
+                "mandatory_rate": "70.00",
+                "mandatory_amount": "19.00",
+                "mandatory_deductible": "2.00",
+                "mutuelle_base": "30.00",
+                "mutuelle_rate": "30.00",
+                "mutuelle_amount": "9.00",
+                "care_pathway": "COORDONNE",
+                "guarantee_code": "SANTE-SOCLE",
+                "guarantee_name": "SANTE SOCLE",
+            },
+            {
+                "beneficiary": {"role": "ENFANT", "last_name": "Durand", "first_name": "Hugo", "birth_date": "2015-03-02"},
+                "nature": "Pharmacie remboursée à 65 %",
+                "act_date": date(2026, 9, 10),
+                "quantity": "2",
+                "expense": "18.86",
+                "mandatory_base": "18.86",
+                "mandatory_rate": "65.00",
+                "mandatory_amount": "12.26",
+                "mutuelle_base": "18.86",
+                "mutuelle_rate": "35.00",
+                "mutuelle_amount": "6.60",
+                "guarantee_code": "SANTE-SOCLE",
+                "guarantee_name": "SANTE SOCLE",
+            },
+        ],
+        "revision": 1,
+    }
+    return ReimbursementPaid(**{**values, **overrides})

@@ -1,6 +1,7 @@
 """`legacy-simulator`: publish, list or dump the events of a simulated legacy management system.
 
 legacy-simulator publish --size demo --seed 2026 --tenant mbtp [--bootstrap 127.0.0.1:9092]
+  -> {"published": N, "by_type": {...}, "by_stream": {...}} on stdout (a consumer of some streams waits for their share)
 legacy-simulator brokers --size demo --seed 2026
 legacy-simulator dump --size small --seed 1 > events.jsonl
 """
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from extranet_contracts.base import Event
+from extranet_contracts.catalogue import CATALOGUE
 from extranet_contracts.envelope import Envelope
 from legacy_simulator.generator import broker_codes, generate
 from legacy_simulator.publisher import background_batches, publish, publish_records
@@ -130,7 +132,11 @@ def _publish(args: argparse.Namespace, spec: SizeSpec, today: date) -> int:
     else:
         events = generate(spec, args.seed, args.tenant, today)
         published = asyncio.run(publish(_counting(events, by_type), **options))
-    print(json.dumps({"published": published, "by_type": dict(sorted(by_type.items()))}))
+    streams = {model.TYPE: model.STREAM for model in CATALOGUE.values()}
+    by_stream = collections.Counter({stream: 0 for stream in streams.values() if stream.startswith("legacy.")})
+    for event_type, count in by_type.items():
+        by_stream[streams[event_type]] += count
+    print(json.dumps({"published": published, "by_type": dict(sorted(by_type.items())), "by_stream": dict(sorted(by_stream.items()))}))
     return 0
 
 

@@ -7,8 +7,10 @@ publishing a set twice is deduplicated downstream.
 
 Stream order is causal: every broker first, then per company its record, its broker
 assignment, its contracts each followed by its guarantees and memberships (a contract's
-terminations after its affiliations), and last the company's later changes (broker transfer,
-updated record).
+terminations after its affiliations, then, where the size asks for them, the reimbursements of its
+members of a health contract), and last the company's later changes (broker transfer, updated record).
+Reimbursements are drawn from generators of their own (per household, and for their envelope ids),
+so that asking for them changes no other event.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from extranet_contracts.legacy import (
 )
 from extranet_contracts.types import Address, Category, Civility, DependantRole, InsuredGroup, Product
 from legacy_simulator import numbers, refdata
+from legacy_simulator.claims import household_payments
 from legacy_simulator.sizes import SizeSpec
 
 SOURCE = "urn:extranet:legacy:promut2000"
@@ -211,6 +214,8 @@ class _Generator:
         self.next_month = next_month_start(today)
         self.end_of_month = self.next_month - timedelta(days=1)
         self.ids = random.Random(f"{tenant}/{seed}/envelope-ids")
+        self.claim_ids = random.Random(f"{tenant}/{seed}/claims-envelope-ids")
+        self.claim_reference = random.Random(f"{seed}/claims").randrange(30_000_000, 40_000_000)
         self.pools = Pools(seed)
         self.nirs = numbers.NirAllocator(BIRTHPLACES)
         self._male = self.pools.male_first_names
@@ -236,9 +241,9 @@ class _Generator:
             moment = not_before + timedelta(seconds=1 + seconds % 600)
         return min(moment, self.not_after)
 
-    def wrap(self, event: Event, moment: datetime) -> tuple[Envelope, Event]:
+    def wrap(self, event: Event, moment: datetime, ids: random.Random | None = None) -> tuple[Envelope, Event]:
         envelope = Envelope(
-            id=uuid.UUID(int=self.ids.getrandbits(128), version=4),
+            id=uuid.UUID(int=(ids or self.ids).getrandbits(128), version=4),
             type=event.TYPE,
             version=event.VERSION,
             source=SOURCE,
@@ -528,13 +533,16 @@ class _Generator:
         contract_time = self.stamp(rng, min(effective - timedelta(days=rng.randint(0, 20)), today), company_time)
         yield self.wrap(contract, contract_time)
 
-        for guarantee_code, name, start, end in self.guarantees(rng, product, effective):
+        guarantees = self.guarantees(rng, product, effective)
+        for guarantee_code, name, start, end in guarantees:
             guarantee = GuaranteeAttached(
                 contract_number=number, guarantee_code=guarantee_code, name=name, start_date=start, end_date=end, revision=1
             )
             yield self.wrap(guarantee, self.stamp(rng, min(start, today), contract_time))
 
         pending: list[_Member] = []
+        reimbursed = product is Product.HEALTH and self.spec.reimbursements_per_member > 0
+        households: list[MemberAffiliated] = []
         group_choice = Weighted(groups, [{"A": 92, "P": 5, "E": 2, "M": 1}[g.value] for g in groups])
         male_share = {Category.EXECUTIVES: 0.7, Category.NON_EXECUTIVES: 0.86}.get(category, 0.8)
         for _ in range(headcount):
@@ -544,9 +552,38 @@ class _Generator:
             yield envelope, event
             if member is not None:
                 pending.append(member)
+            if reimbursed:
+                households.append(event)
         pending.sort(key=lambda m: (m.recorded_on, m.membership_id))
+        covered_until: dict[str, date] = {}
         for member in pending:
-            yield self.radiation(rng, number, company_code, member)
+            envelope, radiation = self.radiation(rng, number, company_code, member)
+            covered_until[radiation.membership_id] = radiation.effective_date
+            yield envelope, radiation
+        for household in households:
+            yield from self.reimbursements(household, covered_until.get(household.membership_id), guarantees)
+
+    def reimbursements(
+        self, household: MemberAffiliated, covered_until: date | None, guarantees: list[tuple[str, str, date, date | None]]
+    ) -> Iterator[tuple[Envelope, Event]]:
+        """What the mutuelle paid for a household's care over the last year, as it paid it."""
+        rng = random.Random(f"{self.seed}/claims/{household.member_number}")
+
+        def next_reference(draw: random.Random) -> str:
+            self.claim_reference += draw.randint(1, 40)
+            return f"{self.claim_reference:08d}"
+
+        for payment in household_payments(
+            rng,
+            affiliation=household,
+            covered_until=covered_until,
+            guarantees=guarantees,
+            today=self.today,
+            per_member=self.spec.reimbursements_per_member,
+            next_reference=next_reference,
+            last_names=self._last,
+        ):
+            yield self.wrap(payment, self.stamp(rng, payment.paid_on), ids=self.claim_ids)
 
     def guarantees(self, rng: random.Random, product: Product, effective: date) -> list[tuple[str, str, date, date | None]]:
         if product is Product.HEALTH:

@@ -13,6 +13,8 @@ class SizeSpec:
     `unassigned_share` is the share of companies that no broker manages.
     `transfer_share` is the share of brokered companies moved from one broker to another
     (a `BrokerPortfolioCompanyWithdrawn` followed by a new assignment).
+    `reimbursements_per_member` is the mean number of reimbursements (`ReimbursementPaid`) a member of
+    a health contract received over the last year, dependants adding to it; 0 publishes none.
     """
 
     name: str
@@ -21,6 +23,7 @@ class SizeSpec:
     insured: int
     unassigned_share: float = 0.05
     transfer_share: float = 0.01
+    reimbursements_per_member: float = 0.0
 
     def __post_init__(self) -> None:
         if self.brokers < 0 or self.companies < 0 or self.insured < 0:
@@ -29,6 +32,8 @@ class SizeSpec:
             raise ValueError("insured people need at least one company")
         if not 0 <= self.unassigned_share <= 1 or not 0 <= self.transfer_share <= 1:
             raise ValueError("shares must be between 0 and 1")
+        if not 0 <= self.reimbursements_per_member <= 100:
+            raise ValueError("reimbursements per member must be between 0 and 100")
 
     @classmethod
     def preset(cls, name: str, *, brokers: int | None = None, companies: int | None = None, insured: int | None = None) -> SizeSpec:
@@ -53,6 +58,6 @@ class SizeSpec:
 
 PRESETS: dict[str, SizeSpec] = {
     "small": SizeSpec("small", brokers=2, companies=6, insured=60, unassigned_share=0.0, transfer_share=0.0),
-    "demo": SizeSpec("demo", brokers=3, companies=30, insured=1_000),
+    "demo": SizeSpec("demo", brokers=3, companies=30, insured=1_000, reimbursements_per_member=4.0),
     "bench": SizeSpec("bench", brokers=60, companies=10_000, insured=1_000_000),
 }

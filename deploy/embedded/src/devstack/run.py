@@ -317,16 +317,22 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
         capture=True,
         what="legacy-simulator publish",
     )
-    published = None
+    published, by_stream = None, None
     for line in reversed(out.splitlines()):
         try:
-            published = int(json.loads(line)["published"])
+            record = json.loads(line)
+            published, by_stream = int(record["published"]), record.get("by_stream")
             break
         except (ValueError, KeyError, TypeError):
             continue
     if published is None:
         raise StackError(f'legacy-simulator publish printed no {{"published": N}} line:\n{out[-2000:]}')
-    say(f"published {published} legacy events; waiting for {applier} to apply them")
+    # The applier's share: the events of the streams it consumes (others, such as reimbursements, go to other services).
+    consumed = declared.process(applier_process).kafka
+    expected = published
+    if isinstance(by_stream, dict) and consumed is not None:
+        expected = sum(int(by_stream.get(stream, 0)) for stream in consumed.consumes)
+    say(f"published {published} legacy events; waiting for {applier} to apply its {expected}")
     deadline = time.monotonic() + timeout
     applied, last_report = -1, 0.0
     while True:
@@ -336,18 +342,18 @@ def load_demo(sup: Supervisor, env: dict[str, str], ports: Ports, timeout: float
         status, body = http_json(stats_url, headers=operator)
         if status == 200 and isinstance(body, dict):
             applied = int(body.get("events_applied", 0) or 0)
-        if applied >= published:
+        if applied >= expected:
             break
         if time.monotonic() - last_report > 2:
-            say(f"{applier}: {max(applied, 0)}/{published} events applied")
+            say(f"{applier}: {max(applied, 0)}/{expected} events applied")
             last_report = time.monotonic()
         if time.monotonic() > deadline:
             raise StackError(
-                f"{applier} applied {max(applied, 0)} of {published} events within {timeout:.0f}s; "
+                f"{applier} applied {max(applied, 0)} of {expected} events within {timeout:.0f}s; "
                 f"see {sup.rel(layout.log(applier_process))}"
             )
         time.sleep(0.5)
-    say(f"{applier}: {applied}/{published} events applied")
+    say(f"{applier}: {applied}/{expected} events applied")
     # The brokers' activation emails go out when identity sees them arrive; then the demo logins are
     # set, so that a person can log in at once (the activation mails stay readable in the mail viewer).
     while True:
