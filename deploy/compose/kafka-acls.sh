@@ -13,6 +13,7 @@ topic() { t="$1"; shift; /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka
 topic identity.sessions --config retention.ms=3600000
 topic legacy.brokers
 topic legacy.claims
+topic legacy.claims.dlq
 topic legacy.brokers.dlq
 topic legacy.companies
 topic legacy.companies.dlq
@@ -81,6 +82,15 @@ acl --allow-principal User:portfolio --operation Describe --group portfolio-read
 acl --allow-principal User:portfolio --operation Write --topic portal.requests
 acl --allow-principal User:portfolio --operation Describe --topic portal.requests
 acl --allow-principal User:portfolio --operation IdempotentWrite --cluster
+acl --allow-principal User:claims --operation Read --topic legacy.claims
+acl --allow-principal User:claims --operation Describe --topic legacy.claims
+acl --allow-principal User:claims --operation Write --topic legacy.claims.dlq
+acl --allow-principal User:claims --operation Describe --topic legacy.claims.dlq
+acl --allow-principal User:claims --operation Read --topic identity.sessions
+acl --allow-principal User:claims --operation Describe --topic identity.sessions
+acl --allow-principal User:claims --operation Read --group claims-read-model
+acl --allow-principal User:claims --operation Describe --group claims-read-model
+acl --allow-principal User:claims --operation IdempotentWrite --cluster
 acl --allow-principal User:notifications --operation Write --topic notifications.outcomes
 acl --allow-principal User:notifications --operation Describe --topic notifications.outcomes
 acl --allow-principal User:notifications --operation Read --topic notifications.requests

@@ -49,6 +49,11 @@ def _bootstrap(name: str, tmp_path):
         from portfolio.settings import PortfolioSettings
 
         return bootstrap(PortfolioSettings(**common, jwt_public_key_file=keys.public_file))
+    if name == "claims":
+        from claims.bootstrap import bootstrap
+        from claims.settings import ClaimsSettings
+
+        return bootstrap(ClaimsSettings(**common, jwt_public_key_file=keys.public_file))
     if name == "notifications":
         from notifications.bootstrap import bootstrap
         from notifications.settings import NotificationsSettings
@@ -63,7 +68,7 @@ def _bootstrap(name: str, tmp_path):
 
 
 def test_the_services_using_kafka_are_known():
-    assert set(KAFKA_SERVICES) == {"identity", "portfolio", "notifications", "gateway"}
+    assert set(KAFKA_SERVICES) == {"identity", "portfolio", "claims", "notifications", "gateway"}
 
 
 @pytest.mark.parametrize("name", sorted(KAFKA_SERVICES))

@@ -64,6 +64,7 @@ def standins(tmp_root: Path, free_port):
     for name, code in (
         ("identity-service", SERVICE),
         ("portfolio-service", SERVICE),
+        ("claims-service", SERVICE),
         ("gateway-service", SERVICE),
         ("notifications-service", SERVICE),
         ("devstack-mailbox", SERVICE),
@@ -77,6 +78,7 @@ def standins(tmp_root: Path, free_port):
     ports = {
         "EXTRANET_IDENTITY_PORT": free_port(),
         "EXTRANET_PORTFOLIO_PORT": free_port(),
+        "EXTRANET_CLAIMS_PORT": free_port(),
         "EXTRANET_GATEWAY_PORT": free_port(),
         "EXTRANET_NOTIFICATIONS_PORT": free_port(),
         "EXTRANET_MAIL_SMTP_PORT": free_port(),
@@ -147,6 +149,7 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
     assert set(pids) == {
         "identity-service",
         "portfolio-service",
+        "claims-service",
         "gateway-service",
         "notifications-service",
         "devstack-mailbox",

@@ -1,0 +1,1 @@
+"""The claims service's adapters: the read model's projection and its read queries."""

@@ -1,0 +1,140 @@
+"""The models of the claims service's internal API, declared once: its routes answer with them and the
+gateway's typed client validates what it receives against them (and declares the member routes with them).
+
+Amounts are decimals with two places, written as strings ("6.90"): exact, never floats.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from claims.domain.search import BENEFICIARY_PATTERN, PAGE_SIZES
+
+Amount = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
+    Field(description='Euros, two decimal places, as a string: "6.90"'),
+]
+Rate = Annotated[Decimal, PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"), Field(description="Percent")]
+PaidTo = Literal["member", "professional"]
+REFERENCE_PATTERN = r"^\d{6,12}$"
+
+
+class Beneficiary(BaseModel):
+    """Someone of the household who received care: the id is what the search takes."""
+
+    id: str = Field(pattern=BENEFICIARY_PATTERN)
+    role: Literal["ASSURE", "CONJOINT", "ENFANT"]
+    first_name: str
+    last_name: str
+    birth_date: date
+
+
+class ReimbursementRow(BaseModel):
+    """A payment as the list shows it (référence, date de réception, date de règlement, montant, destinataire)."""
+
+    reference: str
+    received_on: date
+    paid_on: date
+    amount: Amount = Field(description="What the mutuelle paid")
+    paid_to: PaidTo = Field(description="The member, or a health professional (tiers payant)")
+    recipient: str = Field(description="« Vous », or the health professional's name")
+    beneficiaries: list[str] = Field(description="First names of who received the care")
+    natures: list[str] = Field(description="The natures of its acts, each once")
+
+
+class LatestReimbursements(BaseModel):
+    """The home page's last three payments, newest first."""
+
+    items: list[ReimbursementRow]
+
+
+class Period(BaseModel):
+    start: date | None
+    end: date | None
+
+
+class ReimbursementList(BaseModel):
+    """A page of the household's payments, newest first, with what the search counted."""
+
+    beneficiary: str | None = Field(description="The beneficiary searched for, if any")
+    period: Period = Field(description="Payment dates searched (either end open)")
+    page: int
+    page_size: int
+    total: int = Field(description="Payments found")
+    items: list[ReimbursementRow]
+    beneficiaries: list[Beneficiary] = Field(description="Who of the household can be searched for")
+
+
+class SchemePart(BaseModel):
+    base: Amount
+    rate: Rate
+    amount: Amount
+
+
+class Guarantee(BaseModel):
+    code: str
+    name: str
+
+
+class ActDetail(BaseModel):
+    beneficiary: Beneficiary
+    nature: str
+    act_date: date
+    quantity: Decimal
+    expense: Amount = Field(description="Dépense")
+    mandatory_scheme: SchemePart = Field(description="Remboursement R.O. (régime obligatoire), net of the flat-rate contribution")
+    mandatory_deductible: Amount = Field(description="Participation forfaitaire or franchise médicale the mandatory scheme withheld")
+    mutuelle: SchemePart = Field(description="Remboursement mutuelle")
+    remaining: Amount = Field(description="What remains for the member: expense - mandatory scheme - mutuelle")
+    care_pathway: str | None = Field(description="Parcours de soins, in French, where it applies")
+    guarantee: Guarantee = Field(description="The guarantee of the contract that applied")
+    explanation: str = Field(description="The act explained in plain French")
+
+
+class Totals(BaseModel):
+    expense: Amount
+    mandatory_scheme: Amount
+    mutuelle: Amount
+    remaining: Amount
+
+
+class ReimbursementDetail(BaseModel):
+    """A payment and its acts, each explained (détail du remboursement)."""
+
+    reference: str
+    received_on: date
+    paid_on: date
+    amount: Amount
+    paid_to: PaidTo
+    recipient: str
+    professional_name: str | None
+    masked_iban: str | None = Field(description="Where a payment to the member went, masked: FR76 **** … 1189")
+    totals: Totals
+    summary: str = Field(description="The payment in plain French")
+    acts: list[ActDetail]
+
+
+class ReadModelStats(BaseModel):
+    """Counts only (no personal data): how far the read model has caught up."""
+
+    events_applied: int
+    payments: int
+    acts: int
+
+
+class ReimbursementQuery(BaseModel):
+    """The search of the member's reimbursements as the gateway declares it (claims checks it again)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    beneficiary: str | None = Field(default=None, pattern=BENEFICIARY_PATTERN, description="A beneficiary's id (from `beneficiaries`)")
+    start: date | None = Field(default=None, alias="from", description="Paid on or after this day")
+    end: date | None = Field(default=None, alias="to", description="Paid on or before this day")
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=10, description=f"One of {', '.join(map(str, PAGE_SIZES))}")
+
+    def params(self) -> dict:
+        return self.model_dump(mode="json", exclude_none=True, by_alias=True)

@@ -1,0 +1,28 @@
+"""The one place where the claims service's parts are chosen and wired together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from claims.entrypoints import http
+from claims.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
+from claims.service_layer.unit_of_work import ClaimsUnitOfWork
+from claims.settings import ClaimsSettings
+from extranet_plumbing.auth import TokenVerifier
+from extranet_plumbing.service import Service, Subscription
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def bootstrap(settings: ClaimsSettings | None = None, *, verifier: TokenVerifier | None = None) -> Service:
+    settings = settings or ClaimsSettings()
+    return Service(
+        settings,
+        title="Claims service (internal)",
+        schema=settings.db_schema,
+        migrations=[MIGRATIONS],
+        unit_of_work=ClaimsUnitOfWork,
+        subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS)],
+        routers=[http.router],
+        verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
+    )

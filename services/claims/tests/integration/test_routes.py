@@ -1,0 +1,167 @@
+"""The claims service's internal API on its read model (real Kafka and PostgreSQL): the last three, the
+search, the tiers-payant tab, a payment's detail explained; and a member kept to their own household."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+import httpx
+import jwt
+import pytest
+
+from claims.domain.payments import beneficiary_id
+from extranet_contracts.testing import reimbursement_paid
+from extranet_plumbing.testing import GATEWAY_HEADERS, publish_event, wait_until
+
+MINE, THEIRS = "73000042", "73000043"
+LEA = beneficiary_id(MINE, "Léa", date(1985, 5, 12))
+HUGO = beneficiary_id(MINE, "Hugo", date(2015, 3, 2))
+CONSULTATION, PHARMACY = (act.model_dump(mode="json") for act in reimbursement_paid().acts)
+
+
+def bearer(jwt_keys, *, kind: str = "member", scope: dict | None = None, terms_ok: bool = True) -> dict[str, str]:
+    now = int(time.time())
+    body = {
+        "iss": "extranet-identity",
+        "aud": "extranet",
+        "sub": "account-1",
+        "typ": "access",
+        "kind": kind,
+        "tenant": "mbtp",
+        "scope": {"member_number": MINE} if scope is None else scope,
+        "iat": now,
+        "exp": now + 600,
+        "terms_ok": terms_ok,
+    }
+    return {"authorization": f"Bearer {jwt.encode(body, jwt_keys.private_pem, algorithm='EdDSA')}"}
+
+
+def payments() -> list:
+    """Mine: eight payments, one every ten days back from 1 October 2026 (Léa's consultations, Hugo's pharmacy
+    on every third, paid to the pharmacy); theirs: one."""
+    mine = []
+    for n in range(8):
+        paid_on = date(2026, 10, 1) - timedelta(days=10 * n)
+        hugo = n % 3 == 0
+        act = {**(PHARMACY if hugo else CONSULTATION), "act_date": (paid_on - timedelta(days=5)).isoformat()}
+        tiers = {"payee": "TIERS", "professional_name": "Pharmacie du Centre", "masked_iban": None} if hugo else {}
+        mine.append(
+            reimbursement_paid(
+                reference=f"3550{n:04d}",
+                paid_on=paid_on,
+                received_on=paid_on - timedelta(days=2),
+                acts=[act],
+                amount=act["mutuelle_amount"],
+                **tiers,
+            )
+        )
+    return [*mine, reimbursement_paid(reference="46600001", member_number=THEIRS)]
+
+
+@pytest.fixture
+async def client(claims, kafka_producer, service_env):
+    topic = service_env["topic_prefix"] + "legacy.claims"
+    for event in payments():
+        await publish_event(kafka_producer, topic, event)
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) = 9 FROM payments"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(claims.app), base_url="http://claims", headers=GATEWAY_HEADERS) as c:
+        yield c
+
+
+BASE = f"/internal/members/{MINE}/reimbursements"
+
+
+async def test_the_last_three_newest_first(client, jwt_keys):
+    answer = await client.get(f"{BASE}/latest", headers=bearer(jwt_keys))
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()["items"]
+    assert [r["reference"] for r in rows] == ["35500000", "35500001", "35500002"]
+    assert rows[0] == {
+        "reference": "35500000",
+        "received_on": "2026-09-29",
+        "paid_on": "2026-10-01",
+        "amount": "6.60",
+        "paid_to": "professional",
+        "recipient": "Pharmacie du Centre",
+        "beneficiaries": ["Hugo"],
+        "natures": ["Pharmacie remboursée à 65 %"],
+    }
+    assert (rows[1]["paid_to"], rows[1]["recipient"], rows[1]["amount"]) == ("member", "Vous", "9.00")
+
+
+async def test_the_list_pages_newest_first_and_searches_by_beneficiary_and_period(client, jwt_keys):
+    me = bearer(jwt_keys)
+    first = (await client.get(BASE, params={"page_size": 5}, headers=me)).json()
+    second = (await client.get(BASE, params={"page_size": 5, "page": 2}, headers=me)).json()
+    assert first["total"] == second["total"] == 8
+    assert [r["reference"] for r in first["items"] + second["items"]] == [f"3550{n:04d}" for n in range(8)]
+    assert [(b["first_name"], b["role"], b["id"]) for b in first["beneficiaries"]] == [("Léa", "ASSURE", LEA), ("Hugo", "ENFANT", HUGO)]
+
+    hugo = (await client.get(BASE, params={"beneficiary": HUGO}, headers=me)).json()
+    assert [r["reference"] for r in hugo["items"]] == ["35500000", "35500003", "35500006"] and hugo["beneficiary"] == HUGO
+    september = (await client.get(BASE, params={"from": "2026-09-01", "to": "2026-09-30", "beneficiary": LEA}, headers=me)).json()
+    assert [r["paid_on"] for r in september["items"]] == ["2026-09-21", "2026-09-11"]  # Hugo's of the 1st aside
+    assert september["period"] == {"start": "2026-09-01", "end": "2026-09-30"}
+    nobody = (await client.get(BASE, params={"beneficiary": "0123456789ab"}, headers=me)).json()
+    assert nobody["total"] == 0 and nobody["items"] == []
+
+
+async def test_a_search_that_cannot_be_right_says_which_field(client, jwt_keys):
+    for params, field in (
+        ({"from": "2026-09-30", "to": "2026-09-01"}, "to"),
+        ({"page_size": 7}, "page_size"),
+        ({"beneficiary": "léa"}, "beneficiary"),
+    ):
+        answer = await client.get(BASE, params=params, headers=bearer(jwt_keys))
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"].endswith(field), answer.text
+
+
+async def test_the_tiers_payant_tab_lists_the_payments_to_professionals(client, jwt_keys):
+    tab = (await client.get(f"{BASE}/third-party", headers=bearer(jwt_keys))).json()
+    assert [r["reference"] for r in tab["items"]] == ["35500000", "35500003", "35500006"]
+    assert {r["recipient"] for r in tab["items"]} == {"Pharmacie du Centre"} and tab["total"] == 3
+
+
+async def test_a_payment_in_detail_adds_up_and_explains_each_act(client, jwt_keys):
+    answer = await client.get(f"{BASE}/35500001", headers=bearer(jwt_keys))
+    assert answer.status_code == 200, answer.text
+    detail = answer.json()
+    assert detail["masked_iban"] == "FR76 **** **** **** **** ***1 189" and detail["paid_to"] == "member"
+    (act,) = detail["acts"]
+    amounts = {k: Decimal(v) for k, v in detail["totals"].items()}
+    assert amounts["expense"] == amounts["mandatory_scheme"] + amounts["mutuelle"] + amounts["remaining"] == Decimal("30.00")
+    assert act["mandatory_scheme"] == {"base": "30.00", "rate": "70.00", "amount": "19.00"} and act["mandatory_deductible"] == "2.00"
+    assert act["mutuelle"] == {"base": "30.00", "rate": "30.00", "amount": "9.00"} and act["remaining"] == "2.00"
+    assert act["care_pathway"] == "Parcours de soins coordonnés" and act["guarantee"] == {"code": "SANTE-SOCLE", "name": "SANTE SOCLE"}
+    assert "Votre mutuelle a pris en charge 9,00\u00a0€ au titre de votre garantie « SANTE SOCLE »" in act["explanation"]
+    assert detail["summary"].startswith("Votre mutuelle vous a versé 9,00\u00a0€ le 21/09/2026")
+
+
+async def test_a_member_reads_nothing_of_another_household(client, jwt_keys):
+    me = bearer(jwt_keys)
+    for reference in ("46600001", "35509999", "99999999"):  # theirs, then guessed ones
+        answer = await client.get(f"{BASE}/{reference}", headers=me)
+        assert answer.status_code == 404 and answer.json()["detail"] == "Remboursement introuvable."
+    for path in ("", "/latest", "/third-party", "/46600001"):
+        assert (await client.get(f"/internal/members/{THEIRS}/reimbursements{path}", headers=me)).status_code == 403
+    theirs = bearer(jwt_keys, scope={"member_number": THEIRS})
+    assert [r["reference"] for r in (await client.get(f"/internal/members/{THEIRS}/reimbursements", headers=theirs)).json()["items"]] == [
+        "46600001"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"kind": "broker", "scope": {"broker_code": "M12345", "member_number": MINE}}, 403),
+        ({"terms_ok": False}, 403),
+        ({"scope": {}}, 403),
+    ],
+)
+async def test_only_the_member_who_accepted_the_terms(client, jwt_keys, headers, status):
+    token = bearer(jwt_keys, **headers) if headers else {}
+    for path in ("", "/latest", "/third-party", "/35500001"):
+        assert (await client.get(f"{BASE}{path}", headers=token)).status_code == status
