@@ -1,6 +1,9 @@
 """What routes may ask for with FastAPI `Depends`, as placeholders that the `Service` binds to the
 adapters its bootstrap chose (`app.dependency_overrides`). A route never builds an adapter itself.
 
+Every dependency here is a coroutine function: FastAPI runs a plain function in its thread pool,
+which costs a thread hop per dependency and per request.
+
 Also the checks every service shares: who asks (a verified access token of a session that has not
 been revoked) and which platform component calls (the gateway's or an operator's credential, in
 `X-Service-Credential`, compared in constant time)."""
@@ -46,7 +49,7 @@ def revocation_list() -> RevocationList:
     raise NotWired("revocation_list: give the Service a verifier")
 
 
-def bearer_token(request: Request) -> str:
+async def bearer_token(request: Request) -> str:
     """The bearer token of the request, or a 401 problem."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -54,7 +57,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def principal(
+async def principal(
     token: Annotated[str, Depends(bearer_token)],
     verifier: Annotated[TokenVerifier, Depends(token_verifier)],
     revocations: Annotated[RevocationList, Depends(revocation_list)],
@@ -89,12 +92,12 @@ def caller_of(settings: "ServiceSettings", presented: str | None) -> str | None:
     return found
 
 
-def calling_component(request: Request, owner: Annotated["Service", Depends(service)]) -> str | None:
+async def calling_component(request: Request, owner: Annotated["Service", Depends(service)]) -> str | None:
     """The platform component that calls (`gateway`, `operator`), or None for anyone else."""
     return caller_of(owner.settings, request.headers.get(SERVICE_CREDENTIAL_HEADER))
 
 
-def service_caller(caller: Annotated[str | None, Depends(calling_component)]) -> str:
+async def service_caller(caller: Annotated[str | None, Depends(calling_component)]) -> str:
     """Only a platform component (the gateway, an operator's tool): a 401 problem otherwise. Every
     `/internal/*` route of every service depends on it (the `Service` adds it)."""
     if caller is None:
@@ -102,7 +105,7 @@ def service_caller(caller: Annotated[str | None, Depends(calling_component)]) ->
     return caller
 
 
-def gateway_caller(caller: Annotated[str | None, Depends(calling_component)]) -> str:
+async def gateway_caller(caller: Annotated[str | None, Depends(calling_component)]) -> str:
     """Only the gateway: what it says of the client (tenant, address) is believed from it alone."""
     if caller is None:
         raise HTTPException(401, CREDENTIAL_REQUIRED)
@@ -117,5 +120,10 @@ GatewayCaller = Annotated[str, Depends(gateway_caller)]
 
 
 def provide(value: Any):
-    """A dependency override that always gives `value` (bootstrap's chosen adapter)."""
-    return lambda: value
+    """A dependency override that always gives `value` (bootstrap's chosen adapter). A coroutine
+    function: FastAPI runs a plain one in its thread pool, a hop per request for nothing."""
+
+    async def provided() -> Any:
+        return value
+
+    return provided

@@ -146,12 +146,19 @@ class Service:
         for route in app.routes:
             if isinstance(route, APIRoute) and route.path.startswith("/internal") and not _guarded(route):
                 raise RuntimeError(f"{route.path}: an /internal route must be in a router with the /internal prefix")
-        app.dependency_overrides[dependencies.unit_of_work] = self.unit_of_work
-        app.dependency_overrides[dependencies.service] = lambda: self
+
+        # Coroutine functions, as every override: FastAPI runs a plain function in its thread pool.
+        async def new_unit_of_work() -> UnitOfWork:
+            return self.unit_of_work()
+
+        async def revocation_list() -> RevocationList:
+            return self.revocations
+
+        app.dependency_overrides[dependencies.unit_of_work] = new_unit_of_work
+        app.dependency_overrides[dependencies.service] = dependencies.provide(self)
         if self.verifier is not None:
-            verifier = self.verifier
-            app.dependency_overrides[dependencies.token_verifier] = lambda: verifier
-            app.dependency_overrides[dependencies.revocation_list] = lambda: self.revocations
+            app.dependency_overrides[dependencies.token_verifier] = dependencies.provide(self.verifier)
+            app.dependency_overrides[dependencies.revocation_list] = revocation_list
         app.dependency_overrides.update(overrides)
         return app
 

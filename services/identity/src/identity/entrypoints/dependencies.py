@@ -21,16 +21,16 @@ Tools = Annotated[ToolsType, Depends(tools)]
 UoW = Annotated[IdentityUnitOfWork, Depends(unit_of_work)]
 
 
-def tenant(x_tenant: Annotated[str, Header(alias="X-Tenant", pattern=r"^[a-z0-9][a-z0-9-]*$")], caller: Caller) -> str:
+async def tenant(x_tenant: Annotated[str, Header(alias="X-Tenant", pattern=r"^[a-z0-9][a-z0-9-]*$")], caller: Caller) -> str:
     """The portal's tenant, as the gateway says it."""
-    gateway_caller(caller)
+    await gateway_caller(caller)
     return x_tenant
 
 
-def client_ip(caller: Caller, x_client_ip: Annotated[str | None, Header(alias="X-Client-IP")] = None) -> str | None:
+async def client_ip(caller: Caller, x_client_ip: Annotated[str | None, Header(alias="X-Client-IP")] = None) -> str | None:
     """The client's address, as the gateway says it (absent: the throttling has no address)."""
     if x_client_ip is not None:
-        gateway_caller(caller)
+        await gateway_caller(caller)
     return x_client_ip
 
 

@@ -48,7 +48,7 @@ def day_of_month(month: str | None, today: date) -> date:
 # --- Effectifs, Productions, Radiations -----------------------------------------------------------------
 
 
-def criteria(
+async def criteria(
     legal_name: Annotated[str | None, Query(max_length=160, description="Raison sociale: any part, case and accents ignored")] = None,
     company_code: Annotated[str | None, Query(max_length=20, description="Code entreprise (8 digits)")] = None,
     siret: Annotated[str | None, Query(max_length=20, description="14 digits, its key checked")] = None,
@@ -61,7 +61,7 @@ def criteria(
         )
 
 
-def paging(
+async def paging(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(description=f"One of {', '.join(map(str, PAGE_SIZES))}")] = 10,
     sort: Annotated[str | None, Query(max_length=40, description="A column of the list")] = None,
@@ -72,7 +72,7 @@ def paging(
     return Page(page, page_size, sort, order)
 
 
-def scoping(
+async def scoping(
     broker_code: str,
     who: Who,
     today: Today,
