@@ -50,6 +50,13 @@ EXPORT_ROUTES = {
         "contracts/{contract_number}/guarantees",
     )
 }
+# The member's reimbursements (claims): (method, path) -> model.
+MEMBER_ROUTES = {
+    ("GET", "/api/member/reimbursements"): "ReimbursementList",
+    ("GET", "/api/member/reimbursements/latest"): "LatestReimbursements",
+    ("GET", "/api/member/reimbursements/third-party"): "ReimbursementList",
+    ("GET", "/api/member/reimbursements/{reference}"): "ReimbursementDetail",
+}
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 
@@ -121,6 +128,7 @@ def test_the_broker_dashboard_is_declared(openapi):
 
 def test_nothing_but_declared_portal_routes(openapi):
     declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES) | EXPORT_ROUTES
+    declared |= set(MEMBER_ROUTES)
     documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
     assert documented == declared
 
@@ -148,3 +156,16 @@ def test_the_exports_are_declared_as_files(openapi):
         }
         assert {p["name"] for p in op["parameters"]} >= {"format", "as_of", "sort", "order"}
         assert "401" in op["responses"] and "403" in op["responses"] and "404" in op["responses"]
+
+
+def test_the_members_reimbursements_are_declared(openapi):
+    for (method, path), model in MEMBER_ROUTES.items():
+        op = operation(openapi, method, path)
+        assert op["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": ref(model)}
+        assert "401" in op["responses"] and "403" in op["responses"]
+        assert "member_number" not in {p["name"] for p in op.get("parameters", [])}  # the household is the token's
+    for path in ("/api/member/reimbursements", "/api/member/reimbursements/third-party"):
+        assert {p["name"] for p in operation(openapi, "GET", path)["parameters"]} == {"beneficiary", "from", "to", "page", "page_size"}
+    detail = operation(openapi, "GET", "/api/member/reimbursements/{reference}")
+    (reference,) = detail["parameters"]
+    assert reference["in"] == "path" and reference["schema"]["pattern"] == r"^\d{6,12}$" and "404" in detail["responses"]

@@ -1,4 +1,4 @@
-"""The platform assembled for system tests: identity, portfolio and the gateway, each with its
+"""The platform assembled for system tests: identity, portfolio, claims and the gateway, each with its
 real lifespan (database schema, Kafka consumers), talking HTTP in-process through the gateway."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import asyncpg
 import httpx
 import pytest
 
+from claims.bootstrap import bootstrap as claims_bootstrap
+from claims.settings import ClaimsSettings
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.service import Service
 from gateway.bootstrap import bootstrap as gateway_bootstrap
@@ -49,8 +51,10 @@ class Platform:
         portfolio_client: httpx.AsyncClient,
         tenant: str,
         upstream_calls: list[tuple[str, str, str]],
+        claims: Service | None = None,
     ) -> None:
         self.gateway, self.gateway_service = gateway, gateway_service
+        self.claims = claims
         self.identity, self._identity_settings = identity, identity_settings
         self.portfolio, self.portfolio_client = portfolio, portfolio_client
         self.tenant = tenant
@@ -89,17 +93,19 @@ async def platform(infra, service_env, jwt_keys):
         **{**service_env, "db_schema": service_env["db_schema"] + "_identity", "jwt_private_key_file": jwt_keys.private_file}
     )
     identity = identity_bootstrap(identity_settings, verifier=verifier, captcha=TestCaptchaVerifier())
+    # The member portal's reimbursements: so that every route of the gateway has its service (the fuzzer calls them all).
+    claims = claims_bootstrap(ClaimsSettings(**{**service_env, "db_schema": service_env["db_schema"] + "_claims"}), verifier=verifier)
     upstream_calls: list[tuple[str, str, str]] = []
     gateway = gateway_bootstrap(
         # Its credential and Kafka (the revoked sessions of the test's identity.sessions) from service_env.
         GatewaySettings(**{**service_env, "default_tenant": "mbtp"}),
         transports={
             name: httpx.ASGITransport(Recorded(name, service.app, upstream_calls))
-            for name, service in (("identity", identity), ("portfolio", portfolio))
+            for name, service in (("identity", identity), ("portfolio", portfolio), ("claims", claims))
         },
     )
     async with contextlib.AsyncExitStack() as stack:
-        for service in (portfolio, identity, gateway):
+        for service in (portfolio, claims, identity, gateway):
             await stack.enter_async_context(service.running())
         client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(gateway.app), base_url="http://gateway"))
         portfolio_client = await stack.enter_async_context(
@@ -114,10 +120,11 @@ async def platform(infra, service_env, jwt_keys):
             portfolio_client=portfolio_client,
             tenant="mbtp",
             upstream_calls=upstream_calls,
+            claims=claims,
         )
     conn = await asyncpg.connect(infra.database_url)
     try:
-        for schema in (portfolio.schema, identity.schema):
+        for schema in (portfolio.schema, identity.schema, claims.schema):
             await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     finally:
         await conn.close()

@@ -176,6 +176,7 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
     assert "EXTRANET_JWT_PRIVATE_KEY_FILE" not in gateway
     assert gateway["EXTRANET_HTTP_PORT"] == str(standins["ports"]["EXTRANET_GATEWAY_PORT"])
     assert gateway["EXTRANET_PORTFOLIO_URL"] == f"http://127.0.0.1:{standins['ports']['EXTRANET_PORTFOLIO_PORT']}"
+    assert gateway["EXTRANET_CLAIMS_URL"] == f"http://127.0.0.1:{standins['ports']['EXTRANET_CLAIMS_PORT']}"
 
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0

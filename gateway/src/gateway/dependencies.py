@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from extranet_plumbing.dependencies import NotWired, Token, Who
+from gateway.clients.claims import ClaimsClient
 from gateway.clients.identity import IdentityClient
 from gateway.clients.portfolio import PortfolioClient
 from gateway.settings import GatewaySettings
@@ -24,12 +25,17 @@ def portfolio_client() -> PortfolioClient:
     raise NotWired("portfolio_client")
 
 
+def claims_client() -> ClaimsClient:
+    raise NotWired("claims_client")
+
+
 def settings() -> GatewaySettings:
     raise NotWired("settings")
 
 
 Identity = Annotated[IdentityClient, Depends(identity_client)]
 Portfolio = Annotated[PortfolioClient, Depends(portfolio_client)]
+Claims = Annotated[ClaimsClient, Depends(claims_client)]
 Settings = Annotated[GatewaySettings, Depends(settings)]
 
 

@@ -8,5 +8,6 @@ class GatewaySettings(ServiceSettings):
     http_port: int = 8000
     identity_url: str = "http://127.0.0.1:8101"
     portfolio_url: str = "http://127.0.0.1:8102"
+    claims_url: str = "http://127.0.0.1:8104"
     default_tenant: str = "mbtp"
     upstream_timeout_seconds: float = 10.0
