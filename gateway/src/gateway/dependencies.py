@@ -39,7 +39,7 @@ Claims = Annotated[ClaimsClient, Depends(claims_client)]
 Settings = Annotated[GatewaySettings, Depends(settings)]
 
 
-def portal_tenant(
+async def portal_tenant(
     config: Settings,
     tenant: Annotated[
         str | None, Query(pattern=TENANT_PATTERN, description="Tenant of the portal (the gateway's default if absent)")
@@ -48,12 +48,12 @@ def portal_tenant(
     return tenant or config.default_tenant
 
 
-def client_address(request: Request) -> str | None:
+async def client_address(request: Request) -> str | None:
     """The address of the peer that called the gateway (for throttling in identity)."""
     return request.client.host if request.client else None
 
 
-def verified_token(token: Token, _who: Who) -> str:
+async def verified_token(token: Token, _who: Who) -> str:
     """The caller's bearer token, once verified here (the service verifies it again)."""
     return token
 
