@@ -36,6 +36,12 @@ class Principal:
     def broker_code(self) -> str | None:
         return self.scope.get("broker_code") if self.kind == "broker" else None
 
+    @property
+    def member_number(self) -> str | None:
+        """The household's member number (identity puts it in a member's scope at activation)."""
+        number = self.scope.get("member_number") if self.kind == "member" else None
+        return number if isinstance(number, str) and number else None
+
 
 class TokenVerifier:
     def __init__(self, public_key_pem: str | bytes) -> None:
@@ -88,7 +94,17 @@ def require_broker(principal: Principal, broker_code: str | None = None) -> str:
     """The principal's broker code; 403 unless it is a broker (and the one named, if any) who accepted the terms."""
     require_terms(principal)
     if principal.kind != "broker" or not principal.broker_code:
-        raise HTTPException(403, "This resource is for brokers.")
+        raise HTTPException(403, "Cette page est réservée aux courtiers.")
     if broker_code is not None and broker_code != principal.broker_code:
-        raise HTTPException(403, "This portfolio is not yours.")
+        raise HTTPException(403, "Ce portefeuille n'est pas le vôtre.")
     return principal.broker_code
+
+
+def require_member(principal: Principal, member_number: str | None = None) -> str:
+    """The principal's member number; 403 unless it is a member (of the household named, if any) who accepted the terms."""
+    require_terms(principal)
+    if principal.member_number is None:
+        raise HTTPException(403, "Cette page est réservée aux adhérents.")
+    if member_number is not None and member_number != principal.member_number:
+        raise HTTPException(403, "Ces informations ne sont pas celles de votre foyer.")
+    return principal.member_number

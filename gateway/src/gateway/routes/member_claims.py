@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from claims.access import require_member
 from claims.api import REFERENCE_PATTERN, LatestReimbursements, ReimbursementDetail, ReimbursementList, ReimbursementQuery
+from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Token, Who
 from gateway.dependencies import Claims
 from gateway.errors import Problem, problem_responses

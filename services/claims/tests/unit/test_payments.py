@@ -10,12 +10,11 @@ from decimal import Decimal
 import pytest
 from fastapi import HTTPException
 
-from claims.access import require_member
 from claims.domain.french import NBSP, euros, iban, percent, quantity
 from claims.domain.payments import Payment, beneficiary_id, stored_acts
 from claims.domain.search import InvalidCriterion, Page, Search
 from extranet_contracts.testing import reimbursement_paid
-from extranet_plumbing.auth import Principal
+from extranet_plumbing.auth import Principal, require_member
 
 
 def payment_of(event) -> Payment:

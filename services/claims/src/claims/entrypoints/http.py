@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.exceptions import RequestValidationError
 
-from claims.access import require_member
 from claims.api import (
     REFERENCE_PATTERN,
     LatestReimbursements,
@@ -25,6 +24,7 @@ from claims.domain.payments import Act, Beneficiary, Payment
 from claims.domain.search import LATEST, PAGE_SIZES, InvalidCriterion, Page, Search
 from claims.entrypoints.dependencies import UoW
 from claims.service_layer.handlers import READ_MODEL_GROUP
+from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Who
 
 router = APIRouter(prefix="/internal")
