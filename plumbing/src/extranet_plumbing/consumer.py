@@ -1,18 +1,23 @@
 """Idempotent event consumption with dead-lettering, on top of FastStream's Kafka subscriber.
 
 For each batch of records: the envelope is read from the headers and the value validated against
-the catalogue's model; what cannot be read, or belongs to a tenant the registry does not know, goes
-to `<topic>.dlq` at once (its cause in the headers, never the offending values). The rest is applied in
-one transaction together with the inbox rows of the events' ids, so that a redelivered event
-changes nothing; the offsets are committed only after that transaction. If the batch fails, each
-event is retried on its own with backoff, and one that still fails is dead-lettered. When the
-database or Kafka itself is unreachable nothing is dead-lettered: the batch is redelivered later.
+the catalogue's model (`bulk_validation`: the same rules, faster); what cannot be read, or belongs to
+a tenant the registry does not know, goes to `<topic>.dlq` at once (its cause in the headers, never
+the offending values). The rest is applied chunk by chunk, each chunk in one transaction together
+with the inbox rows of its events' ids, so that a redelivered event changes nothing; while one chunk
+is written the next is validated, and the offsets are committed only once every chunk of the batch
+is. A `Projection` applies a chunk's events of one type with one COPY and one statement. If a chunk
+fails, each of its events is retried on its own with backoff, and one that still fails is
+dead-lettered. When the database or Kafka itself is unreachable nothing is dead-lettered: the batch
+is redelivered later.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import contextlib
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +31,7 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from extranet_contracts import Envelope, EnvelopeError, Event, UnknownEventType, lookup
+from extranet_plumbing.bulk_validation import validator_for
 from extranet_plumbing.deadletter import send_to_dead_letter
 from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
 from extranet_plumbing.logging import get_logger
@@ -49,6 +55,18 @@ EVENTS_DEAD_LETTERED = Counter(
 )
 
 
+# Records taken from Kafka at once (their offsets are committed together once they are all applied).
+BATCH_RECORDS = 4000
+PARTITION_FETCH_BYTES = 4 * 1024 * 1024  # what one fetch brings of a partition (aiokafka's default: 1 MiB)
+# A batch is applied in chunks of this many records, each in its own transaction, so that PostgreSQL applies one while
+# the next is validated; the reading yields every so many records to let the chunk being written go on.
+CHUNK_RECORDS = 500
+YIELD_EVERY = 10
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_MAX_LINKS = 128  # what OpenTelemetry's SDK keeps by default
+
+
 class RejectEvent(Exception):
     """Raised by a handler for an event that can never be applied (unknown template, missing data):
     it goes to the dead-letter topic at once, without retries."""
@@ -56,18 +74,63 @@ class RejectEvent(Exception):
 
 @dataclass(frozen=True)
 class Projection:
-    """The effect of one event type as a single SQL statement that gives the same state in any order
-    (a newer revision wins, dates merge, separate columns fill). Being order-independent, a batch's
-    events of this type may be applied together with one `executemany`."""
+    """The effect of one event type as one set-based SQL statement that gives the same state in any
+    order (a newer revision wins, dates merge, separate columns fill), so that the consumer applies all
+    of a batch's events of that type at once.
 
+    `row(envelope, event)` is the event as a row of `columns` (name, PostgreSQL type). The rows are
+    copied (binary COPY) into a temporary staging table of the session, with `seq`, the event's rank
+    in the set; `sql` reads them from `{rows}` and must resolve several events for one key in the set
+    as applying them one after the other would: keep one per key, the newest revision, and among
+    equal revisions the first (`DISTINCT ON (key) ... ORDER BY key, revision DESC, seq`). The staged
+    rows are consumed by the statement. A single event is applied the same way, as a set of one."""
+
+    name: str
+    columns: Sequence[tuple[str, str]]
+    row: Callable[[Envelope, Any], tuple]
     sql: str
-    params: Callable[[Envelope, Any], Sequence[Any]]
+
+    def __post_init__(self) -> None:
+        if not _IDENTIFIER.match(self.name) or not all(_IDENTIFIER.match(column) for column, _ in self.columns):
+            raise ValueError(f"projection {self.name!r}: names must be lower-case SQL identifiers")
+        if "{rows}" not in self.sql:
+            raise ValueError(f"projection {self.name!r}: its statement must read the rows from {{rows}}")
+
+    @property
+    def staging_table(self) -> str:
+        return f"bulk_stage_{self.name}"
+
+    @property
+    def staging_ddl(self) -> str:
+        """Creates the session's staging table if missing (the consumer sends those of all its projections at once)."""
+        columns = ", ".join(f"{name} {pg_type}" for name, pg_type in self.columns)
+        return f"CREATE TEMP TABLE IF NOT EXISTS {self.staging_table} (seq integer NOT NULL, {columns}) ON COMMIT DELETE ROWS"
+
+    @property
+    def statement(self) -> str:
+        """`sql` reading the staged rows, which it removes (a second set in the same transaction starts empty)."""
+        return f"WITH staged AS (DELETE FROM pg_temp.{self.staging_table} RETURNING *) " + self.sql.replace("{rows}", "staged")
 
     async def __call__(self, event: Any, envelope: Envelope, uow: UnitOfWork) -> None:
-        await uow.connection.execute(self.sql, *self.params(envelope, event))
+        await self.bulk(uow.connection, [(envelope, event)])
 
     async def bulk(self, conn: asyncpg.Connection, items: Sequence[tuple[Envelope, Any]]) -> None:
-        await conn.executemany(self.sql, [self.params(envelope, event) for envelope, event in items])
+        """Apply `items` (in the order received) in `conn`'s transaction (one is opened if there is none)."""
+        if not conn.is_in_transaction():  # the staged rows live until the end of the transaction
+            async with conn.transaction():
+                await self.bulk(conn, items)
+            return
+        await conn.execute(self.staging_ddl)
+        await self.apply(conn, items)
+
+    async def apply(self, conn: asyncpg.Connection, items: Sequence[tuple[Envelope, Any]]) -> None:
+        """`bulk` once the staging table exists: one binary COPY, one statement."""
+        await conn.copy_records_to_table(
+            self.staging_table,
+            schema_name="pg_temp",
+            records=[(seq, *self.row(envelope, event)) for seq, (envelope, event) in enumerate(items)],
+        )
+        await conn.execute(self.statement)
 
 
 @dataclass(frozen=True)
@@ -75,6 +138,14 @@ class Delivery:
     record: Any  # aiokafka ConsumerRecord
     envelope: Envelope
     event: Event
+
+
+def _one_message(delivery: Delivery) -> dict[str, Any]:
+    return {"messaging.destination.name": delivery.record.topic, "messaging.message.id": str(delivery.envelope.id)}
+
+
+def _link(delivery: Delivery) -> trace.Link:
+    return trace.Link(trace.get_current_span(context_from_headers(delivery.record.headers)).get_span_context())
 
 
 def topics_of(handlers: Handlers, settings: ServiceSettings) -> list[str]:
@@ -110,8 +181,10 @@ class EventConsumer:
         self._producer = producer
         self._retry = retry
         self._infrastructure_backoff = infrastructure_backoff
+        projections = [handler for handler in handlers.values() if isinstance(handler, Projection)]
+        self._staging_ddl = ";".join(dict.fromkeys(projection.staging_ddl for projection in projections))
 
-    def subscribe(self, broker: KafkaBroker, *, max_records: int = 500) -> Any:
+    def subscribe(self, broker: KafkaBroker, *, max_records: int = BATCH_RECORDS) -> Any:
         """Register the batch subscriber on `broker` (explicit group and ack policy)."""
 
         async def on_batch(message: KafkaMessage) -> None:
@@ -126,6 +199,7 @@ class EventConsumer:
             group_id=self.group_id,
             batch=True,
             max_records=max_records,
+            max_partition_fetch_bytes=PARTITION_FETCH_BYTES,
             batch_timeout_ms=100,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -133,27 +207,78 @@ class EventConsumer:
         )(on_batch)
 
     async def handle_records(self, records: Sequence[Any]) -> None:
-        """Apply a batch; raises (so the batch is redelivered) only on infrastructure failure."""
-        deliveries: list[Delivery] = []
-        for record in records:
-            try:
-                delivery = self._read(record)
-            except (EnvelopeError, UnknownEventType, UnknownTenant, ValidationError, ValueError) as exc:
-                await self._dead_letter(record, exc)
-                continue
-            if delivery is not None:
-                deliveries.append(delivery)
-        if not deliveries:
+        """Apply a batch; raises (so the batch is redelivered) only on infrastructure failure.
+
+        The batch is read and applied in chunks, each in a transaction of its own (the inbox rows with
+        their effects): while PostgreSQL applies a chunk, the next one is read and validated. One
+        transaction at a time, in the order of the batch, on one connection; the offsets are committed
+        once every chunk is."""
+        if not records:
             return
+        async with self._batch_connection() as conn:
+            await self._read_and_apply(conn, records)
+
+    @contextlib.asynccontextmanager
+    async def _batch_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for the batch, its staging tables ready; when the database cannot be reached: a pause, then
+        the error (the batch is redelivered)."""
+        conn = None
         try:
-            await self._apply(deliveries)
+            conn = await self._pool.acquire()
+            await self._prepare(conn)
+        except INFRASTRUCTURE_ERRORS as exc:
+            if conn is not None:
+                await self._pool.release(conn)
+            await self._pause(exc)
+            raise
+        try:
+            yield conn
+        finally:
+            await self._pool.release(conn)
+
+    async def _read_and_apply(self, conn: asyncpg.Connection, records: Sequence[Any]) -> None:
+        writing: asyncio.Task | None = None
+        try:
+            for start in range(0, len(records), CHUNK_RECORDS):
+                deliveries: list[Delivery] = []
+                for index, record in enumerate(records[start : start + CHUNK_RECORDS]):
+                    if writing is not None and index % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # the chunk being written moves on to its next statement
+                    try:
+                        delivery = self._read(record)
+                    except (EnvelopeError, UnknownEventType, UnknownTenant, ValidationError, ValueError) as exc:
+                        await self._dead_letter(record, exc)
+                        continue
+                    if delivery is not None:
+                        deliveries.append(delivery)
+                if writing is not None:
+                    await writing
+                    writing = None
+                if deliveries:
+                    writing = asyncio.create_task(self._apply_chunk(conn, deliveries))
+            if writing is not None:
+                await writing
+                writing = None
+        finally:
+            if writing is not None:  # stopped while a chunk was being written: its transaction is rolled back
+                writing.cancel()
+                await asyncio.gather(writing, return_exceptions=True)
+
+    async def _apply_chunk(self, conn: asyncpg.Connection, deliveries: Sequence[Delivery]) -> None:
+        try:
+            await self._apply(deliveries, conn)
         except INFRASTRUCTURE_ERRORS as exc:
             await self._pause(exc)
             raise
-        except Exception as exc:  # one bad event spoils the batch's transaction: go one by one
+        except Exception as exc:  # one bad event spoils the chunk's transaction: go one by one
             log.info("batch failed, applying its events one by one", consumer_group=self.group_id, error=type(exc).__name__)
             for delivery in deliveries:
                 await self._apply_one_with_retries(delivery)
+
+    async def _prepare(self, conn: asyncpg.Connection) -> None:
+        """The session's staging tables of the projections, created if missing (temporary tables live as long as the connection)."""
+        if self._staging_ddl:
+            await conn.execute(self._staging_ddl)
 
     def _read(self, record: Any) -> Delivery | None:
         envelope = Envelope.from_headers(record.headers)
@@ -164,11 +289,16 @@ class EventConsumer:
             return None  # a known event this consumer has no interest in
         if record.value is None:
             raise ValueError("empty message value")
-        event = model.model_validate_json(record.value)
+        event = validator_for(model)(record.value)  # model.model_validate_json, faster (bulk_validation)
         return Delivery(record, envelope, event)
 
-    async def _apply(self, deliveries: Sequence[Delivery]) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
+    async def _apply(self, deliveries: Sequence[Delivery], conn: asyncpg.Connection | None = None) -> None:
+        if conn is None:
+            async with self._pool.acquire() as conn:
+                await self._prepare(conn)
+                await self._apply(deliveries, conn)
+            return
+        async with conn.transaction():
             fresh = await self._record_in_inbox(conn, deliveries)
             to_apply = []
             for delivery in deliveries:
@@ -184,7 +314,7 @@ class EventConsumer:
                     projections.setdefault(kind, []).append(delivery)
                 else:
                     await self._call_handler(delivery, self._unit_of_work.joining(conn, self._settings))
-            for kind, group in projections.items():
+            for kind, group in projections.items():  # types in the order they first appear in the batch
                 await self._call_projection(conn, self._handlers[kind], group)
 
     async def _record_in_inbox(self, conn: asyncpg.Connection, deliveries: Sequence[Delivery]) -> set:
@@ -208,32 +338,27 @@ class EventConsumer:
             f"{delivery.envelope.type} process",
             context=context_from_headers(delivery.record.headers),
             kind=trace.SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.destination.name": delivery.record.topic,
-                "messaging.consumer.group.name": self.group_id,
-                "messaging.message.id": str(delivery.envelope.id),
-            },
+            attributes={"messaging.system": "kafka", "messaging.consumer.group.name": self.group_id, **_one_message(delivery)},
         ):
             await handler(delivery.event, delivery.envelope, uow)
         EVENTS_HANDLED.labels(self.group_id, delivery.envelope.type).inc()
 
     async def _call_projection(self, conn: asyncpg.Connection, projection: Projection, group: Sequence[Delivery]) -> None:
         if len(group) == 1:
-            await self._call_handler(group[0], self._unit_of_work.joining(conn, self._settings))
-            return
-        links = [trace.Link(trace.get_current_span(context_from_headers(d.record.headers)).get_span_context()) for d in group]
+            delivery = group[0]
+            context, links, attributes = context_from_headers(delivery.record.headers), (), _one_message(delivery)
+        else:
+            # A span may keep only so many links: the first ones are enough to find the producers' traces.
+            context, links = None, [_link(d) for d in group[:_MAX_LINKS]]
+            attributes = {"messaging.batch.message_count": len(group)}
         with _tracer.start_as_current_span(
             f"{group[0].envelope.type} process",
+            context=context,
             kind=trace.SpanKind.CONSUMER,
             links=links,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.batch.message_count": len(group),
-                "messaging.consumer.group.name": self.group_id,
-            },
+            attributes={"messaging.system": "kafka", "messaging.consumer.group.name": self.group_id, **attributes},
         ):
-            await projection.bulk(conn, [(d.envelope, d.event) for d in group])
+            await projection.apply(conn, [(d.envelope, d.event) for d in group])
         EVENTS_HANDLED.labels(self.group_id, group[0].envelope.type).inc(len(group))
 
     async def _apply_one_with_retries(self, delivery: Delivery) -> None:

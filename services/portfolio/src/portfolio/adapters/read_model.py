@@ -4,8 +4,10 @@ Each statement gives the same state whatever the order of arrival: snapshots onl
 older revision, portfolio assignments and withdrawals are kept each with its date (the portfolio
 on a day is computed from them), and a membership's affiliation and termination fill separate
 columns of one row, each only from a newer revision. Every row keeps when the legacy system last
-changed it (the event's time). So they are `Projection`s, which the consumer may
-apply a batch at a time; `service_layer/handlers.py` maps each event type to its projection.
+changed it (the event's time). So they are `Projection`s, which the consumer applies a batch
+at a time: the batch's events of one type are staged (COPY) and applied by one statement, which keeps
+for each key what applying them one by one would keep (the newest revision; among equal ones, the
+first received). `service_layer/handlers.py` maps each event type to its projection.
 """
 
 from __future__ import annotations
@@ -18,15 +20,35 @@ from extranet_contracts.legacy import (
 )
 from extranet_plumbing.consumer import Projection
 
+
+def _snapshot(table: str, key: tuple[str, ...], columns: tuple[str, ...], alias: str) -> str:
+    """A snapshot upsert: per key the newest revision of the set (the first received among equal ones), which replaces
+    the stored row only if newer."""
+    keys, names = ", ".join(key), ", ".join(columns)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
+    return f"""INSERT INTO {table} AS {alias} ({names})
+       SELECT DISTINCT ON ({keys}) {names} FROM {{rows}} ORDER BY {keys}, revision DESC, seq
+       ON CONFLICT ({keys}) DO UPDATE SET {updates}
+       WHERE {alias}.revision < EXCLUDED.revision"""
+
+
+_BROKER = (
+    ("tenant", "text"),
+    ("broker_code", "text"),
+    ("name", "text"),
+    ("orias_number", "text"),
+    ("contact_last_name", "text"),
+    ("contact_first_name", "text"),
+    ("email", "text"),
+    ("phone", "text"),
+    ("address", "jsonb"),
+    ("revision", "integer"),
+    ("changed_at", "timestamptz"),
+)
+
 broker_registered = Projection(
-    """INSERT INTO brokers AS b (tenant, broker_code, name, orias_number, contact_last_name, contact_first_name,
-                                 email, phone, address, revision, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)
-       ON CONFLICT (tenant, broker_code) DO UPDATE SET
-         name = EXCLUDED.name, orias_number = EXCLUDED.orias_number, contact_last_name = EXCLUDED.contact_last_name,
-         contact_first_name = EXCLUDED.contact_first_name, email = EXCLUDED.email, phone = EXCLUDED.phone,
-         address = EXCLUDED.address, revision = EXCLUDED.revision, changed_at = EXCLUDED.changed_at
-       WHERE b.revision < EXCLUDED.revision""",
+    "brokers",
+    _BROKER,
     lambda env, e: (
         env.tenant,
         e.broker_code,
@@ -40,24 +62,54 @@ broker_registered = Projection(
         e.revision,
         env.time,
     ),
+    _snapshot("brokers", ("tenant", "broker_code"), tuple(c for c, _ in _BROKER), "b"),
 )
 
+_MOVEMENT_COLUMNS = (
+    ("tenant", "text"),
+    ("broker_code", "text"),
+    ("company_code", "text"),
+    ("on_date", "date"),
+    ("kind", "text"),
+    ("changed_at", "timestamptz"),
+)
+# Every movement is kept with its date; a movement already known keeps its first time.
 _MOVEMENT = """INSERT INTO broker_company_movements (tenant, broker_code, company_code, on_date, kind, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"""
+       SELECT DISTINCT ON (tenant, broker_code, company_code, on_date, kind) tenant, broker_code, company_code, on_date, kind, changed_at
+       FROM {rows} ORDER BY tenant, broker_code, company_code, on_date, kind, seq
+       ON CONFLICT DO NOTHING"""
 
-company_assigned = Projection(_MOVEMENT, lambda env, e: (env.tenant, e.broker_code, e.company_code, e.assigned_on, "assigned", env.time))
+company_assigned = Projection(
+    "movements_assigned",
+    _MOVEMENT_COLUMNS,
+    lambda env, e: (env.tenant, e.broker_code, e.company_code, e.assigned_on, "assigned", env.time),
+    _MOVEMENT,
+)
 
-company_withdrawn = Projection(_MOVEMENT, lambda env, e: (env.tenant, e.broker_code, e.company_code, e.withdrawn_on, "withdrawn", env.time))
+company_withdrawn = Projection(
+    "movements_withdrawn",
+    _MOVEMENT_COLUMNS,
+    lambda env, e: (env.tenant, e.broker_code, e.company_code, e.withdrawn_on, "withdrawn", env.time),
+    _MOVEMENT,
+)
+
+_COMPANY = (
+    ("tenant", "text"),
+    ("company_code", "text"),
+    ("legal_name", "text"),
+    ("siret", "text"),
+    ("siren", "text"),
+    ("address", "jsonb"),
+    ("membership_date", "date"),
+    ("active", "boolean"),
+    ("contacts", "jsonb"),
+    ("revision", "integer"),
+    ("changed_at", "timestamptz"),
+)
 
 company_registered = Projection(
-    """INSERT INTO companies AS c (tenant, company_code, legal_name, siret, siren, address, membership_date, active,
-                                   contacts, revision, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::jsonb, $10, $11)
-       ON CONFLICT (tenant, company_code) DO UPDATE SET
-         legal_name = EXCLUDED.legal_name, siret = EXCLUDED.siret, siren = EXCLUDED.siren, address = EXCLUDED.address,
-         membership_date = EXCLUDED.membership_date, active = EXCLUDED.active, contacts = EXCLUDED.contacts,
-         revision = EXCLUDED.revision, changed_at = EXCLUDED.changed_at
-       WHERE c.revision < EXCLUDED.revision""",
+    "companies",
+    _COMPANY,
     lambda env, e: (
         env.tenant,
         e.company_code,
@@ -71,17 +123,24 @@ company_registered = Projection(
         e.revision,
         env.time,
     ),
+    _snapshot("companies", ("tenant", "company_code"), tuple(c for c, _ in _COMPANY), "c"),
+)
+
+_CONTRACT = (
+    ("tenant", "text"),
+    ("contract_number", "text"),
+    ("company_code", "text"),
+    ("product", "text"),
+    ("category", "text"),
+    ("effective_date", "date"),
+    ("insured_groups", "text[]"),
+    ("revision", "integer"),
+    ("changed_at", "timestamptz"),
 )
 
 contract_signed = Projection(
-    """INSERT INTO contracts AS c (tenant, contract_number, company_code, product, category, effective_date,
-                                   insured_groups, revision, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (tenant, contract_number) DO UPDATE SET
-         company_code = EXCLUDED.company_code, product = EXCLUDED.product, category = EXCLUDED.category,
-         effective_date = EXCLUDED.effective_date, insured_groups = EXCLUDED.insured_groups, revision = EXCLUDED.revision,
-         changed_at = EXCLUDED.changed_at
-       WHERE c.revision < EXCLUDED.revision""",
+    "contracts",
+    _CONTRACT,
     lambda env, e: (
         env.tenant,
         e.contract_number,
@@ -93,16 +152,25 @@ contract_signed = Projection(
         e.revision,
         env.time,
     ),
+    _snapshot("contracts", ("tenant", "contract_number"), tuple(c for c, _ in _CONTRACT), "c"),
+)
+
+_GUARANTEE = (
+    ("tenant", "text"),
+    ("contract_number", "text"),
+    ("guarantee_code", "text"),
+    ("name", "text"),
+    ("start_date", "date"),
+    ("end_date", "date"),
+    ("revision", "integer"),
+    ("changed_at", "timestamptz"),
 )
 
 guarantee_attached = Projection(
-    """INSERT INTO guarantees AS g (tenant, contract_number, guarantee_code, name, start_date, end_date, revision, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (tenant, contract_number, guarantee_code) DO UPDATE SET
-         name = EXCLUDED.name, start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date, revision = EXCLUDED.revision,
-         changed_at = EXCLUDED.changed_at
-       WHERE g.revision < EXCLUDED.revision""",
+    "guarantees",
+    _GUARANTEE,
     lambda env, e: (env.tenant, e.contract_number, e.guarantee_code, e.name, e.start_date, e.end_date, e.revision, env.time),
+    _snapshot("guarantees", ("tenant", "contract_number", "guarantee_code"), tuple(c for c, _ in _GUARANTEE), "g"),
 )
 
 
@@ -137,11 +205,35 @@ def _affiliation(env: Envelope, e: MemberAffiliated) -> tuple:
     )
 
 
+# A membership's affiliation and its exit fill separate columns of one row, each guarded by its own revision.
 member_affiliated = Projection(
+    "affiliations",
+    (
+        ("tenant", "text"),
+        ("membership_id", "text"),
+        ("member_number", "text"),
+        ("contract_number", "text"),
+        ("company_code", "text"),
+        ("insured_group", "text"),
+        ("civility", "text"),
+        ("last_name", "text"),
+        ("first_name", "text"),
+        ("dependants", "jsonb"),
+        ("beneficiaries", "integer"),
+        ("start_date", "date"),
+        ("affiliation_recorded_on", "date"),
+        ("affiliation_revision", "integer"),
+        ("affiliation_changed_at", "timestamptz"),
+    ),
+    _affiliation,
     """INSERT INTO memberships (tenant, membership_id, member_number, contract_number, company_code, insured_group,
                                 civility, last_name, first_name, dependants, beneficiaries, start_date,
                                 affiliation_recorded_on, affiliation_revision, affiliation_changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15)
+       SELECT DISTINCT ON (tenant, membership_id)
+              tenant, membership_id, member_number, contract_number, company_code, insured_group,
+              civility, last_name, first_name, dependants, beneficiaries, start_date,
+              affiliation_recorded_on, affiliation_revision, affiliation_changed_at
+       FROM {rows} ORDER BY tenant, membership_id, affiliation_revision DESC, seq
        ON CONFLICT (tenant, membership_id) DO UPDATE SET
          member_number = EXCLUDED.member_number, contract_number = EXCLUDED.contract_number,
          company_code = EXCLUDED.company_code, insured_group = EXCLUDED.insured_group, civility = EXCLUDED.civility,
@@ -150,17 +242,22 @@ member_affiliated = Projection(
          affiliation_recorded_on = EXCLUDED.affiliation_recorded_on, affiliation_revision = EXCLUDED.affiliation_revision,
          affiliation_changed_at = EXCLUDED.affiliation_changed_at
        WHERE memberships.affiliation_revision IS NULL OR memberships.affiliation_revision < EXCLUDED.affiliation_revision""",
-    _affiliation,
 )
 
 member_radiated = Projection(
-    """INSERT INTO memberships (tenant, membership_id, member_number, contract_number, company_code, end_date,
-                                exit_reason, exit_recorded_on, exit_revision, exit_changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (tenant, membership_id) DO UPDATE SET
-         end_date = EXCLUDED.end_date, exit_reason = EXCLUDED.exit_reason, exit_recorded_on = EXCLUDED.exit_recorded_on,
-         exit_revision = EXCLUDED.exit_revision, exit_changed_at = EXCLUDED.exit_changed_at
-       WHERE memberships.exit_revision IS NULL OR memberships.exit_revision < EXCLUDED.exit_revision""",
+    "radiations",
+    (
+        ("tenant", "text"),
+        ("membership_id", "text"),
+        ("member_number", "text"),
+        ("contract_number", "text"),
+        ("company_code", "text"),
+        ("end_date", "date"),
+        ("exit_reason", "text"),
+        ("exit_recorded_on", "date"),
+        ("exit_revision", "integer"),
+        ("exit_changed_at", "timestamptz"),
+    ),
     lambda env, e: (
         env.tenant,
         e.membership_id,
@@ -173,4 +270,14 @@ member_radiated = Projection(
         e.revision,
         env.time,
     ),
+    """INSERT INTO memberships (tenant, membership_id, member_number, contract_number, company_code, end_date,
+                                exit_reason, exit_recorded_on, exit_revision, exit_changed_at)
+       SELECT DISTINCT ON (tenant, membership_id)
+              tenant, membership_id, member_number, contract_number, company_code, end_date,
+              exit_reason, exit_recorded_on, exit_revision, exit_changed_at
+       FROM {rows} ORDER BY tenant, membership_id, exit_revision DESC, seq
+       ON CONFLICT (tenant, membership_id) DO UPDATE SET
+         end_date = EXCLUDED.end_date, exit_reason = EXCLUDED.exit_reason, exit_recorded_on = EXCLUDED.exit_recorded_on,
+         exit_revision = EXCLUDED.exit_revision, exit_changed_at = EXCLUDED.exit_changed_at
+       WHERE memberships.exit_revision IS NULL OR memberships.exit_revision < EXCLUDED.exit_revision""",
 )
