@@ -3,6 +3,7 @@ applying them one by one gives. The portfolio's read model is the worked example
 
 from __future__ import annotations
 
+import gc
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -219,3 +220,21 @@ async def test_a_projection_called_alone_outside_a_transaction_opens_one(db_pool
         assert not conn.is_in_transaction()
         assert await conn.fetchval("SELECT count(*) FROM pg_temp.bulk_stage_companies") == 0  # the staged row was consumed
     assert await db_pool.fetchval("SELECT changed_at FROM companies") == T0
+
+
+async def test_the_cyclic_garbage_collector_rests_while_a_batch_is_applied_and_only_then(consumer, monkeypatch):
+    seen = []
+
+    async def read_and_apply(conns, records):
+        seen.append((gc.isenabled(), len(conns)))
+
+    monkeypatch.setattr(consumer, "_read_and_apply", read_and_apply)
+    assert gc.isenabled()
+    await consumer.handle_records([delivered(company_registered(), 1)])
+    assert seen == [(False, consumer_module.LANES)] and gc.isenabled()
+    gc.disable()
+    try:
+        await consumer.handle_records([delivered(company_registered(), 2)])
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
