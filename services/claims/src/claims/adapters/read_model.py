@@ -9,10 +9,8 @@ type to it.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from claims.domain.payments import stored_acts
 from extranet_contracts import Envelope
@@ -20,20 +18,6 @@ from extranet_contracts.claims import ReimbursementPaid
 from extranet_plumbing.consumer import Projection
 
 Columns = Sequence[tuple[str, str]]
-
-
-def projection(name: str, columns: Columns, row: Callable[[Envelope, Any], tuple], sql: str) -> Projection:
-    """A `Projection` whose statement reads the batch's rows from `{rows}` (with `seq`, each event's rank).
-
-    Plumbing's `Projection` is changing (a pending change stages a batch's rows with COPY and runs one
-    set-based statement, the form written here); until that lands, each event is its own set of one row,
-    given as parameters. Once it has, this function is `Projection(name, columns, row, sql)`.
-    """
-    if "columns" in {field.name for field in dataclasses.fields(Projection)}:
-        return Projection(name=name, columns=columns, row=row, sql=sql)  # type: ignore[call-arg]
-    one_row = ", ".join(f"${i}::{pg_type} AS {column}" for i, (column, pg_type) in enumerate(columns, 1))
-    return Projection(sql=sql.replace("{rows}", f"(SELECT 0 AS seq, {one_row}) AS staged"), params=row)  # type: ignore[call-arg]
-
 
 _PAYMENT: Columns = (
     ("tenant", "text"),
@@ -75,7 +59,7 @@ def _payment(env: Envelope, e: ReimbursementPaid) -> tuple:
     )
 
 
-reimbursement_paid = projection(
+reimbursement_paid = Projection(
     "reimbursement_paid",
     _PAYMENT,
     _payment,
