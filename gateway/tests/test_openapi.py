@@ -57,6 +57,10 @@ MEMBER_ROUTES = {
     ("GET", "/api/member/reimbursements/third-party"): "ReimbursementList",
     ("GET", "/api/member/reimbursements/{reference}"): "ReimbursementDetail",
 }
+MEMBER_DOWNLOADS = {
+    ("GET", "/api/member/statements/archive"): "application/zip",
+    ("GET", "/api/member/statements/{reference}"): "application/pdf",
+}
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 
@@ -128,7 +132,7 @@ def test_the_broker_dashboard_is_declared(openapi):
 
 def test_nothing_but_declared_portal_routes(openapi):
     declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES) | EXPORT_ROUTES
-    declared |= set(MEMBER_ROUTES)
+    declared |= set(MEMBER_ROUTES) | set(MEMBER_DOWNLOADS)
     documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
     assert documented == declared
 
@@ -169,3 +173,13 @@ def test_the_members_reimbursements_are_declared(openapi):
     detail = operation(openapi, "GET", "/api/member/reimbursements/{reference}")
     (reference,) = detail["parameters"]
     assert reference["in"] == "path" and reference["schema"]["pattern"] == r"^\d{6,12}$" and "404" in detail["responses"]
+
+
+def test_the_members_statements_are_declared_as_files(openapi):
+    for (method, path), media_type in MEMBER_DOWNLOADS.items():
+        op = operation(openapi, method, path)
+        assert set(op["responses"]["200"]["content"]) == {media_type}
+        assert "401" in op["responses"] and "403" in op["responses"]
+        assert "member_number" not in {p["name"] for p in op.get("parameters", [])}  # the household is the token's
+    archive = operation(openapi, "GET", "/api/member/statements/archive")
+    assert {p["name"] for p in archive["parameters"]} == {"beneficiary", "from", "to"}

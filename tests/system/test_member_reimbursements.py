@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import io
+import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
 
 import asyncpg
 import httpx
+import pypdf
 import pytest
 
 from claims.bootstrap import bootstrap as claims_bootstrap
@@ -229,9 +232,60 @@ async def test_only_members_who_accepted_the_terms_reach_the_reimbursements(memb
     broker = await member_platform.login("broker", "broker", "M40001", {"broker_code": "M40001"})
     pending = await member_platform.login("member", "member", mine, {"member_number": mine}, accept_terms=False)
     reference = newest_first(published[mine])[0]
-    for path in ("", "/latest", "/third-party", f"/{reference}"):
-        url = f"/api/member/reimbursements{path}"
+    for url in [f"/api/member/reimbursements{path}" for path in ("", "/latest", "/third-party", f"/{reference}")] + [
+        "/api/member/statements/archive",
+        f"/api/member/statements/{reference}",
+    ]:
         assert (await member_platform.gateway.get(url)).status_code == 401
         assert (await member_platform.gateway.get(url, headers=broker)).status_code == 403
         assert (await member_platform.gateway.get(url, headers=pending)).status_code == 403
     assert not [call for call in member_platform.calls if call[0] == "claims"]  # refused before claims was asked
+
+
+def french(amount: Decimal) -> str:
+    return f"{amount:,.2f}".replace(",", " ").replace(".", ",")
+
+
+def pdf_lines(content: bytes) -> list[str]:
+    """The lines a member reads in a PDF, as a text extractor lays them out (spaces reduced to one)."""
+    pages = pypdf.PdfReader(io.BytesIO(content)).pages
+    text = "\n".join(page.extract_text(extraction_mode="layout") for page in pages).replace("\u00a0", " ")
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def holds_the_payment(lines: list[str], event: ReimbursementPaid) -> None:
+    """The statement names the payment and shows each act's amounts on its line, as the detail gives them."""
+    assert "Mutuelle MBTP" in lines[0] and f"N° de référence {event.reference}" in "\n".join(lines)
+    for act in event.acts:
+        amounts = [act.expense, act.mandatory_base, act.mandatory_amount, act.mutuelle_base, act.mutuelle_amount, act.remaining]
+        assert any(f"{act.act_date:%d/%m/%Y}" in line and all(french(a) in line for a in amounts) for line in lines), (
+            f"{act.nature} {act.act_date}"
+        )
+    assert any(line.startswith(f"Réglé {french(event.amount)} €") for line in lines)
+
+
+async def test_statements_one_payment_and_a_period_at_once(member_platform, published):
+    mine, theirs = two_households(published)
+    me = await member_platform.member(mine)
+    gateway = member_platform.gateway
+    by_reference = {p.reference: p for p in published[mine]}
+
+    newest = newest_first(published[mine])[0]
+    answer = await gateway.get(f"/api/member/statements/{newest}", headers=me)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf", answer.text
+    holds_the_payment(pdf_lines(answer.content), by_reference[newest])
+
+    paid = sorted(p.paid_on for p in published[mine])
+    start, end = paid[len(paid) // 3], paid[-1]
+    answer = await gateway.get("/api/member/statements/archive", params={"from": start.isoformat(), "to": end.isoformat()}, headers=me)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip", answer.text
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    expected = newest_first([p for p in published[mine] if start <= p.paid_on <= end])
+    assert archive.namelist() == [f"releve-{reference}.pdf" for reference in expected]
+    for reference in expected:
+        holds_the_payment(pdf_lines(archive.read(f"releve-{reference}.pdf")), by_reference[reference])
+
+    for reference in newest_first(published[theirs])[:2]:
+        assert (await gateway.get(f"/api/member/statements/{reference}", headers=me)).status_code == 404
+    refused = await gateway.get("/api/member/statements/archive", params={"page": 2}, headers=me)
+    assert refused.status_code == 422

@@ -36,7 +36,7 @@ import contextlib
 import re
 import tempfile
 import unicodedata
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -664,3 +664,33 @@ def export_response(
     chunks = xlsx_chunks(spec, rows) if fmt == "xlsx" else pdf_chunks(spec, rows)
     headers = {"Content-Disposition": content_disposition(export_filename(spec, fmt)), "Cache-Control": "no-store"}
     return StreamingResponse(chunks, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+# --- other documents, written and streamed the same way ----------------------------------------------
+
+ZIP_MEDIA_TYPE = "application/zip"
+
+
+async def in_thread(function: Callable[..., T], *args: Any) -> T:
+    """`function(*args)` in a worker thread, as the exports lay out their pages: the event loop is never
+    blocked by a document's layout (a cancelled caller waits for the thread before going on)."""
+    return await _in_thread(function, *args)
+
+
+async def spooled_chunks(fill: Callable[[IO[bytes]], Awaitable[None]]) -> AsyncIterator[bytes]:
+    """A file that `fill(out)` writes (handing its blocking work to `in_thread`) into a spooled temporary
+    file, then read back in chunks of `CHUNK_SIZE`, as the exports are: an error while it is written ends
+    the download before its first byte, and memory holds at most the spool's first MiB."""
+    out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)
+    try:
+        await fill(out)
+        async for chunk in _stream(out):
+            yield chunk
+    finally:
+        out.close()
+
+
+def file_response(chunks: AsyncIterator[bytes], media_type: str, filename: str) -> StreamingResponse:
+    """A download of `chunks` under `filename` (RFC 6266), never cached."""
+    headers = {"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store"}
+    return StreamingResponse(chunks, media_type=media_type, headers=headers)

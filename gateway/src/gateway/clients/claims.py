@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.responses import StreamingResponse
+
 from claims.api import LatestReimbursements, ReimbursementDetail, ReimbursementList
+from extranet_plumbing.exports import PDF_MEDIA_TYPE, ZIP_MEDIA_TYPE
 from gateway.clients.base import ServiceClient, segment
 
 
@@ -42,4 +45,24 @@ class ClaimsClient(ServiceClient):
             route="GET /internal/members/{member_number}/reimbursements/{reference}",
             model=ReimbursementDetail,
             token=token,
+        )
+
+    async def statement(self, token: str, member_number: str, reference: str) -> StreamingResponse:
+        """The statement of one payment (PDF), streamed through."""
+        return await self.download(
+            f"/internal/members/{segment(member_number)}/statements/{segment(reference)}",
+            route="GET /internal/members/{member_number}/statements/{reference}",
+            token=token,
+            params=None,
+            media_types=frozenset({PDF_MEDIA_TYPE}),
+        )
+
+    async def statement_archive(self, token: str, member_number: str, params: dict[str, Any]) -> StreamingResponse:
+        """Every statement of the search (beneficiary, period) in one zip, streamed through."""
+        return await self.download(
+            f"/internal/members/{segment(member_number)}/statements/archive",
+            route="GET /internal/members/{member_number}/statements/archive",
+            token=token,
+            params=params,
+            media_types=frozenset({ZIP_MEDIA_TYPE}),
         )

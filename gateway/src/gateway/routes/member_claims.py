@@ -6,10 +6,19 @@ household is the token's: a member names no member number, and claims checks the
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import StreamingResponse
 
-from claims.api import REFERENCE_PATTERN, LatestReimbursements, ReimbursementDetail, ReimbursementList, ReimbursementQuery
+from claims.api import (
+    REFERENCE_PATTERN,
+    LatestReimbursements,
+    ReimbursementDetail,
+    ReimbursementList,
+    ReimbursementQuery,
+    StatementsQuery,
+)
 from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Token, Who
+from extranet_plumbing.exports import PDF_MEDIA_TYPE, ZIP_MEDIA_TYPE
 from gateway.dependencies import Claims
 from gateway.errors import Problem, problem_responses
 
@@ -25,6 +34,9 @@ FOUND = {
     },
 }
 Search = Annotated[ReimbursementQuery, Query()]
+
+
+BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 @router.get(
@@ -66,3 +78,27 @@ async def reimbursement(
     """Each act: dates, amounts of the social security and of the mutuelle, what remains for the member,
     the guarantee that applied, and the act explained in plain French."""
     return await claims.reimbursement(token, require_member(who), reference)
+
+
+@router.get(
+    "/member/statements/archive",
+    response_class=StreamingResponse,
+    summary="Télécharger en une fois tous les relevés de la période",
+    responses={**LISTED, 200: {"description": "Un PDF par paiement, dans un zip", "content": {ZIP_MEDIA_TYPE: BINARY}}},
+)
+async def statement_archive(who: Who, token: Token, claims: Claims, query: Annotated[StatementsQuery, Query()]) -> StreamingResponse:
+    """Every statement of the household's payments that the search finds (beneficiary, period), one PDF each."""
+    return await claims.statement_archive(token, require_member(who), query.params())
+
+
+@router.get(
+    "/member/statements/{reference}",
+    response_class=StreamingResponse,
+    summary="Imprimer ce paiement : le relevé de prestations (PDF)",
+    responses={**FOUND, 200: {"description": "Le relevé", "content": {PDF_MEDIA_TYPE: BINARY}}},
+)
+async def statement(
+    who: Who, token: Token, claims: Claims, reference: Annotated[str, Path(pattern=REFERENCE_PATTERN)]
+) -> StreamingResponse:
+    """The statement of one payment on the mutuelle's letterhead, its amounts as the legacy print shows them."""
+    return await claims.statement(token, require_member(who), reference)

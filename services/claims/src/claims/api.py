@@ -125,16 +125,22 @@ class ReadModelStats(BaseModel):
     acts: int
 
 
-class ReimbursementQuery(BaseModel):
-    """The search of the member's reimbursements as the gateway declares it (claims checks it again)."""
+class StatementsQuery(BaseModel):
+    """A search of the member's payments by beneficiary and period, as the gateway declares it (claims checks
+    it again): the statements downloaded at once."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     beneficiary: str | None = Field(default=None, pattern=BENEFICIARY_PATTERN, description="A beneficiary's id (from `beneficiaries`)")
     start: date | None = Field(default=None, alias="from", description="Paid on or after this day")
     end: date | None = Field(default=None, alias="to", description="Paid on or before this day")
-    page: int = Field(default=1, ge=1, le=100_000)
-    page_size: int = Field(default=10, description=f"One of {', '.join(map(str, PAGE_SIZES))}")
 
     def params(self) -> dict:
         return self.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+class ReimbursementQuery(StatementsQuery):
+    """The search of the member's reimbursements, a page of them."""
+
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=10, description=f"One of {', '.join(map(str, PAGE_SIZES))}")

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from claims.entrypoints import http
+from claims.entrypoints import dependencies, http, statements
 from claims.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
 from claims.service_layer.unit_of_work import ClaimsUnitOfWork
 from claims.settings import ClaimsSettings
 from extranet_plumbing.auth import TokenVerifier
+from extranet_plumbing.dependencies import provide
 from extranet_plumbing.service import Service, Subscription
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+PARIS = ZoneInfo("Europe/Paris")
 
 
-def bootstrap(settings: ClaimsSettings | None = None, *, verifier: TokenVerifier | None = None) -> Service:
+def now_in_france() -> datetime:
+    return datetime.now(PARIS)
+
+
+def bootstrap(
+    settings: ClaimsSettings | None = None, *, clock: dependencies.Clock = now_in_france, verifier: TokenVerifier | None = None
+) -> Service:
     settings = settings or ClaimsSettings()
     return Service(
         settings,
@@ -23,6 +33,7 @@ def bootstrap(settings: ClaimsSettings | None = None, *, verifier: TokenVerifier
         migrations=[MIGRATIONS],
         unit_of_work=ClaimsUnitOfWork,
         subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS)],
-        routers=[http.router],
+        routers=[statements.router, http.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
+        dependencies={dependencies.clock: provide(clock)},
     )

@@ -3,12 +3,15 @@ search, the tiers-payant tab, a payment's detail explained; and a member kept to
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
 
 import httpx
 import jwt
+import pypdf
 import pytest
 
 from claims.domain.payments import beneficiary_id
@@ -21,7 +24,7 @@ HUGO = beneficiary_id(MINE, "Hugo", date(2015, 3, 2))
 CONSULTATION, PHARMACY = (act.model_dump(mode="json") for act in reimbursement_paid().acts)
 
 
-def bearer(jwt_keys, *, kind: str = "member", scope: dict | None = None, terms_ok: bool = True) -> dict[str, str]:
+def bearer(jwt_keys, *, kind: str = "member", scope: dict | None = None, terms_ok: bool = True, tenant: str = "mbtp") -> dict[str, str]:
     now = int(time.time())
     body = {
         "iss": "extranet-identity",
@@ -29,7 +32,7 @@ def bearer(jwt_keys, *, kind: str = "member", scope: dict | None = None, terms_o
         "sub": "account-1",
         "typ": "access",
         "kind": kind,
-        "tenant": "mbtp",
+        "tenant": tenant,
         "scope": {"member_number": MINE} if scope is None else scope,
         "iat": now,
         "exp": now + 600,
@@ -165,3 +168,81 @@ async def test_only_the_member_who_accepted_the_terms(client, jwt_keys, headers,
     token = bearer(jwt_keys, **headers) if headers else {}
     for path in ("", "/latest", "/third-party", "/35500001"):
         assert (await client.get(f"{BASE}{path}", headers=token)).status_code == status
+
+
+# --- statements (PDF) --------------------------------------------------------------------------------
+
+
+def pdf_text(content: bytes) -> str:
+    """What a member reads in the PDF, as a PDF text extractor lays it out: a table's row on one line, with
+    its cells' spaces reduced to one (no-break spaces as spaces)."""
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    text = "\n".join(page.extract_text(extraction_mode="layout") for page in reader.pages).replace("\u00a0", " ")
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+async def test_the_statement_of_a_payment_holds_the_amounts_of_its_detail(client, jwt_keys):
+    me = bearer(jwt_keys)
+    detail = (await client.get(f"{BASE}/35500001", headers=me)).json()
+    answer = await client.get(f"/internal/members/{MINE}/statements/35500001", headers=me)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert 'filename="releve-35500001.pdf"' in answer.headers["content-disposition"]
+    text = pdf_text(answer.content)
+    assert "Mutuelle MBTP" in text and "5 rue Jean-Marie Chavant" in text and "Relevé de prestations" in text
+    assert "N° de référence 35500001" in text and "Date de règlement 21/09/2026" in text
+    (act,) = detail["acts"]
+    assert "Bénéficiaire des prestations : Léa Durand" in text and "Parcours de soins : Parcours de soins coordonnés" in text
+    # Nature, date, quantity, expense, R.O. base/rate/amount, mutuelle base/rate/amount, what remains.
+    assert "Consultation médecin généraliste 16/09/2026 1 30,00 30,00 70 19,00 30,00 30 9,00 2,00" in text, text
+    assert act["mandatory_scheme"]["amount"] == "19.00" and act["mutuelle"]["amount"] == "9.00" and act["remaining"] == "2.00"
+    assert "participation forfaitaire ou franchise médicale retenue par l'Assurance Maladie : 2,00 €" in text
+    assert "Règlement à l'assuré, sur le compte FR76 **** **** **** **** ***1 189" in text
+    assert "Réglé 9,00 €" in text and "francs" not in text  # MBTP does not keep the francs column
+    assert "Votre mutuelle a pris en charge 9,00 € au titre de votre garantie « SANTE SOCLE »" in " ".join(text.split())
+    assert "Total 30,00 19,00 9,00 2,00" in text
+
+
+async def test_a_tenant_that_keeps_the_francs_prints_them(claims, kafka_producer, service_env, jwt_keys):
+    topic = service_env["topic_prefix"] + "legacy.claims"
+    await publish_event(kafka_producer, topic, reimbursement_paid(reference="35507436"), tenant="solimut")
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) = 1 FROM payments WHERE tenant = 'solimut'"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(claims.app), base_url="http://claims", headers=GATEWAY_HEADERS) as c:
+        answer = await c.get(f"/internal/members/{MINE}/statements/35507436", headers=bearer(jwt_keys, tenant="solimut"))
+    text = pdf_text(answer.content)
+    assert "Solimut Mutuelle de France" in text and "Réglé 15,60 € soit 102,33 francs" in text, text
+
+
+async def test_every_statement_of_a_period_in_one_download(client, jwt_keys):
+    me = bearer(jwt_keys)
+    answer = await client.get(f"/internal/members/{MINE}/statements/archive", params={"from": "2026-09-01", "to": "2026-09-30"}, headers=me)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    assert 'filename="releves-01092026-30092026.zip"' in answer.headers["content-disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    assert archive.namelist() == ["releve-35500001.pdf", "releve-35500002.pdf", "releve-35500003.pdf"]
+    for name in archive.namelist():
+        reference = name.removeprefix("releve-").removesuffix(".pdf")
+        detail = (await client.get(f"{BASE}/{reference}", headers=me)).json()
+        text = pdf_text(archive.read(name))
+        assert f"N° de référence {reference}" in text and f"Réglé {detail['amount'].replace('.', ',')} €" in text
+
+    hugo = await client.get(f"/internal/members/{MINE}/statements/archive", params={"beneficiary": HUGO}, headers=me)
+    assert zipfile.ZipFile(io.BytesIO(hugo.content)).namelist() == [f"releve-3550000{n}.pdf" for n in (0, 3, 6)]
+    empty = await client.get(f"/internal/members/{MINE}/statements/archive", params={"from": "2027-01-01"}, headers=me)
+    assert zipfile.ZipFile(io.BytesIO(empty.content)).namelist() == ["aucun-releve.txt"]
+    refused = await client.get(
+        f"/internal/members/{MINE}/statements/archive", params={"from": "2026-09-30", "to": "2026-09-01"}, headers=me
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"].endswith("to")
+
+
+async def test_statements_of_another_household_are_not_found(client, jwt_keys):
+    me = bearer(jwt_keys)
+    for reference in ("46600001", "99999999"):
+        answer = await client.get(f"/internal/members/{MINE}/statements/{reference}", headers=me)
+        assert answer.status_code == 404 and answer.json()["detail"] == "Remboursement introuvable."
+    for path in ("archive", "46600001"):
+        assert (await client.get(f"/internal/members/{THEIRS}/statements/{path}", headers=me)).status_code == 403
+        assert (await client.get(f"/internal/members/{MINE}/statements/{path}")).status_code == 401
+        assert (
+            await client.get(f"/internal/members/{MINE}/statements/{path}", headers=bearer(jwt_keys, terms_ok=False))
+        ).status_code == 403

@@ -5,6 +5,7 @@ whoever asks. The caller's values only ever reach SQL as parameters."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import date
 
 import asyncpg
@@ -13,6 +14,10 @@ from claims.domain.payments import Beneficiary, Payment
 from claims.domain.search import Page, Search
 
 _ROW = "reference, member_number, received_on, paid_on, amount, payee, professional_name, masked_iban, acts"
+_SEARCHED = (
+    "tenant = $1 AND member_number = $2 AND ($3::text IS NULL OR $3 = ANY (beneficiary_ids))"
+    " AND ($4::date IS NULL OR paid_on >= $4) AND ($5::date IS NULL OR paid_on <= $5) AND (NOT $6::boolean OR payee = 'TIERS')"
+)
 
 
 class Reimbursements:
@@ -31,19 +36,22 @@ class Reimbursements:
 
     async def search(self, tenant: str, member_number: str, search: Search, page: Page) -> tuple[int, list[Payment]]:
         """How many payments match, and those of the page, newest first."""
-        where = "tenant = $1 AND member_number = $2"
-        where += " AND ($3::text IS NULL OR $3 = ANY (beneficiary_ids))"
-        where += " AND ($4::date IS NULL OR paid_on >= $4) AND ($5::date IS NULL OR paid_on <= $5)"
-        where += " AND (NOT $6::boolean OR payee = 'TIERS')"
         values = (tenant, member_number, search.beneficiary, search.start, search.end, search.to_professionals)
-        total = await self._conn.fetchval(f"SELECT count(*) FROM payments WHERE {where}", *values)
+        total = await self._conn.fetchval(f"SELECT count(*) FROM payments WHERE {_SEARCHED}", *values)
         rows = await self._conn.fetch(
-            f"SELECT {_ROW} FROM payments WHERE {where} ORDER BY paid_on DESC, reference DESC LIMIT $7 OFFSET $8",
+            f"SELECT {_ROW} FROM payments WHERE {_SEARCHED} ORDER BY paid_on DESC, reference DESC LIMIT $7 OFFSET $8",
             *values,
             page.size,
             page.offset,
         )
         return total, [Payment.from_row(row) for row in rows]
+
+    async def each(self, tenant: str, member_number: str, search: Search) -> AsyncIterator[Payment]:
+        """Every payment the search finds, newest first, read with a cursor (in the unit of work's transaction)."""
+        values = (tenant, member_number, search.beneficiary, search.start, search.end, search.to_professionals)
+        query = f"SELECT {_ROW} FROM payments WHERE {_SEARCHED} ORDER BY paid_on DESC, reference DESC"
+        async for row in self._conn.cursor(query, *values, prefetch=50):
+            yield Payment.from_row(row)
 
     async def payment(self, tenant: str, member_number: str, reference: str) -> Payment | None:
         row = await self._conn.fetchrow(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 NBSP = "\u00a0"  # between thousands and before a unit, so that a line never breaks inside an amount
 CENT = Decimal("0.01")
@@ -33,3 +33,13 @@ def quantity(value: Decimal) -> str:
 def iban(masked: str) -> str:
     """A masked IBAN in groups of four, as a statement prints it: 'FR76 **** **** **** **** ***1 189'."""
     return " ".join(masked[i : i + 4] for i in range(0, len(masked), 4))
+
+
+FRANCS_PER_EURO = Decimal("6.55957")  # the fixed conversion rate of 1 January 1999
+
+
+def francs(amount: Decimal) -> str:
+    """The amount in francs, as the legacy print still shows it: '45,26 francs'."""
+    converted = (amount * FRANCS_PER_EURO).quantize(CENT, rounding=ROUND_HALF_UP)
+    whole, cents = f"{converted:,.2f}".split(".")
+    return f"{whole.replace(',', NBSP)},{cents}{NBSP}francs"

@@ -1,11 +1,21 @@
-"""What the claims service's routes depend on besides plumbing's."""
+"""What the claims service's routes depend on besides plumbing's: placeholders bound in bootstrap."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
 
 from claims.service_layer.unit_of_work import ClaimsUnitOfWork
-from extranet_plumbing.dependencies import unit_of_work
+from extranet_plumbing.dependencies import NotWired, unit_of_work
 
+Clock = Callable[[], datetime]
+
+
+async def clock() -> Clock:
+    raise NotWired("clock")
+
+
+Now = Annotated[Clock, Depends(clock)]
 UoW = Annotated[ClaimsUnitOfWork, Depends(unit_of_work)]
