@@ -27,5 +27,5 @@ ENV PATH=/opt/extranet/bin:$PATH \
 COPY --from=build /opt/extranet /opt/extranet
 RUN useradd --system --uid 10001 --no-create-home extranet
 USER 10001
-EXPOSE 8000 8101 8102 8104 8105
+EXPOSE 8000 8101 8102 8103 8104 8105
 CMD ["gateway-service"]

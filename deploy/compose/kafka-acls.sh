@@ -19,6 +19,8 @@ topic legacy.companies
 topic legacy.companies.dlq
 topic legacy.contracts
 topic legacy.contracts.dlq
+topic legacy.decisions
+topic legacy.decisions.dlq
 topic legacy.memberships
 topic legacy.memberships.dlq
 topic notifications.outcomes
@@ -26,6 +28,7 @@ topic notifications.outcomes.dlq
 topic notifications.requests
 topic notifications.requests.dlq
 topic portal.requests
+topic portal.requests.dlq
 acl() { /opt/kafka/bin/kafka-acls.sh --bootstrap-server kafka:29092 --command-config /tmp/admin.properties --add "$@" > /dev/null; }
 acl --allow-principal User:identity --operation Read --topic legacy.brokers
 acl --allow-principal User:identity --operation Describe --topic legacy.brokers
@@ -91,6 +94,26 @@ acl --allow-principal User:claims --operation Describe --topic identity.sessions
 acl --allow-principal User:claims --operation Read --group claims-read-model
 acl --allow-principal User:claims --operation Describe --group claims-read-model
 acl --allow-principal User:claims --operation IdempotentWrite --cluster
+acl --allow-principal User:enrollment --operation Read --topic legacy.decisions
+acl --allow-principal User:enrollment --operation Describe --topic legacy.decisions
+acl --allow-principal User:enrollment --operation Write --topic legacy.decisions.dlq
+acl --allow-principal User:enrollment --operation Describe --topic legacy.decisions.dlq
+acl --allow-principal User:enrollment --operation Read --topic legacy.memberships
+acl --allow-principal User:enrollment --operation Describe --topic legacy.memberships
+acl --allow-principal User:enrollment --operation Write --topic legacy.memberships.dlq
+acl --allow-principal User:enrollment --operation Describe --topic legacy.memberships.dlq
+acl --allow-principal User:enrollment --operation Read --topic portal.requests
+acl --allow-principal User:enrollment --operation Describe --topic portal.requests
+acl --allow-principal User:enrollment --operation Write --topic portal.requests.dlq
+acl --allow-principal User:enrollment --operation Describe --topic portal.requests.dlq
+acl --allow-principal User:enrollment --operation Read --topic identity.sessions
+acl --allow-principal User:enrollment --operation Describe --topic identity.sessions
+acl --allow-principal User:enrollment --operation Read --group enrollment-memberships
+acl --allow-principal User:enrollment --operation Describe --group enrollment-memberships
+acl --allow-principal User:enrollment --operation Read --group enrollment-requests
+acl --allow-principal User:enrollment --operation Describe --group enrollment-requests
+acl --allow-principal User:enrollment --operation Write --topic portal.requests
+acl --allow-principal User:enrollment --operation IdempotentWrite --cluster
 acl --allow-principal User:notifications --operation Write --topic notifications.outcomes
 acl --allow-principal User:notifications --operation Describe --topic notifications.outcomes
 acl --allow-principal User:notifications --operation Read --topic notifications.requests

@@ -41,6 +41,7 @@ PROPS
   --add-scram "SCRAM-SHA-512=[name=identity,password=${KAFKA_IDENTITY_PASSWORD}]" \
   --add-scram "SCRAM-SHA-512=[name=portfolio,password=${KAFKA_PORTFOLIO_PASSWORD}]" \
   --add-scram "SCRAM-SHA-512=[name=claims,password=${KAFKA_CLAIMS_PASSWORD}]" \
+  --add-scram "SCRAM-SHA-512=[name=enrollment,password=${KAFKA_ENROLLMENT_PASSWORD}]" \
   --add-scram "SCRAM-SHA-512=[name=notifications,password=${KAFKA_NOTIFICATIONS_PASSWORD}]" \
   --add-scram "SCRAM-SHA-512=[name=gateway,password=${KAFKA_GATEWAY_PASSWORD}]" \
   --add-scram "SCRAM-SHA-512=[name=legacy-simulator,password=${KAFKA_LEGACY_SIMULATOR_PASSWORD}]"

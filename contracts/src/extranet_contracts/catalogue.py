@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extranet_contracts import claims, legacy, notifications, requests, sessions
+from extranet_contracts import claims, decisions, legacy, notifications, requests, sessions
 from extranet_contracts.base import Event
 
 CATALOGUE: dict[tuple[str, int], type[Event]] = {
@@ -22,6 +22,11 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         notifications.NotificationFailed,
         requests.ContactChangeRequested,
         requests.BrokerAddressChangeRequested,
+        requests.EmployeeTerminationRequested,
+        requests.AdvisorDecisionRecorded,
+        decisions.RequestAccepted,
+        decisions.RequestRefused,
+        decisions.RequestReferredToAdvisor,
         sessions.SessionsRevoked,
     )
 }

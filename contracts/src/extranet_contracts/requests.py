@@ -15,7 +15,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extranet_contracts.base import Event
-from extranet_contracts.types import Address, BrokerCode, Email
+from extranet_contracts.types import Address, BrokerCode, CompanyCode, ContractNumber, Email, MemberNumber, MembershipId
 
 PORTAL_REQUESTS = "portal.requests"
 
@@ -68,3 +68,61 @@ class BrokerAddressChangeRequested(Event):
 
     def key(self) -> str:
         return self.broker_code
+
+
+# --- the request engine (enrollment service) ---------------------------------------------------------------
+
+
+class Requester(BaseModel):
+    """Who asked, in which portal: the account's id in identity and the reference the legacy system knows
+    the requester by (broker code, member number, company code)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    portal: Literal["broker", "member", "employer"]
+    account: str = Field(min_length=1, max_length=64, description="The account's id (identity)")
+    reference: str = Field(pattern=r"^(M\d{5}|\d{8})$", description="Broker code, member number or company code")
+
+
+class EmployeeTerminationRequested(Event):
+    """A company correspondent asked, in the employer portal, to terminate an employee's membership
+    (radiation) from a date, for a reason of the tenant's list; the legacy system decides, and an accepted
+    termination is followed by its `MemberRadiated`."""
+
+    TYPE: ClassVar[str] = "EmployeeTerminationRequested"
+    STREAM: ClassVar[str] = PORTAL_REQUESTS
+
+    request_id: uuid.UUID = Field(description="The request's id in the enrollment service; its decision names it")
+    requested_by: Requester
+    company_code: CompanyCode
+    contract_number: ContractNumber
+    membership_id: MembershipId
+    member_number: MemberNumber
+    effective_date: date = Field(description="Last day covered (date de radiation)")
+    reason: str = Field(pattern=r"^[A-Z][A-Z '-]{1,59}$", description="Motif, a code of the tenant's list, e.g. DEMISSION")
+
+    def key(self) -> str:
+        return self.company_code
+
+
+class AdvisorDecisionRecorded(Event):
+    """An advisor (an operator of the back office) decided a request that the legacy system had left to an
+    advisor: the legacy system applies it and publishes the outcome as for any other decision."""
+
+    TYPE: ClassVar[str] = "AdvisorDecisionRecorded"
+    STREAM: ClassVar[str] = PORTAL_REQUESTS
+
+    request_id: uuid.UUID
+    requester_reference: str = Field(pattern=r"^(M\d{5}|\d{8})$", description="As the request was keyed, so that both keep their order")
+    operator: str = Field(min_length=1, max_length=64, description="The operator's account id (identity)")
+    accepted: bool
+    reason: str | None = Field(default=None, min_length=1, max_length=300, description="Why it is refused (shown to the requester)")
+
+    @model_validator(mode="after")
+    def _refusal_has_a_reason(self) -> AdvisorDecisionRecorded:
+        if not self.accepted and self.reason is None:
+            raise ValueError("a refusal gives its reason")
+        return self
+
+    def key(self) -> str:
+        return self.requester_reference

@@ -192,3 +192,35 @@ def reimbursement_paid(**overrides: Any):
         "revision": 1,
     }
     return ReimbursementPaid(**{**values, **overrides})
+
+
+def employee_termination_requested(**overrides: Any):
+    """A correspondent of company 12345678 asks to terminate Léa Durand's membership (`member_affiliated`) (portal.requests)."""
+    import uuid
+
+    from extranet_contracts.requests import EmployeeTerminationRequested
+
+    values = {
+        "request_id": uuid.UUID("7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"),
+        "requested_by": {"portal": "employer", "account": "c0ffee00-0000-4000-8000-000000000001", "reference": "12345678"},
+        "company_code": "12345678",
+        "contract_number": "W1-000123",
+        "membership_id": "ADH-0000042",
+        "member_number": "73000042",
+        "effective_date": date(2026, 12, 31),
+        "reason": "DEMISSION",
+    }
+    return EmployeeTerminationRequested(**{**values, **overrides})
+
+
+def request_decided(outcome: str, request_id: Any, **overrides: Any):
+    """A decision of the legacy system on a request (legacy.decisions): `accepted`, `refused` or `advisor`."""
+    from datetime import UTC, datetime
+
+    from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
+
+    model = {"accepted": RequestAccepted, "refused": RequestRefused, "advisor": RequestReferredToAdvisor}[outcome]
+    values: dict[str, Any] = {"request_id": request_id, "decided_at": datetime(2026, 12, 1, 9, 30, tzinfo=UTC)}
+    if outcome == "refused":
+        values["reason"] = "Le salarié est déjà radié à cette date."
+    return model(**{**values, **overrides})

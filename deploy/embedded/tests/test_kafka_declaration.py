@@ -49,6 +49,11 @@ def _bootstrap(name: str, tmp_path):
         from portfolio.settings import PortfolioSettings
 
         return bootstrap(PortfolioSettings(**common, jwt_public_key_file=keys.public_file))
+    if name == "enrollment":
+        from enrollment.bootstrap import bootstrap
+        from enrollment.settings import EnrollmentSettings
+
+        return bootstrap(EnrollmentSettings(**common, jwt_public_key_file=keys.public_file))
     if name == "claims":
         from claims.bootstrap import bootstrap
         from claims.settings import ClaimsSettings
@@ -68,7 +73,7 @@ def _bootstrap(name: str, tmp_path):
 
 
 def test_the_services_using_kafka_are_known():
-    assert set(KAFKA_SERVICES) == {"identity", "portfolio", "claims", "notifications", "gateway"}
+    assert set(KAFKA_SERVICES) == {"identity", "portfolio", "enrollment", "claims", "notifications", "gateway"}
 
 
 @pytest.mark.parametrize("name", sorted(KAFKA_SERVICES))

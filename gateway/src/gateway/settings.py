@@ -9,5 +9,6 @@ class GatewaySettings(ServiceSettings):
     identity_url: str = "http://127.0.0.1:8101"
     portfolio_url: str = "http://127.0.0.1:8102"
     claims_url: str = "http://127.0.0.1:8104"
+    enrollment_url: str = "http://127.0.0.1:8103"
     default_tenant: str = "mbtp"
     upstream_timeout_seconds: float = 10.0

@@ -1,0 +1,230 @@
+"""The requests repository: requests with their history, and the decisions that came before their request."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from enrollment.domain.requests import Actor, Decision, Outcome, Request, Status, Transition
+
+_COLUMNS = (
+    "id, tenant, kind, portal, account, reference, subject, company_code, contract_number, payload, attachments, status,"
+    " created_at, submitted_at, sent_at, decided_at, refusal_reason, awaiting_advisor, advisor_decision, window_start, window_end"
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a list is narrowed to (None: any)."""
+
+    year: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    portal: str | None = None
+    awaiting_advisor: bool | None = None
+
+
+def _request(row: asyncpg.Record, history: Sequence[asyncpg.Record] = ()) -> Request:
+    window = (row["window_start"], row["window_end"]) if row["window_start"] else None
+    request = Request(
+        id=row["id"],
+        tenant=row["tenant"],
+        kind=row["kind"],
+        portal=row["portal"],
+        account=row["account"],
+        reference=row["reference"],
+        subject=row["subject"],
+        company_code=row["company_code"],
+        contract_number=row["contract_number"],
+        payload=json.loads(row["payload"]),
+        attachments=json.loads(row["attachments"]),
+        status=Status(row["status"]),
+        created_at=row["created_at"],
+        submitted_at=row["submitted_at"],
+        sent_at=row["sent_at"],
+        decided_at=row["decided_at"],
+        refusal_reason=row["refusal_reason"],
+        awaiting_advisor=row["awaiting_advisor"],
+        advisor_decision=json.loads(row["advisor_decision"]) if row["advisor_decision"] else None,
+        effective_window=window,
+        history=[Transition(h["at"], Actor(h["actor"]), h["actor_id"], Status(h["status"]), h["note"]) for h in history],
+    )
+    request._stored_history = len(request.history)  # type: ignore[attr-defined]
+    return request
+
+
+class Requests:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, request: Request, *, origin: str) -> bool:
+        """Store a new request and its history; False if a request of that id exists already (a duplicate)."""
+        inserted = await self._conn.fetchval(
+            f"INSERT INTO requests ({_COLUMNS}, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+            " $17, $18, $19, $20, $21, $22) ON CONFLICT (id) DO NOTHING RETURNING true",
+            *self._values(request),
+            origin,
+        )
+        if not inserted:
+            return False
+        request._stored_history = 0  # type: ignore[attr-defined]
+        await self._append_history(request)
+        return True
+
+    async def save(self, request: Request) -> None:
+        """The request's changed fields and the transitions added since it was read."""
+        columns = _COLUMNS.split(", ", 1)[1]  # every column but the id
+        placeholders = ", ".join(f"${i}" for i in range(2, len(columns.split(", ")) + 2))
+        await self._conn.execute(f"UPDATE requests SET ({columns}) = ROW({placeholders}) WHERE id = $1", *self._values(request))
+        await self._append_history(request)
+
+    async def get(self, request_id: uuid.UUID, *, tenant: str | None = None, for_update: bool = False) -> Request | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM requests WHERE id = $1 AND ($2::text IS NULL OR tenant = $2)" + (" FOR UPDATE" if for_update else ""),
+            request_id,
+            tenant,
+        )
+        if row is None:
+            return None
+        history = await self._conn.fetch(
+            "SELECT at, actor, actor_id, status, note FROM request_history WHERE request_id = $1 ORDER BY seq", request_id
+        )
+        return _request(row, history)
+
+    async def open_termination(self, tenant: str, company_code: str, membership_id: str) -> bool:
+        """Whether a termination of this membership is on its way already (submitted or sent)."""
+        return bool(
+            await self._conn.fetchval(
+                "SELECT true FROM requests WHERE tenant = $1 AND company_code = $2 AND kind = 'employee_termination'"
+                " AND status IN ('submitted', 'sent') AND payload->>'membership_id' = $3 LIMIT 1",
+                tenant,
+                company_code,
+                membership_id,
+            )
+        )
+
+    async def of_requester(
+        self, tenant: str, portal: str, reference: str, filters: Filters, *, contracts: Sequence[str] | None = None
+    ) -> list[Request]:
+        """A requester's requests, newest first (`contracts`: only those on these contracts, for a correspondent
+        granted some of the company's contracts)."""
+        rows = await self._conn.fetch(
+            f"SELECT {_COLUMNS} FROM requests WHERE tenant = $1 AND portal = $2 AND reference = $3"
+            " AND ($4::int IS NULL OR date_part('year', coalesce(submitted_at, created_at) AT TIME ZONE 'Europe/Paris') = $4)"
+            " AND ($5::text IS NULL OR kind = $5) AND ($6::text[] IS NULL OR contract_number = ANY($6))"
+            " ORDER BY coalesce(submitted_at, created_at) DESC, id LIMIT 500",
+            tenant,
+            portal,
+            reference,
+            filters.year,
+            filters.kind,
+            list(contracts) if contracts is not None else None,
+        )
+        return await self._with_history(rows)
+
+    async def for_backoffice(self, tenant: str, filters: Filters, *, offset: int, limit: int) -> tuple[int, list[Request]]:
+        """What operators see: every request but drafts, newest first, narrowed by `filters`."""
+        where = (
+            "tenant = $1 AND status <> 'draft'"
+            " AND ($2::int IS NULL OR date_part('year', coalesce(submitted_at, created_at) AT TIME ZONE 'Europe/Paris') = $2)"
+            " AND ($3::text IS NULL OR kind = $3) AND ($4::text IS NULL OR status = $4) AND ($5::text IS NULL OR portal = $5)"
+            " AND ($6::boolean IS NULL OR awaiting_advisor = $6)"
+        )
+        args = (tenant, filters.year, filters.kind, filters.status, filters.portal, filters.awaiting_advisor)
+        total = await self._conn.fetchval(f"SELECT count(*) FROM requests WHERE {where}", *args)
+        rows = await self._conn.fetch(
+            f"SELECT {_COLUMNS} FROM requests WHERE {where} ORDER BY coalesce(submitted_at, created_at) DESC, id OFFSET $7 LIMIT $8",
+            *args,
+            offset,
+            limit,
+        )
+        return total, await self._with_history(rows)
+
+    # --- decisions that came before their request ---------------------------------------------------------
+
+    async def keep_early_decision(self, event_id: uuid.UUID, tenant: str, request_id: uuid.UUID, decision: Decision, now: datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO early_decisions (event_id, tenant, request_id, outcome, decided_at, reason, note, received_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            event_id,
+            tenant,
+            request_id,
+            decision.outcome.value,
+            decision.decided_at,
+            decision.reason,
+            decision.note,
+            now,
+        )
+
+    async def take_early_decisions(self, tenant: str, request_id: uuid.UUID) -> list[Decision]:
+        """The decisions kept for this request, in the order they were decided (and forgotten here)."""
+        rows = await self._conn.fetch(
+            "DELETE FROM early_decisions WHERE tenant = $1 AND request_id = $2 RETURNING outcome, decided_at, reason, note",
+            tenant,
+            request_id,
+        )
+        decisions = [Decision(Outcome(r["outcome"]), r["decided_at"], r["reason"], r["note"]) for r in rows]
+        return sorted(decisions, key=lambda d: d.decided_at)
+
+    async def stats(self, groups: Sequence[str]) -> dict[str, Any]:
+        row = await self._conn.fetchrow(
+            "SELECT (SELECT count(*) FROM inbox WHERE consumer_group = ANY($1)) AS events_applied,"
+            " (SELECT count(*) FROM requests) AS requests, (SELECT count(*) FROM requests WHERE awaiting_advisor) AS awaiting_advisor,"
+            " (SELECT count(*) FROM early_decisions) AS early_decisions, (SELECT count(*) FROM memberships) AS memberships",
+            list(groups),
+        )
+        return dict(row)
+
+    # --- helpers -------------------------------------------------------------------------------------------
+
+    async def _with_history(self, rows: Sequence[asyncpg.Record]) -> list[Request]:
+        ids = [row["id"] for row in rows]
+        history: dict[uuid.UUID, list[asyncpg.Record]] = {i: [] for i in ids}
+        for h in await self._conn.fetch(
+            "SELECT request_id, at, actor, actor_id, status, note FROM request_history WHERE request_id = ANY($1) ORDER BY request_id, seq",
+            ids,
+        ):
+            history[h["request_id"]].append(h)
+        return [_request(row, history[row["id"]]) for row in rows]
+
+    async def _append_history(self, request: Request) -> None:
+        stored = getattr(request, "_stored_history", 0)
+        new = request.history[stored:]
+        if new:
+            await self._conn.executemany(
+                "INSERT INTO request_history (request_id, seq, at, actor, actor_id, status, note) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                [(request.id, stored + i, t.at, t.actor.value, t.actor_id, t.status.value, t.note) for i, t in enumerate(new)],
+            )
+        request._stored_history = len(request.history)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _values(request: Request) -> tuple:
+        window = request.effective_window or (None, None)
+        return (
+            request.id,
+            request.tenant,
+            request.kind,
+            request.portal,
+            request.account,
+            request.reference,
+            request.subject,
+            request.company_code,
+            request.contract_number,
+            json.dumps(request.payload, ensure_ascii=False),
+            json.dumps(request.attachments, ensure_ascii=False),
+            request.status.value,
+            request.created_at,
+            request.submitted_at,
+            request.sent_at,
+            request.decided_at,
+            request.refusal_reason,
+            request.awaiting_advisor,
+            json.dumps(request.advisor_decision) if request.advisor_decision else None,
+            *window,
+        )

@@ -1,0 +1,116 @@
+"""The models of the enrollment service's internal API, declared once: its routes answer with them and
+the gateway's typed client validates what it receives against them (and declares the portals' routes
+with them)."""
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from extranet_contracts.types import ContractNumber, MemberNumber
+
+KIND_PATTERN = r"^[a-z_]{3,40}$"
+RequestStatus = Literal["draft", "submitted", "sent", "accepted", "refused", "cancelled"]
+PAGE_SIZE = 50
+
+
+class Choice(BaseModel):
+    code: str
+    label: str
+
+
+class Window(BaseModel):
+    """The effective dates the tenant allows today for this kind of request."""
+
+    earliest: date
+    latest: date
+
+
+class RequestForm(BaseModel):
+    """What a portal shows before a request is made: its window of effective dates and the lists it chooses from."""
+
+    kind: str
+    label: str
+    window: Window
+    choices: dict[str, list[Choice]] = Field(description="Field -> the codes it accepts, with their French labels")
+
+
+class Step(BaseModel):
+    """One transition of a request: when, by whom, to which status, and why."""
+
+    at: datetime
+    actor: Literal["requester", "platform", "legacy", "advisor"]
+    actor_label: str
+    status: RequestStatus
+    status_label: str
+    note: str | None
+
+
+class RequestSummary(BaseModel):
+    id: str
+    kind: str
+    kind_label: str
+    status: RequestStatus
+    status_label: str
+    subject: str | None = Field(description="For whom (e.g. the employee terminated), when it is not the requester")
+    contract_number: str | None
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    refusal_reason: str | None
+    awaiting_advisor: bool
+
+
+class RequestDetail(RequestSummary):
+    portal: Literal["broker", "member", "employer"]
+    reference: str = Field(description="Broker code, member number or company code of the requester")
+    created_at: datetime
+    sent_at: datetime | None
+    payload: dict[str, Any] = Field(description="What is asked, as the kind defines it")
+    attachments: list[dict[str, Any]] = Field(description="Files attached, by reference (never their bytes)")
+    window: Window | None = Field(description="The effective dates allowed when it was checked")
+    history: list[Step]
+
+
+class RequestList(BaseModel):
+    """A requester's requests (newest first), of a year and a kind if asked."""
+
+    year: int | None
+    kind: str | None
+    items: list[RequestSummary]
+
+
+class BackofficeList(BaseModel):
+    """Requests as operators see them (drafts excepted), newest first, one page."""
+
+    total: int
+    page: int
+    page_size: int
+    items: list[RequestDetail]
+
+
+class TerminationForm(BaseModel):
+    """An employee's termination (radiation): whose membership, on which contract, from when, why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contract_number: ContractNumber
+    member_number: MemberNumber = Field(description="The employee's member number (numéro d'adhérent)")
+    effective_date: date = Field(description="Last day covered (date de radiation), within the tenant's window")
+    reason: str = Field(min_length=2, max_length=60, description="A code of the form's `reason` choices")
+
+
+class AdvisorDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accepted: bool
+    reason: str | None = Field(default=None, min_length=1, max_length=300, description="Why it is refused (shown to the requester)")
+
+
+class RequestsStats(BaseModel):
+    """Counts only (no personal data)."""
+
+    events_applied: int
+    requests: int
+    awaiting_advisor: int
+    early_decisions: int
+    memberships: int

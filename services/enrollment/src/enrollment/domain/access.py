@@ -1,0 +1,55 @@
+"""Who asks, as the engine sees them: a requester (the portal, the account, the reference the legacy
+system knows them by, and for a correspondent the contracts granted) or an operator of the back office.
+Every route checks it here, in the service that owns the requests, whatever the gateway checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import HTTPException
+
+from extranet_plumbing.auth import Principal, require_terms
+
+PORTALS = {"broker": "broker", "member": "member", "correspondent": "employer"}
+
+
+@dataclass(frozen=True)
+class Requester:
+    tenant: str
+    portal: str  # broker | member | employer
+    account: str
+    reference: str  # broker code, member number, company code
+    contracts: tuple[str, ...] | None = None  # a correspondent's granted contracts (None: all the company's)
+
+    def may_see(self, contract_number: str | None) -> bool:
+        return self.contracts is None or contract_number in self.contracts
+
+
+def requester(who: Principal) -> Requester:
+    """The requester behind a token; 403 for an operator or an account without a reference."""
+    require_terms(who)
+    portal = PORTALS.get(who.kind)
+    if portal == "broker" and who.broker_code:
+        return Requester(who.tenant, portal, who.subject, who.broker_code)
+    if portal == "member" and who.member_number:
+        return Requester(who.tenant, portal, who.subject, who.member_number)
+    if portal == "employer" and isinstance(who.scope.get("company_code"), str):
+        granted = who.scope.get("contracts")
+        contracts = None if granted == "all" else tuple(c for c in granted or () if isinstance(c, str))
+        return Requester(who.tenant, portal, who.subject, who.scope["company_code"], contracts)
+    raise HTTPException(403, "Cette page est réservée aux adhérents, courtiers et correspondants d'entreprise.")
+
+
+def correspondent(who: Principal) -> Requester:
+    found = requester(who)
+    if found.portal != "employer":
+        raise HTTPException(403, "Cette page est réservée aux correspondants d'entreprise.")
+    return found
+
+
+def operator(who: Principal) -> str:
+    """The operator's account id; 403 for anyone else (plumbing has no require_operator yet)."""
+    require_terms(who)
+    if who.kind != "operator":
+        raise HTTPException(403, "Cette page est réservée aux conseillers de la mutuelle.")
+    return who.subject

@@ -1,0 +1,79 @@
+"""The kinds of request, what each checks, and the tenant's rules for them (the `enrollment` section of
+the tenant registry: the effective-date window of each kind and the lists it chooses from).
+
+    [mbtp.enrollment.employee_termination]
+    days_back = 31         # the earliest effective date: today minus this many days
+    days_ahead = 92        # the latest: today plus this many days
+    reasons = { DEMISSION = "Démission", ... }   # the motifs a correspondent chooses from
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from extranet_plumbing.tenants import tenant as registry_tenant
+
+EMPLOYEE_TERMINATION = "employee_termination"
+CONTACT_CHANGE = "contact_change"
+BROKER_ADDRESS_CHANGE = "broker_address_change"
+
+# The kinds the engine knows: made here (the portal names them), or made by another service and tracked
+# from portal.requests (identity's contact changes, portfolio's address changes).
+KIND_LABELS = {
+    EMPLOYEE_TERMINATION: "Radiation d'un salarié",
+    CONTACT_CHANGE: "Changement des informations de contact",
+    BROKER_ADDRESS_CHANGE: "Changement d'adresse postale du cabinet",
+}
+# Kinds a portal creates through the engine, and the portal that may.
+CREATED_HERE = {EMPLOYEE_TERMINATION: "employer"}
+
+DEFAULT_RULES: dict[str, dict[str, Any]] = {
+    EMPLOYEE_TERMINATION: {
+        "days_back": 31,
+        "days_ahead": 92,
+        "reasons": {
+            "DEMISSION": "Démission",
+            "LICENCIEMENT": "Licenciement",
+            "FIN DE CONTRAT": "Fin de contrat",
+            "MUTATION": "Mutation",
+            "RETRAITE": "Retraite",
+            "DECES": "Décès",
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The effective dates the tenant allows for a kind, on a day."""
+
+    earliest: date
+    latest: date
+
+    def __contains__(self, day: date) -> bool:
+        return self.earliest <= day <= self.latest
+
+
+@dataclass(frozen=True)
+class KindRules:
+    kind: str
+    days_back: int
+    days_ahead: int
+    choices: dict[str, dict[str, str]]  # field -> code -> French label
+
+    def window(self, today: date) -> Window:
+        return Window(today - timedelta(days=self.days_back), today + timedelta(days=self.days_ahead))
+
+
+def rules(tenant: str, kind: str) -> KindRules:
+    """The tenant's rules for `kind`: its section overrides the defaults, key by key."""
+    defaults = DEFAULT_RULES.get(kind, {})
+    own = registry_tenant(tenant).section("enrollment").get(kind, {})
+    merged = {**defaults, **own}
+    days_back, days_ahead = int(merged.get("days_back", 0)), int(merged.get("days_ahead", 0))
+    if days_back < 0 or days_ahead < 0:
+        raise ValueError(f"tenant {tenant}: enrollment.{kind}: days_back and days_ahead are >= 0")
+    choices = {"reason": dict(merged["reasons"])} if "reasons" in merged else {}
+    return KindRules(kind, days_back, days_ahead, choices)

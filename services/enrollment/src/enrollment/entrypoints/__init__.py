@@ -1,0 +1,1 @@
+"""How the enrollment service is reached: its internal HTTP API and its process."""

@@ -1,0 +1,31 @@
+"""What the enrollment service's routes depend on besides plumbing's: placeholders bound in bootstrap."""
+
+# No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends
+
+from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
+from extranet_plumbing.dependencies import NotWired, unit_of_work
+
+Clock = Callable[[], datetime]
+
+
+def clock() -> Clock:
+    raise NotWired("clock")
+
+
+FRANCE = ZoneInfo("Europe/Paris")
+
+
+async def today(now: Annotated[Clock, Depends(clock)]) -> date:
+    """The day in France: the tenant's windows are counted in French days."""
+    return now().astimezone(FRANCE).date()
+
+
+Now = Annotated[Clock, Depends(clock)]
+Today = Annotated[date, Depends(today)]
+UoW = Annotated[EnrollmentUnitOfWork, Depends(unit_of_work)]

@@ -1,0 +1,214 @@
+"""Internal HTTP API of the enrollment service, called by the gateway with the user's token, which is
+checked again here: a requester sees only their own requests (a correspondent, those of the company on
+the contracts granted), an operator those of the tenant; another's request is not found (404) alike."""
+
+# No `from __future__ import annotations`: FastAPI must resolve the local Annotated aliases.
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.exceptions import RequestValidationError
+
+from enrollment.adapters.requests import Filters
+from enrollment.api import (
+    KIND_PATTERN,
+    PAGE_SIZE,
+    AdvisorDecision,
+    BackofficeList,
+    RequestDetail,
+    RequestForm,
+    RequestList,
+    RequestsStats,
+    RequestStatus,
+    TerminationForm,
+)
+from enrollment.domain import access, kinds
+from enrollment.domain.requests import ACTOR_LABELS, STATUS_LABELS, Request
+from enrollment.entrypoints.dependencies import Now, Today, UoW
+from enrollment.service_layer import requests as use_cases
+from enrollment.service_layer.errors import Refused
+from enrollment.service_layer.handlers import MEMBERSHIPS_GROUP, REQUESTS_GROUP
+from extranet_plumbing.dependencies import Who
+
+router = APIRouter(prefix="/internal")
+
+RequestId = Annotated[uuid.UUID, Path(description="The request's id")]
+Year = Annotated[int | None, Query(ge=2000, le=2100, description="Submitted that year")]
+Kind = Annotated[str | None, Query(pattern=KIND_PATTERN, description="One kind of request")]
+
+
+# --- the portals: a requester's own requests ----------------------------------------------------------------
+
+
+@router.get("/requests", response_model=RequestList)
+async def my_requests(who: Who, uow: UoW, year: Year = None, kind: Kind = None) -> dict:
+    """The requester's requests, newest first (history by year and type)."""
+    me = access.requester(who)
+    async with uow:
+        found = await uow.requests.of_requester(me.tenant, me.portal, me.reference, Filters(year=year, kind=kind), contracts=me.contracts)
+    return {"year": year, "kind": kind, "items": [_summary(r) for r in found]}
+
+
+@router.get("/requests/forms/{kind}", response_model=RequestForm)
+async def form(who: Who, today: Today, kind: Annotated[str, Path(pattern=KIND_PATTERN)]) -> dict:
+    """What the portal shows before a request of this kind is made: its window of dates and its lists."""
+    me = access.requester(who)
+    if kinds.CREATED_HERE.get(kind) != me.portal:
+        raise HTTPException(404, "Ce type de demande n'existe pas dans votre espace.")
+    rules = kinds.rules(me.tenant, kind)
+    window = rules.window(today)
+    return {
+        "kind": kind,
+        "label": kinds.KIND_LABELS[kind],
+        "window": {"earliest": window.earliest, "latest": window.latest},
+        "choices": {name: [{"code": c, "label": label} for c, label in codes.items()] for name, codes in rules.choices.items()},
+    }
+
+
+@router.post("/requests/employee-termination", response_model=RequestDetail, status_code=201)
+async def draft_termination(body: TerminationForm, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """A correspondent's termination of an employee, checked and kept as a draft (submit sends it)."""
+    me = access.correspondent(who)
+    with refusals():
+        request = await use_cases.draft_termination(
+            uow,
+            me,
+            contract_number=body.contract_number,
+            member_number=body.member_number,
+            effective_date=body.effective_date,
+            reason=body.reason,
+            today=today,
+            now=now(),
+        )
+    return _detail(request)
+
+
+@router.get("/requests/{request_id}", response_model=RequestDetail)
+async def my_request(request_id: RequestId, who: Who, uow: UoW) -> dict:
+    me = access.requester(who)
+    with refusals():
+        return _detail(await use_cases.own_request(uow, me, request_id))
+
+
+@router.post("/requests/{request_id}/submit", response_model=RequestDetail)
+async def submit(request_id: RequestId, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """Checked again, then sent to the legacy system (through the outbox)."""
+    me = access.requester(who)
+    with refusals():
+        return _detail(await use_cases.submit_request(uow, me, request_id, today=today, now=now()))
+
+
+@router.post("/requests/{request_id}/cancel", response_model=RequestDetail)
+async def cancel(request_id: RequestId, who: Who, uow: UoW, now: Now) -> dict:
+    """A draft abandoned (a request sent already cannot be taken back)."""
+    me = access.requester(who)
+    with refusals():
+        return _detail(await use_cases.cancel_request(uow, me, request_id, now=now()))
+
+
+# --- the back office ------------------------------------------------------------------------------------------
+
+
+@router.get("/backoffice/requests", response_model=BackofficeList)
+async def backoffice_requests(
+    who: Who,
+    uow: UoW,
+    year: Year = None,
+    kind: Kind = None,
+    status: Annotated[RequestStatus | None, Query()] = None,
+    portal: Annotated[str | None, Query(pattern=r"^(broker|member|employer)$")] = None,
+    awaiting_advisor: Annotated[bool | None, Query(description="Only those left to an advisor (true) or not (false)")] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> dict:
+    """The tenant's requests, newest first, filtered."""
+    access.operator(who)
+    filters = Filters(year=year, kind=kind, status=status, portal=portal, awaiting_advisor=awaiting_advisor)
+    async with uow:
+        total, found = await uow.requests.for_backoffice(who.tenant, filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return {"total": total, "page": page, "page_size": PAGE_SIZE, "items": [_detail(r) for r in found]}
+
+
+@router.get("/backoffice/requests/{request_id}", response_model=RequestDetail)
+async def backoffice_request(request_id: RequestId, who: Who, uow: UoW) -> dict:
+    access.operator(who)
+    async with uow:
+        request = await uow.requests.get(request_id, tenant=who.tenant)
+    if request is None or request.status.value == "draft":
+        raise HTTPException(404, use_cases.NOT_FOUND)
+    return _detail(request)
+
+
+@router.post("/backoffice/requests/{request_id}/decision", response_model=RequestDetail)
+async def backoffice_decision(request_id: RequestId, body: AdvisorDecision, who: Who, uow: UoW, now: Now) -> dict:
+    """An advisor accepts or refuses (with the reason shown to the requester) a request the legacy system left to an advisor."""
+    operator = access.operator(who)
+    with refusals():
+        request = await use_cases.decide_as_operator(
+            uow, who.tenant, operator, request_id, accepted=body.accepted, reason=body.reason, now=now()
+        )
+    return _detail(request)
+
+
+@router.get("/stats", response_model=RequestsStats)
+async def stats(uow: UoW) -> dict:
+    """Counts only (no personal data)."""
+    async with uow:
+        return await uow.requests.stats([uow.settings.group_id(REQUESTS_GROUP), uow.settings.group_id(MEMBERSHIPS_GROUP)])
+
+
+# --- shaping ----------------------------------------------------------------------------------------------------
+
+
+def _summary(request: Request) -> dict:
+    return {
+        "id": str(request.id),
+        "kind": request.kind,
+        "kind_label": kinds.KIND_LABELS.get(request.kind, request.kind),
+        "status": request.status.value,
+        "status_label": STATUS_LABELS[request.status],
+        "subject": request.subject,
+        "contract_number": request.contract_number,
+        "submitted_at": request.submitted_at,
+        "decided_at": request.decided_at,
+        "refusal_reason": request.refusal_reason,
+        "awaiting_advisor": request.awaiting_advisor,
+    }
+
+
+def _detail(request: Request) -> dict:
+    window = request.effective_window
+    return {
+        **_summary(request),
+        "portal": request.portal,
+        "reference": request.reference,
+        "created_at": request.created_at,
+        "sent_at": request.sent_at,
+        "payload": request.payload,
+        "attachments": request.attachments,
+        "window": {"earliest": window[0], "latest": window[1]} if window else None,
+        "history": [
+            {
+                "at": t.at,
+                "actor": t.actor.value,
+                "actor_label": ACTOR_LABELS[t.actor],
+                "status": t.status.value,
+                "status_label": STATUS_LABELS[t.status],
+                "note": t.note,
+            }
+            for t in request.history
+        ],
+    }
+
+
+class refusals:
+    """A use case's refusal as a problem: 422 naming the field, or its status with its French message."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, _type, refused, _tb) -> bool:
+        if isinstance(refused, Refused):
+            if refused.status == 422 and refused.field:
+                raise RequestValidationError([{"loc": ("body", refused.field), "msg": refused.message, "type": "value_error"}]) from None
+            raise HTTPException(refused.status, refused.message) from None
+        return False

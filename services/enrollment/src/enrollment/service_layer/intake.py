@@ -1,0 +1,110 @@
+"""What the engine does with the events it reads: the requests on portal.requests (its own, which are
+then *sent*, and those other services made, which it tracks from then on) and the legacy system's
+decisions on legacy.decisions. Handlers of the consumer: they never commit (the consumer does, with the
+inbox rows: a redelivered event changes nothing)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from enrollment.domain import kinds
+from enrollment.domain.requests import Actor, Decision, Outcome, Request, Status, Transition, apply_decision, mark_sent
+from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
+from extranet_contracts import Envelope
+from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
+from extranet_contracts.requests import BrokerAddressChangeRequested, ContactChangeRequested, EmployeeTerminationRequested
+from extranet_plumbing.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def termination_requested(event: EmployeeTerminationRequested, envelope: Envelope, uow: EnrollmentUnitOfWork) -> None:
+    """The engine's own request, read back from Kafka: it is sent."""
+    request = await uow.requests.get(event.request_id, tenant=envelope.tenant, for_update=True)
+    if request is None:  # not made here (or its row is gone): tracked from now on, as another service's
+        payload = event.model_dump(mode="json", exclude={"request_id", "requested_by", "company_code", "contract_number"})
+        await _track(uow, envelope, event, kinds.EMPLOYEE_TERMINATION, event.request_id, payload, contract_number=event.contract_number)
+        return
+    mark_sent(request, _now())
+    await uow.requests.save(request)
+
+
+async def contact_change_requested(event: ContactChangeRequested, envelope: Envelope, uow: EnrollmentUnitOfWork) -> None:
+    """Identity's: a broker's or member's new email or phone (the event's id names the request)."""
+    payload = event.model_dump(mode="json", exclude={"requester_kind", "reference"}, exclude_none=True)
+    await _track(uow, envelope, event, kinds.CONTACT_CHANGE, envelope.id, payload)
+
+
+async def address_change_requested(event: BrokerAddressChangeRequested, envelope: Envelope, uow: EnrollmentUnitOfWork) -> None:
+    """Portfolio's: a brokerage office's new postal address with its Kbis."""
+    payload = event.model_dump(mode="json", exclude={"request_id", "broker_code", "kbis"})
+    await _track(
+        uow, envelope, event, kinds.BROKER_ADDRESS_CHANGE, event.request_id, payload, attachments=[event.kbis.model_dump(mode="json")]
+    )
+
+
+async def decision_received(
+    event: RequestAccepted | RequestRefused | RequestReferredToAdvisor, envelope: Envelope, uow: EnrollmentUnitOfWork
+) -> None:
+    """A decision of the legacy system: applied to its request, or kept until the request arrives."""
+    decision = _decision(event)
+    request = await uow.requests.get(event.request_id, tenant=envelope.tenant, for_update=True)
+    if request is None:
+        log.info("decision for a request not seen yet: kept", request_id=str(event.request_id), event_type=envelope.type)
+        await uow.requests.keep_early_decision(envelope.id, envelope.tenant, event.request_id, decision, _now())
+        return
+    if apply_decision(request, decision, _now()) is None:
+        log.info("decision changes nothing", request_id=str(event.request_id), event_type=envelope.type, status=request.status.value)
+        return
+    await uow.requests.save(request)
+
+
+def _decision(event: RequestAccepted | RequestRefused | RequestReferredToAdvisor) -> Decision:
+    if isinstance(event, RequestAccepted):
+        return Decision(Outcome.ACCEPTED, event.decided_at)
+    if isinstance(event, RequestRefused):
+        return Decision(Outcome.REFUSED, event.decided_at, reason=event.reason)
+    return Decision(Outcome.ADVISOR, event.decided_at, note=event.note)
+
+
+async def _track(uow, envelope: Envelope, event, kind: str, request_id, payload: dict, *, attachments=(), contract_number=None) -> None:
+    """A request another service made: in its requester's history from now on, sent (it is on Kafka)."""
+    now = _now()
+    if isinstance(event, ContactChangeRequested):
+        portal, reference, account, company = event.requester_kind, event.reference, event.reference, None
+    elif isinstance(event, BrokerAddressChangeRequested):
+        portal, reference, account, company = "broker", event.broker_code, event.broker_code, None
+    else:
+        portal, reference, account, company = (
+            event.requested_by.portal,
+            event.requested_by.reference,
+            event.requested_by.account,
+            event.company_code,
+        )
+    request = Request(
+        id=request_id,
+        tenant=envelope.tenant,
+        kind=kind,
+        portal=portal,
+        account=account,
+        reference=reference,
+        subject=None,
+        company_code=company,
+        contract_number=contract_number,
+        payload=payload,
+        attachments=list(attachments),
+        status=Status.SENT,
+        created_at=envelope.time,
+        submitted_at=envelope.time,
+        sent_at=now,
+        history=[Transition(envelope.time, Actor.REQUESTER, account, Status.SUBMITTED), Transition(now, Actor.PLATFORM, None, Status.SENT)],
+    )
+    if not await uow.requests.add(request, origin=envelope.source):
+        return  # known already (the same request published again)
+    for decision in await uow.requests.take_early_decisions(envelope.tenant, request_id):
+        apply_decision(request, decision, now)
+    await uow.requests.save(request)
