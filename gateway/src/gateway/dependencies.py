@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from extranet_plumbing.dependencies import NotWired, Token, Who
+from extranet_plumbing.dependencies import Placeholder, Token, Who
 from gateway.clients.claims import ClaimsClient
 from gateway.clients.identity import IdentityClient
 from gateway.clients.portfolio import PortfolioClient
@@ -17,20 +17,10 @@ from gateway.settings import GatewaySettings
 TENANT_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
 
-def identity_client() -> IdentityClient:
-    raise NotWired("identity_client")
-
-
-def portfolio_client() -> PortfolioClient:
-    raise NotWired("portfolio_client")
-
-
-def claims_client() -> ClaimsClient:
-    raise NotWired("claims_client")
-
-
-def settings() -> GatewaySettings:
-    raise NotWired("settings")
+identity_client = Placeholder("identity_client")  # -> IdentityClient
+portfolio_client = Placeholder("portfolio_client")  # -> PortfolioClient
+claims_client = Placeholder("claims_client")  # -> ClaimsClient
+settings = Placeholder("settings")  # -> GatewaySettings
 
 
 Identity = Annotated[IdentityClient, Depends(identity_client)]

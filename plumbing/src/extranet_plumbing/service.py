@@ -4,8 +4,8 @@ the consumers derived from the service's handler maps, the outbox relay, backgro
 FastAPI app whose module-level routers get their dependencies through FastAPI `Depends`.
 
 Routes declare what they need with the placeholders of `extranet_plumbing.dependencies` (or their
-service's own); the `Service` binds each placeholder to the concrete adapter chosen in bootstrap
-(`app.dependency_overrides`), so nothing is looked up on `app.state` by hand.
+service's own, `extranet_plumbing.dependencies.Placeholder`); the `Service` binds each placeholder
+to the concrete adapter chosen in bootstrap, so nothing is looked up on `app.state` by hand.
 """
 
 from __future__ import annotations
@@ -154,12 +154,15 @@ class Service:
         async def revocation_list() -> RevocationList:
             return self.revocations
 
-        app.dependency_overrides[dependencies.unit_of_work] = new_unit_of_work
-        app.dependency_overrides[dependencies.service] = dependencies.provide(self)
+        bindings: dict[Callable[..., Any], Callable[..., Any]] = {
+            dependencies.unit_of_work: new_unit_of_work,
+            dependencies.service: dependencies.provide(self),
+        }
         if self.verifier is not None:
-            app.dependency_overrides[dependencies.token_verifier] = dependencies.provide(self.verifier)
-            app.dependency_overrides[dependencies.revocation_list] = revocation_list
-        app.dependency_overrides.update(overrides)
+            bindings[dependencies.token_verifier] = dependencies.provide(self.verifier)
+            bindings[dependencies.revocation_list] = revocation_list
+        bindings.update(overrides)
+        dependencies.bind(app, bindings)
         return app
 
     # --- life -----------------------------------------------------------------------------------

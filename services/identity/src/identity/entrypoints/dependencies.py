@@ -8,13 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from extranet_plumbing.dependencies import Caller, NotWired, gateway_caller, unit_of_work
+from extranet_plumbing.dependencies import Caller, Placeholder, gateway_caller, unit_of_work
 from identity.service_layer.common import Tools as ToolsType
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 
-
-def tools() -> ToolsType:
-    raise NotWired("tools")
+tools = Placeholder("tools")  # -> ToolsType
 
 
 Tools = Annotated[ToolsType, Depends(tools)]

@@ -7,14 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from extranet_plumbing.dependencies import NotWired, unit_of_work
+from extranet_plumbing.dependencies import Placeholder, unit_of_work
 from portfolio.service_layer.unit_of_work import PortfolioUnitOfWork
 
 Clock = Callable[[], date]
 
 
-def clock() -> Clock:
-    raise NotWired("clock")
+clock = Placeholder("clock")  # -> Clock
 
 
 Today = Annotated[Clock, Depends(clock)]

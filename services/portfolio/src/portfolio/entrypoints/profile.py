@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from extranet_plumbing.auth import require_broker
-from extranet_plumbing.dependencies import NotWired, Who
+from extranet_plumbing.dependencies import Placeholder, Who
 from extranet_plumbing.http import problem
 from portfolio.adapters.storage import DocumentStore
 from portfolio.api import ADDRESS_CHANGE_FORM, AddressChangeAccepted, BrokerProfile
@@ -39,8 +39,7 @@ NOT_A_FORM = "Le formulaire doit être envoyé en multipart/form-data."
 SEVERAL_ERRORS = "Certains champs sont à corriger."
 
 
-def document_store() -> DocumentStore:
-    raise NotWired("document_store")
+document_store = Placeholder("document_store")  # -> DocumentStore
 
 
 Documents = Annotated[DocumentStore, Depends(document_store)]
