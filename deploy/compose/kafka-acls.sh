@@ -135,5 +135,13 @@ acl --allow-principal User:legacy-simulator --operation Write --topic legacy.mem
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.memberships
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.claims
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.claims
+acl --allow-principal User:legacy-simulator --operation Write --topic legacy.decisions
+acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.decisions
+acl --allow-principal User:legacy-simulator --operation Read --topic portal.requests
+acl --allow-principal User:legacy-simulator --operation Describe --topic portal.requests
+acl --allow-principal User:legacy-simulator --operation Write --topic portal.requests.dlq
+acl --allow-principal User:legacy-simulator --operation Describe --topic portal.requests.dlq
+acl --allow-principal User:legacy-simulator --operation Read --group legacy-simulator-decisions
+acl --allow-principal User:legacy-simulator --operation Describe --group legacy-simulator-decisions
 acl --allow-principal User:legacy-simulator --operation IdempotentWrite --cluster
 echo "kafka-acls: done"

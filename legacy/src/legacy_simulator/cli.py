@@ -4,6 +4,8 @@ legacy-simulator publish --size demo --seed 2026 --tenant mbtp [--bootstrap 127.
   -> {"published": N, "by_type": {...}, "by_stream": {...}} on stdout (a consumer of some streams waits for their share)
 legacy-simulator brokers --size demo --seed 2026
 legacy-simulator dump --size small --seed 1 > events.jsonl
+legacy-simulator decide --policy accept [--policy EmployeeTerminationRequested=advisor] [--reason TEXT] [--delay 0]
+  -> decides the requests of portal.requests until interrupted (legacy_simulator.decisions)
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import os
 import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 from extranet_contracts.base import Event
 from extranet_contracts.catalogue import CATALOGUE
 from extranet_contracts.envelope import Envelope
+from legacy_simulator.decisions import DEFAULT_REASON, Decider, Policy, run
 from legacy_simulator.generator import broker_codes, generate
 from legacy_simulator.publisher import background_batches, publish, publish_records
 from legacy_simulator.sizes import PRESETS, SizeSpec
@@ -72,6 +76,19 @@ def _parser() -> argparse.ArgumentParser:
 
     dump_cmd = commands.add_parser("dump", help="write the events as JSON lines on stdout")
     size_options(dump_cmd)
+
+    decide_cmd = commands.add_parser("decide", help="decide the portals' requests (portal.requests) until interrupted")
+    decide_cmd.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        help="accept, refuse or advisor for every request, or <EventType>=<outcome> for one kind (repeatable; default: accept)",
+    )
+    decide_cmd.add_argument("--reason", default=DEFAULT_REASON, help="the reason given with a refusal")
+    decide_cmd.add_argument("--delay", type=float, default=0.0, help="seconds before each decision is published")
+    decide_cmd.add_argument("--state", type=Path, default=None, help="a JSON file keeping the requests left to an advisor")
+    decide_cmd.add_argument("--bootstrap", default=os.environ.get("EXTRANET_KAFKA_BOOTSTRAP", DEFAULT_BOOTSTRAP))
+    decide_cmd.add_argument("--topic-prefix", default="", help="prefix of the topic names (default: none)")
     return parser
 
 
@@ -87,6 +104,8 @@ def _counting(events: Iterator[tuple[Envelope, Event]], by_type: collections.Cou
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "decide":
+        return _decide(args)
     try:
         spec = _spec(args)
     except ValueError as exc:
@@ -137,6 +156,19 @@ def _publish(args: argparse.Namespace, spec: SizeSpec, today: date) -> int:
     for event_type, count in by_type.items():
         by_stream[streams[event_type]] += count
     print(json.dumps({"published": published, "by_type": dict(sorted(by_type.items())), "by_stream": dict(sorted(by_stream.items()))}))
+    return 0
+
+
+def _decide(args: argparse.Namespace) -> int:
+    try:
+        policy = Policy.parse(args.policy, reason=args.reason, delay_seconds=max(args.delay, 0.0))
+    except ValueError as exc:
+        print(f"legacy-simulator: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(run(Decider(policy, state=args.state), bootstrap=args.bootstrap, topic_prefix=args.topic_prefix))
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

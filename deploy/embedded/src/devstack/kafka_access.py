@@ -131,6 +131,15 @@ async def _apply(layout: Layout, bootstrap: str, declared: Declaration) -> None:
             current |= await _describe_acls(admin, f"User:{access.principal}")
         await _delete_acls(admin, sorted(current - acls))
         await _create_acls(admin, sorted(acls - current))
+        # The controller takes the ACLs; the broker enforces them once its metadata has caught up, a moment later
+        # (longer the more there are): wait until it describes them all, so that no client starts before its rights.
+        for _ in range(100):
+            seen = set()
+            for access in principals:
+                seen |= await _describe_acls(admin, f"User:{access.principal}")
+            if seen == acls:
+                break
+            await asyncio.sleep(0.1)
         for _ in range(50):  # metadata takes a moment to reach the listener
             if set(topics) <= set(await admin.list_topics()):
                 break

@@ -1,0 +1,186 @@
+"""The legacy system's side of the portals' requests: it reads `portal.requests`, decides each request
+(accept, refuse with a reason, or leave it to an advisor, by kind, after a delay if asked), publishes the
+decision on `legacy.decisions` and, for an accepted request, what it would publish in real life on its own
+streams (an accepted termination: `MemberRadiated` on legacy.memberships). An advisor's decision made in
+the back office (`AdvisorDecisionRecorded`) is applied the same way to the request it names.
+
+    legacy-simulator decide --policy accept                          # every request accepted
+    legacy-simulator decide --policy EmployeeTerminationRequested=advisor --policy refuse --reason "Pièce manquante"
+
+Delivery is at least once: the offsets are committed after the decisions are acknowledged, so a crash may
+publish a decision twice, which the platform ignores. The requests left to an advisor are remembered (in
+`--state`, a JSON file, if given) until the advisor's decision comes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from extranet_contracts import Envelope, EnvelopeError, Event, UnknownEventType, lookup
+from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
+from extranet_contracts.legacy import MemberRadiated
+from extranet_contracts.requests import PORTAL_REQUESTS, AdvisorDecisionRecorded, EmployeeTerminationRequested
+from extranet_plumbing.kafka import client_kwargs
+from extranet_plumbing.logging import get_logger
+
+log = get_logger(__name__)
+
+OUTCOMES = ("accept", "refuse", "advisor")
+GROUP = "legacy-simulator-decisions"
+SOURCE = "urn:extranet:legacy:simulator"
+DEFAULT_REASON = "Votre demande ne peut pas être acceptée en l'état : contactez votre conseiller."
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How the simulated back office decides: `default` for every request, `by_type` for some event types."""
+
+    default: str = "accept"
+    by_type: dict[str, str] = field(default_factory=dict)
+    reason: str = DEFAULT_REASON
+    delay_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        for outcome in (self.default, *self.by_type.values()):
+            if outcome not in OUTCOMES:
+                raise ValueError(f"unknown outcome {outcome!r}: one of {', '.join(OUTCOMES)}")
+
+    @classmethod
+    def parse(cls, rules: Iterable[str], *, reason: str = DEFAULT_REASON, delay_seconds: float = 0.0) -> Policy:
+        """`accept`, `refuse`, `advisor`, or `<EventType>=<outcome>` for one kind of request."""
+        default, by_type = "accept", {}
+        for rule in rules:
+            kind, sep, outcome = rule.partition("=")
+            if sep:
+                by_type[kind.strip()] = outcome.strip()
+            else:
+                default = rule.strip()
+        return cls(default, by_type, reason, delay_seconds)
+
+    def outcome(self, event_type: str) -> str:
+        return self.by_type.get(event_type, self.default)
+
+
+def request_id_of(event: Event, envelope: Envelope):
+    """The request a decision names: its own id, or the event's for a request without one."""
+    return getattr(event, "request_id", None) or envelope.id
+
+
+class Decider:
+    """Decisions and consequences for the requests read; what is left to an advisor is remembered."""
+
+    def __init__(self, policy: Policy, *, state: Path | None = None, clock=lambda: datetime.now(UTC)) -> None:
+        self.policy = policy
+        self._state = state
+        self._clock = clock
+        self.awaiting: dict[str, dict[str, Any]] = json.loads(state.read_text()) if state and state.exists() else {}
+
+    def decide(self, envelope: Envelope, event: Event) -> list[Event]:
+        """What the legacy system publishes after reading this request (in order)."""
+        if isinstance(event, AdvisorDecisionRecorded):
+            return self._advisor_decided(event)
+        request_id = request_id_of(event, envelope)
+        outcome = self.policy.outcome(envelope.type)
+        now = self._clock()
+        if outcome == "refuse":
+            return [RequestRefused(request_id=request_id, decided_at=now, reason=self.policy.reason)]
+        if outcome == "advisor":
+            self.awaiting[str(request_id)] = {"type": envelope.type, "version": envelope.version, "value": event.model_dump(mode="json")}
+            self._save()
+            return [RequestReferredToAdvisor(request_id=request_id, decided_at=now, note="À examiner par un conseiller")]
+        return [RequestAccepted(request_id=request_id, decided_at=now), *self._consequences(event, now)]
+
+    def _advisor_decided(self, event: AdvisorDecisionRecorded) -> list[Event]:
+        now = self._clock()
+        kept = self.awaiting.pop(str(event.request_id), None)
+        self._save()
+        if not event.accepted:
+            return [RequestRefused(request_id=event.request_id, decided_at=now, reason=event.reason)]
+        if kept is None:  # not referred by this simulator (or forgotten): accepted, without consequences to publish
+            log.warning("advisor decision for a request not awaiting one", request_id=str(event.request_id))
+            return [RequestAccepted(request_id=event.request_id, decided_at=now)]
+        request = lookup(kept["type"], kept["version"]).model_validate(kept["value"])
+        return [RequestAccepted(request_id=event.request_id, decided_at=now), *self._consequences(request, now)]
+
+    def _consequences(self, request: Event, now: datetime) -> list[Event]:
+        if isinstance(request, EmployeeTerminationRequested):
+            return [
+                MemberRadiated(
+                    membership_id=request.membership_id,
+                    member_number=request.member_number,
+                    contract_number=request.contract_number,
+                    company_code=request.company_code,
+                    effective_date=request.effective_date,
+                    reason=request.reason,
+                    recorded_on=now.date(),
+                    # The legacy system's revisions only grow: minutes since 1970, above any the generator gave.
+                    revision=int(time.time() // 60),
+                )
+            ]
+        return []  # a contact or address change: the next snapshot of the broker or member carries it
+
+    def _save(self) -> None:
+        if self._state is not None:
+            self._state.write_text(json.dumps(self.awaiting, ensure_ascii=False))
+
+
+async def run(decider: Decider, *, bootstrap: str, topic_prefix: str = "", stop: asyncio.Event | None = None, group: str = GROUP) -> int:
+    """Decide every request of `portal.requests` until `stop` is set (or forever); the number of requests read."""
+    consumer = AIOKafkaConsumer(
+        topic_prefix + PORTAL_REQUESTS,
+        **client_kwargs(bootstrap),
+        group_id=topic_prefix + group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    producer = AIOKafkaProducer(**client_kwargs(bootstrap), acks="all", enable_idempotence=True)
+    await consumer.start()
+    await producer.start()
+    read = 0
+    stop = stop or asyncio.Event()
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                for record in records:
+                    read += 1
+                    for event in _decided(decider, record):
+                        if decider.policy.delay_seconds:
+                            await asyncio.sleep(decider.policy.delay_seconds)
+                        await _publish(producer, topic_prefix, event, _tenant(record))
+            if batches:
+                await consumer.commit()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return read
+
+
+def _decided(decider: Decider, record: Any) -> list[Event]:
+    try:
+        envelope = Envelope.from_headers(record.headers)
+        event = lookup(envelope.type, envelope.version).model_validate_json(record.value)
+    except (EnvelopeError, UnknownEventType, ValueError) as exc:
+        log.warning("request unreadable: left aside", error_class=type(exc).__name__, offset=record.offset)
+        return []
+    return decider.decide(envelope, event)
+
+
+def _tenant(record: Any) -> str:
+    return dict(record.headers).get("ce_tenant", b"").decode()
+
+
+async def _publish(producer: AIOKafkaProducer, topic_prefix: str, event: Event, tenant: str) -> None:
+    envelope = Envelope(type=event.TYPE, version=event.VERSION, source=SOURCE, tenant=tenant, key=event.key())
+    await producer.send_and_wait(
+        topic_prefix + event.STREAM, value=event.model_dump_json().encode(), key=envelope.key.encode(), headers=envelope.to_headers()
+    )

@@ -1,0 +1,94 @@
+"""The simulated back office deciding the portals' requests: by policy, with the consequences the legacy
+system would publish, an advisor's decision applied to the request it names, and the whole loop on Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+from extranet_contracts.decisions import DECISIONS, RequestAccepted, RequestReferredToAdvisor, RequestRefused
+from extranet_contracts.envelope import Envelope
+from extranet_contracts.legacy import MEMBERSHIPS, MemberRadiated
+from extranet_contracts.requests import PORTAL_REQUESTS, AdvisorDecisionRecorded, ContactChangeRequested
+from extranet_contracts.testing import employee_termination_requested
+from extranet_plumbing.kafka import ensure_topics
+from extranet_plumbing.testing import publish_event, read_topic
+from legacy_simulator.cli import main
+from legacy_simulator.decisions import Decider, Policy, run
+
+NOW = datetime(2026, 12, 2, 10, tzinfo=UTC)
+TERMINATION = employee_termination_requested()
+
+
+def envelope_of(event) -> Envelope:
+    return Envelope(type=event.TYPE, version=event.VERSION, source="urn:extranet:enrollment", tenant="mbtp", key=event.key())
+
+
+def decider(*rules: str, **options) -> Decider:
+    return Decider(Policy.parse(rules, **options), clock=lambda: NOW)
+
+
+def test_an_accepted_termination_is_followed_by_the_radiation():
+    accepted, radiated = decider("accept").decide(envelope_of(TERMINATION), TERMINATION)
+    assert isinstance(accepted, RequestAccepted) and accepted.request_id == TERMINATION.request_id and accepted.decided_at == NOW
+    assert isinstance(radiated, MemberRadiated)
+    assert (radiated.membership_id, radiated.member_number, radiated.contract_number, radiated.effective_date, radiated.reason) == (
+        "ADH-0000042",
+        "73000042",
+        "W1-000123",
+        TERMINATION.effective_date,
+        "DEMISSION",
+    )
+    assert radiated.revision > 2  # above the generator's radiations
+
+
+def test_a_refusal_gives_the_configured_reason_and_changes_nothing_else():
+    [refused] = decider("EmployeeTerminationRequested=refuse", reason="Pièce justificative manquante").decide(
+        envelope_of(TERMINATION), TERMINATION
+    )
+    assert isinstance(refused, RequestRefused) and refused.reason == "Pièce justificative manquante"
+
+
+def test_a_request_without_an_id_of_its_own_is_named_by_its_event():
+    change = ContactChangeRequested(requester_kind="member", reference="73000042", phone="+33612345678")
+    envelope = envelope_of(change)
+    [accepted] = decider("accept").decide(envelope, change)  # nothing else: the next snapshot carries the new phone
+    assert accepted.request_id == envelope.id
+
+
+def test_an_advisors_decision_is_applied_to_the_request_left_to_an_advisor(tmp_path):
+    state = tmp_path / "awaiting.json"
+    [referred] = Decider(Policy.parse(["advisor"]), state=state, clock=lambda: NOW).decide(envelope_of(TERMINATION), TERMINATION)
+    assert isinstance(referred, RequestReferredToAdvisor)
+    restarted = Decider(Policy.parse(["advisor"]), state=state, clock=lambda: NOW)  # kept across a restart
+    advice = AdvisorDecisionRecorded(request_id=TERMINATION.request_id, requester_reference="12345678", operator="op-1", accepted=True)
+    accepted, radiated = restarted.decide(envelope_of(advice), advice)
+    assert isinstance(accepted, RequestAccepted) and isinstance(radiated, MemberRadiated)
+    refusal = AdvisorDecisionRecorded(
+        request_id=uuid.uuid4(), requester_reference="12345678", operator="op-1", accepted=False, reason="Hors délai"
+    )
+    [refused] = restarted.decide(envelope_of(refusal), refusal)
+    assert isinstance(refused, RequestRefused) and refused.reason == "Hors délai"
+    assert restarted.awaiting == {}
+
+
+def test_an_unknown_outcome_is_refused_at_the_command_line(capsys):
+    assert main(["decide", "--policy", "EmployeeTerminationRequested=maybe"]) == 2
+    assert "unknown outcome" in capsys.readouterr().err
+
+
+async def test_the_simulator_decides_what_it_reads_on_kafka(infra, kafka_settings, topic_prefix, kafka_producer):
+    await ensure_topics(kafka_settings, [topic_prefix + t for t in (PORTAL_REQUESTS, DECISIONS, MEMBERSHIPS)], with_dlq=False)
+    stop = asyncio.Event()
+    running = asyncio.create_task(
+        run(Decider(Policy.parse(["accept"])), bootstrap=infra.kafka_bootstrap, topic_prefix=topic_prefix, stop=stop)
+    )
+    await publish_event(kafka_producer, topic_prefix + PORTAL_REQUESTS, TERMINATION)
+    [decision] = await read_topic(infra.kafka_bootstrap, topic_prefix + DECISIONS, expected=1)
+    [radiation] = await read_topic(infra.kafka_bootstrap, topic_prefix + MEMBERSHIPS, expected=1)
+    stop.set()
+    assert await running == 1
+    assert RequestAccepted.model_validate_json(decision.value).request_id == TERMINATION.request_id
+    assert decision.key.decode() == str(TERMINATION.request_id) and dict(decision.headers)["ce_tenant"] == b"mbtp"
+    assert MemberRadiated.model_validate_json(radiation.value).member_number == "73000042"
