@@ -49,6 +49,35 @@ if ! command -v wrk >/dev/null 2>&1; then
     fi
 fi
 
+# The portals' browser assets: npm packages pinned by portals/package-lock.json (htmx and the
+# FriendlyCaptcha widget, served by the portals themselves from static/vendor/; axe-core for the
+# accessibility tests), installed again only when the lock file changes.
+lock="$root/portals/package-lock.json"
+if [ -f "$lock" ]; then
+    want="$(sha256sum "$lock" | cut -d' ' -f1)"
+    marker="$root/.stack/markers/portals-npm"
+    vendor="$root/portals/src/portals/static/vendor"
+    if [ "$(cat "$marker" 2>/dev/null)" != "$want" ] || [ ! -f "$vendor/htmx.min.js" ] || [ ! -f "$root/portals/node_modules/axe-core/axe.min.js" ]; then
+        command -v npm >/dev/null 2>&1 || { echo "[setup] npm not found: the portals need it (apt-get install npm)" >&2; exit 1; }
+        echo "[setup] portals: npm ci"
+        (cd "$root/portals" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+        mkdir -p "$vendor" "$(dirname "$marker")"
+        modules="$root/portals/node_modules"
+        cp "$modules/htmx.org/dist/htmx.min.js" "$modules/friendly-challenge/widget.module.min.js" "$modules/friendly-challenge/widget.min.js" "$vendor/"
+        echo "$want" > "$marker"
+    fi
+    echo "[setup] portals assets: present ($(elapsed "$started"))"
+fi
+
+# Debian's chromium, which the portals' browser tests drive with Playwright (a browser download
+# cannot work here: Playwright is given /usr/bin/chromium).
+if [ ! -x /usr/bin/chromium ]; then
+    [ "$(id -u)" = 0 ] || { echo "[setup] chromium not found and not root: apt-get install chromium" >&2; exit 1; }
+    echo "[setup] chromium not found: installing it with apt-get (the portals' browser tests)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+fi
+
 # devstack runs from its source folder: it may not be installed in the venv yet.
 PYTHONPATH="$root/deploy/embedded/src${PYTHONPATH:+:$PYTHONPATH}" \
     exec "$venv/bin/python" -m devstack --root "$root" setup

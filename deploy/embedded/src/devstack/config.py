@@ -20,13 +20,14 @@ PACKAGE_DIRS = (
     "services/claims",
     "services/notifications",
     "gateway",
+    "portals",
     "legacy",
     "deploy/embedded",
 )
 # What `make test` needs besides the packages' own dependencies (versions from constraints.txt):
 # the root pytest.ini's plugins, and testcontainers for ensure_infra's Docker path.
 # Optional dependencies installed with a package: the test tools come with the plumbing's pytest plugin.
-EXTRAS = {"plumbing": "test"}
+EXTRAS = {"plumbing": "test", "portals": "test"}
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -1,0 +1,109 @@
+"""The gateway's API as the portals call it, on the server side: one pooled HTTP client, the tenant
+of the portal on the routes that take one, the browser's address (X-Forwarded-For, believed by a
+gateway that trusts the portals), the session's access token, and each answer checked against the
+model the service declares (`identity.api`, `portfolio.api`).
+
+What can fail: a refusal (4xx) becomes `GatewayProblem` with its French message and the fields at
+fault, shown next to the form's fields; a gateway that does not answer, answers 5xx or something
+that is not the declared model becomes `GatewayUnavailable` (the page says to try again later)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from extranet_plumbing.logging import get_logger
+
+log = get_logger(__name__)
+
+# Messages of the platform's validation written by pydantic (English), as opposed to the services'
+# own French refusals: the user reads a French sentence instead.
+_ENGLISH = re.compile(r"^(String|Input|Value|Field|List|Date|Datetime|Extra|Object|Unable|value|Invalid|Missing)\b")
+INVALID_VALUE = "Saisie invalide."
+
+
+class GatewayProblem(Exception):
+    """A refusal of the gateway: status, the message for the user, and messages by field."""
+
+    def __init__(self, status: int, detail: str | None, fields: dict[str, str]) -> None:
+        super().__init__(f"gateway refused: {status}")
+        self.status, self.detail, self.fields = status, detail, fields
+
+    @property
+    def message(self) -> str:
+        if self.detail and not _ENGLISH.match(self.detail) and self.detail != "One or more fields are invalid.":
+            return self.detail
+        if self.fields:
+            return "Certains champs sont à corriger."
+        return "Votre demande n'a pas pu aboutir."
+
+
+class GatewayUnavailable(Exception):
+    pass
+
+
+def _french(message: str) -> str:
+    return INVALID_VALUE if _ENGLISH.match(message or "") else message
+
+
+def problem_of(response: httpx.Response) -> GatewayProblem:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    fields: dict[str, str] = {}
+    for error in body.get("errors") or []:
+        name = str(error.get("field") or "").split(".")[0]
+        if name and name not in fields:
+            fields[name] = _french(str(error.get("message") or ""))
+    return GatewayProblem(response.status_code, body.get("detail"), fields)
+
+
+class GatewayClient:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: Any = None,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        token: str | None = None,
+        tenant: str | None = None,
+        client_ip: str | None = None,
+    ) -> Any:
+        headers = {}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        if client_ip:
+            headers["x-forwarded-for"] = client_ip
+        query = dict(params or {})
+        if tenant:
+            query["tenant"] = tenant
+        try:
+            response = await self._client.request(method, path, json=json, params=query, headers=headers)
+        except httpx.HTTPError as exc:
+            log.warning("gateway unreachable", path=path, error_class=type(exc).__name__)
+            raise GatewayUnavailable(path) from None
+        if response.status_code >= 500:
+            log.warning("gateway failed", path=path, status=response.status_code)
+            raise GatewayUnavailable(path)
+        if response.status_code >= 400:
+            raise problem_of(response)
+        if model is None:
+            return None
+        try:
+            return TypeAdapter(model).validate_json(response.content)
+        except ValidationError:
+            log.error("gateway answer does not match its model", path=path)
+            raise GatewayUnavailable(path) from None
+

@@ -1,0 +1,32 @@
+"""The password rules a portal shows next to a new password: the tenant's policy for the portal's
+kind of account, read from the tenant registry's `identity` section (which identity enforces)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from extranet_plumbing.tenants import tenant
+
+KIND_OF_PORTAL = {"member": "member", "broker": "broker", "employer": "correspondent"}
+CATEGORY_NAMES = {"upper": "1 majuscule", "lower": "1 minuscule", "digit": "1 chiffre", "special": "1 caractère spécial"}
+
+
+@cache
+def password_rules(tenant_code: str, portal: str) -> tuple[str, ...]:
+    policies = tenant(tenant_code).section("identity").get("password", {})
+    policy = policies.get(KIND_OF_PORTAL[portal]) or policies.get("broker") or {}
+    rules = [f"{policy.get('min_length', 10)} caractères au minimum"]
+    required = policy.get("required", [])
+    categories = policy.get("min_categories", 0)
+    if categories and categories < 4:
+        rules.append(f"au moins {categories} des 4 catégories : majuscules, minuscules, chiffres, caractères spéciaux")
+    for name in required:
+        text = CATEGORY_NAMES[name]
+        if name == "special" and policy.get("specials"):
+            text += f" parmi {policy['specials']}"
+        rules.append(f"au moins {text}")
+    if categories == 4:
+        rules += [f"au moins {CATEGORY_NAMES[name]}" for name in ("upper", "lower", "digit", "special") if name not in required]
+    if policy.get("refuse_accents"):
+        rules.append("pas de caractère avec accent")
+    return tuple(rules)

@@ -1,0 +1,58 @@
+"""The employer portal's pages (espace entreprise): the home page (last login, shortcuts) and the
+primary correspondent's secondary correspondents (list, invitation)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from identity.api import Correspondent, CorrespondentCreated, Profile
+from portals.adapters.gateway import GatewayProblem
+from portals.web import Visit, field_values, missing, only
+
+router = APIRouter()
+Employer = Annotated[Visit, Depends(only("employer"))]
+
+
+async def home(visit: Visit) -> Response:
+    profile = await visit.api("GET", "/api/me", model=Profile)
+    return await visit.render("employer_home.html", title="Accueil", profile=profile)
+
+
+async def _correspondents(visit: Visit) -> tuple[list[Correspondent] | None, str | None]:
+    try:
+        return await visit.api("GET", "/api/me/correspondents", model=list[Correspondent]), None
+    except GatewayProblem as problem:
+        if problem.status == 403:
+            return None, problem.message  # a secondary correspondent has none
+        raise
+
+
+@router.get("/correspondants")
+async def correspondents(visit: Employer) -> Response:
+    listed, refusal = await _correspondents(visit)
+    return await visit.render("correspondents.html", title="Mes correspondants", correspondents=listed, refusal=refusal)
+
+
+@router.get("/correspondants/nouveau")
+async def new_correspondent_page(visit: Employer) -> Response:
+    return await visit.render("new_correspondent.html", title="Créer un correspondant")
+
+
+@router.post("/correspondants/nouveau")
+async def new_correspondent(visit: Employer) -> Response:
+    form = await visit.form()
+    values = field_values(form, "identifier", "last_name", "first_name", "email", "contracts")
+    errors = missing(values, "identifier", "last_name", "first_name", "email", "contracts")
+    message = "Certains champs sont à corriger."
+    contracts = [number.strip() for number in values["contracts"].replace(";", ",").replace("\n", ",").split(",") if number.strip()]
+    if not errors:
+        try:
+            created = await visit.api("POST", "/api/me/correspondents", json={**values, "contracts": contracts}, model=CorrespondentCreated)
+            await visit.flash(
+                f"Le correspondant {created.identifier} est créé. Un e-mail lui est envoyé pour définir son mot de passe et activer son compte."
+            )
+            return visit.redirect("/correspondants")
+        except GatewayProblem as problem:
+            errors, message = problem.fields, problem.message
+    return await visit.render("new_correspondent.html", 422, title="Créer un correspondant", values=values, errors=errors, message=message)

@@ -1,0 +1,15 @@
+"""The home page (/accueil) of each portal: the broker's dashboard, the member's and the employer's home."""
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from portals.routes import broker, employer, member
+from portals.web import Account
+
+router = APIRouter()
+HOMES = {"broker": broker.home, "member": member.home, "employer": employer.home}
+
+
+@router.get("/accueil")
+async def home(visit: Account) -> Response:
+    return await HOMES[visit.site.portal](visit)
