@@ -16,7 +16,7 @@ from portfolio.adapters.effectifs import Scope
 from portfolio.api import BrokerDashboard, CompanyDetail, CompanyList, GuaranteeList, InsuredList, ReadModelStats
 from portfolio.domain.listing import PAGE_SIZES, InvalidCriterion, Page, Period, Search
 from portfolio.domain.periods import MONTH_PATTERN, Month
-from portfolio.entrypoints.dependencies import Today, UoW
+from portfolio.entrypoints.dependencies import Answers, Today, UoW
 from portfolio.service_layer.handlers import READ_MODEL_GROUP
 
 router = APIRouter(prefix="/internal")
@@ -27,12 +27,18 @@ async def broker_dashboard(
     broker_code: str,
     who: Who,
     uow: UoW,
+    answers: Answers,
     today: Today,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM; the current month by default")] = None,
 ) -> dict:
     require_broker(who, broker_code)
+    as_of = day_of_month(month, today())
     async with uow:
-        return await uow.dashboards.broker_dashboard(who.tenant, broker_code, day_of_month(month, today()))
+        return await answers.answer(
+            uow.connection,
+            ("dashboard", who.tenant, broker_code, as_of),
+            lambda: uow.dashboards.broker_dashboard(who.tenant, broker_code, as_of),
+        )
 
 
 def day_of_month(month: str | None, today: date) -> date:
@@ -99,47 +105,57 @@ Scoped = Annotated[Scope, Depends(scoping)]
 
 
 @router.get("/brokers/{broker_code}/companies", response_model=CompanyList)
-async def companies(scope: Scoped, search: Criteria, page: Paging, uow: UoW) -> dict:
+async def companies(scope: Scoped, search: Criteria, page: Paging, uow: UoW, answers: Answers) -> dict:
     """The portfolio's companies, searched, with the search's totals (Effectifs; Productions and
     Radiations with `movement`: the companies with entries or exits in the period)."""
     async with uow:
         with refused_as_field():
-            return await uow.effectifs.companies(scope, search, page)
+            return await answers.answer(
+                uow.connection, ("companies", scope, search, page), lambda: uow.effectifs.companies(scope, search, page)
+            )
 
 
 @router.get("/brokers/{broker_code}/companies/{company_code}", response_model=CompanyDetail)
-async def company(company_code: str, scope: Scoped, uow: UoW) -> dict:
+async def company(company_code: str, scope: Scoped, uow: UoW, answers: Answers) -> dict:
     async with uow:
-        found = await uow.effectifs.company(scope, company_code)
+        found = await answers.answer(uow.connection, ("company", scope, company_code), lambda: uow.effectifs.company(scope, company_code))
     if found is None:
         raise HTTPException(404, "Entreprise introuvable dans votre portefeuille.")
     return found
 
 
 @router.get("/brokers/{broker_code}/contracts/{contract_number}/guarantees", response_model=GuaranteeList)
-async def guarantees(contract_number: str, scope: Scoped, page: Paging, uow: UoW) -> dict:
-    async with uow:
+async def guarantees(contract_number: str, scope: Scoped, page: Paging, uow: UoW, answers: Answers) -> dict:
+    async def listed() -> dict:
         await contract_of_portfolio(uow, scope, contract_number)
+        return await uow.effectifs.guarantees(scope, contract_number, page)
+
+    async with uow:
         with refused_as_field():
-            return await uow.effectifs.guarantees(scope, contract_number, page)
+            return await answers.answer(uow.connection, ("guarantees", scope, contract_number, page), listed)
 
 
 @router.get("/brokers/{broker_code}/contracts/{contract_number}/insured", response_model=InsuredList)
-async def contract_insured(contract_number: str, scope: Scoped, search: Criteria, page: Paging, uow: UoW) -> dict:
+async def contract_insured(contract_number: str, scope: Scoped, search: Criteria, page: Paging, uow: UoW, answers: Answers) -> dict:
+    async def listed() -> dict:
+        await contract_of_portfolio(uow, scope, contract_number)  # a 404 is not kept: computed again each time
+        return await uow.effectifs.insured(scope, page, contract_number=contract_number, search=search)
+
     async with uow:
-        await contract_of_portfolio(uow, scope, contract_number)
         with refused_as_field():
-            return await uow.effectifs.insured(scope, page, contract_number=contract_number, search=search)
+            return await answers.answer(uow.connection, ("contract insured", scope, contract_number, search, page), listed)
 
 
 @router.get("/brokers/{broker_code}/insured", response_model=InsuredList)
-async def insured(scope: Scoped, search: Criteria, page: Paging, uow: UoW) -> dict:
+async def insured(scope: Scoped, search: Criteria, page: Paging, uow: UoW, answers: Answers) -> dict:
     """Search by insured person across the portfolio (name or member number)."""
     if not search.by_insured:
         raise field_error("insured_name", "Saisissez le nom de l'assuré ou son numéro d'adhérent.")
     async with uow:
         with refused_as_field():
-            return await uow.effectifs.insured(scope, page, search=search)
+            return await answers.answer(
+                uow.connection, ("insured", scope, search, page), lambda: uow.effectifs.insured(scope, page, search=search)
+            )
 
 
 async def contract_of_portfolio(uow, scope: Scope, contract_number: str) -> None:
