@@ -14,6 +14,9 @@ def test_every_legacy_event_type_has_a_valid_builder():
         testing.member_affiliated(),
         testing.member_radiated(),
         testing.reimbursement_paid(),
+        testing.member_contract_recorded(),
+        testing.household_beneficiaries_recorded(),
+        testing.communication_preferences_recorded(),
         *(testing.request_decided(outcome, "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d") for outcome in ("accepted", "refused", "advisor")),
     ]
     legacy_types = {key for key, model in CATALOGUE.items() if model.STREAM.startswith("legacy.")}

@@ -14,6 +14,8 @@ topic identity.sessions --config retention.ms=3600000
 topic legacy.brokers
 topic legacy.claims
 topic legacy.claims.dlq
+topic legacy.households
+topic legacy.households.dlq
 topic legacy.brokers.dlq
 topic legacy.companies
 topic legacy.companies.dlq
@@ -89,6 +91,10 @@ acl --allow-principal User:claims --operation Read --topic legacy.claims
 acl --allow-principal User:claims --operation Describe --topic legacy.claims
 acl --allow-principal User:claims --operation Write --topic legacy.claims.dlq
 acl --allow-principal User:claims --operation Describe --topic legacy.claims.dlq
+acl --allow-principal User:claims --operation Read --topic legacy.households
+acl --allow-principal User:claims --operation Describe --topic legacy.households
+acl --allow-principal User:claims --operation Write --topic legacy.households.dlq
+acl --allow-principal User:claims --operation Describe --topic legacy.households.dlq
 acl --allow-principal User:claims --operation Read --topic identity.sessions
 acl --allow-principal User:claims --operation Describe --topic identity.sessions
 acl --allow-principal User:claims --operation Read --group claims-read-model
@@ -135,6 +141,8 @@ acl --allow-principal User:legacy-simulator --operation Write --topic legacy.mem
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.memberships
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.claims
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.claims
+acl --allow-principal User:legacy-simulator --operation Write --topic legacy.households
+acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.households
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.decisions
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.decisions
 acl --allow-principal User:legacy-simulator --operation Read --topic portal.requests

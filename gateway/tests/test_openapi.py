@@ -57,9 +57,16 @@ MEMBER_ROUTES = {
     ("GET", "/api/member/reimbursements/third-party"): "ReimbursementList",
     ("GET", "/api/member/reimbursements/{reference}"): "ReimbursementDetail",
 }
+MEMBER_ROUTES |= {
+    ("GET", "/api/member/contract"): "MemberContract",
+    ("GET", "/api/member/beneficiaries"): "Beneficiaries",
+    ("GET", "/api/member/preferences"): "CommunicationPreferences",
+    ("GET", "/api/member/statements"): "OnlineStatements",
+}
 MEMBER_DOWNLOADS = {
     ("GET", "/api/member/statements/archive"): "application/zip",
     ("GET", "/api/member/statements/{reference}"): "application/pdf",
+    ("GET", "/api/member/contract/benefits-table"): "application/pdf",
 }
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 

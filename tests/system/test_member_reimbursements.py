@@ -1,5 +1,6 @@
-"""A member's reimbursements through the gateway: identity, claims and the gateway with their real
-lifespans on Kafka and PostgreSQL, fed by the legacy simulator's reimbursements. What the member reads
+"""A member's reimbursements, statements and household file (contract, beneficiaries, preferences) through
+the gateway: identity, claims and the gateway with their real lifespans on Kafka and PostgreSQL, fed by
+the legacy simulator's reimbursements and households' files. What the member reads
 is checked against the published events themselves: their household's payments only (another member's
 token or a guessed reference finds nothing), amounts that add up to the cent, and a search that finds
 what it should."""
@@ -23,6 +24,7 @@ from claims.domain.payments import beneficiary_id
 from claims.service_layer.handlers import READ_MODEL_GROUP
 from claims.settings import ClaimsSettings
 from extranet_contracts.claims import Payee, ReimbursementPaid
+from extranet_contracts.households import CommunicationPreferencesRecorded, HouseholdBeneficiariesRecorded, MemberContractRecorded
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.testing import wait_until
 from gateway.bootstrap import bootstrap as gateway_bootstrap
@@ -235,6 +237,11 @@ async def test_only_members_who_accepted_the_terms_reach_the_reimbursements(memb
     for url in [f"/api/member/reimbursements{path}" for path in ("", "/latest", "/third-party", f"/{reference}")] + [
         "/api/member/statements/archive",
         f"/api/member/statements/{reference}",
+        "/api/member/statements",
+        "/api/member/contract",
+        "/api/member/contract/benefits-table",
+        "/api/member/beneficiaries",
+        "/api/member/preferences",
     ]:
         assert (await member_platform.gateway.get(url)).status_code == 401
         assert (await member_platform.gateway.get(url, headers=broker)).status_code == 403
@@ -280,7 +287,8 @@ async def test_statements_one_payment_and_a_period_at_once(member_platform, publ
     answer = await gateway.get("/api/member/statements/archive", params={"from": start.isoformat(), "to": end.isoformat()}, headers=me)
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip", answer.text
     archive = zipfile.ZipFile(io.BytesIO(answer.content))
-    expected = newest_first([p for p in published[mine] if start <= p.paid_on <= end])
+    # No paperless option published here: the last ten statements are online, those of the period among them.
+    expected = [r for r in newest_first(published[mine])[:10] if start <= by_reference[r].paid_on <= end]
     assert archive.namelist() == [f"releve-{reference}.pdf" for reference in expected]
     for reference in expected:
         holds_the_payment(pdf_lines(archive.read(f"releve-{reference}.pdf")), by_reference[reference])
@@ -289,3 +297,87 @@ async def test_statements_one_payment_and_a_period_at_once(member_platform, publ
         assert (await gateway.get(f"/api/member/statements/{reference}", headers=me)).status_code == 404
     refused = await gateway.get("/api/member/statements/archive", params={"page": 2}, headers=me)
     assert refused.status_code == 422
+
+
+@pytest.fixture
+async def files(member_platform, published, service_env) -> dict[str, dict[type, object]]:
+    """The simulator's households' files (legacy.households), published and applied by claims: by household."""
+    events = [(envelope, event) for envelope, event in generate(SPEC, 2026, "mbtp", TODAY) if event.STREAM == "legacy.households"]
+    await publish(iter(events), bootstrap=service_env["kafka_bootstrap"], topic_prefix=service_env["topic_prefix"], progress=False)
+    claims = member_platform.claims
+    total = len(events) + sum(len(payments) for payments in published.values())
+    group = claims.group_id(READ_MODEL_GROUP)
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) >= $2 FROM inbox WHERE consumer_group = $1", group, total), timeout=60)
+    households: dict[str, dict[type, object]] = collections.defaultdict(dict)
+    for _, event in events:
+        households[event.member_number][type(event)] = event
+    return households
+
+
+async def test_the_contract_beneficiaries_and_preferences_pages(member_platform, published, files):
+    mine, theirs = two_households(published)
+    me = await member_platform.member(mine)
+    gateway = member_platform.gateway
+    recorded: MemberContractRecorded = files[mine][MemberContractRecorded]
+
+    page = (await gateway.get("/api/member/contract", headers=me)).json()
+    assert (page["contract_number"], page["kind"], page["subscription_date"]) == (
+        recorded.contract_number,
+        "collective",
+        recorded.subscription_date.isoformat(),
+    )
+    assert recorded.company_name in page["collective_notice"] and "employeur" in page["collective_notice"]
+    assert sorted((g["code"], g["start_date"]) for g in page["guarantees"]) == sorted(
+        (g.guarantee_code, g.start_date.isoformat()) for g in recorded.guarantees
+    )
+    running = [g for g in recorded.guarantees if g.start_date <= date.today() and (g.end_date is None or date.today() <= g.end_date)]
+    if running:
+        current = max(running, key=lambda g: g.start_date)
+        assert page["current_guarantee"]["code"] == current.guarantee_code
+        table = await gateway.get("/api/member/contract/benefits-table", headers=me)
+        assert table.status_code == 200 and table.headers["content-type"] == "application/pdf"
+        text = "\n".join(pdf_lines(table.content))
+        assert current.name in text and all(b.label in text for b in current.benefits)
+    last = recorded.contribution.last_payment
+    assert page["contribution"]["last_payment"] == (
+        None if last is None else {"paid_on": last.paid_on.isoformat(), "amount": f"{last.amount:.2f}"}
+    )
+
+    people = (await gateway.get("/api/member/beneficiaries", headers=me)).json()["items"]
+    expected = files[mine][HouseholdBeneficiariesRecorded].beneficiaries
+    assert [(p["first_name"], p["birth_date"]) for p in people] == [(b.first_name, b.birth_date.isoformat()) for b in expected]
+    for person, beneficiary in zip(people, expected, strict=True):
+        assert person["nir"].replace(" ", "").replace("*", "") == beneficiary.nir[:5] + beneficiary.nir[13:]
+        assert beneficiary.nir not in str(person)
+        if beneficiary.benefits_account:
+            masked = person["benefits_account"]["iban"].replace(" ", "")
+            assert masked[:4] + masked[-4:] == beneficiary.benefits_account.iban[:4] + beneficiary.benefits_account.iban[-4:]
+            assert beneficiary.benefits_account.iban not in str(person) and masked.count("*") >= 16
+
+    preferences = (await gateway.get("/api/member/preferences", headers=me)).json()
+    chosen: CommunicationPreferencesRecorded = files[mine][CommunicationPreferencesRecorded]
+    words = {"ACCEPTE": "accepted", "REFUSE": "refused", "NON_DEFINI": "undefined"}
+    for row in preferences["rows"]:
+        consents = getattr(chosen, row["kind"])
+        assert [row[c]["value"] for c in ("email", "post", "sms")] == [words[getattr(consents, c).value] for c in ("email", "post", "sms")]
+    assert preferences["paperless"] is chosen.paperless
+
+    # The statements online: a year of them for a paperless member, otherwise the last ten.
+    listed = (await gateway.get("/api/member/statements", headers=me)).json()
+    newest = newest_first(published[mine])
+    if chosen.paperless:
+        a_year_ago = date.today() - timedelta(days=365)
+        assert [r["reference"] for r in listed["items"]] == [r for r in newest if by_reference(published[mine])[r].paid_on >= a_year_ago]
+    else:
+        assert [r["reference"] for r in listed["items"]] == newest[:10]
+
+    # Another member reads their own file, never this one.
+    theirs_token = await member_platform.member(theirs)
+    other = (await gateway.get("/api/member/contract", headers=theirs_token)).json()
+    assert other["contract_number"] == files[theirs][MemberContractRecorded].contract_number
+    their_people = (await gateway.get("/api/member/beneficiaries", headers=theirs_token)).json()["items"]
+    assert {p["id"] for p in their_people}.isdisjoint({p["id"] for p in people})
+
+
+def by_reference(payments: list[ReimbursementPaid]) -> dict[str, ReimbursementPaid]:
+    return {p.reference: p for p in payments}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extranet_contracts import claims, decisions, legacy, notifications, requests, sessions
+from extranet_contracts import claims, decisions, households, legacy, notifications, requests, sessions
 from extranet_contracts.base import Event
 
 CATALOGUE: dict[tuple[str, int], type[Event]] = {
@@ -17,6 +17,9 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         legacy.MemberAffiliated,
         legacy.MemberRadiated,
         claims.ReimbursementPaid,
+        households.MemberContractRecorded,
+        households.HouseholdBeneficiariesRecorded,
+        households.CommunicationPreferencesRecorded,
         notifications.NotificationRequested,
         notifications.NotificationDelivered,
         notifications.NotificationFailed,

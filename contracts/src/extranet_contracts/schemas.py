@@ -27,6 +27,7 @@ PRODUCERS = {
     "legacy.contracts": "Published by the legacy management system.",
     "legacy.memberships": "Published by the legacy management system.",
     "legacy.claims": "Published by the legacy management system.",
+    "legacy.households": "Published by the legacy management system: a household's contract, beneficiaries and preferences.",
     "legacy.decisions": "Published by the legacy management system: its decisions on the requests of portal.requests.",
     "notifications.requests": "Sent by any service that needs an email or SMS delivered.",
     "notifications.outcomes": "Published by the notifications service.",

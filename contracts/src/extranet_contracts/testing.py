@@ -224,3 +224,74 @@ def request_decided(outcome: str, request_id: Any, **overrides: Any):
     if outcome == "refused":
         values["reason"] = "Le salarié est déjà radié à cette date."
     return model(**{**values, **overrides})
+
+
+def member_contract_recorded(**overrides: Any):
+    """Léa Durand's collective health contract through company 12345678 (`member_affiliated`): the base
+    guarantee replaced on 1 January 2026, contributions taken from her salary, net of the employer's share."""
+    from extranet_contracts.households import MemberContractRecorded
+
+    values = {
+        "member_number": "73000042",
+        "contract_number": "W1-000123",
+        "kind": "COLLECTIF",
+        "company_code": "12345678",
+        "company_name": "BTP Isère Construction SARL",
+        "subscription_date": date(2024, 1, 1),
+        "guarantees": [
+            {"guarantee_code": "SANTE-SOCLE", "name": "SANTE SOCLE", "start_date": date(2024, 1, 1), "end_date": date(2025, 12, 31)},
+            {
+                "guarantee_code": "SANTE-SOCLE-2026",
+                "name": "SANTE SOCLE 2026",
+                "start_date": date(2026, 1, 1),
+                "brochure_url": "https://www.mutuelle-mbtp.com/plaquettes/sante-socle-2026.pdf",
+                "benefits": [
+                    {"category": "Soins courants", "label": "Consultation médecin généraliste", "level": "100 % BR"},
+                    {"category": "Optique", "label": "Équipement à tarif libre", "level": "200 € par an"},
+                ],
+            },
+        ],
+        "contribution": {
+            "payment_mode": "PRELEVEMENT_SALAIRE",
+            "frequency": "MENSUELLE",
+            "employer_share": True,
+            "last_payment": {"paid_on": date(2026, 10, 31), "amount": "38.50"},
+        },
+        "revision": 1,
+    }
+    return MemberContractRecorded(**{**values, **overrides})
+
+
+def household_beneficiaries_recorded(**overrides: Any):
+    """Léa Durand and her son Hugo (`member_affiliated`), their details and Léa's IBAN for benefits."""
+    from extranet_contracts.households import HouseholdBeneficiariesRecorded
+
+    primary = {
+        **PRIMARY,
+        "role": "ASSURE",
+        "home_address": ADDRESS,
+        "mobile_phone": "06 12 34 56 78",
+        "home_phone": "04 76 12 34 56",
+        "email": "lea.durand@orange.fr",
+        "benefits_account": {"iban": "FR7630006000011234567890189", "bic": "AGRIFRPP882", "bank_name": "Crédit Agricole", "holder": "Léa DURAND"},
+    }
+    child = {**CHILD, "home_address": ADDRESS}
+    values = {"member_number": "73000042", "beneficiaries": [primary, child], "revision": 1}
+    return HouseholdBeneficiariesRecorded(**{**values, **overrides})
+
+
+def communication_preferences_recorded(**overrides: Any):
+    """Léa Durand's choices as guide 004 shows them (nothing defined, SMS refused), paper statements."""
+    from extranet_contracts.households import CommunicationPreferencesRecorded
+
+    refused_sms = {"email": "NON_DEFINI", "post": "NON_DEFINI", "sms": "REFUSE"}
+    values = {
+        "member_number": "73000042",
+        "technical": refused_sms,
+        "commercial": refused_sms,
+        "partners": refused_sms,
+        "other": refused_sms,
+        "paperless": False,
+        "revision": 1,
+    }
+    return CommunicationPreferencesRecorded(**{**values, **overrides})

@@ -7,8 +7,8 @@ publishing a set twice is deduplicated downstream.
 
 Stream order is causal: every broker first, then per company its record, its broker
 assignment, its contracts each followed by its guarantees and memberships (a contract's
-terminations after its affiliations, then, where the size asks for them, the reimbursements of its
-members of a health contract), and last the company's later changes (broker transfer, updated record).
+terminations after its affiliations, then, where the size asks for them, the file of each household of
+a health contract (contract, beneficiaries, preferences: legacy.households) and its reimbursements), and last the company's later changes (broker transfer, updated record).
 Reimbursements are drawn from generators of their own (per household, and for their envelope ids),
 so that asking for them changes no other event.
 """
@@ -47,6 +47,7 @@ from extranet_contracts.legacy import (
 from extranet_contracts.types import Address, Category, Civility, DependantRole, InsuredGroup, Product
 from legacy_simulator import numbers, refdata
 from legacy_simulator.claims import household_payments
+from legacy_simulator.households import household_file
 from legacy_simulator.sizes import SizeSpec
 
 SOURCE = "urn:extranet:legacy:promut2000"
@@ -215,6 +216,7 @@ class _Generator:
         self.end_of_month = self.next_month - timedelta(days=1)
         self.ids = random.Random(f"{tenant}/{seed}/envelope-ids")
         self.claim_ids = random.Random(f"{tenant}/{seed}/claims-envelope-ids")
+        self.household_ids = random.Random(f"{tenant}/{seed}/households-envelope-ids")
         self.claim_reference = random.Random(f"{seed}/claims").randrange(30_000_000, 40_000_000)
         self.pools = Pools(seed)
         self.nirs = numbers.NirAllocator(BIRTHPLACES)
@@ -436,7 +438,9 @@ class _Generator:
                 effective = membership_date
             else:
                 effective = uniform_date(rng, membership_date, last_start).replace(day=1)
-            yield from self.contract(rng, code, Product(product), Category(category), effective, company_time, headcount, place)
+            yield from self.contract(
+                rng, code, Product(product), Category(category), effective, company_time, headcount, place, company_name=legal_name
+            )
 
         # later changes to the company: a broker transfer, an updated record
         if broker is not None and transfer_to is not None:
@@ -512,6 +516,7 @@ class _Generator:
         company_time: datetime,
         headcount: int,
         place: Place,
+        company_name: str | None = None,
     ) -> Iterator[tuple[Envelope, Event]]:
         today = self.today
         self.contract_seq += rng.randint(1, 3)
@@ -561,7 +566,28 @@ class _Generator:
             covered_until[radiation.membership_id] = radiation.effective_date
             yield envelope, radiation
         for household in households:
+            yield from self.household_file(household, covered_until.get(household.membership_id), guarantees, company_name)
             yield from self.reimbursements(household, covered_until.get(household.membership_id), guarantees)
+
+    def household_file(
+        self,
+        household: MemberAffiliated,
+        covered_until: date | None,
+        guarantees: list[tuple[str, str, date, date | None]],
+        company_name: str | None,
+    ) -> Iterator[tuple[Envelope, Event]]:
+        """The household's contract, beneficiaries and preferences as the member portal shows them."""
+        rng = random.Random(f"{self.seed}/households/{household.member_number}")
+        for event in household_file(
+            rng,
+            affiliation=household,
+            covered_until=covered_until,
+            guarantees=guarantees,
+            company_name=company_name,
+            tenant=self.tenant,
+            today=self.today,
+        ):
+            yield self.wrap(event, self.stamp(rng, min(household.recorded_on, self.today)), ids=self.household_ids)
 
     def reimbursements(
         self, household: MemberAffiliated, covered_until: date | None, guarantees: list[tuple[str, str, date, date | None]]

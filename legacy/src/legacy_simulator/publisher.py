@@ -16,14 +16,14 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from extranet_contracts import claims, legacy
+from extranet_contracts import claims, households, legacy
 from extranet_contracts.base import Event
 from extranet_contracts.envelope import Envelope
 from extranet_plumbing.kafka import client_kwargs  # address and credentials: EXTRANET_KAFKA_* (SASL/SCRAM)
 from legacy_simulator.generator import generate
 from legacy_simulator.sizes import SizeSpec
 
-STREAMS = (legacy.BROKERS, legacy.COMPANIES, legacy.CONTRACTS, legacy.MEMBERSHIPS, claims.CLAIMS)
+STREAMS = (legacy.BROKERS, legacy.COMPANIES, legacy.CONTRACTS, legacy.MEMBERSHIPS, claims.CLAIMS, households.HOUSEHOLDS)
 # Messages in flight (sent, not yet acknowledged) before waiting for the oldest ones.
 WINDOW = 20_000
 MAX_BATCH_SIZE = 512 * 1024

@@ -6,7 +6,15 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from claims.api import LatestReimbursements, ReimbursementDetail, ReimbursementList
+from claims.api import (
+    Beneficiaries,
+    CommunicationPreferences,
+    LatestReimbursements,
+    MemberContract,
+    OnlineStatements,
+    ReimbursementDetail,
+    ReimbursementList,
+)
 from extranet_plumbing.exports import PDF_MEDIA_TYPE, ZIP_MEDIA_TYPE
 from gateway.clients.base import ServiceClient, segment
 
@@ -47,22 +55,48 @@ class ClaimsClient(ServiceClient):
             token=token,
         )
 
-    async def statement(self, token: str, member_number: str, reference: str) -> StreamingResponse:
-        """The statement of one payment (PDF), streamed through."""
+    async def _file(
+        self, token: str, member_number: str, path: str, route: str, media_type: str, params: dict[str, Any] | None = None
+    ) -> StreamingResponse:
+        """A document of the household (`path` quoted, `route` as claims declares it), streamed through."""
         return await self.download(
-            f"/internal/members/{segment(member_number)}/statements/{segment(reference)}",
-            route="GET /internal/members/{member_number}/statements/{reference}",
-            token=token,
-            params=None,
-            media_types=frozenset({PDF_MEDIA_TYPE}),
-        )
-
-    async def statement_archive(self, token: str, member_number: str, params: dict[str, Any]) -> StreamingResponse:
-        """Every statement of the search (beneficiary, period) in one zip, streamed through."""
-        return await self.download(
-            f"/internal/members/{segment(member_number)}/statements/archive",
-            route="GET /internal/members/{member_number}/statements/archive",
+            f"/internal/members/{segment(member_number)}/{path}",
+            route=f"GET /internal/members/{{member_number}}/{route}",
             token=token,
             params=params,
-            media_types=frozenset({ZIP_MEDIA_TYPE}),
+            media_types=frozenset({media_type}),
         )
+
+    async def statement(self, token: str, member_number: str, reference: str) -> StreamingResponse:
+        """The statement of one payment (PDF)."""
+        return await self._file(token, member_number, f"statements/{segment(reference)}", "statements/{reference}", PDF_MEDIA_TYPE)
+
+    async def statement_archive(self, token: str, member_number: str, params: dict[str, Any]) -> StreamingResponse:
+        """Every statement of the search (beneficiary, period) in one zip."""
+        return await self._file(token, member_number, "statements/archive", "statements/archive", ZIP_MEDIA_TYPE, params)
+
+    async def benefits_table(self, token: str, member_number: str) -> StreamingResponse:
+        """The current guarantee's benefits table (PDF)."""
+        return await self._file(token, member_number, "contract/benefits-table", "contract/benefits-table", PDF_MEDIA_TYPE)
+
+    async def _household(self, token: str, member_number: str, part: str, model: type) -> Any:
+        """A part of the household's file (`part`: contract, beneficiaries, preferences, statements)."""
+        return await self.request(
+            "GET",
+            f"/internal/members/{segment(member_number)}/{part}",
+            route=f"GET /internal/members/{{member_number}}/{part}",
+            model=model,
+            token=token,
+        )
+
+    async def contract(self, token: str, member_number: str) -> MemberContract:
+        return await self._household(token, member_number, "contract", MemberContract)
+
+    async def beneficiaries(self, token: str, member_number: str) -> Beneficiaries:
+        return await self._household(token, member_number, "beneficiaries", Beneficiaries)
+
+    async def preferences(self, token: str, member_number: str) -> CommunicationPreferences:
+        return await self._household(token, member_number, "preferences", CommunicationPreferences)
+
+    async def statements(self, token: str, member_number: str) -> OnlineStatements:
+        return await self._household(token, member_number, "statements", OnlineStatements)

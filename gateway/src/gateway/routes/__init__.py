@@ -1,6 +1,15 @@
 """The gateway's routers: one per portal, plus `auth` (sessions, terms, password, self-care), which
 every portal shares."""
 
-from gateway.routes import auth, backoffice, broker, broker_profile, employer, member, member_claims
+from gateway.routes import auth, backoffice, broker, broker_profile, employer, member, member_claims, member_household
 
-ROUTERS = (auth.router, broker.router, broker_profile.router, member.router, member_claims.router, employer.router, backoffice.router)
+ROUTERS = (
+    auth.router,
+    broker.router,
+    broker_profile.router,
+    member.router,
+    member_claims.router,
+    member_household.router,
+    employer.router,
+    backoffice.router,
+)

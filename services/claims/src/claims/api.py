@@ -144,3 +144,134 @@ class ReimbursementQuery(StatementsQuery):
 
     page: int = Field(default=1, ge=1, le=100_000)
     page_size: int = Field(default=10, description=f"One of {', '.join(map(str, PAGE_SIZES))}")
+
+
+# --- the household's file: contract, beneficiaries, preferences, statements online -----------------
+
+
+class GuaranteeHeld(BaseModel):
+    code: str
+    name: str
+    start_date: date
+    end_date: date | None
+    current: bool = Field(description="The guarantee in force today")
+
+
+class BenefitLine(BaseModel):
+    category: str = Field(description="Poste")
+    label: str = Field(description="Prestation")
+    level: str = Field(description="Remboursement")
+
+
+class CurrentGuarantee(BaseModel):
+    code: str
+    name: str
+    start_date: date
+    end_date: date | None
+    brochure_url: str | None = Field(description="The guarantee's brochure (plaquette), as the mutuelle publishes it")
+    benefits: list[BenefitLine] = Field(description="Its benefits table (also downloadable as a PDF)")
+
+
+class ContributionPaid(BaseModel):
+    paid_on: date
+    amount: Amount = Field(description="Net of any employer share")
+
+
+class ContributionBlock(BaseModel):
+    """Votre cotisation."""
+
+    payment_mode: str = Field(description="Mode de règlement, in French")
+    frequency: str = Field(description="Fréquence, in French")
+    payment: str = Field(description="Both, as the contract page writes them: « Prélèvement sur salaire, tous les mois »")
+    employer_share: bool
+    last_payment: ContributionPaid | None
+    last_payment_text: str = Field(description="Votre dernier règlement, in French")
+    note: str
+
+
+class MemberContract(BaseModel):
+    """The contract page (Mon contrat)."""
+
+    contract_number: str
+    kind: Literal["individual", "collective"]
+    company_name: str | None
+    subscription_date: date
+    collective_notice: str | None = Field(description="A member of a collective contract asks their employer for any change")
+    guarantees: list[GuaranteeHeld] = Field(description="Guarantee history, newest first")
+    current_guarantee: CurrentGuarantee | None
+    contribution: ContributionBlock
+
+
+class Address(BaseModel):
+    line1: str
+    line2: str | None = None
+    locality: str | None = None
+    postal_code: str
+    city: str
+    country: str
+
+
+class Phones(BaseModel):
+    mobile: str | None
+    home: str | None
+    work: str | None
+
+
+class BenefitsAccount(BaseModel):
+    """IBAN prestation, masked."""
+
+    iban: str = Field(description="Masked: FR76 **** **** **** **** ***1 189")
+    bic: str
+    bank_name: str | None
+    holder: str
+
+
+class HouseholdMember(BaseModel):
+    id: str = Field(pattern=BENEFICIARY_PATTERN, description="As the reimbursements' search knows them")
+    role: Literal["ASSURE", "CONJOINT", "ENFANT"]
+    role_label: str = Field(description="adhérent or ayant droit")
+    civility: Literal["M", "MME"]
+    last_name: str
+    first_name: str
+    birth_date: date
+    nir: str | None = Field(description="Masked: 2 85 05 ** *** *** 41")
+    home_address: Address | None
+    work_address: Address | None
+    phones: Phones
+    email: str | None
+    benefits_account: BenefitsAccount | None
+
+
+class Beneficiaries(BaseModel):
+    """Les bénéficiaires de votre contrat: the primary insured first."""
+
+    items: list[HouseholdMember]
+
+
+class ConsentCell(BaseModel):
+    value: Literal["accepted", "refused", "undefined"]
+    label: str = Field(description="Accepté, Refusé, Non défini")
+
+
+class PreferenceRow(BaseModel):
+    kind: Literal["technical", "commercial", "partners", "other"]
+    label: str
+    email: ConsentCell
+    post: ConsentCell
+    sms: ConsentCell
+
+
+class CommunicationPreferences(BaseModel):
+    """Choix d'envoi des informations, and the paperless option."""
+
+    rows: list[PreferenceRow]
+    paperless: bool = Field(description="No paper statements at home")
+    paperless_since: date | None
+
+
+class OnlineStatements(BaseModel):
+    """The statements online: a year of them for a paperless member, otherwise the last ten (tenant settings)."""
+
+    paperless: bool
+    rule: str = Field(description="What is online, in French")
+    items: list[ReimbursementRow]

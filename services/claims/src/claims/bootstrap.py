@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from claims.entrypoints import dependencies, http, statements
+from claims.entrypoints import dependencies, household, http, statements
 from claims.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
 from claims.service_layer.unit_of_work import ClaimsUnitOfWork
 from claims.settings import ClaimsSettings
@@ -33,7 +33,7 @@ def bootstrap(
         migrations=[MIGRATIONS],
         unit_of_work=ClaimsUnitOfWork,
         subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS)],
-        routers=[statements.router, http.router],
+        routers=[statements.router, household.router, http.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
         dependencies={dependencies.clock: provide(clock)},
     )

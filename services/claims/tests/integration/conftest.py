@@ -3,7 +3,10 @@ dropped once it has stopped."""
 
 from __future__ import annotations
 
+import time
+
 import asyncpg
+import jwt
 import pytest
 
 from claims.bootstrap import bootstrap
@@ -20,3 +23,30 @@ async def claims(service_env, infra):
         await conn.execute(f"DROP SCHEMA {service.schema} CASCADE")
     finally:
         await conn.close()
+
+
+MINE = "73000042"
+
+
+@pytest.fixture
+def bearer(jwt_keys):
+    """`bearer(kind=..., scope=..., terms_ok=..., tenant=...)`: the headers of an access token as identity
+    signs them, by default of the member of household 73000042 (MBTP) who accepted the terms."""
+
+    def headers(*, kind: str = "member", scope: dict | None = None, terms_ok: bool = True, tenant: str = "mbtp") -> dict[str, str]:
+        now = int(time.time())
+        body = {
+            "iss": "extranet-identity",
+            "aud": "extranet",
+            "sub": "account-1",
+            "typ": "access",
+            "kind": kind,
+            "tenant": tenant,
+            "scope": {"member_number": MINE} if scope is None else scope,
+            "iat": now,
+            "exp": now + 600,
+            "terms_ok": terms_ok,
+        }
+        return {"authorization": f"Bearer {jwt.encode(body, jwt_keys.private_pem, algorithm='EdDSA')}"}
+
+    return headers

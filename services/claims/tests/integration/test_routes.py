@@ -4,13 +4,11 @@ search, the tiers-payant tab, a payment's detail explained; and a member kept to
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
 
 import httpx
-import jwt
 import pypdf
 import pytest
 
@@ -22,23 +20,6 @@ MINE, THEIRS = "73000042", "73000043"
 LEA = beneficiary_id(MINE, "Léa", date(1985, 5, 12))
 HUGO = beneficiary_id(MINE, "Hugo", date(2015, 3, 2))
 CONSULTATION, PHARMACY = (act.model_dump(mode="json") for act in reimbursement_paid().acts)
-
-
-def bearer(jwt_keys, *, kind: str = "member", scope: dict | None = None, terms_ok: bool = True, tenant: str = "mbtp") -> dict[str, str]:
-    now = int(time.time())
-    body = {
-        "iss": "extranet-identity",
-        "aud": "extranet",
-        "sub": "account-1",
-        "typ": "access",
-        "kind": kind,
-        "tenant": tenant,
-        "scope": {"member_number": MINE} if scope is None else scope,
-        "iat": now,
-        "exp": now + 600,
-        "terms_ok": terms_ok,
-    }
-    return {"authorization": f"Bearer {jwt.encode(body, jwt_keys.private_pem, algorithm='EdDSA')}"}
 
 
 def payments() -> list:
@@ -76,8 +57,8 @@ async def client(claims, kafka_producer, service_env):
 BASE = f"/internal/members/{MINE}/reimbursements"
 
 
-async def test_the_last_three_newest_first(client, jwt_keys):
-    answer = await client.get(f"{BASE}/latest", headers=bearer(jwt_keys))
+async def test_the_last_three_newest_first(client, bearer):
+    answer = await client.get(f"{BASE}/latest", headers=bearer())
     assert answer.status_code == 200, answer.text
     rows = answer.json()["items"]
     assert [r["reference"] for r in rows] == ["35500000", "35500001", "35500002"]
@@ -94,8 +75,8 @@ async def test_the_last_three_newest_first(client, jwt_keys):
     assert (rows[1]["paid_to"], rows[1]["recipient"], rows[1]["amount"]) == ("member", "Vous", "9.00")
 
 
-async def test_the_list_pages_newest_first_and_searches_by_beneficiary_and_period(client, jwt_keys):
-    me = bearer(jwt_keys)
+async def test_the_list_pages_newest_first_and_searches_by_beneficiary_and_period(client, bearer):
+    me = bearer()
     first = (await client.get(BASE, params={"page_size": 5}, headers=me)).json()
     second = (await client.get(BASE, params={"page_size": 5, "page": 2}, headers=me)).json()
     assert first["total"] == second["total"] == 8
@@ -111,24 +92,24 @@ async def test_the_list_pages_newest_first_and_searches_by_beneficiary_and_perio
     assert nobody["total"] == 0 and nobody["items"] == []
 
 
-async def test_a_search_that_cannot_be_right_says_which_field(client, jwt_keys):
+async def test_a_search_that_cannot_be_right_says_which_field(client, bearer):
     for params, field in (
         ({"from": "2026-09-30", "to": "2026-09-01"}, "to"),
         ({"page_size": 7}, "page_size"),
         ({"beneficiary": "léa"}, "beneficiary"),
     ):
-        answer = await client.get(BASE, params=params, headers=bearer(jwt_keys))
+        answer = await client.get(BASE, params=params, headers=bearer())
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"].endswith(field), answer.text
 
 
-async def test_the_tiers_payant_tab_lists_the_payments_to_professionals(client, jwt_keys):
-    tab = (await client.get(f"{BASE}/third-party", headers=bearer(jwt_keys))).json()
+async def test_the_tiers_payant_tab_lists_the_payments_to_professionals(client, bearer):
+    tab = (await client.get(f"{BASE}/third-party", headers=bearer())).json()
     assert [r["reference"] for r in tab["items"]] == ["35500000", "35500003", "35500006"]
     assert {r["recipient"] for r in tab["items"]} == {"Pharmacie du Centre"} and tab["total"] == 3
 
 
-async def test_a_payment_in_detail_adds_up_and_explains_each_act(client, jwt_keys):
-    answer = await client.get(f"{BASE}/35500001", headers=bearer(jwt_keys))
+async def test_a_payment_in_detail_adds_up_and_explains_each_act(client, bearer):
+    answer = await client.get(f"{BASE}/35500001", headers=bearer())
     assert answer.status_code == 200, answer.text
     detail = answer.json()
     assert detail["masked_iban"] == "FR76 **** **** **** **** ***1 189" and detail["paid_to"] == "member"
@@ -142,14 +123,14 @@ async def test_a_payment_in_detail_adds_up_and_explains_each_act(client, jwt_key
     assert detail["summary"].startswith("Votre mutuelle vous a versé 9,00\u00a0€ le 21/09/2026")
 
 
-async def test_a_member_reads_nothing_of_another_household(client, jwt_keys):
-    me = bearer(jwt_keys)
+async def test_a_member_reads_nothing_of_another_household(client, bearer):
+    me = bearer()
     for reference in ("46600001", "35509999", "99999999"):  # theirs, then guessed ones
         answer = await client.get(f"{BASE}/{reference}", headers=me)
         assert answer.status_code == 404 and answer.json()["detail"] == "Remboursement introuvable."
     for path in ("", "/latest", "/third-party", "/46600001"):
         assert (await client.get(f"/internal/members/{THEIRS}/reimbursements{path}", headers=me)).status_code == 403
-    theirs = bearer(jwt_keys, scope={"member_number": THEIRS})
+    theirs = bearer(scope={"member_number": THEIRS})
     assert [r["reference"] for r in (await client.get(f"/internal/members/{THEIRS}/reimbursements", headers=theirs)).json()["items"]] == [
         "46600001"
     ]
@@ -164,8 +145,8 @@ async def test_a_member_reads_nothing_of_another_household(client, jwt_keys):
         ({"scope": {}}, 403),
     ],
 )
-async def test_only_the_member_who_accepted_the_terms(client, jwt_keys, headers, status):
-    token = bearer(jwt_keys, **headers) if headers else {}
+async def test_only_the_member_who_accepted_the_terms(client, bearer, headers, status):
+    token = bearer(**headers) if headers else {}
     for path in ("", "/latest", "/third-party", "/35500001"):
         assert (await client.get(f"{BASE}{path}", headers=token)).status_code == status
 
@@ -181,8 +162,8 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
-async def test_the_statement_of_a_payment_holds_the_amounts_of_its_detail(client, jwt_keys):
-    me = bearer(jwt_keys)
+async def test_the_statement_of_a_payment_holds_the_amounts_of_its_detail(client, bearer):
+    me = bearer()
     detail = (await client.get(f"{BASE}/35500001", headers=me)).json()
     answer = await client.get(f"/internal/members/{MINE}/statements/35500001", headers=me)
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
@@ -202,18 +183,18 @@ async def test_the_statement_of_a_payment_holds_the_amounts_of_its_detail(client
     assert "Total 30,00 19,00 9,00 2,00" in text
 
 
-async def test_a_tenant_that_keeps_the_francs_prints_them(claims, kafka_producer, service_env, jwt_keys):
+async def test_a_tenant_that_keeps_the_francs_prints_them(claims, kafka_producer, service_env, bearer):
     topic = service_env["topic_prefix"] + "legacy.claims"
     await publish_event(kafka_producer, topic, reimbursement_paid(reference="35507436"), tenant="solimut")
     await wait_until(lambda: claims.pool.fetchval("SELECT count(*) = 1 FROM payments WHERE tenant = 'solimut'"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(claims.app), base_url="http://claims", headers=GATEWAY_HEADERS) as c:
-        answer = await c.get(f"/internal/members/{MINE}/statements/35507436", headers=bearer(jwt_keys, tenant="solimut"))
+        answer = await c.get(f"/internal/members/{MINE}/statements/35507436", headers=bearer(tenant="solimut"))
     text = pdf_text(answer.content)
     assert "Solimut Mutuelle de France" in text and "Réglé 15,60 € soit 102,33 francs" in text, text
 
 
-async def test_every_statement_of_a_period_in_one_download(client, jwt_keys):
-    me = bearer(jwt_keys)
+async def test_every_statement_of_a_period_in_one_download(client, bearer):
+    me = bearer()
     answer = await client.get(f"/internal/members/{MINE}/statements/archive", params={"from": "2026-09-01", "to": "2026-09-30"}, headers=me)
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
     assert 'filename="releves-01092026-30092026.zip"' in answer.headers["content-disposition"]
@@ -235,14 +216,12 @@ async def test_every_statement_of_a_period_in_one_download(client, jwt_keys):
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"].endswith("to")
 
 
-async def test_statements_of_another_household_are_not_found(client, jwt_keys):
-    me = bearer(jwt_keys)
+async def test_statements_of_another_household_are_not_found(client, bearer):
+    me = bearer()
     for reference in ("46600001", "99999999"):
         answer = await client.get(f"/internal/members/{MINE}/statements/{reference}", headers=me)
         assert answer.status_code == 404 and answer.json()["detail"] == "Remboursement introuvable."
     for path in ("archive", "46600001"):
         assert (await client.get(f"/internal/members/{THEIRS}/statements/{path}", headers=me)).status_code == 403
         assert (await client.get(f"/internal/members/{MINE}/statements/{path}")).status_code == 401
-        assert (
-            await client.get(f"/internal/members/{MINE}/statements/{path}", headers=bearer(jwt_keys, terms_ok=False))
-        ).status_code == 403
+        assert (await client.get(f"/internal/members/{MINE}/statements/{path}", headers=bearer(terms_ok=False))).status_code == 403

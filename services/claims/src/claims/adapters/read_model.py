@@ -1,23 +1,39 @@
-"""How the legacy system's reimbursements change the read model: one SQL statement per event type.
+"""How the legacy system's events change the read model: one SQL statement per event type.
 
-A payment is a snapshot: the statement keeps, per payment, the newest revision of the events it is
-given (the first received among equal ones), and replaces the stored row only with a newer revision;
-so the state is the same whatever the order of arrival, and duplicates change nothing. It is a
-`Projection`, which the consumer applies a batch at a time; `service_layer/handlers.py` maps the event
-type to it.
+A payment, a household's contract, its beneficiaries and its preferences are snapshots: the statement
+keeps, per key, the newest revision of the events it is given (the first received among equal ones),
+and replaces the stored row only with a newer revision; so the state is the same whatever the order of
+arrival, and duplicates change nothing. Each is a `Projection`, which the consumer applies a batch at a
+time; `service_layer/handlers.py` maps the event types to them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from claims.domain.households import masked_beneficiaries
 from claims.domain.payments import stored_acts
 from extranet_contracts import Envelope
 from extranet_contracts.claims import ReimbursementPaid
+from extranet_contracts.households import CommunicationPreferencesRecorded, HouseholdBeneficiariesRecorded, MemberContractRecorded
 from extranet_plumbing.consumer import Projection
 
 Columns = Sequence[tuple[str, str]]
+
+
+def snapshot(name: str, table: str, key: tuple[str, ...], columns: Columns, row: Callable[[Envelope, Any], tuple]) -> Projection:
+    """A projection that keeps, per `key`, the row of the newest revision (`columns` name `revision`)."""
+    names = ", ".join(column for column, _ in columns)
+    keys = ", ".join(key)
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column, _ in columns if column not in key)
+    sql = f"""INSERT INTO {table} AS t ({names})
+        SELECT DISTINCT ON ({keys}) {names} FROM {{rows}} ORDER BY {keys}, revision DESC, seq
+        ON CONFLICT ({keys}) DO UPDATE SET {updates}
+        WHERE t.revision < EXCLUDED.revision"""
+    return Projection(name, columns, row, sql)
+
 
 _PAYMENT: Columns = (
     ("tenant", "text"),
@@ -35,8 +51,6 @@ _PAYMENT: Columns = (
     ("revision", "integer"),
     ("changed_at", "timestamptz"),
 )
-_NAMES = ", ".join(column for column, _ in _PAYMENT)
-_UPDATES = ", ".join(f"{column} = EXCLUDED.{column}" for column, _ in _PAYMENT if column not in ("tenant", "reference"))
 
 
 def _payment(env: Envelope, e: ReimbursementPaid) -> tuple:
@@ -59,12 +73,45 @@ def _payment(env: Envelope, e: ReimbursementPaid) -> tuple:
     )
 
 
-reimbursement_paid = Projection(
-    "reimbursement_paid",
-    _PAYMENT,
-    _payment,
-    f"""INSERT INTO payments AS p ({_NAMES})
-        SELECT DISTINCT ON (tenant, reference) {_NAMES} FROM {{rows}} ORDER BY tenant, reference, revision DESC, seq
-        ON CONFLICT (tenant, reference) DO UPDATE SET {_UPDATES}
-        WHERE p.revision < EXCLUDED.revision""",
+reimbursement_paid = snapshot("reimbursement_paid", "payments", ("tenant", "reference"), _PAYMENT, _payment)
+
+
+def _document(column: str) -> Columns:
+    return (("tenant", "text"), ("member_number", "text"), (column, "jsonb"), ("revision", "integer"), ("changed_at", "timestamptz"))
+
+
+def _contract(env: Envelope, e: MemberContractRecorded) -> tuple:
+    contract = e.model_dump(mode="json", exclude={"member_number", "revision"})
+    return env.tenant, e.member_number, json.dumps(contract, ensure_ascii=False), e.revision, env.time
+
+
+def _beneficiaries(env: Envelope, e: HouseholdBeneficiariesRecorded) -> tuple:
+    kept = masked_beneficiaries(e.member_number, e.beneficiaries)
+    return env.tenant, e.member_number, json.dumps(kept, ensure_ascii=False), e.revision, env.time
+
+
+def _preferences(env: Envelope, e: CommunicationPreferencesRecorded) -> tuple:
+    matrix = e.model_dump(mode="json", include={"technical", "commercial", "partners", "other"})
+    return env.tenant, e.member_number, json.dumps(matrix), e.paperless, e.paperless_since, e.revision, env.time
+
+
+HOUSEHOLD = ("tenant", "member_number")
+member_contract_recorded = snapshot("member_contract_recorded", "member_contracts", HOUSEHOLD, _document("contract"), _contract)
+household_beneficiaries_recorded = snapshot(
+    "household_beneficiaries_recorded", "household_beneficiaries", HOUSEHOLD, _document("beneficiaries"), _beneficiaries
+)
+communication_preferences_recorded = snapshot(
+    "communication_preferences_recorded",
+    "communication_preferences",
+    HOUSEHOLD,
+    (
+        ("tenant", "text"),
+        ("member_number", "text"),
+        ("matrix", "jsonb"),
+        ("paperless", "boolean"),
+        ("paperless_since", "date"),
+        ("revision", "integer"),
+        ("changed_at", "timestamptz"),
+    ),
+    _preferences,
 )

@@ -10,6 +10,7 @@ from datetime import date
 
 import asyncpg
 
+from claims.domain.households import Online
 from claims.domain.payments import Beneficiary, Payment
 from claims.domain.search import Page, Search
 
@@ -17,6 +18,11 @@ _ROW = "reference, member_number, received_on, paid_on, amount, payee, professio
 _SEARCHED = (
     "tenant = $1 AND member_number = $2 AND ($3::text IS NULL OR $3 = ANY (beneficiary_ids))"
     " AND ($4::date IS NULL OR paid_on >= $4) AND ($5::date IS NULL OR paid_on <= $5) AND (NOT $6::boolean OR payee = 'TIERS')"
+)
+# The statements online: paid since $7 (paperless), or among the household's last $8.
+_ONLINE = (
+    "($7::date IS NULL OR paid_on >= $7) AND ($8::integer IS NULL OR reference IN ("
+    "SELECT reference FROM payments WHERE tenant = $1 AND member_number = $2 ORDER BY paid_on DESC, reference DESC LIMIT $8))"
 )
 
 
@@ -46,12 +52,21 @@ class Reimbursements:
         )
         return total, [Payment.from_row(row) for row in rows]
 
-    async def each(self, tenant: str, member_number: str, search: Search) -> AsyncIterator[Payment]:
-        """Every payment the search finds, newest first, read with a cursor (in the unit of work's transaction)."""
-        values = (tenant, member_number, search.beneficiary, search.start, search.end, search.to_professionals)
-        query = f"SELECT {_ROW} FROM payments WHERE {_SEARCHED} ORDER BY paid_on DESC, reference DESC"
+    async def each_online(self, tenant: str, member_number: str, search: Search, online: Online) -> AsyncIterator[Payment]:
+        """Every payment the search finds whose statement is online, newest first, read with a cursor (in the
+        unit of work's transaction)."""
+        values = (tenant, member_number, search.beneficiary, search.start, search.end, search.to_professionals, online.since, online.last)
+        query = f"SELECT {_ROW} FROM payments WHERE {_SEARCHED} AND {_ONLINE} ORDER BY paid_on DESC, reference DESC"
         async for row in self._conn.cursor(query, *values, prefetch=50):
             yield Payment.from_row(row)
+
+    async def online_payment(self, tenant: str, member_number: str, reference: str, online: Online) -> Payment | None:
+        """The household's payment, if its statement is online."""
+        values = (tenant, member_number, None, None, None, False, online.since, online.last)
+        row = await self._conn.fetchrow(
+            f"SELECT {_ROW} FROM payments WHERE {_SEARCHED} AND {_ONLINE} AND reference = $9", *values, reference
+        )
+        return Payment.from_row(row) if row else None
 
     async def payment(self, tenant: str, member_number: str, reference: str) -> Payment | None:
         row = await self._conn.fetchrow(

@@ -67,7 +67,7 @@ async def latest(member_number: Household, who: Who, uow: UoW) -> dict:
     """The last three payments (home page), newest first."""
     async with uow:
         payments = await uow.reimbursements.latest(who.tenant, member_number, LATEST)
-    return {"items": [_row(p) for p in payments]}
+    return {"items": [row(p) for p in payments]}
 
 
 @router.get("/members/{member_number}/reimbursements", response_model=ReimbursementList)
@@ -109,7 +109,7 @@ async def _listed(uow, tenant: str, member_number: str, search: Search, page: Pa
         "page": page.number,
         "page_size": page.size,
         "total": total,
-        "items": [_row(p) for p in payments],
+        "items": [row(p) for p in payments],
         "beneficiaries": [_beneficiary(b) for b in beneficiaries],
     }
 
@@ -118,7 +118,7 @@ def _beneficiary(b: Beneficiary) -> dict:
     return {"id": b.id, "role": b.role, "first_name": b.first_name, "last_name": b.last_name, "birth_date": b.birth_date}
 
 
-def _row(payment: Payment) -> dict:
+def row(payment: Payment) -> dict:
     return {
         "reference": payment.reference,
         "received_on": payment.received_on,
@@ -151,7 +151,7 @@ def _act(act: Act, payment: Payment) -> dict:
 def _detail(payment: Payment) -> dict:
     totals = payment.totals
     return {
-        **{k: v for k, v in _row(payment).items() if k not in ("beneficiaries", "natures")},
+        **{k: v for k, v in row(payment).items() if k not in ("beneficiaries", "natures")},
         "professional_name": payment.professional_name,
         "masked_iban": iban(payment.masked_iban) if payment.masked_iban else None,
         "totals": {

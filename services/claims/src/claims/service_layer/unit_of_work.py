@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncpg
 
+from claims.adapters.households import Households
 from claims.adapters.reimbursements import Reimbursements
 from extranet_plumbing.uow import UnitOfWork
 
 
 class ClaimsUnitOfWork(UnitOfWork):
     reimbursements: Reimbursements
+    households: Households
 
     def _bind(self, conn: asyncpg.Connection) -> None:
         self.reimbursements = Reimbursements(conn)
+        self.households = Households(conn)

@@ -1,0 +1,70 @@
+"""The member portal's contract and beneficiaries pages (Mon contrat, Bénéficiaires), the communication
+preferences, and the statements online. The household is the token's: a member names no member number,
+and claims checks the token again."""
+
+# No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from claims.api import Beneficiaries, CommunicationPreferences, MemberContract, OnlineStatements
+from extranet_plumbing.auth import require_member
+from extranet_plumbing.dependencies import Token, Who
+from extranet_plumbing.exports import PDF_MEDIA_TYPE
+from gateway.dependencies import Claims
+from gateway.errors import Problem, problem_responses
+
+router = APIRouter(prefix="/api", tags=["member portal"])
+
+READ = problem_responses(authenticated=True, validated=False)
+
+
+def _missing(description: str) -> dict:
+    return {**READ, 404: {"model": Problem, "description": description, "content": {"application/problem+json": {}}}}
+
+
+@router.get(
+    "/member/contract",
+    response_model=MemberContract,
+    summary="Mon contrat : garanties, cotisation",
+    responses=_missing("Aucun contrat enregistré pour le foyer"),
+)
+async def contract(who: Who, token: Token, claims: Claims) -> MemberContract:
+    """Contract number and kind, subscription date, guarantee history, the current guarantee (brochure,
+    benefits table), the contribution block; a member of a collective contract is told to ask their employer."""
+    return await claims.contract(token, require_member(who))
+
+
+@router.get(
+    "/member/contract/benefits-table",
+    response_class=StreamingResponse,
+    summary="Télécharger le tableau des prestations de ma garantie",
+    responses={
+        **_missing("Aucun contrat ou aucune garantie en cours"),
+        200: {"description": "Le tableau des prestations", "content": {PDF_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+    },
+)
+async def benefits_table(who: Who, token: Token, claims: Claims) -> StreamingResponse:
+    return await claims.benefits_table(token, require_member(who))
+
+
+@router.get(
+    "/member/beneficiaries",
+    response_model=Beneficiaries,
+    summary="Les bénéficiaires de mon contrat",
+    responses=_missing("Aucun bénéficiaire enregistré pour le foyer"),
+)
+async def beneficiaries(who: Who, token: Token, claims: Claims) -> Beneficiaries:
+    """Each beneficiary with their details; social security number and IBAN for benefits masked."""
+    return await claims.beneficiaries(token, require_member(who))
+
+
+@router.get("/member/preferences", response_model=CommunicationPreferences, summary="Mes choix d'envoi des informations", responses=READ)
+async def preferences(who: Who, token: Token, claims: Claims) -> CommunicationPreferences:
+    """Technical, commercial, partners and other information × email, post, SMS; and the paperless option."""
+    return await claims.preferences(token, require_member(who))
+
+
+@router.get("/member/statements", response_model=OnlineStatements, summary="Mes relevés de prestations en ligne", responses=READ)
+async def statements(who: Who, token: Token, claims: Claims) -> OnlineStatements:
+    """Paperless: the statements of the last year; otherwise the last ten."""
+    return await claims.statements(token, require_member(who))

@@ -1,0 +1,69 @@
+"""The households' files of the demo set (legacy.households): for each household of a health contract,
+its contract with the guarantees the member held, its beneficiaries as the membership names them, its
+preferences with the paperless option for some; nothing else of the stream changed."""
+
+from __future__ import annotations
+
+import collections
+from datetime import date
+
+import pytest
+
+from extranet_contracts.households import (
+    CommunicationPreferencesRecorded,
+    ContractKind,
+    HouseholdBeneficiariesRecorded,
+    MemberContractRecorded,
+)
+from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistered, GuaranteeAttached, MemberAffiliated
+from legacy_simulator import SizeSpec, generate
+
+TODAY = date(2026, 11, 23)
+SPEC = SizeSpec.preset("demo", companies=8, insured=250)
+
+
+@pytest.fixture(scope="module")
+def stream():
+    return list(generate(SPEC, 2026, "mbtp", TODAY))
+
+
+def _of(stream, model):
+    return [event for _, event in stream if isinstance(event, model)]
+
+
+def test_each_household_of_a_health_contract_has_its_file(stream):
+    health = {c.contract_number for c in _of(stream, CollectiveContractSigned) if c.product.value == "SANTE"}
+    households = {m.member_number: m for m in _of(stream, MemberAffiliated) if m.contract_number in health}
+    for model in (MemberContractRecorded, HouseholdBeneficiariesRecorded, CommunicationPreferencesRecorded):
+        files = _of(stream, model)
+        assert sorted(f.member_number for f in files) == sorted(households)
+
+    companies = {c.company_code: c.legal_name for c in _of(stream, CompanyRegistered)}
+    attached = collections.defaultdict(set)
+    for g in _of(stream, GuaranteeAttached):
+        attached[g.contract_number].add((g.guarantee_code, g.name))
+    for contract in _of(stream, MemberContractRecorded):
+        member = households[contract.member_number]
+        assert contract.kind is ContractKind.COLLECTIVE and contract.contract_number == member.contract_number
+        assert contract.company_name == companies[member.company_code] and contract.subscription_date == member.effective_date
+        assert {(g.guarantee_code, g.name) for g in contract.guarantees} <= attached[member.contract_number]
+        assert all(g.start_date >= member.effective_date for g in contract.guarantees)
+        assert any(g.benefits for g in contract.guarantees) and all(str(g.brochure_url).startswith("https://") for g in contract.guarantees)
+
+    for file in _of(stream, HouseholdBeneficiariesRecorded):
+        member = households[file.member_number]
+        people = [(b.first_name, b.birth_date, b.nir) for b in file.beneficiaries]
+        assert people == [(p.first_name, p.birth_date, p.nir) for p in (member.primary, *member.dependants)]
+        account = file.beneficiaries[0].benefits_account
+        assert (account.iban if account else None) == (member.benefits_bank_details.iban if member.benefits_bank_details else None)
+
+    paperless = [p for p in _of(stream, CommunicationPreferencesRecorded) if p.paperless]
+    assert 0.2 < len(paperless) / len(households) < 0.5 and all(p.paperless_since <= TODAY for p in paperless)
+
+
+def test_the_files_are_keyed_by_household_and_the_same_at_every_run(stream):
+    files = [(envelope, event) for envelope, event in stream if event.STREAM == "legacy.households"]
+    assert all(envelope.key == event.member_number for envelope, event in files)
+    assert len({envelope.id for envelope, _ in stream}) == len(stream)
+    again = [(envelope, event) for envelope, event in generate(SPEC, 2026, "mbtp", TODAY) if event.STREAM == "legacy.households"]
+    assert again == files

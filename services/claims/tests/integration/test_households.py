@@ -1,0 +1,205 @@
+"""A household's file on the real Kafka and PostgreSQL: the contract page, the benefits table, the
+beneficiaries (NIR and IBAN masked, never stored whole), the preferences matrix, snapshots kept by
+revision in any order, and the paperless option deciding which statements are online."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+import pypdf
+import pytest
+
+from claims.bootstrap import bootstrap
+from claims.domain.payments import beneficiary_id
+from claims.settings import ClaimsSettings
+from extranet_contracts.envelope import Envelope
+from extranet_contracts.testing import (
+    communication_preferences_recorded,
+    household_beneficiaries_recorded,
+    member_contract_recorded,
+    reimbursement_paid,
+)
+from extranet_plumbing.kafka import dlq_topic
+from extranet_plumbing.testing import GATEWAY_HEADERS, publish_event, read_topic, wait_until
+
+MINE, THEIRS = "73000042", "73000043"
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+HOUSEHOLDS, CLAIMS = "legacy.households", "legacy.claims"
+
+
+@pytest.fixture
+async def claims(service_env, infra):
+    """The service with its clock on 23 November 2026."""
+    service = bootstrap(ClaimsSettings(**service_env), clock=lambda: NOW)
+    async with service.running():
+        yield service
+    conn = await asyncpg.connect(infra.database_url)
+    try:
+        await conn.execute(f"DROP SCHEMA {service.schema} CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def send(claims, kafka_producer, service_env):
+    async def publish(stream: str, *events) -> None:
+        for event in events:
+            await publish_event(kafka_producer, service_env["topic_prefix"] + stream, event)
+
+    return publish
+
+
+@pytest.fixture
+async def client(claims):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(claims.app), base_url="http://claims", headers=GATEWAY_HEADERS) as c:
+        yield c
+
+
+async def applied(claims, count: int) -> None:
+    group = claims.group_id("claims-read-model")
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) >= $2 FROM inbox WHERE consumer_group = $1", group, count))
+
+
+async def test_the_contract_page_and_its_benefits_table(claims, send, client, bearer):
+    await send(HOUSEHOLDS, member_contract_recorded())
+    await applied(claims, 1)
+    answer = await client.get(f"/internal/members/{MINE}/contract", headers=bearer())
+    assert answer.status_code == 200, answer.text
+    page = answer.json()
+    assert (page["contract_number"], page["kind"], page["subscription_date"]) == ("W1-000123", "collective", "2024-01-01")
+    assert "adresser à votre employeur" in page["collective_notice"] and "BTP Isère Construction SARL" in page["collective_notice"]
+    assert [(g["name"], g["start_date"], g["end_date"], g["current"]) for g in page["guarantees"]] == [
+        ("SANTE SOCLE 2026", "2026-01-01", None, True),
+        ("SANTE SOCLE", "2024-01-01", "2025-12-31", False),
+    ]
+    current = page["current_guarantee"]
+    assert current["brochure_url"].endswith("sante-socle-2026.pdf") and len(current["benefits"]) == 2
+    contribution = page["contribution"]
+    assert contribution["payment"] == "Prélèvement sur salaire, tous les mois"
+    assert contribution["last_payment"] == {"paid_on": "2026-10-31", "amount": "38.50"}
+    assert contribution["last_payment_text"] == "38,50\u00a0€ le 31/10/2026" and "participation employeur" in contribution["note"]
+
+    table = await client.get(f"/internal/members/{MINE}/contract/benefits-table", headers=bearer())
+    assert table.status_code == 200 and table.headers["content-type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(table.content)).pages).replace("\u00a0", " ")
+    assert "Tableau des prestations - SANTE SOCLE 2026" in text and "Mutuelle MBTP" in text
+    assert "Consultation médecin généraliste" in text and "100 % BR" in text and "200 € par an" in text
+
+
+async def test_no_payment_recorded_and_an_individual_contract(claims, send, client, bearer):
+    contract = member_contract_recorded(
+        kind="INDIVIDUEL",
+        company_code=None,
+        company_name=None,
+        contribution={"payment_mode": "PRELEVEMENT", "frequency": "TRIMESTRIELLE"},
+    )
+    await send(HOUSEHOLDS, contract)
+    await applied(claims, 1)
+    page = (await client.get(f"/internal/members/{MINE}/contract", headers=bearer())).json()
+    assert page["kind"] == "individual" and page["collective_notice"] is None
+    assert page["contribution"]["last_payment"] is None
+    assert page["contribution"]["last_payment_text"] == "Nous n'avons enregistré aucun règlement de votre part."
+
+
+async def test_beneficiaries_with_their_nir_and_iban_masked(claims, send, client, bearer):
+    await send(HOUSEHOLDS, household_beneficiaries_recorded())
+    await applied(claims, 1)
+    answer = await client.get(f"/internal/members/{MINE}/beneficiaries", headers=bearer())
+    assert answer.status_code == 200, answer.text
+    lea, hugo = answer.json()["items"]
+    assert (lea["first_name"], lea["role_label"], hugo["first_name"], hugo["role_label"]) == ("Léa", "adhérent", "Hugo", "ayant droit")
+    assert lea["id"] == beneficiary_id(MINE, "Léa", date(1985, 5, 12))  # as the reimbursements' search knows her
+    assert lea["nir"] == "2 85 05 ** *** *** 41" and lea["phones"] == {"mobile": "06 12 34 56 78", "home": "04 76 12 34 56", "work": None}
+    assert lea["benefits_account"] == {
+        "iban": "FR76 **** **** **** **** ***0 189",
+        "bic": "AGRIFRPP882",
+        "bank_name": "Crédit Agricole",
+        "holder": "Léa DURAND",
+    }
+    assert lea["home_address"]["city"] == "Grenoble" and lea["work_address"] is None and hugo["benefits_account"] is None
+    stored = await claims.pool.fetchval("SELECT beneficiaries::text FROM household_beneficiaries")
+    assert "285057800608441" not in stored and "30006000011234567890" not in stored  # never stored whole
+
+
+async def test_the_preferences_matrix_and_snapshots_kept_by_revision(claims, send, client, bearer):
+    empty = (await client.get(f"/internal/members/{MINE}/preferences", headers=bearer())).json()
+    assert {row[c]["value"] for row in empty["rows"] for c in ("email", "post", "sms")} == {"undefined"} and not empty["paperless"]
+    newer = communication_preferences_recorded(
+        revision=3, paperless=True, paperless_since=date(2026, 2, 1), technical={"email": "ACCEPTE", "post": "REFUSE", "sms": "REFUSE"}
+    )
+    older = communication_preferences_recorded(revision=2)
+    await send(HOUSEHOLDS, newer, older, newer)  # late, and twice
+    await applied(claims, 2)
+    page = (await client.get(f"/internal/members/{MINE}/preferences", headers=bearer())).json()
+    technical, commercial = page["rows"][:2]
+    assert (technical["label"], technical["email"], technical["post"]["label"]) == (
+        "Informations techniques",
+        {"value": "accepted", "label": "Accepté"},
+        "Refusé",
+    )
+    assert commercial["email"]["label"] == "Non défini" and commercial["sms"]["label"] == "Refusé"
+    assert page["paperless"] is True and page["paperless_since"] == "2026-02-01"
+    assert [row["kind"] for row in page["rows"]] == ["technical", "commercial", "partners", "other"]
+
+
+def payment(n: int, paid_on: date):
+    return reimbursement_paid(reference=f"4400{n:04d}", paid_on=paid_on, received_on=paid_on - timedelta(days=2))
+
+
+async def test_paperless_a_year_of_statements_online_otherwise_the_last_ten(claims, send, client, bearer):
+    # Fourteen payments, one a month back from November 2026: the last ten are of February to November 2026.
+    payments = [payment(n, date(2026, 11, 10) - timedelta(days=30 * n)) for n in range(14)]
+    await send(CLAIMS, *payments)
+    await applied(claims, 14)
+    listed = (await client.get(f"/internal/members/{MINE}/statements", headers=bearer())).json()
+    assert not listed["paperless"] and listed["rule"].startswith("Vos 10 derniers relevés")
+    assert [r["reference"] for r in listed["items"]] == [f"4400{n:04d}" for n in range(10)]
+    old = await client.get(f"/internal/members/{MINE}/statements/44000011", headers=bearer())
+    assert old.status_code == 404 and old.json()["detail"] == "Ce relevé n'est plus disponible en ligne."
+
+    await send(HOUSEHOLDS, communication_preferences_recorded(paperless=True, paperless_since=date(2026, 1, 1)))
+    await applied(claims, 15)
+    listed = (await client.get(f"/internal/members/{MINE}/statements", headers=bearer())).json()
+    a_year_ago = NOW.date() - timedelta(days=365)
+    expected = [p.reference for p in payments if p.paid_on >= a_year_ago]
+    assert listed["paperless"] and "douze derniers mois" in listed["rule"] and len(expected) == 12
+    assert [r["reference"] for r in listed["items"]] == expected
+    assert (await client.get(f"/internal/members/{MINE}/statements/44000011", headers=bearer())).status_code == 200
+    assert (await client.get(f"/internal/members/{MINE}/statements/44000013", headers=bearer())).status_code == 404
+
+    archive = await client.get(f"/internal/members/{MINE}/statements/archive", params={"from": "2025-01-01"}, headers=bearer())
+    assert zipfile.ZipFile(io.BytesIO(archive.content)).namelist() == [f"releve-{reference}.pdf" for reference in expected]
+
+
+async def test_a_member_reads_only_their_households_file(claims, send, client, bearer):
+    await send(HOUSEHOLDS, member_contract_recorded(member_number=THEIRS), household_beneficiaries_recorded(member_number=THEIRS))
+    await applied(claims, 2)
+    for path in ("contract", "contract/benefits-table", "beneficiaries"):
+        mine = await client.get(f"/internal/members/{MINE}/{path}", headers=bearer())
+        assert mine.status_code == 404 and "votre foyer" in mine.json()["detail"]
+    for path in ("contract", "contract/benefits-table", "beneficiaries", "preferences", "statements"):
+        assert (await client.get(f"/internal/members/{THEIRS}/{path}", headers=bearer())).status_code == 403
+        assert (await client.get(f"/internal/members/{MINE}/{path}")).status_code == 401
+        assert (await client.get(f"/internal/members/{MINE}/{path}", headers=bearer(terms_ok=False))).status_code == 403
+        broker = bearer(kind="broker", scope={"broker_code": "M12345", "member_number": MINE})
+        assert (await client.get(f"/internal/members/{MINE}/{path}", headers=broker)).status_code == 403
+    theirs = bearer(scope={"member_number": THEIRS})
+    assert (await client.get(f"/internal/members/{THEIRS}/contract", headers=theirs)).json()["contract_number"] == "W1-000123"
+
+
+async def test_a_bad_household_event_is_dead_lettered_with_its_cause(claims, kafka_producer, service_env, infra):
+    bad = member_contract_recorded().model_dump(mode="json")
+    bad["kind"] = "INDIVIDUEL"  # with its company: cannot be right
+    envelope = Envelope(type="MemberContractRecorded", version=1, source="urn:test", tenant="mbtp", key=MINE)
+    topic = service_env["topic_prefix"] + HOUSEHOLDS
+    await kafka_producer.send_and_wait(topic, value=json.dumps(bad).encode(), key=MINE.encode(), headers=envelope.to_headers())
+    records = await read_topic(infra.kafka_bootstrap, dlq_topic(topic), expected=1)
+    headers = dict(records[0].headers)
+    assert b"company" in headers["x-dlq-exception-message"] and b"W1-000123" not in headers["x-dlq-exception-message"]
+    assert await claims.pool.fetchval("SELECT count(*) FROM member_contracts") == 0
