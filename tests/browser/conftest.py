@@ -108,7 +108,15 @@ async def stack(infra, service_env, jwt_keys, mailbox, smsbox, kafka_producer, t
     verifier = TokenVerifier(jwt_keys.public_pem)
     portfolio = portfolio_bootstrap(PortfolioSettings(**service_env), verifier=verifier)
     identity = identity_bootstrap(
-        IdentitySettings(**{**service_env, "db_schema": schema + "_identity", "jwt_private_key_file": jwt_keys.private_file}),
+        # A new code may be asked for at once (30 s apart otherwise).
+        IdentitySettings(
+            **{
+                **service_env,
+                "db_schema": schema + "_identity",
+                "jwt_private_key_file": jwt_keys.private_file,
+                "otp_resend_interval_seconds": 0,
+            }
+        ),
         verifier=verifier,
         captcha=TestCaptchaVerifier(),
     )

@@ -106,4 +106,3 @@ class GatewayClient:
         except ValidationError:
             log.error("gateway answer does not match its model", path=path)
             raise GatewayUnavailable(path) from None
-

@@ -226,7 +226,14 @@ async def terms_answer(visit: Page) -> Response:
         errors["health_data_consent"] = "Votre consentement au traitement de vos données de santé est nécessaire."
     if errors:
         return await visit.render(
-            "terms.html", 422, title="Conditions générales d'utilisation", terms=terms, text=markdown_light(terms.text), errors=errors
+            "terms.html",
+            422,
+            title="Conditions générales d'utilisation",
+            terms=terms,
+            text=markdown_light(terms.text),
+            errors=errors,
+            accepted=bool(form.get("accept")),
+            consented=consent,
         )
     tokens = await visit.api(
         "POST", "/api/auth/terms/accept", json={"version": terms.version, "health_data_consent": consent}, model=TokenAnswer

@@ -158,7 +158,7 @@ async def account(visit: Member) -> Response:
         body = {**values, **passwords, "ticket": ticket, "phone": values["phone"] or None}
         try:
             done = await visit.call("POST", "/api/members/activation/complete", json=body, model=ActivationCompleted)
-            visit.session.data = {"identifier": done.identifier, "flash": "Votre compte est activé. " + done.message}
+            visit.session.data = {"identifier": done.identifier, "flash": done.message}
             await visit.save()
             return visit.redirect("/connexion")
         except GatewayProblem as problem:

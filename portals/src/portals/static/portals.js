@@ -37,7 +37,7 @@
     function read() { return text.scrollTop + text.clientHeight >= text.scrollHeight - 8; }
     function update() {
       var done = read();
-      boxes.forEach(function (box) { box.disabled = !done; });
+      boxes.forEach(function (box) { box.disabled = !done && !box.checked; });
       if (done && hint) { hint.textContent = "Vous avez parcouru tout le document : vous pouvez accepter les conditions générales."; }
     }
     text.addEventListener("scroll", update);

@@ -1,0 +1,57 @@
+"""A company's primary correspondent in the employer portal (espace entreprise, guide 003): activates
+the account through the invitation email's link, logs in, accepts the terms of use, and invites a
+secondary correspondent limited to one collective contract; the secondary one gets the invitation."""
+
+from __future__ import annotations
+
+from extranet_contracts.testing import company_registered, contract_signed
+
+PRIMARY = {"last_name": "Roux", "first_name": "Marc", "role": "Dirigeant", "email": "marc.roux@btp-rhone.fr", "primary": True}
+PASSWORD = "Entreprise-Rhone-2026!"
+
+
+async def test_a_correspondent_invites_a_secondary_correspondent(stack, page, check):
+    await stack.legacy_event(company_registered(contacts=[PRIMARY]))
+    await stack.legacy_event(contract_signed())
+    invitation = await stack.mail("marc.roux@btp-rhone.fr", "Activation de votre compte sur l'espace entreprise")
+    link = stack.link_in(stack.text_of(invitation))
+    assert link.startswith(stack.portal("mbtp", "entreprise", "/activation?token="))
+
+    await page.goto(link)
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("#password_confirmation").fill(PASSWORD)
+    await page.get_by_role("button", name="Valider").click()
+    await page.wait_for_url("**/mbtp/entreprise/connexion")
+    assert await page.locator("#identifier").input_value() == "C12345678"
+    await check("connexion")
+    await page.locator("#password").fill(PASSWORD)
+    await page.get_by_role("button", name="Connexion").click()
+    await page.wait_for_url("**/mbtp/entreprise/cgu")
+    await page.locator("#terms-text").evaluate("text => text.scrollTo(0, text.scrollHeight)")
+    await page.get_by_label("Je reconnais").check()
+    await page.get_by_role("button", name="Accepter").click()
+
+    await page.wait_for_url("**/mbtp/entreprise/accueil")
+    await check("accueil")
+    await page.get_by_role("link", name="Créer un correspondant").click()
+    await page.wait_for_url("**/mbtp/entreprise/correspondants/nouveau")
+    await page.get_by_label("Identifiant").fill("assistante.rh")
+    await page.locator("#last_name").fill("Petit")
+    await page.get_by_label("Prénom").fill("Julie")
+    await page.get_by_label("Adresse e-mail").fill("julie.petit@btp-rhone.fr")
+    await page.get_by_label("Contrats").fill("W9-999999")  # not a contract of the company
+    await page.get_by_role("button", name="Valider").click()
+    assert "contrats collectifs de votre entreprise" in await page.locator("#contracts-error").inner_text()
+    await check("nouveau-correspondant-erreur")
+    await page.get_by_label("Contrats").fill("W1-000123")
+    await page.get_by_role("button", name="Valider").click()
+
+    await page.wait_for_url("**/mbtp/entreprise/correspondants")
+    assert "assistante.rh est créé" in await page.get_by_role("status").inner_text()
+    row = page.locator("#correspondants tbody tr", has_text="assistante.rh")
+    cells = [" ".join(text.split()) for text in await row.locator("td").all_inner_texts()]
+    assert cells[:5] == ["assistante.rh", "Julie Petit", "Jamais", "julie.petit@btp-rhone.fr", "W1-000123"]
+    assert cells[5].startswith("Non")
+    await check("correspondants")
+    secondary = await stack.mail("julie.petit@btp-rhone.fr", "Activation de votre compte sur l'espace entreprise")
+    assert "assistante.rh" in stack.text_of(secondary)
