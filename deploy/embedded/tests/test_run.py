@@ -67,6 +67,7 @@ def standins(tmp_root: Path, free_port):
         ("claims-service", SERVICE),
         ("enrollment-service", SERVICE),
         ("gateway-service", SERVICE),
+        ("portals-service", SERVICE),
         ("notifications-service", SERVICE),
         ("devstack-mailbox", SERVICE),
         ("devstack-smsbox", SERVICE),
@@ -82,6 +83,7 @@ def standins(tmp_root: Path, free_port):
         "EXTRANET_CLAIMS_PORT": free_port(),
         "EXTRANET_ENROLLMENT_PORT": free_port(),
         "EXTRANET_GATEWAY_PORT": free_port(),
+        "EXTRANET_PORTALS_PORT": free_port(),
         "EXTRANET_NOTIFICATIONS_PORT": free_port(),
         "EXTRANET_MAIL_SMTP_PORT": free_port(),
         "EXTRANET_MAIL_WEB_PORT": free_port(),
@@ -154,6 +156,7 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
         "claims-service",
         "enrollment-service",
         "gateway-service",
+        "portals-service",
         "notifications-service",
         "devstack-mailbox",
         "devstack-smsbox",
@@ -161,6 +164,10 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
     ports = standins["ports"]
     assert f"Mail        http://127.0.0.1:{ports['EXTRANET_MAIL_WEB_PORT']}   (files in .stack/mail/)" in out
     assert f"SMS         http://127.0.0.1:{ports['EXTRANET_SMS_PORT']}" in out
+    portals_url = f"http://127.0.0.1:{ports['EXTRANET_PORTALS_PORT']}"
+    assert f"Courtier    {portals_url}/mbtp/courtier/" in out and f"Adhérent    {portals_url}/mbtp/adherent/" in out
+    portals = json.loads((root / "portals-service.env.json").read_text())
+    assert portals["EXTRANET_GATEWAY_URL"] == f"http://127.0.0.1:{ports['EXTRANET_GATEWAY_PORT']}"
     notifications = json.loads((root / "notifications-service.env.json").read_text())
     assert notifications["EXTRANET_SMTP_PORT"] == str(ports["EXTRANET_MAIL_SMTP_PORT"])
     assert notifications["EXTRANET_SMS_API_BASE_URL"] == f"http://127.0.0.1:{ports['EXTRANET_SMS_PORT']}"
@@ -180,6 +187,8 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
     assert gateway["EXTRANET_HTTP_PORT"] == str(standins["ports"]["EXTRANET_GATEWAY_PORT"])
     assert gateway["EXTRANET_PORTFOLIO_URL"] == f"http://127.0.0.1:{standins['ports']['EXTRANET_PORTFOLIO_PORT']}"
     assert gateway["EXTRANET_CLAIMS_URL"] == f"http://127.0.0.1:{standins['ports']['EXTRANET_CLAIMS_PORT']}"
+    # The links in the emails point at the portals this stack serves.
+    assert identity["EXTRANET_PORTALS_BASE_URL"] == f"http://127.0.0.1:{standins['ports']['EXTRANET_PORTALS_PORT']}"
 
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
