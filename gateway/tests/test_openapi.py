@@ -62,11 +62,31 @@ MEMBER_ROUTES |= {
     ("GET", "/api/member/beneficiaries"): "Beneficiaries",
     ("GET", "/api/member/preferences"): "CommunicationPreferences",
     ("GET", "/api/member/statements"): "OnlineStatements",
+    ("GET", "/api/member/news"): "News",
+    ("GET", "/api/member/faq"): "Faq",
+    ("GET", "/api/member/contact"): "Contact",
+    ("GET", "/api/member/legal-notices"): "LegalNotices",
 }
 MEMBER_DOWNLOADS = {
     ("GET", "/api/member/statements/archive"): "application/zip",
     ("GET", "/api/member/statements/{reference}"): "application/pdf",
     ("GET", "/api/member/contract/benefits-table"): "application/pdf",
+}
+# The requests of every portal (enrollment, issue 11): (method, path) -> (success status, response model).
+REQUEST_ROUTES = {
+    ("GET", "/api/broker/requests"): ("200", "RequestList"),
+    ("GET", "/api/broker/requests/{request_id}"): ("200", "RequestDetail"),
+    ("GET", "/api/member/requests"): ("200", "RequestList"),
+    ("GET", "/api/member/requests/{request_id}"): ("200", "RequestDetail"),
+    ("GET", "/api/employer/requests"): ("200", "RequestList"),
+    ("GET", "/api/employer/requests/forms/employee-termination"): ("200", "RequestForm"),
+    ("POST", "/api/employer/requests/employee-termination"): ("201", "RequestDetail"),
+    ("GET", "/api/employer/requests/{request_id}"): ("200", "RequestDetail"),
+    ("POST", "/api/employer/requests/{request_id}/submit"): ("200", "RequestDetail"),
+    ("POST", "/api/employer/requests/{request_id}/cancel"): ("200", "RequestDetail"),
+    ("GET", "/api/backoffice/requests"): ("200", "BackofficeList"),
+    ("GET", "/api/backoffice/requests/{request_id}"): ("200", "RequestDetail"),
+    ("POST", "/api/backoffice/requests/{request_id}/decision"): ("200", "RequestDetail"),
 }
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
@@ -139,9 +159,17 @@ def test_the_broker_dashboard_is_declared(openapi):
 
 def test_nothing_but_declared_portal_routes(openapi):
     declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES) | EXPORT_ROUTES
-    declared |= set(MEMBER_ROUTES) | set(MEMBER_DOWNLOADS)
+    declared |= set(MEMBER_ROUTES) | set(MEMBER_DOWNLOADS) | set(REQUEST_ROUTES)
     documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
     assert documented == declared
+
+
+def test_the_requests_routes_are_declared_with_their_models(openapi):
+    for (method, path), (status, model) in REQUEST_ROUTES.items():
+        op = operation(openapi, method, path)
+        assert [code for code in op["responses"] if code.startswith("2")] == [status]
+        assert op["responses"][status]["content"]["application/json"]["schema"] == {"$ref": ref(model)}
+        assert "401" in op["responses"] and "403" in op["responses"] and op["summary"]
 
 
 def test_the_brokers_profile_and_address_change_are_declared(openapi):

@@ -11,6 +11,8 @@ import pytest
 
 from claims.bootstrap import bootstrap as claims_bootstrap
 from claims.settings import ClaimsSettings
+from enrollment.bootstrap import bootstrap as enrollment_bootstrap
+from enrollment.settings import EnrollmentSettings
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.service import Service
 from gateway.bootstrap import bootstrap as gateway_bootstrap
@@ -52,9 +54,11 @@ class Platform:
         tenant: str,
         upstream_calls: list[tuple[str, str, str]],
         claims: Service | None = None,
+        enrollment: Service | None = None,
     ) -> None:
         self.gateway, self.gateway_service = gateway, gateway_service
         self.claims = claims
+        self.enrollment = enrollment
         self.identity, self._identity_settings = identity, identity_settings
         self.portfolio, self.portfolio_client = portfolio, portfolio_client
         self.tenant = tenant
@@ -70,6 +74,20 @@ class Platform:
             password=password,
             scope={"broker_code": broker_code},
         )
+
+    async def account_token(self, portal: str, kind: str, identifier: str, password: str, scope: dict) -> str:
+        """An account made as `identity-admin` would (any kind), logged in through the gateway on its portal,
+        the terms of use accepted (with the health data consent for a member): its access token."""
+        await set_login(self._identity_settings, tenant=self.tenant, kind=kind, identifier=identifier, password=password, scope=scope)
+        login = await self.gateway.post("/api/auth/login", json={"portal": portal, "identifier": identifier, "password": password})
+        assert login.status_code == 200, login.text
+        auth = {"authorization": f"Bearer {login.json()['access_token']}"}
+        version = (await self.gateway.get("/api/auth/terms", headers=auth)).json()["version"]
+        accepted = await self.gateway.post(
+            "/api/auth/terms/accept", json={"version": version, "health_data_consent": kind == "member"}, headers=auth
+        )
+        assert accepted.status_code == 200, accepted.text
+        return accepted.json()["access_token"]
 
     async def login(self, broker_code: str, password: str, *, accept_terms: bool = True) -> str:
         """Log in through the gateway and, as a first login requires, accept the terms of use."""
@@ -95,17 +113,21 @@ async def platform(infra, service_env, jwt_keys):
     identity = identity_bootstrap(identity_settings, verifier=verifier, captcha=TestCaptchaVerifier())
     # The member portal's reimbursements: so that every route of the gateway has its service (the fuzzer calls them all).
     claims = claims_bootstrap(ClaimsSettings(**{**service_env, "db_schema": service_env["db_schema"] + "_claims"}), verifier=verifier)
+    # The request engine: every portal's requests and the back office's (issue 11).
+    enrollment = enrollment_bootstrap(
+        EnrollmentSettings(**{**service_env, "db_schema": service_env["db_schema"] + "_enrollment"}), verifier=verifier
+    )
     upstream_calls: list[tuple[str, str, str]] = []
     gateway = gateway_bootstrap(
         # Its credential and Kafka (the revoked sessions of the test's identity.sessions) from service_env.
         GatewaySettings(**{**service_env, "default_tenant": "mbtp"}),
         transports={
             name: httpx.ASGITransport(Recorded(name, service.app, upstream_calls))
-            for name, service in (("identity", identity), ("portfolio", portfolio), ("claims", claims))
+            for name, service in (("identity", identity), ("portfolio", portfolio), ("claims", claims), ("enrollment", enrollment))
         },
     )
     async with contextlib.AsyncExitStack() as stack:
-        for service in (portfolio, claims, identity, gateway):
+        for service in (portfolio, claims, enrollment, identity, gateway):
             await stack.enter_async_context(service.running())
         client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(gateway.app), base_url="http://gateway"))
         portfolio_client = await stack.enter_async_context(
@@ -121,10 +143,11 @@ async def platform(infra, service_env, jwt_keys):
             tenant="mbtp",
             upstream_calls=upstream_calls,
             claims=claims,
+            enrollment=enrollment,
         )
     conn = await asyncpg.connect(infra.database_url)
     try:
-        for schema in (portfolio.schema, identity.schema, claims.schema):
+        for schema in (portfolio.schema, identity.schema, claims.schema, enrollment.schema):
             await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     finally:
         await conn.close()

@@ -14,8 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import NonInteractiveExampleWarning, Unsatisfiable
 from schemathesis.generation import GenerationMode
 
-from identity.entrypoints.admin import set_login
-
 PASSWORD = "Fuzz-Compte-2026!"
 EXAMPLES = 20  # per operation and per generation mode: bounded, so that `make test` stays quick
 # (portal of the login, kind of account, identifier, scope)
@@ -31,16 +29,7 @@ async def tokens_of_each_kind(platform) -> list[str | None]:
     """An access token (terms accepted) of each kind of account, and no token at all."""
     tokens: list[str | None] = [None]
     for portal, kind, identifier, scope in ACCOUNTS:
-        await set_login(platform._identity_settings, tenant="mbtp", kind=kind, identifier=identifier, password=PASSWORD, scope=scope)
-        login = await platform.gateway.post("/api/auth/login", json={"portal": portal, "identifier": identifier, "password": PASSWORD})
-        assert login.status_code == 200, login.text
-        auth = {"authorization": f"Bearer {login.json()['access_token']}"}
-        version = (await platform.gateway.get("/api/auth/terms", headers=auth)).json()["version"]
-        accepted = await platform.gateway.post(
-            "/api/auth/terms/accept", json={"version": version, "health_data_consent": kind == "member"}, headers=auth
-        )
-        assert accepted.status_code == 200, accepted.text
-        tokens.append(accepted.json()["access_token"])
+        tokens.append(await platform.account_token(portal, kind, identifier, PASSWORD, scope))
     return tokens
 
 

@@ -12,6 +12,7 @@ from extranet_plumbing.dependencies import SERVICE_CREDENTIAL_HEADER, provide
 from extranet_plumbing.service import Service
 from gateway import dependencies
 from gateway.clients.claims import ClaimsClient
+from gateway.clients.enrollment import EnrollmentClient
 from gateway.clients.identity import IdentityClient
 from gateway.clients.portfolio import PortfolioClient
 from gateway.errors import UpstreamProblem, upstream_problem
@@ -45,6 +46,7 @@ def bootstrap(
     identity = IdentityClient("identity", upstream("identity", settings.identity_url))
     portfolio = PortfolioClient("portfolio", upstream("portfolio", settings.portfolio_url))
     claims = ClaimsClient("claims", upstream("claims", settings.claims_url))
+    enrollment = EnrollmentClient("enrollment", upstream("enrollment", settings.enrollment_url))
     service = Service(
         settings,
         title="Extranet API",
@@ -55,9 +57,10 @@ def bootstrap(
             dependencies.identity_client: provide(identity),
             dependencies.portfolio_client: provide(portfolio),
             dependencies.claims_client: provide(claims),
+            dependencies.enrollment_client: provide(enrollment),
             dependencies.settings: provide(settings),
         },
-        on_stop=[identity.close, portfolio.close, claims.close],
+        on_stop=[identity.close, portfolio.close, claims.close, enrollment.close],
         # The address change carries a Kbis of up to 4 MB: that route alone takes such a body.
         body_limits={ADDRESS_CHANGE_PATH: ADDRESS_CHANGE_BODY_LIMIT},
     )

@@ -9,6 +9,7 @@ from fastapi import Depends, Query, Request
 
 from extranet_plumbing.dependencies import Placeholder, Token, Who
 from gateway.clients.claims import ClaimsClient
+from gateway.clients.enrollment import EnrollmentClient
 from gateway.clients.identity import IdentityClient
 from gateway.clients.portfolio import PortfolioClient
 from gateway.settings import GatewaySettings
@@ -20,12 +21,14 @@ TENANT_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 identity_client = Placeholder("identity_client")  # -> IdentityClient
 portfolio_client = Placeholder("portfolio_client")  # -> PortfolioClient
 claims_client = Placeholder("claims_client")  # -> ClaimsClient
+enrollment_client = Placeholder("enrollment_client")  # -> EnrollmentClient
 settings = Placeholder("settings")  # -> GatewaySettings
 
 
 Identity = Annotated[IdentityClient, Depends(identity_client)]
 Portfolio = Annotated[PortfolioClient, Depends(portfolio_client)]
 Claims = Annotated[ClaimsClient, Depends(claims_client)]
+Enrollment = Annotated[EnrollmentClient, Depends(enrollment_client)]
 Settings = Annotated[GatewaySettings, Depends(settings)]
 
 

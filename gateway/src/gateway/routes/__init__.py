@@ -1,7 +1,7 @@
 """The gateway's routers: one per portal, plus `auth` (sessions, terms, password, self-care), which
 every portal shares."""
 
-from gateway.routes import auth, backoffice, broker, broker_profile, employer, member, member_claims, member_household
+from gateway.routes import auth, backoffice, broker, broker_profile, employer, member, member_claims, member_household, requests
 
 ROUTERS = (
     auth.router,
@@ -12,4 +12,5 @@ ROUTERS = (
     member_household.router,
     employer.router,
     backoffice.router,
+    requests.router,
 )

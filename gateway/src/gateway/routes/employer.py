@@ -1,9 +1,88 @@
 """The employer portal's API (espace entreprise): a primary correspondent's secondary correspondents,
-declared from identity's public API."""
+declared from identity's public API; and the company's requests (« Suivi »: history by year and type),
+among them an employee's termination (« Radier salarié »), made as a draft, then sent to the back office.
 
-from fastapi import APIRouter
+The correspondent is the token's: enrollment checks again that the employee and the contract are the
+company's and that the contract is granted to this correspondent."""
 
+# No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from enrollment.api import RequestDetail, RequestForm, RequestList, RequestQuery, TerminationForm
+from enrollment.domain.access import correspondent
+from extranet_plumbing.dependencies import Token, Who
+from gateway.dependencies import Enrollment
+from gateway.errors import Problem, problem_responses
 from gateway.routes.declared import declare_identity_routes
 
 router = APIRouter(prefix="/api", tags=["employer portal"])
 declare_identity_routes(router, "employer")
+
+
+def _problem(description: str) -> dict:
+    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
+
+
+LISTED = problem_responses(authenticated=True, validated=True)
+FOUND = {**LISTED, 404: _problem("Aucune demande de votre entreprise sous cet identifiant")}
+CHANGED = {**FOUND, 409: _problem("La demande n'est plus un brouillon")}
+RequestId = Annotated[uuid.UUID, Path(description="The request's id")]
+
+
+@router.get("/employer/requests", response_model=RequestList, summary="Historique des demandes", responses=LISTED)
+async def requests(who: Who, token: Token, enrollment: Enrollment, query: Annotated[RequestQuery, Query()]) -> RequestList:
+    """The company's requests on the contracts granted to the correspondent, newest first, of a year and a type if asked."""
+    correspondent(who)
+    return await enrollment.my_requests(token, query.params())
+
+
+@router.get(
+    "/employer/requests/forms/employee-termination",
+    response_model=RequestForm,
+    summary="Radier un salarié : dates possibles et motifs",
+    responses=problem_responses(authenticated=True, validated=False),
+)
+async def termination_form(who: Who, token: Token, enrollment: Enrollment) -> RequestForm:
+    """What the form shows before a termination is made: the window of radiation dates the mutuelle allows today and its reasons."""
+    correspondent(who)
+    return await enrollment.form(token, "employee_termination")
+
+
+@router.post(
+    "/employer/requests/employee-termination",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Radier un salarié (brouillon)",
+    responses={
+        **LISTED,
+        404: _problem("Aucun salarié de votre entreprise sous ce numéro sur ce contrat"),
+        409: _problem("Une radiation de ce salarié est déjà en cours"),
+    },
+)
+async def draft_termination(who: Who, token: Token, enrollment: Enrollment, body: TerminationForm) -> RequestDetail:
+    """The employee (member number, contract), the radiation date (within the window) and the reason (from the
+    list), checked and kept as a draft: `submit` sends it to the back office."""
+    correspondent(who)
+    return await enrollment.draft_termination(token, body.model_dump(mode="json"))
+
+
+@router.get("/employer/requests/{request_id}", response_model=RequestDetail, summary="Une demande et son historique", responses=FOUND)
+async def request(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId) -> RequestDetail:
+    correspondent(who)
+    return await enrollment.my_request(token, str(request_id))
+
+
+@router.post("/employer/requests/{request_id}/submit", response_model=RequestDetail, summary="Envoyer la demande", responses=CHANGED)
+async def submit(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId) -> RequestDetail:
+    """Checked again, then sent to the back office; its status follows in the history."""
+    correspondent(who)
+    return await enrollment.transition(token, str(request_id), "submit")
+
+
+@router.post("/employer/requests/{request_id}/cancel", response_model=RequestDetail, summary="Abandonner le brouillon", responses=CHANGED)
+async def cancel(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId) -> RequestDetail:
+    correspondent(who)
+    return await enrollment.transition(token, str(request_id), "cancel")

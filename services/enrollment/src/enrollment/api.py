@@ -114,3 +114,24 @@ class RequestsStats(BaseModel):
     awaiting_advisor: int
     early_decisions: int
     memberships: int
+
+
+class RequestQuery(BaseModel):
+    """A requester's history as the gateway declares it (enrollment checks it again)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int | None = Field(default=None, ge=2000, le=2100, description="Submitted that year")
+    kind: str | None = Field(default=None, pattern=KIND_PATTERN, description="One kind of request")
+
+    def params(self) -> dict:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class BackofficeQuery(RequestQuery):
+    """The operators' list, filtered (enrollment checks it again)."""
+
+    status: RequestStatus | None = None
+    portal: Literal["broker", "member", "employer"] | None = None
+    awaiting_advisor: bool | None = Field(default=None, description="Only those left to an advisor (true) or not (false)")
+    page: int = Field(default=1, ge=1, le=10_000)

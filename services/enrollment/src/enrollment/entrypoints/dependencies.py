@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends
 
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
-from extranet_plumbing.dependencies import NotWired, unit_of_work
+from extranet_plumbing.dependencies import Placeholder, unit_of_work
 
 Clock = Callable[[], datetime]
 
 
-def clock() -> Clock:
-    raise NotWired("clock")
+clock = Placeholder("clock")  # -> Clock
 
 
 FRANCE = ZoneInfo("Europe/Paris")

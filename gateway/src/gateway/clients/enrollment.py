@@ -1,0 +1,85 @@
+"""Typed client of the enrollment service (the request engine): answers validated against `enrollment.api`'s
+models. The requester is the token's (enrollment checks it again): no route names a requester."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from enrollment.api import BackofficeList, RequestDetail, RequestForm, RequestList
+from gateway.clients.base import ServiceClient, segment
+
+
+class EnrollmentClient(ServiceClient):
+    # --- a requester's own requests (every portal) ---------------------------------------------------------
+
+    async def my_requests(self, token: str, params: dict[str, Any]) -> RequestList:
+        return await self.request(
+            "GET", "/internal/requests", route="GET /internal/requests", model=RequestList, token=token, params=params
+        )
+
+    async def my_request(self, token: str, request_id: str) -> RequestDetail:
+        return await self.request(
+            "GET",
+            f"/internal/requests/{segment(request_id)}",
+            route="GET /internal/requests/{request_id}",
+            model=RequestDetail,
+            token=token,
+        )
+
+    async def form(self, token: str, kind: str) -> RequestForm:
+        return await self.request(
+            "GET", f"/internal/requests/forms/{segment(kind)}", route="GET /internal/requests/forms/{kind}", model=RequestForm, token=token
+        )
+
+    async def draft_termination(self, token: str, body: dict[str, Any]) -> RequestDetail:
+        return await self.request(
+            "POST",
+            "/internal/requests/employee-termination",
+            route="POST /internal/requests/employee-termination",
+            model=RequestDetail,
+            token=token,
+            json_body=body,
+        )
+
+    async def transition(self, token: str, request_id: str, action: str) -> RequestDetail:
+        """`submit` or `cancel` one of the requester's requests."""
+        if action not in ("submit", "cancel"):
+            raise ValueError(action)
+        return await self.request(
+            "POST",
+            f"/internal/requests/{segment(request_id)}/{action}",
+            route=f"POST /internal/requests/{{request_id}}/{action}",
+            model=RequestDetail,
+            token=token,
+        )
+
+    # --- the back office -----------------------------------------------------------------------------------
+
+    async def backoffice_requests(self, token: str, params: dict[str, Any]) -> BackofficeList:
+        return await self.request(
+            "GET",
+            "/internal/backoffice/requests",
+            route="GET /internal/backoffice/requests",
+            model=BackofficeList,
+            token=token,
+            params=params,
+        )
+
+    async def backoffice_request(self, token: str, request_id: str) -> RequestDetail:
+        return await self.request(
+            "GET",
+            f"/internal/backoffice/requests/{segment(request_id)}",
+            route="GET /internal/backoffice/requests/{request_id}",
+            model=RequestDetail,
+            token=token,
+        )
+
+    async def backoffice_decision(self, token: str, request_id: str, body: dict[str, Any]) -> RequestDetail:
+        return await self.request(
+            "POST",
+            f"/internal/backoffice/requests/{segment(request_id)}/decision",
+            route="POST /internal/backoffice/requests/{request_id}/decision",
+            model=RequestDetail,
+            token=token,
+            json_body=body,
+        )

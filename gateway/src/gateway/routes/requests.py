@@ -1,0 +1,66 @@
+"""Every portal's follow-up of its requests (« Suivi », « Historique des demandes »): the requester's own
+requests by year and type, with their status and history. The requester is the token's (a broker, a member,
+a company correspondent); enrollment checks it again. The employer portal's requests, which it also makes
+here, are in `employer.py`."""
+
+# No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from enrollment.api import RequestDetail, RequestList, RequestQuery
+from extranet_plumbing.auth import require_broker, require_member
+from extranet_plumbing.dependencies import Token, Who
+from gateway.dependencies import Enrollment
+from gateway.errors import Problem, problem_responses
+
+router = APIRouter(prefix="/api")
+
+LISTED = problem_responses(authenticated=True, validated=True)
+FOUND = {
+    **LISTED,
+    404: {"model": Problem, "description": "Aucune de vos demandes sous cet identifiant", "content": {"application/problem+json": {}}},
+}
+History = Annotated[RequestQuery, Query()]
+RequestId = Annotated[uuid.UUID, Path(description="The request's id")]
+
+
+@router.get("/broker/requests", response_model=RequestList, summary="Mes demandes (suivi)", tags=["broker portal"], responses=LISTED)
+async def broker_requests(who: Who, token: Token, enrollment: Enrollment, query: History) -> RequestList:
+    """The broker's requests (address and contact changes), newest first, of a year and a type if asked."""
+    require_broker(who)
+    return await enrollment.my_requests(token, query.params())
+
+
+@router.get(
+    "/broker/requests/{request_id}",
+    response_model=RequestDetail,
+    summary="Une demande et son historique",
+    tags=["broker portal"],
+    responses=FOUND,
+)
+async def broker_request(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId) -> RequestDetail:
+    require_broker(who)
+    return await enrollment.my_request(token, str(request_id))
+
+
+@router.get(
+    "/member/requests", response_model=RequestList, summary="Mes demandes (services en ligne)", tags=["member portal"], responses=LISTED
+)
+async def member_requests(who: Who, token: Token, enrollment: Enrollment, query: History) -> RequestList:
+    """The household's requests, newest first, with their status: the list at the bottom of « Services en ligne »."""
+    require_member(who)
+    return await enrollment.my_requests(token, query.params())
+
+
+@router.get(
+    "/member/requests/{request_id}",
+    response_model=RequestDetail,
+    summary="Une demande et son historique",
+    tags=["member portal"],
+    responses=FOUND,
+)
+async def member_request(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId) -> RequestDetail:
+    require_member(who)
+    return await enrollment.my_request(token, str(request_id))
