@@ -54,6 +54,8 @@ class Stack:
     portfolio: Any
     kafka_producer: Any
     topic_prefix: str
+    identity_settings: IdentitySettings
+    portals: Any
 
     def portal(self, tenant: str, slug: str, path: str = "/") -> str:
         return f"{self.portals_url}/{tenant}/{slug}{path}"
@@ -107,19 +109,16 @@ async def stack(infra, service_env, jwt_keys, mailbox, smsbox, kafka_producer, t
     schema = service_env["db_schema"]
     verifier = TokenVerifier(jwt_keys.public_pem)
     portfolio = portfolio_bootstrap(PortfolioSettings(**service_env), verifier=verifier)
-    identity = identity_bootstrap(
-        # A new code may be asked for at once (30 s apart otherwise).
-        IdentitySettings(
-            **{
-                **service_env,
-                "db_schema": schema + "_identity",
-                "jwt_private_key_file": jwt_keys.private_file,
-                "otp_resend_interval_seconds": 0,
-            }
-        ),
-        verifier=verifier,
-        captcha=TestCaptchaVerifier(),
+    # A new code may be asked for at once (30 s apart otherwise).
+    identity_settings = IdentitySettings(
+        **{
+            **service_env,
+            "db_schema": schema + "_identity",
+            "jwt_private_key_file": jwt_keys.private_file,
+            "otp_resend_interval_seconds": 0,
+        }
     )
+    identity = identity_bootstrap(identity_settings, verifier=verifier, captcha=TestCaptchaVerifier())
     claims = claims_bootstrap(ClaimsSettings(**{**service_env, "db_schema": schema + "_claims"}), verifier=verifier)
     notifications = notifications_bootstrap(
         NotificationsSettings(
@@ -151,7 +150,7 @@ async def stack(infra, service_env, jwt_keys, mailbox, smsbox, kafka_producer, t
         portals = portals_bootstrap(portals_settings)
         await stack.enter_async_context(portals.running())
         url = await stack.enter_async_context(served_on(port, portals_settings, portals.app))
-        yield Stack(url, mailbox, smsbox, identity, portfolio, kafka_producer, topic_prefix)
+        yield Stack(url, mailbox, smsbox, identity, portfolio, kafka_producer, topic_prefix, identity_settings, portals)
     load_registry.cache_clear()
     conn = await asyncpg.connect(infra.database_url)
     try:
