@@ -242,6 +242,10 @@ async def test_only_members_who_accepted_the_terms_reach_the_reimbursements(memb
         "/api/member/contract/benefits-table",
         "/api/member/beneficiaries",
         "/api/member/preferences",
+        "/api/member/news",
+        "/api/member/faq",
+        "/api/member/contact",
+        "/api/member/legal-notices",
     ]:
         assert (await member_platform.gateway.get(url)).status_code == 401
         assert (await member_platform.gateway.get(url, headers=broker)).status_code == 403
@@ -381,3 +385,15 @@ async def test_the_contract_beneficiaries_and_preferences_pages(member_platform,
 
 def by_reference(payments: list[ReimbursementPaid]) -> dict[str, ReimbursementPaid]:
     return {p.reference: p for p in payments}
+
+
+async def test_the_tenants_news_faq_contact_and_legal_notices(member_platform, published):
+    mine, _ = two_households(published)
+    me = await member_platform.member(mine)
+    gateway = member_platform.gateway
+    news = (await gateway.get("/api/member/news", headers=me)).json()["items"]
+    assert news and all(n["published_on"] <= date.today().isoformat() for n in news)
+    assert [n["published_on"] for n in news] == sorted((n["published_on"] for n in news), reverse=True)
+    assert any("remboursement" in f["question"] for f in (await gateway.get("/api/member/faq", headers=me)).json()["items"])
+    assert (await gateway.get("/api/member/contact", headers=me)).json()["email"] == "contact@mutuelle-mbtp.com"
+    assert (await gateway.get("/api/member/legal-notices", headers=me)).json()["paragraphs"][0].startswith("MBTP SE")

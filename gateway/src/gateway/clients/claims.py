@@ -9,8 +9,12 @@ from fastapi.responses import StreamingResponse
 from claims.api import (
     Beneficiaries,
     CommunicationPreferences,
+    Contact,
+    Faq,
     LatestReimbursements,
+    LegalNotices,
     MemberContract,
+    News,
     OnlineStatements,
     ReimbursementDetail,
     ReimbursementList,
@@ -100,3 +104,16 @@ class ClaimsClient(ServiceClient):
 
     async def statements(self, token: str, member_number: str) -> OnlineStatements:
         return await self._household(token, member_number, "statements", OnlineStatements)
+
+    # The tenant's content, as the member's household reads it.
+    async def news(self, token: str, member_number: str) -> News:
+        return await self._household(token, member_number, "content/news", News)
+
+    async def faq(self, token: str, member_number: str) -> Faq:
+        return await self._household(token, member_number, "content/faq", Faq)
+
+    async def contact(self, token: str, member_number: str) -> Contact:
+        return await self._household(token, member_number, "content/contact", Contact)
+
+    async def legal_notices(self, token: str, member_number: str) -> LegalNotices:
+        return await self._household(token, member_number, "content/legal-notices", LegalNotices)

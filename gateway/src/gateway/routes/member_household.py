@@ -1,12 +1,12 @@
 """The member portal's contract and beneficiaries pages (Mon contrat, Bénéficiaires), the communication
-preferences, and the statements online. The household is the token's: a member names no member number,
+preferences, the statements online, and the tenant's content (news, FAQ, contact, legal notices). The household is the token's: a member names no member number,
 and claims checks the token again."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from claims.api import Beneficiaries, CommunicationPreferences, MemberContract, OnlineStatements
+from claims.api import Beneficiaries, CommunicationPreferences, Contact, Faq, LegalNotices, MemberContract, News, OnlineStatements
 from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Token, Who
 from extranet_plumbing.exports import PDF_MEDIA_TYPE
@@ -68,3 +68,23 @@ async def preferences(who: Who, token: Token, claims: Claims) -> CommunicationPr
 async def statements(who: Who, token: Token, claims: Claims) -> OnlineStatements:
     """Paperless: the statements of the last year; otherwise the last ten."""
     return await claims.statements(token, require_member(who))
+
+
+@router.get("/member/news", response_model=News, summary="Actualités de la mutuelle (page d'accueil)", responses=READ)
+async def news(who: Who, token: Token, claims: Claims) -> News:
+    return await claims.news(token, require_member(who))
+
+
+@router.get("/member/faq", response_model=Faq, summary="Foire aux questions", responses=READ)
+async def faq(who: Who, token: Token, claims: Claims) -> Faq:
+    return await claims.faq(token, require_member(who))
+
+
+@router.get("/member/contact", response_model=Contact, summary="Nous contacter : coordonnées de la mutuelle", responses=READ)
+async def contact(who: Who, token: Token, claims: Claims) -> Contact:
+    return await claims.contact(token, require_member(who))
+
+
+@router.get("/member/legal-notices", response_model=LegalNotices, summary="Mentions légales", responses=READ)
+async def legal_notices(who: Who, token: Token, claims: Claims) -> LegalNotices:
+    return await claims.legal_notices(token, require_member(who))

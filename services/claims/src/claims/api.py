@@ -275,3 +275,47 @@ class OnlineStatements(BaseModel):
     paperless: bool
     rule: str = Field(description="What is online, in French")
     items: list[ReimbursementRow]
+
+
+# --- tenant content: news, FAQ, contact details, legal notices ---------------------------------------
+
+
+class NewsItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    published_on: date
+    until: date | None = None
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class News(BaseModel):
+    """The home page's news, newest first (those published and not expired)."""
+
+    items: list[NewsItem]
+
+
+class FaqEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(min_length=1, max_length=80)
+    question: str = Field(min_length=1, max_length=300)
+    answer: str = Field(min_length=1, max_length=4000)
+
+
+class Faq(BaseModel):
+    items: list[FaqEntry]
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str | None = None
+    hours: str | None = None
+    email: str | None = None
+    postal_address: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
+class LegalNotices(BaseModel):
+    paragraphs: list[str]

@@ -6,7 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from claims.entrypoints import dependencies, household, http, statements
+from claims.adapters.content import TenantContent
+from claims.entrypoints import content, dependencies, household, http, statements
 from claims.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
 from claims.service_layer.unit_of_work import ClaimsUnitOfWork
 from claims.settings import ClaimsSettings
@@ -33,7 +34,7 @@ def bootstrap(
         migrations=[MIGRATIONS],
         unit_of_work=ClaimsUnitOfWork,
         subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS)],
-        routers=[statements.router, household.router, http.router],
+        routers=[statements.router, household.router, content.router, http.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
-        dependencies={dependencies.clock: provide(clock)},
+        dependencies={dependencies.clock: provide(clock), dependencies.content: provide(TenantContent(settings.content_dir))},
     )

@@ -1,5 +1,7 @@
 """Settings of the claims service (environment, prefix `EXTRANET_`)."""
 
+from pathlib import Path
+
 from extranet_plumbing.settings import ServiceSettings
 
 
@@ -7,3 +9,4 @@ class ClaimsSettings(ServiceSettings):
     service_name: str = "claims"
     db_schema: str = "claims"
     http_port: int = 8104
+    content_dir: Path | None = None  # EXTRANET_CONTENT_DIR: the tenants' content (news, FAQ, ...); the packaged one by default

@@ -4,6 +4,8 @@ dropped once it has stopped."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import jwt
@@ -12,10 +14,11 @@ import pytest
 from claims.bootstrap import bootstrap
 from claims.settings import ClaimsSettings
 
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
-@pytest.fixture
-async def claims(service_env, infra):
-    service = bootstrap(ClaimsSettings(**service_env))
+
+async def _running(service_env, infra, **overrides):
+    service = bootstrap(ClaimsSettings(**service_env), **overrides)
     async with service.running():
         yield service
     conn = await asyncpg.connect(infra.database_url)  # once stopped: its consumer reads the schema until then
@@ -23,6 +26,19 @@ async def claims(service_env, infra):
         await conn.execute(f"DROP SCHEMA {service.schema} CASCADE")
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def claims(service_env, infra):
+    async for service in _running(service_env, infra):
+        yield service
+
+
+@pytest.fixture
+async def claims_on_23_november(service_env, infra):
+    """The service with its clock on 23 November 2026, 10:00 in Paris (`NOW`)."""
+    async for service in _running(service_env, infra, clock=lambda: NOW):
+        yield service
 
 
 MINE = "73000042"

@@ -10,14 +10,11 @@ import zipfile
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import httpx
 import pypdf
 import pytest
 
-from claims.bootstrap import bootstrap
 from claims.domain.payments import beneficiary_id
-from claims.settings import ClaimsSettings
 from extranet_contracts.envelope import Envelope
 from extranet_contracts.testing import (
     communication_preferences_recorded,
@@ -29,21 +26,13 @@ from extranet_plumbing.kafka import dlq_topic
 from extranet_plumbing.testing import GATEWAY_HEADERS, publish_event, read_topic, wait_until
 
 MINE, THEIRS = "73000042", "73000043"
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))  # the clock of `claims_on_23_november`
 HOUSEHOLDS, CLAIMS = "legacy.households", "legacy.claims"
 
 
 @pytest.fixture
-async def claims(service_env, infra):
-    """The service with its clock on 23 November 2026."""
-    service = bootstrap(ClaimsSettings(**service_env), clock=lambda: NOW)
-    async with service.running():
-        yield service
-    conn = await asyncpg.connect(infra.database_url)
-    try:
-        await conn.execute(f"DROP SCHEMA {service.schema} CASCADE")
-    finally:
-        await conn.close()
+def claims(claims_on_23_november):
+    return claims_on_23_november
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from claims.adapters.content import TenantContent
 from claims.service_layer.unit_of_work import ClaimsUnitOfWork
 from extranet_plumbing.dependencies import NotWired, unit_of_work
 
@@ -17,5 +18,10 @@ async def clock() -> Clock:
     raise NotWired("clock")
 
 
+async def content() -> TenantContent:
+    raise NotWired("content")
+
+
 Now = Annotated[Clock, Depends(clock)]
+Content = Annotated[TenantContent, Depends(content)]
 UoW = Annotated[ClaimsUnitOfWork, Depends(unit_of_work)]
