@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from portals.formats import french_amount, french_date, french_datetime, french_number, markdown_light, month_label, previous_months
-from portals.passwords import password_rules
+from portals.identity_rules import password_rules
 from portals.tenancy import Sites
 
 

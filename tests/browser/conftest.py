@@ -212,3 +212,20 @@ class Checker:
 @pytest.fixture
 def check(page, device, request):
     return Checker(page, request.node.originalname.removeprefix("test_"), device)
+
+
+@pytest.fixture
+async def portals_alone(infra, service_env):
+    """The portals without a gateway behind them (the address answers nothing): what a portal shows on
+    its own, and what it says when the gateway cannot be reached."""
+    settings = PortalsSettings(
+        **{**service_env, "db_schema": service_env["db_schema"] + "_portals", "gateway_url": f"http://127.0.0.1:{free_port()}"}
+    )
+    portals = portals_bootstrap(settings.model_copy(update={"captcha_mode": "test"}))
+    async with portals.running(), served(settings, portals.app) as url:
+        yield url
+    conn = await asyncpg.connect(infra.database_url)
+    try:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {settings.db_schema} CASCADE")
+    finally:
+        await conn.close()

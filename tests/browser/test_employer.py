@@ -24,8 +24,24 @@ async def test_a_correspondent_invites_a_secondary_correspondent(stack, page, ch
     await page.wait_for_url("**/mbtp/entreprise/connexion")
     assert await page.locator("#identifier").input_value() == "C12345678"
     await check("connexion")
-    await page.locator("#password").fill(PASSWORD)
-    await page.get_by_role("button", name="Connexion").click()
+    # With the keyboard only: the focus goes through the page in reading order.
+    focused = []
+    for _ in range(8):
+        await page.keyboard.press("Tab")
+        focused.append(await page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+        if focused[-1] == "password":
+            await page.keyboard.type(PASSWORD)
+    assert focused == [
+        "Aller au contenu",
+        "MBTP",
+        "identifier",
+        "Où trouver votre identifiant ?",
+        "password",
+        "Afficher le mot de passe",
+        "Mot de passe oublié ?",
+        "Connexion",
+    ]
+    await page.keyboard.press("Enter")
     await page.wait_for_url("**/mbtp/entreprise/cgu")
     await page.locator("#terms-text").evaluate("text => text.scrollTo(0, text.scrollHeight)")
     await page.get_by_label("Je reconnais").check()

@@ -12,8 +12,10 @@ import httpx
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extranet_plumbing.dependencies import provide
+from extranet_plumbing.http import problem
 from extranet_plumbing.service import Service
 from portals import web
 from portals.adapters.gateway import GatewayClient, GatewayUnavailable
@@ -59,6 +61,7 @@ def bootstrap(
     app.add_exception_handler(web.NotFound, _not_found)
     app.add_exception_handler(web.FormExpired, _form_expired)
     app.add_exception_handler(GatewayUnavailable, _unavailable)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     return service
 
 
@@ -86,6 +89,15 @@ def _error_page(request: Request, status: int, title: str, text: str) -> Respons
     )
     page.headers["content-security-policy"] = web.content_security_policy()
     return page
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """In a portal, a page (404, 405); elsewhere (health, metrics) the platform's problem document."""
+    if request.scope.get("state", {}).get("site") is None:
+        return problem(exc.status_code, detail=exc.detail if isinstance(exc.detail, str) else None)
+    if exc.status_code == 404:
+        return await _not_found(request, web.NotFound())
+    return _error_page(request, exc.status_code, "Demande impossible", "Cette action n'est pas disponible sur cette page.")
 
 
 async def _not_found(request: Request, _exc: web.NotFound) -> Response:

@@ -235,7 +235,7 @@ class Visit:
         loading at once use the refresh token once (a second use would end every session)."""
         cookie_session = self.session
         async with self.new_uow() as uow:
-            fresh = await uow.sessions.find(self.request.cookies.get(COOKIE) or self._cookie or "", now=self.now(), lock=True)
+            fresh = await uow.sessions.find(self._cookie or self.request.cookies.get(COOKIE) or "", now=self.now(), lock=True)
             if fresh is None or fresh.refresh_token is None:
                 await self._expired()
             if not force and fresh.access_token != cookie_session.access_token:

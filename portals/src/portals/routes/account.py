@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse, Response
 from identity.api import IdentifierHelp, Message, PasswordSet, Profile, Terms, TokenAnswer
 from portals.adapters.gateway import GatewayProblem
 from portals.formats import markdown_light
-from portals.passwords import password_rules
+from portals.identity_rules import login_requires_email, password_rules
 from portals.web import CAPTCHA_FIELD, Account, NotFound, Page, Redirect, field_values, missing
 
 router = APIRouter()
@@ -42,6 +42,7 @@ async def _login(visit: Page, values: dict, errors: dict, message: str | None = 
         errors=errors,
         message=message,
         show_captcha=captcha,
+        ask_email=login_requires_email(visit.site.tenant, visit.site.portal),
         rules=password_rules(visit.site.tenant, visit.site.portal),
     )
 
@@ -49,12 +50,15 @@ async def _login(visit: Page, values: dict, errors: dict, message: str | None = 
 @router.post("/connexion")
 async def login(visit: Page) -> Response:
     form = await visit.form()
-    values = field_values(form, "identifier")
+    ask_email = login_requires_email(visit.site.tenant, visit.site.portal)
+    values = field_values(form, "identifier", *(["email"] if ask_email else []))
     password = str(form.get("password") or "")
-    errors = missing({**values, "password": password}, "identifier", "password")
+    errors = missing({**values, "password": password}, *values, "password")
     if errors:
         return await _login(visit, values, errors, "Renseignez votre identifiant et votre mot de passe.", 422)
     body = {"portal": LOGIN_KINDS[visit.site.portal], "identifier": values["identifier"], "password": password}
+    if ask_email:
+        body["email"] = values["email"]
     if form.get(CAPTCHA_FIELD):
         body["captcha"] = str(form.get(CAPTCHA_FIELD))
     try:

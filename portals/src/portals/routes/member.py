@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from identity.api import ActivationCompleted, ActivationStarted, CodeVerified, Message, Profile
 from portals.adapters.gateway import GatewayProblem
-from portals.passwords import password_rules
+from portals.identity_rules import member_activation_paths, password_rules
 from portals.web import CAPTCHA_FIELD, NotFound, Page, Visit, field_values, missing
 
 router = APIRouter(prefix="/premiere-connexion")
@@ -32,9 +32,20 @@ async def home(visit: Visit) -> Response:
     return await visit.render("member_home.html", title="Accueil", profile=profile)
 
 
+# The ways of first connection these pages offer, as the tenant's `member_activation` names them.
+WAYS = {"identifiant": "identifier", "sans-identifiant": "without_identifier"}
+
+
+def _offered(visit: Visit, way: str) -> None:
+    if WAYS[way] not in member_activation_paths(visit.site.tenant):
+        raise NotFound()
+
+
 @router.get("")
 async def choice(visit: Member) -> Response:
-    return await visit.render("activation_choice.html", title="Première connexion")
+    offered = member_activation_paths(visit.site.tenant)
+    ways = [way for way, path in WAYS.items() if path in offered]
+    return await visit.render("activation_choice.html", title="Première connexion", ways=ways)
 
 
 START_FORMS = {
@@ -45,9 +56,11 @@ START_FORMS = {
 
 def _start_page(way: str, names: tuple[str, ...]) -> None:
     async def show(visit: Member) -> Response:
+        _offered(visit, way)
         return await visit.render("activation_start.html", captcha=True, title="Première connexion", way=way)
 
     async def submit(visit: Member) -> Response:
+        _offered(visit, way)
         form = await visit.form()
         values = field_values(form, *names)
         errors = missing(values, *names)
