@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from claims.adapters.content import TenantContent
 from claims.entrypoints import content, dependencies, household, http, statements
+from claims.service_layer import documents
 from claims.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
 from claims.service_layer.unit_of_work import ClaimsUnitOfWork
 from claims.settings import ClaimsSettings
@@ -33,7 +34,8 @@ def bootstrap(
         schema=settings.db_schema,
         migrations=[MIGRATIONS],
         unit_of_work=ClaimsUnitOfWork,
-        subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS)],
+        subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS), Subscription(documents.DOCUMENTS_GROUP, documents.handlers(clock))],
+        relay_outbox=True,
         routers=[statements.router, household.router, content.router, http.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
         dependencies={dependencies.clock: provide(clock), dependencies.content: provide(TenantContent(settings.content_dir))},

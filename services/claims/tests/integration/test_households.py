@@ -16,6 +16,7 @@ import pytest
 
 from claims.domain.payments import beneficiary_id
 from extranet_contracts.envelope import Envelope
+from extranet_contracts.notifications import Channel, NotificationRequested
 from extranet_contracts.testing import (
     communication_preferences_recorded,
     household_beneficiaries_recorded,
@@ -192,3 +193,36 @@ async def test_a_bad_household_event_is_dead_lettered_with_its_cause(claims, kaf
     headers = dict(records[0].headers)
     assert b"company" in headers["x-dlq-exception-message"] and b"W1-000123" not in headers["x-dlq-exception-message"]
     assert await claims.pool.fetchval("SELECT count(*) FROM member_contracts") == 0
+
+
+# --- the "new document online" email of a paperless member ---------------------------------------------
+
+
+async def requests_sent(service_env, infra, expected: int) -> list:
+    records = await read_topic(infra.kafka_bootstrap, service_env["topic_prefix"] + "notifications.requests", expected=expected, timeout=5)
+    return [NotificationRequested.model_validate_json(r.value) for r in records]
+
+
+async def test_each_new_statement_of_a_paperless_member_is_announced_once(claims, send, service_env, infra):
+    await send(
+        HOUSEHOLDS,
+        household_beneficiaries_recorded(),
+        communication_preferences_recorded(paperless=True, paperless_since=date(2026, 1, 1)),
+        household_beneficiaries_recorded(member_number=THEIRS),
+        communication_preferences_recorded(member_number=THEIRS),  # paper statements
+    )
+    await applied(claims, 4)
+    fresh = payment(1, NOW.date() - timedelta(days=2))
+    corrected = reimbursement_paid(**{**fresh.model_dump(), "revision": 2})
+    old = payment(2, NOW.date() - timedelta(days=40))  # history arriving late: no email
+    theirs = reimbursement_paid(reference="44009999", member_number=THEIRS, paid_on=NOW.date() - timedelta(days=1))
+    await send(CLAIMS, fresh, fresh, corrected, old, theirs)
+    group = claims.group_id("claims-documents")
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) >= 4 FROM inbox WHERE consumer_group = $1", group))
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
+
+    (request,) = await requests_sent(service_env, infra, 2)
+    assert request.template == "document_available" and request.channels == [Channel.EMAIL]
+    assert (request.recipient.email, request.recipient.display_name) == ("lea.durand@orange.fr", "Léa Durand")
+    assert request.data == {"document_title": f"Relevé de prestations n° {fresh.reference}", "document_date": fresh.paid_on.isoformat()}
+    assert await claims.pool.fetchval("SELECT count(*) FROM documents_announced") == 1
