@@ -58,7 +58,12 @@ if [ -f "$lock" ]; then
     marker="$root/.stack/markers/portals-npm"
     vendor="$root/portals/src/portals/static/vendor"
     if [ "$(cat "$marker" 2>/dev/null)" != "$want" ] || [ ! -f "$vendor/htmx.min.js" ] || [ ! -f "$root/portals/node_modules/axe-core/axe.min.js" ]; then
-        command -v npm >/dev/null 2>&1 || { echo "[setup] npm not found: the portals need it (apt-get install npm)" >&2; exit 1; }
+        if ! command -v npm >/dev/null 2>&1; then
+            [ "$(id -u)" = 0 ] || { echo "[setup] npm not found and not root: apt-get install npm" >&2; exit 1; }
+            echo "[setup] npm not found: installing it with apt-get (the portals' assets)"
+            DEBIAN_FRONTEND=noninteractive apt-get update -q
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
+        fi
         echo "[setup] portals: npm ci"
         (cd "$root/portals" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
         mkdir -p "$vendor" "$(dirname "$marker")"
