@@ -36,8 +36,8 @@ _RULE = colors.HexColor("#9AA5B8")
 _SHADE = colors.HexColor("#EEF1F6")
 _MARGIN = 15 * mm
 _TOP = 42 * mm  # the letterhead's band
-# Nature, date, quantity, expense, R.O. base/rate/amount, mutuelle base/rate/amount, what remains (180 mm).
-_WIDTHS = [w * mm for w in (42, 16, 9, 15, 15, 11, 15, 15, 11, 15, 16)]
+# Nature, date, quantity, expense, R.O. base/rate/amount, mutuelle base/rate/amount, what remains.
+_WIDTHS = [w * mm for w in (42, 15, 8, 14, 14, 10, 15, 14, 10, 15, 15)]  # 172 mm: within the frame and its padding
 _CELL = ParagraphStyle("cell", fontName=_FONT, fontSize=7.5, leading=9, textColor=_INK)
 _TEXT = ParagraphStyle("text", fontName=_FONT, fontSize=9, leading=12, textColor=_INK)
 _SMALL = ParagraphStyle("small", parent=_TEXT, fontSize=8, leading=10)
