@@ -53,3 +53,15 @@ def test_decisions_are_keyed_by_the_request(outcome):
 def test_a_refusal_says_why():
     with pytest.raises(ValidationError):
         RequestRefused(request_id=REQUEST_ID, decided_at="2026-12-01T09:30:00Z", reason="")
+
+
+def test_an_affiliation_request_checks_the_nir_and_iban():
+    from extranet_contracts.testing import affiliation_requested
+
+    request = affiliation_requested()
+    assert request.key() == "12345678" and request.STREAM == PORTAL_REQUESTS
+    assert type(request).model_validate_json(request.model_dump_json()) == request
+    with pytest.raises(ValidationError, match="NIR"):
+        affiliation_requested(primary={**request.primary.model_dump(mode="json"), "nir": "184056912345691"})
+    with pytest.raises(ValidationError, match="IBAN"):
+        affiliation_requested(bank={**request.bank.model_dump(mode="json"), "iban": "FR7630006000011234567890188"})

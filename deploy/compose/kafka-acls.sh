@@ -104,6 +104,10 @@ acl --allow-principal User:claims --operation Describe --group claims-documents
 acl --allow-principal User:claims --operation Write --topic notifications.requests
 acl --allow-principal User:claims --operation Describe --topic notifications.requests
 acl --allow-principal User:claims --operation IdempotentWrite --cluster
+acl --allow-principal User:enrollment --operation Read --topic legacy.contracts
+acl --allow-principal User:enrollment --operation Describe --topic legacy.contracts
+acl --allow-principal User:enrollment --operation Write --topic legacy.contracts.dlq
+acl --allow-principal User:enrollment --operation Describe --topic legacy.contracts.dlq
 acl --allow-principal User:enrollment --operation Read --topic legacy.decisions
 acl --allow-principal User:enrollment --operation Describe --topic legacy.decisions
 acl --allow-principal User:enrollment --operation Write --topic legacy.decisions.dlq

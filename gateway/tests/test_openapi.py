@@ -73,6 +73,7 @@ MEMBER_DOWNLOADS = {
     ("GET", "/api/member/contract/benefits-table"): "application/pdf",
 }
 # The requests of every portal (enrollment, issue 11): (method, path) -> (success status, response model).
+STEPS = ("family", "address", "contact", "coverage", "bank")
 REQUEST_ROUTES = {
     ("GET", "/api/broker/requests"): ("200", "RequestList"),
     ("GET", "/api/broker/requests/{request_id}"): ("200", "RequestDetail"),
@@ -84,6 +85,9 @@ REQUEST_ROUTES = {
     ("GET", "/api/employer/requests/{request_id}"): ("200", "RequestDetail"),
     ("POST", "/api/employer/requests/{request_id}/submit"): ("200", "RequestDetail"),
     ("POST", "/api/employer/requests/{request_id}/cancel"): ("200", "RequestDetail"),
+    ("GET", "/api/employer/requests/forms/affiliation"): ("200", "RequestForm"),
+    ("POST", "/api/employer/requests/affiliation"): ("201", "RequestDetail"),
+    **{("PUT", f"/api/employer/requests/{{request_id}}/steps/{step}"): ("200", "RequestDetail") for step in STEPS},
     ("GET", "/api/backoffice/requests"): ("200", "BackofficeList"),
     ("GET", "/api/backoffice/requests/{request_id}"): ("200", "RequestDetail"),
     ("POST", "/api/backoffice/requests/{request_id}/decision"): ("200", "RequestDetail"),

@@ -92,3 +92,21 @@ async def test_the_simulator_decides_what_it_reads_on_kafka(infra, kafka_setting
     assert RequestAccepted.model_validate_json(decision.value).request_id == TERMINATION.request_id
     assert decision.key.decode() == str(TERMINATION.request_id) and dict(decision.headers)["ce_tenant"] == b"mbtp"
     assert MemberRadiated.model_validate_json(radiation.value).member_number == "73000042"
+
+
+def test_an_accepted_affiliation_is_followed_by_the_new_members_affiliation():
+    from extranet_contracts.legacy import MemberAffiliated
+    from extranet_contracts.testing import affiliation_requested
+
+    request = affiliation_requested()
+    accepted, affiliated = decider("accept").decide(envelope_of(request), request)
+    assert isinstance(accepted, RequestAccepted) and isinstance(affiliated, MemberAffiliated)
+    assert (affiliated.contract_number, affiliated.company_code, affiliated.effective_date, affiliated.primary.nir) == (
+        "W1-000123",
+        "12345678",
+        request.effective_date,
+        "184056912345690",
+    )
+    assert [d.first_name for d in affiliated.dependants] == ["Hugo"] and affiliated.email == "marc.petit@example.org"
+    again = decider("accept").decide(envelope_of(request), request)[1]
+    assert (again.member_number, again.membership_id) == (affiliated.member_number, affiliated.membership_id)  # numbered once

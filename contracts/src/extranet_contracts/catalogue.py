@@ -26,6 +26,7 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         requests.ContactChangeRequested,
         requests.BrokerAddressChangeRequested,
         requests.EmployeeTerminationRequested,
+        requests.AffiliationRequested,
         requests.AdvisorDecisionRecorded,
         decisions.RequestAccepted,
         decisions.RequestRefused,

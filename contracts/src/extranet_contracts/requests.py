@@ -15,7 +15,19 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extranet_contracts.base import Event
-from extranet_contracts.types import Address, BrokerCode, CompanyCode, ContractNumber, Email, MemberNumber, MembershipId
+from extranet_contracts.types import (
+    Address,
+    BrokerCode,
+    Civility,
+    CompanyCode,
+    ContractNumber,
+    DependantRole,
+    Email,
+    Iban,
+    MemberNumber,
+    MembershipId,
+    Nir,
+)
 
 PORTAL_REQUESTS = "portal.requests"
 
@@ -100,6 +112,60 @@ class EmployeeTerminationRequested(Event):
     member_number: MemberNumber
     effective_date: date = Field(description="Last day covered (date de radiation)")
     reason: str = Field(pattern=r"^[A-Z][A-Z '-]{1,59}$", description="Motif, a code of the tenant's list, e.g. DEMISSION")
+
+    def key(self) -> str:
+        return self.company_code
+
+
+class AffiliatedPerson(BaseModel):
+    """Someone the affiliation covers, as the employer declared them (the NIR agrees with the birth date and sex)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    civility: Civility
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+    nir: Nir
+
+
+class AffiliatedDependant(AffiliatedPerson):
+    role: DependantRole
+
+
+class DebitDetails(BaseModel):
+    """Where and when the contributions are debited (RIB)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    iban: Iban
+    bic: str = Field(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+    holder: str = Field(min_length=1, max_length=120)
+    frequency: str = Field(pattern=r"^[A-Z]{3,20}$", description="A code of the tenant's list, e.g. MENSUEL")
+    debit_day: int = Field(ge=1, le=28)
+
+
+class AffiliationRequested(Event):
+    """A company correspondent asked, in the employer portal, to affiliate an employee (and dependants) to a
+    collective contract, with the guarantee chosen, from a date (the affiliation wizard); the legacy system
+    decides, and an accepted affiliation is followed by its `MemberAffiliated`."""
+
+    TYPE: ClassVar[str] = "AffiliationRequested"
+    STREAM: ClassVar[str] = PORTAL_REQUESTS
+
+    request_id: uuid.UUID
+    requested_by: Requester
+    company_code: CompanyCode
+    contract_number: ContractNumber
+    guarantee_code: str = Field(pattern=r"^[A-Z0-9_-]{2,20}$", description="The guarantee (product) chosen, one of the contract's")
+    effective_date: date = Field(description="Date d'effet asked for")
+    primary: AffiliatedPerson
+    social_scheme: str = Field(pattern=r"^[A-Z]{2,20}$", description="Régime social, a code of the tenant's list")
+    dependants: list[AffiliatedDependant] = Field(default_factory=list, max_length=20)
+    address: Address
+    email: Email
+    bank: DebitDetails
+    attachments: list[DocumentReference] = Field(default_factory=list, max_length=10, description="Supporting documents, by reference")
 
     def key(self) -> str:
         return self.company_code

@@ -295,3 +295,35 @@ def communication_preferences_recorded(**overrides: Any):
         "revision": 1,
     }
     return CommunicationPreferencesRecorded(**{**values, **overrides})
+
+
+def affiliation_requested(**overrides: Any):
+    """A correspondent of company 12345678 affiliates Marc Petit (born May 1984) and his son to W1-000123 (portal.requests)."""
+    import uuid
+
+    from extranet_contracts.requests import AffiliationRequested
+
+    values = {
+        "request_id": uuid.UUID("3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"),
+        "requested_by": {"portal": "employer", "account": "c0ffee00-0000-4000-8000-000000000001", "reference": "12345678"},
+        "company_code": "12345678",
+        "contract_number": "W1-000123",
+        "guarantee_code": "SANTE-B2",
+        "effective_date": date(2027, 1, 1),
+        "primary": {"civility": "M", "last_name": "Petit", "first_name": "Marc", "birth_date": "1984-05-20", "nir": "184056912345690"},
+        "social_scheme": "GENERAL",
+        "dependants": [
+            {
+                "role": "ENFANT",
+                "civility": "M",
+                "last_name": "Petit",
+                "first_name": "Hugo",
+                "birth_date": "2015-03-02",
+                "nir": "115037505604275",
+            }
+        ],
+        "address": ADDRESS,
+        "email": "marc.petit@example.org",
+        "bank": {"iban": "FR7630006000011234567890189", "bic": "AGRIFRPP", "holder": "Marc Petit", "frequency": "MENSUEL", "debit_day": 5},
+    }
+    return AffiliationRequested(**{**values, **overrides})

@@ -1,7 +1,8 @@
 """The legacy system's side of the portals' requests: it reads `portal.requests`, decides each request
 (accept, refuse with a reason, or leave it to an advisor, by kind, after a delay if asked), publishes the
 decision on `legacy.decisions` and, for an accepted request, what it would publish in real life on its own
-streams (an accepted termination: `MemberRadiated` on legacy.memberships). An advisor's decision made in
+streams (an accepted termination: `MemberRadiated`, an accepted affiliation: `MemberAffiliated`, on
+legacy.memberships, the new member numbered by the legacy system). An advisor's decision made in
 the back office (`AdvisorDecisionRecorded`) is applied the same way to the request it names.
 
     legacy-simulator decide --policy accept                          # every request accepted
@@ -27,8 +28,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from extranet_contracts import Envelope, EnvelopeError, Event, UnknownEventType, lookup
 from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
-from extranet_contracts.legacy import MemberRadiated
-from extranet_contracts.requests import PORTAL_REQUESTS, AdvisorDecisionRecorded, EmployeeTerminationRequested
+from extranet_contracts.legacy import MemberAffiliated, MemberRadiated
+from extranet_contracts.requests import PORTAL_REQUESTS, AdvisorDecisionRecorded, AffiliationRequested, EmployeeTerminationRequested
 from extranet_plumbing.kafka import client_kwargs
 from extranet_plumbing.logging import get_logger
 
@@ -124,6 +125,23 @@ class Decider:
                     recorded_on=now.date(),
                     # The legacy system's revisions only grow: minutes since 1970, above any the generator gave.
                     revision=int(time.time() // 60),
+                )
+            ]
+        if isinstance(request, AffiliationRequested):
+            number = request.request_id.int % 10**7  # the legacy system numbers the new member (stable for a request)
+            return [
+                MemberAffiliated(
+                    membership_id=f"ADH-{number:07d}",
+                    member_number=f"9{number:07d}",
+                    contract_number=request.contract_number,
+                    company_code=request.company_code,
+                    primary=request.primary.model_dump(),
+                    dependants=[d.model_dump() for d in request.dependants],
+                    email=request.email,
+                    address=request.address,
+                    effective_date=request.effective_date,
+                    recorded_on=now.date(),
+                    revision=1,
                 )
             ]
         return []  # a contact or address change: the next snapshot of the broker or member carries it

@@ -26,9 +26,14 @@ class EnrollmentClient(ServiceClient):
             token=token,
         )
 
-    async def form(self, token: str, kind: str) -> RequestForm:
+    async def form(self, token: str, kind: str, params: dict[str, Any] | None = None) -> RequestForm:
         return await self.request(
-            "GET", f"/internal/requests/forms/{segment(kind)}", route="GET /internal/requests/forms/{kind}", model=RequestForm, token=token
+            "GET",
+            f"/internal/requests/forms/{segment(kind)}",
+            route="GET /internal/requests/forms/{kind}",
+            model=RequestForm,
+            token=token,
+            params=params,
         )
 
     async def draft_termination(self, token: str, body: dict[str, Any]) -> RequestDetail:
@@ -36,6 +41,27 @@ class EnrollmentClient(ServiceClient):
             "POST",
             "/internal/requests/employee-termination",
             route="POST /internal/requests/employee-termination",
+            model=RequestDetail,
+            token=token,
+            json_body=body,
+        )
+
+    async def draft_affiliation(self, token: str, body: dict[str, Any]) -> RequestDetail:
+        return await self.request(
+            "POST",
+            "/internal/requests/affiliation",
+            route="POST /internal/requests/affiliation",
+            model=RequestDetail,
+            token=token,
+            json_body=body,
+        )
+
+    async def save_step(self, token: str, request_id: str, step: str, body: dict[str, Any]) -> RequestDetail:
+        """One step of the affiliation wizard (`step`: family, address, contact, coverage, bank)."""
+        return await self.request(
+            "PUT",
+            f"/internal/requests/{segment(request_id)}/steps/{segment(step)}",
+            route="PUT /internal/requests/{request_id}/steps/{step}",
             model=RequestDetail,
             token=token,
             json_body=body,

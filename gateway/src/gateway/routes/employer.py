@@ -1,6 +1,7 @@
 """The employer portal's API (espace entreprise): a primary correspondent's secondary correspondents,
 declared from identity's public API; and the company's requests (« Suivi »: history by year and type),
-among them an employee's termination (« Radier salarié »), made as a draft, then sent to the back office.
+among them an employee's termination (« Radier salarié ») and the affiliation wizard (« Affiliation par
+l'employeur », saved step by step and resumable), each made as a draft, then sent to the back office.
 
 The correspondent is the token's: enrollment checks again that the employee and the contract are the
 company's and that the contract is granted to this correspondent."""
@@ -11,7 +12,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from enrollment.api import RequestDetail, RequestForm, RequestList, RequestQuery, TerminationForm
+from enrollment.api import (
+    AddressStep,
+    BankStep,
+    ContactStep,
+    CoverageStep,
+    FamilyStep,
+    NewAffiliation,
+    RequestDetail,
+    RequestForm,
+    RequestList,
+    RequestQuery,
+    TerminationForm,
+)
 from enrollment.domain.access import correspondent
 from extranet_plumbing.dependencies import Token, Who
 from gateway.dependencies import Enrollment
@@ -30,6 +43,7 @@ LISTED = problem_responses(authenticated=True, validated=True)
 FOUND = {**LISTED, 404: _problem("Aucune demande de votre entreprise sous cet identifiant")}
 CHANGED = {**FOUND, 409: _problem("La demande n'est plus un brouillon")}
 RequestId = Annotated[uuid.UUID, Path(description="The request's id")]
+CONTRACT_PATTERN = r"^[A-Z0-9][A-Z0-9-]{3,19}$"
 
 
 @router.get("/employer/requests", response_model=RequestList, summary="Historique des demandes", responses=LISTED)
@@ -67,6 +81,81 @@ async def draft_termination(who: Who, token: Token, enrollment: Enrollment, body
     list), checked and kept as a draft: `submit` sends it to the back office."""
     correspondent(who)
     return await enrollment.draft_termination(token, body.model_dump(mode="json"))
+
+
+# --- the affiliation wizard (« Affiliation par l'employeur »): a draft, its steps saved one by one, then sent ---
+
+STEP_SAVED = {**CHANGED, 422: _problem("Étape invalide : les champs en erreur sont dans `errors` (NIR, IBAN, listes, dates)")}
+
+
+@router.get(
+    "/employer/requests/forms/affiliation",
+    response_model=RequestForm,
+    summary="Affilier un salarié : dates d'effet, garanties du contrat et listes",
+    responses=LISTED,
+)
+async def affiliation_form(
+    who: Who,
+    token: Token,
+    enrollment: Enrollment,
+    contract_number: Annotated[str | None, Query(pattern=CONTRACT_PATTERN, description="The contract whose guarantees are offered")] = None,
+) -> RequestForm:
+    correspondent(who)
+    return await enrollment.form(token, "affiliation", {"contract_number": contract_number} if contract_number else None)
+
+
+@router.post(
+    "/employer/requests/affiliation",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Affilier un salarié : commencer",
+    responses={**LISTED, 404: _problem("Aucun contrat collectif de votre entreprise sous ce numéro")},
+)
+async def draft_affiliation(who: Who, token: Token, enrollment: Enrollment, body: NewAffiliation) -> RequestDetail:
+    """A draft on one of the company's contracts granted to the correspondent; `missing_steps` lists what to fill."""
+    correspondent(who)
+    return await enrollment.draft_affiliation(token, body.model_dump(mode="json"))
+
+
+@router.put(
+    "/employer/requests/{request_id}/steps/family", response_model=RequestDetail, summary="Affiliation : famille", responses=STEP_SAVED
+)
+async def family_step(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId, body: FamilyStep) -> RequestDetail:
+    """The primary insured (civility, names, social scheme, birth date, NIR agreeing with them) and the beneficiaries."""
+    correspondent(who)
+    return await enrollment.save_step(token, str(request_id), "family", body.model_dump(mode="json"))
+
+
+@router.put(
+    "/employer/requests/{request_id}/steps/address", response_model=RequestDetail, summary="Affiliation : adresse", responses=STEP_SAVED
+)
+async def address_step(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId, body: AddressStep) -> RequestDetail:
+    correspondent(who)
+    return await enrollment.save_step(token, str(request_id), "address", body.model_dump(mode="json"))
+
+
+@router.put(
+    "/employer/requests/{request_id}/steps/contact", response_model=RequestDetail, summary="Affiliation : coordonnées", responses=STEP_SAVED
+)
+async def contact_step(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId, body: ContactStep) -> RequestDetail:
+    correspondent(who)
+    return await enrollment.save_step(token, str(request_id), "contact", body.model_dump(mode="json"))
+
+
+@router.put(
+    "/employer/requests/{request_id}/steps/coverage", response_model=RequestDetail, summary="Affiliation : couverture", responses=STEP_SAVED
+)
+async def coverage_step(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId, body: CoverageStep) -> RequestDetail:
+    """A guarantee of the contract open on the effective date, within the mutuelle's window."""
+    correspondent(who)
+    return await enrollment.save_step(token, str(request_id), "coverage", body.model_dump(mode="json"))
+
+
+@router.put("/employer/requests/{request_id}/steps/bank", response_model=RequestDetail, summary="Affiliation : RIB", responses=STEP_SAVED)
+async def bank_step(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId, body: BankStep) -> RequestDetail:
+    """The IBAN (checked), BIC and holder, the frequency and the debit day of the contributions."""
+    correspondent(who)
+    return await enrollment.save_step(token, str(request_id), "bank", body.model_dump(mode="json"))
 
 
 @router.get("/employer/requests/{request_id}", response_model=RequestDetail, summary="Une demande et son historique", responses=FOUND)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from extranet_contracts.types import ContractNumber, MemberNumber
+from extranet_contracts.types import Address, Civility, ContractNumber, DependantRole, Email, Iban, MemberNumber, Nir
 
 KIND_PATTERN = r"^[a-z_]{3,40}$"
 RequestStatus = Literal["draft", "submitted", "sent", "accepted", "refused", "cancelled"]
@@ -68,6 +68,7 @@ class RequestDetail(RequestSummary):
     payload: dict[str, Any] = Field(description="What is asked, as the kind defines it")
     attachments: list[dict[str, Any]] = Field(description="Files attached, by reference (never their bytes)")
     window: Window | None = Field(description="The effective dates allowed when it was checked")
+    missing_steps: list[str] = Field(description="A wizard's steps not filled yet (nothing to send until they are)")
     history: list[Step]
 
 
@@ -135,3 +136,78 @@ class BackofficeQuery(RequestQuery):
     portal: Literal["broker", "member", "employer"] | None = None
     awaiting_advisor: bool | None = Field(default=None, description="Only those left to an advisor (true) or not (false)")
     page: int = Field(default=1, ge=1, le=10_000)
+
+
+# --- the affiliation wizard: one model per step, saved one at a time ---------------------------------------------
+
+
+class NewAffiliation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contract_number: ContractNumber = Field(description="The collective contract the employee joins (one granted to you)")
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    civility: Civility
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+    nir: Nir = Field(description="Numéro de sécurité sociale: 13 digits and its 2-digit key, agreeing with the birth date and sex")
+
+
+class Beneficiary(Person):
+    role: DependantRole = Field(description="CONJOINT or ENFANT")
+
+
+class FamilyStep(Person):
+    """Step 1: the primary insured (with the social scheme) and the beneficiaries attached."""
+
+    social_scheme: str = Field(min_length=2, max_length=20, description="Régime social: a code of the form's `social_scheme` choices")
+    dependants: list[Beneficiary] = Field(default_factory=list, max_length=20)
+
+
+class AddressStep(Address):
+    """Step 2: the postal address."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ContactStep(BaseModel):
+    """Step 3: the employee's email (the recap goes there)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: Email
+
+
+class CoverageStep(BaseModel):
+    """Step 4: the guarantee (product) of the contract, from a date within the window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    guarantee_code: str = Field(pattern=r"^[A-Z0-9_-]{2,20}$", description="One of the form's `guarantee` choices")
+    effective_date: date
+
+
+class BankStep(BaseModel):
+    """Step 5: the RIB the contributions are debited from, how often and on which day."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    iban: Iban
+    bic: str = Field(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+    holder: str = Field(min_length=1, max_length=120)
+    frequency: str = Field(min_length=3, max_length=20, description="One of the form's `frequency` choices")
+    debit_day: int = Field(ge=1, le=28, description="One of the form's `debit_day` choices")
+
+
+STEP_MODELS: dict[str, type[BaseModel]] = {
+    "family": FamilyStep,
+    "address": AddressStep,
+    "contact": ContactStep,
+    "coverage": CoverageStep,
+    "bank": BankStep,
+}
+STEP_PATTERN = r"^(family|address|contact|coverage|bank)$"

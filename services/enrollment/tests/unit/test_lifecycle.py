@@ -110,3 +110,20 @@ def test_the_window_is_the_tenants():
     assert (window.earliest, window.latest) == (date(2026, 10, 31), date(2027, 3, 3))
     assert date(2027, 3, 3) in window and date(2027, 3, 4) not in window
     assert "DEMISSION" in rules.choices["reason"]
+
+
+@pytest.mark.parametrize(
+    ("nir", "birth_date", "civility", "agrees"),
+    [
+        ("184056912345690", date(1984, 5, 20), "M", True),
+        ("184056912345690", date(1984, 5, 20), "MME", False),  # a man's number
+        ("184056912345690", date(1985, 5, 20), "M", False),  # another year
+        ("184056912345690", date(1984, 6, 20), "M", False),  # another month
+        ("184306912345690", date(1984, 6, 20), "M", True),  # month 30: INSEE's for an unknown month
+        ("184156912345690", date(1984, 6, 20), "M", False),  # month 15: none
+    ],
+)
+def test_a_nir_agrees_with_its_persons_sex_and_birth(nir, birth_date, civility, agrees):
+    from enrollment.domain.affiliation import nir_disagreement
+
+    assert (nir_disagreement(nir, birth_date, civility) is None) is agrees

@@ -5,6 +5,11 @@ the tenant registry: the effective-date window of each kind and the lists it cho
     days_back = 31         # the earliest effective date: today minus this many days
     days_ahead = 92        # the latest: today plus this many days
     reasons = { DEMISSION = "Démission", ... }   # the motifs a correspondent chooses from
+
+    [mbtp.enrollment.affiliation]                # the wizard: effective dates, and its lists
+    social_schemes = { GENERAL = "Régime général", ... }
+    frequencies = { MENSUEL = "Mensuelle", ... }
+    debit_days = { "5" = "Le 5 du mois", ... }
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from extranet_plumbing.tenants import tenant as registry_tenant
 
 EMPLOYEE_TERMINATION = "employee_termination"
+AFFILIATION = "affiliation"
 CONTACT_CHANGE = "contact_change"
 BROKER_ADDRESS_CHANGE = "broker_address_change"
 
@@ -23,11 +29,14 @@ BROKER_ADDRESS_CHANGE = "broker_address_change"
 # from portal.requests (identity's contact changes, portfolio's address changes).
 KIND_LABELS = {
     EMPLOYEE_TERMINATION: "Radiation d'un salarié",
+    AFFILIATION: "Affiliation d'un salarié",
     CONTACT_CHANGE: "Changement des informations de contact",
     BROKER_ADDRESS_CHANGE: "Changement d'adresse postale du cabinet",
 }
 # Kinds a portal creates through the engine, and the portal that may.
-CREATED_HERE = {EMPLOYEE_TERMINATION: "employer"}
+CREATED_HERE = {EMPLOYEE_TERMINATION: "employer", AFFILIATION: "employer"}
+# The lists a kind chooses from: their key in the tenant's section -> the field they fill.
+CHOICE_FIELDS = {"reasons": "reason", "social_schemes": "social_scheme", "frequencies": "frequency", "debit_days": "debit_day"}
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     EMPLOYEE_TERMINATION: {
@@ -41,6 +50,17 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
             "RETRAITE": "Retraite",
             "DECES": "Décès",
         },
+    },
+    AFFILIATION: {
+        "days_back": 31,
+        "days_ahead": 92,
+        "social_schemes": {
+            "GENERAL": "Régime général",
+            "AGRICOLE": "Mutualité sociale agricole",
+            "ALSACE": "Régime local Alsace-Moselle",
+        },
+        "frequencies": {"MENSUEL": "Mensuelle", "TRIMESTRIEL": "Trimestrielle", "SEMESTRIEL": "Semestrielle", "ANNUEL": "Annuelle"},
+        "debit_days": {"5": "Le 5 du mois", "10": "Le 10 du mois", "15": "Le 15 du mois"},
     },
 }
 
@@ -75,5 +95,5 @@ def rules(tenant: str, kind: str) -> KindRules:
     days_back, days_ahead = int(merged.get("days_back", 0)), int(merged.get("days_ahead", 0))
     if days_back < 0 or days_ahead < 0:
         raise ValueError(f"tenant {tenant}: enrollment.{kind}: days_back and days_ahead are >= 0")
-    choices = {"reason": dict(merged["reasons"])} if "reasons" in merged else {}
+    choices = {field: {str(code): label for code, label in merged[key].items()} for key, field in CHOICE_FIELDS.items() if key in merged}
     return KindRules(kind, days_back, days_ahead, choices)

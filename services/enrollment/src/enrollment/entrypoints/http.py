@@ -4,17 +4,21 @@ the contracts granted), an operator those of the tenant; another's request is no
 
 # No `from __future__ import annotations`: FastAPI must resolve the local Annotated aliases.
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from enrollment.adapters.requests import Filters
 from enrollment.api import (
     KIND_PATTERN,
     PAGE_SIZE,
+    STEP_MODELS,
+    STEP_PATTERN,
     AdvisorDecision,
     BackofficeList,
+    NewAffiliation,
     RequestDetail,
     RequestForm,
     RequestList,
@@ -22,7 +26,7 @@ from enrollment.api import (
     RequestStatus,
     TerminationForm,
 )
-from enrollment.domain import access, kinds
+from enrollment.domain import access, affiliation, kinds
 from enrollment.domain.requests import ACTOR_LABELS, STATUS_LABELS, Request
 from enrollment.entrypoints.dependencies import Now, Today, UoW
 from enrollment.service_layer import requests as use_cases
@@ -32,6 +36,7 @@ from extranet_plumbing.dependencies import Who
 
 router = APIRouter(prefix="/internal")
 
+CONTRACT_PATTERN = r"^[A-Z0-9][A-Z0-9-]{3,19}$"
 RequestId = Annotated[uuid.UUID, Path(description="The request's id")]
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="Submitted that year")]
 Kind = Annotated[str | None, Query(pattern=KIND_PATTERN, description="One kind of request")]
@@ -50,18 +55,27 @@ async def my_requests(who: Who, uow: UoW, year: Year = None, kind: Kind = None) 
 
 
 @router.get("/requests/forms/{kind}", response_model=RequestForm)
-async def form(who: Who, today: Today, kind: Annotated[str, Path(pattern=KIND_PATTERN)]) -> dict:
+async def form(
+    who: Who,
+    uow: UoW,
+    today: Today,
+    kind: Annotated[str, Path(pattern=KIND_PATTERN)],
+    contract_number: Annotated[str | None, Query(pattern=CONTRACT_PATTERN, description="The contract's guarantees (affiliation)")] = None,
+) -> dict:
     """What the portal shows before a request of this kind is made: its window of dates and its lists."""
     me = access.requester(who)
     if kinds.CREATED_HERE.get(kind) != me.portal:
         raise HTTPException(404, "Ce type de demande n'existe pas dans votre espace.")
     rules = kinds.rules(me.tenant, kind)
     window = rules.window(today)
+    choices = dict(rules.choices)
+    if kind == kinds.AFFILIATION:
+        choices |= await use_cases.affiliation_choices(uow, me, contract_number, today)
     return {
         "kind": kind,
         "label": kinds.KIND_LABELS[kind],
         "window": {"earliest": window.earliest, "latest": window.latest},
-        "choices": {name: [{"code": c, "label": label} for c, label in codes.items()] for name, codes in rules.choices.items()},
+        "choices": {name: [{"code": c, "label": label} for c, label in codes.items()] for name, codes in choices.items()},
     }
 
 
@@ -81,6 +95,30 @@ async def draft_termination(body: TerminationForm, who: Who, uow: UoW, today: To
             now=now(),
         )
     return _detail(request)
+
+
+@router.post("/requests/affiliation", response_model=RequestDetail, status_code=201)
+async def draft_affiliation(body: NewAffiliation, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """A correspondent starts the affiliation wizard on a contract: a draft whose steps are saved one by one."""
+    me = access.correspondent(who)
+    with refusals():
+        return _detail(await use_cases.draft_affiliation(uow, me, contract_number=body.contract_number, today=today, now=now()))
+
+
+@router.put("/requests/{request_id}/steps/{step}", response_model=RequestDetail)
+async def save_step(
+    request_id: RequestId, step: Annotated[str, Path(pattern=STEP_PATTERN)], body: dict[str, Any], who: Who, uow: UoW, today: Today
+) -> dict:
+    """One step of the affiliation wizard (family, address, contact, coverage, bank), checked and kept."""
+    me = access.correspondent(who)
+    try:
+        data = STEP_MODELS[step].model_validate(body).model_dump(mode="json")
+    except ValidationError as invalid:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in invalid.errors(include_input=False, include_url=False)]
+        ) from None
+    with refusals():
+        return _detail(await use_cases.save_step(uow, me, request_id, step, data, today=today))
 
 
 @router.get("/requests/{request_id}", response_model=RequestDetail)
@@ -186,6 +224,7 @@ def _detail(request: Request) -> dict:
         "payload": request.payload,
         "attachments": request.attachments,
         "window": {"earliest": window[0], "latest": window[1]} if window else None,
+        "missing_steps": affiliation.missing_steps(request.payload) if request.kind == kinds.AFFILIATION else [],
         "history": [
             {
                 "at": t.at,

@@ -1,19 +1,26 @@
 """What the enrollment service does with each event it consumes: one map per consumer group (their
 topics are derived from them). The requests and decisions are applied one by one (a request's life is
-a sequence); the memberships a correspondent's requests are checked against are projections."""
+a sequence); the memberships and contracts a correspondent's requests are checked against are projections
+(the group named after the memberships reads the contracts too)."""
 
-from enrollment.adapters import memberships
+from enrollment.adapters import contracts, memberships
 from enrollment.service_layer import intake
 from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
-from extranet_contracts.legacy import MemberAffiliated, MemberRadiated
-from extranet_contracts.requests import BrokerAddressChangeRequested, ContactChangeRequested, EmployeeTerminationRequested
+from extranet_contracts.legacy import CollectiveContractSigned, GuaranteeAttached, MemberAffiliated, MemberRadiated
+from extranet_contracts.requests import (
+    AffiliationRequested,
+    BrokerAddressChangeRequested,
+    ContactChangeRequested,
+    EmployeeTerminationRequested,
+)
 from extranet_plumbing.consumer import Handlers
 
 REQUESTS_GROUP = "enrollment-requests"
 MEMBERSHIPS_GROUP = "enrollment-memberships"
 
 REQUEST_HANDLERS: Handlers = {
-    EmployeeTerminationRequested: intake.termination_requested,
+    EmployeeTerminationRequested: intake.own_request_read_back,
+    AffiliationRequested: intake.own_request_read_back,
     ContactChangeRequested: intake.contact_change_requested,
     BrokerAddressChangeRequested: intake.address_change_requested,
     RequestAccepted: intake.decision_received,
@@ -24,4 +31,6 @@ REQUEST_HANDLERS: Handlers = {
 MEMBERSHIP_HANDLERS: Handlers = {
     MemberAffiliated: memberships.member_affiliated,
     MemberRadiated: memberships.member_radiated,
+    CollectiveContractSigned: contracts.contract_signed,
+    GuaranteeAttached: contracts.guarantee_attached,
 }

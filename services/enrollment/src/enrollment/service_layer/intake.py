@@ -12,7 +12,12 @@ from enrollment.domain.requests import Actor, Decision, Outcome, Request, Status
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
 from extranet_contracts import Envelope
 from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
-from extranet_contracts.requests import BrokerAddressChangeRequested, ContactChangeRequested, EmployeeTerminationRequested
+from extranet_contracts.requests import (
+    AffiliationRequested,
+    BrokerAddressChangeRequested,
+    ContactChangeRequested,
+    EmployeeTerminationRequested,
+)
 from extranet_plumbing.logging import get_logger
 
 log = get_logger(__name__)
@@ -22,12 +27,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def termination_requested(event: EmployeeTerminationRequested, envelope: Envelope, uow: EnrollmentUnitOfWork) -> None:
+OWN_KINDS = {EmployeeTerminationRequested: kinds.EMPLOYEE_TERMINATION, AffiliationRequested: kinds.AFFILIATION}
+
+
+async def own_request_read_back(
+    event: EmployeeTerminationRequested | AffiliationRequested, envelope: Envelope, uow: EnrollmentUnitOfWork
+) -> None:
     """The engine's own request, read back from Kafka: it is sent."""
     request = await uow.requests.get(event.request_id, tenant=envelope.tenant, for_update=True)
     if request is None:  # not made here (or its row is gone): tracked from now on, as another service's
         payload = event.model_dump(mode="json", exclude={"request_id", "requested_by", "company_code", "contract_number"})
-        await _track(uow, envelope, event, kinds.EMPLOYEE_TERMINATION, event.request_id, payload, contract_number=event.contract_number)
+        await _track(uow, envelope, event, OWN_KINDS[type(event)], event.request_id, payload, contract_number=event.contract_number)
         return
     mark_sent(request, _now())
     await uow.requests.save(request)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from enrollment.domain import kinds
+from enrollment.domain import affiliation, kinds
 from enrollment.domain.access import Requester
 from enrollment.domain.requests import Actor, NotAllowed, Request, Status, Transition, cancel, decide_as_advisor, submit
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
-from extranet_contracts.requests import AdvisorDecisionRecorded, EmployeeTerminationRequested
+from extranet_contracts.requests import AdvisorDecisionRecorded, AffiliationRequested, EmployeeTerminationRequested
 from extranet_contracts.requests import Requester as EventRequester
 
 NOT_FOUND = "Demande introuvable."
@@ -60,24 +60,146 @@ async def submit_request(uow: EnrollmentUnitOfWork, who: Requester, request_id: 
         request = await _own(uow, who, request_id)
         if request.status != Status.DRAFT:
             _conflict(lambda: submit(request, now, who.account))  # refused: already on its way
-        membership_id = await _check_termination(uow, who, request, today)
+        event = await _PREPARED[request.kind](uow, who, request, today)
         _conflict(lambda: submit(request, now, who.account))
         await uow.requests.save(request)
-        await uow.publish(
-            EmployeeTerminationRequested(
-                request_id=request.id,
-                requested_by=EventRequester(portal="employer", account=who.account, reference=who.reference),
-                company_code=who.reference,
-                contract_number=request.contract_number,
-                membership_id=membership_id,
-                member_number=request.payload["member_number"],
-                effective_date=date.fromisoformat(request.payload["effective_date"]),
-                reason=request.payload["reason"],
-            ),
-            tenant=who.tenant,
-        )
+        await uow.publish(event, tenant=who.tenant)
         await uow.commit()
         return request
+
+
+async def _termination_event(uow: EnrollmentUnitOfWork, who: Requester, request: Request, today: date) -> EmployeeTerminationRequested:
+    membership_id = await _check_termination(uow, who, request, today)
+    return EmployeeTerminationRequested(
+        request_id=request.id,
+        requested_by=EventRequester(portal="employer", account=who.account, reference=who.reference),
+        company_code=who.reference,
+        contract_number=request.contract_number,
+        membership_id=membership_id,
+        member_number=request.payload["member_number"],
+        effective_date=date.fromisoformat(request.payload["effective_date"]),
+        reason=request.payload["reason"],
+    )
+
+
+async def _affiliation_event(uow: EnrollmentUnitOfWork, who: Requester, request: Request, today: date) -> AffiliationRequested:
+    missing = affiliation.missing_steps(request.payload)
+    if missing:
+        labels = ", ".join(affiliation.STEP_LABELS[step] for step in missing)
+        raise Refused(422, f"Complétez d'abord ces étapes : {labels}.", "steps")
+    coverage = request.payload["coverage"]
+    await _check_coverage(uow, who, request, coverage["guarantee_code"], date.fromisoformat(coverage["effective_date"]), today)
+    family, bank = request.payload["family"], request.payload["bank"]
+    return AffiliationRequested(
+        request_id=request.id,
+        requested_by=EventRequester(portal="employer", account=who.account, reference=who.reference),
+        company_code=who.reference,
+        contract_number=request.contract_number,
+        guarantee_code=coverage["guarantee_code"],
+        effective_date=coverage["effective_date"],
+        primary={k: family[k] for k in ("civility", "last_name", "first_name", "birth_date", "nir")},
+        social_scheme=family["social_scheme"],
+        dependants=family["dependants"],
+        address=request.payload["address"],
+        email=request.payload["contact"]["email"],
+        bank={**bank, "debit_day": int(bank["debit_day"])},
+    )
+
+
+_PREPARED = {kinds.EMPLOYEE_TERMINATION: _termination_event, kinds.AFFILIATION: _affiliation_event}
+
+
+# --- the affiliation wizard ----------------------------------------------------------------------------------
+
+
+async def draft_affiliation(uow: EnrollmentUnitOfWork, who: Requester, *, contract_number: str, today: date, now: datetime) -> Request:
+    """A new affiliation on one of the company's contracts granted to the correspondent, its steps to fill."""
+    if not who.may_see(contract_number):
+        raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
+    async with uow:
+        if await uow.contracts.of_company(who.tenant, who.reference, contract_number) is None:
+            raise Refused(404, "Aucun contrat collectif de votre entreprise sous ce numéro.", "contract_number")
+        window = kinds.rules(who.tenant, kinds.AFFILIATION).window(today)
+        request = Request(
+            id=uuid.uuid4(),
+            tenant=who.tenant,
+            kind=kinds.AFFILIATION,
+            portal=who.portal,
+            account=who.account,
+            reference=who.reference,
+            subject=None,
+            company_code=who.reference,
+            contract_number=contract_number,
+            payload={},
+            attachments=[],
+            status=Status.DRAFT,
+            created_at=now,
+            effective_window=(window.earliest, window.latest),
+            history=[Transition(now, Actor.REQUESTER, who.account, Status.DRAFT)],
+        )
+        await uow.requests.add(request, origin="enrollment")
+        await uow.commit()
+        return request
+
+
+async def save_step(uow: EnrollmentUnitOfWork, who: Requester, request_id: uuid.UUID, step: str, data: dict, *, today: date) -> Request:
+    """One step of the wizard, checked and kept: the draft can be resumed from there."""
+    async with uow:
+        request = await _own(uow, who, request_id)
+        if request.kind != kinds.AFFILIATION:
+            raise Refused(404, NOT_FOUND)
+        if request.status != Status.DRAFT:
+            raise Refused(409, "Cette demande a déjà été envoyée.")
+        rules = kinds.rules(who.tenant, kinds.AFFILIATION)
+        if step == "family":
+            _check_choice(rules, "social_scheme", data["social_scheme"])
+            for where, person in (("", data), *((f"dependants.{i}.", d) for i, d in enumerate(data["dependants"]))):
+                refusal = affiliation.nir_disagreement(person["nir"], date.fromisoformat(person["birth_date"]), person["civility"])
+                if refusal:
+                    raise Refused(422, refusal, f"{where}nir")
+            request.subject = f"{data['last_name'].upper()} {data['first_name']}"
+        elif step == "coverage":
+            await _check_coverage(uow, who, request, data["guarantee_code"], date.fromisoformat(data["effective_date"]), today)
+        elif step == "bank":
+            _check_choice(rules, "frequency", data["frequency"])
+            _check_choice(rules, "debit_day", str(data["debit_day"]))
+        request.payload = {**request.payload, step: data}
+        await uow.requests.save(request)
+        await uow.commit()
+        return request
+
+
+async def affiliation_choices(
+    uow: EnrollmentUnitOfWork, who: Requester, contract_number: str | None, today: date
+) -> dict[str, dict[str, str]]:
+    """The guarantees a contract offers today and after (the `guarantee` choices of the coverage step)."""
+    if contract_number is None or not who.may_see(contract_number):
+        return {}
+    async with uow:
+        if await uow.contracts.of_company(who.tenant, who.reference, contract_number) is None:
+            return {}
+        offered = await uow.contracts.guarantees(who.tenant, contract_number)
+    return {"guarantee": {g.code: g.name for g in offered if g.end_date is None or g.end_date >= today}}
+
+
+async def _check_coverage(uow, who: Requester, request: Request, guarantee_code: str, effective: date, today: date) -> None:
+    window = kinds.rules(who.tenant, kinds.AFFILIATION).window(today)
+    request.effective_window = (window.earliest, window.latest)
+    if effective not in window:
+        raise Refused(
+            422, f"La date d'effet doit être comprise entre le {window.earliest:%d/%m/%Y} et le {window.latest:%d/%m/%Y}.", "effective_date"
+        )
+    start = await uow.contracts.of_company(who.tenant, who.reference, request.contract_number)
+    if start is None or effective < start:
+        raise Refused(422, "La date d'effet précède celle du contrat collectif.", "effective_date")
+    offered = {g.code: g for g in await uow.contracts.guarantees(who.tenant, request.contract_number)}
+    if guarantee_code not in offered or not offered[guarantee_code].covers(effective):
+        raise Refused(422, "Choisissez une garantie du contrat ouverte à cette date.", "guarantee_code")
+
+
+def _check_choice(rules: kinds.KindRules, field: str, value: str) -> None:
+    if value not in rules.choices.get(field, {}):
+        raise Refused(422, "Choisissez une valeur dans la liste.", field)
 
 
 async def cancel_request(uow: EnrollmentUnitOfWork, who: Requester, request_id: uuid.UUID, *, now: datetime) -> Request:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from enrollment.adapters.contracts import Contracts
 from enrollment.adapters.memberships import Memberships
 from enrollment.adapters.requests import Requests
 from extranet_plumbing.uow import UnitOfWork
@@ -12,7 +13,9 @@ from extranet_plumbing.uow import UnitOfWork
 class EnrollmentUnitOfWork(UnitOfWork):
     requests: Requests
     memberships: Memberships
+    contracts: Contracts
 
     def _bind(self, conn: asyncpg.Connection) -> None:
         self.requests = Requests(conn)
         self.memberships = Memberships(conn)
+        self.contracts = Contracts(conn)
