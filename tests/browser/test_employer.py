@@ -58,6 +58,7 @@ async def test_a_correspondent_invites_a_secondary_correspondent(stack, page, ch
     await page.get_by_label("Contrats").fill("W9-999999")  # not a contract of the company
     await page.get_by_role("button", name="Valider").click()
     assert "contrats collectifs de votre entreprise" in await page.locator("#contracts-error").inner_text()
+    assert await page.get_by_role("alert").inner_text() == "Certains champs sont à corriger."
     await check("nouveau-correspondant-erreur")
     await page.get_by_label("Contrats").fill("W1-000123")
     await page.get_by_role("button", name="Valider").click()

@@ -18,7 +18,7 @@ async def activate_account(stack, page, check, *, code: str) -> None:
     """From the code form to the first page of the member's space."""
     await page.locator("#code").fill("000000" if code != "000000" else "111111")
     await page.get_by_role("button", name="Valider").click()
-    assert "invalide" in await page.get_by_role("alert").inner_text()
+    assert "invalide" in await page.locator("#code-error").inner_text()
     await check("code-refuse")
     await page.locator("#code").fill(code)
     await page.get_by_role("button", name="Valider").click()

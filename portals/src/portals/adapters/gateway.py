@@ -23,6 +23,8 @@ log = get_logger(__name__)
 # own French refusals: the user reads a French sentence instead.
 _ENGLISH = re.compile(r"^(String|Input|Value|Field|List|Date|Datetime|Extra|Object|Unable|value|Invalid|Missing)\b")
 INVALID_VALUE = "Saisie invalide."
+# Fields of a request that no form shows (the link's token, the activation's ticket): their refusal is the summary.
+UNSEEN_FIELDS = {"token", "ticket"}
 
 
 class GatewayProblem(Exception):
@@ -34,7 +36,10 @@ class GatewayProblem(Exception):
 
     @property
     def message(self) -> str:
-        if self.detail and not _ENGLISH.match(self.detail) and self.detail != "One or more fields are invalid.":
+        """What the form's summary says: the refusal itself, unless a field shows it already."""
+        french = bool(self.detail) and not _ENGLISH.match(self.detail) and self.detail != "One or more fields are invalid."
+        shown_by_a_field = self.detail in self.fields.values() and not set(self.fields) & UNSEEN_FIELDS
+        if french and not shown_by_a_field:
             return self.detail
         if self.fields:
             return "Certains champs sont à corriger."

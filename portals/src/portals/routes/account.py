@@ -66,7 +66,7 @@ async def login(visit: Page) -> Response:
     except GatewayProblem as problem:
         if "captcha" in problem.fields:
             await visit.remember(captcha_required=True)
-        return await _login(visit, values, {k: v for k, v in problem.fields.items() if k != "captcha"}, problem.message, problem.status)
+        return await _login(visit, values, problem.fields, problem.message, problem.status)
     await visit.log_in(tokens)
     return visit.redirect("/cgu" if tokens.terms_pending else "/accueil")
 
