@@ -15,18 +15,16 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extranet_contracts.base import Event
+from extranet_contracts.legacy import Dependant, InsuredPerson
 from extranet_contracts.types import (
     Address,
     BrokerCode,
-    Civility,
     CompanyCode,
     ContractNumber,
-    DependantRole,
     Email,
     Iban,
     MemberNumber,
     MembershipId,
-    Nir,
 )
 
 PORTAL_REQUESTS = "portal.requests"
@@ -117,22 +115,6 @@ class EmployeeTerminationRequested(Event):
         return self.company_code
 
 
-class AffiliatedPerson(BaseModel):
-    """Someone the affiliation covers, as the employer declared them (the NIR agrees with the birth date and sex)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-    civility: Civility
-    last_name: str = Field(min_length=1, max_length=80)
-    first_name: str = Field(min_length=1, max_length=80)
-    birth_date: date
-    nir: Nir
-
-
-class AffiliatedDependant(AffiliatedPerson):
-    role: DependantRole
-
-
 class DebitDetails(BaseModel):
     """Where and when the contributions are debited (RIB)."""
 
@@ -159,9 +141,9 @@ class AffiliationRequested(Event):
     contract_number: ContractNumber
     guarantee_code: str = Field(pattern=r"^[A-Z0-9_-]{2,20}$", description="The guarantee (product) chosen, one of the contract's")
     effective_date: date = Field(description="Date d'effet asked for")
-    primary: AffiliatedPerson
+    primary: InsuredPerson = Field(description="The employee; the NIR agrees with the birth date and sex")
     social_scheme: str = Field(pattern=r"^[A-Z]{2,20}$", description="Régime social, a code of the tenant's list")
-    dependants: list[AffiliatedDependant] = Field(default_factory=list, max_length=20)
+    dependants: list[Dependant] = Field(default_factory=list, max_length=20)
     address: Address
     email: Email
     bank: DebitDetails

@@ -7,11 +7,13 @@ import time
 from datetime import UTC, datetime
 
 import asyncpg
+import httpx
 import jwt
 import pytest
 
 from enrollment.bootstrap import bootstrap
 from enrollment.settings import EnrollmentSettings
+from extranet_plumbing.testing import GATEWAY_HEADERS
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 COMPANY = "12345678"
@@ -27,6 +29,15 @@ async def enrollment(service_env, infra):
         await conn.execute(f"DROP SCHEMA {service.schema} CASCADE")
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def api(enrollment):
+    """The service's internal API, called as the gateway calls it (its credential; the user's token per request)."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(enrollment.app), base_url="http://enrollment", headers=GATEWAY_HEADERS
+    ) as client:
+        yield client
 
 
 @pytest.fixture

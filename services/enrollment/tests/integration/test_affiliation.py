@@ -4,12 +4,11 @@ guarantee of the contract within the window), resumes it, and sends it once ever
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from extranet_contracts.requests import PORTAL_REQUESTS, AffiliationRequested
 from extranet_contracts.testing import affiliation_requested, contract_signed, guarantee_attached
-from extranet_plumbing.testing import GATEWAY_HEADERS, publish_event, read_topic, wait_until
+from extranet_plumbing.testing import publish_event, read_topic, wait_until
 
 MARC = affiliation_requested()
 FAMILY = {
@@ -30,14 +29,6 @@ STEPS = {
         "debit_day": 5,
     },
 }
-
-
-@pytest.fixture
-async def api(enrollment):
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(enrollment.app), base_url="http://enrollment", headers=GATEWAY_HEADERS
-    ) as client:
-        yield client
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
 import pytest
 
 from enrollment.service_layer.handlers import REQUESTS_GROUP
@@ -16,7 +15,7 @@ from extranet_contracts.decisions import DECISIONS
 from extranet_contracts.envelope import Envelope
 from extranet_contracts.requests import PORTAL_REQUESTS, AdvisorDecisionRecorded, ContactChangeRequested, EmployeeTerminationRequested
 from extranet_contracts.testing import broker_address_change_requested, member_affiliated, member_radiated, request_decided
-from extranet_plumbing.testing import GATEWAY_HEADERS, publish_event, read_topic, wait_until
+from extranet_plumbing.testing import publish_event, read_topic, wait_until
 
 COMPANY, CONTRACT, OTHER_CONTRACT = "12345678", "W1-000123", "W1-000999"
 LEA = member_affiliated()  # 73000042 on W1-000123 of 12345678, from 1 January 2026
@@ -27,14 +26,6 @@ TERMINATION = {"contract_number": CONTRACT, "member_number": "73000042", "effect
 def topics(service_env) -> dict[str, str]:
     prefix = service_env["topic_prefix"]
     return {"requests": prefix + PORTAL_REQUESTS, "decisions": prefix + DECISIONS, "memberships": prefix + "legacy.memberships"}
-
-
-@pytest.fixture
-async def api(enrollment):
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(enrollment.app), base_url="http://enrollment", headers=GATEWAY_HEADERS
-    ) as client:
-        yield client
 
 
 @pytest.fixture
