@@ -5,6 +5,7 @@ an unknown request, twice, or out of order, handled without loss."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,6 +16,7 @@ from extranet_contracts.decisions import DECISIONS
 from extranet_contracts.envelope import Envelope
 from extranet_contracts.requests import PORTAL_REQUESTS, AdvisorDecisionRecorded, ContactChangeRequested, EmployeeTerminationRequested
 from extranet_contracts.testing import broker_address_change_requested, member_affiliated, member_radiated, request_decided
+from extranet_plumbing.kafka import dlq_topic
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
 
 COMPANY, CONTRACT, OTHER_CONTRACT = "12345678", "W1-000123", "W1-000999"
@@ -263,3 +265,21 @@ async def _applied(enrollment, count: int) -> bool:
         await enrollment.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer_group = $1 AND topic LIKE '%legacy.decisions'", group)
         >= count
     )
+
+
+async def test_a_malformed_decision_is_dead_lettered_with_its_cause_and_the_request_waits(
+    enrollment, api, tokens, lea, kafka_producer, topics
+):
+    request = await submitted_termination(api, tokens)
+    refusal = request_decided("refused", uuid.UUID(request["id"]))
+    envelope = Envelope(type=refusal.TYPE, version=1, source="urn:test", tenant="mbtp", key=refusal.key())
+    broken = refusal.model_dump(mode="json") | {"decided_at": "NIR 1 85 05 78 006 084 41"}  # no date, and a value that must not leak
+    await kafka_producer.send_and_wait(
+        topics["decisions"], value=json.dumps(broken).encode(), key=envelope.key.encode(), headers=envelope.to_headers()
+    )
+    [dead] = await read_topic(enrollment.settings.kafka_bootstrap, dlq_topic(topics["decisions"]), expected=1)
+    headers = dict(dead.headers)
+    assert headers["x-dlq-exception-class"] == b"ValidationError" and b"decided_at" in headers["x-dlq-exception-message"]
+    assert b"85 05 78" not in headers["x-dlq-exception-message"] and dead.value == json.dumps(broken).encode()
+    await publish_event(kafka_producer, topics["decisions"], request_decided("accepted", uuid.UUID(request["id"])))  # the consumer goes on
+    await wait_until(lambda: _is(enrollment, request["id"], "accepted"))
