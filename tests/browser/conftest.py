@@ -109,13 +109,14 @@ async def stack(infra, service_env, jwt_keys, mailbox, smsbox, kafka_producer, t
     schema = service_env["db_schema"]
     verifier = TokenVerifier(jwt_keys.public_pem)
     portfolio = portfolio_bootstrap(PortfolioSettings(**service_env), verifier=verifier)
-    # A new code may be asked for at once (30 s apart otherwise).
+    # A new code may be asked for at once (30 s apart otherwise); the captcha after 3 failed logins (10 otherwise).
     identity_settings = IdentitySettings(
         **{
             **service_env,
             "db_schema": schema + "_identity",
             "jwt_private_key_file": jwt_keys.private_file,
             "otp_resend_interval_seconds": 0,
+            "login_failures_before_captcha": 3,
         }
     )
     identity = identity_bootstrap(identity_settings, verifier=verifier, captcha=TestCaptchaVerifier())

@@ -82,6 +82,11 @@ async def test_a_broker_activates_accepts_the_terms_and_reads_the_dashboard(stac
     assert f"0 {month_label(previous).capitalize()}" in entries
     await check("tableau-de-bord-mois-precedent")
 
+    await page.get_by_role("link", name="Mon compte").click()
+    office = " ".join((await page.get_by_role("region", name="Cabinet Martin Courtage").inner_text()).split())
+    assert "Code courtier M24680" in office and "Numéro ORIAS 07012345" in office and "Claire Martin" in office
+    await check("mon-compte")
+
     await page.get_by_role("button", name="Déconnexion").click()
     await page.wait_for_url("**/mbtp/courtier/connexion?motif=deconnexion")
     assert "déconnecté" in await page.get_by_role("status").inner_text()

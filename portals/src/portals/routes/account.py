@@ -11,6 +11,7 @@ from portals.adapters.gateway import GatewayProblem
 from portals.formats import markdown_light
 from portals.identity_rules import login_requires_email, password_rules
 from portals.web import CAPTCHA_FIELD, Account, NotFound, Page, Redirect, field_values, missing
+from portfolio.api import BrokerProfile
 
 router = APIRouter()
 LOGIN_KINDS = {"member": "member", "broker": "broker", "employer": "employer"}
@@ -252,7 +253,14 @@ async def terms_answer(visit: Page) -> Response:
 @router.get("/mon-compte")
 async def my_account(visit: Account) -> Response:
     profile = await visit.api("GET", "/api/me", model=Profile)
-    return await visit.render("my_account.html", title="Mon compte", profile=profile)
+    office = None
+    if visit.site.portal == "broker":
+        try:  # the office as the management system describes it (guide 000 §2.2)
+            office = await visit.api("GET", "/api/broker/profile", model=BrokerProfile)
+        except GatewayProblem as problem:
+            if problem.status != 404:  # 404: not registered by the management system yet
+                raise
+    return await visit.render("my_account.html", title="Mon compte", profile=profile, office=office)
 
 
 @router.get("/mon-compte/mot-de-passe")
