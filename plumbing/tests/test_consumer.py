@@ -12,10 +12,11 @@ from faststream.kafka import KafkaBroker
 from extranet_contracts import Envelope
 from extranet_contracts.legacy import BrokerPortfolioCompanyAssigned, BrokerRegistered
 from extranet_contracts.testing import broker_registered
-from extranet_plumbing.consumer import EventConsumer
+from extranet_plumbing.consumer import EVENTS_DUPLICATE, EventConsumer
 from extranet_plumbing.db import migrate
 from extranet_plumbing.deadletter import replay
 from extranet_plumbing.kafka import broker_security, client_kwargs, dlq_topic, ensure_topics
+from extranet_plumbing.read_cache import ReadModelCache
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.settings import ServiceSettings
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
@@ -60,6 +61,7 @@ class Harness:
             pool=self.pool,
             producer=self.producer,
             retry=RetryPolicy(attempts=3, base_delay=0.01),
+            counts_changes=True,
         )
         consumer.subscribe(self.broker)
         await self.broker.start()
@@ -90,6 +92,38 @@ async def test_the_same_event_delivered_twice_is_applied_once(harness, kafka_pro
     assert await harness.times("M10001") == 1
     inbox = await harness.pool.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", envelope.id)
     assert inbox == 1
+
+
+async def test_kept_answers_last_until_the_consumer_applies_an_event(harness, kafka_producer):
+    """The read model's count of changes moves in the transactions that apply events (not for a
+    duplicate), and a kept answer is served until it moves."""
+    cache = ReadModelCache("test")
+    computed: list[int] = []
+
+    async def applied() -> int:
+        computed.append(1)
+        return await harness.pool.fetchval("SELECT count(*) FROM applied")
+
+    async def answer() -> int:
+        async with harness.pool.acquire() as conn:
+            return await cache.answer(conn, "applied", applied)
+
+    first = broker_event("M10011")
+    envelope = await publish_event(kafka_producer, harness.topic, first)
+    await wait_until(lambda: harness.times("M10011"))
+    assert await answer() == 1 and await answer() == 1
+    assert len(computed) == 1  # the second was kept
+
+    duplicates = EVENTS_DUPLICATE.labels(harness.group)._value.get()
+    await publish_event(kafka_producer, harness.topic, first, envelope=envelope)  # redelivered: changes nothing
+    await wait_until(lambda: EVENTS_DUPLICATE.labels(harness.group)._value.get() > duplicates)
+    assert await answer() == 1
+    assert len(computed) == 1
+
+    await publish_event(kafka_producer, harness.topic, broker_event("M10012"))
+    await wait_until(lambda: harness.times("M10012"))
+    assert await answer() == 2
+    assert len(computed) == 2
 
 
 async def test_unreadable_events_are_dead_lettered_and_the_next_good_event_is_processed(harness, kafka_producer, infra):

@@ -1,83 +1,57 @@
-"""SnapshotCache on a real PostgreSQL: an answer is served again only while nothing has committed."""
+"""ReadModelCache on a real PostgreSQL: an answer is served again only while the read model's count of
+changes has not moved (the consumer's side: test_consumer.py)."""
 
-import asyncpg
 import pytest
 
-from extranet_plumbing.snapshot_cache import SNAPSHOT, SnapshotCache
-
-
-async def served_twice_while_quiet(conn, cache: SnapshotCache, key, compute) -> int:
-    """How many times `compute` ran for two answers in a row while nothing committed in the database
-    (other jobs may write to it: tried again until a quiet moment)."""
-    for _ in range(50):
-        runs: list[int] = []
-
-        async def counted(runs=runs):
-            runs.append(1)
-            return await compute()
-
-        before = await conn.fetchval(SNAPSHOT)
-        await cache.answer(conn, key, counted)
-        await cache.answer(conn, key, counted)
-        if await conn.fetchval(SNAPSHOT) == before:
-            return len(runs)
-    raise AssertionError("the database never stayed still")
+from extranet_plumbing.db import migrate
+from extranet_plumbing.read_cache import COUNT_CHANGE, ReadModelCache
 
 
 @pytest.fixture
-async def table(infra, service_env):
-    conn = await asyncpg.connect(infra.database_url)
-    name = f"{service_env['db_schema']}_cached"
-    await conn.execute(f"CREATE TABLE {name} (n int)")
-    await conn.execute(f"INSERT INTO {name} VALUES (1)")
-    try:
-        yield conn, name
-    finally:
-        await conn.execute(f"DROP TABLE {name}")
-        await conn.close()
+async def conn(db_pool, db_schema):
+    await migrate(db_pool, db_schema)
+    await db_pool.execute("CREATE TABLE cached (n int)")
+    await db_pool.execute("INSERT INTO cached VALUES (1)")
+    async with db_pool.acquire() as conn:
+        yield conn
 
 
-async def test_an_answer_is_kept_until_something_commits(table, infra):
-    conn, name = table
-    cache = SnapshotCache("test")
-    computed = []
+async def total(conn, computed: list[int]) -> int:
+    computed.append(1)
+    return await conn.fetchval("SELECT sum(n) FROM cached")
 
-    async def total() -> int:
-        computed.append(1)
-        return await conn.fetchval(f"SELECT sum(n) FROM {name}")
 
-    assert await cache.answer(conn, "total", total) == 1
-    assert await served_twice_while_quiet(conn, cache, "total", total) <= 1  # at most the first: the second was kept
+async def test_an_answer_is_kept_until_a_change_is_counted(conn, db_pool):
+    cache = ReadModelCache("test")
+    computed: list[int] = []
+    assert await cache.answer(conn, "total", lambda: total(conn, computed)) == 1
+    assert await cache.answer(conn, "total", lambda: total(conn, computed)) == 1
+    assert len(computed) == 1
 
-    writer = await asyncpg.connect(infra.database_url)
-    try:
-        await writer.execute(f"INSERT INTO {name} VALUES (41)")
-    finally:
-        await writer.close()
-    assert await cache.answer(conn, "total", total) == 42
+    async with db_pool.acquire() as writer, writer.transaction():  # as the consumer applies events
+        await writer.execute("INSERT INTO cached VALUES (41)")
+        await writer.execute(COUNT_CHANGE)
+    assert await cache.answer(conn, "total", lambda: total(conn, computed)) == 42
     assert len(computed) == 2
 
 
-async def test_a_rolled_back_write_makes_answers_stale_too(table):
-    conn, name = table
-    cache = SnapshotCache("test")
-    calls = []
-
-    async def total() -> int:
-        calls.append(1)
-        return await conn.fetchval(f"SELECT sum(n) FROM {name}")
-
-    await cache.answer(conn, "total", total)
-    async with conn.transaction():
-        await conn.execute(f"INSERT INTO {name} VALUES (5)")
-        await conn.execute(f"DELETE FROM {name} WHERE n = 5")  # committed, but nothing changed: computed again all the same
-    assert await cache.answer(conn, "total", total) == 1
-    assert len(calls) == 2
+async def test_a_change_not_yet_committed_is_not_counted(conn, db_pool):
+    cache = ReadModelCache("test")
+    computed: list[int] = []
+    await cache.answer(conn, "total", lambda: total(conn, computed))
+    async with db_pool.acquire() as writer:
+        tx = writer.transaction()
+        await tx.start()
+        await writer.execute("INSERT INTO cached VALUES (41)")
+        await writer.execute(COUNT_CHANGE)
+        assert await cache.answer(conn, "total", lambda: total(conn, computed)) == 1  # neither the row nor the count yet
+        await tx.rollback()
+    assert await cache.answer(conn, "total", lambda: total(conn, computed)) == 1
+    assert len(computed) == 1
 
 
-async def test_keys_do_not_mix_and_the_oldest_go_first(table):
-    conn, _ = table
-    cache = SnapshotCache("test", max_entries=2)
+async def test_keys_do_not_mix_and_the_oldest_go_first(conn):
+    cache = ReadModelCache("test", max_entries=2)
 
     async def value(v):
         return v
@@ -86,14 +60,13 @@ async def test_keys_do_not_mix_and_the_oldest_go_first(table):
         assert await cache.answer(conn, key, lambda key=key: value(key.upper())) == key.upper()
     assert len(cache) == 2
     assert "a" not in cache and "b" in cache and "c" in cache
-    await cache.answer(conn, "b", lambda: value("B"))  # used: now the most recent
+    assert await cache.answer(conn, "b", lambda: value("other")) == "B"  # kept, and now the most recent
     await cache.answer(conn, "d", lambda: value("D"))
     assert "c" not in cache and "b" in cache and "d" in cache
 
 
-async def test_an_exception_is_not_kept(table):
-    conn, _ = table
-    cache = SnapshotCache("test")
+async def test_an_exception_is_not_kept(conn):
+    cache = ReadModelCache("test")
 
     async def fails():
         raise LookupError("not found")

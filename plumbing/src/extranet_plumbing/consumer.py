@@ -37,6 +37,7 @@ from extranet_plumbing.bulk_validation import validator_for
 from extranet_plumbing.deadletter import send_to_dead_letter
 from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.read_cache import COUNT_CHANGE
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.settings import ServiceSettings
 from extranet_plumbing.tenants import UnknownTenant, load_registry
@@ -203,7 +204,9 @@ class EventConsumer:
         unit_of_work: type[UnitOfWork] = UnitOfWork,
         retry: RetryPolicy = RetryPolicy(),
         infrastructure_backoff: float = 2.0,
+        counts_changes: bool = False,
     ) -> None:
+        self._counts_changes = counts_changes
         self.group_id = settings.group_id(group)
         self.topics = topics_of(handlers, settings)
         self._handlers = {(model.TYPE, model.VERSION): handler for model, handler in handlers.items()}
@@ -351,6 +354,8 @@ class EventConsumer:
                     await self._call_handler(delivery, self._unit_of_work.joining(conn, self._settings))
             for kind, group in projections.items():  # types in the order they first appear in the batch
                 await self._call_projection(conn, self._handlers[kind], group)
+            if self._counts_changes and to_apply:
+                await conn.execute(COUNT_CHANGE)  # last: the row stays locked until the commit
 
     async def _record_in_inbox(self, conn: asyncpg.Connection, deliveries: Sequence[Delivery]) -> set:
         rows = await conn.fetch(

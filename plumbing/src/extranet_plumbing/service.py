@@ -52,6 +52,8 @@ class Subscription:
     group: str
     handlers: Handlers
     retry: RetryPolicy = RetryPolicy()
+    # Each transaction that applies events adds one to read_model_version (extranet_plumbing.read_cache).
+    counts_changes: bool = False
 
 
 class Service:
@@ -193,6 +195,7 @@ class Service:
                     producer=self.producer,
                     unit_of_work=self._unit_of_work,
                     retry=s.retry,
+                    counts_changes=s.counts_changes,
                 )
                 for s in self.subscriptions
             ]

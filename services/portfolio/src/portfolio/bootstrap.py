@@ -6,8 +6,8 @@ from pathlib import Path
 
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.dependencies import provide
+from extranet_plumbing.read_cache import ReadModelCache
 from extranet_plumbing.service import Service, Subscription
-from extranet_plumbing.snapshot_cache import SnapshotCache
 from portfolio.adapters.storage import DocumentStore, LocalFolderStore
 from portfolio.api import ADDRESS_CHANGE_BODY_LIMIT
 from portfolio.domain.periods import today_in_france
@@ -34,12 +34,12 @@ def bootstrap(
         schema=settings.db_schema,
         migrations=[MIGRATIONS],
         unit_of_work=PortfolioUnitOfWork,
-        subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS)],
+        subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS, counts_changes=True)],
         routers=[http.router, exports.router, profile.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
         dependencies={
             dependencies.clock: provide(clock),
-            dependencies.answers: provide(SnapshotCache("portfolio")),
+            dependencies.answers: provide(ReadModelCache("portfolio")),
             profile.document_store: provide(documents or LocalFolderStore(settings.documents_dir)),
         },
         # Requests made in the broker portal go to the legacy system through the outbox (portal.requests).
