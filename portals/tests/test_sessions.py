@@ -140,9 +140,9 @@ async def test_tokens_are_renewed_on_the_server_and_an_unrenewable_session_ends(
         await log_in(client)
         clock.now += timedelta(minutes=9, seconds=45)  # the access token ends in 15 s: renewed first
         assert (await client.get(BASE + "/mon-compte")).status_code == 200
-        assert [c.url.path for c in gateway.calls[-2:]] == ["/api/auth/refresh", "/api/me"]
-        assert json.loads(gateway.calls[-2].content) == {"refresh_token": "refresh-1"}
-        assert gateway.calls[-1].headers["authorization"] == "Bearer access-2"
+        assert [c.url.path for c in gateway.calls[-3:]] == ["/api/auth/refresh", "/api/me", "/api/broker/profile"]
+        assert json.loads(gateway.calls[-3].content) == {"refresh_token": "refresh-1"}
+        assert {c.headers["authorization"] for c in gateway.calls[-2:]} == {"Bearer access-2"}
         gateway.refresh_refused = True
         clock.now += timedelta(minutes=10)
         answer = await client.get(BASE + "/mon-compte")
@@ -206,3 +206,22 @@ async def test_the_gateways_answers_read_in_french():
         await client.call("GET", "/down")
     with pytest.raises(GatewayUnavailable):  # not the declared model
         await client.call("POST", "/odd", model=TokenAnswer)
+
+
+async def test_the_captcha_is_friendlycaptchas_widget_unless_the_test_one_is_turned_on(infra, service_env):
+    settings = PortalsSettings(**{**service_env, "db_schema": service_env["db_schema"] + "_portals", "captcha_sitekey": "FCMSITEKEY"})
+    assert settings.captcha_mode == "friendlycaptcha"  # the default
+    service = bootstrap(settings, transport=httpx.MockTransport(FakeGateway()))
+    try:
+        async with service.running(), browser(service) as client:
+            page = await client.get(BASE + "/mot-de-passe-oublie")
+            assert 'class="frc-captcha" data-sitekey="FCMSITEKEY"' in page.text
+            assert f'src="{BASE}/static/vendor/widget.module.min.js"' in page.text
+            assert "https://api.friendlycaptcha.com" in page.headers["content-security-policy"]
+            assert "test-captcha-solution" not in page.text
+            login = await client.get(BASE + "/connexion")  # no captcha until identity asks for one
+            assert "frc-captcha" not in login.text and "friendlycaptcha.com" not in login.headers["content-security-policy"]
+    finally:
+        conn = await asyncpg.connect(infra.database_url)
+        await conn.execute(f"DROP SCHEMA IF EXISTS {settings.db_schema} CASCADE")
+        await conn.close()
