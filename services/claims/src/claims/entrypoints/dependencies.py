@@ -9,17 +9,13 @@ from fastapi import Depends
 
 from claims.adapters.content import TenantContent
 from claims.service_layer.unit_of_work import ClaimsUnitOfWork
-from extranet_plumbing.dependencies import NotWired, unit_of_work
+from extranet_plumbing.dependencies import Placeholder, unit_of_work
 
 Clock = Callable[[], datetime]
 
 
-async def clock() -> Clock:
-    raise NotWired("clock")
-
-
-async def content() -> TenantContent:
-    raise NotWired("content")
+clock = Placeholder("clock")  # -> Clock
+content = Placeholder("content")  # -> TenantContent
 
 
 Now = Annotated[Clock, Depends(clock)]
