@@ -3,7 +3,8 @@ health and metrics endpoints, tracing."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -19,6 +20,29 @@ from extranet_plumbing.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger(__name__)
+
+
+class FieldRefused(ValueError):
+    """A value the domain refuses (a search criterion, a date out of its window): the field at fault
+    and a message for the user, in French. Answered as a 422 naming the field (`refused_as_field`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def field_error(field: str, message: str, *, location: str = "query") -> RequestValidationError:
+    """A 422 problem naming `field` (of the query, or `location`: "body", "path") with `message`."""
+    return RequestValidationError([{"loc": (location, field), "msg": message, "type": "value_error"}])
+
+
+@contextlib.contextmanager
+def refused_as_field(*, location: str = "query") -> Iterator[None]:
+    """A `FieldRefused` raised in the block, answered as a 422 naming the field."""
+    try:
+        yield
+    except FieldRefused as refused:
+        raise field_error(refused.field, refused.message, location=location) from None
 
 
 def problem(status: int, title: str | None = None, detail: str | None = None, **extra: Any) -> JSONResponse:

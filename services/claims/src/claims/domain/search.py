@@ -7,17 +7,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from extranet_plumbing.http import FieldRefused
+
 PAGE_SIZES = (5, 10, 20, 50, 100)
 LATEST = 3  # the home page shows the last three payments
 BENEFICIARY_PATTERN = r"^[0-9a-f]{12}$"
 
 
-class InvalidCriterion(ValueError):
+class InvalidCriterion(FieldRefused):
     """A criterion that cannot be right: the field at fault and a message for the member (French)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,10 @@ checked again here: a member reads only their own household's reimbursements, an
 household, or a reference that does not exist, is not found (404) alike."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the local Annotated aliases.
-import contextlib
-from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from fastapi.exceptions import RequestValidationError
 
 from claims.api import (
     REFERENCE_PATTERN,
@@ -21,11 +18,12 @@ from claims.api import (
 from claims.domain.explanation import PATHWAY_LABELS, explain, summary
 from claims.domain.french import iban
 from claims.domain.payments import Act, Beneficiary, Payment
-from claims.domain.search import LATEST, PAGE_SIZES, InvalidCriterion, Page, Search
+from claims.domain.search import LATEST, PAGE_SIZES, Page, Search
 from claims.entrypoints.dependencies import UoW
 from claims.service_layer.handlers import READ_MODEL_GROUP
 from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Who
+from extranet_plumbing.http import refused_as_field
 
 router = APIRouter(prefix="/internal")
 NOT_FOUND = "Remboursement introuvable."
@@ -163,16 +161,3 @@ def _detail(payment: Payment) -> dict:
         "summary": summary(payment),
         "acts": [_act(act, payment) for act in payment.acts],
     }
-
-
-def field_error(field: str, message: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
-
-
-@contextlib.contextmanager
-def refused_as_field() -> Iterator[None]:
-    """A criterion the domain refuses, answered as a 422 naming the field."""
-    try:
-        yield
-    except InvalidCriterion as refused:
-        raise field_error(refused.field, refused.message) from None

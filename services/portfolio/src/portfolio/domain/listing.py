@@ -10,16 +10,14 @@ from typing import Literal
 
 from stdnum.fr import siret as stdnum_siret
 
+from extranet_plumbing.http import FieldRefused
+
 PAGE_SIZES = (5, 10, 20, 50, 100)
 Order = Literal["asc", "desc"]
 
 
-class InvalidCriterion(ValueError):
+class InvalidCriterion(FieldRefused):
     """A search criterion that cannot be right: the field at fault and a message for the user (French)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from extranet_plumbing.exports import Column, ExportSpec, export_response
+from extranet_plumbing.http import field_error, refused_as_field
 from extranet_plumbing.tenants import UnknownTenant, tenant
 from portfolio.adapters.effectifs import COMPANY_SORTS, GUARANTEE_SORTS, INSURED_SORTS, Scope, all_guarantees
 from portfolio.domain.listing import Page, Search
 from portfolio.entrypoints.dependencies import UoW
-from portfolio.entrypoints.http import Criteria, Paging, Scoped, contract_of_portfolio, field_error, refused_as_field
+from portfolio.entrypoints.http import Criteria, Paging, Scoped, contract_of_portfolio
 
 router = APIRouter(prefix="/internal")
 Format = Annotated[Literal["xlsx", "pdf"], Query(description="xlsx (Excel) or pdf")]

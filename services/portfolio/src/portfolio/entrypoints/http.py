@@ -2,19 +2,17 @@
 checked again here: a broker reads only their own portfolio."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the local Annotated aliases.
-import contextlib
-from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.exceptions import RequestValidationError
 
 from extranet_plumbing.auth import require_broker
 from extranet_plumbing.dependencies import Who
+from extranet_plumbing.http import field_error, refused_as_field
 from portfolio.adapters.effectifs import Scope
 from portfolio.api import BrokerDashboard, CompanyDetail, CompanyList, GuaranteeList, InsuredList, ReadModelStats
-from portfolio.domain.listing import PAGE_SIZES, InvalidCriterion, Page, Period, Search
+from portfolio.domain.listing import PAGE_SIZES, Page, Period, Search
 from portfolio.domain.periods import MONTH_PATTERN, Month
 from portfolio.entrypoints.dependencies import Answers, Today, UoW
 from portfolio.service_layer.handlers import READ_MODEL_GROUP
@@ -161,19 +159,6 @@ async def insured(scope: Scoped, search: Criteria, page: Paging, uow: UoW, answe
 async def contract_of_portfolio(uow, scope: Scope, contract_number: str) -> None:
     if not await uow.effectifs.contract_in_portfolio(scope, contract_number):
         raise HTTPException(404, "Contrat introuvable dans votre portefeuille.")
-
-
-def field_error(field: str, message: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
-
-
-@contextlib.contextmanager
-def refused_as_field() -> Iterator[None]:
-    """A criterion the domain refuses, answered as a 422 naming the field."""
-    try:
-        yield
-    except InvalidCriterion as refused:
-        raise field_error(refused.field, refused.message) from None
 
 
 @router.get("/stats", response_model=ReadModelStats)
