@@ -481,7 +481,7 @@ async def route_plans(conn: asyncpg.Connection, out: list[str], subject: Subject
 # --- the run ------------------------------------------------------------------------------------------
 
 
-async def main() -> int:
+async def main(infra) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=("small", "demo", "bench"), default="bench", help="legacy-simulator preset (default: bench)")
     parser.add_argument("--reuse", action="store_true", help="keep the loaded data after the run, and use it again when present")
@@ -498,7 +498,6 @@ async def main() -> int:
         return 2
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the processes started are stopped on the way out
     root = find_root(Path(__file__))
-    infra = ensure_infra(root)
     stack = build_stack(root, infra, args.size)
     out_dir = stack.layout.stack / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -635,4 +634,5 @@ def report(args, subject: Subject, loaded: dict, results: list[Measure], plans_p
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    # Outside the event loop: starting the infrastructure may set up Kafka's users with a loop of its own.
+    sys.exit(asyncio.run(main(ensure_infra(find_root(Path(__file__))))))

@@ -181,14 +181,13 @@ async def service_run(runtime, kind: str, count: int, producer=None, prefix: str
     return rate, ids
 
 
-async def main() -> None:
+async def main(infra) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--emails", type=int, default=2000)
     parser.add_argument("--sms", type=int, default=1000)
     parser.add_argument("--via-kafka", action="store_true", help="publish NotificationRequested events instead of rows")
     args = parser.parse_args()
     configure_logging("bench", "WARNING", "console")
-    infra = ensure_infra()
     os.environ.update(infra.kafka_env())  # every Kafka client here acts as the super user (its topics have a prefix)
     root = find_root()
     work = Path(tempfile.mkdtemp(prefix="bench-notifications-", dir=root / ".stack" if (root / ".stack").is_dir() else None))
@@ -288,9 +287,11 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    # Outside the event loop: starting the infrastructure may set up Kafka's users with a loop of its own.
+    infrastructure = ensure_infra()
     try:  # the event loop the service runs on under uvicorn (`loop="auto"`), for the baselines too
         import uvloop
     except ImportError:
-        asyncio.run(main())
+        asyncio.run(main(infrastructure))
     else:
-        uvloop.run(main())
+        uvloop.run(main(infrastructure))
