@@ -39,6 +39,7 @@ RENEW_BEFORE = timedelta(seconds=30)
 REASONS = {
     "session-expiree": "Votre session a expiré. Merci de vous reconnecter.",
     "deconnexion": "Vous êtes déconnecté. À bientôt !",
+    "compte-supprime": "Votre compte est supprimé.",
     "cgu-refusees": "Vous avez refusé les conditions générales d'utilisation : l'accès à votre espace n'est pas possible sans les accepter.",
 }
 

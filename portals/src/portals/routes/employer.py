@@ -56,3 +56,49 @@ async def new_correspondent(visit: Employer) -> Response:
         except GatewayProblem as problem:
             errors, message = problem.fields, problem.message
     return await visit.render("new_correspondent.html", 422, title="Créer un correspondant", values=values, errors=errors, message=message)
+
+
+# --- the correspondent's own account (guide 003, « Mon compte »): notification email, deletion ------
+
+
+@router.get("/mon-compte/email-notification")
+async def notification_email_page(visit: Employer) -> Response:
+    profile = await visit.api("GET", "/api/me", model=Profile)
+    return await visit.render("notification_email.html", title="Modifier mon adresse e-mail de notification", profile=profile)
+
+
+@router.post("/mon-compte/email-notification")
+async def notification_email(visit: Employer) -> Response:
+    form = await visit.form()
+    values = field_values(form, "email", "email_confirmation")
+    errors, message = missing(values, "email", "email_confirmation"), "Certains champs sont à corriger."
+    if not errors:
+        try:
+            await visit.api("PUT", "/api/me/notification-email", json=values)
+            await visit.flash("Votre adresse e-mail de notification est modifiée.")
+            return visit.redirect("/mon-compte")
+        except GatewayProblem as problem:
+            errors, message = problem.fields, problem.message
+    profile = await visit.api("GET", "/api/me", model=Profile)
+    return await visit.render(
+        "notification_email.html",
+        422,
+        title="Modifier mon adresse e-mail de notification",
+        profile=profile,
+        values=values,
+        errors=errors,
+        message=message,
+    )
+
+
+@router.get("/mon-compte/suppression")
+async def deletion_page(visit: Employer) -> Response:
+    return await visit.render("delete_account.html", title="Supprimer mon compte")
+
+
+@router.post("/mon-compte/suppression")
+async def deletion(visit: Employer) -> Response:
+    await visit.form()
+    await visit.api("DELETE", "/api/me")
+    await visit.end_session()  # every session of the account ended with it (identity)
+    return visit.redirect("/connexion?motif=compte-supprime")
