@@ -134,3 +134,44 @@ def require_member(principal: Principal, member_number: str | None = None) -> st
     if member_number is not None and member_number != principal.member_number:
         raise HTTPException(403, "Ces informations ne sont pas celles de votre foyer.")
     return principal.member_number
+
+
+@dataclass(frozen=True)
+class CorrespondentScope:
+    """What a company correspondent may see, from its token: its company, and for a secondary
+    correspondent the collective contracts granted to it and, where its account names them, the
+    population categories (contract categories) and insured groups (A, P, E, M) it manages. None: all."""
+
+    company_code: str
+    contracts: tuple[str, ...] | None = None
+    categories: tuple[str, ...] | None = None
+    insured_groups: tuple[str, ...] | None = None
+
+    def may_see(self, contract_number: str, category: str | None = None, insured_group: str | None = None) -> bool:
+        return (
+            (self.contracts is None or contract_number in self.contracts)
+            and (self.categories is None or category is None or category in self.categories)
+            and (self.insured_groups is None or insured_group is None or insured_group in self.insured_groups)
+        )
+
+
+def _granted(value: Any) -> tuple[str, ...] | None:
+    """A scope claim's list ("all", or missing: no limit); anything else grants nothing but its strings."""
+    if value is None or value == "all":
+        return None
+    return tuple(sorted({v for v in value if isinstance(v, str)})) if isinstance(value, list | tuple) else ()
+
+
+def require_correspondent(principal: Principal) -> CorrespondentScope:
+    """What the correspondent may see; 403 unless it is a company correspondent who accepted the terms."""
+    require_terms(principal)
+    company = principal.scope.get("company_code") if principal.kind == "correspondent" else None
+    if not isinstance(company, str) or not company:
+        raise HTTPException(403, "Cette page est réservée aux correspondants d'entreprise.")
+    return CorrespondentScope(
+        company_code=company,
+        # A primary correspondent's claim is "all"; a claim missing grants no contract.
+        contracts=_granted(principal.scope.get("contracts", ())),
+        categories=_granted(principal.scope.get("categories")),
+        insured_groups=_granted(principal.scope.get("insured_groups")),
+    )
