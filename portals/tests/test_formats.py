@@ -3,7 +3,16 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from portals.formats import french_amount, french_date, french_datetime, french_number, markdown_light, month_label, previous_months
+from portals.formats import (
+    french_amount,
+    french_date,
+    french_datetime,
+    french_number,
+    markdown_light,
+    month_label,
+    parse_french_date,
+    previous_months,
+)
 from portals.identity_rules import password_rules
 from portals.tenancy import Sites
 
@@ -18,6 +27,8 @@ def test_dates_months_and_numbers_are_written_the_french_way():
     assert french_number(1234567) == "1\u202f234\u202f567"
     assert french_amount(Decimal("1234.5")) == "1\u202f234,50\u00a0€"
     assert previous_months("2026-01", 3) == ["2026-01", "2025-12", "2025-11"]
+    assert parse_french_date("12/05/1985") == date(1985, 5, 12) == parse_french_date(" 12.05.1985 ")
+    assert parse_french_date("1985-05-12") is None and parse_french_date("31/02/2000") is None and parse_french_date("12/05/85") is None
 
 
 def test_the_terms_markdown_is_escaped_and_structured():

@@ -166,7 +166,7 @@ async def browser():
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM)
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--lang=fr-FR"])  # French date fields
         yield chromium
         await chromium.close()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from extranet_contracts.testing import member_affiliated
-from extranet_plumbing.testing import wait_until
+from extranet_plumbing.testing import publish_event, wait_until
 
 MEMBER = member_affiliated(membership_id="ADH-0000077", member_number="73000077", dependants=[])
 PASSWORD = "Lagune-Ardoise-73!"
@@ -84,9 +84,12 @@ async def test_a_member_without_identifier_activates_with_the_code_received_by_s
     await page.goto(stack.portal("mbtp", "adherent", "/premiere-connexion"))
     await page.get_by_role("link", name="Je n'ai pas encore reçu mon identifiant").click()
     await page.get_by_label("Votre email ou n° de téléphone portable").fill("06 12 34 56 78")
-    await page.get_by_label("Date de naissance").fill("1985-05-12")
-    await page.get_by_role("button", name="Valider").click()  # the anti-robot check not done
+    await page.get_by_label("Date de naissance").fill("31/02/1985")
+    await page.get_by_role("button", name="Valider").click()  # the anti-robot check not done either
     assert "anti-robot" in await page.locator("#captcha-error").inner_text()
+    assert "JJ/MM/AAAA" in await page.locator("#birth_date-error").inner_text()
+    await check("sans-identifiant-erreurs")
+    await page.get_by_label("Date de naissance").fill("12/05/1985")
     await page.get_by_role("button", name="Cliquez ici pour vérifier").click()
     await check("sans-identifiant")
     await page.get_by_role("button", name="Valider").click()
@@ -101,3 +104,39 @@ async def test_a_member_without_identifier_activates_with_the_code_received_by_s
     second = await wait_until(lambda: stack.smsbox.messages[1:] or None, timeout=30)
     new_code = re.search(r"\b(\d{6})\b", second[0]["body"]).group(1)
     await activate_account(stack, page, check, code=new_code)
+
+
+async def test_a_member_of_marseille_activates_through_the_link_of_the_email(stack, page, check):
+    """Guide 002: the form strictly as on the member card, a confirmation email valid 48 hours."""
+    envelope = await publish_event(stack.kafka_producer, stack.topic_prefix + MEMBER.STREAM, MEMBER, tenant="marseille")
+    await wait_until(lambda: stack.identity.pool.fetchval("SELECT 1 FROM inbox WHERE event_id = $1", envelope.id), timeout=30)
+    await page.goto(stack.portal("marseille", "adherent", "/premiere-connexion"))
+    assert await page.get_by_role("link", name="J'ai déjà reçu mon identifiant").count() == 0  # not this tenant's way
+    await page.get_by_role("link", name="Je souhaite créer mon espace personnel").click()
+    await page.get_by_label("Votre identifiant").fill("73000077")
+    await page.get_by_role("textbox", name="Nom", exact=True).fill("DURAND")
+    await page.get_by_label("Date de naissance").fill("12/05/1985")
+    await page.get_by_role("textbox", name="Adresse e-mail").fill("lea.durand@orange.fr")
+    await page.get_by_role("button", name="Cliquez ici pour vérifier").click()
+    await check("lien-formulaire")
+    await page.get_by_role("button", name="Valider").click()
+    await page.get_by_role("heading", name="Vérifiez votre boîte mail").wait_for()
+    await check("lien-envoye")
+
+    message = await stack.mail("lea.durand@orange.fr", "confirmez la création de votre espace adhérent")
+    link = stack.link_in(stack.text_of(message))
+    assert link.startswith(stack.portal("marseille", "adherent", "/activation?token="))
+    await page.goto(link)
+    await page.wait_for_url("**/marseille/adherent/premiere-connexion/compte")
+    await page.locator("#email").fill("lea.durand@orange.fr")
+    await page.locator("#email_confirmation").fill("lea.durand@orange.fr")
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("#password_confirmation").fill(PASSWORD)
+    await page.get_by_label("Courrier", exact=True).check()
+    await check("lien-compte")
+    await page.get_by_role("button", name="Valider").click()
+    await page.wait_for_url("**/marseille/adherent/connexion")
+    assert await page.locator("#identifier").input_value() == "73000077"
+    await page.locator("#password").fill(PASSWORD)
+    await page.get_by_role("button", name="Connectez-vous").click()
+    await page.wait_for_url("**/marseille/adherent/cgu")

@@ -35,6 +35,17 @@ def french_datetime(value: datetime | str | None) -> str:
     return f"le {local:%d/%m/%Y} à {local:%H} h {local:%M}"
 
 
+def parse_french_date(text: str) -> date | None:
+    """JJ/MM/AAAA (as a French user types a date; also with - or . between), else None."""
+    parts = text.strip().replace("-", "/").replace(".", "/").split("/")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
+        return None
+    try:
+        return date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        return None
+
+
 def month_label(month: str) -> str:
     """`2026-11` -> novembre 2026."""
     year, number = month.split("-")

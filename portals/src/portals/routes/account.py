@@ -10,6 +10,7 @@ from identity.api import IdentifierHelp, Message, PasswordSet, Profile, Terms, T
 from portals.adapters.gateway import GatewayProblem
 from portals.formats import markdown_light
 from portals.identity_rules import login_requires_email, password_rules
+from portals.routes import member
 from portals.web import CAPTCHA_FIELD, Account, NotFound, Page, Redirect, field_values, missing
 from portfolio.api import BrokerProfile
 
@@ -132,6 +133,8 @@ LINK_PAGES = {
 
 def _link_page(path: str, heading: str) -> None:
     async def show(visit: Page, token: str = "") -> Response:
+        if path == "/activation" and visit.site.portal == "member" and token:
+            return await member.follow_activation_link(visit, token)
         return await visit.render(
             "set_password.html", title=heading, token=token, rules=password_rules(visit.site.tenant, visit.site.portal), action=path
         )

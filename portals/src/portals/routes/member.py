@@ -3,6 +3,7 @@ number, or without it with the birth date; a code by email or SMS; then the acco
 password) and the home page. The activation's progress (its id, the ticket of a verified code) stays
 in the session, on the server."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -10,6 +11,7 @@ from fastapi.responses import Response
 
 from identity.api import ActivationCompleted, ActivationStarted, CodeVerified, Message, Profile
 from portals.adapters.gateway import GatewayProblem
+from portals.formats import parse_french_date
 from portals.identity_rules import member_activation_paths, password_rules
 from portals.web import CAPTCHA_FIELD, NotFound, Page, Visit, field_values, missing
 
@@ -32,59 +34,111 @@ async def home(visit: Visit) -> Response:
     return await visit.render("member_home.html", title="Accueil", profile=profile)
 
 
-# The ways of first connection these pages offer, as the tenant's `member_activation` names them.
-WAYS = {"identifiant": "identifier", "sans-identifiant": "without_identifier"}
+@dataclass(frozen=True)
+class Way:
+    """A way of first connection (the tenant's `member_activation` names it `path`): its form's fields,
+    the gateway route it calls, and whether a code follows (else a link is sent by email)."""
+
+    path: str
+    label: str
+    fields: tuple[str, ...]
+    route: str
+    code: bool
 
 
-def _offered(visit: Visit, way: str) -> None:
-    if WAYS[way] not in member_activation_paths(visit.site.tenant):
+WAYS = {
+    # guide 001 §1.2 and §1.2.2: a code by email or SMS
+    "identifiant": Way("identifier", "J'ai déjà reçu mon identifiant", ("member_number", "contact"), "/api/members/activation", True),
+    "sans-identifiant": Way(
+        "without_identifier", "Je n'ai pas encore reçu mon identifiant", ("contact", "birth_date"), "/api/members/activation", True
+    ),
+    # guide 002: the form "strictly as on the member card", a link valid 48 hours
+    "lien": Way(
+        "link",
+        "Je souhaite créer mon espace personnel",
+        ("member_number", "last_name", "birth_date", "email"),
+        "/api/members/activation-link",
+        False,
+    ),
+    # guide 004: identified by the contract (the same form serves a forgotten password)
+    "contrat": Way(
+        "legacy_match",
+        "C'est votre première connexion ou vous avez oublié votre mot de passe ?",
+        ("identifier", "contract_number", "last_name", "birth_date", "postal_code", "email"),
+        "/api/members/activation-match",
+        False,
+    ),
+}
+
+
+def _offered(visit: Visit, slug: str) -> Way:
+    if WAYS[slug].path not in member_activation_paths(visit.site.tenant):
         raise NotFound()
+    return WAYS[slug]
 
 
 @router.get("")
 async def choice(visit: Member) -> Response:
     offered = member_activation_paths(visit.site.tenant)
-    ways = [way for way, path in WAYS.items() if path in offered]
+    ways = [(slug, way.label) for slug, way in WAYS.items() if way.path in offered]
     return await visit.render("activation_choice.html", title="Première connexion", ways=ways)
 
 
-START_FORMS = {
-    "identifiant": ("member_number", "contact"),
-    "sans-identifiant": ("contact", "birth_date"),
-}
-
-
-def _start_page(way: str, names: tuple[str, ...]) -> None:
+def _start_page(slug: str) -> None:
     async def show(visit: Member) -> Response:
-        _offered(visit, way)
-        return await visit.render("activation_start.html", captcha=True, title="Première connexion", way=way)
+        way = _offered(visit, slug)
+        return await visit.render("activation_start.html", captcha=True, title="Première connexion", way=slug, fields=way.fields)
 
     async def submit(visit: Member) -> Response:
-        _offered(visit, way)
+        way = _offered(visit, slug)
         form = await visit.form()
-        values = field_values(form, *names)
-        errors = missing(values, *names)
+        values = field_values(form, *way.fields)
+        errors = missing(values, *way.fields)
         solution = str(form.get(CAPTCHA_FIELD) or "")
         if not solution:
             errors["captcha"] = "Cliquez sur la vérification anti-robot."
         message = FIX
+        body = {**values, "captcha": solution}
+        if values.get("birth_date"):
+            birth_date = parse_french_date(values["birth_date"])
+            if birth_date is None:
+                errors["birth_date"] = "Date invalide : saisissez-la au format JJ/MM/AAAA."
+            else:
+                body["birth_date"] = birth_date.isoformat()
         if not errors:
             try:
-                started = await visit.call("POST", "/api/members/activation", json={**values, "captcha": solution}, model=ActivationStarted)
-                await visit.remember(activation_id=started.activation_id, ticket=None, flash=started.message)
-                return visit.redirect("/premiere-connexion/code")
+                if way.code:
+                    started = await visit.call("POST", way.route, json=body, model=ActivationStarted)
+                    await visit.remember(activation_id=started.activation_id, ticket=None, flash=started.message)
+                    return visit.redirect("/premiere-connexion/code")
+                sent = await visit.call("POST", way.route, json=body, model=Message)
+                return await visit.render("activation_link_sent.html", title="Première connexion", sent=sent.message)
             except GatewayProblem as problem:
                 errors, message = problem.fields, problem.message
         return await visit.render(
-            "activation_start.html", 422, captcha=True, title="Première connexion", way=way, values=values, errors=errors, message=message
+            "activation_start.html",
+            422,
+            captcha=True,
+            title="Première connexion",
+            way=slug,
+            fields=way.fields,
+            values=values,
+            errors=errors,
+            message=message,
         )
 
-    router.add_api_route(f"/{way}", show, methods=["GET"])
-    router.add_api_route(f"/{way}", submit, methods=["POST"])
+    router.add_api_route(f"/{slug}", show, methods=["GET"])
+    router.add_api_route(f"/{slug}", submit, methods=["POST"])
 
 
-for _way, _names in START_FORMS.items():
-    _start_page(_way, _names)
+for _slug in WAYS:
+    _start_page(_slug)
+
+
+async def follow_activation_link(visit: Visit, token: str) -> Response:
+    """The link of the activation email (guides 002, 004): its token is the ticket of the account's form."""
+    await visit.remember(ticket=token, member_number=None, activation_id=None)
+    return visit.redirect("/premiere-connexion/compte")
 
 
 def _activation_id(visit: Visit) -> str | None:
