@@ -65,3 +65,19 @@ def test_an_affiliation_request_checks_the_nir_and_iban():
         affiliation_requested(primary={**request.primary.model_dump(mode="json"), "nir": "184056912345691"})
     with pytest.raises(ValidationError, match="IBAN"):
         affiliation_requested(bank={**request.bank.model_dump(mode="json"), "iban": "FR7630006000011234567890188"})
+
+
+def test_a_tp_card_order_is_keyed_by_whoever_asked():
+    from extranet_contracts.requests import TpCardOrdered
+
+    by_member = TpCardOrdered(
+        request_id=REQUEST_ID, requested_by={"portal": "member", "account": "a-1", "reference": "73000042"}, member_number="73000042"
+    )
+    assert by_member.key() == "73000042" and by_member.contract_number is None
+    by_employer = TpCardOrdered(
+        request_id=REQUEST_ID,
+        requested_by={"portal": "employer", "account": "c-1", "reference": "12345678"},
+        member_number="73000042",
+        contract_number="W1-000123",
+    )
+    assert by_employer.key() == "12345678" and TpCardOrdered.model_validate_json(by_employer.model_dump_json()) == by_employer

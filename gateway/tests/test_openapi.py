@@ -88,6 +88,8 @@ REQUEST_ROUTES = {
     ("GET", "/api/employer/requests/forms/affiliation"): ("200", "RequestForm"),
     ("POST", "/api/employer/requests/affiliation"): ("201", "RequestDetail"),
     **{("PUT", f"/api/employer/requests/{{request_id}}/steps/{step}"): ("200", "RequestDetail") for step in STEPS},
+    ("POST", "/api/employer/requests/tp-card"): ("201", "RequestDetail"),
+    ("POST", "/api/member/requests/tp-card"): ("201", "RequestDetail"),
     ("GET", "/api/backoffice/requests"): ("200", "BackofficeList"),
     ("GET", "/api/backoffice/requests/{request_id}"): ("200", "RequestDetail"),
     ("POST", "/api/backoffice/requests/{request_id}/decision"): ("200", "RequestDetail"),

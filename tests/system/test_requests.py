@@ -185,3 +185,22 @@ async def _status_is(platform, auth, request_id, expected: str) -> bool:
 async def _awaiting_advisor(platform, operator) -> bool:
     listed = await platform.gateway.get("/api/backoffice/requests", params={"awaiting_advisor": "true"}, headers=operator)
     return listed.json()["total"] > 0
+
+
+async def test_a_member_orders_the_tp_card_and_follows_it_in_their_requests(platform, infra, service_env):
+    member = await log_in(platform, "member", "member", LEA.member_number, {"member_number": LEA.member_number})
+    async with legacy_system(infra, service_env, "accept"):
+        ordered = await platform.gateway.post("/api/member/requests/tp-card", headers=member)
+        assert ordered.status_code == 201, ordered.text
+        rid = ordered.json()["id"]
+        await wait_until(lambda: _member_status_is(platform, member, rid, "accepted"))
+    [listed] = (await platform.gateway.get("/api/member/requests", params={"kind": "tp_card"}, headers=member)).json()["items"]
+    assert (listed["id"], listed["kind_label"], listed["status_label"]) == (rid, "Envoi de la carte de tiers payant", "Acceptée")
+    broker = await log_in(platform, "broker", "broker", "M12345", {"broker_code": "M12345"})
+    assert (await platform.gateway.post("/api/member/requests/tp-card", headers=broker)).status_code == 403
+    assert (await platform.gateway.get(f"/api/member/requests/{rid}", headers=broker)).status_code == 403
+    assert (await platform.gateway.post("/api/member/requests/tp-card")).status_code == 401
+
+
+async def _member_status_is(platform, auth, request_id, expected: str) -> bool:
+    return (await platform.gateway.get(f"/api/member/requests/{request_id}", headers=auth)).json()["status"] == expected

@@ -27,6 +27,7 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         requests.BrokerAddressChangeRequested,
         requests.EmployeeTerminationRequested,
         requests.AffiliationRequested,
+        requests.TpCardOrdered,
         requests.AdvisorDecisionRecorded,
         decisions.RequestAccepted,
         decisions.RequestRefused,

@@ -153,6 +153,22 @@ class AffiliationRequested(Event):
         return self.company_code
 
 
+class TpCardOrdered(Event):
+    """A member (« Envoi de carte mutuelle ») or a company correspondent for an employee (« Carte TP ») asked for
+    the third-party payment card to be sent by post; the legacy system sends it (or not)."""
+
+    TYPE: ClassVar[str] = "TpCardOrdered"
+    STREAM: ClassVar[str] = PORTAL_REQUESTS
+
+    request_id: uuid.UUID
+    requested_by: Requester
+    member_number: MemberNumber = Field(description="The household whose card is sent")
+    contract_number: ContractNumber | None = Field(default=None, description="The collective contract, when an employer asks")
+
+    def key(self) -> str:
+        return self.requested_by.reference
+
+
 class AdvisorDecisionRecorded(Event):
     """An advisor (an operator of the back office) decided a request that the legacy system had left to an
     advisor: the legacy system applies it and publishes the outcome as for any other decision."""

@@ -67,6 +67,11 @@ class EnrollmentClient(ServiceClient):
             json_body=body,
         )
 
+    async def order_tp_card(self, token: str, body: dict[str, Any]) -> RequestDetail:
+        return await self.request(
+            "POST", "/internal/requests/tp-card", route="POST /internal/requests/tp-card", model=RequestDetail, token=token, json_body=body
+        )
+
     async def transition(self, token: str, request_id: str, action: str) -> RequestDetail:
         """`submit` or `cancel` one of the requester's requests."""
         if action not in ("submit", "cancel"):

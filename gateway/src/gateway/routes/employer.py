@@ -17,6 +17,7 @@ from enrollment.api import (
     BankStep,
     ContactStep,
     CoverageStep,
+    EmployeeTpCard,
     FamilyStep,
     NewAffiliation,
     RequestDetail,
@@ -81,6 +82,23 @@ async def draft_termination(who: Who, token: Token, enrollment: Enrollment, body
     list), checked and kept as a draft: `submit` sends it to the back office."""
     correspondent(who)
     return await enrollment.draft_termination(token, body.model_dump(mode="json"))
+
+
+@router.post(
+    "/employer/requests/tp-card",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Commander la carte de tiers payant d'un salarié",
+    responses={
+        **LISTED,
+        404: _problem("Aucun salarié de votre entreprise sous ce numéro sur ce contrat"),
+        409: _problem("Une demande de carte est déjà en cours pour ce salarié"),
+    },
+)
+async def tp_card(who: Who, token: Token, enrollment: Enrollment, body: EmployeeTpCard) -> RequestDetail:
+    """Sent to the back office at once: the card goes to the employee by post."""
+    correspondent(who)
+    return await enrollment.order_tp_card(token, body.model_dump(mode="json"))
 
 
 # --- the affiliation wizard (« Affiliation par l'employeur »): a draft, its steps saved one by one, then sent ---

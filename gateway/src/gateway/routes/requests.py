@@ -17,11 +17,13 @@ from gateway.errors import Problem, problem_responses
 
 router = APIRouter(prefix="/api")
 
+
+def _problem(description: str) -> dict:
+    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
+
+
 LISTED = problem_responses(authenticated=True, validated=True)
-FOUND = {
-    **LISTED,
-    404: {"model": Problem, "description": "Aucune de vos demandes sous cet identifiant", "content": {"application/problem+json": {}}},
-}
+FOUND = {**LISTED, 404: _problem("Aucune de vos demandes sous cet identifiant")}
 History = Annotated[RequestQuery, Query()]
 RequestId = Annotated[uuid.UUID, Path(description="The request's id")]
 
@@ -64,3 +66,17 @@ async def member_requests(who: Who, token: Token, enrollment: Enrollment, query:
 async def member_request(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId) -> RequestDetail:
     require_member(who)
     return await enrollment.my_request(token, str(request_id))
+
+
+@router.post(
+    "/member/requests/tp-card",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Recevoir ma carte mutuelle par courrier",
+    tags=["member portal"],
+    responses={**problem_responses(authenticated=True, validated=False), 409: _problem("Une demande de carte est déjà en cours")},
+)
+async def member_tp_card(who: Who, token: Token, enrollment: Enrollment) -> RequestDetail:
+    """« Envoi de carte mutuelle »: the household's third-party payment card, sent by post; followed in « Mes demandes »."""
+    require_member(who)
+    return await enrollment.order_tp_card(token, {})

@@ -100,6 +100,24 @@ class TerminationForm(BaseModel):
     reason: str = Field(min_length=2, max_length=60, description="A code of the form's `reason` choices")
 
 
+class TpCardOrder(BaseModel):
+    """Whose card: nothing for a member (their household's); the employee and the contract for a correspondent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    member_number: MemberNumber | None = Field(default=None, description="The employee's member number (employer portal)")
+    contract_number: ContractNumber | None = Field(default=None, description="The employee's collective contract (employer portal)")
+
+
+class EmployeeTpCard(BaseModel):
+    """An employee's card, as the employer portal orders it (« Carte TP » of the employee's page)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    member_number: MemberNumber = Field(description="The employee's member number")
+    contract_number: ContractNumber = Field(description="The employee's collective contract")
+
+
 class AdvisorDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

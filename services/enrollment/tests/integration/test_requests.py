@@ -14,7 +14,13 @@ import pytest
 from enrollment.service_layer.handlers import REQUESTS_GROUP
 from extranet_contracts.decisions import DECISIONS
 from extranet_contracts.envelope import Envelope
-from extranet_contracts.requests import PORTAL_REQUESTS, AdvisorDecisionRecorded, ContactChangeRequested, EmployeeTerminationRequested
+from extranet_contracts.requests import (
+    PORTAL_REQUESTS,
+    AdvisorDecisionRecorded,
+    ContactChangeRequested,
+    EmployeeTerminationRequested,
+    TpCardOrdered,
+)
 from extranet_contracts.testing import broker_address_change_requested, member_affiliated, member_radiated, request_decided
 from extranet_plumbing.kafka import dlq_topic
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
@@ -283,3 +289,33 @@ async def test_a_malformed_decision_is_dead_lettered_with_its_cause_and_the_requ
     assert b"85 05 78" not in headers["x-dlq-exception-message"] and dead.value == json.dumps(broken).encode()
     await publish_event(kafka_producer, topics["decisions"], request_decided("accepted", uuid.UUID(request["id"])))  # the consumer goes on
     await wait_until(lambda: _is(enrollment, request["id"], "accepted"))
+
+
+async def test_a_tp_card_is_ordered_by_the_member_or_by_the_employer_for_an_employee(enrollment, api, tokens, lea, topics):
+    member = tokens("member", {"member_number": "73000042"}, subject="member-1")
+    mine = await api.post("/internal/requests/tp-card", json={}, headers=member)
+    assert mine.status_code == 201, mine.text
+    assert (mine.json()["status"], mine.json()["kind_label"]) == ("submitted", "Envoi de la carte de tiers payant")
+    assert (await api.post("/internal/requests/tp-card", json={}, headers=member)).status_code == 409  # one on its way already
+    employer = {"member_number": "73000042", "contract_number": CONTRACT}
+    theirs = await api.post("/internal/requests/tp-card", json=employer, headers=tokens.correspondent())
+    assert theirs.status_code == 201 and theirs.json()["subject"] == "DURAND Léa (73000042)"
+    records = await read_topic(enrollment.settings.kafka_bootstrap, topics["requests"], expected=2)
+    orders = [TpCardOrdered.model_validate_json(r.value) for r in records]
+    assert {(o.requested_by.portal, o.member_number, o.contract_number, o.key()) for o in orders} == {
+        ("member", "73000042", None, "73000042"),
+        ("employer", "73000042", CONTRACT, COMPANY),
+    }
+    await wait_until(lambda: _is(enrollment, theirs.json()["id"], "sent"))
+    # Each sees their own only; a correspondent without the contract, or of another company, orders nothing.
+    assert [r["kind"] for r in (await api.get("/internal/requests", headers=member)).json()["items"]] == ["tp_card"]
+    not_granted = await api.post(
+        "/internal/requests/tp-card", json=employer, headers=tokens.correspondent([OTHER_CONTRACT], subject="corr-2")
+    )
+    assert not_granted.status_code == 403
+    elsewhere = await api.post(
+        "/internal/requests/tp-card", json=employer, headers=tokens.correspondent(company="87654321", subject="corr-9")
+    )
+    assert elsewhere.status_code == 404
+    broker = tokens("broker", {"broker_code": "M12345"}, subject="broker-1")
+    assert (await api.post("/internal/requests/tp-card", json={}, headers=broker)).status_code == 403

@@ -109,6 +109,20 @@ class Requests:
             )
         )
 
+    async def open_of_kind(self, tenant: str, kind: str, portal: str, reference: str, member_number: str) -> bool:
+        """Whether a request of this kind for this member, by this requester, is on its way already."""
+        return bool(
+            await self._conn.fetchval(
+                "SELECT true FROM requests WHERE tenant = $1 AND kind = $2 AND portal = $3 AND reference = $4"
+                " AND status IN ('submitted', 'sent') AND payload->>'member_number' = $5 LIMIT 1",
+                tenant,
+                kind,
+                portal,
+                reference,
+                member_number,
+            )
+        )
+
     async def of_requester(
         self, tenant: str, portal: str, reference: str, filters: Filters, *, contracts: Sequence[str] | None = None
     ) -> list[Request]:

@@ -22,6 +22,7 @@ from extranet_plumbing.tenants import tenant as registry_tenant
 
 EMPLOYEE_TERMINATION = "employee_termination"
 AFFILIATION = "affiliation"
+TP_CARD = "tp_card"
 CONTACT_CHANGE = "contact_change"
 BROKER_ADDRESS_CHANGE = "broker_address_change"
 
@@ -30,11 +31,12 @@ BROKER_ADDRESS_CHANGE = "broker_address_change"
 KIND_LABELS = {
     EMPLOYEE_TERMINATION: "Radiation d'un salarié",
     AFFILIATION: "Affiliation d'un salarié",
+    TP_CARD: "Envoi de la carte de tiers payant",
     CONTACT_CHANGE: "Changement des informations de contact",
     BROKER_ADDRESS_CHANGE: "Changement d'adresse postale du cabinet",
 }
-# Kinds a portal creates through the engine, and the portal that may.
-CREATED_HERE = {EMPLOYEE_TERMINATION: "employer", AFFILIATION: "employer"}
+# Kinds a portal creates through the engine, and the portals that may.
+CREATED_HERE = {EMPLOYEE_TERMINATION: {"employer"}, AFFILIATION: {"employer"}, TP_CARD: {"employer", "member"}}
 # The lists a kind chooses from: their key in the tenant's section -> the field they fill.
 CHOICE_FIELDS = {"reasons": "reason", "social_schemes": "social_scheme", "frequencies": "frequency", "debit_days": "debit_day"}
 

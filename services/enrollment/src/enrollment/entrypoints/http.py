@@ -25,6 +25,7 @@ from enrollment.api import (
     RequestsStats,
     RequestStatus,
     TerminationForm,
+    TpCardOrder,
 )
 from enrollment.domain import access, affiliation, kinds
 from enrollment.domain.requests import ACTOR_LABELS, STATUS_LABELS, Request
@@ -64,7 +65,7 @@ async def form(
 ) -> dict:
     """What the portal shows before a request of this kind is made: its window of dates and its lists."""
     me = access.requester(who)
-    if kinds.CREATED_HERE.get(kind) != me.portal:
+    if me.portal not in kinds.CREATED_HERE.get(kind, ()):
         raise HTTPException(404, "Ce type de demande n'existe pas dans votre espace.")
     rules = kinds.rules(me.tenant, kind)
     window = rules.window(today)
@@ -119,6 +120,14 @@ async def save_step(
         ) from None
     with refusals():
         return _detail(await use_cases.save_step(uow, me, request_id, step, data, today=today))
+
+
+@router.post("/requests/tp-card", response_model=RequestDetail, status_code=201)
+async def order_tp_card(body: TpCardOrder, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """The third-party payment card sent by post: a member's own, or an employee's by a correspondent. Sent at once."""
+    me = access.requester(who)
+    with refusals():
+        return _detail(await use_cases.order_tp_card(uow, me, body.member_number, body.contract_number, today=today, now=now()))
 
 
 @router.get("/requests/{request_id}", response_model=RequestDetail)

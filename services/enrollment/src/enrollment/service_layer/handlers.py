@@ -12,6 +12,7 @@ from extranet_contracts.requests import (
     BrokerAddressChangeRequested,
     ContactChangeRequested,
     EmployeeTerminationRequested,
+    TpCardOrdered,
 )
 from extranet_plumbing.consumer import Handlers
 
@@ -21,6 +22,7 @@ MEMBERSHIPS_GROUP = "enrollment-memberships"
 REQUEST_HANDLERS: Handlers = {
     EmployeeTerminationRequested: intake.own_request_read_back,
     AffiliationRequested: intake.own_request_read_back,
+    TpCardOrdered: intake.own_request_read_back,
     ContactChangeRequested: intake.contact_change_requested,
     BrokerAddressChangeRequested: intake.address_change_requested,
     RequestAccepted: intake.decision_received,

@@ -17,6 +17,7 @@ from extranet_contracts.requests import (
     BrokerAddressChangeRequested,
     ContactChangeRequested,
     EmployeeTerminationRequested,
+    TpCardOrdered,
 )
 from extranet_plumbing.logging import get_logger
 
@@ -27,11 +28,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-OWN_KINDS = {EmployeeTerminationRequested: kinds.EMPLOYEE_TERMINATION, AffiliationRequested: kinds.AFFILIATION}
+OWN_KINDS = {
+    EmployeeTerminationRequested: kinds.EMPLOYEE_TERMINATION,
+    AffiliationRequested: kinds.AFFILIATION,
+    TpCardOrdered: kinds.TP_CARD,
+}
 
 
 async def own_request_read_back(
-    event: EmployeeTerminationRequested | AffiliationRequested, envelope: Envelope, uow: EnrollmentUnitOfWork
+    event: EmployeeTerminationRequested | AffiliationRequested | TpCardOrdered, envelope: Envelope, uow: EnrollmentUnitOfWork
 ) -> None:
     """The engine's own request, read back from Kafka: it is sent."""
     request = await uow.requests.get(event.request_id, tenant=envelope.tenant, for_update=True)
@@ -93,7 +98,7 @@ async def _track(uow, envelope: Envelope, event, kind: str, request_id, payload:
             event.requested_by.portal,
             event.requested_by.reference,
             event.requested_by.account,
-            event.company_code,
+            getattr(event, "company_code", None),  # a member's card order names no company
         )
     request = Request(
         id=request_id,

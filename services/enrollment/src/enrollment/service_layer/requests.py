@@ -13,7 +13,7 @@ from enrollment.domain.access import Requester
 from enrollment.domain.requests import Actor, NotAllowed, Request, Status, Transition, cancel, decide_as_advisor, submit
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
-from extranet_contracts.requests import AdvisorDecisionRecorded, AffiliationRequested, EmployeeTerminationRequested
+from extranet_contracts.requests import AdvisorDecisionRecorded, AffiliationRequested, EmployeeTerminationRequested, TpCardOrdered
 from extranet_contracts.requests import Requester as EventRequester
 
 NOT_FOUND = "Demande introuvable."
@@ -32,23 +32,9 @@ async def draft_termination(
     now: datetime,
 ) -> Request:
     async with uow:
-        request = Request(
-            id=uuid.uuid4(),
-            tenant=who.tenant,
-            kind=kinds.EMPLOYEE_TERMINATION,
-            portal=who.portal,
-            account=who.account,
-            reference=who.reference,
-            subject=None,
-            company_code=who.reference,
-            contract_number=contract_number,
-            payload={"member_number": member_number, "effective_date": effective_date.isoformat(), "reason": reason},
-            attachments=[],
-            status=Status.DRAFT,
-            created_at=now,
-        )
+        payload = {"member_number": member_number, "effective_date": effective_date.isoformat(), "reason": reason}
+        request = _new(who, kinds.EMPLOYEE_TERMINATION, Status.DRAFT, now, contract_number=contract_number, payload=payload)
         await _check_termination(uow, who, request, today)
-        request.history.append(Transition(now, Actor.REQUESTER, who.account, Status.DRAFT))
         await uow.requests.add(request, origin="enrollment")
         await uow.commit()
         return request
@@ -109,6 +95,49 @@ async def _affiliation_event(uow: EnrollmentUnitOfWork, who: Requester, request:
 _PREPARED = {kinds.EMPLOYEE_TERMINATION: _termination_event, kinds.AFFILIATION: _affiliation_event}
 
 
+# --- the third-party payment card ---------------------------------------------------------------------------------
+
+
+async def order_tp_card(
+    uow: EnrollmentUnitOfWork, who: Requester, member_number: str | None, contract_number: str | None, *, today: date, now: datetime
+) -> Request:
+    """A member's own card, or an employee's (a member of the company on a contract granted to the correspondent,
+    not radiated): sent to the legacy system at once, unless one is on its way already."""
+    if who.portal not in kinds.CREATED_HERE[kinds.TP_CARD]:
+        raise Refused(403, "Cette demande est réservée aux adhérents et aux correspondants d'entreprise.")
+    subject = None
+    async with uow:
+        if who.portal == "member":
+            member_number, contract_number = who.reference, None
+        else:
+            if member_number is None or contract_number is None:
+                raise Refused(
+                    422, "Indiquez le salarié et son contrat collectif.", "member_number" if member_number is None else "contract_number"
+                )
+            if not who.may_see(contract_number):
+                raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
+            membership = await uow.memberships.of_member(who.tenant, who.reference, member_number, contract_number)
+            if membership is None or (membership.end_date is not None and membership.end_date < today):
+                raise Refused(404, MEMBER_NOT_FOUND, "member_number")
+            subject = f"{membership.last_name.upper()} {membership.first_name} ({membership.member_number})"
+        if await uow.requests.open_of_kind(who.tenant, kinds.TP_CARD, who.portal, who.reference, member_number):
+            raise Refused(409, "Une demande de carte est déjà en cours pour cet adhérent.")
+        request = _new(who, kinds.TP_CARD, Status.SUBMITTED, now, contract_number=contract_number, payload={"member_number": member_number})
+        request.subject = subject
+        await uow.requests.add(request, origin="enrollment")
+        await uow.publish(
+            TpCardOrdered(
+                request_id=request.id,
+                requested_by=EventRequester(portal=who.portal, account=who.account, reference=who.reference),
+                member_number=member_number,
+                contract_number=contract_number,
+            ),
+            tenant=who.tenant,
+        )
+        await uow.commit()
+        return request
+
+
 # --- the affiliation wizard ----------------------------------------------------------------------------------
 
 
@@ -120,23 +149,8 @@ async def draft_affiliation(uow: EnrollmentUnitOfWork, who: Requester, *, contra
         if await uow.contracts.of_company(who.tenant, who.reference, contract_number) is None:
             raise Refused(404, "Aucun contrat collectif de votre entreprise sous ce numéro.", "contract_number")
         window = kinds.rules(who.tenant, kinds.AFFILIATION).window(today)
-        request = Request(
-            id=uuid.uuid4(),
-            tenant=who.tenant,
-            kind=kinds.AFFILIATION,
-            portal=who.portal,
-            account=who.account,
-            reference=who.reference,
-            subject=None,
-            company_code=who.reference,
-            contract_number=contract_number,
-            payload={},
-            attachments=[],
-            status=Status.DRAFT,
-            created_at=now,
-            effective_window=(window.earliest, window.latest),
-            history=[Transition(now, Actor.REQUESTER, who.account, Status.DRAFT)],
-        )
+        request = _new(who, kinds.AFFILIATION, Status.DRAFT, now, contract_number=contract_number, payload={})
+        request.effective_window = (window.earliest, window.latest)
         await uow.requests.add(request, origin="enrollment")
         await uow.commit()
         return request
@@ -195,6 +209,27 @@ async def _check_coverage(uow, who: Requester, request: Request, guarantee_code:
     offered = {g.code: g for g in await uow.contracts.guarantees(who.tenant, request.contract_number)}
     if guarantee_code not in offered or not offered[guarantee_code].covers(effective):
         raise Refused(422, "Choisissez une garantie du contrat ouverte à cette date.", "guarantee_code")
+
+
+def _new(who: Requester, kind: str, status: Status, now: datetime, *, contract_number: str | None, payload: dict) -> Request:
+    """A new request of `who`, in `status` (a draft, or submitted at once), its first step in its history."""
+    return Request(
+        id=uuid.uuid4(),
+        tenant=who.tenant,
+        kind=kind,
+        portal=who.portal,
+        account=who.account,
+        reference=who.reference,
+        subject=None,
+        company_code=who.reference if who.portal == "employer" else None,
+        contract_number=contract_number,
+        payload=payload,
+        attachments=[],
+        status=status,
+        created_at=now,
+        submitted_at=now if status == Status.SUBMITTED else None,
+        history=[Transition(now, Actor.REQUESTER, who.account, status)],
+    )
 
 
 def _check_choice(rules: kinds.KindRules, field: str, value: str) -> None:
