@@ -203,4 +203,3 @@ class CommunicationPreferencesRecorded(Event):
 
     def key(self) -> str:
         return self.member_number
-

@@ -273,7 +273,12 @@ def household_beneficiaries_recorded(**overrides: Any):
         "mobile_phone": "06 12 34 56 78",
         "home_phone": "04 76 12 34 56",
         "email": "lea.durand@orange.fr",
-        "benefits_account": {"iban": "FR7630006000011234567890189", "bic": "AGRIFRPP882", "bank_name": "Crédit Agricole", "holder": "Léa DURAND"},
+        "benefits_account": {
+            "iban": "FR7630006000011234567890189",
+            "bic": "AGRIFRPP882",
+            "bank_name": "Crédit Agricole",
+            "holder": "Léa DURAND",
+        },
     }
     child = {**CHILD, "home_address": ADDRESS}
     values = {"member_number": "73000042", "beneficiaries": [primary, child], "revision": 1}
