@@ -287,3 +287,179 @@ ADDRESS_CHANGE_FORM = _address_change_form()
 # The largest address-change form: the Kbis and the few fields around it. Anything larger is refused
 # before it is read, as a Kbis over 4 MB.
 ADDRESS_CHANGE_BODY_LIMIT = BodyLimit(MAX_DOCUMENT_BYTES + 64 * 1024, TOO_LARGE, "body.kbis")
+
+
+# --- Employer portal (issue 12): what a company correspondent reads --------------------------------------
+
+
+class InsuredGroupChoice(BaseModel):
+    code: Literal["A", "P", "E", "M"]
+    label: str
+
+
+class EmployerContract(BaseModel):
+    contract_number: str
+    name: str = Field(description="As the portal titles it: the company's name")
+    product: str
+    category: str = Field(description="Population category (catégorie de population)")
+    effective_date: date
+
+
+class SelectableContract(EmployerContract):
+    insured_groups: list[InsuredGroupChoice] = Field(description="Those the correspondent may select")
+
+
+class EmployerContracts(BaseModel):
+    """Home's selector: the collective contracts and insured groups the correspondent may see."""
+
+    company_code: str
+    legal_name: str | None
+    contracts: list[SelectableContract]
+
+
+class SheetCompany(BaseModel):
+    company_code: str
+    legal_name: str | None
+    address: Address | None
+    email: str | None
+    siret: str | None
+    siren: str | None
+
+
+class SheetGroup(BaseModel):
+    code: Literal["A", "P", "E", "M"]
+    label: str
+    employees: int
+    covered_persons: int
+
+
+class Product(BaseModel):
+    name: str
+    start_date: date
+    end_date: date | None = Field(description="Date de radiation of the product")
+
+
+class CompanySheet(BaseModel):
+    """Fiche entreprise of a contract and insured group, counted on `as_of` (the groups the correspondent sees)."""
+
+    as_of: date
+    contract: EmployerContract
+    company: SheetCompany
+    employees: int
+    covered_persons: int = Field(description="Employees and their dependants covered on `as_of`")
+    group: SheetGroup
+    products: list[Product]
+
+
+class EmployeeRow(BaseModel):
+    contract_number: str
+    insured_group: Literal["A", "P", "E", "M"] | None
+    membership_id: str = Field(description="Numéro d'adhésion")
+    member_number: str
+    name: str
+    birth_date: date | None
+    start_date: date
+    end_date: date | None
+    status: Literal["Actif", "Résilié", "À venir"]
+
+
+class EmployeeSearchResult(BaseModel):
+    as_of: date
+    page: int
+    page_size: int
+    total: int
+    items: list[EmployeeRow]
+
+
+class Beneficiary(BaseModel):
+    name: str
+    type: str = Field(description="Assuré principal, Conjoint, Enfant")
+    nir_masked: str | None = Field(description="Social security number, masked: 2 69 03 ** *** *** 44")
+    birth_date: date | None
+
+
+class EmployeeDetail(EmployeeRow):
+    civility: str | None
+    last_name: str | None
+    first_name: str | None
+    address: Address | None
+    email: str | None
+    mobile_phone: str | None
+    iban_masked: str | None = Field(description="RIB, masked: FR76 **** … 0 189")
+    bank_details: str = Field(description="As the page shows it: the masked IBAN, or « Pas de RIB spécifié »")
+    exit_reason: str | None
+    beneficiaries: list[Beneficiary]
+
+
+class EmployeeListRow(BaseModel):
+    contract_number: str
+    insured_group: Literal["A", "P", "E", "M"] | None
+    membership_id: str
+    member_number: str
+    name: str
+    type: str = Field(description="Assuré principal, Conjoint, Enfant")
+    birth_date: date | None
+    start_date: date
+    end_date: date | None
+
+
+class EmployeeList(BaseModel):
+    period: Period
+    dependants: bool
+    page: int
+    page_size: int
+    total: int
+    items: list[EmployeeListRow]
+
+
+class EmployerSelectionQuery(BaseModel):
+    """The contract and insured group a search or list is limited to (none: all those the correspondent sees)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contract_number: str | None = Field(default=None, max_length=20, description="Contrat collectif: the selected one, or none for all")
+    insured_group: Literal["A", "P", "E", "M"] | None = Field(default=None, description="Groupe d'assurés, or none for all")
+
+    def params(self, **extra: object) -> dict:
+        return {**self.model_dump(mode="json", exclude_none=True), **extra}
+
+
+class SheetQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date | None = Field(default=None, description="Counted on that day (default: today)")
+
+    def params(self) -> dict:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class EmployeeSearchQuery(EmployerSelectionQuery):
+    """« Un salarié »: by name (last name required) or by social security number (13 characters and the key)."""
+
+    as_of: date | None = Field(default=None, description="Recherche en date du (default: today)")
+    last_name: str | None = Field(default=None, max_length=80)
+    first_name: str | None = Field(default=None, max_length=80)
+    birth_date: date | None = None
+    nir: str | None = Field(default=None, max_length=20, description="13 characters (2A, 2B for Corsica)")
+    nir_key: str | None = Field(default=None, max_length=4, description="The 2-digit key")
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=20, description="10, 20, 50, 100 or 500")
+
+
+class EmployeeExportQuery(EmployerSelectionQuery):
+    """« Une liste de salariés » over a period, with or without the dependants (ayants droit), downloaded."""
+
+    start: date
+    end: date
+    dependants: bool = False
+    format: Literal["xlsx", "csv"] = Field(default="xlsx", description="xlsx (Excel) or csv (semicolons, UTF-8)")
+
+
+class EmployeeListQuery(EmployerSelectionQuery):
+    """« Une liste de salariés » over a period, with or without the dependants (ayants droit), a page."""
+
+    start: date
+    end: date
+    dependants: bool = False
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=20, description="10, 20, 50, 100 or 500")

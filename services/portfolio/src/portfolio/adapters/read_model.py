@@ -13,12 +13,14 @@ first received). `service_layer/handlers.py` maps each event type to its project
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from extranet_contracts import Envelope
 from extranet_contracts.legacy import (
     MemberAffiliated,
 )
 from extranet_plumbing.consumer import Projection
+from portfolio.domain.employer import NirDigest, masked_iban, masked_nir
 
 
 def _snapshot(table: str, key: tuple[str, ...], columns: tuple[str, ...], alias: str) -> str:
@@ -174,8 +176,9 @@ guarantee_attached = Projection(
 )
 
 
-def _affiliation(env: Envelope, e: MemberAffiliated) -> tuple:
-    # Portfolio keeps who is covered, not their NIR: brokers never see it.
+def _affiliation(digest: NirDigest, env: Envelope, e: MemberAffiliated) -> tuple:
+    # Portfolio keeps who is covered, never a NIR in clear: its keyed digest (to find the employee by the
+    # number a correspondent types) and its masked form; the IBAN masked only. Brokers see none of them.
     dependants = [
         {
             "role": d.role.value,
@@ -183,9 +186,11 @@ def _affiliation(env: Envelope, e: MemberAffiliated) -> tuple:
             "last_name": d.last_name,
             "first_name": d.first_name,
             "birth_date": d.birth_date.isoformat(),
+            "nir_masked": masked_nir(d.nir),
         }
         for d in e.dependants
     ]
+    bank = e.benefits_bank_details
     return (
         env.tenant,
         e.membership_id,
@@ -202,47 +207,58 @@ def _affiliation(env: Envelope, e: MemberAffiliated) -> tuple:
         e.recorded_on,
         e.revision,
         env.time,
+        e.primary.birth_date,
+        digest(e.primary.nir),
+        masked_nir(e.primary.nir),
+        e.address.model_dump_json(),
+        str(e.email) if e.email else None,
+        e.mobile_phone,
+        masked_iban(bank.iban) if bank else None,
     )
 
 
-# A membership's affiliation and its exit fill separate columns of one row, each guarded by its own revision.
-member_affiliated = Projection(
-    "affiliations",
-    (
-        ("tenant", "text"),
-        ("membership_id", "text"),
-        ("member_number", "text"),
-        ("contract_number", "text"),
-        ("company_code", "text"),
-        ("insured_group", "text"),
-        ("civility", "text"),
-        ("last_name", "text"),
-        ("first_name", "text"),
-        ("dependants", "jsonb"),
-        ("beneficiaries", "integer"),
-        ("start_date", "date"),
-        ("affiliation_recorded_on", "date"),
-        ("affiliation_revision", "integer"),
-        ("affiliation_changed_at", "timestamptz"),
-    ),
-    _affiliation,
-    """INSERT INTO memberships (tenant, membership_id, member_number, contract_number, company_code, insured_group,
-                                civility, last_name, first_name, dependants, beneficiaries, start_date,
-                                affiliation_recorded_on, affiliation_revision, affiliation_changed_at)
-       SELECT DISTINCT ON (tenant, membership_id)
-              tenant, membership_id, member_number, contract_number, company_code, insured_group,
-              civility, last_name, first_name, dependants, beneficiaries, start_date,
-              affiliation_recorded_on, affiliation_revision, affiliation_changed_at
-       FROM {rows} ORDER BY tenant, membership_id, affiliation_revision DESC, seq
-       ON CONFLICT (tenant, membership_id) DO UPDATE SET
-         member_number = EXCLUDED.member_number, contract_number = EXCLUDED.contract_number,
-         company_code = EXCLUDED.company_code, insured_group = EXCLUDED.insured_group, civility = EXCLUDED.civility,
-         last_name = EXCLUDED.last_name, first_name = EXCLUDED.first_name, dependants = EXCLUDED.dependants,
-         beneficiaries = EXCLUDED.beneficiaries, start_date = EXCLUDED.start_date,
-         affiliation_recorded_on = EXCLUDED.affiliation_recorded_on, affiliation_revision = EXCLUDED.affiliation_revision,
-         affiliation_changed_at = EXCLUDED.affiliation_changed_at
-       WHERE memberships.affiliation_revision IS NULL OR memberships.affiliation_revision < EXCLUDED.affiliation_revision""",
+_AFFILIATION = (
+    ("tenant", "text"),
+    ("membership_id", "text"),
+    ("member_number", "text"),
+    ("contract_number", "text"),
+    ("company_code", "text"),
+    ("insured_group", "text"),
+    ("civility", "text"),
+    ("last_name", "text"),
+    ("first_name", "text"),
+    ("dependants", "jsonb"),
+    ("beneficiaries", "integer"),
+    ("start_date", "date"),
+    ("affiliation_recorded_on", "date"),
+    ("affiliation_revision", "integer"),
+    ("affiliation_changed_at", "timestamptz"),
+    ("birth_date", "date"),
+    ("nir_digest", "text"),
+    ("nir_masked", "text"),
+    ("address", "jsonb"),
+    ("email", "text"),
+    ("mobile_phone", "text"),
+    ("iban_masked", "text"),
 )
+_AFFILIATION_NAMES = ", ".join(c for c, _ in _AFFILIATION)
+_AFFILIATION_UPDATES = ", ".join(f"{c} = EXCLUDED.{c}" for c, _ in _AFFILIATION if c not in ("tenant", "membership_id"))
+
+
+def member_affiliated(digest: NirDigest) -> Projection:
+    """A membership's affiliation and its exit fill separate columns of one row, each guarded by its own
+    revision. `digest` is the service's keyed NIR digest (bootstrap's, from the settings)."""
+    return Projection(
+        "affiliations",
+        _AFFILIATION,
+        partial(_affiliation, digest),
+        f"""INSERT INTO memberships ({_AFFILIATION_NAMES})
+       SELECT DISTINCT ON (tenant, membership_id) {_AFFILIATION_NAMES}
+       FROM {{rows}} ORDER BY tenant, membership_id, affiliation_revision DESC, seq
+       ON CONFLICT (tenant, membership_id) DO UPDATE SET {_AFFILIATION_UPDATES}
+       WHERE memberships.affiliation_revision IS NULL OR memberships.affiliation_revision < EXCLUDED.affiliation_revision""",
+    )
+
 
 member_radiated = Projection(
     "radiations",

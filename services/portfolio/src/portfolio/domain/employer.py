@@ -137,3 +137,6 @@ class EmployeeListing:
         if (end - start).days > MAX_LIST_DAYS:
             raise InvalidEmployeeCriterion("end", "La période ne peut pas dépasser 5 ans.")
         return cls(Period(start, end), dependants)
+
+
+EMPLOYEE_PAGE_SIZES = (10, 20, 50, 100, 500)

@@ -2,6 +2,8 @@
 (its topics are derived from it). Every legacy event is a projection: one order-independent SQL
 statement, applied a batch at a time."""
 
+import secrets
+
 from extranet_contracts.legacy import (
     BrokerPortfolioCompanyAssigned,
     BrokerPortfolioCompanyWithdrawn,
@@ -14,9 +16,18 @@ from extranet_contracts.legacy import (
 )
 from extranet_plumbing.consumer import Handlers
 from portfolio.adapters import read_model
+from portfolio.domain.employer import NirDigest
 
 READ_MODEL_GROUP = "portfolio-read-model"
 
+
+def read_model_handlers(nir_digest: NirDigest) -> Handlers:
+    """The map with the service's keyed NIR digest (bootstrap's, from the settings)."""
+    return {**HANDLERS, MemberAffiliated: read_model.member_affiliated(nir_digest)}
+
+
+# The map's event types (bench, tests); its NIR digests are under a key of this process only: the service
+# runs `read_model_handlers(bootstrap's digest)`.
 HANDLERS: Handlers = {
     BrokerRegistered: read_model.broker_registered,
     BrokerPortfolioCompanyAssigned: read_model.company_assigned,
@@ -24,6 +35,6 @@ HANDLERS: Handlers = {
     CompanyRegistered: read_model.company_registered,
     CollectiveContractSigned: read_model.contract_signed,
     GuaranteeAttached: read_model.guarantee_attached,
-    MemberAffiliated: read_model.member_affiliated,
+    MemberAffiliated: read_model.member_affiliated(NirDigest(secrets.token_bytes(32))),
     MemberRadiated: read_model.member_radiated,
 }

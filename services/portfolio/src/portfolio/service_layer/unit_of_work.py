@@ -8,6 +8,7 @@ from extranet_plumbing.uow import UnitOfWork
 from portfolio.adapters.broker_requests import BrokerRequests
 from portfolio.adapters.dashboards import Dashboards
 from portfolio.adapters.effectifs import Effectifs
+from portfolio.adapters.employer import Employer
 from portfolio.adapters.profiles import Profiles
 
 
@@ -16,9 +17,11 @@ class PortfolioUnitOfWork(UnitOfWork):
     effectifs: Effectifs
     profiles: Profiles
     broker_requests: BrokerRequests
+    employer: Employer
 
     def _bind(self, conn: asyncpg.Connection) -> None:
         self.dashboards = Dashboards(conn)
         self.effectifs = Effectifs(conn)
         self.profiles = Profiles(conn)
         self.broker_requests = BrokerRequests(conn)
+        self.employer = Employer(conn)

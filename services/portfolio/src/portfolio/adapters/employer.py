@@ -1,0 +1,325 @@
+"""Read queries of the employer portal (guide 003): the contracts and insured groups a correspondent may
+select, the company sheet of a contract and group, the search of an employee, an employee's detail and
+the list of the employees of a period.
+
+Every query is limited to what the correspondent may see (`Visible`): its company, the contracts granted
+to it (and of its population categories), its insured groups. A contract, group or employee outside it
+is not found, whoever asks. The caller's text only reaches SQL as a parameter; names are matched on
+`fold`ed columns (migration 003, 008)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from extranet_plumbing.auth import CorrespondentScope
+from portfolio.adapters.dashboards import PlannedForValues
+from portfolio.adapters.effectifs import _Params
+from portfolio.domain.employer import INSURED_GROUPS, PRIMARY_ROLE, ROLES, EmployeeListing, EmployeeSearch, Selection
+from portfolio.domain.listing import Page, status_on
+
+NO_BANK_DETAILS = "Pas de RIB spécifié"
+
+
+@dataclass(frozen=True)
+class Visible:
+    """What the correspondent may see in its company: the contracts (granted, of its categories) and the
+    insured groups (None: all of them)."""
+
+    tenant: str
+    company_code: str
+    contracts: tuple[str, ...]
+    insured_groups: tuple[str, ...] | None
+
+    def memberships(self, p: _Params, selection: Selection, alias: str = "m") -> str:
+        """The visible memberships of the selection, as a condition on `alias` (affiliated ones only)."""
+        contracts = [selection.contract_number] if selection.contract_number else list(self.contracts)
+        where = [
+            f"{alias}.tenant = {p(self.tenant)}",
+            f"{alias}.company_code = {p(self.company_code)}",
+            f"{alias}.contract_number = ANY({p(contracts)}::text[])",
+            f"{alias}.start_date IS NOT NULL",
+        ]
+        if selection.insured_group:
+            where.append(f"{alias}.insured_group = {p(selection.insured_group)}")
+        elif self.insured_groups is not None:
+            where.append(f"{alias}.insured_group = ANY({p(list(self.insured_groups))}::text[])")
+        return " AND ".join(where)
+
+    def may_select(self, selection: Selection) -> bool:
+        return (selection.contract_number is None or selection.contract_number in self.contracts) and (
+            selection.insured_group is None or self.insured_groups is None or selection.insured_group in self.insured_groups
+        )
+
+
+def _covered_on(p: _Params, day: date, alias: str = "m") -> str:
+    at = p(day)
+    return f"{alias}.start_date <= {at} AND ({alias}.end_date IS NULL OR {alias}.end_date >= {at})"
+
+
+def _like_start(text: str) -> str:
+    """A LIKE pattern for "starts with" `text` (its wildcards escaped), to be folded in SQL."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class Employer(PlannedForValues):
+    # --- what the correspondent may see ---------------------------------------------------------------
+
+    async def visible(self, tenant: str, scope: CorrespondentScope) -> Visible:
+        rows = await self._conn.fetch(
+            """SELECT contract_number FROM contracts WHERE tenant = $1 AND company_code = $2
+                 AND ($3::text[] IS NULL OR contract_number = ANY($3)) AND ($4::text[] IS NULL OR category = ANY($4))
+               ORDER BY contract_number""",
+            tenant,
+            scope.company_code,
+            list(scope.contracts) if scope.contracts is not None else None,
+            list(scope.categories) if scope.categories is not None else None,
+        )
+        return Visible(tenant, scope.company_code, tuple(r["contract_number"] for r in rows), scope.insured_groups)
+
+    async def contracts(self, visible: Visible) -> dict:
+        """Home's selector: the company, its visible contracts and, of each, the insured groups the correspondent may select."""
+        company = await self._conn.fetchrow(
+            "SELECT legal_name FROM companies WHERE tenant = $1 AND company_code = $2", visible.tenant, visible.company_code
+        )
+        rows = await self._conn.fetch(
+            "SELECT * FROM contracts WHERE tenant = $1 AND contract_number = ANY($2::text[]) ORDER BY contract_number",
+            visible.tenant,
+            list(visible.contracts),
+        )
+        name = company["legal_name"] if company else None
+        return {
+            "company_code": visible.company_code,
+            "legal_name": name,
+            "contracts": [
+                {
+                    **_contract(k, name),
+                    "insured_groups": [
+                        {"code": g, "label": INSURED_GROUPS.get(g, g)}
+                        for g in k["insured_groups"]
+                        if visible.insured_groups is None or g in visible.insured_groups
+                    ],
+                }
+                for k in rows
+            ],
+        }
+
+    # --- the company sheet ------------------------------------------------------------------------------
+
+    async def company_sheet(self, visible: Visible, selection: Selection, as_of: date) -> dict | None:
+        """The contract's company, its employees and covered persons on `as_of` (in the groups the correspondent
+        sees), the selected group's covered persons, and the contract's products."""
+        await self._plan_for_values()
+        contract = await self._conn.fetchrow(
+            """SELECT k.*, c.legal_name, c.siret, c.siren, c.address, c.contacts
+               FROM contracts k LEFT JOIN companies c ON c.tenant = k.tenant AND c.company_code = k.company_code
+               WHERE k.tenant = $1 AND k.company_code = $2 AND k.contract_number = $3""",
+            visible.tenant,
+            visible.company_code,
+            selection.contract_number,
+        )
+        if contract is None or selection.insured_group not in contract["insured_groups"]:
+            return None
+        p = _Params()
+        whole = visible.memberships(p, Selection(selection.contract_number))
+        covered = _covered_on(p, as_of)
+        group = p(selection.insured_group)
+        counts = await self._conn.fetchrow(
+            f"""SELECT count(*) AS employees, coalesce(sum(m.beneficiaries), 0)::bigint AS covered,
+                       coalesce(sum(m.beneficiaries) FILTER (WHERE m.insured_group = {group}), 0)::bigint AS group_covered,
+                       count(*) FILTER (WHERE m.insured_group = {group}) AS group_employees
+                FROM memberships m WHERE {whole} AND {covered}""",
+            *p.values,
+        )
+        products = await self._conn.fetch(
+            "SELECT name, start_date, end_date FROM guarantees WHERE tenant = $1 AND contract_number = $2 ORDER BY name, guarantee_code",
+            visible.tenant,
+            selection.contract_number,
+        )
+        contacts = _json(contract["contacts"]) or []
+        email = next((c.get("email") for c in sorted(contacts, key=lambda c: not c.get("primary")) if c.get("email")), None)
+        return {
+            "as_of": as_of,
+            "contract": _contract(contract, contract["legal_name"]),
+            "company": {
+                "company_code": visible.company_code,
+                "legal_name": contract["legal_name"],
+                "address": _json(contract["address"]),
+                "email": email,
+                "siret": contract["siret"],
+                "siren": contract["siren"],
+            },
+            "employees": counts["employees"],
+            "covered_persons": counts["covered"],
+            "group": {
+                "code": selection.insured_group,
+                "label": INSURED_GROUPS[selection.insured_group],
+                "employees": counts["group_employees"],
+                "covered_persons": counts["group_covered"],
+            },
+            "products": [dict(r) for r in products],
+        }
+
+    # --- find an employee, an employee's detail ----------------------------------------------------------
+
+    def _search_sql(self, visible: Visible, selection: Selection, search: EmployeeSearch) -> tuple[str, _Params]:
+        p = _Params()
+        where = [visible.memberships(p, selection), _covered_on(p, search.as_of)]
+        if search.nir_digest is not None:
+            where.append(f"m.nir_digest = {p(search.nir_digest)}")
+        else:
+            assert search.last_name is not None
+            where.append(f"m.search_last_name LIKE fold({p(_like_start(search.last_name))}) || '%'")
+            if search.first_name:
+                where.append(f"m.search_first_name LIKE fold({p(_like_start(search.first_name))}) || '%'")
+        if search.birth_date is not None:
+            where.append(f"m.birth_date = {p(search.birth_date)}")
+        return f"SELECT m.* FROM memberships m WHERE {' AND '.join(where)}", p
+
+    async def search(self, visible: Visible, selection: Selection, search: EmployeeSearch, page: Page) -> dict:
+        await self._plan_for_values()
+        sql, p = self._search_sql(visible, selection, search)
+        total = await self._conn.fetchval(f"SELECT count(*) FROM ({sql}) x", *p.values)
+        rows = await self._conn.fetch(
+            f"{sql} ORDER BY m.search_name, m.membership_id LIMIT {p(page.size)} OFFSET {p(page.offset)}", *p.values
+        )
+        return {
+            "as_of": search.as_of,
+            "page": page.number,
+            "page_size": page.size,
+            "total": total,
+            "items": [_employee_row(r, search.as_of) for r in rows],
+        }
+
+    async def employee(self, visible: Visible, membership_id: str, as_of: date) -> dict | None:
+        p = _Params()
+        row = await self._conn.fetchrow(
+            f"SELECT m.* FROM memberships m WHERE {visible.memberships(p, Selection())} AND m.membership_id = {p(membership_id)}",
+            *p.values,
+        )
+        if row is None:
+            return None
+        beneficiaries = [
+            {
+                "name": _name(row["civility"], row["last_name"], row["first_name"]),
+                "type": PRIMARY_ROLE,
+                "nir_masked": row["nir_masked"],
+                "birth_date": row["birth_date"],
+            }
+        ] + [
+            {
+                "name": _name(d.get("civility"), d.get("last_name"), d.get("first_name")),
+                "type": ROLES.get(d.get("role"), d.get("role")),
+                "nir_masked": d.get("nir_masked"),
+                "birth_date": d.get("birth_date"),
+            }
+            for d in _json(row["dependants"]) or []
+        ]
+        return {
+            **_employee_row(row, as_of),
+            "civility": row["civility"],
+            "last_name": row["last_name"],
+            "first_name": row["first_name"],
+            "address": _json(row["address"]),
+            "email": row["email"],
+            "mobile_phone": row["mobile_phone"],
+            "iban_masked": row["iban_masked"],
+            "bank_details": row["iban_masked"] or NO_BANK_DETAILS,
+            "exit_reason": row["exit_reason"],
+            "beneficiaries": beneficiaries,
+        }
+
+    # --- the employees of a period ------------------------------------------------------------------------
+
+    def _list_sql(self, visible: Visible, selection: Selection, listing: EmployeeListing) -> tuple[str, _Params]:
+        p = _Params()
+        where = [
+            visible.memberships(p, selection),
+            f"m.start_date <= {p(listing.period.end)}",
+            f"(m.end_date IS NULL OR m.end_date >= {p(listing.period.start)})",
+        ]
+        dependants = (
+            """UNION ALL
+               SELECT d.ord, d.value->>'role', d.value->>'civility', d.value->>'last_name', d.value->>'first_name',
+                      (d.value->>'birth_date')::date, d.value->>'nir_masked'
+               FROM jsonb_array_elements(coalesce(m.dependants, '[]'::jsonb)) WITH ORDINALITY AS d(value, ord)"""
+            if listing.dependants
+            else ""
+        )
+        sql = f"""SELECT m.membership_id, m.member_number, m.contract_number, m.insured_group, m.start_date, m.end_date,
+                         m.search_name, p.ord, p.role, p.civility, p.last_name, p.first_name, p.birth_date
+                  FROM memberships m CROSS JOIN LATERAL (
+                      SELECT 0::bigint AS ord, NULL::text AS role, m.civility, m.last_name, m.first_name, m.birth_date,
+                             m.nir_masked
+                      {dependants}
+                  ) p (ord, role, civility, last_name, first_name, birth_date, nir_masked)
+                  WHERE {" AND ".join(where)}"""
+        return sql, p
+
+    _LIST_ORDER = "ORDER BY search_name, membership_id, ord"
+
+    async def employees(self, visible: Visible, selection: Selection, listing: EmployeeListing, page: Page) -> dict:
+        await self._plan_for_values()
+        sql, p = self._list_sql(visible, selection, listing)
+        total = await self._conn.fetchval(f"SELECT count(*) FROM ({sql}) x", *p.values)
+        rows = await self._conn.fetch(f"SELECT * FROM ({sql}) x {self._LIST_ORDER} LIMIT {p(page.size)} OFFSET {p(page.offset)}", *p.values)
+        return {
+            "period": {"start": listing.period.start, "end": listing.period.end},
+            "dependants": listing.dependants,
+            "page": page.number,
+            "page_size": page.size,
+            "total": total,
+            "items": [_listed(r) for r in rows],
+        }
+
+    async def all_employees(self, visible: Visible, selection: Selection, listing: EmployeeListing) -> AsyncIterator[dict]:
+        """Every row of the list, in its order, without the page limit (downloads): read with a cursor."""
+        await self._plan_for_values()
+        sql, p = self._list_sql(visible, selection, listing)
+        async for row in self._conn.cursor(f"SELECT * FROM ({sql}) x {self._LIST_ORDER}", *p.values, prefetch=1000):
+            yield _listed(row)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _name(civility: str | None, last_name: str | None, first_name: str | None) -> str:
+    return " ".join(x for x in (civility, (last_name or "").upper(), first_name) if x)
+
+
+def _contract(k: asyncpg.Record, company_name: str | None) -> dict:
+    return {
+        "contract_number": k["contract_number"],
+        "name": company_name or k["contract_number"],
+        "product": k["product"],
+        "category": k["category"],
+        "effective_date": k["effective_date"],
+    }
+
+
+def _membership(row: asyncpg.Record) -> dict:
+    return {
+        "contract_number": row["contract_number"],
+        "insured_group": row["insured_group"],
+        "membership_id": row["membership_id"],
+        "member_number": row["member_number"],
+        "name": _name(None, row["last_name"], row["first_name"]),
+        "birth_date": row["birth_date"],
+        "start_date": row["start_date"],
+        "end_date": row["end_date"],
+    }
+
+
+def _employee_row(row: asyncpg.Record, as_of: date) -> dict:
+    return {**_membership(row), "status": status_on(row["start_date"], row["end_date"], as_of)}
+
+
+def _listed(row: asyncpg.Record) -> dict:
+    """A row of the list: an employee, or one of its dependants (their birth date, the membership's dates)."""
+    return {**_membership(row), "type": ROLES.get(row["role"], row["role"]) if row["role"] else PRIMARY_ROLE}
