@@ -94,6 +94,15 @@ REQUEST_ROUTES = {
     ("GET", "/api/backoffice/requests/{request_id}"): ("200", "RequestDetail"),
     ("POST", "/api/backoffice/requests/{request_id}/decision"): ("200", "RequestDetail"),
 }
+# The employer portal's reads (portfolio, issue 12): (method, path) -> model; and the list's download.
+EMPLOYER_ROUTES = {
+    ("GET", "/api/employer/contracts"): "EmployerContracts",
+    ("GET", "/api/employer/contracts/{contract_number}/groups/{insured_group}/sheet"): "CompanySheet",
+    ("GET", "/api/employer/employees/search"): "EmployeeSearchResult",
+    ("GET", "/api/employer/employees"): "EmployeeList",
+    ("GET", "/api/employer/employees/{membership_id}"): "EmployeeDetail",
+}
+EMPLOYER_DOWNLOADS = {("GET", "/api/employer/exports/employees")}
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 
@@ -165,7 +174,7 @@ def test_the_broker_dashboard_is_declared(openapi):
 
 def test_nothing_but_declared_portal_routes(openapi):
     declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES) | EXPORT_ROUTES
-    declared |= set(MEMBER_ROUTES) | set(MEMBER_DOWNLOADS) | set(REQUEST_ROUTES)
+    declared |= set(MEMBER_ROUTES) | set(MEMBER_DOWNLOADS) | set(REQUEST_ROUTES) | set(EMPLOYER_ROUTES) | EMPLOYER_DOWNLOADS
     documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
     assert documented == declared
 
@@ -224,3 +233,13 @@ def test_the_members_statements_are_declared_as_files(openapi):
         assert "member_number" not in {p["name"] for p in op.get("parameters", [])}  # the household is the token's
     archive = operation(openapi, "GET", "/api/member/statements/archive")
     assert {p["name"] for p in archive["parameters"]} == {"beneficiary", "from", "to"}
+
+
+def test_the_employer_reads_are_declared_with_their_models(openapi):
+    for (method, path), model in EMPLOYER_ROUTES.items():
+        op = operation(openapi, method, path)
+        assert op["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": ref(model)}
+        assert {"401", "403", "422"} <= set(op["responses"]) and op["summary"]
+    for method, path in EMPLOYER_DOWNLOADS:
+        op = operation(openapi, method, path)
+        assert set(op["responses"]["200"]["content"]) == {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"}

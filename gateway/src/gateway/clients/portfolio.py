@@ -8,7 +8,22 @@ from fastapi.responses import StreamingResponse
 
 from extranet_plumbing.exports import MEDIA_TYPES
 from gateway.clients.base import ServiceClient, segment
-from portfolio.api import AddressChangeAccepted, BrokerDashboard, BrokerProfile, CompanyDetail, CompanyList, GuaranteeList, InsuredList
+from portfolio.api import (
+    AddressChangeAccepted,
+    BrokerDashboard,
+    BrokerProfile,
+    CompanyDetail,
+    CompanyList,
+    CompanySheet,
+    EmployeeDetail,
+    EmployeeList,
+    EmployeeSearchResult,
+    EmployerContracts,
+    GuaranteeList,
+    InsuredList,
+)
+
+EMPLOYER_DOWNLOADS = frozenset({MEDIA_TYPES["xlsx"], "text/csv"})
 
 
 class PortfolioClient(ServiceClient):
@@ -96,4 +111,55 @@ class PortfolioClient(ServiceClient):
             token=token,
             params=params,
             media_types=frozenset(MEDIA_TYPES.values()),
+        )
+
+    # Employer portal (issue 12): what a correspondent reads; portfolio checks its scope again.
+
+    async def employer_contracts(self, token: str) -> EmployerContracts:
+        return await self.request(
+            "GET", "/internal/employer/contracts", route="GET /internal/employer/contracts", model=EmployerContracts, token=token
+        )
+
+    async def company_sheet(self, token: str, contract_number: str, insured_group: str, params: dict[str, Any]) -> CompanySheet:
+        return await self.request(
+            "GET",
+            f"/internal/employer/contracts/{segment(contract_number)}/groups/{segment(insured_group)}/sheet",
+            route="GET /internal/employer/contracts/{contract_number}/groups/{insured_group}/sheet",
+            model=CompanySheet,
+            token=token,
+            params=params,
+        )
+
+    async def search_employees(self, token: str, params: dict[str, Any]) -> EmployeeSearchResult:
+        return await self.request(
+            "GET",
+            "/internal/employer/employees/search",
+            route="GET /internal/employer/employees/search",
+            model=EmployeeSearchResult,
+            token=token,
+            params=params,
+        )
+
+    async def employee(self, token: str, membership_id: str, params: dict[str, Any]) -> EmployeeDetail:
+        return await self.request(
+            "GET",
+            f"/internal/employer/employees/{segment(membership_id)}",
+            route="GET /internal/employer/employees/{membership_id}",
+            model=EmployeeDetail,
+            token=token,
+            params=params,
+        )
+
+    async def employees(self, token: str, params: dict[str, Any]) -> EmployeeList:
+        return await self.request(
+            "GET", "/internal/employer/employees", route="GET /internal/employer/employees", model=EmployeeList, token=token, params=params
+        )
+
+    async def export_employees(self, token: str, params: dict[str, Any]) -> StreamingResponse:
+        return await self.download(
+            "/internal/employer/exports/employees",
+            route="GET /internal/employer/exports/employees",
+            token=token,
+            params=params,
+            media_types=EMPLOYER_DOWNLOADS,
         )

@@ -1,7 +1,18 @@
 """The gateway's routers: one per portal, plus `auth` (sessions, terms, password, self-care), which
 every portal shares."""
 
-from gateway.routes import auth, backoffice, broker, broker_profile, employer, member, member_claims, member_household, requests
+from gateway.routes import (
+    auth,
+    backoffice,
+    broker,
+    broker_profile,
+    employer,
+    employer_company,
+    member,
+    member_claims,
+    member_household,
+    requests,
+)
 
 ROUTERS = (
     auth.router,
@@ -11,6 +22,7 @@ ROUTERS = (
     member_claims.router,
     member_household.router,
     employer.router,
+    employer_company.router,
     backoffice.router,
     requests.router,
 )

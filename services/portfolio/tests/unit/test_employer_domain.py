@@ -114,3 +114,9 @@ def test_a_list_period_is_in_order_and_bounded():
     assert refused.value.field == "end"
     with pytest.raises(InvalidEmployeeCriterion):
         EmployeeListing.checked(date(2016, 1, 1), date(2026, 1, 1), False)
+
+
+def test_a_name_with_control_characters_is_refused():
+    with pytest.raises(InvalidEmployeeCriterion) as refused:
+        EmployeeSearch.checked(DIGEST, as_of=DAY, last_name="Dur\x00and")
+    assert refused.value.field == "last_name"

@@ -116,6 +116,9 @@ class EmployeeSearch:
         nir_key: str | None = None,
     ) -> EmployeeSearch:
         last_name, first_name = _words(last_name), _words(first_name)
+        for field, text in (("last_name", last_name), ("first_name", first_name)):
+            if text is not None and not text.isprintable():
+                raise InvalidEmployeeCriterion(field, "Saisissez le nom en lettres.")
         if nir or nir_key:
             return cls(as_of, birth_date=birth_date, nir_digest=digest(checked_nir(nir, nir_key)))
         if last_name is None:

@@ -1,0 +1,241 @@
+"""The employer portal's reads through the gateway (issue 12): the simulated legacy system publishes its
+portfolio on Kafka, portfolio builds its read model, and company correspondents read their company sheet,
+search their employees and list them; the figures and rows are checked against an independent computation
+from the published events, and every route is refused to whoever may not see the company's data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+
+from extranet_plumbing.testing import GATEWAY_HEADERS
+from portfolio.domain.periods import today_in_france
+
+from .test_broker_dashboard import PASSWORD as BROKER_PASSWORD
+from .test_broker_dashboard import loaded  # noqa: F401 (the fixture)
+from .test_broker_effectifs import Oracle as EffectifsOracle
+
+PASSWORD = "Entreprise-Test-2026!"
+ROLES = {"CONJOINT": "Conjoint", "ENFANT": "Enfant"}
+
+
+def fold(text: str) -> str:
+    """As people's typing is compared with names: accents, case, hyphens and apostrophes ignored."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+    text = text.replace("œ", "oe").replace("æ", "ae")
+    return " ".join(re.sub(r"[-'’]", " ", text).split())
+
+
+class Oracle(EffectifsOracle):
+    """Companies, contracts and memberships as the events describe them (the broker tests' oracle), and
+    what a company's correspondent reads of them."""
+
+    def of(self, company: str, contracts=None, groups=None):
+        return [
+            (a, r)
+            for a, r in self.memberships
+            if a.company_code == company
+            and (contracts is None or a.contract_number in contracts)
+            and (groups is None or a.insured_group.value in groups)
+        ]
+
+    @staticmethod
+    def covered(memberships, day: date):
+        return [(a, r) for a, r in memberships if a.effective_date <= day and (r is None or r.effective_date >= day)]
+
+    @staticmethod
+    def during(memberships, start: date, end: date):
+        return [(a, r) for a, r in memberships if a.effective_date <= end and (r is None or r.effective_date >= start)]
+
+
+def persons(memberships, dependants: bool) -> Counter:
+    rows = Counter()
+    for a, _ in memberships:
+        rows[
+            (a.membership_id, f"{a.primary.last_name.upper()} {a.primary.first_name}", "Assuré principal", a.primary.birth_date.isoformat())
+        ] += 1
+        for d in a.dependants if dependants else ():
+            rows[(a.membership_id, f"{d.last_name.upper()} {d.first_name}", ROLES[d.role.value], d.birth_date.isoformat())] += 1
+    return rows
+
+
+@pytest.fixture
+async def company(platform, loaded):  # noqa: F811
+    """The company with the most employees covered today, a contract of it with several insured groups, and its
+    correspondents: the primary one, secondary ones outside that contract's group or category, another company's."""
+    events, brokers = loaded
+    oracle, today = Oracle(events), today_in_france()
+    by_company = Counter(a.company_code for a, _ in oracle.covered(oracle.memberships, today))
+    mine = next(
+        code
+        for code, _ in by_company.most_common()
+        if any(len(k.insured_groups) > 1 for k in oracle.contracts.values() if k.company_code == code)
+    )
+    theirs = next(code for code in by_company if code != mine)
+    contract = max(
+        (k for k in oracle.contracts.values() if k.company_code == mine and len(k.insured_groups) > 1),
+        key=lambda k: len(oracle.covered(oracle.of(mine, [k.contract_number]), today)),
+    )
+    member, _ = max(oracle.covered(oracle.of(mine, [contract.contract_number]), today), key=lambda m: len(m[0].dependants))
+    group = member.insured_group.value
+    other_group = next(g.value for g in contract.insured_groups if g.value != group)
+    other_category = next(c for c in ("CADRES", "NON CADRES", "ENSEMBLE DU PERSONNEL") if c != contract.category.value)
+
+    async def bearer(portal, kind, identifier, scope) -> dict[str, str]:
+        return {"authorization": f"Bearer {await platform.account_token(portal, kind, identifier, PASSWORD, scope)}"}
+
+    accounts = {
+        "primary": await bearer("employer", "correspondent", f"C{mine}", {"company_code": mine, "contracts": "all", "primary": True}),
+        "theirs": await bearer("employer", "correspondent", f"C{theirs}", {"company_code": theirs, "contracts": "all", "primary": True}),
+        "other group": await bearer(
+            "employer",
+            "correspondent",
+            f"G{mine}",
+            {"company_code": mine, "contracts": [contract.contract_number], "insured_groups": [other_group], "primary": False},
+        ),
+        "other category": await bearer(
+            "employer",
+            "correspondent",
+            f"K{mine}",
+            {"company_code": mine, "contracts": [contract.contract_number], "categories": [other_category], "primary": False},
+        ),
+        "broker": {"authorization": f"Bearer {await platform.login(brokers[0], BROKER_PASSWORD)}"},
+        "member": await bearer("member", "member", member.member_number, {"member_number": member.member_number}),
+    }
+    return oracle, mine, contract, member, accounts
+
+
+async def test_the_company_sheet_counts_what_the_events_imply(platform, company):
+    oracle, mine, _contract, _member, accounts = company
+    today = today_in_france()
+    auth = accounts["primary"]
+    selector = (await platform.gateway.get("/api/employer/contracts", headers=auth)).json()
+    assert {k["contract_number"]: [g["code"] for g in k["insured_groups"]] for k in selector["contracts"]} == {
+        k.contract_number: [g.value for g in k.insured_groups] for k in oracle.contracts.values() if k.company_code == mine
+    }
+    assert selector["legal_name"] == oracle.companies[mine].legal_name
+    for k in selector["contracts"]:
+        number = k["contract_number"]
+        on_contract = oracle.covered(oracle.of(mine, [number]), today)
+        for g in k["insured_groups"]:
+            answer = await platform.gateway.get(f"/api/employer/contracts/{number}/groups/{g['code']}/sheet", headers=auth)
+            assert answer.status_code == 200, answer.text
+            sheet = answer.json()
+            in_group = [(a, r) for a, r in on_contract if a.insured_group.value == g["code"]]
+            assert (sheet["employees"], sheet["covered_persons"]) == (len(on_contract), sum(1 + len(a.dependants) for a, _ in on_contract))
+            assert (sheet["group"]["employees"], sheet["group"]["covered_persons"]) == (
+                len(in_group),
+                sum(1 + len(a.dependants) for a, _ in in_group),
+            )
+            assert (sheet["company"]["siret"], sheet["company"]["siren"]) == (
+                oracle.companies[mine].siret,
+                oracle.companies[mine].siret[:9],
+            )
+            assert sheet["contract"]["effective_date"] == oracle.contracts[number].effective_date.isoformat()
+
+
+async def test_an_employee_is_found_by_name_and_by_nir(platform, company):
+    oracle, mine, _contract, member, accounts = company
+    today = today_in_france()
+    auth = accounts["primary"]
+    typed = fold(member.primary.last_name)[:3].upper()
+    answer = await platform.gateway.get("/api/employer/employees/search", params={"last_name": typed, "page_size": 500}, headers=auth)
+    assert answer.status_code == 200, answer.text
+    expected = {a.membership_id for a, _ in oracle.covered(oracle.of(mine), today) if fold(a.primary.last_name).startswith(fold(typed))}
+    assert {r["membership_id"] for r in answer.json()["items"]} == expected and member.membership_id in expected
+
+    nir = member.primary.nir
+    by_nir = await platform.gateway.get("/api/employer/employees/search", params={"nir": nir[:13], "nir_key": nir[13:]}, headers=auth)
+    assert [r["membership_id"] for r in by_nir.json()["items"]] == [member.membership_id]
+    wrong = await platform.gateway.get(
+        "/api/employer/employees/search", params={"nir": nir[:13], "nir_key": f"{(int(nir[13:]) + 1) % 97:02d}"}, headers=auth
+    )
+    assert wrong.status_code == 422 and [e["field"] for e in wrong.json()["errors"]] == ["nir_key"]
+
+    detail = (await platform.gateway.get(f"/api/employer/employees/{member.membership_id}", headers=auth)).json()
+    assert [(b["name"], b["type"], b["birth_date"]) for b in detail["beneficiaries"]] == [
+        (
+            f"{member.primary.civility.value} {member.primary.last_name.upper()} {member.primary.first_name}",
+            "Assuré principal",
+            member.primary.birth_date.isoformat(),
+        )
+    ] + [
+        (f"{d.civility.value} {d.last_name.upper()} {d.first_name}", ROLES[d.role.value], d.birth_date.isoformat())
+        for d in member.dependants
+    ]
+    shown = str(detail)
+    for person in (member.primary, *member.dependants):
+        assert person.nir not in shown and person.nir[:13] not in shown
+    assert [b["nir_masked"][-2:] for b in detail["beneficiaries"]] == [p.nir[13:] for p in (member.primary, *member.dependants)]
+    if member.benefits_bank_details:
+        assert member.benefits_bank_details.iban not in shown and detail["iban_masked"].endswith(member.benefits_bank_details.iban[-3:])
+
+
+async def all_pages(platform, auth, **params) -> list[dict]:
+    items, page = [], 1
+    while True:
+        answer = await platform.gateway.get("/api/employer/employees", params={**params, "page": page, "page_size": 10}, headers=auth)
+        assert answer.status_code == 200, answer.text
+        items += answer.json()["items"]
+        if page * 10 >= answer.json()["total"]:
+            return items
+        page += 1
+
+
+@pytest.mark.parametrize("dependants", [False, True])
+async def test_the_list_of_a_period_and_its_download_hold_the_rows_the_events_imply(platform, company, dependants):
+    oracle, mine, _contract, _member, accounts = company
+    end = today_in_france()
+    start = end - timedelta(days=90)
+    params = {"start": start.isoformat(), "end": end.isoformat(), "dependants": str(dependants).lower()}
+    listed = await all_pages(platform, accounts["primary"], **params)
+    expected = persons(oracle.during(oracle.of(mine), start, end), dependants)
+    assert Counter((r["membership_id"], r["name"], r["type"], r["birth_date"]) for r in listed) == expected
+    assert len(listed) > 10  # several pages
+    download = await platform.gateway.get(
+        "/api/employer/exports/employees", params={**params, "format": "csv"}, headers=accounts["primary"]
+    )
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig")), delimiter=";"))[1:]
+    assert [(r[2], r[4], r[5]) for r in rows] == [(i["membership_id"], i["name"], i["type"]) for i in listed]
+
+
+async def test_every_route_is_refused_to_whoever_may_not_see_the_company(platform, company):
+    _oracle, _mine, contract, member, accounts = company
+    number, group = contract.contract_number, member.insured_group.value
+    period = {"start": (today_in_france() - timedelta(days=30)).isoformat(), "end": today_in_france().isoformat()}
+    routes = [
+        (f"/api/employer/contracts/{number}/groups/{group}/sheet", {}),
+        ("/api/employer/employees/search", {"last_name": member.primary.last_name, "contract_number": number, "insured_group": group}),
+        (f"/api/employer/employees/{member.membership_id}", {}),
+        ("/api/employer/employees", {**period, "contract_number": number, "insured_group": group, "page_size": 500}),
+        ("/api/employer/exports/employees", {**period, "contract_number": number, "insured_group": group, "format": "csv"}),
+    ]
+    for path, params in routes:
+        assert (await platform.gateway.get(path, params=params)).status_code == 401, path
+        for who in ("broker", "member"):
+            assert (await platform.gateway.get(path, params=params, headers=accounts[who])).status_code == 403, (path, who)
+        for who in ("theirs", "other group", "other category"):
+            refused = await platform.gateway.get(path, params=params, headers=accounts[who])
+            assert refused.status_code == 404, (path, who, refused.text)
+            assert member.membership_id not in refused.text and member.primary.last_name.upper() not in refused.text.upper()
+        mine = await platform.gateway.get(path, params=params, headers=accounts["primary"])
+        assert mine.status_code == 200, (path, mine.text)
+        assert "sheet" in path or member.membership_id in mine.text
+    # The selector: those who may not see the contract's group are not offered it.
+    for who in ("theirs", "other group", "other category"):
+        selector = (await platform.gateway.get("/api/employer/contracts", headers=accounts[who])).json()
+        assert (number, group) not in {(k["contract_number"], g["code"]) for k in selector["contracts"] for g in k["insured_groups"]}
+    for who in ("broker", "member"):
+        assert (await platform.gateway.get("/api/employer/contracts", headers=accounts[who])).status_code == 403
+    # Portfolio itself refuses a token the gateway would have refused (not only the gateway).
+    direct = await platform.portfolio_client.get(
+        f"/internal/employer/employees/{member.membership_id}", headers={**accounts["theirs"], **GATEWAY_HEADERS}
+    )
+    assert direct.status_code == 404 and member.membership_id not in direct.text
