@@ -19,9 +19,15 @@ async def test_each_tenants_portal_has_its_look_and_its_rules(portals_alone, pag
     await page.goto(f"{portals_alone}/mbtp/adherent/connexion")
     assert await page.get_by_role("textbox", name="Adresse mail").count() == 0
 
-    # Mutuelle de Marseille activates by an emailed link, not by a code: no such first connection here.
+    # Mutuelle de Marseille activates by an emailed link (guide 002), not by a code: only that form is offered.
     await page.goto(f"{portals_alone}/marseille/adherent/premiere-connexion")
-    assert "contactez votre mutuelle" in await page.locator("main").inner_text()
+    offered = await page.locator(".choices a").all_inner_texts()
+    assert offered == ["Je souhaite créer mon espace personnel"]
+    await page.goto(f"{portals_alone}/solimut/adherent/premiere-connexion")
+    assert await page.locator(".choices a").all_inner_texts() == ["C'est votre première connexion ou vous avez oublié votre mot de passe ?"]
+    await page.get_by_role("link", name="C'est votre première connexion").click()
+    assert await page.get_by_role("textbox", name="Numéro de contrat").is_visible()
+    await check("solimut-premiere-connexion")
     response = await page.goto(f"{portals_alone}/marseille/adherent/premiere-connexion/identifiant")
     assert response.status == 404 and await page.locator("h1").inner_text() == "Page introuvable"
     await check("page-introuvable")
