@@ -98,6 +98,7 @@ REQUEST_ROUTES = {
 EMPLOYER_ROUTES = {
     ("GET", "/api/employer/contracts"): "EmployerContracts",
     ("GET", "/api/employer/contracts/{contract_number}/groups/{insured_group}/sheet"): "CompanySheet",
+    ("GET", "/api/employer/contracts/{contract_number}/groups/{insured_group}/contributions"): "Contributions",
     ("GET", "/api/employer/employees/search"): "EmployeeSearchResult",
     ("GET", "/api/employer/employees"): "EmployeeList",
     ("GET", "/api/employer/employees/{membership_id}"): "EmployeeDetail",

@@ -11,9 +11,11 @@ import re
 import unicodedata
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
+from extranet_contracts.legacy import ContributionPaid, ContributionPayerRecorded, ContributionScheduled
 from extranet_plumbing.testing import GATEWAY_HEADERS
 from portfolio.domain.periods import today_in_france
 
@@ -177,6 +179,61 @@ async def test_an_employee_is_found_by_name_and_by_nir(platform, company):
         assert member.benefits_bank_details.iban not in shown and detail["iban_masked"].endswith(member.benefits_bank_details.iban[-3:])
 
 
+async def test_the_contributions_are_those_the_legacy_system_published(platform, company):
+    oracle, mine, _contract, _member, accounts = company
+    today = today_in_france()
+    newest: dict[tuple, object] = {}
+    for _, e in oracle.events:
+        if isinstance(e, ContributionPayerRecorded | ContributionScheduled | ContributionPaid) and e.company_code == mine:
+            key = (type(e).__name__, e.contract_number, identifier(e))
+            if key not in newest or newest[key].revision < e.revision:
+                newest[key] = e
+    seen = 0
+    for k in (k for k in oracle.contracts.values() if k.company_code == mine):
+        for g in k.insured_groups:
+            answer = await platform.gateway.get(
+                f"/api/employer/contracts/{k.contract_number}/groups/{g.value}/contributions", headers=accounts["primary"]
+            )
+            assert answer.status_code == 200, answer.text
+            got = answer.json()
+            mine_of = [e for e in newest.values() if e.contract_number == k.contract_number and e.insured_group is g]
+            payers = {e.payer_id: e for e in mine_of if isinstance(e, ContributionPayerRecorded)}
+            schedules = sorted(
+                (e for e in mine_of if isinstance(e, ContributionScheduled)), key=lambda e: (-e.due_date.toordinal(), e.schedule_id)
+            )
+            payments = {e.payment_id: e for e in mine_of if isinstance(e, ContributionPaid)}
+            assert {p["payer_id"]: (p["share"], p["pre_litigation_date"]) for p in got["payers"]} == {
+                i: (
+                    {"EMPLOYEUR": "Employeur", "SALARIE": "Salarié"}[e.share.value],
+                    e.pre_litigation_date and e.pre_litigation_date.isoformat(),
+                )
+                for i, e in payers.items()
+            }
+            assert [(s["schedule_id"], Decimal(s["amount_due"]), Decimal(s["amount_paid"]), s["status"]) for s in got["schedules"]] == [
+                (e.schedule_id, e.amount_due, e.amount_paid, expected_status(e, today)) for e in schedules
+            ]
+            assert {p["payment_id"]: Decimal(p["amount"]) for p in got["payments"]} == {i: e.amount for i, e in payments.items()}
+            # The payments of a schedule add up to what it says is paid.
+            for e in schedules:
+                assert sum((p.amount for p in payments.values() if p.schedule_id == e.schedule_id), Decimal(0)) == e.amount_paid
+            seen += len(schedules)
+    assert seen > 0
+
+
+def identifier(event) -> str:
+    if isinstance(event, ContributionPayerRecorded):
+        return event.payer_id
+    return event.schedule_id if isinstance(event, ContributionScheduled) else event.payment_id
+
+
+def expected_status(schedule, today: date) -> str:
+    if schedule.amount_paid >= schedule.amount_due:
+        return "Réglée"
+    if schedule.due_date >= today:
+        return "À venir" if not schedule.amount_paid else "Partiellement réglée"
+    return "Partiellement réglée" if schedule.amount_paid else "Impayée"
+
+
 async def all_pages(platform, auth, **params) -> list[dict]:
     items, page = [], 1
     while True:
@@ -212,6 +269,7 @@ async def test_every_route_is_refused_to_whoever_may_not_see_the_company(platfor
     period = {"start": (today_in_france() - timedelta(days=30)).isoformat(), "end": today_in_france().isoformat()}
     routes = [
         (f"/api/employer/contracts/{number}/groups/{group}/sheet", {}),
+        (f"/api/employer/contracts/{number}/groups/{group}/contributions", {}),
         ("/api/employer/employees/search", {"last_name": member.primary.last_name, "contract_number": number, "insured_group": group}),
         (f"/api/employer/employees/{member.membership_id}", {}),
         ("/api/employer/employees", {**period, "contract_number": number, "insured_group": group, "page_size": 500}),
@@ -227,7 +285,7 @@ async def test_every_route_is_refused_to_whoever_may_not_see_the_company(platfor
             assert member.membership_id not in refused.text and member.primary.last_name.upper() not in refused.text.upper()
         mine = await platform.gateway.get(path, params=params, headers=accounts["primary"])
         assert mine.status_code == 200, (path, mine.text)
-        assert "sheet" in path or member.membership_id in mine.text
+        assert "sheet" in path or "contributions" in path or member.membership_id in mine.text
     # The selector: those who may not see the contract's group are not offered it.
     for who in ("theirs", "other group", "other category"):
         selector = (await platform.gateway.get("/api/employer/contracts", headers=accounts[who])).json()

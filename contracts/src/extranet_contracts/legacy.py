@@ -1,7 +1,7 @@
 """Events published by the insurer's legacy management system (the system of record).
 
-Streams (topics): `legacy.brokers`, `legacy.companies`, `legacy.contracts`,
-`legacy.memberships`. Snapshot events carry the aggregate's `revision` so that a consumer keeps
+Streams (topics): `legacy.brokers`, `legacy.companies`, `legacy.contracts` (with the contracts'
+contributions: payers, schedules, payments), `legacy.memberships`. Snapshot events carry the aggregate's `revision` so that a consumer keeps
 the newest; membership events carry the membership's revision too (a stale affiliation received
 after its correction changes nothing) and their dates, so that an affiliation and its radiation
 merge in any order.
@@ -10,11 +10,14 @@ merge in any order.
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from enum import StrEnum
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extranet_contracts.base import Event
+from extranet_contracts.claims import Money
+from extranet_contracts.households import Frequency, PaymentMode
 from extranet_contracts.types import (
     Address,
     BrokerCode,
@@ -171,6 +174,102 @@ class GuaranteeAttached(Event):
         if self.end_date is not None and self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
         return self
+
+    def key(self) -> str:
+        return self.contract_number
+
+
+# --- contributions of a collective contract (cotisations) ----------------------------------------
+# On the contract's stream (keyed by contract number): a contract's contributions stay in order with it.
+
+ContributionId = Annotated[str, Field(pattern=r"^[A-Z0-9-]{4,24}$", description="The legacy system's identifier")]
+
+
+class ContributionShare(StrEnum):
+    """Who pays this part of the contribution (part)."""
+
+    EMPLOYER = "EMPLOYEUR"
+    EMPLOYEE = "SALARIE"
+
+
+class PreLitigation(StrEnum):
+    """Situation de pré-contentieux of a payer."""
+
+    NONE = "AUCUNE"
+    IN_PROGRESS = "EN_COURS"
+    SETTLED = "REGULARISEE"
+
+
+class ContributionPayerRecorded(Event):
+    """A payer of a contract's contributions for an insured group (full snapshot; newest revision wins)."""
+
+    TYPE: ClassVar[str] = "ContributionPayerRecorded"
+    STREAM: ClassVar[str] = CONTRACTS
+
+    contract_number: ContractNumber
+    company_code: CompanyCode
+    insured_group: InsuredGroup
+    payer_id: ContributionId
+    share: ContributionShare
+    frequency: Frequency
+    payment_mode: PaymentMode
+    pre_litigation: PreLitigation = PreLitigation.NONE
+    pre_litigation_date: date | None = Field(default=None, description="Since when, unless there is none")
+    revision: Revision
+
+    @model_validator(mode="after")
+    def _dated(self) -> ContributionPayerRecorded:
+        if (self.pre_litigation is PreLitigation.NONE) != (self.pre_litigation_date is None):
+            raise ValueError("a pre-litigation situation has a date, and only such a situation")
+        return self
+
+    def key(self) -> str:
+        return self.contract_number
+
+
+class ContributionScheduled(Event):
+    """A contribution due (échéance) for a period, and what is paid of it so far (full snapshot; newest revision wins)."""
+
+    TYPE: ClassVar[str] = "ContributionScheduled"
+    STREAM: ClassVar[str] = CONTRACTS
+
+    contract_number: ContractNumber
+    company_code: CompanyCode
+    insured_group: InsuredGroup
+    schedule_id: ContributionId
+    payer_id: ContributionId
+    period_start: date
+    period_end: date
+    due_date: date
+    amount_due: Money
+    amount_paid: Money = Field(description="Paid so far (the payments of this schedule add up to it)")
+    revision: Revision
+
+    @model_validator(mode="after")
+    def _period(self) -> ContributionScheduled:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+    def key(self) -> str:
+        return self.contract_number
+
+
+class ContributionPaid(Event):
+    """A payment of contributions (règlement), of a schedule."""
+
+    TYPE: ClassVar[str] = "ContributionPaid"
+    STREAM: ClassVar[str] = CONTRACTS
+
+    contract_number: ContractNumber
+    company_code: CompanyCode
+    insured_group: InsuredGroup
+    payment_id: ContributionId
+    schedule_id: ContributionId
+    paid_on: date
+    amount: Money
+    payment_mode: PaymentMode
+    revision: Revision
 
     def key(self) -> str:
         return self.contract_number

@@ -12,6 +12,9 @@ from extranet_contracts.legacy import (
     BrokerRegistered,
     CollectiveContractSigned,
     CompanyRegistered,
+    ContributionPaid,
+    ContributionPayerRecorded,
+    ContributionScheduled,
     GuaranteeAttached,
     MemberAffiliated,
     MemberRadiated,
@@ -119,6 +122,52 @@ def member_radiated(**overrides: Any) -> MemberRadiated:
         "revision": 2,
     }
     return MemberRadiated(**{**values, **overrides})
+
+
+def contribution_payer_recorded(**overrides: Any) -> ContributionPayerRecorded:
+    values = {
+        "contract_number": "W1-000123",
+        "company_code": "12345678",
+        "insured_group": "A",
+        "payer_id": "PAY-000123-A",
+        "share": "EMPLOYEUR",
+        "frequency": "MENSUELLE",
+        "payment_mode": "CHEQUE",
+        "revision": 1,
+    }
+    return ContributionPayerRecorded(**{**values, **overrides})
+
+
+def contribution_scheduled(**overrides: Any) -> ContributionScheduled:
+    values = {
+        "contract_number": "W1-000123",
+        "company_code": "12345678",
+        "insured_group": "A",
+        "schedule_id": "ECH-000123-2601",
+        "payer_id": "PAY-000123-A",
+        "period_start": date(2026, 1, 1),
+        "period_end": date(2026, 1, 31),
+        "due_date": date(2026, 1, 10),
+        "amount_due": "1250.40",
+        "amount_paid": "1250.40",
+        "revision": 1,
+    }
+    return ContributionScheduled(**{**values, **overrides})
+
+
+def contribution_paid(**overrides: Any) -> ContributionPaid:
+    values = {
+        "contract_number": "W1-000123",
+        "company_code": "12345678",
+        "insured_group": "A",
+        "payment_id": "REG-000123-2601",
+        "schedule_id": "ECH-000123-2601",
+        "paid_on": date(2026, 1, 8),
+        "amount": "1250.40",
+        "payment_mode": "CHEQUE",
+        "revision": 1,
+    }
+    return ContributionPaid(**{**values, **overrides})
 
 
 def broker_address_change_requested(**overrides: Any):

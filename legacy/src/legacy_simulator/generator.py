@@ -47,6 +47,7 @@ from extranet_contracts.legacy import (
 from extranet_contracts.types import Address, Category, Civility, DependantRole, InsuredGroup, Product
 from legacy_simulator import numbers, refdata
 from legacy_simulator.claims import household_payments
+from legacy_simulator.contributions import contract_contributions
 from legacy_simulator.households import household_file
 from legacy_simulator.sizes import SizeSpec
 
@@ -217,6 +218,7 @@ class _Generator:
         self.ids = random.Random(f"{tenant}/{seed}/envelope-ids")
         self.claim_ids = random.Random(f"{tenant}/{seed}/claims-envelope-ids")
         self.household_ids = random.Random(f"{tenant}/{seed}/households-envelope-ids")
+        self.contribution_ids = random.Random(f"{tenant}/{seed}/contributions-envelope-ids")
         self.claim_reference = random.Random(f"{seed}/claims").randrange(30_000_000, 40_000_000)
         self.pools = Pools(seed)
         self.nirs = numbers.NirAllocator(BIRTHPLACES)
@@ -544,6 +546,7 @@ class _Generator:
                 contract_number=number, guarantee_code=guarantee_code, name=name, start_date=start, end_date=end, revision=1
             )
             yield self.wrap(guarantee, self.stamp(rng, min(start, today), contract_time))
+        yield from self.contributions(number, company_code, groups, effective, headcount, contract_time)
 
         pending: list[_Member] = []
         reimbursed = product is Product.HEALTH and self.spec.reimbursements_per_member > 0
@@ -568,6 +571,22 @@ class _Generator:
         for household in households:
             yield from self.household_file(household, covered_until.get(household.membership_id), guarantees, company_name)
             yield from self.reimbursements(household, covered_until.get(household.membership_id), guarantees)
+
+    def contributions(
+        self, number: str, company_code: str, groups: list[InsuredGroup], effective: date, headcount: int, contract_time: datetime
+    ) -> Iterator[tuple[Envelope, Event]]:
+        """The contract's payers, schedules and payments (their own draws: the rest of the portfolio is unchanged)."""
+        rng = random.Random(f"{self.seed}/contributions/{number}")
+        for day, event in contract_contributions(
+            rng,
+            contract_number=number,
+            company_code=company_code,
+            groups=groups,
+            effective=effective,
+            headcount=headcount,
+            today=self.today,
+        ):
+            yield self.wrap(event, self.stamp(rng, day, contract_time), ids=self.contribution_ids)
 
     def household_file(
         self,

@@ -15,6 +15,7 @@ from portfolio.api import (
     CompanyDetail,
     CompanyList,
     CompanySheet,
+    Contributions,
     EmployeeDetail,
     EmployeeList,
     EmployeeSearchResult,
@@ -128,6 +129,15 @@ class PortfolioClient(ServiceClient):
             model=CompanySheet,
             token=token,
             params=params,
+        )
+
+    async def contributions(self, token: str, contract_number: str, insured_group: str) -> Contributions:
+        return await self.request(
+            "GET",
+            f"/internal/employer/contracts/{segment(contract_number)}/groups/{segment(insured_group)}/contributions",
+            route="GET /internal/employer/contracts/{contract_number}/groups/{insured_group}/contributions",
+            model=Contributions,
+            token=token,
         )
 
     async def search_employees(self, token: str, params: dict[str, Any]) -> EmployeeSearchResult:

@@ -1,6 +1,7 @@
 """The employer portal's reads (espace entreprise, guide 003): home's contract and insured-group selector,
 the company sheet (« Fiche entreprise »), the search of an employee (« Rechercher un salarié »), an
-employee's detail, the list of the employees of a period and its download (Excel, CSV).
+employee's detail, the list of the employees of a period and its download (Excel, CSV), and the
+contributions (« Cotisations »: payers, schedules, payments).
 
 Each route is declared here, one by one; the correspondent is checked here (a correspondent who accepted
 the terms) and portfolio checks again what it may see: its company, the contracts granted to it, its
@@ -20,6 +21,7 @@ from gateway.dependencies import Portfolio
 from gateway.errors import Problem, problem_responses
 from portfolio.api import (
     CompanySheet,
+    Contributions,
     EmployeeDetail,
     EmployeeExportQuery,
     EmployeeList,
@@ -72,6 +74,20 @@ async def company_sheet(
     """The contract's company, its employees and covered persons on `as_of`, the group's, and the products."""
     require_correspondent(who)
     return await portfolio.company_sheet(token, contract_number, insured_group.value, query.params())
+
+
+@router.get(
+    "/employer/contracts/{contract_number}/groups/{insured_group}/contributions",
+    response_model=Contributions,
+    summary="Cotisations : payeurs, échéanciers, règlements",
+    responses=NOT_VISIBLE,
+)
+async def contributions(
+    contract_number: ContractNumber, insured_group: InsuredGroup, who: Who, token: Token, portfolio: Portfolio
+) -> Contributions:
+    """The payers (share, frequency, payment mode, pre-litigation), the schedules and the payments of the contract and group."""
+    require_correspondent(who)
+    return await portfolio.contributions(token, contract_number, insured_group.value)
 
 
 @router.get("/employer/employees/search", response_model=EmployeeSearchResult, summary="Rechercher un salarié", responses=NOT_VISIBLE)

@@ -3,6 +3,7 @@ and the gateway's typed client validates what it receives against them."""
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -463,3 +464,43 @@ class EmployeeListQuery(EmployerSelectionQuery):
     dependants: bool = False
     page: int = Field(default=1, ge=1, le=100_000)
     page_size: int = Field(default=20, description="10, 20, 50, 100 or 500")
+
+
+class ContributionPayer(BaseModel):
+    payer_id: str
+    share: str = Field(description="Part: Employeur, Salarié")
+    frequency: str = Field(description="Fréquence de règlement: Mensuelle, Trimestrielle, Semestrielle, Annuelle")
+    payment_mode: str = Field(description="Mode de règlement: Prélèvement, Chèque, Virement…")
+    pre_litigation: str = Field(description="Situation de pré-contentieux: Aucune, En cours, Régularisée")
+    pre_litigation_date: date | None
+
+
+class ContributionSchedule(BaseModel):
+    schedule_id: str
+    payer_id: str
+    period_start: date
+    period_end: date
+    due_date: date
+    amount_due: Decimal
+    amount_paid: Decimal
+    balance: Decimal = Field(description="Still to pay")
+    status: Literal["Réglée", "Partiellement réglée", "Impayée", "À venir"]
+
+
+class ContributionPayment(BaseModel):
+    payment_id: str
+    schedule_id: str
+    paid_on: date
+    amount: Decimal
+    payment_mode: str
+
+
+class Contributions(BaseModel):
+    """« Cotisations » of a contract and insured group: payers, schedules (newest first) and payments."""
+
+    contract_number: str
+    insured_group: Literal["A", "P", "E", "M"]
+    as_of: date
+    payers: list[ContributionPayer]
+    schedules: list[ContributionSchedule]
+    payments: list[ContributionPayment]

@@ -20,6 +20,9 @@ from extranet_contracts.testing import (
     PRIMARY,
     company_registered,
     contract_signed,
+    contribution_paid,
+    contribution_payer_recorded,
+    contribution_scheduled,
     guarantee_attached,
     member_affiliated,
     member_radiated,
@@ -119,6 +122,55 @@ EVENTS = [
 ]
 
 
+CONTRIBUTIONS = [
+    contribution_payer_recorded(contract_number=CADRES, company_code=MINE, payer_id="PAY-A-E"),
+    contribution_payer_recorded(
+        contract_number=CADRES,
+        company_code=MINE,
+        insured_group="P",
+        payer_id="PAY-P-E",
+        payment_mode="VIREMENT",
+        pre_litigation="EN_COURS",
+        pre_litigation_date=date(2026, 1, 20),
+    ),
+    # January paid in two payments (an older revision of the schedule said half), February not yet due, P's December unpaid.
+    contribution_scheduled(contract_number=CADRES, company_code=MINE, schedule_id="ECH-A-2601", payer_id="PAY-A-E", amount_paid="600.00"),
+    contribution_scheduled(contract_number=CADRES, company_code=MINE, schedule_id="ECH-A-2601", payer_id="PAY-A-E", revision=2),
+    contribution_scheduled(
+        contract_number=CADRES,
+        company_code=MINE,
+        schedule_id="ECH-A-2602",
+        payer_id="PAY-A-E",
+        period_start=date(2026, 2, 1),
+        period_end=date(2026, 2, 28),
+        due_date=date(2026, 2, 20),
+        amount_paid="0",
+    ),
+    contribution_scheduled(
+        contract_number=CADRES,
+        company_code=MINE,
+        insured_group="P",
+        schedule_id="ECH-P-2512",
+        payer_id="PAY-P-E",
+        period_start=date(2025, 12, 1),
+        period_end=date(2025, 12, 31),
+        due_date=date(2025, 12, 10),
+        amount_due="80.00",
+        amount_paid="0",
+    ),
+    contribution_paid(contract_number=CADRES, company_code=MINE, payment_id="REG-A-1", schedule_id="ECH-A-2601", amount="600.00"),
+    contribution_paid(
+        contract_number=CADRES,
+        company_code=MINE,
+        payment_id="REG-A-2",
+        schedule_id="ECH-A-2601",
+        amount="650.40",
+        paid_on=date(2026, 1, 12),
+    ),
+]
+EVENTS += [("legacy.contracts", event) for event in CONTRIBUTIONS]
+
+
 @pytest.fixture
 async def portfolio(service_env, infra, kafka_producer):
     service = bootstrap(PortfolioSettings(**service_env), clock=lambda: TODAY)
@@ -128,6 +180,10 @@ async def portfolio(service_env, infra, kafka_producer):
         await wait_until(lambda: service.pool.fetchval("SELECT count(*) = 5 FROM memberships WHERE start_date IS NOT NULL"))
         await wait_until(lambda: service.pool.fetchval("SELECT count(*) = 1 FROM memberships WHERE end_date IS NOT NULL"))
         await wait_until(lambda: service.pool.fetchval("SELECT count(*) = 2 FROM guarantees"))
+        await wait_until(lambda: service.pool.fetchval("SELECT count(*) = 2 FROM contribution_payments"))
+        await wait_until(
+            lambda: service.pool.fetchval("SELECT count(*) = 3 FROM contribution_schedules WHERE revision < 3 AND amount_paid <> 600")
+        )
         yield service
     await drop_schema(infra, service.schema)
 
@@ -305,6 +361,33 @@ async def test_the_list_of_a_period_with_or_without_dependants_and_its_downloads
     ]
 
 
+async def test_the_contributions_of_a_contract_and_group(client, tokens):
+    answer = await client.get(f"/internal/employer/contracts/{CADRES}/groups/A/contributions", headers=tokens["primary"])
+    assert answer.status_code == 200, answer.text
+    mine = answer.json()
+    assert mine["payers"] == [
+        {
+            "payer_id": "PAY-A-E",
+            "share": "Employeur",
+            "frequency": "Mensuelle",
+            "payment_mode": "Chèque",
+            "pre_litigation": "Aucune",
+            "pre_litigation_date": None,
+        }
+    ]
+    assert [(s["schedule_id"], s["amount_paid"], s["balance"], s["status"]) for s in mine["schedules"]] == [
+        ("ECH-A-2602", "0.00", "1250.40", "À venir"),  # due on 20 February: today is the 15th
+        ("ECH-A-2601", "1250.40", "0.00", "Réglée"),  # revision 2 won over the half-paid one
+    ]
+    assert [(p["payment_id"], p["amount"]) for p in mine["payments"]] == [("REG-A-2", "650.40"), ("REG-A-1", "600.00")]
+    portability = (await client.get(f"/internal/employer/contracts/{CADRES}/groups/P/contributions", headers=tokens["primary"])).json()
+    assert [(p["payment_mode"], p["pre_litigation"], p["pre_litigation_date"]) for p in portability["payers"]] == [
+        ("Virement", "En cours", "2026-01-20")
+    ]
+    assert [(s["status"], s["balance"]) for s in portability["schedules"]] == [("Impayée", "80.00")]
+    assert portability["payments"] == []
+
+
 def _french(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%d/%m/%Y")
 
@@ -312,6 +395,7 @@ def _french(iso: str) -> str:
 ROUTES = [
     "/internal/employer/contracts",
     f"/internal/employer/contracts/{CADRES}/groups/P/sheet",
+    f"/internal/employer/contracts/{CADRES}/groups/P/contributions",
     f"/internal/employer/employees/search?last_name=le%20gall&contract_number={CADRES}&insured_group=P",
     "/internal/employer/employees/ADH-2",
     f"/internal/employer/employees?start=2026-01-01&end=2026-02-28&contract_number={CADRES}&insured_group=P",
@@ -336,4 +420,4 @@ async def test_only_the_right_correspondent_reads(client, tokens, route):
         assert "LE GALL" not in answer.text.upper() and "70000002" not in answer.text
     mine = await client.get(route, headers=tokens["primary"])
     assert mine.status_code == 200
-    assert route.endswith("/contracts") or "sheet" in route or "70000002" in mine.text
+    assert route.endswith("/contracts") or "sheet" in route or "ECH-P-2512" in mine.text or "70000002" in mine.text

@@ -20,7 +20,19 @@ import asyncpg
 from extranet_plumbing.auth import CorrespondentScope
 from portfolio.adapters.dashboards import PlannedForValues
 from portfolio.adapters.effectifs import _Params
-from portfolio.domain.employer import INSURED_GROUPS, PRIMARY_ROLE, ROLES, EmployeeListing, EmployeeSearch, Selection
+from portfolio.domain.employer import (
+    FREQUENCIES,
+    INSURED_GROUPS,
+    PAYMENT_MODES,
+    PRE_LITIGATION,
+    PRIMARY_ROLE,
+    ROLES,
+    SHARES,
+    EmployeeListing,
+    EmployeeSearch,
+    Selection,
+    schedule_status,
+)
 from portfolio.domain.listing import Page, status_on
 
 NO_BANK_DETAILS = "Pas de RIB spécifié"
@@ -163,6 +175,56 @@ class Employer(PlannedForValues):
                 "covered_persons": counts["group_covered"],
             },
             "products": [dict(r) for r in products],
+        }
+
+    # --- contributions ------------------------------------------------------------------------------------
+
+    async def contributions(self, visible: Visible, selection: Selection, today: date) -> dict:
+        """« Cotisations » of a contract and insured group: its payers, schedules and payments, newest first."""
+        args = (visible.tenant, selection.contract_number, selection.insured_group, visible.company_code)
+        where = "tenant = $1 AND contract_number = $2 AND insured_group = $3 AND company_code = $4"
+        payers = await self._conn.fetch(f"SELECT * FROM contribution_payers WHERE {where} ORDER BY share, payer_id", *args)
+        schedules = await self._conn.fetch(f"SELECT * FROM contribution_schedules WHERE {where} ORDER BY due_date DESC, schedule_id", *args)
+        payments = await self._conn.fetch(f"SELECT * FROM contribution_payments WHERE {where} ORDER BY paid_on DESC, payment_id", *args)
+        return {
+            "contract_number": selection.contract_number,
+            "insured_group": selection.insured_group,
+            "as_of": today,
+            "payers": [
+                {
+                    "payer_id": p["payer_id"],
+                    "share": SHARES.get(p["share"], p["share"]),
+                    "frequency": FREQUENCIES.get(p["frequency"], p["frequency"]),
+                    "payment_mode": PAYMENT_MODES.get(p["payment_mode"], p["payment_mode"]),
+                    "pre_litigation": PRE_LITIGATION.get(p["pre_litigation"], p["pre_litigation"]),
+                    "pre_litigation_date": p["pre_litigation_date"],
+                }
+                for p in payers
+            ],
+            "schedules": [
+                {
+                    "schedule_id": s["schedule_id"],
+                    "payer_id": s["payer_id"],
+                    "period_start": s["period_start"],
+                    "period_end": s["period_end"],
+                    "due_date": s["due_date"],
+                    "amount_due": s["amount_due"],
+                    "amount_paid": s["amount_paid"],
+                    "balance": s["amount_due"] - s["amount_paid"],
+                    "status": schedule_status(s["amount_due"], s["amount_paid"], s["due_date"], today),
+                }
+                for s in schedules
+            ],
+            "payments": [
+                {
+                    "payment_id": r["payment_id"],
+                    "schedule_id": r["schedule_id"],
+                    "paid_on": r["paid_on"],
+                    "amount": r["amount"],
+                    "payment_mode": PAYMENT_MODES.get(r["payment_mode"], r["payment_mode"]),
+                }
+                for r in payments
+            ],
         }
 
     # --- find an employee, an employee's detail ----------------------------------------------------------

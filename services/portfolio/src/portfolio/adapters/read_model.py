@@ -297,3 +297,111 @@ member_radiated = Projection(
          exit_revision = EXCLUDED.exit_revision, exit_changed_at = EXCLUDED.exit_changed_at
        WHERE memberships.exit_revision IS NULL OR memberships.exit_revision < EXCLUDED.exit_revision""",
 )
+
+
+# --- contributions (issue 12): payers, schedules, payments, each a snapshot of its id ----------------------
+
+_PAYER = (
+    ("tenant", "text"),
+    ("contract_number", "text"),
+    ("payer_id", "text"),
+    ("company_code", "text"),
+    ("insured_group", "text"),
+    ("share", "text"),
+    ("frequency", "text"),
+    ("payment_mode", "text"),
+    ("pre_litigation", "text"),
+    ("pre_litigation_date", "date"),
+    ("revision", "integer"),
+    ("changed_at", "timestamptz"),
+)
+
+contribution_payer_recorded = Projection(
+    "contribution_payers",
+    _PAYER,
+    lambda env, e: (
+        env.tenant,
+        e.contract_number,
+        e.payer_id,
+        e.company_code,
+        e.insured_group.value,
+        e.share.value,
+        e.frequency.value,
+        e.payment_mode.value,
+        e.pre_litigation.value,
+        e.pre_litigation_date,
+        e.revision,
+        env.time,
+    ),
+    _snapshot("contribution_payers", ("tenant", "contract_number", "payer_id"), tuple(c for c, _ in _PAYER), "p"),
+)
+
+_SCHEDULE = (
+    ("tenant", "text"),
+    ("contract_number", "text"),
+    ("schedule_id", "text"),
+    ("company_code", "text"),
+    ("insured_group", "text"),
+    ("payer_id", "text"),
+    ("period_start", "date"),
+    ("period_end", "date"),
+    ("due_date", "date"),
+    ("amount_due", "numeric"),
+    ("amount_paid", "numeric"),
+    ("revision", "integer"),
+    ("changed_at", "timestamptz"),
+)
+
+contribution_scheduled = Projection(
+    "contribution_schedules",
+    _SCHEDULE,
+    lambda env, e: (
+        env.tenant,
+        e.contract_number,
+        e.schedule_id,
+        e.company_code,
+        e.insured_group.value,
+        e.payer_id,
+        e.period_start,
+        e.period_end,
+        e.due_date,
+        e.amount_due,
+        e.amount_paid,
+        e.revision,
+        env.time,
+    ),
+    _snapshot("contribution_schedules", ("tenant", "contract_number", "schedule_id"), tuple(c for c, _ in _SCHEDULE), "s"),
+)
+
+_PAYMENT = (
+    ("tenant", "text"),
+    ("contract_number", "text"),
+    ("payment_id", "text"),
+    ("company_code", "text"),
+    ("insured_group", "text"),
+    ("schedule_id", "text"),
+    ("paid_on", "date"),
+    ("amount", "numeric"),
+    ("payment_mode", "text"),
+    ("revision", "integer"),
+    ("changed_at", "timestamptz"),
+)
+
+contribution_paid = Projection(
+    "contribution_payments",
+    _PAYMENT,
+    lambda env, e: (
+        env.tenant,
+        e.contract_number,
+        e.payment_id,
+        e.company_code,
+        e.insured_group.value,
+        e.schedule_id,
+        e.paid_on,
+        e.amount,
+        e.payment_mode.value,
+        e.revision,
+        env.time,
+    ),
+    _snapshot("contribution_payments", ("tenant", "contract_number", "payment_id"), tuple(c for c, _ in _PAYMENT), "r"),
+)

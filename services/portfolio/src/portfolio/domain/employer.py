@@ -11,6 +11,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.fr import nir as stdnum_nir
@@ -143,3 +144,18 @@ class EmployeeListing:
 
 
 EMPLOYEE_PAGE_SIZES = (10, 20, 50, 100, 500)
+
+# « Cotisations »: the legacy system's codes as the portal words them.
+SHARES = {"EMPLOYEUR": "Employeur", "SALARIE": "Salarié"}
+FREQUENCIES = {"MENSUELLE": "Mensuelle", "TRIMESTRIELLE": "Trimestrielle", "SEMESTRIELLE": "Semestrielle", "ANNUELLE": "Annuelle"}
+PAYMENT_MODES = {"PRELEVEMENT": "Prélèvement", "PRELEVEMENT_SALAIRE": "Prélèvement sur salaire", "CHEQUE": "Chèque", "VIREMENT": "Virement"}
+PRE_LITIGATION = {"AUCUNE": "Aucune", "EN_COURS": "En cours", "REGULARISEE": "Régularisée"}
+
+
+def schedule_status(amount_due: Decimal, amount_paid: Decimal, due_date: date, today: date) -> str:
+    """Where a schedule stands on `today`: paid, partly paid, unpaid once due, or still to come."""
+    if amount_paid >= amount_due:
+        return "Réglée"
+    if due_date >= today:
+        return "À venir" if amount_paid == 0 else "Partiellement réglée"
+    return "Partiellement réglée" if amount_paid > 0 else "Impayée"

@@ -5,6 +5,7 @@ contract, group or employee outside what it may see is not found (404).
 
 - GET /internal/employer/contracts: home's selector of contract and insured group.
 - GET /internal/employer/contracts/{contract_number}/groups/{insured_group}/sheet: the company sheet.
+- GET /internal/employer/contracts/{contract_number}/groups/{insured_group}/contributions: payers, schedules, payments.
 - GET /internal/employer/employees/search: find an employee by name or by NIR (and its key), at a date.
 - GET /internal/employer/employees/{membership_id}: an employee's detail (masked NIRs and RIB).
 - GET /internal/employer/employees: the employees of a period, with or without dependants, a page.
@@ -28,6 +29,7 @@ from extranet_plumbing.tenants import UnknownTenant, tenant
 from portfolio.adapters.employer import Visible
 from portfolio.api import (
     CompanySheet,
+    Contributions,
     EmployeeDetail,
     EmployeeExportQuery,
     EmployeeList,
@@ -71,6 +73,16 @@ async def _visible(uow: UoW, asking: tuple[str, CorrespondentScope], selection: 
     return visible
 
 
+async def selected(contract_number: Annotated[str, Path(max_length=20)], insured_group: Annotated[str, Path(max_length=1)]) -> Selection:
+    """The contract and insured group of the path."""
+    if insured_group not in INSURED_GROUPS:
+        raise field_error("insured_group", "Groupe d'assurés : A, P, E ou M.", location="path")
+    return Selection(contract_number, insured_group)
+
+
+Selected = Annotated[Selection, Depends(selected)]
+
+
 @router.get("/contracts", response_model=EmployerContracts)
 async def contracts(asking: Asking, uow: UoW) -> dict:
     async with uow:
@@ -79,17 +91,9 @@ async def contracts(asking: Asking, uow: UoW) -> dict:
 
 @router.get("/contracts/{contract_number}/groups/{insured_group}/sheet", response_model=CompanySheet)
 async def company_sheet(
-    contract_number: Annotated[str, Path(max_length=20)],
-    insured_group: Annotated[str, Path(max_length=1)],
-    asking: Asking,
-    uow: UoW,
-    answers: Answers,
-    today: Today,
-    query: Annotated[SheetQuery, Query()],
+    selection: Selected, asking: Asking, uow: UoW, answers: Answers, today: Today, query: Annotated[SheetQuery, Query()]
 ) -> dict:
-    if insured_group not in INSURED_GROUPS:
-        raise field_error("insured_group", "Groupe d'assurés : A, P, E ou M.", location="path")
-    selection, as_of = Selection(contract_number, insured_group), query.as_of or today()
+    as_of = query.as_of or today()
     async with uow:
         visible = await _visible(uow, asking, selection)
         found = await answers.answer(
@@ -98,6 +102,17 @@ async def company_sheet(
     if found is None:
         raise HTTPException(404, NOT_VISIBLE)
     return found
+
+
+@router.get("/contracts/{contract_number}/groups/{insured_group}/contributions", response_model=Contributions)
+async def contributions(selection: Selected, asking: Asking, uow: UoW, answers: Answers, today: Today) -> dict:
+    """« Cotisations »: the payers, schedules and payments of the contract and insured group."""
+    day = today()
+    async with uow:
+        visible = await _visible(uow, asking, selection)
+        return await answers.answer(
+            uow.connection, ("employer contributions", visible, selection, day), lambda: uow.employer.contributions(visible, selection, day)
+        )
 
 
 @router.get("/employees/search", response_model=EmployeeSearchResult)

@@ -10,6 +10,9 @@ from extranet_contracts.legacy import (
     BrokerRegistered,
     CollectiveContractSigned,
     CompanyRegistered,
+    ContributionPaid,
+    ContributionPayerRecorded,
+    ContributionScheduled,
     GuaranteeAttached,
     MemberAffiliated,
     MemberRadiated,
@@ -37,4 +40,7 @@ HANDLERS: Handlers = {
     GuaranteeAttached: read_model.guarantee_attached,
     MemberAffiliated: read_model.member_affiliated(NirDigest(secrets.token_bytes(32))),
     MemberRadiated: read_model.member_radiated,
+    ContributionPayerRecorded: read_model.contribution_payer_recorded,
+    ContributionScheduled: read_model.contribution_scheduled,
+    ContributionPaid: read_model.contribution_paid,
 }
