@@ -421,3 +421,22 @@ async def test_only_the_right_correspondent_reads(client, tokens, route):
     mine = await client.get(route, headers=tokens["primary"])
     assert mine.status_code == 200
     assert route.endswith("/contracts") or "sheet" in route or "ECH-P-2512" in mine.text or "70000002" in mine.text
+
+
+async def test_an_older_revision_of_a_schedule_arriving_late_changes_nothing(portfolio, kafka_producer, service_env, client, tokens):
+    topic = service_env["topic_prefix"] + "legacy.contracts"
+    newer = contribution_scheduled(contract_number=CADRES, company_code=MINE, schedule_id="ECH-A-2512", payer_id="PAY-A-E", revision=2)
+    older = contribution_scheduled(
+        contract_number=CADRES, company_code=MINE, schedule_id="ECH-A-2512", payer_id="PAY-A-E", amount_paid="0", revision=1
+    )
+    for event in (newer, older, newer):  # the newer one delivered twice
+        await publish_event(kafka_producer, topic, event)
+    await wait_until(lambda: _applied(portfolio, len(EVENTS) + 3))
+    answer = (await client.get(f"/internal/employer/contracts/{CADRES}/groups/A/contributions", headers=tokens["primary"])).json()
+    assert [(s["schedule_id"], s["amount_paid"]) for s in answer["schedules"] if s["schedule_id"] == "ECH-A-2512"] == [
+        ("ECH-A-2512", "1250.40")
+    ]
+
+
+async def _applied(runtime, count: int) -> bool:
+    return await runtime.pool.fetchval("SELECT count(*) FROM inbox") >= count
