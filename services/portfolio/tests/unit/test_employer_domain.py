@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 
 import pytest
@@ -98,6 +100,8 @@ def test_a_search_by_name_needs_the_last_name():
 def test_the_digest_depends_on_the_key_and_never_shows_the_number():
     body, key = nir("2690303098144")
     assert NirDigest(b"a" * 32)(body + key) != NirDigest(b"b" * 32)(body + key)
+    assert DIGEST(body + key) == hmac.new(b"k" * 32, (body + key).encode(), hashlib.sha256).hexdigest()  # HMAC-SHA256, as documented
+    assert DIGEST(f"{body[:5]} {body[5:]}.{key}") == DIGEST(body + key)
     assert body not in DIGEST(body + key)
     with pytest.raises(ValueError):
         NirDigest(b"short")

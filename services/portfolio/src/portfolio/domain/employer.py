@@ -36,14 +36,17 @@ class NirDigest:
     def __init__(self, key: bytes) -> None:
         if len(key) < 16:
             raise ValueError("the NIR search key must hold at least 16 bytes")
-        self._key = key
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # the key's blocks, computed once (copied per NIR)
 
     def __call__(self, nir: str) -> str:
-        return hmac.new(self._key, _compact(nir).encode(), hashlib.sha256).hexdigest()
+        mac = self._keyed.copy()
+        mac.update(_compact(nir).encode())
+        return mac.hexdigest()
 
 
-def _compact(nir: str) -> str:
-    return re.sub(r"[\s.]", "", nir).upper()
+def _compact(number: str) -> str:
+    # The events' numbers are already compact (python-stdnum's form): the regular expression only for typed ones.
+    return number.upper() if number.isalnum() else re.sub(r"[\s.]", "", number).upper()
 
 
 def masked_nir(nir: str) -> str:
@@ -54,9 +57,9 @@ def masked_nir(nir: str) -> str:
 
 def masked_iban(iban: str) -> str:
     """'FR76 **** **** **** **** ***1 189': the country and its check digits, then the last four characters."""
-    compact = re.sub(r"\s", "", iban).upper()
+    compact = _compact(iban)
     hidden = compact[:4] + "*" * (len(compact) - 8) + compact[-4:]
-    return " ".join(hidden[i : i + 4] for i in range(0, len(hidden), 4))
+    return " ".join([hidden[i : i + 4] for i in range(0, len(hidden), 4)])
 
 
 def checked_nir(number: str | None, key: str | None) -> str:
