@@ -74,3 +74,31 @@ async def test_an_exception_is_not_kept(conn):
     with pytest.raises(LookupError):
         await cache.answer(conn, "k", fails)
     assert len(cache) == 0
+
+
+async def test_an_answer_kept_as_json_is_validated_and_serialised_once(conn):
+    from pydantic import BaseModel, Field
+
+    class Answer(BaseModel):
+        count: int
+        first_name: str = Field(alias="firstName")
+
+    cache = ReadModelCache("test")
+    computed: list[int] = []
+
+    async def compute() -> dict:
+        computed.append(1)
+        return {"count": "3", "firstName": "Léa"}  # validated: "3" becomes 3
+
+    first = await cache.json(conn, "k", Answer, compute)
+    second = await cache.json(conn, "k", Answer, compute)
+    assert first.media_type == "application/json"
+    assert first.body == second.body == '{"count":3,"firstName":"Léa"}'.encode()
+    assert len(computed) == 1
+
+    async def wrong() -> dict:
+        return {"count": "many", "firstName": "Léa"}
+
+    with pytest.raises(ValueError):  # an answer that does not match its model is not served, nor kept
+        await cache.json(conn, "other", Answer, wrong)
+    assert ("json", "other") not in cache

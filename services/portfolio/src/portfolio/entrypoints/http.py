@@ -5,7 +5,7 @@ checked again here: a broker reads only their own portfolio."""
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from extranet_plumbing.auth import require_broker
 from extranet_plumbing.dependencies import Who
@@ -28,13 +28,14 @@ async def broker_dashboard(
     answers: Answers,
     today: Today,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM; the current month by default")] = None,
-) -> dict:
+) -> Response:
     require_broker(who, broker_code)
     as_of = day_of_month(month, today())
     async with uow:
-        return await answers.answer(
+        return await answers.json(
             uow.connection,
             ("dashboard", who.tenant, broker_code, as_of),
+            BrokerDashboard,
             lambda: uow.dashboards.broker_dashboard(who.tenant, broker_code, as_of),
         )
 
@@ -103,56 +104,59 @@ Scoped = Annotated[Scope, Depends(scoping)]
 
 
 @router.get("/brokers/{broker_code}/companies", response_model=CompanyList)
-async def companies(scope: Scoped, search: Criteria, page: Paging, uow: UoW, answers: Answers) -> dict:
+async def companies(scope: Scoped, search: Criteria, page: Paging, uow: UoW, answers: Answers) -> Response:
     """The portfolio's companies, searched, with the search's totals (Effectifs; Productions and
     Radiations with `movement`: the companies with entries or exits in the period)."""
     async with uow:
         with refused_as_field():
-            return await answers.answer(
-                uow.connection, ("companies", scope, search, page), lambda: uow.effectifs.companies(scope, search, page)
+            return await answers.json(
+                uow.connection, ("companies", scope, search, page), CompanyList, lambda: uow.effectifs.companies(scope, search, page)
             )
 
 
 @router.get("/brokers/{broker_code}/companies/{company_code}", response_model=CompanyDetail)
-async def company(company_code: str, scope: Scoped, uow: UoW, answers: Answers) -> dict:
+async def company(company_code: str, scope: Scoped, uow: UoW, answers: Answers) -> Response:
+    async def found() -> dict:
+        detail = await uow.effectifs.company(scope, company_code)
+        if detail is None:  # not kept: computed again each time
+            raise HTTPException(404, "Entreprise introuvable dans votre portefeuille.")
+        return detail
+
     async with uow:
-        found = await answers.answer(uow.connection, ("company", scope, company_code), lambda: uow.effectifs.company(scope, company_code))
-    if found is None:
-        raise HTTPException(404, "Entreprise introuvable dans votre portefeuille.")
-    return found
+        return await answers.json(uow.connection, ("company", scope, company_code), CompanyDetail, found)
 
 
 @router.get("/brokers/{broker_code}/contracts/{contract_number}/guarantees", response_model=GuaranteeList)
-async def guarantees(contract_number: str, scope: Scoped, page: Paging, uow: UoW, answers: Answers) -> dict:
+async def guarantees(contract_number: str, scope: Scoped, page: Paging, uow: UoW, answers: Answers) -> Response:
     async def listed() -> dict:
         await contract_of_portfolio(uow, scope, contract_number)
         return await uow.effectifs.guarantees(scope, contract_number, page)
 
     async with uow:
         with refused_as_field():
-            return await answers.answer(uow.connection, ("guarantees", scope, contract_number, page), listed)
+            return await answers.json(uow.connection, ("guarantees", scope, contract_number, page), GuaranteeList, listed)
 
 
 @router.get("/brokers/{broker_code}/contracts/{contract_number}/insured", response_model=InsuredList)
-async def contract_insured(contract_number: str, scope: Scoped, search: Criteria, page: Paging, uow: UoW, answers: Answers) -> dict:
+async def contract_insured(contract_number: str, scope: Scoped, search: Criteria, page: Paging, uow: UoW, answers: Answers) -> Response:
     async def listed() -> dict:
         await contract_of_portfolio(uow, scope, contract_number)  # a 404 is not kept: computed again each time
         return await uow.effectifs.insured(scope, page, contract_number=contract_number, search=search)
 
     async with uow:
         with refused_as_field():
-            return await answers.answer(uow.connection, ("contract insured", scope, contract_number, search, page), listed)
+            return await answers.json(uow.connection, ("contract insured", scope, contract_number, search, page), InsuredList, listed)
 
 
 @router.get("/brokers/{broker_code}/insured", response_model=InsuredList)
-async def insured(scope: Scoped, search: Criteria, page: Paging, uow: UoW, answers: Answers) -> dict:
+async def insured(scope: Scoped, search: Criteria, page: Paging, uow: UoW, answers: Answers) -> Response:
     """Search by insured person across the portfolio (name or member number)."""
     if not search.by_insured:
         raise field_error("insured_name", "Saisissez le nom de l'assuré ou son numéro d'adhérent.")
     async with uow:
         with refused_as_field():
-            return await answers.answer(
-                uow.connection, ("insured", scope, search, page), lambda: uow.effectifs.insured(scope, page, search=search)
+            return await answers.json(
+                uow.connection, ("insured", scope, search, page), InsuredList, lambda: uow.effectifs.insured(scope, page, search=search)
             )
 
 
