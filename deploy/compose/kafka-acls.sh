@@ -104,6 +104,10 @@ acl --allow-principal User:claims --operation Describe --group claims-documents
 acl --allow-principal User:claims --operation Write --topic notifications.requests
 acl --allow-principal User:claims --operation Describe --topic notifications.requests
 acl --allow-principal User:claims --operation IdempotentWrite --cluster
+acl --allow-principal User:enrollment --operation Read --topic legacy.companies
+acl --allow-principal User:enrollment --operation Describe --topic legacy.companies
+acl --allow-principal User:enrollment --operation Write --topic legacy.companies.dlq
+acl --allow-principal User:enrollment --operation Describe --topic legacy.companies.dlq
 acl --allow-principal User:enrollment --operation Read --topic legacy.contracts
 acl --allow-principal User:enrollment --operation Describe --topic legacy.contracts
 acl --allow-principal User:enrollment --operation Write --topic legacy.contracts.dlq
@@ -116,6 +120,10 @@ acl --allow-principal User:enrollment --operation Read --topic legacy.membership
 acl --allow-principal User:enrollment --operation Describe --topic legacy.memberships
 acl --allow-principal User:enrollment --operation Write --topic legacy.memberships.dlq
 acl --allow-principal User:enrollment --operation Describe --topic legacy.memberships.dlq
+acl --allow-principal User:enrollment --operation Read --topic notifications.outcomes
+acl --allow-principal User:enrollment --operation Describe --topic notifications.outcomes
+acl --allow-principal User:enrollment --operation Write --topic notifications.outcomes.dlq
+acl --allow-principal User:enrollment --operation Describe --topic notifications.outcomes.dlq
 acl --allow-principal User:enrollment --operation Read --topic portal.requests
 acl --allow-principal User:enrollment --operation Describe --topic portal.requests
 acl --allow-principal User:enrollment --operation Write --topic portal.requests.dlq
@@ -126,6 +134,8 @@ acl --allow-principal User:enrollment --operation Read --group enrollment-member
 acl --allow-principal User:enrollment --operation Describe --group enrollment-memberships
 acl --allow-principal User:enrollment --operation Read --group enrollment-requests
 acl --allow-principal User:enrollment --operation Describe --group enrollment-requests
+acl --allow-principal User:enrollment --operation Write --topic notifications.requests
+acl --allow-principal User:enrollment --operation Describe --topic notifications.requests
 acl --allow-principal User:enrollment --operation Write --topic portal.requests
 acl --allow-principal User:enrollment --operation IdempotentWrite --cluster
 acl --allow-principal User:notifications --operation Write --topic notifications.outcomes

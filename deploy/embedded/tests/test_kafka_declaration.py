@@ -53,7 +53,9 @@ def _bootstrap(name: str, tmp_path):
         from enrollment.bootstrap import bootstrap
         from enrollment.settings import EnrollmentSettings
 
-        return bootstrap(EnrollmentSettings(**common, jwt_public_key_file=keys.public_file))
+        return bootstrap(
+            EnrollmentSettings(**common, jwt_public_key_file=keys.public_file, notifications_seal_key_file=_seal_public_key(tmp_path))
+        )
     if name == "claims":
         from claims.bootstrap import bootstrap
         from claims.settings import ClaimsSettings

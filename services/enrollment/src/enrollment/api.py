@@ -229,3 +229,78 @@ STEP_MODELS: dict[str, type[BaseModel]] = {
     "bank": BankStep,
 }
 STEP_PATTERN = r"^(family|address|contact|coverage|bank)$"
+
+
+# --- online enrollment (« Affiliation en ligne »): invitations, their tracking, and the employee's link ----------
+
+InvitationStatus = Literal["pending", "in_progress", "completed", "refused", "expired", "error", "closed"]
+MailStatus = Literal["requested", "delivered", "bounced", "failed"]
+
+
+class NewInvitee(BaseModel):
+    """An employee invited to fill their affiliation online."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    civility: Civility
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    email: Email
+
+
+class InvitationBatch(BaseModel):
+    """Employees typed one by one (« Ajouter un salarié »), invited on one collective contract: all or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contract_number: ContractNumber = Field(description="The collective contract they join (one granted to you)")
+    employees: list[NewInvitee] = Field(min_length=1, max_length=500)
+
+
+class InvitationImportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contract_number: ContractNumber = Field(description="The collective contract the file's employees join")
+
+
+class InvitationRow(BaseModel):
+    """A line of the tracking table (« Suivi de la saisie par les salariés »)."""
+
+    id: str
+    contract_number: str
+    civility: Literal["M", "MME"]
+    civility_label: str
+    last_name: str
+    first_name: str
+    email: str
+    status: InvitationStatus
+    status_label: str
+    status_help: str
+    mail_status: MailStatus = Field(description="Whether the latest mail (invitation or reminder) was delivered, bounced or failed")
+    mail_label: str
+    invited_at: datetime
+    expires_at: datetime = Field(description="Until when the latest link works")
+    reminders: int = Field(description="Automatic reminders sent")
+    request_id: str | None = Field(description="The affiliation the employee fills, once the link is opened")
+
+
+class InvitationList(BaseModel):
+    items: list[InvitationRow]
+
+
+class InvitationDetail(InvitationRow):
+    request: RequestDetail | None = Field(description="The affiliation as the employee filled it so far")
+
+
+class InvitationView(BaseModel):
+    """What the employee sees through the link: who invites them, on which contract, the wizard's form and their affiliation."""
+
+    company_name: str
+    contract_number: str
+    civility: Literal["M", "MME"]
+    last_name: str
+    first_name: str
+    email: str
+    expires_at: datetime
+    form: RequestForm
+    request: RequestDetail

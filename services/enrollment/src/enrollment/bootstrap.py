@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from enrollment.entrypoints import dependencies, http
+from enrollment.entrypoints import dependencies, http, online
 from enrollment.entrypoints.dependencies import Clock
+from enrollment.service_layer import invitations
 from enrollment.service_layer.handlers import MEMBERSHIP_HANDLERS, MEMBERSHIPS_GROUP, REQUEST_HANDLERS, REQUESTS_GROUP
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
 from enrollment.settings import EnrollmentSettings
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.dependencies import provide
+from extranet_plumbing.logging import get_logger
+from extranet_plumbing.sealing import Sealer
 from extranet_plumbing.service import Service, Subscription
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = get_logger(__name__)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def sealer(settings: EnrollmentSettings) -> Sealer:
+    if settings.notifications_seal_key_file is None:
+        raise RuntimeError("EXTRANET_NOTIFICATIONS_SEAL_KEY_FILE is not configured: the online enrollment's links cannot be sent sealed")
+    return Sealer.from_file(settings.notifications_seal_key_file)
+
+
+async def sweeper(service: Service, seal: Sealer, clock: Clock, every: float) -> None:
+    """The online enrollment's links expired and its automatic reminders sent, every `every` seconds."""
+    while True:
+        try:
+            await invitations.sweep(service.unit_of_work(), seal, now=clock())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("online enrollment sweep failed")
+        await asyncio.sleep(every)
+
+
 def bootstrap(settings: EnrollmentSettings | None = None, *, clock: Clock = _now, verifier: TokenVerifier | None = None) -> Service:
     settings = settings or EnrollmentSettings()
+    seal = sealer(settings)
     return Service(
         settings,
         title="Enrollment service (internal)",
@@ -30,9 +54,10 @@ def bootstrap(settings: EnrollmentSettings | None = None, *, clock: Clock = _now
         migrations=[MIGRATIONS],
         unit_of_work=EnrollmentUnitOfWork,
         subscriptions=[Subscription(REQUESTS_GROUP, REQUEST_HANDLERS), Subscription(MEMBERSHIPS_GROUP, MEMBERSHIP_HANDLERS)],
-        routers=[http.router],
+        routers=[http.router, online.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
-        dependencies={dependencies.clock: provide(clock)},
-        # Requests leave through the outbox (portal.requests).
+        dependencies={dependencies.clock: provide(clock), dependencies.sealer: provide(seal)},
+        # Requests and the invitations' mails leave through the outbox (portal.requests, notifications.requests).
         relay_outbox=True,
+        tasks=lambda service: [sweeper(service, seal, clock, settings.invitation_sweep_seconds)],
     )

@@ -3,6 +3,7 @@ fixed: the tenant's windows are counted from 1 December 2026), its schema droppe
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime
 
@@ -19,9 +20,10 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 COMPANY = "12345678"
 
 
-@pytest.fixture
-async def enrollment(service_env, infra):
-    service = bootstrap(EnrollmentSettings(**service_env), clock=lambda: NOW)
+@contextlib.asynccontextmanager
+async def running(service_env, infra, clock, **settings):
+    """The service started with `clock` (and `settings` over service_env's); its schema dropped once it has stopped."""
+    service = bootstrap(EnrollmentSettings(**{**service_env, **settings}), clock=clock)
     async with service.running():
         yield service
     conn = await asyncpg.connect(infra.database_url)  # once stopped: its consumers read the schema until then
@@ -29,6 +31,12 @@ async def enrollment(service_env, infra):
         await conn.execute(f"DROP SCHEMA {service.schema} CASCADE")
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def enrollment(service_env, infra):
+    async with running(service_env, infra, lambda: NOW) as service:
+        yield service
 
 
 @pytest.fixture

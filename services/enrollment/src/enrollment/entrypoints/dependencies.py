@@ -10,11 +10,13 @@ from fastapi import Depends
 
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
 from extranet_plumbing.dependencies import Placeholder, unit_of_work
+from extranet_plumbing.sealing import Sealer
 
 Clock = Callable[[], datetime]
 
 
 clock = Placeholder("clock")  # -> Clock
+sealer = Placeholder("sealer")  # -> extranet_plumbing.sealing.Sealer (links sealed for the notifications service)
 
 
 FRANCE = ZoneInfo("Europe/Paris")
@@ -27,4 +29,5 @@ async def today(now: Annotated[Clock, Depends(clock)]) -> date:
 
 Now = Annotated[Clock, Depends(clock)]
 Today = Annotated[date, Depends(today)]
+Sealing = Annotated[Sealer, Depends(sealer)]
 UoW = Annotated[EnrollmentUnitOfWork, Depends(unit_of_work)]

@@ -67,6 +67,11 @@ async def form(
     me = access.requester(who)
     if me.portal not in kinds.CREATED_HERE.get(kind, ()):
         raise HTTPException(404, "Ce type de demande n'existe pas dans votre espace.")
+    return await form_of(uow, me, kind, contract_number, today)
+
+
+async def form_of(uow: UoW, me: access.Requester, kind: str, contract_number: str | None, today) -> dict:
+    """A kind's form for this requester: its window today and its lists (an affiliation's, the contract's guarantees)."""
     rules = kinds.rules(me.tenant, kind)
     window = rules.window(today)
     choices = dict(rules.choices)
@@ -95,7 +100,7 @@ async def draft_termination(body: TerminationForm, who: Who, uow: UoW, today: To
             today=today,
             now=now(),
         )
-    return _detail(request)
+    return detail(request)
 
 
 @router.post("/requests/affiliation", response_model=RequestDetail, status_code=201)
@@ -103,7 +108,7 @@ async def draft_affiliation(body: NewAffiliation, who: Who, uow: UoW, today: Tod
     """A correspondent starts the affiliation wizard on a contract: a draft whose steps are saved one by one."""
     me = access.correspondent(who)
     with refusals():
-        return _detail(await use_cases.draft_affiliation(uow, me, contract_number=body.contract_number, today=today, now=now()))
+        return detail(await use_cases.draft_affiliation(uow, me, contract_number=body.contract_number, today=today, now=now()))
 
 
 @router.put("/requests/{request_id}/steps/{step}", response_model=RequestDetail)
@@ -112,14 +117,19 @@ async def save_step(
 ) -> dict:
     """One step of the affiliation wizard (family, address, contact, coverage, bank), checked and kept."""
     me = access.correspondent(who)
+    data = step_data(step, body)
+    with refusals():
+        return detail(await use_cases.save_step(uow, me, request_id, step, data, today=today))
+
+
+def step_data(step: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A wizard's step checked against its model (422 naming the fields at fault)."""
     try:
-        data = STEP_MODELS[step].model_validate(body).model_dump(mode="json")
+        return STEP_MODELS[step].model_validate(body).model_dump(mode="json")
     except ValidationError as invalid:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in invalid.errors(include_input=False, include_url=False)]
         ) from None
-    with refusals():
-        return _detail(await use_cases.save_step(uow, me, request_id, step, data, today=today))
 
 
 @router.post("/requests/tp-card", response_model=RequestDetail, status_code=201)
@@ -127,14 +137,14 @@ async def order_tp_card(body: TpCardOrder, who: Who, uow: UoW, today: Today, now
     """The third-party payment card sent by post: a member's own, or an employee's by a correspondent. Sent at once."""
     me = access.requester(who)
     with refusals():
-        return _detail(await use_cases.order_tp_card(uow, me, body.member_number, body.contract_number, today=today, now=now()))
+        return detail(await use_cases.order_tp_card(uow, me, body.member_number, body.contract_number, today=today, now=now()))
 
 
 @router.get("/requests/{request_id}", response_model=RequestDetail)
 async def my_request(request_id: RequestId, who: Who, uow: UoW) -> dict:
     me = access.requester(who)
     with refusals():
-        return _detail(await use_cases.own_request(uow, me, request_id))
+        return detail(await use_cases.own_request(uow, me, request_id))
 
 
 @router.post("/requests/{request_id}/submit", response_model=RequestDetail)
@@ -142,7 +152,7 @@ async def submit(request_id: RequestId, who: Who, uow: UoW, today: Today, now: N
     """Checked again, then sent to the legacy system (through the outbox)."""
     me = access.requester(who)
     with refusals():
-        return _detail(await use_cases.submit_request(uow, me, request_id, today=today, now=now()))
+        return detail(await use_cases.submit_request(uow, me, request_id, today=today, now=now()))
 
 
 @router.post("/requests/{request_id}/cancel", response_model=RequestDetail)
@@ -150,7 +160,7 @@ async def cancel(request_id: RequestId, who: Who, uow: UoW, now: Now) -> dict:
     """A draft abandoned (a request sent already cannot be taken back)."""
     me = access.requester(who)
     with refusals():
-        return _detail(await use_cases.cancel_request(uow, me, request_id, now=now()))
+        return detail(await use_cases.cancel_request(uow, me, request_id, now=now()))
 
 
 # --- the back office ------------------------------------------------------------------------------------------
@@ -172,7 +182,7 @@ async def backoffice_requests(
     filters = Filters(year=year, kind=kind, status=status, portal=portal, awaiting_advisor=awaiting_advisor)
     async with uow:
         total, found = await uow.requests.for_backoffice(who.tenant, filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    return {"total": total, "page": page, "page_size": PAGE_SIZE, "items": [_detail(r) for r in found]}
+    return {"total": total, "page": page, "page_size": PAGE_SIZE, "items": [detail(r) for r in found]}
 
 
 @router.get("/backoffice/requests/{request_id}", response_model=RequestDetail)
@@ -182,7 +192,7 @@ async def backoffice_request(request_id: RequestId, who: Who, uow: UoW) -> dict:
         request = await uow.requests.get(request_id, tenant=who.tenant)
     if request is None or request.status.value == "draft":
         raise HTTPException(404, use_cases.NOT_FOUND)
-    return _detail(request)
+    return detail(request)
 
 
 @router.post("/backoffice/requests/{request_id}/decision", response_model=RequestDetail)
@@ -193,7 +203,7 @@ async def backoffice_decision(request_id: RequestId, body: AdvisorDecision, who:
         request = await use_cases.decide_as_operator(
             uow, who.tenant, operator, request_id, accepted=body.accepted, reason=body.reason, now=now()
         )
-    return _detail(request)
+    return detail(request)
 
 
 @router.get("/stats", response_model=RequestsStats)
@@ -222,7 +232,7 @@ def _summary(request: Request) -> dict:
     }
 
 
-def _detail(request: Request) -> dict:
+def detail(request: Request) -> dict:
     window = request.effective_window
     return {
         **_summary(request),

@@ -3,10 +3,12 @@ topics are derived from them). The requests and decisions are applied one by one
 a sequence); the memberships and contracts a correspondent's requests are checked against are projections
 (the group named after the memberships reads the contracts too)."""
 
-from enrollment.adapters import contracts, memberships
+from enrollment.adapters import contracts, invitations, memberships
 from enrollment.service_layer import intake
+from enrollment.service_layer import invitations as online_enrollment
 from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
-from extranet_contracts.legacy import CollectiveContractSigned, GuaranteeAttached, MemberAffiliated, MemberRadiated
+from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistered, GuaranteeAttached, MemberAffiliated, MemberRadiated
+from extranet_contracts.notifications import NotificationDelivered, NotificationFailed
 from extranet_contracts.requests import (
     AffiliationRequested,
     BrokerAddressChangeRequested,
@@ -28,6 +30,9 @@ REQUEST_HANDLERS: Handlers = {
     RequestAccepted: intake.decision_received,
     RequestRefused: intake.decision_received,
     RequestReferredToAdvisor: intake.decision_received,
+    # Whether the online enrollment's mails reached the employees.
+    NotificationDelivered: online_enrollment.mail_outcome,
+    NotificationFailed: online_enrollment.mail_outcome,
 }
 
 MEMBERSHIP_HANDLERS: Handlers = {
@@ -35,4 +40,5 @@ MEMBERSHIP_HANDLERS: Handlers = {
     MemberRadiated: memberships.member_radiated,
     CollectiveContractSigned: contracts.contract_signed,
     GuaranteeAttached: contracts.guarantee_attached,
+    CompanyRegistered: invitations.company_registered,  # the name the invitations are signed with
 }

@@ -33,7 +33,7 @@ async def draft_termination(
 ) -> Request:
     async with uow:
         payload = {"member_number": member_number, "effective_date": effective_date.isoformat(), "reason": reason}
-        request = _new(who, kinds.EMPLOYEE_TERMINATION, Status.DRAFT, now, contract_number=contract_number, payload=payload)
+        request = new_request(who, kinds.EMPLOYEE_TERMINATION, Status.DRAFT, now, contract_number=contract_number, payload=payload)
         await _check_termination(uow, who, request, today)
         await uow.requests.add(request, origin="enrollment")
         await uow.commit()
@@ -122,7 +122,9 @@ async def order_tp_card(
             subject = f"{membership.last_name.upper()} {membership.first_name} ({membership.member_number})"
         if await uow.requests.open_of_kind(who.tenant, kinds.TP_CARD, who.portal, who.reference, member_number):
             raise Refused(409, "Une demande de carte est déjà en cours pour cet adhérent.")
-        request = _new(who, kinds.TP_CARD, Status.SUBMITTED, now, contract_number=contract_number, payload={"member_number": member_number})
+        request = new_request(
+            who, kinds.TP_CARD, Status.SUBMITTED, now, contract_number=contract_number, payload={"member_number": member_number}
+        )
         request.subject = subject
         await uow.requests.add(request, origin="enrollment")
         await uow.publish(
@@ -149,7 +151,7 @@ async def draft_affiliation(uow: EnrollmentUnitOfWork, who: Requester, *, contra
         if await uow.contracts.of_company(who.tenant, who.reference, contract_number) is None:
             raise Refused(404, "Aucun contrat collectif de votre entreprise sous ce numéro.", "contract_number")
         window = kinds.rules(who.tenant, kinds.AFFILIATION).window(today)
-        request = _new(who, kinds.AFFILIATION, Status.DRAFT, now, contract_number=contract_number, payload={})
+        request = new_request(who, kinds.AFFILIATION, Status.DRAFT, now, contract_number=contract_number, payload={})
         request.effective_window = (window.earliest, window.latest)
         await uow.requests.add(request, origin="enrollment")
         await uow.commit()
@@ -211,7 +213,7 @@ async def _check_coverage(uow, who: Requester, request: Request, guarantee_code:
         raise Refused(422, "Choisissez une garantie du contrat ouverte à cette date.", "guarantee_code")
 
 
-def _new(who: Requester, kind: str, status: Status, now: datetime, *, contract_number: str | None, payload: dict) -> Request:
+def new_request(who: Requester, kind: str, status: Status, now: datetime, *, contract_number: str | None, payload: dict) -> Request:
     """A new request of `who`, in `status` (a draft, or submitted at once), its first step in its history."""
     return Request(
         id=uuid.uuid4(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from enrollment.adapters.contracts import Contracts
+from enrollment.adapters.invitations import Invitations
 from enrollment.adapters.memberships import Memberships
 from enrollment.adapters.requests import Requests
 from extranet_plumbing.uow import UnitOfWork
@@ -14,8 +15,10 @@ class EnrollmentUnitOfWork(UnitOfWork):
     requests: Requests
     memberships: Memberships
     contracts: Contracts
+    invitations: Invitations
 
     def _bind(self, conn: asyncpg.Connection) -> None:
         self.requests = Requests(conn)
         self.memberships = Memberships(conn)
         self.contracts = Contracts(conn)
+        self.invitations = Invitations(conn)
