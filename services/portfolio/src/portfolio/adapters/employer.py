@@ -298,38 +298,66 @@ class Employer(PlannedForValues):
 
     # --- the employees of a period ------------------------------------------------------------------------
 
-    def _list_sql(self, visible: Visible, selection: Selection, listing: EmployeeListing) -> tuple[str, _Params]:
-        p = _Params()
-        where = [
-            visible.memberships(p, selection),
-            f"m.start_date <= {p(listing.period.end)}",
-            f"(m.end_date IS NULL OR m.end_date >= {p(listing.period.start)})",
-        ]
-        dependants = (
+    @staticmethod
+    def _list_where(p: _Params, visible: Visible, selection: Selection, listing: EmployeeListing) -> str:
+        """The visible memberships covered at some point of the period."""
+        return " AND ".join(
+            [
+                visible.memberships(p, selection),
+                f"m.start_date <= {p(listing.period.end)}",
+                f"(m.end_date IS NULL OR m.end_date >= {p(listing.period.start)})",
+            ]
+        )
+
+    @staticmethod
+    def _persons(dependants: bool) -> str:
+        """The rows of a membership `m`: its primary insured (ord 0), then its dependants (1, 2, ...) if asked."""
+        of_dependants = (
             """UNION ALL
                SELECT d.ord, d.value->>'role', d.value->>'civility', d.value->>'last_name', d.value->>'first_name',
-                      (d.value->>'birth_date')::date, d.value->>'nir_masked'
+                      (d.value->>'birth_date')::date
                FROM jsonb_array_elements(coalesce(m.dependants, '[]'::jsonb)) WITH ORDINALITY AS d(value, ord)"""
-            if listing.dependants
+            if dependants
             else ""
         )
-        sql = f"""SELECT m.membership_id, m.member_number, m.contract_number, m.insured_group, m.start_date, m.end_date,
-                         m.search_name, p.ord, p.role, p.civility, p.last_name, p.first_name, p.birth_date
-                  FROM memberships m CROSS JOIN LATERAL (
-                      SELECT 0::bigint AS ord, NULL::text AS role, m.civility, m.last_name, m.first_name, m.birth_date,
-                             m.nir_masked
-                      {dependants}
-                  ) p (ord, role, civility, last_name, first_name, birth_date, nir_masked)
-                  WHERE {" AND ".join(where)}"""
-        return sql, p
-
-    _LIST_ORDER = "ORDER BY search_name, membership_id, ord"
+        return f"""SELECT m.membership_id, m.member_number, m.contract_number, m.insured_group, m.start_date, m.end_date,
+                          m.search_name, p.ord, p.role, p.civility, p.last_name, p.first_name, p.birth_date
+                   FROM memberships m CROSS JOIN LATERAL (
+                       SELECT 0::bigint AS ord, NULL::text AS role, m.civility, m.last_name, m.first_name, m.birth_date
+                       {of_dependants}
+                   ) p (ord, role, civility, last_name, first_name, birth_date)"""
 
     async def employees(self, visible: Visible, selection: Selection, listing: EmployeeListing, page: Page) -> dict:
+        """A page of the list. Its rows are found without expanding every membership's dependants: a running
+        count of rows per membership (each counts its beneficiaries, 1 without dependants) in the list's
+        order picks the memberships the page overlaps, and only those are expanded."""
         await self._plan_for_values()
-        sql, p = self._list_sql(visible, selection, listing)
-        total = await self._conn.fetchval(f"SELECT count(*) FROM ({sql}) x", *p.values)
-        rows = await self._conn.fetch(f"SELECT * FROM ({sql}) x {self._LIST_ORDER} LIMIT {p(page.size)} OFFSET {p(page.offset)}", *p.values)
+        p = _Params()
+        where = self._list_where(p, visible, selection, listing)
+        rows_of = "m.beneficiaries" if listing.dependants else "1"
+        first, last = p(page.offset), p(page.offset + page.size)
+        rows = await self._conn.fetch(
+            f"""WITH ordered AS (
+                    SELECT m.membership_id, {rows_of} AS n, sum({rows_of}) OVER (ORDER BY m.search_name, m.membership_id) AS upto,
+                           sum({rows_of}) OVER () AS total
+                    FROM memberships m WHERE {where}
+                ), paged AS (
+                    SELECT membership_id, upto - n AS before, total FROM ordered WHERE upto > {first} AND upto - n < {last}
+                )
+                SELECT x.*, paged.total FROM paged CROSS JOIN LATERAL (
+                    {self._persons(listing.dependants)} WHERE m.tenant = {p(visible.tenant)} AND m.membership_id = paged.membership_id
+                ) x
+                WHERE paged.before + x.ord >= {first} AND paged.before + x.ord < {last}
+                ORDER BY paged.before + x.ord""",
+            *p.values,
+        )
+        if rows:
+            total = rows[0]["total"]
+        else:
+            p = _Params()
+            total = await self._conn.fetchval(
+                f"SELECT coalesce(sum({rows_of}), 0) FROM memberships m WHERE {self._list_where(p, visible, selection, listing)}", *p.values
+            )
         return {
             "period": {"start": listing.period.start, "end": listing.period.end},
             "dependants": listing.dependants,
@@ -342,8 +370,10 @@ class Employer(PlannedForValues):
     async def all_employees(self, visible: Visible, selection: Selection, listing: EmployeeListing) -> AsyncIterator[dict]:
         """Every row of the list, in its order, without the page limit (downloads): read with a cursor."""
         await self._plan_for_values()
-        sql, p = self._list_sql(visible, selection, listing)
-        async for row in self._conn.cursor(f"SELECT * FROM ({sql}) x {self._LIST_ORDER}", *p.values, prefetch=1000):
+        p = _Params()
+        where = self._list_where(p, visible, selection, listing)
+        sql = f"{self._persons(listing.dependants)} WHERE {where} ORDER BY m.search_name, m.membership_id, p.ord"
+        async for row in self._conn.cursor(sql, *p.values, prefetch=1000):
             yield _listed(row)
 
 
