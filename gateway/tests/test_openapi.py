@@ -94,12 +94,28 @@ REQUEST_ROUTES = {
     ("GET", "/api/backoffice/requests/{request_id}"): ("200", "RequestDetail"),
     ("POST", "/api/backoffice/requests/{request_id}/decision"): ("200", "RequestDetail"),
 }
+# The online enrollment (enrollment, issue 11): the correspondent's routes (401/403) and the employee's, by the link's token.
+INVITATION_ROUTES = {
+    ("POST", "/api/employer/invitations"): ("201", "InvitationList"),
+    ("POST", "/api/employer/invitations/import"): ("201", "InvitationList"),
+    ("GET", "/api/employer/invitations"): ("200", "InvitationList"),
+    ("POST", "/api/employer/invitations/remind-all"): ("200", "InvitationList"),
+    ("GET", "/api/employer/invitations/{invitation_id}"): ("200", "InvitationDetail"),
+    ("POST", "/api/employer/invitations/{invitation_id}/remind"): ("200", "InvitationDetail"),
+    ("POST", "/api/employer/invitations/{invitation_id}/close"): ("200", "InvitationDetail"),
+}
+INVITATION_OTHERS = {("GET", "/api/employer/invitations/export"), ("DELETE", "/api/employer/invitations/{invitation_id}")}
+LINK_ROUTES = {
+    ("GET", "/api/online-enrollment"): ("200", "InvitationView"),
+    ("POST", "/api/online-enrollment/submit"): ("200", "RequestDetail"),
+    **{("PUT", f"/api/online-enrollment/steps/{step}"): ("200", "RequestDetail") for step in STEPS},
+}
 # The employer portal's reads (portfolio, issue 12): (method, path) -> model; and the list's download.
 EMPLOYER_ROUTES = {
     ("GET", "/api/employer/contracts"): "EmployerContracts",
     ("GET", "/api/employer/contracts/{contract_number}/groups/{insured_group}/sheet"): "CompanySheet",
     ("GET", "/api/employer/contracts/{contract_number}/groups/{insured_group}/contributions"): "Contributions",
-    ("GET", "/api/employer/employees/search"): "EmployeeSearchResult",
+    ("POST", "/api/employer/employees/search"): "EmployeeSearchResult",
     ("GET", "/api/employer/employees"): "EmployeeList",
     ("GET", "/api/employer/employees/{membership_id}"): "EmployeeDetail",
 }
@@ -176,6 +192,7 @@ def test_the_broker_dashboard_is_declared(openapi):
 def test_nothing_but_declared_portal_routes(openapi):
     declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES) | EXPORT_ROUTES
     declared |= set(MEMBER_ROUTES) | set(MEMBER_DOWNLOADS) | set(REQUEST_ROUTES) | set(EMPLOYER_ROUTES) | EMPLOYER_DOWNLOADS
+    declared |= set(INVITATION_ROUTES) | INVITATION_OTHERS | set(LINK_ROUTES)
     documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
     assert documented == declared
 
@@ -186,6 +203,20 @@ def test_the_requests_routes_are_declared_with_their_models(openapi):
         assert [code for code in op["responses"] if code.startswith("2")] == [status]
         assert op["responses"][status]["content"]["application/json"]["schema"] == {"$ref": ref(model)}
         assert "401" in op["responses"] and "403" in op["responses"] and op["summary"]
+
+
+def test_the_online_enrollment_routes_are_declared_with_their_models(openapi):
+    for routes, authenticated in ((INVITATION_ROUTES, True), (LINK_ROUTES, False)):
+        for (method, path), (status, model) in routes.items():
+            op = operation(openapi, method, path)
+            assert [code for code in op["responses"] if code.startswith("2")] == [status]
+            assert op["responses"][status]["content"]["application/json"]["schema"] == {"$ref": ref(model)}
+            assert ("401" in op["responses"]) is authenticated and op["summary"]
+            if not authenticated:  # the link's token, in a header (never in a path or a query, which logs keep)
+                assert [(p["name"], p["in"]) for p in op["parameters"]] == [("X-Invitation-Token", "header")]
+    upload = operation(openapi, "POST", "/api/employer/invitations/import")
+    assert set(upload["requestBody"]["content"]) == {"text/csv"}
+    assert set(operation(openapi, "GET", "/api/employer/invitations/export")["responses"]["200"]["content"]) == {"text/csv"}
 
 
 def test_the_brokers_profile_and_address_change_are_declared(openapi):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from enrollment.api import BackofficeList, RequestDetail, RequestForm, RequestList
+from fastapi.responses import StreamingResponse
+
+from enrollment.api import BackofficeList, InvitationDetail, InvitationList, InvitationView, RequestDetail, RequestForm, RequestList
 from gateway.clients.base import ServiceClient, segment
 
 
@@ -82,6 +84,103 @@ class EnrollmentClient(ServiceClient):
             route=f"POST /internal/requests/{{request_id}}/{action}",
             model=RequestDetail,
             token=token,
+        )
+
+    # --- online enrollment: the correspondent's invitations -----------------------------------------------
+
+    async def invite(self, token: str, body: dict[str, Any]) -> InvitationList:
+        return await self.request(
+            "POST", "/internal/invitations", route="POST /internal/invitations", model=InvitationList, token=token, json_body=body
+        )
+
+    async def import_invitations(self, token: str, contract_number: str, content: bytes) -> InvitationList:
+        """A CSV file, passed as it is (enrollment reads and checks it line by line)."""
+        return await self.request(
+            "POST",
+            "/internal/invitations/import",
+            route="POST /internal/invitations/import",
+            model=InvitationList,
+            token=token,
+            params={"contract_number": contract_number},
+            headers={"content-type": "text/csv"},
+            content=content,
+        )
+
+    async def invitations(self, token: str) -> InvitationList:
+        return await self.request("GET", "/internal/invitations", route="GET /internal/invitations", model=InvitationList, token=token)
+
+    async def export_invitations(self, token: str) -> StreamingResponse:
+        return await self.download(
+            "/internal/invitations/export",
+            route="GET /internal/invitations/export",
+            token=token,
+            params=None,
+            media_types=frozenset({"text/csv"}),
+        )
+
+    async def remind_all(self, token: str) -> InvitationList:
+        return await self.request(
+            "POST", "/internal/invitations/remind-all", route="POST /internal/invitations/remind-all", model=InvitationList, token=token
+        )
+
+    async def invitation(self, token: str, invitation_id: str) -> InvitationDetail:
+        return await self.request(
+            "GET",
+            f"/internal/invitations/{segment(invitation_id)}",
+            route="GET /internal/invitations/{invitation_id}",
+            model=InvitationDetail,
+            token=token,
+        )
+
+    async def invitation_action(self, token: str, invitation_id: str, action: str) -> InvitationDetail:
+        """`remind` or `close` one of the company's invitations."""
+        if action not in ("remind", "close"):
+            raise ValueError(action)
+        return await self.request(
+            "POST",
+            f"/internal/invitations/{segment(invitation_id)}/{action}",
+            route=f"POST /internal/invitations/{{invitation_id}}/{action}",
+            model=InvitationDetail,
+            token=token,
+        )
+
+    async def remove_invitation(self, token: str, invitation_id: str) -> None:
+        await self.request(
+            "DELETE",
+            f"/internal/invitations/{segment(invitation_id)}",
+            route="DELETE /internal/invitations/{invitation_id}",
+            model=None,
+            token=token,
+        )
+
+    # --- online enrollment: the employee, through the link (its token is the only ticket) ----------------------
+
+    async def open_invitation(self, link_token: str) -> InvitationView:
+        return await self.request(
+            "GET",
+            "/internal/invitation",
+            route="GET /internal/invitation",
+            model=InvitationView,
+            headers={"x-invitation-token": link_token},
+        )
+
+    async def invitation_step(self, link_token: str, step: str, body: dict[str, Any]) -> RequestDetail:
+        return await self.request(
+            "PUT",
+            f"/internal/invitation/steps/{segment(step)}",
+            route="PUT /internal/invitation/steps/{step}",
+            model=RequestDetail,
+            headers={"x-invitation-token": link_token},
+            json_body=body,
+        )
+
+    async def invitation_submit(self, link_token: str) -> RequestDetail:
+        return await self.request(
+            "POST",
+            "/internal/invitation/submit",
+            route="POST /internal/invitation/submit",
+            model=RequestDetail,
+            headers={"x-invitation-token": link_token},
         )
 
     # --- the back office -----------------------------------------------------------------------------------

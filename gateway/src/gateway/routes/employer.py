@@ -1,7 +1,10 @@
 """The employer portal's API (espace entreprise): a primary correspondent's secondary correspondents,
 declared from identity's public API; and the company's requests (« Suivi »: history by year and type),
 among them an employee's termination (« Radier salarié ») and the affiliation wizard (« Affiliation par
-l'employeur », saved step by step and resumable), each made as a draft, then sent to the back office.
+l'employeur », saved step by step and resumable), each made as a draft, then sent to the back office; and
+the online enrollment (« Affiliation en ligne »): the employees invited, the tracking table and its actions,
+and the employee's own wizard through the link of the mail (no account: the link's token, sent in the
+`X-Invitation-Token` header, is the only ticket).
 
 The correspondent is the token's: enrollment checks again that the employee and the contract are the
 company's and that the contract is granted to this correspondent."""
@@ -10,7 +13,8 @@ company's and that the contract is granted to this correspondent."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from enrollment.api import (
     AddressStep,
@@ -19,6 +23,11 @@ from enrollment.api import (
     CoverageStep,
     EmployeeTpCard,
     FamilyStep,
+    InvitationBatch,
+    InvitationDetail,
+    InvitationImportQuery,
+    InvitationList,
+    InvitationView,
     NewAffiliation,
     RequestDetail,
     RequestForm,
@@ -193,3 +202,171 @@ async def submit(who: Who, token: Token, enrollment: Enrollment, request_id: Req
 async def cancel(who: Who, token: Token, enrollment: Enrollment, request_id: RequestId) -> RequestDetail:
     correspondent(who)
     return await enrollment.transition(token, str(request_id), "cancel")
+
+
+# --- online enrollment (« Affiliation en ligne »): the correspondent invites and follows ---------------------
+
+INVITATION_FOUND = {**LISTED, 404: _problem("Aucune invitation de votre entreprise sous cet identifiant")}
+InvitationId = Annotated[uuid.UUID, Path(description="The invitation's id")]
+CSV_BODY = {"required": True, "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+@router.post(
+    "/employer/invitations",
+    status_code=201,
+    response_model=InvitationList,
+    summary="Inscription de salariés : ajouter des salariés",
+    responses={**LISTED, 404: _problem("Aucun contrat collectif de votre entreprise sous ce numéro")},
+)
+async def invite(who: Who, token: Token, enrollment: Enrollment, body: InvitationBatch) -> InvitationList:
+    """Employees typed one by one (civility, last name, first name, email) on a contract granted to you: each
+    receives an email with a link valid one month to fill their affiliation. All or none."""
+    correspondent(who)
+    return await enrollment.invite(token, body.model_dump(mode="json"))
+
+
+@router.post(
+    "/employer/invitations/import",
+    status_code=201,
+    response_model=InvitationList,
+    summary="Inscription de salariés : importer un fichier",
+    responses={**LISTED, 404: _problem("Aucun contrat collectif de votre entreprise sous ce numéro")},
+    openapi_extra={"requestBody": CSV_BODY},
+)
+async def import_invitations(
+    request: Request, who: Who, token: Token, enrollment: Enrollment, query: Annotated[InvitationImportQuery, Query()]
+) -> InvitationList:
+    """A .csv file of four columns (civility M or MME, last name, first name, email), without a header line: every
+    wrong line is said in `errors` (field `file.<line>`), and nothing is imported unless every line is right."""
+    correspondent(who)
+    return await enrollment.import_invitations(token, query.contract_number, await request.body())
+
+
+@router.get("/employer/invitations", response_model=InvitationList, summary="Suivi de la saisie par les salariés", responses=LISTED)
+async def invitations(who: Who, token: Token, enrollment: Enrollment) -> InvitationList:
+    """The tracking table: each invitation's status (pending, in progress, completed, refused, expired, in error,
+    closed) and whether its mail was delivered."""
+    correspondent(who)
+    return await enrollment.invitations(token)
+
+
+@router.get(
+    "/employer/invitations/export",
+    summary="Suivi de la saisie : exporter",
+    response_class=StreamingResponse,
+    responses={**LISTED, 200: {"description": "Le tableau de suivi (CSV)", "content": {"text/csv": {}}}},
+)
+async def export_invitations(who: Who, token: Token, enrollment: Enrollment) -> StreamingResponse:
+    correspondent(who)
+    return await enrollment.export_invitations(token)
+
+
+@router.post("/employer/invitations/remind-all", response_model=InvitationList, summary="Relancer tous les salariés", responses=LISTED)
+async def remind_all(who: Who, token: Token, enrollment: Enrollment) -> InvitationList:
+    """A new link to every employee who has not finished (the previous links no longer work); the reminded ones."""
+    correspondent(who)
+    return await enrollment.remind_all(token)
+
+
+@router.get(
+    "/employer/invitations/{invitation_id}",
+    response_model=InvitationDetail,
+    summary="Consulter une inscription",
+    responses=INVITATION_FOUND,
+)
+async def invitation(who: Who, token: Token, enrollment: Enrollment, invitation_id: InvitationId) -> InvitationDetail:
+    correspondent(who)
+    return await enrollment.invitation(token, str(invitation_id))
+
+
+@router.post(
+    "/employer/invitations/{invitation_id}/remind",
+    response_model=InvitationDetail,
+    summary="Relancer le salarié",
+    responses={**INVITATION_FOUND, 409: _problem("Affiliation terminée ou dossier clôturé")},
+)
+async def remind(who: Who, token: Token, enrollment: Enrollment, invitation_id: InvitationId) -> InvitationDetail:
+    """A new link, valid one month from now (the previous one no longer works)."""
+    correspondent(who)
+    return await enrollment.invitation_action(token, str(invitation_id), "remind")
+
+
+@router.post(
+    "/employer/invitations/{invitation_id}/close",
+    response_model=InvitationDetail,
+    summary="Clôturer le dossier",
+    responses={**INVITATION_FOUND, 409: _problem("Affiliation terminée ou dossier clôturé")},
+)
+async def close(who: Who, token: Token, enrollment: Enrollment, invitation_id: InvitationId) -> InvitationDetail:
+    """The link no longer works; the affiliation begun is abandoned."""
+    correspondent(who)
+    return await enrollment.invitation_action(token, str(invitation_id), "close")
+
+
+@router.delete(
+    "/employer/invitations/{invitation_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Retirer le suivi",
+    responses=INVITATION_FOUND,
+)
+async def remove(who: Who, token: Token, enrollment: Enrollment, invitation_id: InvitationId) -> Response:
+    correspondent(who)
+    await enrollment.remove_invitation(token, str(invitation_id))
+    return Response(status_code=204)
+
+
+# --- online enrollment: the employee, through the link of the mail (no account) ----------------------------------
+
+LinkToken = Annotated[
+    str, Header(alias="X-Invitation-Token", pattern=r"^[A-Za-z0-9_-]{20,100}$", description="The token of the link received by email")
+]
+LINK = {**problem_responses(authenticated=False, validated=True), 404: _problem("Lien d'affiliation inconnu, expiré ou déjà utilisé")}
+
+
+@router.get(
+    "/online-enrollment",
+    response_model=InvitationView,
+    summary="Affiliation en ligne : ouvrir le lien",
+    tags=["online enrollment"],
+    responses=LINK,
+)
+async def open_invitation(enrollment: Enrollment, link: LinkToken) -> InvitationView:
+    """Who invites the employee, the wizard's form (dates, lists, the contract's guarantees) and their affiliation."""
+    return await enrollment.open_invitation(link)
+
+
+def _employee_step(step: str, model):
+    async def save(enrollment: Enrollment, link: LinkToken, body: model) -> RequestDetail:  # type: ignore[valid-type]
+        return await enrollment.invitation_step(link, step, body.model_dump(mode="json"))
+
+    save.__name__ = f"online_enrollment_{step}"
+    return save
+
+
+for _step, _model, _label in (
+    ("family", FamilyStep, "famille"),
+    ("address", AddressStep, "adresse"),
+    ("contact", ContactStep, "coordonnées"),
+    ("coverage", CoverageStep, "couverture"),
+    ("bank", BankStep, "RIB"),
+):
+    router.put(
+        f"/online-enrollment/steps/{_step}",
+        response_model=RequestDetail,
+        summary=f"Affiliation en ligne : {_label}",
+        tags=["online enrollment"],
+        responses={**LINK, 409: _problem("Lien pas encore ouvert")},
+    )(_employee_step(_step, _model))
+
+
+@router.post(
+    "/online-enrollment/submit",
+    response_model=RequestDetail,
+    summary="Affiliation en ligne : envoyer",
+    tags=["online enrollment"],
+    responses={**LINK, 409: _problem("Lien pas encore ouvert")},
+)
+async def submit_invitation(enrollment: Enrollment, link: LinkToken) -> RequestDetail:
+    """Checked again, then sent to the back office: the link no longer works afterwards."""
+    return await enrollment.invitation_submit(link)
