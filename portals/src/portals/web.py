@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
@@ -216,20 +216,44 @@ class Visit:
         browser's address go along."""
         return await self.gateway.call(method, path, tenant=self.site.tenant, client_ip=self.client_ip, **kwargs)
 
-    async def api(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def api(self, method: str, path: str, *, with_tenant: bool = True, **kwargs: Any) -> Any:
         """A route with the session's access token, renewed first when about to expire, and once more
-        if the gateway refuses it; a session that cannot be renewed ends (back to the login page)."""
-        if not self.logged_in:
-            raise Redirect("/connexion?motif=session-expiree")
-        if self.session.access_expires_at is None or self.session.access_expires_at - RENEW_BEFORE <= self.now():
-            await self.renew()
+        if the gateway refuses it; a session that cannot be renewed ends (back to the login page).
+        `with_tenant=False`: a route whose query takes nothing else than its own (the token says the tenant)."""
+        await self._fresh_token()
+        tenant = self.site.tenant if with_tenant else None
         try:
-            return await self.gateway.call(method, path, token=self.session.access_token, tenant=self.site.tenant, **kwargs)
+            return await self.gateway.call(method, path, token=self.session.access_token, tenant=tenant, **kwargs)
         except GatewayProblem as problem:
             if problem.status != 401:
                 raise
         await self.renew(force=True)
-        return await self.gateway.call(method, path, token=self.session.access_token, tenant=self.site.tenant, **kwargs)
+        return await self.gateway.call(method, path, token=self.session.access_token, tenant=tenant, **kwargs)
+
+    async def download(self, path: str, params: dict[str, str]) -> Response:
+        """A file of the gateway (export, statement) streamed on to the browser: the session's token is
+        added here, never seen by the browser; a refusal before the first byte raises `GatewayProblem`."""
+        await self._fresh_token()
+        try:
+            file = await self.gateway.download(path, params=params, token=self.session.access_token)
+        except GatewayProblem as problem:
+            if problem.status != 401:
+                raise
+            await self.renew(force=True)
+            file = await self.gateway.download(path, params=params, token=self.session.access_token)
+        return self.finish(
+            StreamingResponse(
+                file.body(),
+                media_type=file.media_type,
+                headers={"content-disposition": file.disposition, "cache-control": "no-store"},
+            )
+        )
+
+    async def _fresh_token(self) -> None:
+        if not self.logged_in:
+            raise Redirect("/connexion?motif=session-expiree")
+        if self.session.access_expires_at is None or self.session.access_expires_at - RENEW_BEFORE <= self.now():
+            await self.renew()
 
     async def renew(self, *, force: bool = False) -> None:
         """Refresh tokens rotate: the session's row is locked while it is renewed, so that two pages

@@ -10,6 +10,7 @@ that is not the declared model becomes `GatewayUnavailable` (the page says to tr
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -81,21 +82,20 @@ class GatewayClient:
         *,
         model: Any = None,
         json: Any = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
         params: dict[str, str] | None = None,
         token: str | None = None,
         tenant: str | None = None,
         client_ip: str | None = None,
     ) -> Any:
-        headers = {}
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        if client_ip:
-            headers["x-forwarded-for"] = client_ip
+        """`data` and `files`: a multipart form (the broker's address change and its Kbis)."""
+        headers = _headers(token, client_ip)
         query = dict(params or {})
         if tenant:
             query["tenant"] = tenant
         try:
-            response = await self._client.request(method, path, json=json, params=query, headers=headers)
+            response = await self._client.request(method, path, json=json, data=data, files=files, params=query, headers=headers)
         except httpx.HTTPError as exc:
             log.warning("gateway unreachable", path=path, error_class=type(exc).__name__)
             raise GatewayUnavailable(path) from None
@@ -111,3 +111,51 @@ class GatewayClient:
         except ValidationError:
             log.error("gateway answer does not match its model", path=path)
             raise GatewayUnavailable(path) from None
+
+    async def download(self, path: str, *, params: dict[str, str], token: str) -> Download:
+        """A file the gateway streams (an export, a statement): refused or failed before its first byte
+        as `call`; else its type, name and body, passed on to the browser as they arrive."""
+        request = self._client.build_request("GET", path, params=params, headers=_headers(token, None))
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            log.warning("gateway unreachable", path=path, error_class=type(exc).__name__)
+            raise GatewayUnavailable(path) from None
+        if response.status_code != 200:
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            if response.status_code >= 500 or response.status_code < 400:
+                log.warning("gateway failed", path=path, status=response.status_code)
+                raise GatewayUnavailable(path)
+            raise problem_of(response)
+        return Download(response)
+
+
+class Download:
+    """A file on its way from the gateway: `body()` yields its bytes and closes the answer at the end."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self.media_type = response.headers.get("content-type", "application/octet-stream")
+        self.disposition = response.headers.get("content-disposition", "attachment")
+
+    async def body(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.aiter_raw():
+                yield chunk
+        finally:
+            await self._response.aclose()
+
+    async def close(self) -> None:
+        await self._response.aclose()
+
+
+def _headers(token: str | None, client_ip: str | None) -> dict[str, str]:
+    headers = {}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    if client_ip:
+        headers["x-forwarded-for"] = client_ip
+    return headers

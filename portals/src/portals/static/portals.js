@@ -49,7 +49,22 @@
     if (message) { message.focus(); }
   }
 
+  // The broker's search: the fields of the chosen search only (both shown without JavaScript).
+  function searchMode(root) {
+    var radios = root.querySelectorAll("input[name='mode']");
+    if (!radios.length) { return; }
+    function update() {
+      var chosen = root.querySelector("input[name='mode']:checked");
+      root.querySelectorAll(".search-fields[data-mode]").forEach(function (group) {
+        group.hidden = chosen && group.dataset.mode !== chosen.value;
+      });
+    }
+    radios.forEach(function (radio) { radio.addEventListener("change", update); });
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    searchMode(document);
     showPasswords(document);
     testCaptcha(document);
     termsReading(document);
