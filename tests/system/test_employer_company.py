@@ -147,16 +147,16 @@ async def test_an_employee_is_found_by_name_and_by_nir(platform, company):
     today = today_in_france()
     auth = accounts["primary"]
     typed = fold(member.primary.last_name)[:3].upper()
-    answer = await platform.gateway.get("/api/employer/employees/search", params={"last_name": typed, "page_size": 500}, headers=auth)
+    answer = await platform.gateway.post("/api/employer/employees/search", json={"last_name": typed, "page_size": 500}, headers=auth)
     assert answer.status_code == 200, answer.text
     expected = {a.membership_id for a, _ in oracle.covered(oracle.of(mine), today) if fold(a.primary.last_name).startswith(fold(typed))}
     assert {r["membership_id"] for r in answer.json()["items"]} == expected and member.membership_id in expected
 
     nir = member.primary.nir
-    by_nir = await platform.gateway.get("/api/employer/employees/search", params={"nir": nir[:13], "nir_key": nir[13:]}, headers=auth)
+    by_nir = await platform.gateway.post("/api/employer/employees/search", json={"nir": nir[:13], "nir_key": nir[13:]}, headers=auth)
     assert [r["membership_id"] for r in by_nir.json()["items"]] == [member.membership_id]
-    wrong = await platform.gateway.get(
-        "/api/employer/employees/search", params={"nir": nir[:13], "nir_key": f"{(int(nir[13:]) + 1) % 97:02d}"}, headers=auth
+    wrong = await platform.gateway.post(
+        "/api/employer/employees/search", json={"nir": nir[:13], "nir_key": f"{(int(nir[13:]) + 1) % 97:02d}"}, headers=auth
     )
     assert wrong.status_code == 422 and [e["field"] for e in wrong.json()["errors"]] == ["nir_key"]
 
@@ -275,15 +275,22 @@ async def test_every_route_is_refused_to_whoever_may_not_see_the_company(platfor
         ("/api/employer/employees", {**period, "contract_number": number, "insured_group": group, "page_size": 500}),
         ("/api/employer/exports/employees", {**period, "contract_number": number, "insured_group": group, "format": "csv"}),
     ]
+
+    async def call(path: str, params: dict, who: str | None = None):
+        headers = accounts[who] if who else None
+        if path.endswith("/search"):  # criteria in the body
+            return await platform.gateway.post(path, json=params, headers=headers)
+        return await platform.gateway.get(path, params=params, headers=headers)
+
     for path, params in routes:
-        assert (await platform.gateway.get(path, params=params)).status_code == 401, path
+        assert (await call(path, params)).status_code == 401, path
         for who in ("broker", "member"):
-            assert (await platform.gateway.get(path, params=params, headers=accounts[who])).status_code == 403, (path, who)
+            assert (await call(path, params, who)).status_code == 403, (path, who)
         for who in ("theirs", "other group", "other category"):
-            refused = await platform.gateway.get(path, params=params, headers=accounts[who])
+            refused = await call(path, params, who)
             assert refused.status_code == 404, (path, who, refused.text)
             assert member.membership_id not in refused.text and member.primary.last_name.upper() not in refused.text.upper()
-        mine = await platform.gateway.get(path, params=params, headers=accounts["primary"])
+        mine = await call(path, params, "primary")
         assert mine.status_code == 200, (path, mine.text)
         assert "sheet" in path or "contributions" in path or member.membership_id in mine.text
     # The selector: those who may not see the contract's group are not offered it.

@@ -140,14 +140,14 @@ class PortfolioClient(ServiceClient):
             token=token,
         )
 
-    async def search_employees(self, token: str, params: dict[str, Any]) -> EmployeeSearchResult:
+    async def search_employees(self, token: str, criteria: dict[str, Any]) -> EmployeeSearchResult:
         return await self.request(
-            "GET",
+            "POST",
             "/internal/employer/employees/search",
-            route="GET /internal/employer/employees/search",
+            route="POST /internal/employer/employees/search",
             model=EmployeeSearchResult,
             token=token,
-            params=params,
+            json_body=criteria,
         )
 
     async def employee(self, token: str, membership_id: str, params: dict[str, Any]) -> EmployeeDetail:

@@ -90,11 +90,12 @@ async def contributions(
     return await portfolio.contributions(token, contract_number, insured_group.value)
 
 
-@router.get("/employer/employees/search", response_model=EmployeeSearchResult, summary="Rechercher un salarié", responses=NOT_VISIBLE)
-async def search(who: Who, token: Token, portfolio: Portfolio, query: Annotated[EmployeeSearchQuery, Query()]) -> EmployeeSearchResult:
-    """Covered on the date: by name (last name required; first name, birth date) or by social security number and its key."""
+@router.post("/employer/employees/search", response_model=EmployeeSearchResult, summary="Rechercher un salarié", responses=NOT_VISIBLE)
+async def search(criteria: EmployeeSearchQuery, who: Who, token: Token, portfolio: Portfolio) -> EmployeeSearchResult:
+    """Covered on the date: by name (last name required; first name, birth date) or by social security number and its key.
+    The criteria are the body: a NIR or a name never goes into a URL."""
     require_correspondent(who)
-    return await portfolio.search_employees(token, query.params())
+    return await portfolio.search_employees(token, criteria.params())
 
 
 @router.get("/employer/employees", response_model=EmployeeList, summary="Liste des salariés d'une période", responses=NOT_VISIBLE)

@@ -435,7 +435,8 @@ class SheetQuery(BaseModel):
 
 
 class EmployeeSearchQuery(EmployerSelectionQuery):
-    """« Un salarié »: by name (last name required) or by social security number (13 characters and the key)."""
+    """« Un salarié »: by name (last name required) or by social security number (13 characters and the key).
+    Sent as a JSON body (POST): personal data stays out of URLs."""
 
     as_of: date | None = Field(default=None, description="Recherche en date du (default: today)")
     last_name: str | None = Field(default=None, max_length=80)

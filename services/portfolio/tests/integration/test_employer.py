@@ -256,8 +256,8 @@ async def test_the_company_sheet_counts_the_contract_and_the_group(client, token
     assert (secondary["employees"], secondary["covered_persons"]) == (1, 2)
 
 
-async def search(client, headers, **params) -> httpx.Response:
-    return await client.get("/internal/employer/employees/search", params=params, headers=headers)
+async def search(client, headers, **criteria) -> httpx.Response:
+    return await client.post("/internal/employer/employees/search", json=criteria, headers=headers)
 
 
 async def test_an_employee_is_found_by_name_as_people_type_it(client, tokens):
@@ -290,7 +290,7 @@ async def test_an_employee_is_found_by_nir_and_a_wrong_key_is_named(client, toke
     refused = await search(client, tokens["primary"], nir=LEA_NIR[:13], nir_key=wrong)
     assert refused.status_code == 422
     assert refused.json()["errors"] == [
-        {"field": "nir_key", "in": "query", "message": "La clé ne correspond pas au numéro de sécurité sociale : vérifiez-les."}
+        {"field": "nir_key", "in": "body", "message": "La clé ne correspond pas au numéro de sécurité sociale : vérifiez-les."}
     ]
     assert LEA_NIR[:13] not in refused.text
     assert (await search(client, tokens["primary"], nir="28505780060", nir_key="41")).json()["errors"][0]["field"] == "nir"
@@ -396,21 +396,27 @@ ROUTES = [
     "/internal/employer/contracts",
     f"/internal/employer/contracts/{CADRES}/groups/P/sheet",
     f"/internal/employer/contracts/{CADRES}/groups/P/contributions",
-    f"/internal/employer/employees/search?last_name=le%20gall&contract_number={CADRES}&insured_group=P",
+    "/internal/employer/employees/search",  # POST {"last_name": "le gall", "contract_number": W1-000123, "insured_group": "P"}
     "/internal/employer/employees/ADH-2",
     f"/internal/employer/employees?start=2026-01-01&end=2026-02-28&contract_number={CADRES}&insured_group=P",
     f"/internal/employer/exports/employees?start=2026-01-01&end=2026-02-28&contract_number={CADRES}&insured_group=P&format=csv",
 ]
 
 
+async def call(client, route: str, headers: dict | None = None) -> httpx.Response:
+    if route.endswith("/search"):
+        return await client.post(route, json={"last_name": "le gall", "contract_number": CADRES, "insured_group": "P"}, headers=headers)
+    return await client.get(route, headers=headers)
+
+
 @pytest.mark.parametrize("route", ROUTES)
 async def test_only_the_right_correspondent_reads(client, tokens, route):
     """Group P of W1-000123 (Jean-Éric LE GALL-HERVÉ): the primary correspondent reads it; anyone else is refused."""
-    assert (await client.get(route)).status_code == 401
+    assert (await call(client, route)).status_code == 401
     for who in ("broker", "member"):
-        assert (await client.get(route, headers=tokens[who])).status_code == 403, who
+        assert (await call(client, route, tokens[who])).status_code == 403, who
     for who in ("theirs", "secondary", "categories"):
-        answer = await client.get(route, headers=tokens[who])
+        answer = await call(client, route, tokens[who])
         if route.endswith("/contracts"):  # their own selector, without this company's contract or group
             assert answer.status_code == 200 and "P" not in {
                 g["code"] for k in answer.json()["contracts"] for g in k["insured_groups"] if k["contract_number"] == CADRES
@@ -418,7 +424,7 @@ async def test_only_the_right_correspondent_reads(client, tokens, route):
             continue
         assert answer.status_code == 404, (who, answer.text)
         assert "LE GALL" not in answer.text.upper() and "70000002" not in answer.text
-    mine = await client.get(route, headers=tokens["primary"])
+    mine = await call(client, route, tokens["primary"])
     assert mine.status_code == 200
     assert route.endswith("/contracts") or "sheet" in route or "ECH-P-2512" in mine.text or "70000002" in mine.text
 

@@ -6,7 +6,7 @@ contract, group or employee outside what it may see is not found (404).
 - GET /internal/employer/contracts: home's selector of contract and insured group.
 - GET /internal/employer/contracts/{contract_number}/groups/{insured_group}/sheet: the company sheet.
 - GET /internal/employer/contracts/{contract_number}/groups/{insured_group}/contributions: payers, schedules, payments.
-- GET /internal/employer/employees/search: find an employee by name or by NIR (and its key), at a date.
+- POST /internal/employer/employees/search: find an employee by name or by NIR (and its key), at a date (criteria in the body).
 - GET /internal/employer/employees/{membership_id}: an employee's detail (masked NIRs and RIB).
 - GET /internal/employer/employees: the employees of a period, with or without dependants, a page.
 - GET /internal/employer/exports/employees: the same rows as Excel or CSV, streamed."""
@@ -59,9 +59,9 @@ async def correspondent(who: Who) -> tuple[str, CorrespondentScope]:
 Asking = Annotated[tuple[str, CorrespondentScope], Depends(correspondent)]
 
 
-def _page(number: int, size: int) -> Page:
+def _page(number: int, size: int, location: str = "query") -> Page:
     if size not in EMPLOYEE_PAGE_SIZES:
-        raise field_error("page_size", f"Nombre de lignes par page : {', '.join(map(str, EMPLOYEE_PAGE_SIZES))}.")
+        raise field_error("page_size", f"Nombre de lignes par page : {', '.join(map(str, EMPLOYEE_PAGE_SIZES))}.", location=location)
     return Page(number, size)
 
 
@@ -115,13 +115,12 @@ async def contributions(selection: Selected, asking: Asking, uow: UoW, answers: 
         )
 
 
-@router.get("/employees/search", response_model=EmployeeSearchResult)
-async def search(
-    asking: Asking, uow: UoW, answers: Answers, today: Today, digest: Digest, query: Annotated[EmployeeSearchQuery, Query()]
-) -> dict:
-    """« Un salarié »: covered on the date, by name (last name required) or by NIR and its key."""
-    page = _page(query.page, query.page_size)
-    with refused_as_field():
+@router.post("/employees/search", response_model=EmployeeSearchResult)
+async def search(query: EmployeeSearchQuery, asking: Asking, uow: UoW, answers: Answers, today: Today, digest: Digest) -> dict:
+    """« Un salarié »: covered on the date, by name (last name required) or by NIR and its key. The criteria come
+    in the body, never in the URL (which proxies log): a NIR and a name are personal data."""
+    page = _page(query.page, query.page_size, "body")
+    with refused_as_field(location="body"):
         criteria = EmployeeSearch.checked(
             digest,
             as_of=query.as_of or today(),
