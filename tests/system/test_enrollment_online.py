@@ -2,7 +2,7 @@
 employees through the gateway (a file with mistakes is refused line by line, a good one invites everyone), the
 notifications service mails each a link through a real SMTP server, which refuses one address; the employee
 opens the link of the mail, without an account, fills the affiliation wizard and sends it; the simulated legacy
-system accepts it; the tracking table says who completed and whose mail bounced, and is exported; every route
+system accepts it and the new member receives the recap of his affiliation; the tracking table says who completed and whose mail bounced, and is exported; every route
 is refused to whoever may not see it."""
 
 from __future__ import annotations
@@ -88,6 +88,12 @@ async def test_employees_invited_by_file_fill_their_affiliation_through_the_link
         assert sent.status_code == 200, sent.text
         rid = sent.json()["id"]
         await wait_until(lambda: _request_status(platform, company, rid, "accepted"))
+
+    # Accepted: the new member receives the recap of his affiliation.
+    recap = await wait_until(lambda: mail_to(mailbox, "marc.petit@example.org", "votre affiliation est enregistrée"), timeout=30)
+    text = recap.get_body(preferencelist=("plain",)).get_content()
+    for shown in ("BTP Rhône Construction SAS", CONTRACT, "Santé base niveau 2", "Marc Petit (assuré principal)", "Hugo Petit (enfant)"):
+        assert shown in text, shown
 
     # The tracking table: Marc completed; Inès's mail refused by her mail server, so her invitation is in error.
     async def table() -> dict | None:

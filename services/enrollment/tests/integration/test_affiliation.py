@@ -1,13 +1,19 @@
 """The affiliation wizard on real Kafka and PostgreSQL: a correspondent starts it on a contract of the
 company, saves each step (checked: the NIR against the birth date and sex, the IBAN, the tenant's lists, a
-guarantee of the contract within the window), resumes it, and sends it once every step is filled."""
+guarantee of the contract within the window), resumes it, and sends it once every step is filled; once the
+legacy system accepts it, the new member is mailed the recap of the affiliation, once however often the decision
+comes."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
+from extranet_contracts.decisions import DECISIONS
+from extranet_contracts.notifications import REQUESTS, NotificationRequested
 from extranet_contracts.requests import PORTAL_REQUESTS, AffiliationRequested
-from extranet_contracts.testing import affiliation_requested, contract_signed, guarantee_attached
+from extranet_contracts.testing import affiliation_requested, contract_signed, guarantee_attached, request_decided
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
 
 MARC = affiliation_requested()
@@ -119,6 +125,38 @@ async def test_only_the_companys_correspondents_granted_the_contract_affiliate(a
     assert (await step(api, tokens, request["id"], "family", FAMILY, headers=other)).status_code == 404
     member = tokens("member", {"member_number": "73000042"})
     assert (await step(api, tokens, request["id"], "family", FAMILY, headers=member)).status_code == 403
+
+
+async def test_an_accepted_affiliation_mails_its_recap_to_the_new_member_once(enrollment, api, tokens, contract, kafka_producer):
+    rid = (await started(api, tokens))["id"]
+    for name, body in STEPS.items():
+        assert (await step(api, tokens, rid, name, body)).status_code == 200
+    assert (await api.post(f"/internal/requests/{rid}/submit", headers=tokens.correspondent())).status_code == 200
+    decisions = enrollment.settings.topic(DECISIONS)
+    accepted = request_decided("accepted", uuid.UUID(rid))
+    envelope = await publish_event(kafka_producer, decisions, accepted)
+    await publish_event(kafka_producer, decisions, accepted, envelope=envelope)  # redelivered
+    await publish_event(kafka_producer, decisions, request_decided("accepted", uuid.UUID(rid)))  # the same decision, again
+    await wait_until(lambda: _status(enrollment, rid, "accepted"))
+    await wait_until(lambda: enrollment.pool.fetchval("SELECT count(*) = 2 FROM inbox WHERE event_type = 'RequestAccepted'"))
+
+    records = await read_topic(enrollment.settings.kafka_bootstrap, enrollment.settings.topic(REQUESTS), expected=2, timeout=5)
+    [recap] = [NotificationRequested.model_validate_json(r.value) for r in records]
+    assert (recap.template, recap.recipient.email, recap.recipient.display_name) == (
+        "affiliation_accepted",
+        "marc.petit@example.org",
+        "Marc Petit",
+    )
+    assert recap.data == {
+        "company_name": "l'entreprise 12345678",  # its name not received from legacy.companies in this test
+        "contract_number": "W1-000123",
+        "product": "Santé base niveau 2",
+        "effective_date": "2027-01-01",
+        "beneficiaries": [
+            {"first_name": "Marc", "last_name": "Petit", "role": "assuré principal"},
+            {"first_name": "Hugo", "last_name": "Petit", "role": "enfant"},
+        ],
+    }
 
 
 async def _status(enrollment, rid, expected) -> bool:

@@ -66,6 +66,16 @@ SAMPLES = {
             {"first_name": "Isalyne", "last_name": "Marcel", "role": "enfant"},
         ],
     },
+    "affiliation_accepted": {
+        "company_name": "BTP Rhône Construction",
+        "contract_number": "W1-000123",
+        "product": "Santé base niveau 2",
+        "effective_date": "2027-01-01",
+        "beneficiaries": [
+            {"first_name": "Marc", "last_name": "Petit", "role": "assuré principal"},
+            {"first_name": "Hugo", "last_name": "Petit", "role": "enfant"},
+        ],
+    },
     "document_available": {"document_title": "Relevé de prestations", "document_date": "2026-11-20"},
     "email_change_confirmation": {"link": "https://courtier.mutuelle-mbtp.com/confirmer-adresse-email?token=t0k3n", "expires_in_hours": 24},
     "email_changed_notice": {"identifier": "M12345"},

@@ -12,6 +12,7 @@ from enrollment.domain.requests import Actor, Decision, Outcome, Request, Status
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
 from extranet_contracts import Envelope
 from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
+from extranet_contracts.notifications import Channel, NotificationRequested, Recipient
 from extranet_contracts.requests import (
     AffiliationRequested,
     BrokerAddressChangeRequested,
@@ -76,6 +77,7 @@ async def decision_received(
         log.info("decision changes nothing", request_id=str(event.request_id), event_type=envelope.type, status=request.status.value)
         return
     await uow.requests.save(request)
+    await _after_decision(uow, request)
 
 
 def _decision(event: RequestAccepted | RequestRefused | RequestReferredToAdvisor) -> Decision:
@@ -123,3 +125,43 @@ async def _track(uow, envelope: Envelope, event, kind: str, request_id, payload:
     for decision in await uow.requests.take_early_decisions(envelope.tenant, request_id):
         apply_decision(request, decision, now)
     await uow.requests.save(request)
+    await _after_decision(uow, request)
+
+
+ROLE_LABELS = {"CONJOINT": "conjoint", "ENFANT": "enfant"}
+
+
+async def _after_decision(uow: EnrollmentUnitOfWork, request: Request) -> None:
+    """An accepted affiliation: the new member gets the recap of what was accepted (once: a decision that changes
+    nothing does not come here)."""
+    if request.kind != kinds.AFFILIATION or request.status != Status.ACCEPTED:
+        return
+    payload = request.payload
+    if "family" in payload:  # made here, step by step
+        primary, dependants = payload["family"], payload["family"].get("dependants", [])
+        email, coverage = payload["contact"]["email"], payload["coverage"]
+    else:  # tracked from its event
+        primary, dependants, email, coverage = payload["primary"], payload.get("dependants", []), payload["email"], payload
+    offered = {g.code: g.name for g in await uow.contracts.guarantees(request.tenant, request.contract_number)}
+    company = await uow.invitations.company_name(request.tenant, request.company_code) or f"l'entreprise {request.company_code}"
+    people = [{"first_name": primary["first_name"], "last_name": primary["last_name"], "role": "assuré principal"}] + [
+        {"first_name": d["first_name"], "last_name": d["last_name"], "role": ROLE_LABELS.get(d["role"], d["role"].lower())}
+        for d in dependants
+    ]
+    await uow.publish(
+        NotificationRequested(
+            recipient=Recipient(
+                reference=f"affiliation:{request.id}", email=email, display_name=f"{primary['first_name']} {primary['last_name']}"
+            ),
+            channels=[Channel.EMAIL],
+            template="affiliation_accepted",
+            data={
+                "company_name": company,
+                "contract_number": request.contract_number,
+                "product": offered.get(coverage["guarantee_code"], coverage["guarantee_code"]),
+                "effective_date": coverage["effective_date"],
+                "beneficiaries": people,
+            },
+        ),
+        tenant=request.tenant,
+    )
