@@ -14,11 +14,11 @@ contract, group or employee outside what it may see is not found (404).
 # No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from extranet_plumbing.auth import CorrespondentScope, require_correspondent
@@ -83,6 +83,29 @@ async def selected(contract_number: Annotated[str, Path(max_length=20)], insured
 Selected = Annotated[Selection, Depends(selected)]
 
 
+async def _kept(
+    uow: UoW,
+    answers: Answers,
+    asking: tuple[str, CorrespondentScope],
+    selection: Selection,
+    model: Any,
+    key: tuple,
+    read: Callable[[Visible], Awaitable[dict | None]],
+) -> Response:
+    """The answer of `read`, kept while the read model has not changed (`ReadModelCache.json`). What the
+    correspondent may see is part of the computation: it depends on the read model (the company's contracts)
+    and on the token's scope, which is in the key. A contract, group or answer not found is a 404, not kept."""
+
+    async def computed() -> dict:
+        found = await read(await _visible(uow, asking, selection))
+        if found is None:
+            raise HTTPException(404, NOT_VISIBLE)
+        return found
+
+    async with uow:
+        return await answers.json(uow.connection, (*key, asking, selection), model, computed)
+
+
 @router.get("/contracts", response_model=EmployerContracts)
 async def contracts(asking: Asking, uow: UoW) -> dict:
     async with uow:
@@ -92,31 +115,30 @@ async def contracts(asking: Asking, uow: UoW) -> dict:
 @router.get("/contracts/{contract_number}/groups/{insured_group}/sheet", response_model=CompanySheet)
 async def company_sheet(
     selection: Selected, asking: Asking, uow: UoW, answers: Answers, today: Today, query: Annotated[SheetQuery, Query()]
-) -> dict:
+) -> Response:
     as_of = query.as_of or today()
-    async with uow:
-        visible = await _visible(uow, asking, selection)
-        found = await answers.answer(
-            uow.connection, ("employer sheet", visible, selection, as_of), lambda: uow.employer.company_sheet(visible, selection, as_of)
-        )
-    if found is None:
-        raise HTTPException(404, NOT_VISIBLE)
-    return found
+    return await _kept(
+        uow, answers, asking, selection, CompanySheet, ("employer sheet", as_of), lambda v: uow.employer.company_sheet(v, selection, as_of)
+    )
 
 
 @router.get("/contracts/{contract_number}/groups/{insured_group}/contributions", response_model=Contributions)
-async def contributions(selection: Selected, asking: Asking, uow: UoW, answers: Answers, today: Today) -> dict:
+async def contributions(selection: Selected, asking: Asking, uow: UoW, answers: Answers, today: Today) -> Response:
     """« Cotisations »: the payers, schedules and payments of the contract and insured group."""
     day = today()
-    async with uow:
-        visible = await _visible(uow, asking, selection)
-        return await answers.answer(
-            uow.connection, ("employer contributions", visible, selection, day), lambda: uow.employer.contributions(visible, selection, day)
-        )
+    return await _kept(
+        uow,
+        answers,
+        asking,
+        selection,
+        Contributions,
+        ("employer contributions", day),
+        lambda v: uow.employer.contributions(v, selection, day),
+    )
 
 
 @router.post("/employees/search", response_model=EmployeeSearchResult)
-async def search(query: EmployeeSearchQuery, asking: Asking, uow: UoW, answers: Answers, today: Today, digest: Digest) -> dict:
+async def search(query: EmployeeSearchQuery, asking: Asking, uow: UoW, answers: Answers, today: Today, digest: Digest) -> Response:
     """« Un salarié »: covered on the date, by name (last name required) or by NIR and its key. The criteria come
     in the body, never in the URL (which proxies log): a NIR and a name are personal data."""
     page = _page(query.page, query.page_size, "body")
@@ -131,13 +153,15 @@ async def search(query: EmployeeSearchQuery, asking: Asking, uow: UoW, answers: 
             nir_key=query.nir_key,
         )
     selection = Selection(query.contract_number, query.insured_group)
-    async with uow:
-        visible = await _visible(uow, asking, selection)
-        return await answers.answer(
-            uow.connection,
-            ("employer search", visible, selection, criteria, page),
-            lambda: uow.employer.search(visible, selection, criteria, page),
-        )
+    return await _kept(
+        uow,
+        answers,
+        asking,
+        selection,
+        EmployeeSearchResult,
+        ("employer search", criteria, page),
+        lambda v: uow.employer.search(v, selection, criteria, page),
+    )
 
 
 @router.get("/employees/{membership_id}", response_model=EmployeeDetail)
@@ -161,17 +185,19 @@ def _listing(query: EmployeeListQuery | EmployeeExportQuery) -> tuple[Selection,
 
 
 @router.get("/employees", response_model=EmployeeList)
-async def employees(asking: Asking, uow: UoW, answers: Answers, query: Annotated[EmployeeListQuery, Query()]) -> dict:
+async def employees(asking: Asking, uow: UoW, answers: Answers, query: Annotated[EmployeeListQuery, Query()]) -> Response:
     """« Une liste de salariés »: everyone covered at some point of the period, a page."""
     page = _page(query.page, query.page_size)
     selection, listing = _listing(query)
-    async with uow:
-        visible = await _visible(uow, asking, selection)
-        return await answers.answer(
-            uow.connection,
-            ("employer list", visible, selection, listing, page),
-            lambda: uow.employer.employees(visible, selection, listing, page),
-        )
+    return await _kept(
+        uow,
+        answers,
+        asking,
+        selection,
+        EmployeeList,
+        ("employer list", listing, page),
+        lambda v: uow.employer.employees(v, selection, listing, page),
+    )
 
 
 # --- the list downloaded: the same rows, without the page limit, streamed -------------------------------
