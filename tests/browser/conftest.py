@@ -56,6 +56,7 @@ class Stack:
     topic_prefix: str
     identity_settings: IdentitySettings
     portals: Any
+    claims: Any = None
 
     def portal(self, tenant: str, slug: str, path: str = "/") -> str:
         return f"{self.portals_url}/{tenant}/{slug}{path}"
@@ -151,7 +152,7 @@ async def stack(infra, service_env, jwt_keys, mailbox, smsbox, kafka_producer, t
         portals = portals_bootstrap(portals_settings)
         await stack.enter_async_context(portals.running())
         url = await stack.enter_async_context(served_on(port, portals_settings, portals.app))
-        yield Stack(url, mailbox, smsbox, identity, portfolio, kafka_producer, topic_prefix, identity_settings, portals)
+        yield Stack(url, mailbox, smsbox, identity, portfolio, kafka_producer, topic_prefix, identity_settings, portals, claims)
     load_registry.cache_clear()
     conn = await asyncpg.connect(infra.database_url)
     try:

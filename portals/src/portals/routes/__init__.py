@@ -1,5 +1,5 @@
 """The portals' pages: what every portal shares (`account`), each portal's home, and each portal's own."""
 
-from portals.routes import account, broker_lists, broker_profile, employer, home, member
+from portals.routes import account, broker_lists, broker_profile, employer, home, member, member_space
 
-ROUTERS = (account.router, home.router, member.router, employer.router, broker_lists.router, broker_profile.router)
+ROUTERS = (account.router, home.router, member.router, employer.router, broker_lists.router, broker_profile.router, member_space.router)

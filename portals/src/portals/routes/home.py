@@ -3,11 +3,11 @@
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from portals.routes import broker, employer, member
+from portals.routes import broker, employer, member_space
 from portals.web import Account
 
 router = APIRouter()
-HOMES = {"broker": broker.home, "member": member.home, "employer": employer.home}
+HOMES = {"broker": broker.home, "member": member_space.home, "employer": employer.home}
 
 
 @router.get("/accueil")

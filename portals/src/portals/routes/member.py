@@ -1,6 +1,6 @@
 """The member portal's pages (espace adhérent): the first connection (guide 001 §1.2: with the member
 number, or without it with the birth date; a code by email or SMS; then the account's details and
-password) and the home page. The activation's progress (its id, the ticket of a verified code) stays
+password); the pages once logged in are `member_space`'s. The activation's progress (its id, the ticket of a verified code) stays
 in the session, on the server."""
 
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from identity.api import ActivationCompleted, ActivationStarted, CodeVerified, Message, Profile
+from identity.api import ActivationCompleted, ActivationStarted, CodeVerified, Message
 from portals.adapters.gateway import GatewayProblem
 from portals.formats import parse_french_date
 from portals.identity_rules import member_activation_paths, password_rules
@@ -27,11 +27,6 @@ async def member_visit(visit: Page) -> Visit:
 
 
 Member = Annotated[Visit, Depends(member_visit)]
-
-
-async def home(visit: Visit) -> Response:
-    profile = await visit.api("GET", "/api/me", model=Profile)
-    return await visit.render("member_home.html", title="Accueil", profile=profile)
 
 
 @dataclass(frozen=True)
