@@ -57,6 +57,29 @@ def test_a_request_without_an_id_of_its_own_is_named_by_its_event():
     assert accepted.request_id == envelope.id
 
 
+def test_an_accepted_paperless_option_republishes_the_households_preferences_with_it():
+    from extranet_contracts.households import CommunicationPreferencesRecorded, Consent
+    from extranet_contracts.requests import PaperlessOptionRequested
+
+    simulator = decider("accept")
+    known = CommunicationPreferencesRecorded(member_number="73000042", technical={"email": Consent.ACCEPTED}, revision=7)
+    simulator.observe(envelope_of(known), known)
+    simulator.observe(envelope_of(known), known.model_copy(update={"revision": 3}))  # an older snapshot is not kept
+    by = {"portal": "member", "account": "m-1", "reference": "73000042"}
+    on = PaperlessOptionRequested(request_id=uuid.uuid4(), requested_by=by, member_number="73000042", paperless=True)
+    accepted, recorded = simulator.decide(envelope_of(on), on)
+    assert isinstance(accepted, RequestAccepted) and isinstance(recorded, CommunicationPreferencesRecorded)
+    assert (recorded.paperless, recorded.paperless_since, recorded.technical.email) == (True, NOW.date(), Consent.ACCEPTED)
+    assert recorded.revision > 7
+    off = on.model_copy(update={"request_id": uuid.uuid4(), "paperless": False})
+    _, back = simulator.decide(envelope_of(off), off)
+    assert (back.paperless, back.paperless_since, back.technical.email) == (
+        False,
+        None,
+        Consent.ACCEPTED,
+    ) and back.revision > recorded.revision
+
+
 def test_an_advisors_decision_is_applied_to_the_request_left_to_an_advisor(tmp_path):
     state = tmp_path / "awaiting.json"
     [referred] = Decider(Policy.parse(["advisor"]), state=state, clock=lambda: NOW).decide(envelope_of(TERMINATION), TERMINATION)

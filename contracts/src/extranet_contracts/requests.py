@@ -19,12 +19,15 @@ from extranet_contracts.legacy import Dependant, InsuredPerson
 from extranet_contracts.types import (
     Address,
     BrokerCode,
+    Civility,
     CompanyCode,
     ContractNumber,
+    DependantRole,
     Email,
     Iban,
     MemberNumber,
     MembershipId,
+    Nir,
 )
 
 PORTAL_REQUESTS = "portal.requests"
@@ -164,6 +167,74 @@ class TpCardOrdered(Event):
     requested_by: Requester
     member_number: MemberNumber = Field(description="The household whose card is sent")
     contract_number: ContractNumber | None = Field(default=None, description="The collective contract, when an employer asks")
+
+    def key(self) -> str:
+        return self.requested_by.reference
+
+
+class PaperlessOptionRequested(Event):
+    """A member asked, in the member portal, to switch the paperless option on (no more paper statements at
+    home: « Option zéro papier ») or off; once accepted, the legacy system publishes the household's
+    `CommunicationPreferencesRecorded` with the option as asked."""
+
+    TYPE: ClassVar[str] = "PaperlessOptionRequested"
+    STREAM: ClassVar[str] = PORTAL_REQUESTS
+
+    request_id: uuid.UUID
+    requested_by: Requester
+    member_number: MemberNumber = Field(description="The household")
+    paperless: bool = Field(description="True: no more paper statements; false: paper statements again")
+
+    def key(self) -> str:
+        return self.requested_by.reference
+
+
+class MessageSent(Event):
+    """A member wrote to the mutuelle from the member portal (« Écrivez-nous »): a subject of the tenant's
+    list, the message, an optional attachment (by reference); the answer goes to the email given. The
+    message may hold health data: it travels to the legacy system only, never into a log."""
+
+    TYPE: ClassVar[str] = "MessageSent"
+    STREAM: ClassVar[str] = PORTAL_REQUESTS
+
+    request_id: uuid.UUID
+    requested_by: Requester
+    member_number: MemberNumber = Field(description="The household")
+    subject: str = Field(pattern=r"^[A-Z][A-Z_]{1,29}$", description="A code of the tenant's list of subjects")
+    message: str = Field(min_length=1, max_length=4000)
+    reply_email: Email = Field(description="Where the answer goes")
+    attachment: DocumentReference | None = None
+
+    def key(self) -> str:
+        return self.requested_by.reference
+
+
+class NewBeneficiary(BaseModel):
+    """A spouse or child added to the household's contract (a child may be covered under a parent's NIR)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    role: DependantRole
+    civility: Civility
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+    nir: Nir | None = Field(default=None, description="Agrees with the birth date and sex; required for a spouse")
+
+
+class BeneficiaryAdditionRequested(Event):
+    """A member asked, in the member portal, to add a beneficiary to the household's contract from a date
+    (within the tenant's window); an advisor follows it up, and an accepted one is in the next
+    `HouseholdBeneficiariesRecorded`."""
+
+    TYPE: ClassVar[str] = "BeneficiaryAdditionRequested"
+    STREAM: ClassVar[str] = PORTAL_REQUESTS
+
+    request_id: uuid.UUID
+    requested_by: Requester
+    member_number: MemberNumber = Field(description="The household")
+    beneficiary: NewBeneficiary
+    effective_date: date = Field(description="From when the beneficiary is covered")
 
     def key(self) -> str:
         return self.requested_by.reference

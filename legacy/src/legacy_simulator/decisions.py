@@ -2,8 +2,10 @@
 (accept, refuse with a reason, or leave it to an advisor, by kind, after a delay if asked), publishes the
 decision on `legacy.decisions` and, for an accepted request, what it would publish in real life on its own
 streams (an accepted termination: `MemberRadiated`, an accepted affiliation: `MemberAffiliated`, on
-legacy.memberships, the new member numbered by the legacy system). An advisor's decision made in
-the back office (`AdvisorDecisionRecorded`) is applied the same way to the request it names.
+legacy.memberships, the new member numbered by the legacy system; an accepted paperless option: the
+household's `CommunicationPreferencesRecorded` on legacy.households, its other choices as the legacy system
+last published them, which it follows on that stream). An advisor's decision made in the back office
+(`AdvisorDecisionRecorded`) is applied the same way to the request it names.
 
     legacy-simulator decide --policy accept                          # every request accepted
     legacy-simulator decide --policy EmployeeTerminationRequested=advisor --policy refuse --reason "Pièce manquante"
@@ -28,8 +30,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from extranet_contracts import Envelope, EnvelopeError, Event, UnknownEventType, lookup
 from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
+from extranet_contracts.households import HOUSEHOLDS, CommunicationPreferencesRecorded
 from extranet_contracts.legacy import MemberAffiliated, MemberRadiated
-from extranet_contracts.requests import PORTAL_REQUESTS, AdvisorDecisionRecorded, AffiliationRequested, EmployeeTerminationRequested
+from extranet_contracts.requests import (
+    PORTAL_REQUESTS,
+    AdvisorDecisionRecorded,
+    AffiliationRequested,
+    EmployeeTerminationRequested,
+    PaperlessOptionRequested,
+)
 from extranet_plumbing.kafka import client_kwargs
 from extranet_plumbing.logging import get_logger
 
@@ -81,14 +90,27 @@ class Decider:
 
     def __init__(self, policy: Policy, *, state: Path | None = None, clock=lambda: datetime.now(UTC)) -> None:
         self.policy = policy
+        self._tenant = ""  # the tenant of the request being decided
         self._state = state
         self._clock = clock
         self.awaiting: dict[str, dict[str, Any]] = json.loads(state.read_text()) if state and state.exists() else {}
+        # The households' communication preferences as last published (tenant, member number): the snapshot an
+        # accepted paperless option is applied to.
+        self.preferences: dict[tuple[str, str], CommunicationPreferencesRecorded] = {}
+
+    def observe(self, envelope: Envelope, event: Event) -> None:
+        """An event of the legacy system's own streams: its latest communication preferences are kept."""
+        if isinstance(event, CommunicationPreferencesRecorded):
+            key = (envelope.tenant, event.member_number)
+            kept = self.preferences.get(key)
+            if kept is None or kept.revision < event.revision:
+                self.preferences[key] = event
 
     def decide(self, envelope: Envelope, event: Event) -> list[Event]:
         """What the legacy system publishes after reading this request (in order)."""
         if isinstance(event, AdvisorDecisionRecorded):
             return self._advisor_decided(event)
+        self._tenant = envelope.tenant
         request_id = request_id_of(event, envelope)
         outcome = self.policy.outcome(envelope.type)
         now = self._clock()
@@ -144,7 +166,19 @@ class Decider:
                     revision=1,
                 )
             ]
-        return []  # a contact or address change: the next snapshot of the broker or member carries it
+        if isinstance(request, PaperlessOptionRequested):
+            key = (self._tenant, request.member_number)
+            kept = self.preferences.get(key) or CommunicationPreferencesRecorded(member_number=request.member_number, revision=0)
+            updated = kept.model_copy(
+                update={
+                    "paperless": request.paperless,
+                    "paperless_since": (kept.paperless_since or now.date()) if request.paperless else None,
+                    "revision": max(kept.revision + 1, int(time.time() // 60)),
+                }
+            )
+            self.preferences[key] = updated
+            return [CommunicationPreferencesRecorded.model_validate(updated.model_dump())]
+        return []  # a contact or address change, a message: the next snapshot of the broker or member carries it
 
     def _save(self) -> None:
         if self._state is not None:
@@ -152,9 +186,11 @@ class Decider:
 
 
 async def run(decider: Decider, *, bootstrap: str, topic_prefix: str = "", stop: asyncio.Event | None = None, group: str = GROUP) -> int:
-    """Decide every request of `portal.requests` until `stop` is set (or forever); the number of requests read."""
+    """Decide every request of `portal.requests` until `stop` is set (or forever); the number of requests read.
+    `legacy.households` is followed too: the preferences an accepted paperless option changes."""
     consumer = AIOKafkaConsumer(
         topic_prefix + PORTAL_REQUESTS,
+        topic_prefix + HOUSEHOLDS,
         **client_kwargs(bootstrap),
         group_id=topic_prefix + group,
         enable_auto_commit=False,
@@ -168,8 +204,11 @@ async def run(decider: Decider, *, bootstrap: str, topic_prefix: str = "", stop:
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200)
-            for records in batches.values():
+            for partition, records in batches.items():
                 for record in records:
+                    if partition.topic == topic_prefix + HOUSEHOLDS:
+                        _observed(decider, record)
+                        continue
                     read += 1
                     for event in _decided(decider, record):
                         if decider.policy.delay_seconds:
@@ -191,6 +230,14 @@ def _decided(decider: Decider, record: Any) -> list[Event]:
         log.warning("request unreadable: left aside", error_class=type(exc).__name__, offset=record.offset)
         return []
     return decider.decide(envelope, event)
+
+
+def _observed(decider: Decider, record: Any) -> None:
+    try:
+        envelope = Envelope.from_headers(record.headers)
+        decider.observe(envelope, lookup(envelope.type, envelope.version).model_validate_json(record.value))
+    except (EnvelopeError, UnknownEventType, ValueError):
+        return  # not one the simulator follows
 
 
 def _tenant(record: Any) -> str:

@@ -74,6 +74,14 @@ class EnrollmentClient(ServiceClient):
             "POST", "/internal/requests/tp-card", route="POST /internal/requests/tp-card", model=RequestDetail, token=token, json_body=body
         )
 
+    async def member_request(self, token: str, kind: str, body: dict[str, Any]) -> RequestDetail:
+        """One of the member's online services sent at once (`kind`: paperless, message, add-beneficiary)."""
+        if kind not in ("paperless", "message", "add-beneficiary"):
+            raise ValueError(kind)
+        return await self.request(
+            "POST", f"/internal/requests/{kind}", route=f"POST /internal/requests/{kind}", model=RequestDetail, token=token, json_body=body
+        )
+
     async def transition(self, token: str, request_id: str, action: str) -> RequestDetail:
         """`submit` or `cancel` one of the requester's requests."""
         if action not in ("submit", "cancel"):

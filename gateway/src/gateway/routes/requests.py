@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from enrollment.api import RequestDetail, RequestList, RequestQuery
+from enrollment.api import BeneficiaryAddition, MessageForm, PaperlessChoice, RequestDetail, RequestForm, RequestList, RequestQuery
 from extranet_plumbing.auth import require_broker, require_member
 from extranet_plumbing.dependencies import Token, Who
 from gateway.dependencies import Enrollment
@@ -80,3 +80,75 @@ async def member_tp_card(who: Who, token: Token, enrollment: Enrollment) -> Requ
     """« Envoi de carte mutuelle »: the household's third-party payment card, sent by post; followed in « Mes demandes »."""
     require_member(who)
     return await enrollment.order_tp_card(token, {})
+
+
+# --- the member's online services (guide 004), each sent at once and followed in « Mes demandes » ----------------
+
+SENT = {**LISTED, 409: _problem("Une demande du même type est déjà en cours, ou votre employeur la traite")}
+
+
+@router.post(
+    "/member/requests/paperless",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Option zéro papier",
+    tags=["member portal"],
+    responses=SENT,
+)
+async def member_paperless(who: Who, token: Token, enrollment: Enrollment, body: PaperlessChoice) -> RequestDetail:
+    """No more paper statements at home (then a year of statements online), or paper statements again."""
+    require_member(who)
+    return await enrollment.member_request(token, "paperless", body.model_dump(mode="json"))
+
+
+@router.get(
+    "/member/requests/forms/message",
+    response_model=RequestForm,
+    summary="Écrivez-nous : les sujets",
+    tags=["member portal"],
+    responses=problem_responses(authenticated=True, validated=False),
+)
+async def message_form(who: Who, token: Token, enrollment: Enrollment) -> RequestForm:
+    require_member(who)
+    return await enrollment.form(token, "message")
+
+
+@router.post(
+    "/member/requests/message",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Écrivez-nous",
+    tags=["member portal"],
+    responses=LISTED,
+)
+async def member_message(who: Who, token: Token, enrollment: Enrollment, body: MessageForm) -> RequestDetail:
+    """A message on a subject of the list, answered at the email given; a file already kept may be attached by reference."""
+    require_member(who)
+    return await enrollment.member_request(token, "message", body.model_dump(mode="json"))
+
+
+@router.get(
+    "/member/requests/forms/add-beneficiary",
+    response_model=RequestForm,
+    summary="Ajouter un bénéficiaire : dates d'effet possibles",
+    tags=["member portal"],
+    responses=problem_responses(authenticated=True, validated=False),
+)
+async def add_beneficiary_form(who: Who, token: Token, enrollment: Enrollment) -> RequestForm:
+    require_member(who)
+    return await enrollment.form(token, "add_beneficiary")
+
+
+@router.post(
+    "/member/requests/add-beneficiary",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Ajouter un bénéficiaire",
+    tags=["member portal"],
+    responses=SENT,
+)
+async def member_add_beneficiary(who: Who, token: Token, enrollment: Enrollment, body: BeneficiaryAddition) -> RequestDetail:
+    """A spouse (NIR required) or child (NIR, or covered under a parent's), the NIR agreeing with the birth date and
+    sex, covered from a date within the window; a member of a collective contract asks their employer."""
+    require_member(who)
+    return await enrollment.member_request(token, "add-beneficiary", body.model_dump(mode="json"))

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from extranet_contracts.requests import DocumentReference, NewBeneficiary
 from extranet_contracts.types import Address, Civility, ContractNumber, DependantRole, Email, Iban, MemberNumber, Nir
 
 KIND_PATTERN = r"^[a-z_]{3,40}$"
@@ -304,3 +305,34 @@ class InvitationView(BaseModel):
     expires_at: datetime
     form: RequestForm
     request: RequestDetail
+
+
+# --- the member's online services (guide 004): each a request sent at once ----------------------------------------
+
+
+class PaperlessChoice(BaseModel):
+    """« Option zéro papier »: no more paper statements at home (true), or paper statements again (false)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    paperless: bool
+
+
+class MessageForm(BaseModel):
+    """« Écrivez-nous »: a subject of the form's list, the message, the email the answer goes to, a file attached (by reference)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    subject: str = Field(pattern=r"^[A-Z][A-Z_]{1,29}$", description="One of the form's `subject` choices")
+    message: str = Field(min_length=10, max_length=4000)
+    reply_email: Email = Field(description="Where the answer goes")
+    attachment: DocumentReference | None = Field(default=None, description="A file already kept by the platform, by reference")
+
+
+class BeneficiaryAddition(BaseModel):
+    """A spouse or child to add to the household's contract, covered from a date within the form's window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    beneficiary: NewBeneficiary
+    effective_date: date

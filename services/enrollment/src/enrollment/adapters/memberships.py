@@ -96,3 +96,15 @@ class Memberships:
             company_code,
         )
         return Membership(**dict(row)) if row else None
+
+    async def collective_of_member(self, tenant: str, member_number: str, today: date) -> bool:
+        """Whether the member is covered today by a collective contract (a company's employee)."""
+        return bool(
+            await self._conn.fetchval(
+                "SELECT true FROM memberships WHERE tenant = $1 AND member_number = $2 AND company_code IS NOT NULL"
+                " AND start_date IS NOT NULL AND (end_date IS NULL OR end_date >= $3) LIMIT 1",
+                tenant,
+                member_number,
+                today,
+            )
+        )

@@ -10,6 +10,12 @@ the tenant registry: the effective-date window of each kind and the lists it cho
     social_schemes = { GENERAL = "Régime général", ... }
     frequencies = { MENSUEL = "Mensuelle", ... }
     debit_days = { "5" = "Le 5 du mois", ... }
+
+    [mbtp.enrollment.message]                    # « Écrivez-nous »: the subjects a member chooses from
+    subjects = { REMBOURSEMENT = "Mes remboursements", ... }
+    [mbtp.enrollment.add_beneficiary]            # the dates a beneficiary may be covered from
+    days_back = 0
+    days_ahead = 92
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from extranet_plumbing.tenants import tenant as registry_tenant
 EMPLOYEE_TERMINATION = "employee_termination"
 AFFILIATION = "affiliation"
 TP_CARD = "tp_card"
+PAPERLESS = "paperless"
+MESSAGE = "message"
+ADD_BENEFICIARY = "add_beneficiary"
 CONTACT_CHANGE = "contact_change"
 BROKER_ADDRESS_CHANGE = "broker_address_change"
 
@@ -32,13 +41,29 @@ KIND_LABELS = {
     EMPLOYEE_TERMINATION: "Radiation d'un salarié",
     AFFILIATION: "Affiliation d'un salarié",
     TP_CARD: "Envoi de la carte de tiers payant",
+    PAPERLESS: "Option zéro papier",
+    MESSAGE: "Message à la mutuelle",
+    ADD_BENEFICIARY: "Ajout d'un bénéficiaire",
     CONTACT_CHANGE: "Changement des informations de contact",
     BROKER_ADDRESS_CHANGE: "Changement d'adresse postale du cabinet",
 }
 # Kinds a portal creates through the engine, and the portals that may.
-CREATED_HERE = {EMPLOYEE_TERMINATION: {"employer"}, AFFILIATION: {"employer"}, TP_CARD: {"employer", "member"}}
+CREATED_HERE = {
+    EMPLOYEE_TERMINATION: {"employer"},
+    AFFILIATION: {"employer"},
+    TP_CARD: {"employer", "member"},
+    PAPERLESS: {"member"},
+    MESSAGE: {"member"},
+    ADD_BENEFICIARY: {"member"},
+}
 # The lists a kind chooses from: their key in the tenant's section -> the field they fill.
-CHOICE_FIELDS = {"reasons": "reason", "social_schemes": "social_scheme", "frequencies": "frequency", "debit_days": "debit_day"}
+CHOICE_FIELDS = {
+    "reasons": "reason",
+    "social_schemes": "social_scheme",
+    "frequencies": "frequency",
+    "debit_days": "debit_day",
+    "subjects": "subject",
+}
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     EMPLOYEE_TERMINATION: {
@@ -64,6 +89,16 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
         "frequencies": {"MENSUEL": "Mensuelle", "TRIMESTRIEL": "Trimestrielle", "SEMESTRIEL": "Semestrielle", "ANNUEL": "Annuelle"},
         "debit_days": {"5": "Le 5 du mois", "10": "Le 10 du mois", "15": "Le 15 du mois"},
     },
+    MESSAGE: {
+        "subjects": {
+            "REMBOURSEMENT": "Mes remboursements",
+            "COTISATION": "Mes cotisations",
+            "CONTRAT": "Mon contrat et mes garanties",
+            "DOCUMENT": "Un document",
+            "AUTRE": "Autre demande",
+        },
+    },
+    ADD_BENEFICIARY: {"days_back": 0, "days_ahead": 92},
 }
 
 

@@ -18,7 +18,10 @@ from enrollment.api import (
     STEP_PATTERN,
     AdvisorDecision,
     BackofficeList,
+    BeneficiaryAddition,
+    MessageForm,
     NewAffiliation,
+    PaperlessChoice,
     RequestDetail,
     RequestForm,
     RequestList,
@@ -30,6 +33,7 @@ from enrollment.api import (
 from enrollment.domain import access, affiliation, kinds
 from enrollment.domain.requests import ACTOR_LABELS, STATUS_LABELS, Request
 from enrollment.entrypoints.dependencies import Now, Today, UoW
+from enrollment.service_layer import member_requests
 from enrollment.service_layer import requests as use_cases
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.handlers import MEMBERSHIPS_GROUP, REQUESTS_GROUP
@@ -138,6 +142,40 @@ async def order_tp_card(body: TpCardOrder, who: Who, uow: UoW, today: Today, now
     me = access.requester(who)
     with refusals():
         return detail(await use_cases.order_tp_card(uow, me, body.member_number, body.contract_number, today=today, now=now()))
+
+
+@router.post("/requests/paperless", response_model=RequestDetail, status_code=201)
+async def paperless(body: PaperlessChoice, who: Who, uow: UoW, now: Now) -> dict:
+    """« Option zéro papier » switched on or off: the household's request, sent at once."""
+    me = access.requester(who)
+    with refusals():
+        return detail(await member_requests.request_paperless(uow, me, body.paperless, now=now()))
+
+
+@router.post("/requests/message", response_model=RequestDetail, status_code=201)
+async def message(body: MessageForm, who: Who, uow: UoW, now: Now) -> dict:
+    """« Écrivez-nous »: a message to the mutuelle, answered by email."""
+    me = access.requester(who)
+    with refusals():
+        return detail(
+            await member_requests.write_to_us(
+                uow,
+                me,
+                subject=body.subject,
+                message=body.message,
+                reply_email=str(body.reply_email),
+                attachment=body.attachment,
+                now=now(),
+            )
+        )
+
+
+@router.post("/requests/add-beneficiary", response_model=RequestDetail, status_code=201)
+async def add_beneficiary(body: BeneficiaryAddition, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """A spouse or child added to the household's contract from a date (an advisor follows it up)."""
+    me = access.requester(who)
+    with refusals():
+        return detail(await member_requests.add_beneficiary(uow, me, body.beneficiary, body.effective_date, today=today, now=now()))
 
 
 @router.get("/requests/{request_id}", response_model=RequestDetail)

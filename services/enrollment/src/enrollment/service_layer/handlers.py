@@ -11,9 +11,12 @@ from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistere
 from extranet_contracts.notifications import NotificationDelivered, NotificationFailed
 from extranet_contracts.requests import (
     AffiliationRequested,
+    BeneficiaryAdditionRequested,
     BrokerAddressChangeRequested,
     ContactChangeRequested,
     EmployeeTerminationRequested,
+    MessageSent,
+    PaperlessOptionRequested,
     TpCardOrdered,
 )
 from extranet_plumbing.consumer import Handlers
@@ -25,6 +28,9 @@ REQUEST_HANDLERS: Handlers = {
     EmployeeTerminationRequested: intake.own_request_read_back,
     AffiliationRequested: intake.own_request_read_back,
     TpCardOrdered: intake.own_request_read_back,
+    PaperlessOptionRequested: intake.own_request_read_back,
+    MessageSent: intake.own_request_read_back,
+    BeneficiaryAdditionRequested: intake.own_request_read_back,
     ContactChangeRequested: intake.contact_change_requested,
     BrokerAddressChangeRequested: intake.address_change_requested,
     RequestAccepted: intake.decision_received,

@@ -15,9 +15,12 @@ from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvis
 from extranet_contracts.notifications import Channel, NotificationRequested, Recipient
 from extranet_contracts.requests import (
     AffiliationRequested,
+    BeneficiaryAdditionRequested,
     BrokerAddressChangeRequested,
     ContactChangeRequested,
     EmployeeTerminationRequested,
+    MessageSent,
+    PaperlessOptionRequested,
     TpCardOrdered,
 )
 from extranet_plumbing.logging import get_logger
@@ -29,21 +32,40 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+OwnRequest = (
+    EmployeeTerminationRequested
+    | AffiliationRequested
+    | TpCardOrdered
+    | PaperlessOptionRequested
+    | MessageSent
+    | BeneficiaryAdditionRequested
+)
 OWN_KINDS = {
     EmployeeTerminationRequested: kinds.EMPLOYEE_TERMINATION,
     AffiliationRequested: kinds.AFFILIATION,
     TpCardOrdered: kinds.TP_CARD,
+    PaperlessOptionRequested: kinds.PAPERLESS,
+    MessageSent: kinds.MESSAGE,
+    BeneficiaryAdditionRequested: kinds.ADD_BENEFICIARY,
 }
 
 
-async def own_request_read_back(
-    event: EmployeeTerminationRequested | AffiliationRequested | TpCardOrdered, envelope: Envelope, uow: EnrollmentUnitOfWork
-) -> None:
+async def own_request_read_back(event: OwnRequest, envelope: Envelope, uow: EnrollmentUnitOfWork) -> None:
     """The engine's own request, read back from Kafka: it is sent."""
     request = await uow.requests.get(event.request_id, tenant=envelope.tenant, for_update=True)
     if request is None:  # not made here (or its row is gone): tracked from now on, as another service's
-        payload = event.model_dump(mode="json", exclude={"request_id", "requested_by", "company_code", "contract_number"})
-        await _track(uow, envelope, event, OWN_KINDS[type(event)], event.request_id, payload, contract_number=event.contract_number)
+        payload = event.model_dump(mode="json", exclude={"request_id", "requested_by", "company_code", "contract_number", "attachment"})
+        attachments = [event.attachment.model_dump(mode="json")] if getattr(event, "attachment", None) else []
+        await _track(
+            uow,
+            envelope,
+            event,
+            OWN_KINDS[type(event)],
+            event.request_id,
+            payload,
+            contract_number=getattr(event, "contract_number", None),
+            attachments=attachments,
+        )
         return
     mark_sent(request, _now())
     await uow.requests.save(request)

@@ -1,0 +1,143 @@
+"""The member's online services (guide 004, « Services en ligne »; product.md, member portal): the paperless
+option switched on or off, a message to the mutuelle (« Écrivez-nous ») and a beneficiary added. Each is the
+household's request, checked here and sent to the legacy system at once (its event in the outbox, in the same
+transaction); its status follows in « Mes demandes »."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from enrollment.domain import affiliation, kinds
+from enrollment.domain.access import Requester
+from enrollment.domain.requests import Request, Status
+from enrollment.service_layer.errors import Refused
+from enrollment.service_layer.requests import new_request
+from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
+from extranet_contracts.requests import (
+    BeneficiaryAdditionRequested,
+    DocumentReference,
+    MessageSent,
+    NewBeneficiary,
+    PaperlessOptionRequested,
+)
+from extranet_contracts.requests import Requester as EventRequester
+
+COLLECTIVE = "Votre contrat est un contrat collectif souscrit par votre employeur : adressez-vous à lui pour ajouter un bénéficiaire."
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def _member(who: Requester) -> None:
+    if who.portal != "member":
+        raise Refused(403, "Cette demande est réservée aux adhérents.")
+
+
+async def request_paperless(uow: EnrollmentUnitOfWork, who: Requester, paperless: bool, *, now: datetime) -> Request:
+    """The option as asked, unless a change of it is on its way already."""
+    _member(who)
+    async with uow:
+        if await uow.requests.open_of_kind(who.tenant, kinds.PAPERLESS, who.portal, who.reference, who.reference):
+            raise Refused(409, "Une demande de changement de l'option zéro papier est déjà en cours.")
+        request = new_request(
+            who,
+            kinds.PAPERLESS,
+            Status.SUBMITTED,
+            now,
+            contract_number=None,
+            payload={"member_number": who.reference, "paperless": paperless},
+        )
+        request.subject = "Activer l'option zéro papier" if paperless else "Recevoir à nouveau les relevés papier"
+        await uow.requests.add(request, origin="enrollment")
+        event = PaperlessOptionRequested(request_id=request.id, requested_by=_by(who), member_number=who.reference, paperless=paperless)
+        await uow.publish(event, tenant=who.tenant)
+        await uow.commit()
+        return request
+
+
+async def write_to_us(
+    uow: EnrollmentUnitOfWork,
+    who: Requester,
+    *,
+    subject: str,
+    message: str,
+    reply_email: str,
+    attachment: DocumentReference | None,
+    now: datetime,
+) -> Request:
+    """A message on a subject of the tenant's list (its text may hold health data: kept and sent, never logged)."""
+    _member(who)
+    subjects = kinds.rules(who.tenant, kinds.MESSAGE).choices.get("subject", {})
+    if subject not in subjects:
+        raise Refused(422, "Choisissez un sujet dans la liste.", "subject")
+    if any(ord(c) < 32 and c not in _ALLOWED_CONTROLS for c in message):
+        raise Refused(422, "Le message contient des caractères non autorisés.", "message")
+    async with uow:
+        payload = {"member_number": who.reference, "subject": subject, "message": message, "reply_email": reply_email}
+        request = new_request(who, kinds.MESSAGE, Status.SUBMITTED, now, contract_number=None, payload=payload)
+        request.subject = subjects[subject]
+        request.attachments = [attachment.model_dump(mode="json")] if attachment else []
+        await uow.requests.add(request, origin="enrollment")
+        await uow.publish(
+            MessageSent(
+                request_id=request.id,
+                requested_by=_by(who),
+                member_number=who.reference,
+                subject=subject,
+                message=message,
+                reply_email=reply_email,
+                attachment=attachment,
+            ),
+            tenant=who.tenant,
+        )
+        await uow.commit()
+        return request
+
+
+async def add_beneficiary(
+    uow: EnrollmentUnitOfWork, who: Requester, beneficiary: NewBeneficiary, effective_date: date, *, today: date, now: datetime
+) -> Request:
+    """A spouse (with a NIR) or a child (a NIR, or covered under a parent's), born already, whose NIR agrees with
+    them, covered from a date within the tenant's window; a member of a collective contract asks their employer."""
+    _member(who)
+    if beneficiary.birth_date > today:
+        raise Refused(422, "La date de naissance ne peut pas être dans le futur.", "beneficiary.birth_date")
+    if beneficiary.nir is None and beneficiary.role.value == "CONJOINT":
+        raise Refused(422, "Le numéro de sécurité sociale du conjoint est obligatoire.", "beneficiary.nir")
+    if beneficiary.nir is not None:
+        refusal = affiliation.nir_disagreement(beneficiary.nir, beneficiary.birth_date, beneficiary.civility.value)
+        if refusal:
+            raise Refused(422, refusal, "beneficiary.nir")
+    window = kinds.rules(who.tenant, kinds.ADD_BENEFICIARY).window(today)
+    if effective_date not in window:
+        raise Refused(
+            422,
+            f"La date d'effet doit être comprise entre le {window.earliest:%d/%m/%Y} et le {window.latest:%d/%m/%Y}.",
+            "effective_date",
+        )
+    async with uow:
+        if await uow.memberships.collective_of_member(who.tenant, who.reference, today):
+            raise Refused(409, COLLECTIVE)
+        payload = {
+            "member_number": who.reference,
+            "beneficiary": beneficiary.model_dump(mode="json"),
+            "effective_date": effective_date.isoformat(),
+        }
+        request = new_request(who, kinds.ADD_BENEFICIARY, Status.SUBMITTED, now, contract_number=None, payload=payload)
+        request.subject = f"{beneficiary.last_name.upper()} {beneficiary.first_name}"
+        request.effective_window = (window.earliest, window.latest)
+        await uow.requests.add(request, origin="enrollment")
+        await uow.publish(
+            BeneficiaryAdditionRequested(
+                request_id=request.id,
+                requested_by=_by(who),
+                member_number=who.reference,
+                beneficiary=beneficiary,
+                effective_date=effective_date,
+            ),
+            tenant=who.tenant,
+        )
+        await uow.commit()
+        return request
+
+
+def _by(who: Requester) -> EventRequester:
+    return EventRequester(portal=who.portal, account=who.account, reference=who.reference)
