@@ -163,6 +163,9 @@ acl --allow-principal User:legacy-simulator --operation Write --topic legacy.hou
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.households
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.decisions
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.decisions
+acl --allow-principal User:legacy-simulator --operation Read --topic legacy.households
+acl --allow-principal User:legacy-simulator --operation Write --topic legacy.households.dlq
+acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.households.dlq
 acl --allow-principal User:legacy-simulator --operation Read --topic portal.requests
 acl --allow-principal User:legacy-simulator --operation Describe --topic portal.requests
 acl --allow-principal User:legacy-simulator --operation Write --topic portal.requests.dlq
