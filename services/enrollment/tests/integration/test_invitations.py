@@ -254,3 +254,12 @@ async def test_an_undelivered_invitation_is_in_error_and_each_action_is_the_corr
     lines = exported.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Civilité;Nom;Prénom;Adresse e-mail") and len(lines) == 2
     assert lines[1].startswith("Monsieur;Martin;Paul;paul.martin@example.org;W1-000123;Clôturée")
+
+
+async def test_a_tenant_that_does_not_offer_it_yet_says_so(api, tokens):
+    mgen = tokens("correspondent", {"company_code": "12345678", "contracts": "all", "primary": True}, tenant="mgen")
+    for answer in (
+        await api.get("/internal/invitations", headers=mgen),
+        await api.post("/internal/invitations", json={"contract_number": CONTRACT, "employees": [LEA]}, headers=mgen),
+    ):
+        assert answer.status_code == 404 and "bientôt disponible" in answer.json()["detail"]

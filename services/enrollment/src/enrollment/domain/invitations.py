@@ -14,6 +14,7 @@ one month from then; it reopens an expired invitation that was never sent. The t
     link_days = 31                 # how long a link is valid
     reminder_every_days = 7        # an automatic reminder when the last mail is this old (0: none)
     max_reminders = 3              # automatic reminders at most
+    enabled = true                 # false: the tenant shows it as « bientôt disponible » (MGEN)
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class Schedule:
     link_days: int = 31
     reminder_every_days: int = 7
     max_reminders: int = 3
+    enabled: bool = True
 
     @property
     def link_lifetime(self) -> timedelta:
@@ -80,7 +82,8 @@ class Schedule:
 
 def schedule(tenant: str) -> Schedule:
     own = registry_tenant(tenant).section("enrollment").get("online_enrollment", {})
-    found = Schedule(**{k: int(v) for k, v in own.items() if k in Schedule.__dataclass_fields__})
+    numbers = {k: int(v) for k, v in own.items() if k in ("link_days", "reminder_every_days", "max_reminders")}
+    found = Schedule(**numbers, enabled=bool(own.get("enabled", True)))
     if found.link_days < 1 or found.reminder_every_days < 0 or found.max_reminders < 0:
         raise ValueError(f"tenant {tenant}: enrollment.online_enrollment: link_days >= 1, reminder_every_days and max_reminders >= 0")
     return found

@@ -7,7 +7,7 @@ never in a path or a query, which logs keep) is the only ticket, and it opens on
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from enrollment.api import (
@@ -29,6 +29,7 @@ from extranet_contracts.types import ContractNumber
 from extranet_plumbing.dependencies import Who
 
 router = APIRouter(prefix="/internal")
+SOON = "L'affiliation en ligne de vos salariés sera bientôt disponible."
 
 InvitationId = Annotated[uuid.UUID, Path(description="The invitation's id")]
 LinkToken = Annotated[str, Header(alias="X-Invitation-Token", pattern=r"^[A-Za-z0-9_-]{20,100}$", description="The link's token")]
@@ -40,7 +41,7 @@ LinkToken = Annotated[str, Header(alias="X-Invitation-Token", pattern=r"^[A-Za-z
 @router.post("/invitations", response_model=InvitationList, status_code=201)
 async def invite(body: InvitationBatch, who: Who, uow: UoW, sealer: Sealing, now: Now) -> dict:
     """Employees typed one by one, each mailed a link valid one month."""
-    me = access.correspondent(who)
+    me = _correspondent(who)
     people = []
     for i, typed in enumerate(body.employees):
         person, field, why = rules.invitee(typed.civility.value, typed.last_name, typed.first_name, str(typed.email))
@@ -63,7 +64,7 @@ async def import_file(
 ) -> dict:
     """A CSV file of exactly four columns (civility M or MME, last name, first name, email) without a header: every
     line's mistake is said (field `file.<line>`), and nothing is imported unless every line is right."""
-    me = access.correspondent(who)
+    me = _correspondent(who)
     people, errors = rules.parse_csv(await request.body())
     if errors:
         raise RequestValidationError(
@@ -80,14 +81,14 @@ async def import_file(
 @router.get("/invitations", response_model=InvitationList)
 async def tracking(who: Who, uow: UoW) -> dict:
     """The tracking table: the company's invitations on the contracts granted, oldest first."""
-    me = access.correspondent(who)
+    me = _correspondent(who)
     return {"items": [row(i) for i in await use_cases.tracking(uow, me)]}
 
 
 @router.get("/invitations/export", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 async def export(who: Who, uow: UoW) -> Response:
     """The tracking table as a CSV file (« Exporter »)."""
-    me = access.correspondent(who)
+    me = _correspondent(who)
     content = use_cases.export(await use_cases.tracking(uow, me))
     return Response(
         content.encode("utf-8-sig"),
@@ -99,13 +100,13 @@ async def export(who: Who, uow: UoW) -> Response:
 @router.post("/invitations/remind-all", response_model=InvitationList)
 async def remind_all(who: Who, uow: UoW, sealer: Sealing, now: Now) -> dict:
     """« Relancer tous les salariés »: a new link to each employee who has not finished; the reminded ones."""
-    me = access.correspondent(who)
+    me = _correspondent(who)
     return {"items": [row(i) for i in await use_cases.remind_all(uow, sealer, me, now=now())]}
 
 
 @router.get("/invitations/{invitation_id}", response_model=InvitationDetail)
 async def view(invitation_id: InvitationId, who: Who, uow: UoW) -> dict:
-    me = access.correspondent(who)
+    me = _correspondent(who)
     with refusals():
         invitation, request = await use_cases.view(uow, me, invitation_id)
     return {**row(invitation), "request": detail(request) if request else None}
@@ -113,7 +114,7 @@ async def view(invitation_id: InvitationId, who: Who, uow: UoW) -> dict:
 
 @router.post("/invitations/{invitation_id}/remind", response_model=InvitationDetail)
 async def remind(invitation_id: InvitationId, who: Who, uow: UoW, sealer: Sealing, now: Now) -> dict:
-    me = access.correspondent(who)
+    me = _correspondent(who)
     with refusals():
         invitation = await use_cases.remind(uow, sealer, me, invitation_id, now=now())
     return {**row(invitation), "request": None}
@@ -121,7 +122,7 @@ async def remind(invitation_id: InvitationId, who: Who, uow: UoW, sealer: Sealin
 
 @router.post("/invitations/{invitation_id}/close", response_model=InvitationDetail)
 async def close(invitation_id: InvitationId, who: Who, uow: UoW, now: Now) -> dict:
-    me = access.correspondent(who)
+    me = _correspondent(who)
     with refusals():
         invitation = await use_cases.close(uow, me, invitation_id, now=now())
     return {**row(invitation), "request": None}
@@ -129,7 +130,7 @@ async def close(invitation_id: InvitationId, who: Who, uow: UoW, now: Now) -> di
 
 @router.delete("/invitations/{invitation_id}", status_code=204, response_class=Response)
 async def remove(invitation_id: InvitationId, who: Who, uow: UoW, now: Now) -> Response:
-    me = access.correspondent(who)
+    me = _correspondent(who)
     with refusals():
         await use_cases.remove(uow, me, invitation_id, now=now())
     return Response(status_code=204)
@@ -175,6 +176,14 @@ async def submit(token: LinkToken, uow: UoW, today: Today, now: Now) -> dict:
     with refusals():
         who, request_id = await use_cases.employee_requester(uow, token, now=now())
         return detail(await request_cases.submit_request(uow, who, request_id, today=today, now=now()))
+
+
+def _correspondent(who) -> access.Requester:
+    """A correspondent of a tenant that offers the online enrollment (another shows it « bientôt disponible »)."""
+    me = access.correspondent(who)
+    if not rules.schedule(me.tenant).enabled:
+        raise HTTPException(404, SOON)
+    return me
 
 
 def row(invitation: Invitation) -> dict:
