@@ -24,6 +24,8 @@ from portals.settings import PortalsSettings
 
 from claims.bootstrap import bootstrap as claims_bootstrap
 from claims.settings import ClaimsSettings
+from enrollment.bootstrap import bootstrap as enrollment_bootstrap
+from enrollment.settings import EnrollmentSettings
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.serve import server_config
 from extranet_plumbing.tenants import PORTALS_BASE_URL_VARIABLE, load_registry
@@ -57,6 +59,7 @@ class Stack:
     identity_settings: IdentitySettings
     portals: Any
     claims: Any = None
+    enrollment: Any = None
 
     def portal(self, tenant: str, slug: str, path: str = "/") -> str:
         return f"{self.portals_url}/{tenant}/{slug}{path}"
@@ -122,6 +125,8 @@ async def stack(infra, service_env, jwt_keys, mailbox, smsbox, kafka_producer, t
     )
     identity = identity_bootstrap(identity_settings, verifier=verifier, captcha=TestCaptchaVerifier())
     claims = claims_bootstrap(ClaimsSettings(**{**service_env, "db_schema": schema + "_claims"}), verifier=verifier)
+    # The request engine: every portal's requests (history), the employer's termination.
+    enrollment = enrollment_bootstrap(EnrollmentSettings(**{**service_env, "db_schema": schema + "_enrollment"}), verifier=verifier)
     notifications = notifications_bootstrap(
         NotificationsSettings(
             **{
@@ -140,10 +145,13 @@ async def stack(infra, service_env, jwt_keys, mailbox, smsbox, kafka_producer, t
     gateway_settings = GatewaySettings(**{**service_env, "default_tenant": "mbtp", "trusted_proxies": ["127.0.0.1"]})
     gateway = gateway_bootstrap(
         gateway_settings,
-        transports={name: httpx.ASGITransport(s.app) for name, s in (("identity", identity), ("portfolio", portfolio), ("claims", claims))},
+        transports={
+            name: httpx.ASGITransport(s.app)
+            for name, s in (("identity", identity), ("portfolio", portfolio), ("claims", claims), ("enrollment", enrollment))
+        },
     )
     async with contextlib.AsyncExitStack() as stack:
-        for service in (portfolio, claims, identity, notifications, gateway):
+        for service in (portfolio, claims, enrollment, identity, notifications, gateway):
             await stack.enter_async_context(service.running())
         gateway_url = await stack.enter_async_context(served(gateway_settings, gateway.app))
         portals_settings = PortalsSettings(
@@ -152,11 +160,11 @@ async def stack(infra, service_env, jwt_keys, mailbox, smsbox, kafka_producer, t
         portals = portals_bootstrap(portals_settings)
         await stack.enter_async_context(portals.running())
         url = await stack.enter_async_context(served_on(port, portals_settings, portals.app))
-        yield Stack(url, mailbox, smsbox, identity, portfolio, kafka_producer, topic_prefix, identity_settings, portals, claims)
+        yield Stack(url, mailbox, smsbox, identity, portfolio, kafka_producer, topic_prefix, identity_settings, portals, claims, enrollment)
     load_registry.cache_clear()
     conn = await asyncpg.connect(infra.database_url)
     try:
-        for suffix in ("", "_identity", "_claims", "_notifications", "_portals"):
+        for suffix in ("", "_identity", "_claims", "_enrollment", "_notifications", "_portals"):
             await conn.execute(f"DROP SCHEMA IF EXISTS {schema}{suffix} CASCADE")
     finally:
         await conn.close()

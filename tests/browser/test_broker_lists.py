@@ -2,7 +2,7 @@
 and by insured person, sorted, on a past date; a company's detail, a contract's guarantees and
 insured over two pages; the Excel and PDF exports downloaded through the portal; Productions and
 Radiations of the current month; then the office's postal address change with its Kbis (a file
-that is not one refused next to the field, a PDF accepted)."""
+that is not one refused next to the field, a PDF accepted), followed in « Mes demandes »."""
 
 from __future__ import annotations
 
@@ -219,3 +219,17 @@ async def test_a_broker_searches_the_portfolio_exports_it_and_asks_for_an_addres
     assert await page.get_by_role("status").inner_text()
     assert "en cours de validation" in await page.get_by_role("region", name="Cabinet Martin Courtage").inner_text()
     await check("adresse-demandee")
+
+    # The request followed in « Mes demandes » (once the request engine has it from portfolio)
+    await page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Mes demandes").click()
+    rows = page.locator("#demandes tbody tr td:first-child a")
+    for _ in range(60):
+        if await rows.count():
+            break
+        await page.wait_for_timeout(500)
+        await page.reload()
+    assert await rows.count() == 1
+    await rows.first.click()
+    await page.get_by_role("heading", name="Historique").wait_for()
+    assert "Vous" in await page.locator("#historique").inner_text()
+    await check("demande-adresse")

@@ -172,3 +172,6 @@ async def test_a_member_reads_reimbursements_contract_and_beneficiaries(stack, p
     await page.get_by_role("link", name="Mentions légales de l'espace adhérent").click()
     assert await page.locator("main .card p").count() > 0
     await check("mentions-legales")
+    await nav.get_by_role("link", name="Mes demandes").click()
+    assert await page.locator("#demandes tbody").inner_text() == "Aucune demande à afficher."
+    await check("mes-demandes")

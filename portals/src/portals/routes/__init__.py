@@ -1,5 +1,14 @@
 """The portals' pages: what every portal shares (`account`), each portal's home, and each portal's own."""
 
-from portals.routes import account, broker_lists, broker_profile, employer, home, member, member_space
+from portals.routes import account, broker_lists, broker_profile, employer, home, member, member_space, requests
 
-ROUTERS = (account.router, home.router, member.router, employer.router, broker_lists.router, broker_profile.router, member_space.router)
+ROUTERS = (
+    account.router,
+    home.router,
+    member.router,
+    employer.router,
+    broker_lists.router,
+    broker_profile.router,
+    member_space.router,
+    requests.router,
+)

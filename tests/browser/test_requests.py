@@ -1,0 +1,91 @@
+"""Requests in the portals: a company correspondent terminates an employee (« Radier un salarié »: a
+wrong member number said next to the field, a draft confirmed then sent), follows it in the history of
+requests by year and type, and reads the management system's refusal and its reason in its history."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from extranet_contracts.testing import company_registered, contract_signed, member_affiliated, request_decided
+from identity.entrypoints.admin import set_login
+
+PASSWORD = "Entreprise-Suivi-2026!"
+LEA = member_affiliated()  # 73000042, on W1-000123 of company 12345678
+
+
+async def _log_in(stack, page) -> None:
+    scope = {"company_code": "12345678", "contracts": "all", "primary": True}
+    await set_login(stack.identity_settings, tenant="mbtp", kind="correspondent", identifier="C12345678", password=PASSWORD, scope=scope)
+    await page.goto(stack.portal("mbtp", "entreprise", "/connexion"))
+    await page.locator("#identifier").fill("C12345678")
+    await page.locator("#password").fill(PASSWORD)
+    await page.get_by_role("button", name="Connexion").click()
+    await page.wait_for_url("**/mbtp/entreprise/cgu")
+    await page.locator("#terms-text").evaluate("text => text.scrollTo(0, text.scrollHeight)")
+    await page.get_by_label("Je reconnais").check()
+    await page.get_by_role("button", name="Accepter").click()
+    await page.wait_for_url("**/mbtp/entreprise/accueil")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_a_correspondent_terminates_an_employee_and_follows_the_request(stack, page, check):
+    await stack.legacy_event(company_registered(), applied_by=("portfolio",))
+    await stack.legacy_event(contract_signed(), applied_by=("portfolio",))
+    await stack.legacy_event(LEA, applied_by=("portfolio", "enrollment"))
+    await _log_in(stack, page)
+
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    await nav.get_by_role("link", name="Radier un salarié").click()
+    window = re.search(r"du (\d\d/\d\d/\d{4}) au (\d\d/\d\d/\d{4})", await page.locator("main p").first.inner_text())
+    earliest = date(*reversed([int(part) for part in window.group(1).split("/")]))
+    effective = earliest + timedelta(days=10)
+    await page.get_by_label("Contrat").select_option("W1-000123")
+    await page.get_by_label("Numéro d'adhérent du salarié").fill("73999999")
+    await page.get_by_label("Date de radiation").fill(f"{effective:%d/%m/%Y}")
+    await page.get_by_label("Motif").select_option(label="Démission")
+    await page.get_by_role("button", name="Continuer").click()
+    assert await page.locator("#member_number-error").inner_text()  # no such employee: said next to the field
+    assert await page.get_by_label("Date de radiation").input_value() == f"{effective:%d/%m/%Y}"
+    await check("radiation-salarie-inconnu")
+    await page.get_by_label("Numéro d'adhérent du salarié").fill("73000042")
+    await page.get_by_role("button", name="Continuer").click()
+
+    await page.get_by_role("heading", name="Confirmez la radiation").wait_for()
+    summary = _words(await page.locator("dl.details").inner_text())
+    assert summary == f"Salarié DURAND Léa (73000042) Contrat W1-000123 Date de radiation {effective:%d/%m/%Y} Motif Démission"
+    assert "73000042" not in page.url
+    await check("radiation-confirmation")
+    await page.get_by_role("button", name="Envoyer la demande").click()
+    await page.wait_for_url(re.compile(r".*/mbtp/entreprise/mes-demandes/[0-9a-f-]{36}$"))
+    request_id = page.url.rsplit("/", 1)[1]
+    assert "envoyée à nos services" in await page.get_by_role("status").inner_text()
+    steps = [_words(cell) for cell in await page.locator("#historique tbody tr td:nth-child(3)").all_inner_texts()]
+    actors = [_words(cell) for cell in await page.locator("#historique tbody tr td:nth-child(2)").all_inner_texts()]
+    assert steps[:2] == ["Brouillon", "Envoyée"] or steps[0] == "Brouillon", steps
+    assert actors[:2] == ["Vous", "Vous"]
+    await check("demande-envoyee")
+
+    # The management system refuses it: the portal shows the status and the reason
+    await stack.legacy_event(request_decided("refused", request_id), applied_by=("enrollment",))
+    await page.reload()
+    assert "Refusée" in await page.get_by_role("region", name="Votre demande").inner_text()
+    assert "Le salarié est déjà radié à cette date." in await page.get_by_role("region", name="Votre demande").inner_text()
+    await check("demande-refusee")
+
+    await nav.get_by_role("link", name="Historique des demandes").click()
+    rows = page.locator("#demandes tbody tr")
+    assert await rows.count() == 1
+    row = _words(await rows.first.inner_text())
+    assert row.startswith("Radiation d'un salarié DURAND Léa (73000042) Contrat W1-000123") and "Refusée" in row
+    await page.get_by_label("Année").select_option(str(date.today().year - 1))
+    await page.get_by_role("button", name="Afficher").click()
+    assert await page.locator("#demandes tbody").inner_text() == "Aucune demande à afficher."
+    await page.get_by_label("Année").select_option(str(date.today().year))
+    await page.get_by_label("Type de demande").select_option(label="Radiation d'un salarié")
+    await page.get_by_role("button", name="Afficher").click()
+    assert await rows.count() == 1
+    await check("historique")
