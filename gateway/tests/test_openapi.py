@@ -89,6 +89,8 @@ REQUEST_ROUTES = {
     ("POST", "/api/employer/requests/affiliation"): ("201", "RequestDetail"),
     **{("PUT", f"/api/employer/requests/{{request_id}}/steps/{step}"): ("200", "RequestDetail") for step in STEPS},
     ("POST", "/api/employer/requests/tp-card"): ("201", "RequestDetail"),
+    ("POST", "/api/employer/requests/add-beneficiary"): ("201", "RequestDetail"),
+    ("GET", "/api/employer/requests/forms/add-beneficiary"): ("200", "RequestForm"),
     ("POST", "/api/member/requests/tp-card"): ("201", "RequestDetail"),
     ("POST", "/api/member/requests/paperless"): ("201", "RequestDetail"),
     ("POST", "/api/member/requests/message"): ("201", "RequestDetail"),

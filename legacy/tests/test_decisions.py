@@ -133,3 +133,13 @@ def test_an_accepted_affiliation_is_followed_by_the_new_members_affiliation():
     assert [d.first_name for d in affiliated.dependants] == ["Hugo"] and affiliated.email == "marc.petit@example.org"
     again = decider("accept").decide(envelope_of(request), request)[1]
     assert (again.member_number, again.membership_id) == (affiliated.member_number, affiliated.membership_id)  # numbered once
+
+
+def test_a_paperless_option_for_a_household_not_seen_yet_is_published_all_the_same():
+    from extranet_contracts.households import Consent
+    from extranet_contracts.requests import PaperlessOptionRequested
+
+    by = {"portal": "member", "account": "m-1", "reference": "73000077"}
+    on = PaperlessOptionRequested(request_id=uuid.uuid4(), requested_by=by, member_number="73000077", paperless=True)
+    _, recorded = decider("accept").decide(envelope_of(on), on)
+    assert (recorded.member_number, recorded.paperless, recorded.technical.email) == ("73000077", True, Consent.UNDEFINED)

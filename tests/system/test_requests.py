@@ -204,3 +204,48 @@ async def test_a_member_orders_the_tp_card_and_follows_it_in_their_requests(plat
 
 async def _member_status_is(platform, auth, request_id, expected: str) -> bool:
     return (await platform.gateway.get(f"/api/member/requests/{request_id}", headers=auth)).json()["status"] == expected
+
+
+async def test_a_correspondent_adds_a_beneficiary_to_an_employees_cover(platform, infra, service_env, company):
+    form = (await platform.gateway.get("/api/employer/requests/forms/add-beneficiary", headers=company)).json()
+    son = {"role": "ENFANT", "civility": "M", "last_name": "Durand", "first_name": "Noé", "birth_date": "2026-10-02"}
+    body = {
+        "member_number": LEA.member_number,
+        "contract_number": CONTRACT,
+        "beneficiary": son,
+        "effective_date": form["window"]["earliest"],
+    }
+    url = "/api/employer/requests/add-beneficiary"
+    unknown = await platform.gateway.post(url, json={**body, "member_number": "73009999"}, headers=company)
+    assert unknown.status_code == 404 and "Aucun salarié" in unknown.json()["detail"]
+    spouse = {**son, "role": "CONJOINT", "first_name": "Sam", "birth_date": "1980-01-01"}
+    assert [
+        e["field"] for e in (await platform.gateway.post(url, json={**body, "beneficiary": spouse}, headers=company)).json()["errors"]
+    ] == ["beneficiary.nir"]
+    secondary = await log_in(
+        platform,
+        "employer",
+        "correspondent",
+        "C12345678-3",
+        {"company_code": COMPANY, "contracts": [OTHER_CONTRACT], "primary": False, "categories": ["NON CADRES"]},
+    )
+    assert (await platform.gateway.post(url, json=body, headers=secondary)).status_code == 403  # the contract is not granted
+    member = await log_in(platform, "member", "member", LEA.member_number, {"member_number": LEA.member_number})
+    assert (await platform.gateway.post(url, json=body, headers=member)).status_code == 403
+    assert (await platform.gateway.post(url, json=body)).status_code == 401
+
+    async with legacy_system(infra, service_env, "BeneficiaryAdditionRequested=advisor"):
+        added = await platform.gateway.post(url, json=body, headers=company)
+        assert added.status_code == 201, added.text
+        assert added.json()["subject"] == f"DURAND Noé, bénéficiaire de DURAND Léa ({LEA.member_number})"
+
+        async def referred() -> bool:
+            found = (await platform.gateway.get(f"/api/employer/requests/{added.json()['id']}", headers=company)).json()
+            return found["awaiting_advisor"]
+
+        await wait_until(referred)
+    # The employee herself cannot add one: her employer's contract.
+    mine = await platform.gateway.post(
+        "/api/member/requests/add-beneficiary", json={"beneficiary": son, "effective_date": form["window"]["earliest"]}, headers=member
+    )
+    assert mine.status_code == 409

@@ -224,15 +224,16 @@ class NewBeneficiary(BaseModel):
 
 class BeneficiaryAdditionRequested(Event):
     """A member asked, in the member portal, to add a beneficiary to the household's contract from a date
-    (within the tenant's window); an advisor follows it up, and an accepted one is in the next
-    `HouseholdBeneficiariesRecorded`."""
+    (within the tenant's window), or a company correspondent for an employee on a collective contract; an
+    advisor follows it up, and an accepted one is in the next `HouseholdBeneficiariesRecorded`."""
 
     TYPE: ClassVar[str] = "BeneficiaryAdditionRequested"
     STREAM: ClassVar[str] = PORTAL_REQUESTS
 
     request_id: uuid.UUID
     requested_by: Requester
-    member_number: MemberNumber = Field(description="The household")
+    member_number: MemberNumber = Field(description="The household (an employee's, when their employer asks)")
+    contract_number: ContractNumber | None = Field(default=None, description="The employee's collective contract, when an employer asks")
     beneficiary: NewBeneficiary
     effective_date: date = Field(description="From when the beneficiary is covered")
 

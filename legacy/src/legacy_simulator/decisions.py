@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from extranet_contracts import Envelope, EnvelopeError, Event, UnknownEventType, lookup
 from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
@@ -168,7 +168,7 @@ class Decider:
             ]
         if isinstance(request, PaperlessOptionRequested):
             key = (self._tenant, request.member_number)
-            kept = self.preferences.get(key) or CommunicationPreferencesRecorded(member_number=request.member_number, revision=0)
+            kept = self.preferences.get(key) or CommunicationPreferencesRecorded(member_number=request.member_number, revision=1)
             updated = kept.model_copy(
                 update={
                     "paperless": request.paperless,
@@ -197,6 +197,7 @@ async def run(decider: Decider, *, bootstrap: str, topic_prefix: str = "", stop:
         auto_offset_reset="earliest",
     )
     producer = AIOKafkaProducer(**client_kwargs(bootstrap), acks="all", enable_idempotence=True)
+    await _catch_up(decider, bootstrap, topic_prefix + HOUSEHOLDS)
     await consumer.start()
     await producer.start()
     read = 0
@@ -204,7 +205,8 @@ async def run(decider: Decider, *, bootstrap: str, topic_prefix: str = "", stop:
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200)
-            for partition, records in batches.items():
+            # The households' news first: a request decided in the same batch sees them.
+            for partition, records in sorted(batches.items(), key=lambda item: item[0].topic != topic_prefix + HOUSEHOLDS):
                 for record in records:
                     if partition.topic == topic_prefix + HOUSEHOLDS:
                         _observed(decider, record)
@@ -230,6 +232,27 @@ def _decided(decider: Decider, record: Any) -> list[Event]:
         log.warning("request unreadable: left aside", error_class=type(exc).__name__, offset=record.offset)
         return []
     return decider.decide(envelope, event)
+
+
+async def _catch_up(decider: Decider, bootstrap: str, topic: str) -> None:
+    """Everything already on the households' stream, observed before the first request is decided (the group's
+    committed offsets would otherwise skip what came before a restart)."""
+    consumer = AIOKafkaConsumer(**client_kwargs(bootstrap), group_id=None, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()  # the cluster's metadata, so that the topic's partitions are known
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            return
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    _observed(decider, record)
+    finally:
+        await consumer.stop()
 
 
 def _observed(decider: Decider, record: Any) -> None:

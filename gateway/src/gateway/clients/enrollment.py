@@ -82,6 +82,17 @@ class EnrollmentClient(ServiceClient):
             "POST", f"/internal/requests/{kind}", route=f"POST /internal/requests/{kind}", model=RequestDetail, token=token, json_body=body
         )
 
+    async def employee_beneficiary(self, token: str, body: dict[str, Any]) -> RequestDetail:
+        """A correspondent adds a beneficiary to an employee's cover."""
+        return await self.request(
+            "POST",
+            "/internal/requests/employee-beneficiary",
+            route="POST /internal/requests/employee-beneficiary",
+            model=RequestDetail,
+            token=token,
+            json_body=body,
+        )
+
     async def transition(self, token: str, request_id: str, action: str) -> RequestDetail:
         """`submit` or `cancel` one of the requester's requests."""
         if action not in ("submit", "cancel"):

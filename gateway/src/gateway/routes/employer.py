@@ -21,6 +21,7 @@ from enrollment.api import (
     BankStep,
     ContactStep,
     CoverageStep,
+    EmployeeBeneficiaryAddition,
     EmployeeTpCard,
     FamilyStep,
     InvitationBatch,
@@ -108,6 +109,31 @@ async def tp_card(who: Who, token: Token, enrollment: Enrollment, body: Employee
     """Sent to the back office at once: the card goes to the employee by post."""
     correspondent(who)
     return await enrollment.order_tp_card(token, body.model_dump(mode="json"))
+
+
+@router.get(
+    "/employer/requests/forms/add-beneficiary",
+    response_model=RequestForm,
+    summary="Ajouter un bénéficiaire à un salarié : dates d'effet possibles",
+    responses=problem_responses(authenticated=True, validated=False),
+)
+async def employee_beneficiary_form(who: Who, token: Token, enrollment: Enrollment) -> RequestForm:
+    correspondent(who)
+    return await enrollment.form(token, "add_beneficiary")
+
+
+@router.post(
+    "/employer/requests/add-beneficiary",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Ajouter un bénéficiaire à un salarié",
+    responses={**LISTED, 404: _problem("Aucun salarié de votre entreprise sous ce numéro sur ce contrat")},
+)
+async def employee_beneficiary(who: Who, token: Token, enrollment: Enrollment, body: EmployeeBeneficiaryAddition) -> RequestDetail:
+    """A spouse (NIR required) or child of the employee, the NIR agreeing with the birth date and sex, covered from a
+    date within the window; sent to the back office at once."""
+    correspondent(who)
+    return await enrollment.employee_beneficiary(token, body.model_dump(mode="json"))
 
 
 # --- the affiliation wizard (« Affiliation par l'employeur »): a draft, its steps saved one by one, then sent ---

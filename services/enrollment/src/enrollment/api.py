@@ -336,3 +336,10 @@ class BeneficiaryAddition(BaseModel):
 
     beneficiary: NewBeneficiary
     effective_date: date
+
+
+class EmployeeBeneficiaryAddition(BeneficiaryAddition):
+    """A beneficiary added to an employee's cover by the employer (« Ajouter un bénéficiaire » of the employee's page)."""
+
+    member_number: MemberNumber = Field(description="The employee's member number")
+    contract_number: ContractNumber = Field(description="The employee's collective contract")

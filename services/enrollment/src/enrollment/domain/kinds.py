@@ -54,7 +54,7 @@ CREATED_HERE = {
     TP_CARD: {"employer", "member"},
     PAPERLESS: {"member"},
     MESSAGE: {"member"},
-    ADD_BENEFICIARY: {"member"},
+    ADD_BENEFICIARY: {"member", "employer"},
 }
 # The lists a kind chooses from: their key in the tenant's section -> the field they fill.
 CHOICE_FIELDS = {

@@ -19,6 +19,7 @@ from enrollment.api import (
     AdvisorDecision,
     BackofficeList,
     BeneficiaryAddition,
+    EmployeeBeneficiaryAddition,
     MessageForm,
     NewAffiliation,
     PaperlessChoice,
@@ -176,6 +177,17 @@ async def add_beneficiary(body: BeneficiaryAddition, who: Who, uow: UoW, today: 
     me = access.requester(who)
     with refusals():
         return detail(await member_requests.add_beneficiary(uow, me, body.beneficiary, body.effective_date, today=today, now=now()))
+
+
+@router.post("/requests/employee-beneficiary", response_model=RequestDetail, status_code=201)
+async def add_employee_beneficiary(body: EmployeeBeneficiaryAddition, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """A correspondent adds a beneficiary to an employee's cover (one of the company's, on a contract granted)."""
+    me = access.correspondent(who)
+    with refusals():
+        request = await member_requests.add_beneficiary(
+            uow, me, body.beneficiary, body.effective_date, today=today, now=now(), employee=(body.member_number, body.contract_number)
+        )
+    return detail(request)
 
 
 @router.get("/requests/{request_id}", response_model=RequestDetail)

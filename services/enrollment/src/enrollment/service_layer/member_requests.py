@@ -11,7 +11,7 @@ from enrollment.domain import affiliation, kinds
 from enrollment.domain.access import Requester
 from enrollment.domain.requests import Request, Status
 from enrollment.service_layer.errors import Refused
-from enrollment.service_layer.requests import new_request
+from enrollment.service_layer.requests import MEMBER_NOT_FOUND, new_request
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
 from extranet_contracts.requests import (
     BeneficiaryAdditionRequested,
@@ -93,11 +93,23 @@ async def write_to_us(
 
 
 async def add_beneficiary(
-    uow: EnrollmentUnitOfWork, who: Requester, beneficiary: NewBeneficiary, effective_date: date, *, today: date, now: datetime
+    uow: EnrollmentUnitOfWork,
+    who: Requester,
+    beneficiary: NewBeneficiary,
+    effective_date: date,
+    *,
+    today: date,
+    now: datetime,
+    employee: tuple[str, str] | None = None,
 ) -> Request:
     """A spouse (with a NIR) or a child (a NIR, or covered under a parent's), born already, whose NIR agrees with
-    them, covered from a date within the tenant's window; a member of a collective contract asks their employer."""
-    _member(who)
+    them, covered from a date within the tenant's window; a member of a collective contract asks their employer,
+    who names the employee (`employee`: member number and contract, one granted to the correspondent)."""
+    if who.portal == "employer":
+        if employee is None:
+            raise Refused(422, "Indiquez le salarié et son contrat collectif.", "member_number")
+    else:
+        _member(who)
     if beneficiary.birth_date > today:
         raise Refused(422, "La date de naissance ne peut pas être dans le futur.", "beneficiary.birth_date")
     if beneficiary.nir is None and beneficiary.role.value == "CONJOINT":
@@ -114,22 +126,27 @@ async def add_beneficiary(
             "effective_date",
         )
     async with uow:
-        if await uow.memberships.collective_of_member(who.tenant, who.reference, today):
+        member_number, contract_number, subject = who.reference, None, f"{beneficiary.last_name.upper()} {beneficiary.first_name}"
+        if employee is not None:
+            member_number, contract_number = employee
+            subject = f"{subject}, bénéficiaire de " + await _employee(uow, who, member_number, contract_number, today)
+        elif await uow.memberships.collective_of_member(who.tenant, who.reference, today):
             raise Refused(409, COLLECTIVE)
         payload = {
-            "member_number": who.reference,
+            "member_number": member_number,
             "beneficiary": beneficiary.model_dump(mode="json"),
             "effective_date": effective_date.isoformat(),
         }
-        request = new_request(who, kinds.ADD_BENEFICIARY, Status.SUBMITTED, now, contract_number=None, payload=payload)
-        request.subject = f"{beneficiary.last_name.upper()} {beneficiary.first_name}"
+        request = new_request(who, kinds.ADD_BENEFICIARY, Status.SUBMITTED, now, contract_number=contract_number, payload=payload)
+        request.subject = subject
         request.effective_window = (window.earliest, window.latest)
         await uow.requests.add(request, origin="enrollment")
         await uow.publish(
             BeneficiaryAdditionRequested(
                 request_id=request.id,
                 requested_by=_by(who),
-                member_number=who.reference,
+                member_number=member_number,
+                contract_number=contract_number,
                 beneficiary=beneficiary,
                 effective_date=effective_date,
             ),
@@ -137,6 +154,16 @@ async def add_beneficiary(
         )
         await uow.commit()
         return request
+
+
+async def _employee(uow: EnrollmentUnitOfWork, who: Requester, member_number: str, contract_number: str, today: date) -> str:
+    """The employee as the correspondent reads them: one of the company's, on a contract granted, not radiated."""
+    if not who.may_see(contract_number):
+        raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
+    membership = await uow.memberships.of_member(who.tenant, who.reference, member_number, contract_number)
+    if membership is None or (membership.end_date is not None and membership.end_date < today):
+        raise Refused(404, MEMBER_NOT_FOUND, "member_number")
+    return f"{membership.last_name.upper()} {membership.first_name} ({membership.member_number})"
 
 
 def _by(who: Requester) -> EventRequester:
