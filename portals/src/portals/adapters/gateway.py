@@ -143,7 +143,7 @@ class Download:
 
     async def body(self) -> AsyncIterator[bytes]:
         try:
-            async for chunk in self._response.aiter_raw():
+            async for chunk in self._response.aiter_bytes():  # decoded: no content-encoding is passed on
                 yield chunk
         finally:
             await self._response.aclose()
