@@ -2,7 +2,8 @@
 reimbursements and the mutuelle's news; the reimbursements searched by beneficiary and by period, the
 tiers-payant tab, a payment's detail act by act, its statement and the period's statements downloaded;
 the contract (guarantee history, benefits table, contribution), the beneficiaries with their social
-security number and IBAN masked, the communication preferences, the FAQ, contact and legal notices."""
+security number and IBAN masked, the communication preferences, the FAQ, contact and legal notices;
+the paperless option and the member card ordered, followed in « Mes demandes »."""
 
 from __future__ import annotations
 
@@ -172,6 +173,17 @@ async def test_a_member_reads_reimbursements_contract_and_beneficiaries(stack, p
     await page.get_by_role("link", name="Mentions légales de l'espace adhérent").click()
     assert await page.locator("main .card p").count() > 0
     await check("mentions-legales")
+
+    # Online services, followed in « Mes demandes »
+    await nav.get_by_role("link", name="Mes préférences").click()
+    await page.get_by_label("Ne plus m'envoyer de relevé de remboursement à domicile.").check()
+    await page.get_by_role("button", name="Valider").click()
+    await page.wait_for_url("**/mbtp/adherent/mes-demandes/*")
+    assert "est envoyée à nos services" in await page.get_by_role("status").inner_text()
+    await check("demande-zero-papier")
+    await nav.get_by_role("link", name="Mon contrat").click()
+    await page.get_by_role("button", name="Recevoir ma carte mutuelle par courrier").click()
+    await page.wait_for_url("**/mbtp/adherent/mes-demandes/*")
     await nav.get_by_role("link", name="Mes demandes").click()
-    assert await page.locator("#demandes tbody").inner_text() == "Aucune demande à afficher."
+    assert await page.locator("#demandes tbody tr").count() == 2
     await check("mes-demandes")

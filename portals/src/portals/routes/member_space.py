@@ -28,6 +28,7 @@ from claims.api import (
     ReimbursementDetail,
     ReimbursementList,
 )
+from enrollment.api import RequestDetail
 from identity.api import Profile
 from portals.adapters.gateway import GatewayProblem
 from portals.formats import parse_french_date
@@ -238,3 +239,32 @@ async def contact(visit: Member) -> Response:
 async def legal_notices(visit: Member) -> Response:
     notices = await visit.api("GET", "/api/member/legal-notices", model=LegalNotices, with_tenant=False)
     return await visit.render("member_legal.html", title="Mentions légales", active="mentions", notices=notices)
+
+
+# --- online services that become requests (followed in « Mes demandes ») ------------------------------
+
+
+async def _request(visit: Visit, path: str, body: dict | None, back: str) -> Response:
+    try:
+        sent = await visit.api("POST", path, json=body, model=RequestDetail, with_tenant=False)
+    except GatewayProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        await visit.flash(problem.message)
+        return visit.redirect(back)
+    await visit.flash(f"Votre demande « {sent.kind_label} » est envoyée à nos services : suivez-la ici.")
+    return visit.redirect(f"/mes-demandes/{sent.id}")
+
+
+@router.post("/preferences/zero-papier")
+async def paperless(visit: Member) -> Response:
+    """« Vos options »: no more paper statements at home (ticked), or paper statements again."""
+    form = await visit.form()
+    return await _request(visit, "/api/member/requests/paperless", {"paperless": bool(form.get("paperless"))}, "/preferences")
+
+
+@router.post("/contrat/carte")
+async def tp_card(visit: Member) -> Response:
+    """« Envoi de carte mutuelle »: the household's card, by post."""
+    await visit.form()
+    return await _request(visit, "/api/member/requests/tp-card", None, "/contrat")
