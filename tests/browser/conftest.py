@@ -34,6 +34,7 @@ from gateway.bootstrap import bootstrap as gateway_bootstrap
 from gateway.settings import GatewaySettings
 from identity.adapters.captcha import TestCaptchaVerifier
 from identity.bootstrap import bootstrap as identity_bootstrap
+from identity.entrypoints.admin import set_login
 from identity.settings import IdentitySettings
 from notifications.bootstrap import bootstrap as notifications_bootstrap
 from notifications.settings import NotificationsSettings
@@ -45,6 +46,11 @@ CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "portals" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / ".stack" / "screenshots"
 WIDTHS = {"ordinateur": (1280, 900), "tablette": (768, 1024)}
+LOGIN_BUTTONS = {
+    "courtier": ("Je me connecte", "Accepter"),
+    "adherent": ("Connectez-vous", "J'accepte"),
+    "entreprise": ("Connexion", "Accepter"),
+}
 
 
 @dataclass
@@ -79,6 +85,23 @@ class Stack:
             return None
 
         return await wait_until(find, timeout=30)
+
+    async def first_login(self, page, slug: str, kind: str, identifier: str, password: str, scope: dict) -> None:
+        """An account made as `identity-admin` would, logged in on its portal (`slug`), the terms of use
+        accepted (with the consent to health data in the member portal): the home page."""
+        await set_login(self.identity_settings, tenant="mbtp", kind=kind, identifier=identifier, password=password, scope=scope)
+        login_button, accept_button = LOGIN_BUTTONS[slug]
+        await page.goto(self.portal("mbtp", slug, "/connexion"))
+        await page.locator("#identifier").fill(identifier)
+        await page.locator("#password").fill(password)
+        await page.get_by_role("button", name=login_button).click()
+        await page.wait_for_url(f"**/mbtp/{slug}/cgu")
+        await page.locator("#terms-text").evaluate("text => text.scrollTo(0, text.scrollHeight)")
+        await page.get_by_label("Je reconnais").check()
+        if slug == "adherent":
+            await page.get_by_label("Je déclare avoir pris connaissance").check()
+        await page.get_by_role("button", name=accept_button).click()
+        await page.wait_for_url(f"**/mbtp/{slug}/accueil")
 
     @staticmethod
     def text_of(message) -> str:

@@ -18,7 +18,6 @@ from extranet_contracts.testing import (
     member_affiliated,
     member_radiated,
 )
-from identity.entrypoints.admin import set_login
 
 BROKER = "M13579"
 PASSWORD = "Courtier-Listes-2026!"
@@ -74,21 +73,6 @@ async def _portfolio(stack, today: date) -> None:
     )
 
 
-async def _log_in(stack, page) -> None:
-    await set_login(
-        stack.identity_settings, tenant="mbtp", kind="broker", identifier=BROKER, password=PASSWORD, scope={"broker_code": BROKER}
-    )
-    await page.goto(stack.portal("mbtp", "courtier", "/connexion"))
-    await page.locator("#identifier").fill(BROKER)
-    await page.locator("#password").fill(PASSWORD)
-    await page.get_by_role("button", name="Je me connecte").click()
-    await page.wait_for_url("**/mbtp/courtier/cgu")
-    await page.locator("#terms-text").evaluate("text => text.scrollTo(0, text.scrollHeight)")
-    await page.get_by_label("Je reconnais").check()
-    await page.get_by_role("button", name="Accepter").click()
-    await page.wait_for_url("**/mbtp/courtier/accueil")
-
-
 def _words(text: str) -> str:
     return " ".join(text.split())
 
@@ -104,7 +88,7 @@ async def _first_cells(page) -> list[str]:
 async def test_a_broker_searches_the_portfolio_exports_it_and_asks_for_an_address_change(stack, page, check):
     today = date.today()
     await _portfolio(stack, today)
-    await _log_in(stack, page)
+    await stack.first_login(page, "courtier", "broker", BROKER, PASSWORD, {"broker_code": BROKER})
 
     await page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Effectifs").click()
     await page.wait_for_url("**/mbtp/courtier/effectifs")

@@ -17,7 +17,6 @@ from extranet_contracts.testing import (
     member_contract_recorded,
     reimbursement_paid,
 )
-from identity.entrypoints.admin import set_login
 
 MEMBER = "73000042"
 PASSWORD = "Lagune-Ardoise-73!"
@@ -53,22 +52,6 @@ async def _household(stack) -> None:
     await stack.legacy_event(communication_preferences_recorded(), applied_by=claims)
 
 
-async def _log_in(stack, page) -> None:
-    await set_login(
-        stack.identity_settings, tenant="mbtp", kind="member", identifier=MEMBER, password=PASSWORD, scope={"member_number": MEMBER}
-    )
-    await page.goto(stack.portal("mbtp", "adherent", "/connexion"))
-    await page.locator("#identifier").fill(MEMBER)
-    await page.locator("#password").fill(PASSWORD)
-    await page.get_by_role("button", name="Connectez-vous").click()
-    await page.wait_for_url("**/mbtp/adherent/cgu")
-    await page.locator("#terms-text").evaluate("text => text.scrollTo(0, text.scrollHeight)")
-    await page.get_by_label("Je reconnais").check()
-    await page.get_by_label("Je déclare avoir pris connaissance").check()
-    await page.get_by_role("button", name="J'accepte").click()
-    await page.wait_for_url("**/mbtp/adherent/accueil")
-
-
 def _words(text: str) -> str:
     return " ".join(text.split())
 
@@ -87,7 +70,7 @@ async def _downloaded(page, link_name: str) -> bytes:
 
 async def test_a_member_reads_reimbursements_contract_and_beneficiaries(stack, page, check):
     await _household(stack)
-    await _log_in(stack, page)
+    await stack.first_login(page, "adherent", "member", MEMBER, PASSWORD, {"member_number": MEMBER})
 
     # Home: the last three payments, newest first, and the mutuelle's news
     assert await _references(page, "#derniers-remboursements") == ["35800003", "35700002", "35600001"]

@@ -8,24 +8,10 @@ import re
 from datetime import date, timedelta
 
 from extranet_contracts.testing import company_registered, contract_signed, member_affiliated, request_decided
-from identity.entrypoints.admin import set_login
 
 PASSWORD = "Entreprise-Suivi-2026!"
 LEA = member_affiliated()  # 73000042, on W1-000123 of company 12345678
-
-
-async def _log_in(stack, page) -> None:
-    scope = {"company_code": "12345678", "contracts": "all", "primary": True}
-    await set_login(stack.identity_settings, tenant="mbtp", kind="correspondent", identifier="C12345678", password=PASSWORD, scope=scope)
-    await page.goto(stack.portal("mbtp", "entreprise", "/connexion"))
-    await page.locator("#identifier").fill("C12345678")
-    await page.locator("#password").fill(PASSWORD)
-    await page.get_by_role("button", name="Connexion").click()
-    await page.wait_for_url("**/mbtp/entreprise/cgu")
-    await page.locator("#terms-text").evaluate("text => text.scrollTo(0, text.scrollHeight)")
-    await page.get_by_label("Je reconnais").check()
-    await page.get_by_role("button", name="Accepter").click()
-    await page.wait_for_url("**/mbtp/entreprise/accueil")
+SCOPE = {"company_code": "12345678", "contracts": "all", "primary": True}
 
 
 def _words(text: str) -> str:
@@ -36,7 +22,7 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
     await stack.legacy_event(company_registered(), applied_by=("portfolio",))
     await stack.legacy_event(contract_signed(), applied_by=("portfolio",))
     await stack.legacy_event(LEA, applied_by=("portfolio", "enrollment"))
-    await _log_in(stack, page)
+    await stack.first_login(page, "entreprise", "correspondent", "C12345678", PASSWORD, SCOPE)
 
     nav = page.get_by_role("navigation", name="Navigation principale")
     await nav.get_by_role("link", name="Radier un salarié").click()

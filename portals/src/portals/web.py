@@ -249,6 +249,14 @@ class Visit:
             )
         )
 
+    async def download_or_back(self, path: str, params: dict[str, str], back: str, failure: str) -> Response:
+        """`download`, or back to the page `back` saying `failure` and the gateway's refusal."""
+        try:
+            return await self.download(path, params)
+        except GatewayProblem as problem:
+            await self.flash(f"{failure} : {problem.message}")
+            return self.redirect(back)
+
     async def _fresh_token(self) -> None:
         if not self.logged_in:
             raise Redirect("/connexion?motif=session-expiree")
@@ -402,7 +410,21 @@ def field_values(form: FormData, *names: str) -> dict[str, str]:
 
 
 REQUIRED = "Ce champ est obligatoire."
+BAD_DATE = "Date invalide : saisissez-la au format JJ/MM/AAAA."
 
 
 def missing(values: dict[str, str], *names: str) -> dict[str, str]:
     return {name: REQUIRED for name in names if not values.get(name)}
+
+
+def iso_dates(values: dict[str, str], *names: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The fields `names` typed as JJ/MM/AAAA, as ISO dates (empty ones left out), and the wrong ones."""
+    dates, errors = {}, {}
+    for name in names:
+        if values.get(name):
+            day = formats.parse_french_date(values[name])
+            if day is None:
+                errors[name] = BAD_DATE
+            else:
+                dates[name] = day.isoformat()
+    return dates, errors

@@ -16,8 +16,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from portals.adapters.gateway import GatewayProblem
-from portals.formats import parse_french_date
-from portals.web import NotFound, Visit, field_values, only
+from portals.web import NotFound, Visit, field_values, iso_dates, only
 from portfolio.api import CompanyDetail, CompanyList, GuaranteeList, InsuredList
 
 router = APIRouter()
@@ -27,7 +26,6 @@ PAGE_SIZES = (5, 10, 20, 50, 100)
 COMPANY_FIELDS = ("legal_name", "company_code", "siret")
 INSURED_FIELDS = ("insured_name", "member_number")
 DATE_FIELDS = {"as_of": "as_of", "from": "from", "to": "to"}  # form field -> the gateway's query name
-BAD_DATE = "Date invalide : saisissez-la au format JJ/MM/AAAA."
 
 
 @dataclass(frozen=True)
@@ -190,16 +188,9 @@ def _tab_routes(tab: Tab) -> None:
             return visit.redirect(tab.path())
         criteria = field_values(form, *COMPANY_FIELDS, *INSURED_FIELDS, *DATE_FIELDS)
         criteria["mode"] = "assure" if form.get("mode") == "assure" else "entreprise"
-        errors = {}
-        for name in DATE_FIELDS:
-            if criteria.get(name):
-                day = parse_french_date(criteria[name])
-                if day is None:
-                    errors[name] = BAD_DATE
-                else:
-                    criteria[name] = day.isoformat()
+        dates, errors = iso_dates(criteria, *DATE_FIELDS)
         if errors:
-            shown = {**criteria, **{name: field_values(form, name)[name] for name in errors}}
+            shown = dict(criteria)
             return await visit.render(
                 "broker_list.html",
                 422,
@@ -215,7 +206,7 @@ def _tab_routes(tab: Tab) -> None:
                 listing=Listing(),
                 page_sizes=PAGE_SIZES,
             )
-        await visit.remember(**{f"criteres_{tab.slug}": criteria})
+        await visit.remember(**{f"criteres_{tab.slug}": {**criteria, **dates}})
         return visit.redirect(tab.path())
 
     async def export(visit: Broker) -> Response:
@@ -289,11 +280,7 @@ async def _found(visit: Visit, path: str, params: dict[str, str], model: Any) ->
 
 
 async def _download(visit: Visit, path: str, params: dict[str, str], back: str) -> Response:
-    try:
-        return await visit.download(path, params)
-    except GatewayProblem as problem:
-        await visit.flash(f"L'export n'a pas pu être produit : {problem.message}")
-        return visit.redirect(back)
+    return await visit.download_or_back(path, params, back, "L'export n'a pas pu être produit")
 
 
 async def _contract_list(visit: Visit, tab: Tab, listing: Listing, heading: str, contract_number: str, rows: Any, columns, kind, period):

@@ -10,8 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from portals.adapters.gateway import GatewayProblem
-from portals.formats import parse_french_date
-from portals.web import Visit, field_values, only
+from portals.web import Visit, field_values, iso_dates, only
 from portfolio.api import AddressChangeAccepted, BrokerProfile
 
 router = APIRouter()
@@ -38,19 +37,17 @@ async def address_change(visit: Broker) -> Response:
     form = await visit.form()
     values = field_values(form, *FIELDS)
     errors = {name: message for name, message in REQUIRED.items() if not values[name]}
+    dates, wrong = iso_dates(values, "effective_date")
+    errors.update(wrong)
     if not values["effective_date"]:
         errors["effective_date"] = "La date d'effet souhaitée est obligatoire."
-    else:
-        day = parse_french_date(values["effective_date"])
-        if day is None:
-            errors["effective_date"] = "Date invalide : saisissez-la au format JJ/MM/AAAA."
     kbis = form.get("kbis")
     if not isinstance(kbis, UploadFile) or not kbis.filename:
         errors["kbis"] = KBIS_MISSING
     message = "Certains champs sont à corriger."
     if not errors:
         data = {name: values[name] for name in FIELDS if values[name]}
-        data["effective_date"] = day.isoformat()
+        data.update(dates)
         content = await kbis.read()
         files = {"kbis": (kbis.filename, content, kbis.content_type or "application/octet-stream")}
         try:

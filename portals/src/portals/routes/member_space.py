@@ -31,14 +31,12 @@ from claims.api import (
 from enrollment.api import RequestDetail
 from identity.api import Profile
 from portals.adapters.gateway import GatewayProblem
-from portals.formats import parse_french_date
-from portals.web import NotFound, Visit, field_values, only
+from portals.web import NotFound, Visit, field_values, iso_dates, only
 
 router = APIRouter()
 Member = Annotated[Visit, Depends(only("member"))]
 Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN)]
 PAGE_SIZES = (5, 10, 20, 50, 100)
-BAD_DATE = "Date invalide : saisissez-la au format JJ/MM/AAAA."
 SEARCH = "recherche_remboursements"
 
 
@@ -122,16 +120,9 @@ def _tab_routes(tab: Tab) -> None:
             await visit.remember(**{SEARCH: {}})
             return visit.redirect(f"/{tab.slug}")
         values = field_values(form, "beneficiary", "from", "to")
-        criteria, errors = {}, {}
+        criteria, errors = iso_dates(values, "from", "to")
         if values["beneficiary"]:
             criteria["beneficiary"] = values["beneficiary"]
-        for name in ("from", "to"):
-            if values[name]:
-                day = parse_french_date(values[name])
-                if day is None:
-                    errors[name] = BAD_DATE
-                else:
-                    criteria[name] = day.isoformat()
         if errors:
             return await _reimbursements(visit, tab, 422, values, errors, "Certains champs sont à corriger.")
         await visit.remember(**{SEARCH: criteria})
@@ -148,11 +139,9 @@ for _tab in TABS.values():
 @router.get("/remboursements/releves")
 async def statements_archive(visit: Member) -> Response:
     """Every statement the search finds, one PDF each, in a zip."""
-    try:
-        return await visit.download("/api/member/statements/archive", _search(visit))
-    except GatewayProblem as problem:
-        await visit.flash(f"Le téléchargement n'a pas pu aboutir : {problem.message}")
-        return visit.redirect("/remboursements")
+    return await visit.download_or_back(
+        "/api/member/statements/archive", _search(visit), "/remboursements", "Le téléchargement n'a pas pu aboutir"
+    )
 
 
 @router.get("/remboursements/{reference}")
@@ -197,11 +186,9 @@ async def contract(visit: Member) -> Response:
 
 @router.get("/contrat/tableau-des-prestations")
 async def benefits_table(visit: Member) -> Response:
-    try:
-        return await visit.download("/api/member/contract/benefits-table", {})
-    except GatewayProblem as problem:
-        await visit.flash(f"Le tableau des prestations n'est pas disponible : {problem.message}")
-        return visit.redirect("/contrat")
+    return await visit.download_or_back(
+        "/api/member/contract/benefits-table", {}, "/contrat", "Le tableau des prestations n'est pas disponible"
+    )
 
 
 @router.get("/beneficiaires")

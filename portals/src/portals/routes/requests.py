@@ -12,8 +12,7 @@ from fastapi.responses import Response
 
 from enrollment.api import RequestDetail, RequestForm, RequestList
 from portals.adapters.gateway import GatewayProblem
-from portals.formats import parse_french_date
-from portals.web import Account, NotFound, Visit, field_values, missing, only
+from portals.web import Account, NotFound, Visit, field_values, iso_dates, missing, only
 from portfolio.api import EmployerContracts
 
 router = APIRouter()
@@ -77,14 +76,9 @@ async def termination(visit: Employer) -> Response:
     posted = await visit.form()
     values = field_values(posted, *TERMINATION_FIELDS)
     errors, message = missing(values, *TERMINATION_FIELDS), "Certains champs sont à corriger."
-    body = dict(values)
-    if values["effective_date"] and "effective_date" not in errors:
-        day = parse_french_date(values["effective_date"])
-        if day is None:
-            errors["effective_date"] = "Date invalide : saisissez-la au format JJ/MM/AAAA."
-        else:
-            body["effective_date"] = day.isoformat()
-    body["member_number"] = "".join(values["member_number"].split())
+    dates, wrong = iso_dates(values, "effective_date")
+    errors.update(wrong)
+    body = {**values, **dates, "member_number": "".join(values["member_number"].split())}
     if not errors:
         try:
             draft = await visit.api(
