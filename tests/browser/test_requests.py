@@ -1,4 +1,6 @@
-"""Requests in the portals: a company correspondent terminates an employee (« Radier un salarié »: a
+"""The employer portal: a company correspondent reads the company sheet, finds an employee by social
+security number (its key checked) and by name and opens the employee's sheet (NIRs masked); then
+terminates an employee (« Radier un salarié »: a
 wrong member number said next to the field, a draft confirmed then sent), follows it in the history of
 requests by year and type, and reads the management system's refusal and its reason in its history."""
 
@@ -25,6 +27,35 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
     await stack.first_login(page, "entreprise", "correspondent", "C12345678", PASSWORD, SCOPE)
 
     nav = page.get_by_role("navigation", name="Navigation principale")
+
+    # The company sheet, then the employee found by social security number, then by name, and opened
+    await nav.get_by_role("link", name="Fiche entreprise").click()
+    contract = _words(await page.get_by_role("region", name="Votre contrat W1-000123 – BTP Rhône Construction SAS").inner_text())
+    assert "Nombre de salariés 1" in contract and "Nombre de personnes couvertes 2" in contract and "SIRET 73282932000074" in contract
+    await check("fiche-entreprise")
+    await nav.get_by_role("link", name="Rechercher un salarié").click()
+    await page.get_by_label("Par numéro de sécurité sociale").check()
+    await page.get_by_label("N° de sécurité sociale").fill("2850578006084")
+    await page.get_by_label("Clé").fill("40")
+    await page.get_by_role("button", name="Rechercher").click()
+    assert "clé" in (await page.locator("#nir_key-error, #nir-error").first.inner_text()).lower()
+    await check("salarie-cle-refusee")
+    await page.get_by_label("Clé").fill("41")
+    await page.get_by_role("button", name="Rechercher").click()
+    assert "73000042" in await page.locator("#salaries").inner_text()
+    await page.get_by_label("Par nom").check()
+    await page.locator("#last_name").fill("durand")
+    await page.get_by_role("button", name="Rechercher").click()
+    assert await page.locator("#salaries tbody tr").count() == 1
+    await check("salarie-trouve")
+    await page.get_by_role("button", name="Fiche de DURAND Léa").click()
+    await page.wait_for_url("**/mbtp/entreprise/salaries/fiche")
+    content = await page.content()
+    assert "285057800608441" not in content and "115037800608494" not in content  # NIRs masked
+    beneficiaries = _words(await page.locator("#beneficiaires").inner_text())
+    assert "Assuré principal 2 85 05" in beneficiaries and "Enfant" in beneficiaries
+    await check("salarie-fiche")
+
     await nav.get_by_role("link", name="Radier un salarié").click()
     window = re.search(r"du (\d\d/\d\d/\d{4}) au (\d\d/\d\d/\d{4})", await page.locator("main p").first.inner_text())
     earliest = date(*reversed([int(part) for part in window.group(1).split("/")]))

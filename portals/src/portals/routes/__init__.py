@@ -1,6 +1,6 @@
 """The portals' pages: what every portal shares (`account`), each portal's home, and each portal's own."""
 
-from portals.routes import account, broker_lists, broker_profile, employer, home, member, member_space, requests
+from portals.routes import account, broker_lists, broker_profile, employer, employer_company, home, member, member_space, requests
 
 ROUTERS = (
     account.router,
@@ -11,4 +11,5 @@ ROUTERS = (
     broker_profile.router,
     member_space.router,
     requests.router,
+    employer_company.router,
 )

@@ -1,0 +1,112 @@
+"""The employer portal's reads (guide 003): the company sheet of a contract and insured group
+(« Fiche entreprise »), the search of an employee (« Consultation d'un salarié »: by name, or by social
+security number and its key, on a date) and an employee's sheet.
+
+A name or a social security number is posted (CSRF) and sent to the gateway as a body, never in an
+address; the employee opened is kept in the session (the address says « fiche », not whose)."""
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from portals.adapters.gateway import GatewayProblem
+from portals.web import NotFound, Visit, field_values, iso_dates, only
+from portfolio.api import CompanySheet, EmployeeDetail, EmployeeSearchResult, EmployerContracts
+
+router = APIRouter()
+Employer = Annotated[Visit, Depends(only("employer"))]
+SEARCH_FIELDS = ("scope", "as_of", "mode", "last_name", "first_name", "birth_date", "nir", "nir_key")
+OPENED = "salarie_ouvert"
+
+
+async def _contracts(visit: Visit) -> EmployerContracts:
+    return await visit.api("GET", "/api/employer/contracts", model=EmployerContracts, with_tenant=False)
+
+
+def _selected(contracts: EmployerContracts, contract: str | None, group: str | None) -> tuple[str, str] | None:
+    """The contract and group asked for if the correspondent may see them, else the first ones."""
+    choices = [(c.contract_number, g.code) for c in contracts.contracts for g in c.insured_groups]
+    if (contract, group) in choices:
+        return contract, group
+    return choices[0] if choices else None
+
+
+@router.get("/fiche-entreprise")
+async def company_sheet(visit: Employer) -> Response:
+    contracts = await _contracts(visit)
+    query = visit.request.query_params
+    selected = _selected(contracts, query.get("contrat"), query.get("groupe"))
+    sheet = None
+    if selected:
+        sheet = await visit.api(
+            "GET", f"/api/employer/contracts/{selected[0]}/groups/{selected[1]}/sheet", model=CompanySheet, with_tenant=False
+        )
+    return await visit.render(
+        "employer_sheet.html", title="Fiche entreprise", active="fiche", contracts=contracts.contracts, selected=selected, sheet=sheet
+    )
+
+
+@router.get("/salaries")
+async def search_page(visit: Employer) -> Response:
+    return await _search_page(visit, values={"mode": "nom"})
+
+
+async def _search_page(visit: Visit, status: int = 200, **context) -> Response:
+    contracts = await _contracts(visit)
+    return await visit.render(
+        "employer_search.html", status, title="Consultation d'un salarié", active="salaries", contracts=contracts.contracts, **context
+    )
+
+
+@router.post("/salaries")
+async def search(visit: Employer) -> Response:
+    form = await visit.form()
+    values = field_values(form, *SEARCH_FIELDS)
+    dates, errors = iso_dates(values, "as_of", "birth_date")
+    body: dict = {**dates}
+    if values["scope"]:  # "W1-000123/A": the contract and group selected; none: every one
+        contract, _, group = values["scope"].partition("/")
+        body.update(contract_number=contract, insured_group=group or None)
+    if values["mode"] == "nir":
+        body.pop("birth_date", None)
+        body.update(nir=values["nir"] or None, nir_key=values["nir_key"] or None)
+        if not values["nir"]:
+            errors["nir"] = "Saisissez le numéro de sécurité sociale (13 caractères)."
+    else:
+        body.update(last_name=values["last_name"] or None, first_name=values["first_name"] or None)
+        if not values["last_name"]:
+            errors["last_name"] = "Saisissez au moins le nom de famille du salarié."
+    results, message = None, None
+    if not errors:
+        try:
+            results = await visit.api("POST", "/api/employer/employees/search", json=body, model=EmployeeSearchResult, with_tenant=False)
+        except GatewayProblem as problem:
+            if problem.status not in (404, 422):
+                raise
+            errors, message = problem.fields, problem.message
+    else:
+        message = "Certains champs sont à corriger."
+    return await _search_page(visit, 422 if errors else 200, values=values, errors=errors, message=message, results=results)
+
+
+@router.post("/salaries/fiche")
+async def open_employee(visit: Employer) -> Response:
+    form = await visit.form()
+    await visit.remember(**{OPENED: str(form.get("membership_id") or "")})
+    return visit.redirect("/salaries/fiche")
+
+
+@router.get("/salaries/fiche")
+async def employee(visit: Employer) -> Response:
+    membership_id = visit.recalled(OPENED)
+    if not membership_id:
+        return visit.redirect("/salaries")
+    try:
+        detail = await visit.api("GET", f"/api/employer/employees/{quote(membership_id, safe='')}", model=EmployeeDetail, with_tenant=False)
+    except GatewayProblem as problem:
+        if problem.status in (404, 422):
+            raise NotFound() from None
+        raise
+    return await visit.render("employer_employee.html", title="Fiche d'un salarié", active="salaries", employee=detail)
