@@ -56,6 +56,22 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
     assert "Assuré principal 2 85 05" in beneficiaries and "Enfant" in beneficiaries
     await check("salarie-fiche")
 
+    # The employees covered during a period, with their dependants, and its download
+    await nav.get_by_role("link", name="Rechercher un salarié").click()
+    await page.get_by_role("link", name="Une liste de salariés").click()
+    await page.locator("#du").fill("01/01/2026")
+    await page.locator("#au").fill("31/12/2026")
+    await page.get_by_label("Avec les ayants droit").check()
+    await page.get_by_role("button", name="Rechercher").click()
+    listed = _words(await page.locator("#liste tbody").inner_text())
+    assert "DURAND Léa Assuré principal 73000042 12/05/1985" in listed and "Hugo Enfant" in listed
+    assert "durand" not in page.url.lower()
+    await check("liste-salaries")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Télécharger en CSV").click()
+    with open(await (await download_info.value).path(), encoding="utf-8-sig") as file:
+        assert "73000042" in file.read()
+
     await nav.get_by_role("link", name="Radier un salarié").click()
     window = re.search(r"du (\d\d/\d\d/\d{4}) au (\d\d/\d\d/\d{4})", await page.locator("main p").first.inner_text())
     earliest = date(*reversed([int(part) for part in window.group(1).split("/")]))

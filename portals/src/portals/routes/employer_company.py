@@ -1,19 +1,20 @@
 """The employer portal's reads (guide 003): the company sheet of a contract and insured group
 (« Fiche entreprise »), the search of an employee (« Consultation d'un salarié »: by name, or by social
-security number and its key, on a date) and an employee's sheet.
+security number and its key, on a date), an employee's sheet, and the list of the employees covered
+during a period (with or without their dependants) with its Excel or CSV download.
 
 A name or a social security number is posted (CSRF) and sent to the gateway as a body, never in an
 address; the employee opened is kept in the session (the address says « fiche », not whose)."""
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from portals.adapters.gateway import GatewayProblem
-from portals.web import NotFound, Visit, field_values, iso_dates, only
-from portfolio.api import CompanySheet, EmployeeDetail, EmployeeSearchResult, EmployerContracts
+from portals.web import NotFound, Visit, field_values, iso_dates, missing, only
+from portfolio.api import CompanySheet, EmployeeDetail, EmployeeList, EmployeeSearchResult, EmployerContracts
 
 router = APIRouter()
 Employer = Annotated[Visit, Depends(only("employer"))]
@@ -110,3 +111,74 @@ async def employee(visit: Employer) -> Response:
             raise NotFound() from None
         raise
     return await visit.render("employer_employee.html", title="Fiche d'un salarié", active="salaries", employee=detail)
+
+
+# --- « Une liste de salariés »: everyone covered during a period, a page, and its download -------------
+
+LIST_SIZES = (10, 20, 50, 100, 500)
+
+
+def _list_query(visit: Visit) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The list's criteria from the address (a period and a selection: nothing personal), the gateway's
+    query, and what is wrong with them."""
+    query = visit.request.query_params
+    values = {name: query.get(name, "").strip() for name in ("du", "au", "portee", "ayants_droit")}
+    dates, errors = iso_dates(values, "du", "au")
+    errors.update(missing(values, "du", "au"))
+    dates = {{"du": "start", "au": "end"}[name]: day for name, day in dates.items()}
+    params = {**dates, "dependants": "true" if values["ayants_droit"] else "false"}
+    if values["portee"]:
+        contract, _, group = values["portee"].partition("/")
+        params.update({"contract_number": contract, **({"insured_group": group} if group else {})})
+    return values, params, errors
+
+
+@router.get("/salaries/liste")
+async def employees_list(visit: Employer) -> Response:
+    values, params, errors = _list_query(visit)
+    contracts = await _contracts(visit)
+    page, size = visit.request.query_params.get("page", "1"), visit.request.query_params.get("taille", "20")
+    page = int(page) if page.isdigit() and 0 < int(page) <= 100_000 else 1
+    size = int(size) if size.isdigit() and int(size) in LIST_SIZES else 20
+    listed, message, asked = None, None, any(values.values())
+    if asked and not errors:
+        try:
+            listed = await visit.api(
+                "GET",
+                "/api/employer/employees",
+                params={**params, "page": str(page), "page_size": str(size)},
+                model=EmployeeList,
+                with_tenant=False,
+            )
+        except GatewayProblem as problem:
+            if problem.status not in (404, 422):
+                raise
+            errors, message = {{"start": "du", "end": "au"}.get(k, k): v for k, v in problem.fields.items()}, problem.message
+    elif errors and asked:
+        message = "Certains champs sont à corriger."
+    return await visit.render(
+        "employer_list.html",
+        422 if asked and errors else 200,
+        title="Une liste de salariés",
+        active="salaries",
+        contracts=contracts.contracts,
+        values=values,
+        errors=errors if asked else {},
+        message=message,
+        listed=listed,
+        page=page,
+        size=size,
+        sizes=LIST_SIZES,
+        query=urlencode({name: value for name, value in values.items() if value}),
+    )
+
+
+@router.get("/salaries/liste/export")
+async def employees_export(visit: Employer) -> Response:
+    _, params, errors = _list_query(visit)
+    if errors:
+        return visit.redirect("/salaries/liste")
+    params["format"] = "csv" if visit.request.query_params.get("format") == "csv" else "xlsx"
+    return await visit.download_or_back(
+        "/api/employer/exports/employees", params, "/salaries/liste", "Le téléchargement n'a pas pu aboutir"
+    )
