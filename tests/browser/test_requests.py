@@ -1,4 +1,4 @@
-"""The employer portal: a company correspondent reads the company sheet, finds an employee by social
+"""The employer portal: a company correspondent reads the company sheet and the contributions, finds an employee by social
 security number (its key checked) and by name and opens the employee's sheet (NIRs masked); then
 terminates an employee (« Radier un salarié »: a
 wrong member number said next to the field, a draft confirmed then sent), follows it in the history of
@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from extranet_contracts.testing import company_registered, contract_signed, member_affiliated, request_decided
+from extranet_contracts.testing import (
+    company_registered,
+    contract_signed,
+    contribution_paid,
+    contribution_payer_recorded,
+    contribution_scheduled,
+    member_affiliated,
+    request_decided,
+)
 
 PASSWORD = "Entreprise-Suivi-2026!"
 LEA = member_affiliated()  # 73000042, on W1-000123 of company 12345678
@@ -24,6 +32,8 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
     await stack.legacy_event(company_registered(), applied_by=("portfolio",))
     await stack.legacy_event(contract_signed(), applied_by=("portfolio",))
     await stack.legacy_event(LEA, applied_by=("portfolio", "enrollment"))
+    for event in (contribution_payer_recorded(), contribution_scheduled(), contribution_paid()):
+        await stack.legacy_event(event, applied_by=("portfolio",))
     await stack.first_login(page, "entreprise", "correspondent", "C12345678", PASSWORD, SCOPE)
 
     nav = page.get_by_role("navigation", name="Navigation principale")
@@ -33,6 +43,13 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
     contract = _words(await page.get_by_role("region", name="Votre contrat W1-000123 – BTP Rhône Construction SAS").inner_text())
     assert "Nombre de salariés 1" in contract and "Nombre de personnes couvertes 2" in contract and "SIRET 73282932000074" in contract
     await check("fiche-entreprise")
+    await nav.get_by_role("link", name="Cotisations").click()
+    payers = _words(await page.get_by_role("region", name="Payeurs").locator("tbody").inner_text())
+    assert payers.startswith("Employeur Mensuel")
+    schedules = _words(await page.get_by_role("region", name="Échéanciers").locator("tbody").inner_text())
+    assert "du 01/01/2026 au 31/01/2026 10/01/2026 1 250,40 € 1 250,40 € 0,00 € Réglée" in schedules
+    assert "08/01/2026 1 250,40 €" in _words(await page.get_by_role("region", name="Règlements").inner_text())
+    await check("cotisations")
     await nav.get_by_role("link", name="Rechercher un salarié").click()
     await page.get_by_label("Par numéro de sécurité sociale").check()
     await page.get_by_label("N° de sécurité sociale").fill("2850578006084")

@@ -1,5 +1,5 @@
 """The employer portal's reads (guide 003): the company sheet of a contract and insured group
-(« Fiche entreprise »), the search of an employee (« Consultation d'un salarié »: by name, or by social
+(« Fiche entreprise ») and its contributions (« Cotisations »), the search of an employee (« Consultation d'un salarié »: by name, or by social
 security number and its key, on a date), an employee's sheet, and the list of the employees covered
 during a period (with or without their dependants) with its Excel or CSV download.
 
@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from portals.adapters.gateway import GatewayProblem
 from portals.web import NotFound, Visit, field_values, iso_dates, missing, only
-from portfolio.api import CompanySheet, EmployeeDetail, EmployeeList, EmployeeSearchResult, EmployerContracts
+from portfolio.api import CompanySheet, Contributions, EmployeeDetail, EmployeeList, EmployeeSearchResult, EmployerContracts
 
 router = APIRouter()
 Employer = Annotated[Visit, Depends(only("employer"))]
@@ -46,6 +46,27 @@ async def company_sheet(visit: Employer) -> Response:
         )
     return await visit.render(
         "employer_sheet.html", title="Fiche entreprise", active="fiche", contracts=contracts.contracts, selected=selected, sheet=sheet
+    )
+
+
+@router.get("/cotisations")
+async def contributions(visit: Employer) -> Response:
+    """« Cotisations » of a contract and group: payers, schedules, payments."""
+    contracts = await _contracts(visit)
+    query = visit.request.query_params
+    selected = _selected(contracts, query.get("contrat"), query.get("groupe"))
+    found = None
+    if selected:
+        found = await visit.api(
+            "GET", f"/api/employer/contracts/{selected[0]}/groups/{selected[1]}/contributions", model=Contributions, with_tenant=False
+        )
+    return await visit.render(
+        "employer_contributions.html",
+        title="Cotisations",
+        active="cotisations",
+        contracts=contracts.contracts,
+        selected=selected,
+        found=found,
     )
 
 
