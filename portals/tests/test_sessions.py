@@ -225,3 +225,27 @@ async def test_the_captcha_is_friendlycaptchas_widget_unless_the_test_one_is_tur
         conn = await asyncpg.connect(infra.database_url)
         await conn.execute(f"DROP SCHEMA IF EXISTS {settings.db_schema} CASCADE")
         await conn.close()
+
+
+async def test_a_fault_of_the_portal_gives_the_french_error_page_and_no_details(portal, monkeypatch):
+    from portals import web
+
+    service, _, _ = portal
+    async with browser(service) as client:
+        assert (await log_in(client)).status_code == 303
+    # A page that cannot be drawn (a fault of the portal itself, here its template).
+    get_template = web.templates.get_template
+
+    def failing(name: str):
+        if name == "my_account.html":
+            raise RuntimeError("Traceback SECRET-42")
+        return get_template(name)
+
+    monkeypatch.setattr(web.templates, "get_template", failing)
+    transport = httpx.ASGITransport(service.app, raise_app_exceptions=False, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://portail", cookies=client.cookies) as again:
+        page = await again.get(BASE + "/mon-compte")
+    assert page.status_code == 500
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Erreur technique" in page.text and "réessayer dans quelques minutes" in page.text
+    assert "SECRET-42" not in page.text and "Traceback" not in page.text

@@ -4,7 +4,7 @@ files (the portals' own and the vendored npm packages) and the error pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extranet_plumbing.dependencies import provide
 from extranet_plumbing.http import problem
+from extranet_plumbing.logging import get_logger
 from extranet_plumbing.service import Service
 from portals import web
 from portals.adapters.gateway import GatewayClient, GatewayUnavailable
@@ -26,6 +27,7 @@ from portals.tenancy import SiteMiddleware, Sites
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 STATIC = Path(__file__).parent / "static"
+log = get_logger(__name__)
 
 
 def bootstrap(
@@ -56,12 +58,14 @@ def bootstrap(
     )
     app = service.app
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(SiteMiddleware, sites=Sites(settings.tenants_file))
+    sites = Sites(settings.tenants_file)
+    app.add_middleware(SiteMiddleware, sites=sites)
     app.add_exception_handler(web.Redirect, _redirect)
     app.add_exception_handler(web.NotFound, _not_found)
     app.add_exception_handler(web.FormExpired, _form_expired)
     app.add_exception_handler(GatewayUnavailable, _unavailable)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_in(sites))
     return service
 
 
@@ -77,8 +81,8 @@ async def _redirect(request: Request, exc: web.Redirect) -> Response:
     return response
 
 
-def _error_page(request: Request, status: int, title: str, text: str) -> Response:
-    site = request.scope.get("state", {}).get("site")
+def _error_page(request: Request, status: int, title: str, text: str, site=None) -> Response:
+    site = site or request.scope.get("state", {}).get("site")
     if site is None:
         return HTMLResponse(f"<!doctype html><html lang=fr><title>{title}</title><h1>{title}</h1><p>{text}</p></html>", status)
     page = web.templates.TemplateResponse(
@@ -108,6 +112,27 @@ async def _form_expired(request: Request, _exc: web.FormExpired) -> Response:
     return _error_page(
         request, 403, "Formulaire expiré", "Ce formulaire a expiré. Revenez à la page précédente, rechargez-la et recommencez."
     )
+
+
+def _unexpected_in(sites: Sites) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        """A fault of the portal itself (a page that cannot be drawn): the French error page in a portal,
+        the platform's problem document elsewhere. Handled outside the middleware that finds the portal
+        (it is found again here). Logged by kind only: an exception's text may hold what the user typed
+        or what the gateway answered."""
+        log.error("portal page failed", error_class=type(exc).__name__)
+        site = sites.site(request.headers.get("host", ""), request.url.path)
+        if site is None:
+            return problem(500, detail="An unexpected error occurred.")
+        return _error_page(
+            request,
+            500,
+            "Erreur technique",
+            "Une erreur est survenue de notre côté et votre demande n'a pas abouti. Merci de réessayer dans quelques minutes.",
+            site,
+        )
+
+    return unexpected
 
 
 async def _unavailable(request: Request, _exc: GatewayUnavailable) -> Response:
