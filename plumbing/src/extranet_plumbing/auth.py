@@ -175,3 +175,11 @@ def require_correspondent(principal: Principal) -> CorrespondentScope:
         categories=_granted(principal.scope.get("categories")),
         insured_groups=_granted(principal.scope.get("insured_groups")),
     )
+
+
+def require_operator(principal: Principal) -> str:
+    """The operator's account id (back office); 403 for anyone else."""
+    require_terms(principal)
+    if principal.kind != "operator":
+        raise HTTPException(403, "Cette page est réservée aux conseillers de la mutuelle.")
+    return principal.subject

@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from extranet_plumbing.dependencies import NotWired
+from extranet_plumbing.dependencies import Placeholder
 from extranet_plumbing.logging import get_logger
 from identity.api import TokenAnswer
 from portals import formats
@@ -72,20 +72,10 @@ class FormExpired(Exception):
 # --- placeholders bound by bootstrap -------------------------------------------------------------------
 
 
-def settings() -> PortalsSettings:
-    raise NotWired("settings")
-
-
-def gateway() -> GatewayClient:
-    raise NotWired("gateway")
-
-
-def unit_of_work() -> PortalsUnitOfWork:
-    raise NotWired("unit_of_work")
-
-
-def clock() -> Callable[[], datetime]:
-    raise NotWired("clock")
+settings = Placeholder("settings")  # -> PortalsSettings
+gateway = Placeholder("gateway")  # -> GatewayClient
+unit_of_work = Placeholder("unit_of_work")  # -> PortalsUnitOfWork
+clock = Placeholder("clock")  # -> Callable[[], datetime]
 
 
 def now_utc() -> datetime:

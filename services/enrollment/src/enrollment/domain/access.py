@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException
 
-from extranet_plumbing.auth import Principal, require_terms
+from extranet_plumbing.auth import Principal, require_correspondent, require_operator, require_terms
 
 PORTALS = {"broker": "broker", "member": "member", "correspondent": "employer"}
 
@@ -33,10 +33,9 @@ def requester(who: Principal) -> Requester:
         return Requester(who.tenant, portal, who.subject, who.broker_code)
     if portal == "member" and who.member_number:
         return Requester(who.tenant, portal, who.subject, who.member_number)
-    if portal == "employer" and isinstance(who.scope.get("company_code"), str):
-        granted = who.scope.get("contracts")
-        contracts = None if granted == "all" else tuple(c for c in granted or () if isinstance(c, str))
-        return Requester(who.tenant, portal, who.subject, who.scope["company_code"], contracts)
+    if portal == "employer":
+        scope = require_correspondent(who)  # the company and the contracts granted, as every service reads them
+        return Requester(who.tenant, portal, who.subject, scope.company_code, scope.contracts)
     raise HTTPException(403, "Cette page est réservée aux adhérents, courtiers et correspondants d'entreprise.")
 
 
@@ -48,8 +47,5 @@ def correspondent(who: Principal) -> Requester:
 
 
 def operator(who: Principal) -> str:
-    """The operator's account id; 403 for anyone else (plumbing has no require_operator yet)."""
-    require_terms(who)
-    if who.kind != "operator":
-        raise HTTPException(403, "Cette page est réservée aux conseillers de la mutuelle.")
-    return who.subject
+    """The operator's account id; 403 for anyone else."""
+    return require_operator(who)

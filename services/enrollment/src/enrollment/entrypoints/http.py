@@ -39,6 +39,7 @@ from enrollment.service_layer import requests as use_cases
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.handlers import MEMBERSHIPS_GROUP, REQUESTS_GROUP
 from extranet_plumbing.dependencies import Who
+from extranet_plumbing.http import field_error
 
 router = APIRouter(prefix="/internal")
 
@@ -317,6 +318,6 @@ class refusals:
     def __exit__(self, _type, refused, _tb) -> bool:
         if isinstance(refused, Refused):
             if refused.status == 422 and refused.field:
-                raise RequestValidationError([{"loc": ("body", refused.field), "msg": refused.message, "type": "value_error"}]) from None
+                raise field_error(refused.field, refused.message, location="body") from None
             raise HTTPException(refused.status, refused.message) from None
         return False
