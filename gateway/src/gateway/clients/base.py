@@ -123,6 +123,30 @@ class ServiceClient:
             # Unread (5xx) or broken: the connection is closed. Fully read: it goes back to the pool.
             await response.aclose()
 
+    async def call(
+        self,
+        method: str,
+        template: str,
+        *,
+        model: Any,
+        token: str | None = None,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        **path: str,
+    ) -> Any:
+        """`request` to the route `template` as the service declares it (`{name}` for each path
+        parameter, given as keyword arguments and quoted whole as one segment); `method template`
+        names the call in logs, so the path and its name cannot drift apart."""
+        return await self.request(
+            method,
+            template.format(**{name: segment(value) for name, value in path.items()}),
+            route=f"{method} {template}",
+            model=model,
+            token=token,
+            params=params,
+            json_body=json_body,
+        )
+
     async def download(
         self, path: str, *, route: str, token: str, params: dict[str, Any] | None, media_types: frozenset[str]
     ) -> StreamingResponse:

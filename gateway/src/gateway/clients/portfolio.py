@@ -29,10 +29,10 @@ EMPLOYER_DOWNLOADS = frozenset({MEDIA_TYPES["xlsx"], "text/csv"})
 
 class PortfolioClient(ServiceClient):
     async def broker_dashboard(self, token: str, broker_code: str, month: str | None = None) -> BrokerDashboard:
-        return await self.request(
+        return await self.call(
             "GET",
-            f"/internal/brokers/{segment(broker_code)}/dashboard",
-            route="GET /internal/brokers/{broker_code}/dashboard",
+            "/internal/brokers/{broker_code}/dashboard",
+            broker_code=broker_code,
             model=BrokerDashboard,
             token=token,
             params={"month": month} if month else None,
@@ -42,30 +42,27 @@ class PortfolioClient(ServiceClient):
     # (already validated by the gateway's route), and portfolio checks them again.
 
     async def companies(self, token: str, broker_code: str, params: dict[str, Any]) -> CompanyList:
-        return await self.request(
-            "GET",
-            f"/internal/brokers/{segment(broker_code)}/companies",
-            route="GET /internal/brokers/{broker_code}/companies",
-            model=CompanyList,
-            token=token,
-            params=params,
+        return await self.call(
+            "GET", "/internal/brokers/{broker_code}/companies", broker_code=broker_code, model=CompanyList, token=token, params=params
         )
 
     async def company(self, token: str, broker_code: str, company_code: str, params: dict[str, Any]) -> CompanyDetail:
-        return await self.request(
+        return await self.call(
             "GET",
-            f"/internal/brokers/{segment(broker_code)}/companies/{segment(company_code)}",
-            route="GET /internal/brokers/{broker_code}/companies/{company_code}",
+            "/internal/brokers/{broker_code}/companies/{company_code}",
+            broker_code=broker_code,
+            company_code=company_code,
             model=CompanyDetail,
             token=token,
             params=params,
         )
 
     async def guarantees(self, token: str, broker_code: str, contract_number: str, params: dict[str, Any]) -> GuaranteeList:
-        return await self.request(
+        return await self.call(
             "GET",
-            f"/internal/brokers/{segment(broker_code)}/contracts/{segment(contract_number)}/guarantees",
-            route="GET /internal/brokers/{broker_code}/contracts/{contract_number}/guarantees",
+            "/internal/brokers/{broker_code}/contracts/{contract_number}/guarantees",
+            broker_code=broker_code,
+            contract_number=contract_number,
             model=GuaranteeList,
             token=token,
             params=params,
@@ -73,23 +70,24 @@ class PortfolioClient(ServiceClient):
 
     async def insured(self, token: str, broker_code: str, contract_number: str | None, params: dict[str, Any]) -> InsuredList:
         if contract_number is None:
-            path, route = f"/internal/brokers/{segment(broker_code)}/insured", "GET /internal/brokers/{broker_code}/insured"
-        else:
-            path = f"/internal/brokers/{segment(broker_code)}/contracts/{segment(contract_number)}/insured"
-            route = "GET /internal/brokers/{broker_code}/contracts/{contract_number}/insured"
-        return await self.request("GET", path, route=route, model=InsuredList, token=token, params=params)
+            return await self.call(
+                "GET", "/internal/brokers/{broker_code}/insured", broker_code=broker_code, model=InsuredList, token=token, params=params
+            )
+        return await self.call(
+            "GET",
+            "/internal/brokers/{broker_code}/contracts/{contract_number}/insured",
+            broker_code=broker_code,
+            contract_number=contract_number,
+            model=InsuredList,
+            token=token,
+            params=params,
+        )
 
     # Profile: the broker as the legacy system published it, and the address change (a multipart form
     # with the Kbis, passed on as the broker sent it: portfolio reads and checks it).
 
     async def broker_profile(self, token: str, broker_code: str) -> BrokerProfile:
-        return await self.request(
-            "GET",
-            f"/internal/brokers/{segment(broker_code)}/profile",
-            route="GET /internal/brokers/{broker_code}/profile",
-            model=BrokerProfile,
-            token=token,
-        )
+        return await self.call("GET", "/internal/brokers/{broker_code}/profile", broker_code=broker_code, model=BrokerProfile, token=token)
 
     async def request_address_change(self, token: str, broker_code: str, form: bytes, content_type: str) -> AddressChangeAccepted:
         return await self.request(
@@ -117,53 +115,44 @@ class PortfolioClient(ServiceClient):
     # Employer portal (issue 12): what a correspondent reads; portfolio checks its scope again.
 
     async def employer_contracts(self, token: str) -> EmployerContracts:
-        return await self.request(
-            "GET", "/internal/employer/contracts", route="GET /internal/employer/contracts", model=EmployerContracts, token=token
-        )
+        return await self.call("GET", "/internal/employer/contracts", model=EmployerContracts, token=token)
 
     async def company_sheet(self, token: str, contract_number: str, insured_group: str, params: dict[str, Any]) -> CompanySheet:
-        return await self.request(
+        return await self.call(
             "GET",
-            f"/internal/employer/contracts/{segment(contract_number)}/groups/{segment(insured_group)}/sheet",
-            route="GET /internal/employer/contracts/{contract_number}/groups/{insured_group}/sheet",
+            "/internal/employer/contracts/{contract_number}/groups/{insured_group}/sheet",
+            contract_number=contract_number,
+            insured_group=insured_group,
             model=CompanySheet,
             token=token,
             params=params,
         )
 
     async def contributions(self, token: str, contract_number: str, insured_group: str) -> Contributions:
-        return await self.request(
+        return await self.call(
             "GET",
-            f"/internal/employer/contracts/{segment(contract_number)}/groups/{segment(insured_group)}/contributions",
-            route="GET /internal/employer/contracts/{contract_number}/groups/{insured_group}/contributions",
+            "/internal/employer/contracts/{contract_number}/groups/{insured_group}/contributions",
+            contract_number=contract_number,
+            insured_group=insured_group,
             model=Contributions,
             token=token,
         )
 
     async def search_employees(self, token: str, criteria: dict[str, Any]) -> EmployeeSearchResult:
-        return await self.request(
-            "POST",
-            "/internal/employer/employees/search",
-            route="POST /internal/employer/employees/search",
-            model=EmployeeSearchResult,
-            token=token,
-            json_body=criteria,
-        )
+        return await self.call("POST", "/internal/employer/employees/search", model=EmployeeSearchResult, token=token, json_body=criteria)
 
     async def employee(self, token: str, membership_id: str, params: dict[str, Any]) -> EmployeeDetail:
-        return await self.request(
+        return await self.call(
             "GET",
-            f"/internal/employer/employees/{segment(membership_id)}",
-            route="GET /internal/employer/employees/{membership_id}",
+            "/internal/employer/employees/{membership_id}",
+            membership_id=membership_id,
             model=EmployeeDetail,
             token=token,
             params=params,
         )
 
     async def employees(self, token: str, params: dict[str, Any]) -> EmployeeList:
-        return await self.request(
-            "GET", "/internal/employer/employees", route="GET /internal/employer/employees", model=EmployeeList, token=token, params=params
-        )
+        return await self.call("GET", "/internal/employer/employees", model=EmployeeList, token=token, params=params)
 
     async def export_employees(self, token: str, params: dict[str, Any]) -> StreamingResponse:
         return await self.download(
