@@ -7,15 +7,11 @@ checked again here: a broker reads and changes only their own profile).
   effective date, the Kbis) that becomes a request to the legacy system (202). Every field at fault
   is named in a 422 problem, with a French sentence.
 
-The form is read with the standard library's MIME parser: the request guard has already read the
-body (within this route's own limit), so nothing is gained by streaming it.
+The form is read by `extranet_plumbing.storage.read_form` (the standard library's MIME parser), the
+Kbis checked by its bytes by `check_document`, the platform's one rule for uploaded files.
 """
 
 # No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
-import asyncio
-from email import policy
-from email.parser import BytesParser
-from email.utils import collapse_rfc2231_value
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -24,6 +20,7 @@ from fastapi.responses import JSONResponse
 from extranet_plumbing.auth import require_broker
 from extranet_plumbing.dependencies import Placeholder, Who
 from extranet_plumbing.http import problem
+from extranet_plumbing.storage import read_form
 from portfolio.adapters.storage import DocumentStore
 from portfolio.api import ADDRESS_CHANGE_FORM, AddressChangeAccepted, BrokerProfile
 from portfolio.domain.address_change import AddressChangeRefused, FieldError, address_change
@@ -91,39 +88,3 @@ def refusal(errors: list[FieldError]) -> JSONResponse:
     """A 422 problem naming every field at fault, in the words the portal shows."""
     detail = errors[0].message if len(errors) == 1 else SEVERAL_ERRORS
     return problem(422, detail=detail, errors=[{"field": e.field, "in": "body", "message": e.message} for e in errors])
-
-
-async def read_form(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str | None, bytes]]] | None:
-    """The text fields and the files of a multipart/form-data body (the first part of each name), or
-    None when the body is no such form. Parsed off the event loop: a 4 MB body takes a moment."""
-    if not content_type.lower().startswith("multipart/form-data") or "boundary=" not in content_type.lower():
-        return None
-    return await asyncio.to_thread(_parse_form, content_type, body)
-
-
-def _parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str | None, bytes]]] | None:
-    try:
-        message = BytesParser(policy=policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
-    except (UnicodeError, ValueError, TypeError, LookupError):
-        return None
-    if not message.is_multipart():
-        return None
-    fields: dict[str, str] = {}
-    files: dict[str, tuple[str | None, bytes]] = {}
-    for part in message.iter_parts():
-        try:
-            name = collapse_rfc2231_value(part.get_param("name", header="content-disposition") or "")
-            file_name = part.get_filename()
-            data = part.get_payload(decode=True) or b""
-        except (UnicodeError, ValueError, TypeError, LookupError, AttributeError):
-            return None
-        if not name or name in fields or name in files:
-            continue
-        if file_name is not None:
-            files[name] = (file_name, data)
-            continue
-        try:
-            fields[name] = data.decode("utf-8")
-        except UnicodeDecodeError:
-            fields[name] = "\x00"  # refused as a forbidden character, naming the field
-    return fields, files
