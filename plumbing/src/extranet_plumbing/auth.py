@@ -140,18 +140,29 @@ def require_member(principal: Principal, member_number: str | None = None) -> st
 class CorrespondentScope:
     """What a company correspondent may see, from its token: its company, and for a secondary
     correspondent the collective contracts granted to it and, where its account names them, the
-    population categories (contract categories) and insured groups (A, P, E, M) it manages. None: all."""
+    population categories (contract categories) and insured groups (A, P, E, M) it manages, for all its
+    contracts (`insured_groups`) or contract by contract (`contract_groups`: a contract not named there
+    has all its groups). None: all."""
 
     company_code: str
     contracts: tuple[str, ...] | None = None
     categories: tuple[str, ...] | None = None
     insured_groups: tuple[str, ...] | None = None
+    contract_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (contract, its groups), sorted: hashable, a cache key part
 
-    def may_see(self, contract_number: str, category: str | None = None, insured_group: str | None = None) -> bool:
+    def groups_of(self, contract_number: str | None) -> tuple[str, ...] | None:
+        """The insured groups the correspondent manages on that contract (None: all of them)."""
+        named = next((groups for contract, groups in self.contract_groups if contract == contract_number), None)
+        if named is None:
+            return self.insured_groups
+        return named if self.insured_groups is None else tuple(g for g in named if g in self.insured_groups)
+
+    def may_see(self, contract_number: str | None, category: str | None = None, insured_group: str | None = None) -> bool:
+        groups = self.groups_of(contract_number)
         return (
             (self.contracts is None or contract_number in self.contracts)
             and (self.categories is None or category is None or category in self.categories)
-            and (self.insured_groups is None or insured_group is None or insured_group in self.insured_groups)
+            and (groups is None or insured_group is None or insured_group in groups)
         )
 
 
@@ -160,6 +171,13 @@ def _granted(value: Any) -> tuple[str, ...] | None:
     if value is None or value == "all":
         return None
     return tuple(sorted({v for v in value if isinstance(v, str)})) if isinstance(value, list | tuple) else ()
+
+
+def _granted_per_contract(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The `contract_groups` claim ({contract: [groups]}): a contract's value that is not a list grants none of its groups."""
+    if not isinstance(value, dict):
+        return ()
+    return tuple(sorted((k, _granted(v) if isinstance(v, list) else ()) for k, v in value.items() if isinstance(k, str)))
 
 
 def require_correspondent(principal: Principal) -> CorrespondentScope:
@@ -174,6 +192,7 @@ def require_correspondent(principal: Principal) -> CorrespondentScope:
         contracts=_granted(principal.scope.get("contracts", ())),
         categories=_granted(principal.scope.get("categories")),
         insured_groups=_granted(principal.scope.get("insured_groups")),
+        contract_groups=_granted_per_contract(principal.scope.get("contract_groups")),
     )
 
 

@@ -217,6 +217,8 @@ def tokens(jwt_keys):
         "primary": bearer(jwt_keys, company_code=MINE, contracts="all", primary=True),
         "secondary": bearer(jwt_keys, company_code=MINE, contracts=[CADRES], insured_groups=["A"], primary=False),
         "categories": bearer(jwt_keys, company_code=MINE, contracts="all", categories=["NON CADRES"], primary=False),
+        # Both contracts, but only group A of W1-000123 (NON CADRES: every group).
+        "per_contract": bearer(jwt_keys, company_code=MINE, contracts=[CADRES, NON_CADRES], contract_groups={CADRES: ["A"]}, primary=False),
         "theirs": bearer(jwt_keys, company_code=THEIRS, contracts="all", primary=True),
         "broker": bearer(jwt_keys, "broker", broker_code="M12345", company_code=MINE),
         "member": bearer(jwt_keys, "member", member_number="70000001", company_code=MINE),
@@ -415,7 +417,7 @@ async def test_only_the_right_correspondent_reads(client, tokens, route):
     assert (await call(client, route)).status_code == 401
     for who in ("broker", "member"):
         assert (await call(client, route, tokens[who])).status_code == 403, who
-    for who in ("theirs", "secondary", "categories"):
+    for who in ("theirs", "secondary", "categories", "per_contract"):
         answer = await call(client, route, tokens[who])
         if route.endswith("/contracts"):  # their own selector, without this company's contract or group
             assert answer.status_code == 200 and "P" not in {
@@ -429,6 +431,38 @@ async def test_only_the_right_correspondent_reads(client, tokens, route):
     if not route.endswith("/contracts"):  # the answer kept for the primary correspondent is never served to another
         assert (await call(client, route, tokens["secondary"])).status_code == 404
     assert route.endswith("/contracts") or "sheet" in route or "ECH-P-2512" in mine.text or "70000002" in mine.text
+
+
+async def test_a_secondary_correspondent_reads_the_groups_granted_on_each_contract(client, jwt_keys):
+    """Granted group P of W1-000123 and the whole of W2-000456: Jean-Éric (P) and Marc (W2) are its employees, Léa (A of
+    W1-000123) is not, whether a contract and group are selected or not, on every route and in the downloads."""
+    only_p = bearer(jwt_keys, company_code=MINE, contracts=[CADRES, NON_CADRES], contract_groups={CADRES: ["P"]}, primary=False)
+    selector = (await client.get("/internal/employer/contracts", headers=only_p)).json()
+    assert [(k["contract_number"], [g["code"] for g in k["insured_groups"]]) for k in selector["contracts"]] == [
+        (CADRES, ["P"]),
+        (NON_CADRES, ["A"]),
+    ]
+    for route in ROUTES[1:]:
+        answer = await call(client, route, only_p)
+        assert answer.status_code == 200, (route, answer.text)
+        assert "sheet" in route or "ECH-P-2512" in answer.text or "70000002" in answer.text, route
+    sheet = (await client.get(f"/internal/employer/contracts/{CADRES}/groups/P/sheet", headers=only_p)).json()
+    assert (sheet["employees"], sheet["covered_persons"]) == (1, 1)  # the contract's figures: its group P only
+    for outside in (f"/contracts/{CADRES}/groups/A/sheet", f"/contracts/{CADRES}/groups/A/contributions", "/employees/ADH-1"):
+        assert (await client.get(f"/internal/employer{outside}", headers=only_p)).status_code == 404, outside
+    assert [r["membership_id"] for r in (await search(client, only_p, last_name="durand")).json()["items"]] == ["ADH-3"]
+    assert (await search(client, only_p, nir=LEA_NIR[:13], nir_key=LEA_NIR[13:])).json()["total"] == 0
+    assert (await search(client, only_p, last_name="durand", insured_group="A")).json()["total"] == 1  # Marc, A of W2-000456
+    period = {"start": "2026-01-01", "end": "2026-02-28", "dependants": "true"}
+    listed = (await client.get("/internal/employer/employees", params={**period, "page_size": 10}, headers=only_p)).json()
+    assert {r["membership_id"] for r in listed["items"]} == {"ADH-2", "ADH-3"} and listed["total"] == 2
+    in_a = (
+        await client.get("/internal/employer/employees", params={**period, "page_size": 10, "insured_group": "A"}, headers=only_p)
+    ).json()
+    assert [r["membership_id"] for r in in_a["items"]] == ["ADH-3"]
+    exported = await client.get("/internal/employer/exports/employees", params={**period, "format": "csv"}, headers=only_p)
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))[1:]
+    assert sorted(r[2] for r in rows) == ["ADH-2", "ADH-3"]
 
 
 async def test_an_older_revision_of_a_schedule_arriving_late_changes_nothing(portfolio, kafka_producer, service_env, client, tokens):

@@ -38,6 +38,23 @@ def test_a_secondary_correspondent_sees_its_contracts_categories_and_groups_only
     assert not scope.may_see("W1-0001", "CADRES", "P")
 
 
+def test_a_secondary_correspondent_sees_the_groups_granted_contract_by_contract():
+    scope = require_correspondent(
+        correspondent(company_code="10000001", contracts=["W1-0001", "W1-0002"], contract_groups={"W1-0001": ["P", "E"]})
+    )
+    assert scope.groups_of("W1-0001") == ("E", "P") and scope.groups_of("W1-0002") is None
+    assert scope.may_see("W1-0001", insured_group="P") and scope.may_see("W1-0001", insured_group="E")
+    assert not scope.may_see("W1-0001", insured_group="A")
+    assert scope.may_see("W1-0002", insured_group="A")  # a contract not named: all its groups
+    assert not scope.may_see("W1-0003", insured_group="P")  # not granted, whatever its groups
+
+
+def test_a_malformed_per_contract_grant_grants_no_group():
+    scope = require_correspondent(correspondent(company_code="10000001", contracts=["W1-0001"], contract_groups={"W1-0001": "all"}))
+    assert scope.groups_of("W1-0001") == () and not scope.may_see("W1-0001", insured_group="A")
+    assert require_correspondent(correspondent(company_code="1", contracts=["K"], contract_groups=["K"])).groups_of("K") is None
+
+
 def test_a_claim_without_contracts_grants_none():
     assert not require_correspondent(correspondent(company_code="10000001")).may_see("W1-0001")
 

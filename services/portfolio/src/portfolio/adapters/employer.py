@@ -3,7 +3,7 @@ select, the company sheet of a contract and group, the search of an employee, an
 the list of the employees of a period.
 
 Every query is limited to what the correspondent may see (`Visible`): its company, the contracts granted
-to it (and of its population categories), its insured groups. A contract, group or employee outside it
+to it (and of its population categories), and on each its insured groups. A contract, group or employee outside it
 is not found, whoever asks. The caller's text only reaches SQL as a parameter; names are matched on
 `fold`ed columns (migration 003, 008)."""
 
@@ -40,33 +40,46 @@ NO_BANK_DETAILS = "Pas de RIB spécifié"
 
 @dataclass(frozen=True)
 class Visible:
-    """What the correspondent may see in its company: the contracts (granted, of its categories) and the
-    insured groups (None: all of them)."""
+    """What the correspondent may see in its company: the contracts (granted, of its categories) and, of
+    each, the insured groups it manages (`groups`: the contracts limited to some groups; any other has all)."""
 
     tenant: str
     company_code: str
     contracts: tuple[str, ...]
-    insured_groups: tuple[str, ...] | None
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def groups_of(self, contract_number: str) -> tuple[str, ...] | None:
+        return next((groups for contract, groups in self.groups if contract == contract_number), None)
 
     def memberships(self, p: _Params, selection: Selection, alias: str = "m") -> str:
-        """The visible memberships of the selection, as a condition on `alias` (affiliated ones only)."""
+        """The visible memberships of the selection, as a condition on `alias` (affiliated ones only): the
+        contracts seen whole, and the contracts limited to some groups by (contract, group) pairs."""
         contracts = [selection.contract_number] if selection.contract_number else list(self.contracts)
+        chosen = selection.insured_group
+        whole = [k for k in contracts if (g := self.groups_of(k)) is None or (chosen is not None and chosen in g)]
+        pairs = [(k, g) for k in contracts if chosen is None and self.groups_of(k) is not None for g in self.groups_of(k)]
+        seen = [f"{alias}.contract_number = ANY({p(whole)}::text[])"] if whole or not pairs else []
+        if pairs:
+            seen.append(
+                f"({alias}.contract_number, {alias}.insured_group) IN (SELECT * FROM unnest({p([k for k, _ in pairs])}::text[], "
+                f"{p([g for _, g in pairs])}::text[]))"
+            )
         where = [
             f"{alias}.tenant = {p(self.tenant)}",
             f"{alias}.company_code = {p(self.company_code)}",
-            f"{alias}.contract_number = ANY({p(contracts)}::text[])",
+            seen[0] if len(seen) == 1 else f"({' OR '.join(seen)})",
             f"{alias}.start_date IS NOT NULL",
         ]
-        if selection.insured_group:
-            where.append(f"{alias}.insured_group = {p(selection.insured_group)}")
-        elif self.insured_groups is not None:
-            where.append(f"{alias}.insured_group = ANY({p(list(self.insured_groups))}::text[])")
+        if chosen:
+            where.append(f"{alias}.insured_group = {p(chosen)}")
         return " AND ".join(where)
 
     def may_select(self, selection: Selection) -> bool:
-        return (selection.contract_number is None or selection.contract_number in self.contracts) and (
-            selection.insured_group is None or self.insured_groups is None or selection.insured_group in self.insured_groups
-        )
+        """A contract seen (or all), and a group it manages there (on some contract seen, when all are selected)."""
+        contracts = [selection.contract_number] if selection.contract_number else list(self.contracts)
+        if selection.contract_number is not None and selection.contract_number not in self.contracts:
+            return False
+        return selection.insured_group is None or any((g := self.groups_of(k)) is None or selection.insured_group in g for k in contracts)
 
 
 def _covered_on(p: _Params, day: date, alias: str = "m") -> str:
@@ -92,7 +105,9 @@ class Employer(PlannedForValues):
             list(scope.contracts) if scope.contracts is not None else None,
             list(scope.categories) if scope.categories is not None else None,
         )
-        return Visible(tenant, scope.company_code, tuple(r["contract_number"] for r in rows), scope.insured_groups)
+        contracts = tuple(r["contract_number"] for r in rows)
+        limited = tuple((k, g) for k in contracts if (g := scope.groups_of(k)) is not None)
+        return Visible(tenant, scope.company_code, contracts, limited)
 
     async def contracts(self, visible: Visible) -> dict:
         """Home's selector: the company, its visible contracts and, of each, the insured groups the correspondent may select."""
@@ -114,7 +129,7 @@ class Employer(PlannedForValues):
                     "insured_groups": [
                         {"code": g, "label": INSURED_GROUPS.get(g, g)}
                         for g in k["insured_groups"]
-                        if visible.insured_groups is None or g in visible.insured_groups
+                        if (seen := visible.groups_of(k["contract_number"])) is None or g in seen
                     ],
                 }
                 for k in rows
