@@ -262,3 +262,119 @@ class AdvisorDecisionRecorded(Event):
 
     def key(self) -> str:
         return self.requester_reference
+
+
+# --- the member's situation changes (guide 004, « Services en ligne », « Modifications ») ------------------------
+# Each names the household (its member number) and the date the change takes effect (within the tenant's window).
+# Bank details and phones travel whole to the legacy system only: the portals show them masked, nothing logs them.
+
+
+class BankAccount(BaseModel):
+    """An account the legacy system pays to or debits from: IBAN (checked with python-stdnum), BIC, holder."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    iban: Iban
+    bic: str = Field(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+    holder: str = Field(min_length=1, max_length=120, description="Titulaire du compte")
+
+
+class _MemberChange(Event):
+    STREAM: ClassVar[str] = PORTAL_REQUESTS
+
+    request_id: uuid.UUID
+    requested_by: Requester
+    member_number: MemberNumber = Field(description="The household")
+    effective_date: date = Field(description="From when the change applies (within the tenant's window)")
+
+    def key(self) -> str:
+        return self.requested_by.reference
+
+
+class BenefitsIbanChangeRequested(_MemberChange):
+    """A member asked to have the benefits paid to another account (« Changement d'IBAN prestation »); once
+    accepted, the household's next `HouseholdBeneficiariesRecorded` carries it on the primary insured."""
+
+    TYPE: ClassVar[str] = "BenefitsIbanChangeRequested"
+
+    account: BankAccount
+
+
+class ContributionIbanChangeRequested(_MemberChange):
+    """A member of an individual contract asked to have the contributions debited from another account
+    (« Changement d'IBAN cotisation »); the legacy system signs the new direct-debit mandate."""
+
+    TYPE: ClassVar[str] = "ContributionIbanChangeRequested"
+
+    account: BankAccount
+
+
+class DebitDayChangeRequested(_MemberChange):
+    """A member of an individual contract asked to have the contributions debited on another day of the month
+    (« Changement de date de prélèvement »), one of the tenant's days."""
+
+    TYPE: ClassVar[str] = "DebitDayChangeRequested"
+
+    debit_day: int = Field(ge=1, le=28, description="Day of the month")
+
+
+class RemovedBeneficiary(BaseModel):
+    """A dependant of the household, as the beneficiaries page shows them (the legacy system finds them by
+    first name and birth date within the household)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    role: DependantRole
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+
+
+class BeneficiaryRemovalRequested(_MemberChange):
+    """A member asked to remove a dependant from the household's contract (« Suppression de bénéficiaire »), for a
+    reason of the tenant's list; once accepted, the household's next `HouseholdBeneficiariesRecorded` is without them."""
+
+    TYPE: ClassVar[str] = "BeneficiaryRemovalRequested"
+
+    beneficiary: RemovedBeneficiary
+    reason: str = Field(pattern=r"^[A-Z][A-Z_]{1,29}$", description="A code of the tenant's list, e.g. DIVORCE")
+
+
+class GuaranteeChangeRequested(_MemberChange):
+    """A member of an individual contract asked to change guarantee (« Changement de garantie ») for one of the
+    tenant's range, an advisor calling back; once accepted, the member's next `MemberContractRecorded` holds it."""
+
+    TYPE: ClassVar[str] = "GuaranteeChangeRequested"
+
+    guarantee_code: str = Field(pattern=r"^[A-Z0-9_-]{2,20}$", description="The guarantee asked for")
+    guarantee_name: str = Field(min_length=1, max_length=120, description="Its name, as the member chose it")
+    callback_phone: str | None = Field(
+        default=None, pattern=r"^\+[1-9]\d{6,14}$", description="Where the advisor calls back (E.164), if not the number on file"
+    )
+
+
+class MemberAddressChangeRequested(_MemberChange):
+    """A member moved (« Changement d'adresse »): the household's new postal address; once accepted, the household's
+    next `HouseholdBeneficiariesRecorded` carries it for those who lived at the former one."""
+
+    TYPE: ClassVar[str] = "MemberAddressChangeRequested"
+
+    address: Address
+
+
+class MemberContactDetailsChangeRequested(_MemberChange):
+    """A member changed their phones or email on file (« Changement des informations de contact »): only those
+    given change; once accepted, the household's next `HouseholdBeneficiariesRecorded` carries them."""
+
+    TYPE: ClassVar[str] = "MemberContactDetailsChangeRequested"
+
+    mobile_phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$", description="Portable, E.164")
+    home_phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$", description="Personnel, E.164")
+    work_phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$", description="Professionnel, E.164")
+    email: Email | None = None
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> MemberContactDetailsChangeRequested:
+        if not any((self.mobile_phone, self.home_phone, self.work_phone, self.email)):
+            raise ValueError("a contact details change names at least one phone or the email")
+        return self

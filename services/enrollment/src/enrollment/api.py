@@ -3,10 +3,12 @@ the gateway's typed client validates what it receives against them (and declares
 with them)."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from enrollment.domain import member_changes
 from extranet_contracts.requests import DocumentReference, NewBeneficiary
 from extranet_contracts.types import Address, Civility, ContractNumber, DependantRole, Email, Iban, MemberNumber, Nir
 
@@ -343,3 +345,101 @@ class EmployeeBeneficiaryAddition(BeneficiaryAddition):
 
     member_number: MemberNumber = Field(description="The employee's member number")
     contract_number: ContractNumber = Field(description="The employee's collective contract")
+
+
+# --- the member's situation changes (guide 004, « Modifications »): each checked with French messages, sent at once --
+
+
+def _french(check):
+    """A domain check as a field validator: its refusal is the field's message, in French (the value never repeated)."""
+
+    def validate(value: str) -> str:
+        try:
+            return check(value)
+        except member_changes.Unacceptable as refused:
+            raise PydanticCustomError("unacceptable", str(refused)) from None
+
+    return AfterValidator(validate)
+
+
+IbanField = Annotated[str, Field(max_length=42, description="IBAN, spaces allowed"), _french(member_changes.checked_iban)]
+BicField = Annotated[str, Field(max_length=14, description="BIC (8 or 11 characters)"), _french(member_changes.checked_bic)]
+PhoneField = Annotated[
+    str, Field(max_length=25, description="As typed: 04 91 23 41 16, +33 4 91 ..."), _french(member_changes.checked_phone)
+]
+MobileField = Annotated[str, Field(max_length=25, description="As typed: 06 12 34 56 78"), _french(member_changes.checked_mobile)]
+EffectiveDate = Annotated[date, Field(description="Within the window of the kind's form")]
+
+
+class _Change(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    effective_date: EffectiveDate
+
+
+class BankAccountChange(_Change):
+    """« Changement d'IBAN prestation » or « cotisation »: the new account (checked with python-stdnum), its BIC and holder."""
+
+    iban: IbanField
+    bic: BicField
+    holder: Annotated[str, Field(min_length=1, max_length=120, description="Titulaire du compte"), _french(member_changes.checked_holder)]
+
+
+class DebitDayChange(_Change):
+    """« Changement de date de prélèvement »: a day of the form's `debit_day` choices."""
+
+    debit_day: int = Field(ge=1, le=28, description="One of the form's `debit_day` choices")
+
+
+class RemovedPerson(BaseModel):
+    """The dependant to remove, as the beneficiaries page shows them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    role: Annotated[
+        str, Field(description="CONJOINT or ENFANT (the primary insured is not removed)"), _french(member_changes.checked_dependant_role)
+    ]
+    last_name: Annotated[str, Field(min_length=1, max_length=80), _french(member_changes.checked_person_name)]
+    first_name: Annotated[str, Field(min_length=1, max_length=80), _french(member_changes.checked_person_name)]
+    birth_date: date
+
+
+class BeneficiaryRemoval(_Change):
+    """« Suppression de bénéficiaire »: who, why (a code of the form's `reason` choices), from when."""
+
+    beneficiary: RemovedPerson
+    reason: str = Field(pattern=r"^[A-Z][A-Z_]{1,29}$", description="One of the form's `reason` choices")
+
+
+class GuaranteeChange(_Change):
+    """« Changement de garantie »: a guarantee of the form's `guarantee_code` choices; an advisor calls back."""
+
+    guarantee_code: str = Field(pattern=r"^[A-Z0-9_-]{2,20}$", description="One of the form's `guarantee_code` choices")
+    callback_phone: PhoneField | None = Field(default=None, description="Where the advisor calls back, if not the number on file")
+
+
+class PostalAddress(BaseModel):
+    """The household's new address (line1: number and street, line2: complement, locality: lieu-dit)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    line1: str = Field(min_length=1, max_length=120)
+    line2: str | None = Field(default=None, max_length=120)
+    locality: str | None = Field(default=None, max_length=80, description="Lieu-dit")
+    postal_code: Annotated[str, Field(min_length=1, max_length=10), _french(member_changes.checked_postal_code)]
+    city: Annotated[str, Field(min_length=1, max_length=80), _french(member_changes.checked_city)]
+
+
+class AddressChange(_Change):
+    """« Changement d'adresse »: the household's new postal address, from a date."""
+
+    address: PostalAddress
+
+
+class ContactDetailsChange(_Change):
+    """« Changement des informations de contact »: the phones and email to change (at least one; the others stay)."""
+
+    mobile_phone: MobileField | None = Field(default=None, description="Portable")
+    home_phone: PhoneField | None = Field(default=None, description="Personnel")
+    work_phone: PhoneField | None = Field(default=None, description="Professionnel")
+    email: Annotated[str, Field(max_length=254), _french(member_changes.checked_email)] | None = None

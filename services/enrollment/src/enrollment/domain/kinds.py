@@ -16,6 +16,12 @@ the tenant registry: the effective-date window of each kind and the lists it cho
     [mbtp.enrollment.add_beneficiary]            # the dates a beneficiary may be covered from
     days_back = 0
     days_ahead = 92
+    [mbtp.enrollment.change_guarantee]           # the member's situation changes: each its window; and lists:
+    guarantees = { IND-CONFORT = "Santé Confort", ... }   # the range an individual contract may change to
+    [mbtp.enrollment.remove_beneficiary]
+    reasons = { DIVORCE = "Divorce ou séparation", ... }
+    [mbtp.enrollment.debit_day]
+    debit_days = { "5" = "Le 5 du mois", ... }   # absent: the affiliation's days
 """
 
 from __future__ import annotations
@@ -34,6 +40,14 @@ MESSAGE = "message"
 ADD_BENEFICIARY = "add_beneficiary"
 CONTACT_CHANGE = "contact_change"
 BROKER_ADDRESS_CHANGE = "broker_address_change"
+# The member's situation changes (guide 004, « Modifications »): domain/member_changes.py.
+BENEFITS_IBAN = "benefits_iban"
+CONTRIBUTION_IBAN = "contribution_iban"
+DEBIT_DAY = "debit_day"
+REMOVE_BENEFICIARY = "remove_beneficiary"
+CHANGE_GUARANTEE = "change_guarantee"
+ADDRESS_CHANGE = "address_change"
+CONTACT_DETAILS = "contact_details"
 
 # The kinds the engine knows: made here (the portal names them), or made by another service and tracked
 # from portal.requests (identity's contact changes, portfolio's address changes).
@@ -46,6 +60,13 @@ KIND_LABELS = {
     ADD_BENEFICIARY: "Ajout d'un bénéficiaire",
     CONTACT_CHANGE: "Changement des informations de contact",
     BROKER_ADDRESS_CHANGE: "Changement d'adresse postale du cabinet",
+    BENEFITS_IBAN: "Changement d'IBAN prestation",
+    CONTRIBUTION_IBAN: "Changement d'IBAN cotisation",
+    DEBIT_DAY: "Changement de date de prélèvement",
+    REMOVE_BENEFICIARY: "Suppression d'un bénéficiaire",
+    CHANGE_GUARANTEE: "Changement de garantie",
+    ADDRESS_CHANGE: "Changement d'adresse",
+    CONTACT_DETAILS: "Changement des téléphones et de l'e-mail",
 }
 # Kinds a portal creates through the engine, and the portals that may.
 CREATED_HERE = {
@@ -55,6 +76,13 @@ CREATED_HERE = {
     PAPERLESS: {"member"},
     MESSAGE: {"member"},
     ADD_BENEFICIARY: {"member", "employer"},
+    BENEFITS_IBAN: {"member"},
+    CONTRIBUTION_IBAN: {"member"},
+    DEBIT_DAY: {"member"},
+    REMOVE_BENEFICIARY: {"member"},
+    CHANGE_GUARANTEE: {"member"},
+    ADDRESS_CHANGE: {"member"},
+    CONTACT_DETAILS: {"member"},
 }
 # The lists a kind chooses from: their key in the tenant's section -> the field they fill.
 CHOICE_FIELDS = {
@@ -63,6 +91,7 @@ CHOICE_FIELDS = {
     "frequencies": "frequency",
     "debit_days": "debit_day",
     "subjects": "subject",
+    "guarantees": "guarantee_code",
 }
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
@@ -99,6 +128,32 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
         },
     },
     ADD_BENEFICIARY: {"days_back": 0, "days_ahead": 92},
+    BENEFITS_IBAN: {"days_back": 0, "days_ahead": 62},
+    CONTRIBUTION_IBAN: {"days_back": 0, "days_ahead": 62},
+    DEBIT_DAY: {"days_back": 0, "days_ahead": 92},  # its days: its own `debit_days`, else the affiliation's
+    REMOVE_BENEFICIARY: {
+        "days_back": 0,
+        "days_ahead": 92,
+        "reasons": {
+            "DIVORCE": "Divorce ou séparation",
+            "DECES": "Décès",
+            "AUTRE_MUTUELLE": "Couvert par une autre complémentaire santé",
+            "FIN_ETUDES": "Fin d'études ou début d'activité",
+            "AUTRE": "Autre motif",
+        },
+    },
+    CHANGE_GUARANTEE: {
+        "days_back": 0,
+        "days_ahead": 92,
+        # The tenant's range for individual contracts (a member of a collective contract asks their employer).
+        "guarantees": {
+            "IND-ESSENTIELLE": "Santé Essentielle",
+            "IND-CONFORT": "Santé Confort",
+            "IND-PREMIUM": "Santé Premium",
+        },
+    },
+    ADDRESS_CHANGE: {"days_back": 31, "days_ahead": 92},
+    CONTACT_DETAILS: {"days_back": 0, "days_ahead": 31},
 }
 
 

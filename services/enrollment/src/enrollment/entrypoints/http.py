@@ -16,10 +16,16 @@ from enrollment.api import (
     PAGE_SIZE,
     STEP_MODELS,
     STEP_PATTERN,
+    AddressChange,
     AdvisorDecision,
     BackofficeList,
+    BankAccountChange,
     BeneficiaryAddition,
+    BeneficiaryRemoval,
+    ContactDetailsChange,
+    DebitDayChange,
     EmployeeBeneficiaryAddition,
+    GuaranteeChange,
     MessageForm,
     NewAffiliation,
     PaperlessChoice,
@@ -32,12 +38,15 @@ from enrollment.api import (
     TpCardOrder,
 )
 from enrollment.domain import access, affiliation, kinds
+from enrollment.domain import member_changes as change_rules
 from enrollment.domain.requests import ACTOR_LABELS, STATUS_LABELS, Request
 from enrollment.entrypoints.dependencies import Now, Today, UoW
-from enrollment.service_layer import member_requests
+from enrollment.service_layer import member_changes, member_requests
 from enrollment.service_layer import requests as use_cases
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.handlers import MEMBERSHIPS_GROUP, REQUESTS_GROUP
+from extranet_contracts.requests import BankAccount, RemovedBeneficiary
+from extranet_contracts.types import Address
 from extranet_plumbing.dependencies import Who
 from extranet_plumbing.http import field_error
 
@@ -83,6 +92,8 @@ async def form_of(uow: UoW, me: access.Requester, kind: str, contract_number: st
     choices = dict(rules.choices)
     if kind == kinds.AFFILIATION:
         choices |= await use_cases.affiliation_choices(uow, me, contract_number, today)
+    if kind == kinds.DEBIT_DAY:
+        choices |= change_rules.choices(me.tenant, kind)
     return {
         "kind": kind,
         "label": kinds.KIND_LABELS[kind],
@@ -189,6 +200,85 @@ async def add_employee_beneficiary(body: EmployeeBeneficiaryAddition, who: Who, 
             uow, me, body.beneficiary, body.effective_date, today=today, now=now(), employee=(body.member_number, body.contract_number)
         )
     return detail(request)
+
+
+# --- the member's situation changes (guide 004, « Modifications »), each sent at once ------------------------------
+
+
+@router.post("/requests/benefits-iban", response_model=RequestDetail, status_code=201)
+async def benefits_iban(body: BankAccountChange, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """« Changement d'IBAN prestation »: the account the benefits are paid to."""
+    account = BankAccount(iban=body.iban, bic=body.bic, holder=body.holder)
+    with refusals():
+        return detail(
+            await member_changes.change_bank_account(
+                uow, access.requester(who), kinds.BENEFITS_IBAN, account, body.effective_date, today=today, now=now()
+            )
+        )
+
+
+@router.post("/requests/contribution-iban", response_model=RequestDetail, status_code=201)
+async def contribution_iban(body: BankAccountChange, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """« Changement d'IBAN cotisation »: the account the contributions are debited from (an individual contract's)."""
+    account = BankAccount(iban=body.iban, bic=body.bic, holder=body.holder)
+    with refusals():
+        return detail(
+            await member_changes.change_bank_account(
+                uow, access.requester(who), kinds.CONTRIBUTION_IBAN, account, body.effective_date, today=today, now=now()
+            )
+        )
+
+
+@router.post("/requests/debit-day", response_model=RequestDetail, status_code=201)
+async def debit_day(body: DebitDayChange, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """« Changement de date de prélèvement »: a day of the tenant's list (an individual contract's)."""
+    with refusals():
+        return detail(
+            await member_changes.change_debit_day(uow, access.requester(who), body.debit_day, body.effective_date, today=today, now=now())
+        )
+
+
+@router.post("/requests/remove-beneficiary", response_model=RequestDetail, status_code=201)
+async def remove_beneficiary(body: BeneficiaryRemoval, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """« Suppression de bénéficiaire »: a dependant no longer covered from a date (an individual contract's)."""
+    removed = RemovedBeneficiary(**body.beneficiary.model_dump())
+    with refusals():
+        return detail(
+            await member_changes.remove_beneficiary(
+                uow, access.requester(who), removed, body.reason, body.effective_date, today=today, now=now()
+            )
+        )
+
+
+@router.post("/requests/change-guarantee", response_model=RequestDetail, status_code=201)
+async def change_guarantee(body: GuaranteeChange, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """« Changement de garantie »: one of the tenant's range, an advisor calling back (an individual contract's)."""
+    with refusals():
+        return detail(
+            await member_changes.change_guarantee(
+                uow, access.requester(who), body.guarantee_code, body.effective_date, body.callback_phone, today=today, now=now()
+            )
+        )
+
+
+@router.post("/requests/address", response_model=RequestDetail, status_code=201)
+async def address(body: AddressChange, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """« Changement d'adresse »: the household's new postal address."""
+    new_address = Address(**body.address.model_dump())
+    with refusals():
+        return detail(
+            await member_changes.change_address(uow, access.requester(who), new_address, body.effective_date, today=today, now=now())
+        )
+
+
+@router.post("/requests/contact-details", response_model=RequestDetail, status_code=201)
+async def contact_details(body: ContactDetailsChange, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """« Changement des informations de contact »: the phones and email given (the others stay)."""
+    details = body.model_dump(include={"mobile_phone", "home_phone", "work_phone", "email"})
+    with refusals():
+        return detail(
+            await member_changes.change_contact_details(uow, access.requester(who), details, body.effective_date, today=today, now=now())
+        )
 
 
 @router.get("/requests/{request_id}", response_model=RequestDetail)

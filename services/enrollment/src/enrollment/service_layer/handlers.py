@@ -4,7 +4,7 @@ a sequence); the memberships and contracts a correspondent's requests are checke
 (the group named after the memberships reads the contracts too)."""
 
 from enrollment.adapters import contracts, invitations, memberships
-from enrollment.service_layer import intake
+from enrollment.service_layer import intake, member_changes
 from enrollment.service_layer import invitations as online_enrollment
 from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
 from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistered, GuaranteeAttached, MemberAffiliated, MemberRadiated
@@ -31,6 +31,8 @@ REQUEST_HANDLERS: Handlers = {
     PaperlessOptionRequested: intake.own_request_read_back,
     MessageSent: intake.own_request_read_back,
     BeneficiaryAdditionRequested: intake.own_request_read_back,
+    # The member's situation changes (their IBAN kept masked when tracked from the event).
+    **{change: member_changes.change_read_back for change in member_changes.KIND_OF},
     ContactChangeRequested: intake.contact_change_requested,
     BrokerAddressChangeRequested: intake.address_change_requested,
     RequestAccepted: intake.decision_received,
