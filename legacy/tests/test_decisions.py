@@ -143,3 +143,89 @@ def test_a_paperless_option_for_a_household_not_seen_yet_is_published_all_the_sa
     on = PaperlessOptionRequested(request_id=uuid.uuid4(), requested_by=by, member_number="73000077", paperless=True)
     _, recorded = decider("accept").decide(envelope_of(on), on)
     assert (recorded.member_number, recorded.paperless, recorded.technical.email) == ("73000077", True, Consent.UNDEFINED)
+
+
+# --- the member's situation changes: the household's file republished with the change ------------------------------
+
+MEMBER = {"portal": "member", "account": "m-1", "reference": "73000042"}
+
+
+def _following_lea():
+    from extranet_contracts.testing import household_beneficiaries_recorded, member_contract_recorded
+
+    simulator = decider("accept")
+    for snapshot in (household_beneficiaries_recorded(revision=3), member_contract_recorded(revision=2)):
+        simulator.observe(envelope_of(snapshot), snapshot)
+    return simulator
+
+
+def _change(model, **values):
+    return model(request_id=uuid.uuid4(), requested_by=MEMBER, member_number="73000042", effective_date="2027-01-01", **values)
+
+
+def test_an_accepted_benefits_iban_is_in_the_households_next_beneficiaries():
+    from extranet_contracts.households import HouseholdBeneficiariesRecorded
+    from extranet_contracts.requests import BenefitsIbanChangeRequested
+
+    change = _change(BenefitsIbanChangeRequested, account={"iban": "DE89370400440532013000", "bic": "COBADEFFXXX", "holder": "Léa Durand"})
+    accepted, recorded = _following_lea().decide(envelope_of(change), change)
+    assert isinstance(accepted, RequestAccepted) and isinstance(recorded, HouseholdBeneficiariesRecorded)
+    lea, hugo = recorded.beneficiaries
+    assert (lea.benefits_account.iban, lea.benefits_account.bic, lea.benefits_account.holder) == (
+        "DE89370400440532013000",
+        "COBADEFFXXX",
+        "Léa Durand",
+    )
+    assert lea.email == "lea.durand@orange.fr" and hugo.first_name == "Hugo"  # the rest of the file kept
+    assert recorded.revision > 3 and recorded.key() == "73000042"
+
+
+def test_an_accepted_move_takes_those_who_lived_there_and_contact_details_change_only_what_is_given():
+    from extranet_contracts.requests import MemberAddressChangeRequested, MemberContactDetailsChangeRequested
+
+    simulator = _following_lea()
+    moved = _change(MemberAddressChangeRequested, address={"line1": "3 rue Longue", "postal_code": "13400", "city": "Aubagne"})
+    _, recorded = simulator.decide(envelope_of(moved), moved)
+    assert [b.home_address.city for b in recorded.beneficiaries] == ["Aubagne", "Aubagne"]  # Hugo lived with his mother
+    contact = _change(MemberContactDetailsChangeRequested, work_phone="+33491234116")
+    _, again = simulator.decide(envelope_of(contact), contact)
+    lea = again.beneficiaries[0]
+    assert (lea.work_phone, lea.mobile_phone, lea.home_address.city) == ("+33491234116", "06 12 34 56 78", "Aubagne")
+    assert again.revision > recorded.revision
+
+
+def test_a_dependant_removed_leaves_the_household_and_one_it_does_not_hold_is_refused():
+    from extranet_contracts.requests import BeneficiaryRemovalRequested
+
+    simulator = _following_lea()
+    hugo = {"role": "ENFANT", "last_name": "Durand", "first_name": "hugo", "birth_date": "2015-03-02"}
+    stranger = _change(BeneficiaryRemovalRequested, beneficiary={**hugo, "first_name": "Jules"}, reason="AUTRE")
+    [refused] = simulator.decide(envelope_of(stranger), stranger)
+    assert isinstance(refused, RequestRefused) and refused.reason == "Cette personne n'est pas bénéficiaire de votre contrat."
+    removal = _change(BeneficiaryRemovalRequested, beneficiary=hugo, reason="AUTRE_MUTUELLE")
+    accepted, recorded = simulator.decide(envelope_of(removal), removal)
+    assert isinstance(accepted, RequestAccepted) and [b.first_name for b in recorded.beneficiaries] == ["Léa"]
+
+
+def test_an_accepted_guarantee_change_closes_the_current_one_the_day_before():
+    from extranet_contracts.households import MemberContractRecorded
+    from extranet_contracts.requests import GuaranteeChangeRequested
+
+    change = _change(GuaranteeChangeRequested, guarantee_code="IND-CONFORT", guarantee_name="Santé Confort")
+    _, recorded = _following_lea().decide(envelope_of(change), change)
+    assert isinstance(recorded, MemberContractRecorded)
+    assert [(g.guarantee_code, str(g.start_date), str(g.end_date)) for g in recorded.guarantees] == [
+        ("SANTE-SOCLE", "2024-01-01", "2025-12-31"),
+        ("SANTE-SOCLE-2026", "2026-01-01", "2026-12-31"),
+        ("IND-CONFORT", "2027-01-01", "None"),
+    ]
+
+
+def test_a_change_for_a_household_not_followed_yet_is_accepted_without_a_snapshot():
+    from extranet_contracts.requests import DebitDayChangeRequested, MemberAddressChangeRequested
+
+    moved = _change(MemberAddressChangeRequested, address={"line1": "3 rue Longue", "postal_code": "13400", "city": "Aubagne"})
+    debit = _change(DebitDayChangeRequested, debit_day=10)
+    for change in (moved, debit):
+        [accepted] = decider("accept").decide(envelope_of(change), change)
+        assert isinstance(accepted, RequestAccepted) and accepted.request_id == change.request_id

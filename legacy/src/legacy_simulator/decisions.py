@@ -4,7 +4,10 @@ decision on `legacy.decisions` and, for an accepted request, what it would publi
 streams (an accepted termination: `MemberRadiated`, an accepted affiliation: `MemberAffiliated`, on
 legacy.memberships, the new member numbered by the legacy system; an accepted paperless option: the
 household's `CommunicationPreferencesRecorded` on legacy.households, its other choices as the legacy system
-last published them, which it follows on that stream). An advisor's decision made in the back office
+last published them, which it follows on that stream; an accepted change of the member's file: the household's
+`HouseholdBeneficiariesRecorded` with the new IBAN for benefits, address, phones or email, or without the dependant
+removed, and the member's `MemberContractRecorded` with the new guarantee). A dependant to remove whom the household
+it follows does not hold is refused, as the legacy system would. An advisor's decision made in the back office
 (`AdvisorDecisionRecorded`) is applied the same way to the request it names.
 
     legacy-simulator decide --policy accept                          # every request accepted
@@ -22,7 +25,7 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +33,26 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from extranet_contracts import Envelope, EnvelopeError, Event, UnknownEventType, lookup
 from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
-from extranet_contracts.households import HOUSEHOLDS, CommunicationPreferencesRecorded
+from extranet_contracts.households import (
+    HOUSEHOLDS,
+    BeneficiaryRole,
+    BenefitsBankAccount,
+    CommunicationPreferencesRecorded,
+    GuaranteePeriod,
+    HouseholdBeneficiariesRecorded,
+    MemberContractRecorded,
+)
 from extranet_contracts.legacy import MemberAffiliated, MemberRadiated
 from extranet_contracts.requests import (
     PORTAL_REQUESTS,
     AdvisorDecisionRecorded,
     AffiliationRequested,
+    BeneficiaryRemovalRequested,
+    BenefitsIbanChangeRequested,
     EmployeeTerminationRequested,
+    GuaranteeChangeRequested,
+    MemberAddressChangeRequested,
+    MemberContactDetailsChangeRequested,
     PaperlessOptionRequested,
 )
 from extranet_plumbing.kafka import client_kwargs
@@ -48,6 +64,7 @@ OUTCOMES = ("accept", "refuse", "advisor")
 GROUP = "legacy-simulator-decisions"
 SOURCE = "urn:extranet:legacy:simulator"
 DEFAULT_REASON = "Votre demande ne peut pas être acceptée en l'état : contactez votre conseiller."
+NOT_A_BENEFICIARY = "Cette personne n'est pas bénéficiaire de votre contrat."
 
 
 @dataclass(frozen=True)
@@ -97,14 +114,23 @@ class Decider:
         # The households' communication preferences as last published (tenant, member number): the snapshot an
         # accepted paperless option is applied to.
         self.preferences: dict[tuple[str, str], CommunicationPreferencesRecorded] = {}
+        # Likewise the households' beneficiaries and the members' contracts, which the member's changes apply to.
+        self.beneficiaries: dict[tuple[str, str], HouseholdBeneficiariesRecorded] = {}
+        self.contracts: dict[tuple[str, str], MemberContractRecorded] = {}
 
     def observe(self, envelope: Envelope, event: Event) -> None:
-        """An event of the legacy system's own streams: its latest communication preferences are kept."""
-        if isinstance(event, CommunicationPreferencesRecorded):
+        """An event of the legacy system's own streams: the latest snapshot of each part of a household's file is kept."""
+        kept_by_type = {
+            CommunicationPreferencesRecorded: self.preferences,
+            HouseholdBeneficiariesRecorded: self.beneficiaries,
+            MemberContractRecorded: self.contracts,
+        }
+        store = kept_by_type.get(type(event))
+        if store is not None:
             key = (envelope.tenant, event.member_number)
-            kept = self.preferences.get(key)
+            kept = store.get(key)
             if kept is None or kept.revision < event.revision:
-                self.preferences[key] = event
+                store[key] = event
 
     def decide(self, envelope: Envelope, event: Event) -> list[Event]:
         """What the legacy system publishes after reading this request (in order)."""
@@ -116,6 +142,8 @@ class Decider:
         now = self._clock()
         if outcome == "refuse":
             return [RequestRefused(request_id=request_id, decided_at=now, reason=self.policy.reason)]
+        if isinstance(event, BeneficiaryRemovalRequested) and self._dependant(event) is None:
+            return [RequestRefused(request_id=request_id, decided_at=now, reason=NOT_A_BENEFICIARY)]
         if outcome == "advisor":
             self.awaiting[str(request_id)] = {"type": envelope.type, "version": envelope.version, "value": event.model_dump(mode="json")}
             self._save()
@@ -173,16 +201,106 @@ class Decider:
                 update={
                     "paperless": request.paperless,
                     "paperless_since": (kept.paperless_since or now.date()) if request.paperless else None,
-                    "revision": max(kept.revision + 1, int(time.time() // 60)),
+                    "revision": _next_revision(kept.revision),
                 }
             )
             self.preferences[key] = updated
             return [CommunicationPreferencesRecorded.model_validate(updated.model_dump())]
-        return []  # a contact or address change, a message: the next snapshot of the broker or member carries it
+        if isinstance(request, GuaranteeChangeRequested):
+            return self._new_guarantee(request)
+        if isinstance(
+            request,
+            BenefitsIbanChangeRequested | MemberAddressChangeRequested | MemberContactDetailsChangeRequested | BeneficiaryRemovalRequested,
+        ):
+            return self._beneficiaries_changed(request)
+        # A contact change of an account, an address change of a broker, a message, a debit day or account of the contributions:
+        # nothing the platform follows shows them (the next snapshot of the broker or member carries what it holds).
+        return []
+
+    # --- the member's file (legacy.households) --------------------------------------------------------------------
+
+    def _dependant(self, request: BeneficiaryRemovalRequested) -> int | None:
+        """The index of the dependant to remove in the household followed; a household not followed yet: -1 (the
+        legacy system knows it, the simulator does not: accepted without a snapshot to publish)."""
+        household = self.beneficiaries.get((self._tenant, request.member_number))
+        if household is None:
+            return -1
+        named = request.beneficiary
+        for index, person in enumerate(household.beneficiaries):
+            if (
+                person.role is not BeneficiaryRole.PRIMARY
+                and person.birth_date == named.birth_date
+                and person.first_name.casefold() == named.first_name.casefold()
+            ):
+                return index
+        return None
+
+    def _beneficiaries_changed(self, request) -> list[Event]:
+        """The household's beneficiaries with the change applied to the primary insured (and, for an address, to those
+        who lived at the former one), or without the dependant removed; nothing for a household not followed yet."""
+        key = (self._tenant, request.member_number)
+        household = self.beneficiaries.get(key)
+        if household is None:
+            log.info("household not followed: no snapshot to publish", request_id=str(request.request_id))
+            return []
+        people = list(household.beneficiaries)
+        primary_index = next(i for i, p in enumerate(people) if p.role is BeneficiaryRole.PRIMARY)
+        primary = people[primary_index]
+        if isinstance(request, BeneficiaryRemovalRequested):
+            index = self._dependant(request)
+            if index is None or index < 0:
+                return []
+            del people[index]
+        elif isinstance(request, BenefitsIbanChangeRequested):
+            account = BenefitsBankAccount(**request.account.model_dump())  # the bank's name: the legacy system's own directory
+            people[primary_index] = primary.model_copy(update={"benefits_account": account})
+        elif isinstance(request, MemberAddressChangeRequested):
+            former = primary.home_address
+            people = [
+                p.model_copy(update={"home_address": request.address})
+                if p.role is BeneficiaryRole.PRIMARY or p.home_address in (None, former)
+                else p
+                for p in people
+            ]
+        else:
+            given = {name: getattr(request, name) for name in ("mobile_phone", "home_phone", "work_phone", "email")}
+            people[primary_index] = primary.model_copy(update={name: value for name, value in given.items() if value is not None})
+        updated = HouseholdBeneficiariesRecorded.model_validate(
+            {**household.model_dump(), "beneficiaries": [p.model_dump() for p in people], "revision": _next_revision(household.revision)}
+        )
+        self.beneficiaries[key] = updated
+        return [updated]
+
+    def _new_guarantee(self, request: GuaranteeChangeRequested) -> list[Event]:
+        """The member's contract with the guarantee held until the day before the change, and the new one from then."""
+        key = (self._tenant, request.member_number)
+        contract = self.contracts.get(key)
+        if contract is None:
+            log.info("contract not followed: no snapshot to publish", request_id=str(request.request_id))
+            return []
+        start = request.effective_date
+        periods = []
+        for period in contract.guarantees:
+            if period.start_date >= start:
+                continue  # replaced before it began
+            if period.end_date is None or period.end_date >= start:
+                period = period.model_copy(update={"end_date": start - timedelta(days=1)})
+            periods.append(period)
+        periods.append(GuaranteePeriod(guarantee_code=request.guarantee_code, name=request.guarantee_name, start_date=start))
+        updated = MemberContractRecorded.model_validate(
+            {**contract.model_dump(), "guarantees": [p.model_dump() for p in periods], "revision": _next_revision(contract.revision)}
+        )
+        self.contracts[key] = updated
+        return [updated]
 
     def _save(self) -> None:
         if self._state is not None:
             self._state.write_text(json.dumps(self.awaiting, ensure_ascii=False))
+
+
+def _next_revision(kept: int) -> int:
+    """The legacy system's revisions only grow: minutes since 1970, above any the generator gave."""
+    return max(kept + 1, int(time.time() // 60))
 
 
 async def run(decider: Decider, *, bootstrap: str, topic_prefix: str = "", stop: asyncio.Event | None = None, group: str = GROUP) -> int:
