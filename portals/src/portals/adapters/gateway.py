@@ -31,9 +31,11 @@ UNSEEN_FIELDS = {"token", "ticket"}
 class GatewayProblem(Exception):
     """A refusal of the gateway: status, the message for the user, and messages by field."""
 
-    def __init__(self, status: int, detail: str | None, fields: dict[str, str]) -> None:
+    def __init__(self, status: int, detail: str | None, fields: dict[str, str], paths: dict[str, str] | None = None) -> None:
         super().__init__(f"gateway refused: {status}")
         self.status, self.detail, self.fields = status, detail, fields
+        # Messages by the field's whole path (`dependants.1.nir`, `file.3`: a line of a list or of a file)
+        self.paths = paths if paths is not None else dict(fields)
 
     @property
     def message(self) -> str:
@@ -61,11 +63,16 @@ def problem_of(response: httpx.Response) -> GatewayProblem:
     except ValueError:
         body = {}
     fields: dict[str, str] = {}
+    paths: dict[str, str] = {}
     for error in body.get("errors") or []:
-        name = str(error.get("field") or "").split(".")[0]
+        path = str(error.get("field") or "")
+        message = _french(str(error.get("message") or ""))
+        name = path.split(".")[0]
         if name and name not in fields:
-            fields[name] = _french(str(error.get("message") or ""))
-    return GatewayProblem(response.status_code, body.get("detail"), fields)
+            fields[name] = message
+        if path and path not in paths:
+            paths[path] = message
+    return GatewayProblem(response.status_code, body.get("detail"), fields, paths)
 
 
 class GatewayClient:
@@ -88,14 +95,19 @@ class GatewayClient:
         token: str | None = None,
         tenant: str | None = None,
         client_ip: str | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        """`data` and `files`: a multipart form (the broker's address change and its Kbis)."""
-        headers = _headers(token, client_ip)
+        """`data` and `files`: a multipart form (the broker's address change and its Kbis); `content` and
+        `headers`: a body sent as it is (a CSV file) and headers of the route (an invitation's token)."""
+        headers = {**(headers or {}), **_headers(token, client_ip)}
         query = dict(params or {})
         if tenant:
             query["tenant"] = tenant
         try:
-            response = await self._client.request(method, path, json=json, data=data, files=files, params=query, headers=headers)
+            response = await self._client.request(
+                method, path, json=json, data=data, files=files, content=content, params=query, headers=headers
+            )
         except httpx.HTTPError as exc:
             log.warning("gateway unreachable", path=path, error_class=type(exc).__name__)
             raise GatewayUnavailable(path) from None

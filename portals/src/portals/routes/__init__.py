@@ -1,6 +1,17 @@
 """The portals' pages: what every portal shares (`account`), each portal's home, and each portal's own."""
 
-from portals.routes import account, broker_lists, broker_profile, employer, employer_company, home, member, member_space, requests
+from portals.routes import (
+    account,
+    broker_lists,
+    broker_profile,
+    employer,
+    employer_company,
+    employer_requests,
+    home,
+    member,
+    member_space,
+    requests,
+)
 
 ROUTERS = (
     account.router,
@@ -12,4 +23,5 @@ ROUTERS = (
     member_space.router,
     requests.router,
     employer_company.router,
+    employer_requests.router,
 )
