@@ -153,6 +153,12 @@ class NewCorrespondent(BaseModel):
     first_name: str = Field(min_length=1, max_length=80)
     email: Email
     contracts: list[str] = Field(min_length=1, max_length=50, description="Collective contracts the correspondent may see")
+    contract_groups: dict[str, list[Literal["A", "P", "E", "M"]]] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Per contract granted, the insured groups (A Actif, P Portabilité, E Evin, M Maintien) the correspondent manages; "
+        "a contract not named: all its groups",
+    )
 
 
 class Message(BaseModel):
@@ -227,6 +233,7 @@ class Correspondent(BaseModel):
     last_login_at: datetime | None
     activated: bool
     contracts: list[str] | str | None
+    contract_groups: dict[str, list[str]] = Field(default_factory=dict, description="Contracts limited to some insured groups")
     invitation_status: Literal["requested", "delivered", "failed"] | None = Field(
         default=None, description="What became of the invitation email"
     )

@@ -6,6 +6,7 @@ from datetime import date
 
 from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistered
 from extranet_contracts.notifications import NotificationFailed
+from extranet_plumbing.auth import TokenVerifier, require_correspondent
 
 ADDRESS = {"line1": "3 square Max Hymans", "postal_code": "75015", "city": "Paris"}
 COMPANY = CompanyRegistered(
@@ -75,7 +76,11 @@ async def test_primary_correspondent_invites_a_secondary_limited_to_some_contrac
     }
     foreign = await identity.post("/public/me/correspondents", {**new, "contracts": ["M2000001"]}, token=primary)
     assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "contracts"
-    created = await identity.post("/public/me/correspondents", new, token=primary)
+    # Groups of a contract not granted, a group the contract does not have, no group: refused, naming the contract's groups.
+    for wrong in ({"M1000305": ["A"]}, {"M1000304": ["E"]}, {"M1000304": []}):
+        refused = await identity.post("/public/me/correspondents", {**new, "contract_groups": wrong}, token=primary)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == f"contract_groups.{next(iter(wrong))}", wrong
+    created = await identity.post("/public/me/correspondents", {**new, "contract_groups": {"M1000304": ["P"]}}, token=primary)
     assert created.status_code == 201, created.text
     [(second_envelope, second)] = await identity.notifications(1)
     assert second.template == "correspondent_invitation" and second.recipient.email == "m.petit@rive-gauche.fr"
@@ -84,11 +89,21 @@ async def test_primary_correspondent_invites_a_secondary_limited_to_some_contrac
     assert second.data["company_name"] == "Lycée Rive Gauche"
 
     listed = (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=primary))).json()
-    assert [(c["identifier"], c["activated"], c["last_login_at"], c["contracts"], c["invitation_status"]) for c in listed] == [
-        ("rg.paie", False, None, ["M1000304"], "failed")
-    ]
+    assert [
+        (c["identifier"], c["activated"], c["last_login_at"], c["contracts"], c["contract_groups"], c["invitation_status"]) for c in listed
+    ] == [("rg.paie", False, None, ["M1000304"], {"M1000304": ["P"]}, "failed")]
     await set_password(identity, second.data["link"])
     secondary = await employer_login(identity, "rg.paie")
+    # Its access token carries the grant, as every service reads it: group P of M1000304 only.
+    scope = require_correspondent(TokenVerifier(identity.jwt_public_pem).verify(secondary))
+    assert scope.contracts == ("M1000304",) and scope.groups_of("M1000304") == ("P",)
+    assert scope.may_see("M1000304", insured_group="P") and not scope.may_see("M1000304", insured_group="A")
+    # Every group of a contract chosen is no limit at all.
+    whole = {**new, "identifier": "rg.tout", "contracts": ["M1000304", "M1000305"], "contract_groups": {"M1000305": ["P", "A"]}}
+    assert (await identity.post("/public/me/correspondents", whole, token=primary)).status_code == 201
+    await identity.notifications(1)
+    listed = (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=primary))).json()
+    assert {c["identifier"]: c["contract_groups"] for c in listed}["rg.tout"] == {}
     listed = (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=primary))).json()
     assert listed[0]["activated"] is True and listed[0]["last_login_at"] is not None
 

@@ -9,20 +9,25 @@ class CompanyContracts:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def save(self, *, tenant: str, company_code: str, contract_number: str, product: str, category: str) -> None:
+    async def save(
+        self, *, tenant: str, company_code: str, contract_number: str, product: str, category: str, insured_groups: list[str]
+    ) -> None:
         await self._conn.execute(
-            """INSERT INTO company_contracts (tenant, company_code, contract_number, product, category) VALUES ($1, $2, $3, $4, $5)
+            """INSERT INTO company_contracts (tenant, company_code, contract_number, product, category, insured_groups)
+               VALUES ($1, $2, $3, $4, $5, $6)
                ON CONFLICT (tenant, contract_number) DO UPDATE SET company_code = EXCLUDED.company_code,
-                 product = EXCLUDED.product, category = EXCLUDED.category""",
+                 product = EXCLUDED.product, category = EXCLUDED.category, insured_groups = EXCLUDED.insured_groups""",
             tenant,
             company_code,
             contract_number,
             product,
             category,
+            insured_groups,
         )
 
-    async def numbers(self, tenant: str, company_code: str) -> set[str]:
+    async def groups(self, tenant: str, company_code: str) -> dict[str, tuple[str, ...] | None]:
+        """The company's contracts and the insured groups of each (None: recorded before identity kept them)."""
         rows = await self._conn.fetch(
-            "SELECT contract_number FROM company_contracts WHERE tenant = $1 AND company_code = $2", tenant, company_code
+            "SELECT contract_number, insured_groups FROM company_contracts WHERE tenant = $1 AND company_code = $2", tenant, company_code
         )
-        return {r["contract_number"] for r in rows}
+        return {r["contract_number"]: tuple(r["insured_groups"]) if r["insured_groups"] is not None else None for r in rows}

@@ -2,6 +2,7 @@
 
     identity-admin create-broker-login --tenant mbtp --broker-code M12345
     identity-admin create-operator --tenant mbtp --identifier jdupont --email j.dupont@mutuelle-mbtp.com
+    identity-admin create-correspondent-login --tenant mbtp --company-code 12345678
 The password is read from EXTRANET_NEW_PASSWORD, or asked for on the terminal; it must meet the
 tenant's policy for that kind of account.
 """
@@ -64,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     broker = commands.add_parser("create-broker-login", help="set a broker's password (the account becomes active)")
     broker.add_argument("--tenant", required=True)
     broker.add_argument("--broker-code", required=True)
+    correspondent = commands.add_parser(
+        "create-correspondent-login", help="set the password of a company's primary correspondent (C + company code; all its contracts)"
+    )
+    correspondent.add_argument("--tenant", required=True)
+    correspondent.add_argument("--company-code", required=True)
     operator = commands.add_parser("create-operator", help="create a back-office operator account")
     operator.add_argument("--tenant", required=True)
     operator.add_argument("--identifier", required=True)
@@ -76,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
         if not config.broker_identifier.match(identifier):
             parser.error("the broker code is M followed by 5 digits")
         scope = {"broker_code": identifier}
+    elif args.command == "create-correspondent-login":
+        company = args.company_code.strip()
+        if not re.fullmatch(r"[0-9]{8}", company):
+            parser.error("the company code is 8 digits")
+        kind, identifier, email = "correspondent", f"C{company}", None
+        scope = {"company_code": company, "contracts": "all", "primary": True}
     else:
         kind, identifier, email, scope = "operator", args.identifier.strip(), args.email.strip(), {"operator": True}
         if not re.fullmatch(r"[a-z0-9._-]{3,40}", identifier):

@@ -301,6 +301,7 @@ async def create_correspondent(body: NewCorrespondent, who: Who, uow: UoW, tools
             first_name=body.first_name,
             email=body.email,
             contracts=body.contracts,
+            contract_groups=body.contract_groups,
         )
 
 

@@ -1,5 +1,6 @@
 """Company correspondents (guide 003): the primary one comes from the legacy system and invites
-secondary ones, limited to some of the company's collective contracts."""
+secondary ones, limited to some of the company's collective contracts and, on each, possibly to some of
+its insured groups (the `contract_groups` of the account's scope, which its access tokens carry)."""
 
 from __future__ import annotations
 
@@ -51,12 +52,14 @@ async def create_secondary(
     first_name: str,
     email: str,
     contracts: list[str],
+    contract_groups: dict[str, list[str]] | None = None,
 ) -> dict:
     creator = await _primary(uow, creator_id, "Seul le correspondant principal de l'entreprise peut créer des correspondants.")
     company = creator.scope["company_code"]
-    known = await uow.companies.numbers(creator.tenant, company)
-    if not contracts or set(contracts) - known:
+    known = await uow.companies.groups(creator.tenant, company)
+    if not contracts or set(contracts) - set(known):
         raise Refused(422, "Choisissez un ou plusieurs contrats collectifs de votre entreprise.", "contracts")
+    limited = _limited_groups(known, set(contracts), contract_groups or {})
     account = await uow.accounts.add(
         tenant=creator.tenant,
         kind="correspondent",
@@ -67,6 +70,7 @@ async def create_secondary(
             "company_code": company,
             "company_name": creator.scope.get("company_name", ""),
             "contracts": sorted(set(contracts)),
+            **({"contract_groups": limited} if limited else {}),
             "primary": False,
         },
         created_by=creator.id,
@@ -76,6 +80,21 @@ async def create_secondary(
     await invite(uow, tools, account, company=creator.scope.get("company_name"))
     await uow.commit()
     return {"identifier": account.identifier}
+
+
+def _limited_groups(known: dict[str, tuple[str, ...] | None], contracts: set[str], chosen: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The contracts granted whose insured groups are limited, and to which (guide 003: a correspondent « rattaché en
+    fonction du contrat », filtered by the population it manages). Every group of a contract chosen: no limit."""
+    limited = {}
+    for contract, groups in sorted(chosen.items()):
+        if contract not in contracts:
+            raise Refused(422, "Ces groupes d'assurés sont ceux d'un contrat que vous ne lui attribuez pas.", f"contract_groups.{contract}")
+        offered = known[contract]
+        if not groups or (offered is not None and set(groups) - set(offered)):
+            raise Refused(422, "Choisissez un ou plusieurs groupes d'assurés de ce contrat.", f"contract_groups.{contract}")
+        if offered is None or set(groups) != set(offered):
+            limited[contract] = sorted(set(groups))
+    return limited
 
 
 async def list_secondaries(uow: IdentityUnitOfWork, tools: Tools, *, creator_id: str) -> list[dict]:
@@ -88,6 +107,7 @@ async def list_secondaries(uow: IdentityUnitOfWork, tools: Tools, *, creator_id:
             "last_login_at": a.last_login_at,
             "activated": a.active,
             "contracts": a.scope.get("contracts"),
+            "contract_groups": a.scope.get("contract_groups") or {},
             "invitation_status": await uow.mails.latest_status(a.id, ("correspondent_invitation",)),
         }
         for a in await uow.accounts.created_by(creator.id)

@@ -115,4 +115,5 @@ async def contract_signed(event: CollectiveContractSigned, envelope: Envelope, u
         contract_number=event.contract_number,
         product=event.product.value,
         category=event.category.value,
+        insured_groups=[g.value for g in event.insured_groups],
     )
