@@ -10,6 +10,9 @@ from fastapi.responses import StreamingResponse
 from enrollment.api import BackofficeList, InvitationDetail, InvitationList, InvitationView, RequestDetail, RequestForm, RequestList
 from gateway.clients.base import ServiceClient, segment
 
+# The member's situation changes (guide 004, « Modifications »): enrollment's route of each.
+MEMBER_CHANGES = ("benefits-iban", "contribution-iban", "debit-day", "remove-beneficiary", "change-guarantee", "address", "contact-details")
+
 
 class EnrollmentClient(ServiceClient):
     # --- a requester's own requests (every portal) ---------------------------------------------------------
@@ -81,6 +84,12 @@ class EnrollmentClient(ServiceClient):
         return await self.request(
             "POST", f"/internal/requests/{kind}", route=f"POST /internal/requests/{kind}", model=RequestDetail, token=token, json_body=body
         )
+
+    async def member_change(self, token: str, change: str, body: dict[str, Any]) -> RequestDetail:
+        """One of the member's situation changes, sent at once (`change`: one of `MEMBER_CHANGES`)."""
+        if change not in MEMBER_CHANGES:
+            raise ValueError(change)
+        return await self.call("POST", f"/internal/requests/{change}", model=RequestDetail, token=token, json_body=body)
 
     async def employee_beneficiary(self, token: str, body: dict[str, Any]) -> RequestDetail:
         """A correspondent adds a beneficiary to an employee's cover."""

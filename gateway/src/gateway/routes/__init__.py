@@ -11,6 +11,7 @@ from gateway.routes import (
     member,
     member_claims,
     member_household,
+    member_requests,
     requests,
 )
 
@@ -21,6 +22,7 @@ ROUTERS = (
     member.router,
     member_claims.router,
     member_household.router,
+    member_requests.router,
     employer.router,
     employer_company.router,
     backoffice.router,
