@@ -50,6 +50,7 @@ LOGIN_BUTTONS = {
     "courtier": ("Je me connecte", "Accepter"),
     "adherent": ("Connectez-vous", "J'accepte"),
     "entreprise": ("Connexion", "Accepter"),
+    "gestion": ("Je me connecte", "Accepter"),
 }
 
 

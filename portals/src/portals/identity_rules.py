@@ -8,7 +8,7 @@ from functools import cache
 
 from extranet_plumbing.tenants import tenant
 
-KIND_OF_PORTAL = {"member": "member", "broker": "broker", "employer": "correspondent"}
+KIND_OF_PORTAL = {"member": "member", "broker": "broker", "employer": "correspondent", "backoffice": "operator"}
 CATEGORY_NAMES = {"upper": "1 majuscule", "lower": "1 minuscule", "digit": "1 chiffre", "special": "1 caractère spécial"}
 
 

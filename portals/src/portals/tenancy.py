@@ -14,7 +14,10 @@ from urllib.parse import urlsplit
 
 from extranet_plumbing.tenants import PORTAL_SLUGS, PORTALS, Tenant, load_registry
 
-TITLES = {"member": "Espace adhérent", "broker": "Espace courtier", "employer": "Espace entreprise"}
+TITLES = {"member": "Espace adhérent", "broker": "Espace courtier", "employer": "Espace entreprise", "backoffice": "Espace gestion"}
+# The back office (the mutuelle's operators): served under /<tenant>/gestion/ on any host only (the
+# registry declares no address of its own for it).
+BACKOFFICE, BACKOFFICE_SLUG = "backoffice", "gestion"
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class Site:
     """One portal of one tenant, as a request reached it (`base_path`: where its pages start)."""
 
     tenant: str
-    portal: str  # member | broker | employer
+    portal: str  # member | broker | employer | backoffice
     base_path: str
     look: Look
 
@@ -91,7 +94,7 @@ class Sites:
                 self._by_address.append((address.netloc.lower(), address.path.rstrip("/"), code, portal))
         # Longest path first: /espace-adherent before /.
         self._by_address.sort(key=lambda item: len(item[1]), reverse=True)
-        self._slugs = {slug: portal for portal, slug in PORTAL_SLUGS.items()}
+        self._slugs = {slug: portal for portal, slug in PORTAL_SLUGS.items()} | {BACKOFFICE_SLUG: BACKOFFICE}
 
     def site(self, host: str, path: str) -> Site | None:
         host = host.lower()
@@ -104,7 +107,8 @@ class Sites:
         return None
 
     def addresses(self) -> dict[str, dict[str, str]]:
-        return {code: {portal: f"/{code}/{slug}/" for portal, slug in PORTAL_SLUGS.items()} for code in self.looks}
+        slugs = {**PORTAL_SLUGS, BACKOFFICE: BACKOFFICE_SLUG}
+        return {code: {portal: f"/{code}/{slug}/" for portal, slug in slugs.items()} for code in self.looks}
 
 
 class SiteMiddleware:

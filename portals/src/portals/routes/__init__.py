@@ -2,6 +2,7 @@
 
 from portals.routes import (
     account,
+    backoffice,
     broker_lists,
     broker_profile,
     employer,
@@ -9,6 +10,7 @@ from portals.routes import (
     employer_requests,
     home,
     member,
+    member_requests,
     member_space,
     requests,
 )
@@ -24,4 +26,6 @@ ROUTERS = (
     requests.router,
     employer_company.router,
     employer_requests.router,
+    member_requests.router,
+    backoffice.router,
 )

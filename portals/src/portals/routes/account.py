@@ -15,7 +15,7 @@ from portals.web import CAPTCHA_FIELD, Account, NotFound, Page, Redirect, field_
 from portfolio.api import BrokerProfile
 
 router = APIRouter()
-LOGIN_KINDS = {"member": "member", "broker": "broker", "employer": "employer"}
+LOGIN_KINDS = {"member": "member", "broker": "broker", "employer": "employer", "backoffice": "backoffice"}
 
 
 @router.get("/")

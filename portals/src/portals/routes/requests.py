@@ -27,6 +27,8 @@ def _api(visit: Visit, rest: str = "") -> str:
 
 @router.get("/mes-demandes")
 async def my_requests(visit: Account) -> Response:
+    if visit.site.portal not in TITLES:  # the back office lists everyone's (routes.backoffice)
+        raise NotFound()
     query = visit.request.query_params
     this_year = date.today().year
     years = list(range(this_year, this_year - YEARS_OFFERED, -1))
@@ -44,6 +46,8 @@ async def my_requests(visit: Account) -> Response:
 
 @router.get("/mes-demandes/{request_id}")
 async def my_request(visit: Account, request_id: uuid.UUID) -> Response:
+    if visit.site.portal not in TITLES:
+        raise NotFound()
     try:
         request = await visit.api("GET", _api(visit, f"/{request_id}"), model=RequestDetail, with_tenant=False)
     except GatewayProblem as problem:
