@@ -141,6 +141,17 @@ EMPLOYER_ROUTES = {
     ("GET", "/api/employer/employees/{membership_id}"): "EmployeeDetail",
 }
 EMPLOYER_DOWNLOADS = {("GET", "/api/employer/exports/employees")}
+# A request's files (issue 11): (method, path) -> the types of its success answer.
+FILE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+ATTACHMENT_ROUTES = {
+    ("POST", "/api/employer/requests/{request_id}/attachments"): {"application/json"},
+    ("DELETE", "/api/employer/requests/{request_id}/attachments/{file_id}"): {"application/json"},
+    ("GET", "/api/employer/requests/{request_id}/attachments/{file_id}"): FILE_TYPES,
+    ("GET", "/api/member/requests/{request_id}/attachments/{file_id}"): FILE_TYPES,
+    ("GET", "/api/backoffice/requests/{request_id}/attachments/{file_id}"): FILE_TYPES,
+    ("GET", "/api/employer/requests/{request_id}/termination-pack"): {"application/pdf"},
+    ("GET", "/api/backoffice/requests/{request_id}/termination-pack"): {"application/pdf"},
+}
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 
@@ -213,9 +224,19 @@ def test_the_broker_dashboard_is_declared(openapi):
 def test_nothing_but_declared_portal_routes(openapi):
     declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES) | EXPORT_ROUTES
     declared |= set(MEMBER_ROUTES) | set(MEMBER_DOWNLOADS) | set(REQUEST_ROUTES) | set(EMPLOYER_ROUTES) | EMPLOYER_DOWNLOADS
-    declared |= set(INVITATION_ROUTES) | INVITATION_OTHERS | set(LINK_ROUTES)
+    declared |= set(INVITATION_ROUTES) | INVITATION_OTHERS | set(LINK_ROUTES) | set(ATTACHMENT_ROUTES)
     documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
     assert documented == declared
+
+
+def test_a_requests_files_are_declared_with_their_types(openapi):
+    for (method, path), types in ATTACHMENT_ROUTES.items():
+        op = operation(openapi, method, path)
+        success = next(code for code in op["responses"] if code.startswith("2"))
+        assert set(op["responses"][success]["content"]) == types and "401" in op["responses"] and "404" in op["responses"]
+    upload = operation(openapi, "POST", "/api/employer/requests/{request_id}/attachments")
+    assert upload["requestBody"]["content"]["multipart/form-data"]["schema"]["required"] == ["file"]
+    assert "413" in upload["responses"]
 
 
 def test_the_requests_routes_are_declared_with_their_models(openapi):

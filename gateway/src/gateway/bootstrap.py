@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import httpx
 
+from enrollment.api_files import attachment_body_limit
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.dependencies import SERVICE_CREDENTIAL_HEADER, provide
 from extranet_plumbing.service import Service
@@ -17,6 +18,7 @@ from gateway.clients.identity import IdentityClient
 from gateway.clients.portfolio import PortfolioClient
 from gateway.errors import UpstreamProblem, upstream_problem
 from gateway.routes import ROUTERS
+from gateway.routes.attachments import UPLOAD_PATH
 from gateway.routes.broker_profile import ADDRESS_CHANGE_PATH
 from gateway.settings import GatewaySettings
 from portfolio.api import ADDRESS_CHANGE_BODY_LIMIT
@@ -61,8 +63,9 @@ def bootstrap(
             dependencies.settings: provide(settings),
         },
         on_stop=[identity.close, portfolio.close, claims.close, enrollment.close],
-        # The address change carries a Kbis of up to 4 MB: that route alone takes such a body.
-        body_limits={ADDRESS_CHANGE_PATH: ADDRESS_CHANGE_BODY_LIMIT},
+        # The address change carries a Kbis of up to 4 MB, a request's attachment a file of as much: those routes
+        # alone take such a body.
+        body_limits={ADDRESS_CHANGE_PATH: ADDRESS_CHANGE_BODY_LIMIT, UPLOAD_PATH: attachment_body_limit()},
     )
     service.app.add_exception_handler(UpstreamProblem, upstream_problem)
     return service

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 
 from enrollment.api import BackofficeList, InvitationDetail, InvitationList, InvitationView, RequestDetail, RequestForm, RequestList
+from enrollment.api_files import SERVED_TYPES
 from gateway.clients.base import ServiceClient, segment
 
 # The member's situation changes (guide 004, « Modifications »): enrollment's route of each.
@@ -240,4 +241,41 @@ class EnrollmentClient(ServiceClient):
             model=RequestDetail,
             token=token,
             json_body=body,
+        )
+
+    # --- a request's files (supporting documents, the termination pack) -------------------------------------
+
+    async def attach(self, token: str, request_id: str, form: bytes, content_type: str) -> RequestDetail:
+        """A file added to a draft: the form passed on as the user sent it (enrollment reads and checks it)."""
+        return await self.request(
+            "POST",
+            f"/internal/requests/{segment(request_id)}/attachments",
+            route="POST /internal/requests/{request_id}/attachments",
+            model=RequestDetail,
+            token=token,
+            headers={"content-type": content_type},
+            content=form,
+        )
+
+    async def detach(self, token: str, request_id: str, file_id: str) -> RequestDetail:
+        return await self.call(
+            "DELETE",
+            "/internal/requests/{request_id}/attachments/{file_id}",
+            model=RequestDetail,
+            token=token,
+            request_id=request_id,
+            file_id=file_id,
+        )
+
+    async def request_file(self, token: str, request_id: str, what: str, *, backoffice: bool = False) -> StreamingResponse:
+        """A file of a request (`what`: `attachments/<file id>` or `termination-pack`), the requester's or, for an
+        operator, the back office's; streamed through with the type enrollment serves it as."""
+        prefix = "/internal/backoffice/requests" if backoffice else "/internal/requests"
+        route = "attachments/{file_id}" if what.startswith("attachments/") else what
+        return await self.download(
+            f"{prefix}/{segment(request_id)}/" + "/".join(segment(part) for part in what.split("/")),
+            route=f"GET {prefix}/{{request_id}}/{route}",
+            token=token,
+            params=None,
+            media_types=SERVED_TYPES,
         )

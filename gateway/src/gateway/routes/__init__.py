@@ -2,6 +2,7 @@
 every portal shares."""
 
 from gateway.routes import (
+    attachments,
     auth,
     backoffice,
     broker,
@@ -27,4 +28,5 @@ ROUTERS = (
     employer_company.router,
     backoffice.router,
     requests.router,
+    attachments.router,
 )

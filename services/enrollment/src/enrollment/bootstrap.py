@@ -6,7 +6,8 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from enrollment.entrypoints import dependencies, http, online
+from enrollment.api_files import ATTACHMENTS_PATH, attachment_body_limit
+from enrollment.entrypoints import attachments, dependencies, http, online
 from enrollment.entrypoints.dependencies import Clock
 from enrollment.service_layer import invitations
 from enrollment.service_layer.handlers import MEMBERSHIP_HANDLERS, MEMBERSHIPS_GROUP, REQUEST_HANDLERS, REQUESTS_GROUP
@@ -17,6 +18,7 @@ from extranet_plumbing.dependencies import provide
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.sealing import Sealer
 from extranet_plumbing.service import Service, Subscription
+from extranet_plumbing.storage import DocumentStore, LocalFolderStore
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = get_logger(__name__)
@@ -44,8 +46,15 @@ async def sweeper(service: Service, seal: Sealer, clock: Clock, every: float) ->
         await asyncio.sleep(every)
 
 
-def bootstrap(settings: EnrollmentSettings | None = None, *, clock: Clock = _now, verifier: TokenVerifier | None = None) -> Service:
+def bootstrap(
+    settings: EnrollmentSettings | None = None,
+    *,
+    clock: Clock = _now,
+    verifier: TokenVerifier | None = None,
+    documents: DocumentStore | None = None,
+) -> Service:
     settings = settings or EnrollmentSettings()
+    store = documents or LocalFolderStore.from_settings(settings, settings.service_name)
     seal = sealer(settings)
     return Service(
         settings,
@@ -54,9 +63,11 @@ def bootstrap(settings: EnrollmentSettings | None = None, *, clock: Clock = _now
         migrations=[MIGRATIONS],
         unit_of_work=EnrollmentUnitOfWork,
         subscriptions=[Subscription(REQUESTS_GROUP, REQUEST_HANDLERS), Subscription(MEMBERSHIPS_GROUP, MEMBERSHIP_HANDLERS)],
-        routers=[http.router, online.router],
+        routers=[attachments.router, http.router, online.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
-        dependencies={dependencies.clock: provide(clock), dependencies.sealer: provide(seal)},
+        dependencies={dependencies.clock: provide(clock), dependencies.sealer: provide(seal), attachments.document_store: provide(store)},
+        # A supporting document of up to the store's limit: those routes alone take such a body.
+        body_limits={ATTACHMENTS_PATH: attachment_body_limit(settings.documents_max_bytes)},
         # Requests and the invitations' mails leave through the outbox (portal.requests, notifications.requests).
         relay_outbox=True,
         tasks=lambda service: [sweeper(service, seal, clock, settings.invitation_sweep_seconds)],

@@ -3,9 +3,13 @@
 from pathlib import Path
 
 from extranet_plumbing.settings import ServiceSettings
+from extranet_plumbing.storage import StorageSettings
 
 
-class EnrollmentSettings(ServiceSettings):
+class EnrollmentSettings(ServiceSettings, StorageSettings):
+    """With the document store's folder and size limit (`EXTRANET_DOCUMENTS_DIR`, `EXTRANET_DOCUMENTS_MAX_BYTES`): the
+    files attached to requests."""
+
     service_name: str = "enrollment"
     db_schema: str = "enrollment"
     http_port: int = 8103

@@ -13,7 +13,13 @@ from enrollment.domain.access import Requester
 from enrollment.domain.requests import Actor, NotAllowed, Request, Status, Transition, cancel, decide_as_advisor, submit
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
-from extranet_contracts.requests import AdvisorDecisionRecorded, AffiliationRequested, EmployeeTerminationRequested, TpCardOrdered
+from extranet_contracts.requests import (
+    AdvisorDecisionRecorded,
+    AffiliationRequested,
+    DocumentReference,
+    EmployeeTerminationRequested,
+    TpCardOrdered,
+)
 from extranet_contracts.requests import Requester as EventRequester
 
 NOT_FOUND = "Demande introuvable."
@@ -89,6 +95,10 @@ async def _affiliation_event(uow: EnrollmentUnitOfWork, who: Requester, request:
         address=request.payload["address"],
         email=request.payload["contact"]["email"],
         bank={**bank, "debit_day": int(bank["debit_day"])},
+        attachments=[
+            DocumentReference(file_id=a["file_id"], media_type=a["media_type"], size=a["size"], sha256=a["sha256"])
+            for a in request.attachments
+        ],
     )
 
 

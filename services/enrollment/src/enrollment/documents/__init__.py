@@ -1,0 +1,1 @@
+"""Documents the enrollment service lays out itself (the termination pack)."""
