@@ -75,12 +75,21 @@ if [ -f "$lock" ]; then
 fi
 
 # Debian's chromium, which the portals' browser tests drive with Playwright (a browser download
-# cannot work here: Playwright is given /usr/bin/chromium).
+# cannot work here: Playwright is given /usr/bin/chromium), with its translations (chromium-l10n): the
+# browser's own texts, such as a file field's « Choisir un fichier », in French as a French user sees them.
 if [ ! -x /usr/bin/chromium ]; then
-    [ "$(id -u)" = 0 ] || { echo "[setup] chromium not found and not root: apt-get install chromium" >&2; exit 1; }
+    [ "$(id -u)" = 0 ] || { echo "[setup] chromium not found and not root: apt-get install chromium chromium-l10n" >&2; exit 1; }
     echo "[setup] chromium not found: installing it with apt-get (the portals' browser tests)"
     DEBIAN_FRONTEND=noninteractive apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-l10n fonts-dejavu-core
+elif [ ! -f /usr/lib/chromium/locales/fr.pak ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "[setup] chromium's French texts not found: installing chromium-l10n with apt-get"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium-l10n \
+            || echo "[setup] chromium-l10n could not be installed: the browser's own texts stay in English" >&2
+    else
+        echo "[setup] chromium's French texts not found and not root: apt-get install chromium-l10n" >&2
+    fi
 fi
 
 # devstack runs from its source folder: it may not be installed in the venv yet.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,7 +200,9 @@ async def browser():
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--lang=fr-FR"])  # French date fields
+        # French date fields, and the browser's own texts in French (a file field's « Choisir un fichier »): on Linux
+        # chromium takes its language from LANGUAGE (its translations: Debian's chromium-l10n, installed by setup.sh).
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--lang=fr-FR"], env={**os.environ, "LANGUAGE": "fr"})
         yield chromium
         await chromium.close()
 
