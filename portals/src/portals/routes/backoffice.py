@@ -74,6 +74,12 @@ FIELD_LABELS = {
     "phone": "Téléphone",
     "coverage": "Garantie",
     "guarantee_code": "Garantie",
+    "guarantee_name": "Garantie demandée",
+    "callback_phone": "Téléphone pour être rappelé",
+    "mobile_phone": "Téléphone portable",
+    "home_phone": "Téléphone personnel",
+    "work_phone": "Téléphone professionnel",
+    "account": "Compte bancaire",
     "bank": "Coordonnées bancaires",
     "iban": "IBAN",
     "bic": "BIC",
@@ -107,8 +113,8 @@ def readable(payload: dict[str, Any], tenant: str, kind: str) -> tuple[Line, ...
 
 
 def _lines(values: dict[str, Any], choices: dict[str, dict[str, str]]) -> tuple[Line, ...]:
-    def order(key: str) -> int:
-        return FIELD_ORDER.index(key) if key in FIELD_ORDER else len(FIELD_ORDER)
+    def order(key: str) -> tuple[bool, int]:  # a level's own values first, then its groups
+        return isinstance(values[key], dict | list), FIELD_ORDER.index(key) if key in FIELD_ORDER else len(FIELD_ORDER)
 
     lines = []
     for key in sorted(values, key=order):

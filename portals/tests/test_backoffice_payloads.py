@@ -1,0 +1,57 @@
+"""What the back office shows of a request: the payload read in French (labels, dates, the mutuelle's list labels,
+people and addresses as groups, yes or no), whatever its kind."""
+
+from portals.routes.backoffice import Line, readable
+
+
+def _flat(lines: tuple[Line, ...], depth: int = 0) -> list[tuple[int, str, str]]:
+    rows = []
+    for line in lines:
+        rows.append((depth, line.label, line.value))
+        rows += _flat(line.lines, depth + 1)
+    return rows
+
+
+def test_an_affiliation_reads_in_french_with_the_mutuelles_labels():
+    payload = {
+        "family": {
+            "civility": "MME",
+            "last_name": "Martin",
+            "first_name": "Julie",
+            "birth_date": "1990-04-12",
+            "nir": "290047800608433",
+            "social_scheme": "AGRICOLE",
+            "dependants": [{"role": "ENFANT", "civility": "M", "last_name": "Martin", "first_name": "Tom", "birth_date": "2018-06-01"}],
+        },
+        "bank": {
+            "iban": "FR7630006000011234567890189",
+            "bic": "AGRIFRPP",
+            "holder": "Julie Martin",
+            "frequency": "MENSUEL",
+            "debit_day": 10,
+        },
+        "contact": {"email": "julie.martin@exemple.fr"},
+    }
+    rows = _flat(readable(payload, "mbtp", "affiliation"))
+    assert rows[:7] == [
+        (0, "Assuré principal et bénéficiaires", ""),
+        (1, "Civilité", "Madame"),
+        (1, "Nom", "Martin"),
+        (1, "Prénom", "Julie"),
+        (1, "Date de naissance", "12/04/1990"),
+        (1, "N° de sécurité sociale", "2 90 04 78 006 084 33"),
+        (1, "Régime social", "Mutualité sociale agricole"),
+    ]
+    assert (1, "Bénéficiaires 1", "") in rows and (2, "Qualité", "Enfant") in rows and (2, "Date de naissance", "01/06/2018") in rows
+    assert (1, "IBAN", "FR76 3000 6000 0112 3456 7890 189") in rows
+    assert (1, "Périodicité", "Mensuelle") in rows and (1, "Jour de prélèvement", "Le 10 du mois") in rows
+    assert (0, "Contact", "") in rows and (1, "Adresse e-mail", "julie.martin@exemple.fr") in rows
+
+
+def test_codes_yes_no_and_unknown_fields():
+    termination = _flat(
+        readable({"member_number": "73000042", "effective_date": "2026-12-31", "reason": "MUTATION"}, "mbtp", "employee_termination")
+    )
+    assert termination == [(0, "Numéro d'adhérent", "73000042"), (0, "Date d'effet", "31/12/2026"), (0, "Motif", "Mutation")]
+    assert _flat(readable({"paperless": False, "note": None}, "mbtp", "paperless")) == [(0, "Option zéro papier", "Non")]
+    assert _flat(readable({"colour": "bleu"}, "mbtp", "message")) == [(0, "Autre information (colour)", "bleu")]
