@@ -94,6 +94,7 @@ CODE_LABELS = {
     "country": {"FR": "France"},
 }
 DATE_FIELDS = {"effective_date", "birth_date"}
+MEDIA_LABELS = {"application/pdf": "PDF", "image/png": "Image PNG", "image/jpeg": "Image JPEG"}
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ async def _request_page(visit: Visit, demand: RequestDetail, status: int = 200, 
         portal_label=PORTAL_LABELS[demand.portal],
         reference_label=REFERENCE_LABELS[demand.portal],
         actors=ACTOR_LABELS,
+        media_labels=MEDIA_LABELS,
         **context,
     )
 
@@ -235,6 +237,17 @@ async def _request_page(visit: Visit, demand: RequestDetail, status: int = 200, 
 @router.get("/demandes/{request_id}")
 async def request(visit: Operator, request_id: uuid.UUID) -> Response:
     return await _request_page(visit, await _request(visit, request_id))
+
+
+@router.get("/demandes/{request_id}/pieces/{file_id}")
+async def attachment(visit: Operator, request_id: uuid.UUID, file_id: uuid.UUID) -> Response:
+    """A file attached to the request, streamed from the gateway (the session's token added here)."""
+    return await visit.download_or_back(
+        f"/api/backoffice/requests/{request_id}/attachments/{file_id}",
+        {},
+        f"/demandes/{request_id}",
+        "La pièce jointe n'a pas pu être téléchargée",
+    )
 
 
 @router.post("/demandes/{request_id}")
