@@ -9,11 +9,8 @@ import contextlib
 import json
 import uuid
 
-import asyncpg
 import httpx
 import pytest
-from portals.bootstrap import bootstrap
-from portals.settings import PortalsSettings
 
 BASE = "/mbtp/gestion"
 REQUEST_ID = str(uuid.uuid4())
@@ -80,15 +77,9 @@ class FakeGateway:
 
 
 @pytest.fixture
-async def portal(infra, service_env):
+async def portal(portals_behind):
     gateway = FakeGateway()
-    settings = PortalsSettings(**{**service_env, "db_schema": service_env["db_schema"] + "_portals"})
-    service = bootstrap(settings, transport=httpx.MockTransport(gateway))
-    async with service.running():
-        yield service, gateway
-    conn = await asyncpg.connect(infra.database_url)
-    await conn.execute(f"DROP SCHEMA IF EXISTS {settings.db_schema} CASCADE")
-    await conn.close()
+    return await portals_behind(gateway), gateway
 
 
 def _csrf(page: httpx.Response) -> str:

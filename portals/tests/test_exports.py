@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import contextlib
 
-import asyncpg
 import httpx
 import pytest
-from portals.bootstrap import bootstrap
-from portals.settings import PortalsSettings
 
 BASE = "/mbtp/courtier"
 WORKBOOK = b"PK\x03\x04" + b"x" * 70_000  # larger than one chunk
@@ -38,15 +35,9 @@ class FakeGateway:
 
 
 @pytest.fixture
-async def portal(infra, service_env):
+async def portal(portals_behind):
     gateway = FakeGateway()
-    settings = PortalsSettings(**{**service_env, "db_schema": service_env["db_schema"] + "_portals"})
-    service = bootstrap(settings, transport=httpx.MockTransport(gateway))
-    async with service.running():
-        yield service, gateway
-    conn = await asyncpg.connect(infra.database_url)
-    await conn.execute(f"DROP SCHEMA IF EXISTS {settings.db_schema} CASCADE")
-    await conn.close()
+    return await portals_behind(gateway), gateway
 
 
 async def _csrf(client: httpx.AsyncClient, path: str) -> str:
