@@ -71,6 +71,7 @@ def standins(tmp_root: Path, free_port):
         ("notifications-service", SERVICE),
         ("devstack-mailbox", SERVICE),
         ("devstack-smsbox", SERVICE),
+        ("legacy-back-office", SERVICE),
         ("legacy-simulator", SIMULATOR),
         ("identity-admin", ADMIN),
     ):
@@ -88,6 +89,7 @@ def standins(tmp_root: Path, free_port):
         "EXTRANET_MAIL_SMTP_PORT": free_port(),
         "EXTRANET_MAIL_WEB_PORT": free_port(),
         "EXTRANET_SMS_PORT": free_port(),
+        "EXTRANET_LEGACY_BACK_OFFICE_PORT": free_port(),
     }
     env = dict(
         os.environ,
@@ -142,7 +144,7 @@ def _read_until(proc: subprocess.Popen, needle: str, timeout: float = 30) -> str
 
 
 def _service_pids(layout: Layout) -> dict[str, int]:
-    return {p.stem: int(p.read_text()) for pattern in ("*-service.pid", "devstack-*.pid") for p in layout.run.glob(pattern)}
+    return {p.stem: int(p.read_text()) for pattern in ("*-service.pid", "devstack-*.pid", "legacy-*.pid") for p in layout.run.glob(pattern)}
 
 
 def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
@@ -160,6 +162,7 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
         "notifications-service",
         "devstack-mailbox",
         "devstack-smsbox",
+        "legacy-back-office",
     }
     ports = standins["ports"]
     assert f"Mail        http://127.0.0.1:{ports['EXTRANET_MAIL_WEB_PORT']}   (files in .stack/mail/)" in out

@@ -1,0 +1,60 @@
+"""`legacy-back-office`, the legacy system's back office as a process of `devstack run`: it decides the
+portals' requests with the policy of its environment (a termination left to an advisor, anything else
+accepted), reads its Kafka password from a file, and says it is ready on its health port while it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import httpx
+
+from extranet_contracts.decisions import DECISIONS, RequestAccepted, RequestReferredToAdvisor
+from extranet_contracts.households import HOUSEHOLDS
+from extranet_contracts.legacy import MEMBERSHIPS
+from extranet_contracts.requests import PORTAL_REQUESTS
+from extranet_contracts.testing import affiliation_requested, employee_termination_requested
+from extranet_plumbing.kafka import ensure_topics
+from extranet_plumbing.testing import free_port, publish_event, read_topic, wait_until
+from legacy_simulator import back_office
+
+
+async def test_the_back_office_decides_by_its_policy_and_says_it_is_ready(
+    infra, kafka_settings, topic_prefix, kafka_producer, tmp_path, monkeypatch
+):
+    await ensure_topics(kafka_settings, [topic_prefix + t for t in (PORTAL_REQUESTS, DECISIONS, MEMBERSHIPS, HOUSEHOLDS)], with_dlq=False)
+    password = tmp_path / "kafka-password"
+    password.write_text((os.environ.get("EXTRANET_KAFKA_PASSWORD") or "") + "\n")
+    port = free_port()
+    monkeypatch.delenv("EXTRANET_KAFKA_PASSWORD", raising=False)
+    for name, value in {
+        "EXTRANET_KAFKA_PASSWORD_FILE": str(password),
+        "EXTRANET_HTTP_PORT": str(port),
+        "EXTRANET_TOPIC_PREFIX": topic_prefix,
+        "EXTRANET_BACK_OFFICE_POLICY": "accept,EmployeeTerminationRequested=advisor",
+        "EXTRANET_BACK_OFFICE_STATE": str(tmp_path / "state.json"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    stop = asyncio.Event()
+    running = asyncio.create_task(back_office.main_async(stop))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+
+            async def ready() -> bool:
+                try:
+                    return (await client.get("/health/ready")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await wait_until(ready)
+            assert (await client.get("/elsewhere")).status_code == 404
+        termination, affiliation = employee_termination_requested(), affiliation_requested()
+        await publish_event(kafka_producer, topic_prefix + PORTAL_REQUESTS, termination)
+        await publish_event(kafka_producer, topic_prefix + PORTAL_REQUESTS, affiliation)
+        decisions = await read_topic(infra.kafka_bootstrap, topic_prefix + DECISIONS, expected=2)
+    finally:
+        stop.set()
+        assert await running == 0
+    by_request = {d.key.decode(): d.value for d in decisions}
+    assert RequestReferredToAdvisor.model_validate_json(by_request[str(termination.request_id)]).request_id == termination.request_id
+    assert RequestAccepted.model_validate_json(by_request[str(affiliation.request_id)]).request_id == affiliation.request_id
