@@ -9,6 +9,7 @@ def test_every_legacy_event_type_has_a_valid_builder():
         testing.company_assigned(),
         testing.company_withdrawn(),
         testing.company_registered(),
+        testing.company_document_issued(),
         testing.contract_signed(),
         testing.guarantee_attached(),
         testing.member_affiliated(),

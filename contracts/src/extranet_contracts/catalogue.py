@@ -12,6 +12,7 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         legacy.BrokerPortfolioCompanyAssigned,
         legacy.BrokerPortfolioCompanyWithdrawn,
         legacy.CompanyRegistered,
+        legacy.CompanyDocumentIssued,
         legacy.CollectiveContractSigned,
         legacy.GuaranteeAttached,
         legacy.MemberAffiliated,

@@ -9,9 +9,10 @@ merge in any order.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -130,6 +131,41 @@ class CompanyRegistered(Event):
     @property
     def siren(self) -> str:
         return self.siret[:9]
+
+    def key(self) -> str:
+        return self.company_code
+
+
+class CompanyDocumentKind(StrEnum):
+    """The employer portal's « Mes documents » sections (guide 003)."""
+
+    MEMBERSHIP_FORM = "MEMBERSHIP_FORM"  # bulletin d'adhésion
+    CONTRACT = "CONTRACT"  # contrat, conditions générales ou particulières
+    BENEFITS_TABLE = "BENEFITS_TABLE"  # tableau de prestations
+
+
+class CompanyDocumentIssued(Event):
+    """A document the legacy system makes available to a company's correspondents (membership form, contract,
+    benefits table), for one collective contract or the whole company: the file is deposited in the platform's
+    document store beforehand and named here by its storage key, never carried (full snapshot of the document;
+    newest revision wins: a new version of the file is a new key under the same document id)."""
+
+    TYPE: ClassVar[str] = "CompanyDocumentIssued"
+    STREAM: ClassVar[str] = COMPANIES
+
+    document_id: uuid.UUID = Field(description="The document's id in the legacy system")
+    company_code: CompanyCode
+    contract_number: ContractNumber | None = Field(
+        default=None, description="The contract it is about; none: every contract of the company"
+    )
+    kind: CompanyDocumentKind
+    name: str = Field(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f/\\]+$", description="The file's name, as listed")
+    media_type: Literal["application/pdf", "image/png", "image/jpeg"]
+    size: int = Field(ge=1, le=64 * 1024 * 1024, description="Bytes")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the content, lower-case hex")
+    storage_key: uuid.UUID = Field(description="The file's key in the document store, under the tenant")
+    issued_on: date = Field(description="The date the portal shows")
+    revision: Revision
 
     def key(self) -> str:
         return self.company_code

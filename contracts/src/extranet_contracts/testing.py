@@ -170,6 +170,28 @@ def contribution_paid(**overrides: Any) -> ContributionPaid:
     return ContributionPaid(**{**values, **overrides})
 
 
+def company_document_issued(**overrides: Any):
+    """The benefits table of contract W1-000123 of company 12345678, deposited under a storage key (legacy.companies)."""
+    import uuid
+
+    from extranet_contracts.legacy import CompanyDocumentIssued
+
+    values = {
+        "document_id": uuid.UUID("0d6a1e52-3b7c-4f2e-9a10-5c4b3a2d1e0f"),
+        "company_code": "12345678",
+        "contract_number": "W1-000123",
+        "kind": "BENEFITS_TABLE",
+        "name": "TABLEAU_DE_PRESTATIONS_W1-000123.pdf",
+        "media_type": "application/pdf",
+        "size": 1024,
+        "sha256": "0" * 64,
+        "storage_key": uuid.UUID("6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"),
+        "issued_on": date(2026, 1, 2),
+        "revision": 1,
+    }
+    return CompanyDocumentIssued(**{**values, **overrides})
+
+
 def broker_address_change_requested(**overrides: Any):
     """A broker's address change with its Kbis reference (portal.requests)."""
     import uuid
