@@ -175,12 +175,25 @@ async def test_an_employee_asks_their_employer_for_a_change_of_the_contract(enro
     assert (await api.post("/internal/requests/benefits-iban", json=ACCOUNT, headers=lea)).status_code == 201
 
 
-async def test_only_a_member_asks_for_a_change(api, tokens):
+async def test_only_a_member_asks_for_a_change(enrollment, api, tokens):
     broker = tokens("broker", {"broker_code": "M12345"})
-    for headers, status in ((tokens.correspondent(), 403), (broker, 403), ({}, 401)):
-        answer = await api.post("/internal/requests/address", json=GOOD["address"], headers=headers)
-        assert answer.status_code == status
-    assert (await api.get("/internal/requests/forms/benefits_iban", headers=tokens.correspondent())).status_code == 404
+    pending_terms = tokens("member", {"member_number": SOLO}, terms_ok=False)
+    for path, body in GOOD.items():
+        for headers, status in ((tokens.correspondent(), 403), (broker, 403), (pending_terms, 403), ({}, 401)):
+            answer = await api.post(f"/internal/requests/{path}", json=body, headers=headers)
+            assert answer.status_code == status, (path, answer.text)
+    for kind in (
+        "benefits_iban",
+        "contribution_iban",
+        "debit_day",
+        "remove_beneficiary",
+        "change_guarantee",
+        "address_change",
+        "contact_details",
+    ):
+        assert (await api.get(f"/internal/requests/forms/{kind}", headers=tokens.correspondent())).status_code == 404, kind
+        assert (await api.get(f"/internal/requests/forms/{kind}", headers=broker)).status_code == 404, kind
+    assert await enrollment.pool.fetchval("SELECT count(*) FROM requests") == 0
 
 
 async def _status_is(enrollment, request_id, status: str) -> bool:
