@@ -1,6 +1,6 @@
 """The employer portal's requests about employees (guide 003): a correspondent affiliates an employee through the
 wizard (« Affiliation par l'employeur »: Famille with a child added, Adresse, Coordonnées; leaves, resumes the draft
-from the list of drafts; Couverture, RIB; a NIR that does not agree with the civility and a wrong IBAN said next to
+from the list of drafts; Couverture, RIB; a supporting document joined; a NIR that does not agree with the civility and a wrong IBAN said next to
 their fields; the recap with the NIRs and IBAN masked; sent, then followed in the history); orders an employee's TP
 card and adds a beneficiary to an employee (a spouse without a social security number said next to the field)."""
 
@@ -14,6 +14,7 @@ from extranet_contracts.testing import affiliation_requested, company_registered
 PASSWORD = "Entreprise-Affilie-2026!"
 SCOPE = {"company_code": "12345678", "contracts": "all", "primary": True}
 MARC = affiliation_requested()  # Marc Petit, born 20/05/1984, and his son Hugo
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def _words(text: str) -> str:
@@ -112,6 +113,23 @@ async def test_a_correspondent_affiliates_an_employee_step_by_step(stack, page, 
     await check("affiliation-rib-refuse")
     await page.get_by_label("IBAN").fill("FR76 3000 6000 0112 3456 7890 189")
     await page.get_by_role("button", name="Valider").click()
+    await page.wait_for_url(f"{draft_url}/pieces")
+
+    # Pièces justificatives: a text file named .pdf refused next to the field, a PDF joined, downloaded back
+    await page.locator("#file").set_input_files(files=[{"name": "attestation.pdf", "mimeType": "application/pdf", "buffer": b"pas un PDF"}])
+    await page.get_by_role("button", name="Joindre le fichier").click()
+    assert "PDF, PNG ou JPEG" in await page.locator("#file-error").inner_text()
+    await check("affiliation-piece-refusee")
+    await page.locator("#file").set_input_files(files=[{"name": "attestation-droits.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    await page.get_by_role("button", name="Joindre le fichier").click()
+    await page.wait_for_url(f"{draft_url}/pieces")
+    assert _words(await page.locator("#pieces tbody").inner_text()).startswith("attestation-droits.pdf 1 ko")
+    await check("affiliation-pieces")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Télécharger attestation-droits.pdf").click()
+    with open(await (await download_info.value).path(), "rb") as file:
+        assert file.read() == PDF
+    await page.get_by_role("link", name="Continuer vers le récapitulatif").click()
     await page.wait_for_url(f"{draft_url}/recapitulatif")
 
     # The recap: every step, the social security numbers and the IBAN masked
@@ -119,6 +137,7 @@ async def test_a_correspondent_affiliates_an_employee_step_by_step(stack, page, 
     assert "Monsieur PETIT Marc Assuré principal (Régime général) 20/05/1984 18405 ••• ••• 90" in recap
     assert "Monsieur PETIT Hugo Enfant 02/03/2015 11503 ••• ••• 75" in recap
     assert "12 rue des Lilas 69003 Lyon" in recap and MARC.email in recap
+    assert "attestation-droits.pdf – joindre ou retirer des pièces" in _words(await page.locator("main").inner_text())
     assert f"Santé base niveau 2, à partir du {latest}" in recap and "Mensuelle, le 5 du mois" in recap
     content = await page.content()
     assert primary.nir not in content and child.nir not in content and "FR7630006000011234567890189" not in content

@@ -7,6 +7,7 @@ from portals.routes import (
     broker_profile,
     employer,
     employer_company,
+    employer_enrollment,
     employer_requests,
     home,
     member,
@@ -26,6 +27,7 @@ ROUTERS = (
     requests.router,
     employer_company.router,
     employer_requests.router,
+    employer_enrollment.router,
     member_requests.router,
     backoffice.router,
 )

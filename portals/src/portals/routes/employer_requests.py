@@ -158,6 +158,7 @@ class Wizard:
 
     visit: Visit
     base: str  # the address of its pages, without the step
+    final: str = "recapitulatif"  # the page after the last step
     template_context: dict[str, Any] = {}
 
     async def load(self) -> tuple[RequestForm, RequestDetail]:
@@ -173,14 +174,14 @@ class Wizard:
         raise NotImplementedError
 
 
-def next_slug(step: str, request: RequestDetail) -> str:
-    """After a step: the first step still to fill after it, else the recap."""
+def next_slug(step: str, request: RequestDetail, final: str = "recapitulatif") -> str:
+    """After a step: the first step still to fill after it, else `final` (the recap, or the supporting documents)."""
     order = [name for name, _, _ in STEPS]
     after = order[order.index(step) + 1 :]
     following = [name for name in after if name in request.missing_steps]
     if following:
         return dict((name, slug) for name, slug, _ in STEPS)[following[0]]
-    return "recapitulatif"
+    return final
 
 
 async def step_page(wizard: Wizard, slug: str, status: int = 200, values: dict | None = None, **context: Any) -> Response:
@@ -222,7 +223,7 @@ async def save_step_page(wizard: Wizard, slug: str) -> Response:
     if not errors:
         try:
             saved = await wizard.save(step, typed.body)
-            return wizard.visit.redirect(f"{wizard.base}/{next_slug(step, saved)}")
+            return wizard.visit.redirect(f"{wizard.base}/{next_slug(step, saved, wizard.final)}")
         except GatewayProblem as problem:
             if problem.status not in (409, 422):
                 raise
@@ -267,10 +268,17 @@ async def submit_page(wizard: Wizard) -> Response:
 class CorrespondentWizard(Wizard):
     def __init__(self, visit: Visit, request_id: uuid.UUID) -> None:
         self.visit, self.request_id = visit, request_id
-        self.base = f"/affiliation/{request_id}"
+        self.base, self.final = f"/affiliation/{request_id}", "pieces"
         self.template_context = {"employee_side": False}
+        self._loaded: tuple[RequestForm, RequestDetail] | None = None
 
     async def load(self) -> tuple[RequestForm, RequestDetail]:
+        """The draft and its form (read once a page: a step saved since is read again by the next page)."""
+        if self._loaded is None:
+            self._loaded = await self._read()
+        return self._loaded
+
+    async def _read(self) -> tuple[RequestForm, RequestDetail]:
         request = await own_request(self.visit, self.request_id)
         if request.kind != "affiliation":
             raise NotFound()
@@ -384,6 +392,77 @@ async def cancel(visit: Employer, request_id: uuid.UUID) -> Response:
             raise
     await visit.flash("Le brouillon d'affiliation est abandonné.")
     return visit.redirect("/affiliation")
+
+
+# --- the supporting documents of a draft (« joindre les pièces »): one file a time, checked by the gateway ----------
+
+MAX_UPLOAD = 4 * 1024 * 1024 + 1  # the gateway refuses more than 4 MB: no need to read further
+
+
+async def _documents_page(visit: Visit, request_id: uuid.UUID, status: int = 200, **context: Any) -> Response:
+    wizard = CorrespondentWizard(visit, request_id)
+    _, request = await wizard.load()
+    if request.status != "draft":
+        return visit.redirect(f"/mes-demandes/{request_id}")
+    return await visit.render(
+        "employer_wizard_documents.html",
+        status,
+        title="Affiliation : pièces justificatives",
+        active="affiliation",
+        wizard=wizard,
+        steps=STEPS,
+        step="documents",
+        demand=request,
+        **wizard.template_context,
+        **context,
+    )
+
+
+@router.get("/affiliation/{request_id}/pieces")
+async def documents(visit: Employer, request_id: uuid.UUID) -> Response:
+    return await _documents_page(visit, request_id)
+
+
+@router.post("/affiliation/{request_id}/pieces")
+async def attach(visit: Employer, request_id: uuid.UUID) -> Response:
+    upload = (await visit.form()).get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return await _documents_page(visit, request_id, 422, errors={"file": "Choisissez le fichier à joindre."}, message=TO_CORRECT)
+    content = await upload.read(MAX_UPLOAD)
+    files = {"file": (upload.filename, content, upload.content_type or "application/octet-stream")}
+    try:
+        await visit.api("POST", f"/api/employer/requests/{request_id}/attachments", files=files, model=RequestDetail, with_tenant=False)
+    except GatewayProblem as problem:
+        if problem.status == 404:
+            raise NotFound() from None
+        if problem.status not in (409, 413, 415, 422):
+            raise
+        said = problem.fields.get("file") or problem.detail or problem.message
+        return await _documents_page(visit, request_id, 422, errors={"file": said}, message=TO_CORRECT)
+    await visit.flash(f"La pièce « {upload.filename} » est jointe à l'affiliation.")
+    return visit.redirect(f"/affiliation/{request_id}/pieces")
+
+
+@router.get("/affiliation/{request_id}/pieces/{file_id}")
+async def document(visit: Employer, request_id: uuid.UUID, file_id: uuid.UUID) -> Response:
+    path = f"/api/employer/requests/{request_id}/attachments/{file_id}"
+    return await visit.download_or_back(path, {}, f"/affiliation/{request_id}/pieces", "La pièce n'a pas pu être ouverte")
+
+
+@router.post("/affiliation/{request_id}/pieces/{file_id}/retirer")
+async def detach(visit: Employer, request_id: uuid.UUID, file_id: uuid.UUID) -> Response:
+    await visit.form()
+    try:
+        await visit.api("DELETE", f"/api/employer/requests/{request_id}/attachments/{file_id}", model=RequestDetail, with_tenant=False)
+    except GatewayProblem as problem:
+        if problem.status == 404:
+            raise NotFound() from None
+        if problem.status != 409:
+            raise
+        await visit.flash(problem.message)
+        return visit.redirect(f"/mes-demandes/{request_id}")
+    await visit.flash("La pièce est retirée de l'affiliation.")
+    return visit.redirect(f"/affiliation/{request_id}/pieces")
 
 
 @router.get("/affiliation/{request_id}/{slug}")
