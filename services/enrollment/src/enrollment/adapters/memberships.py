@@ -1,5 +1,5 @@
 """The memberships a correspondent's requests are checked against, from legacy.memberships: a small read
-model (whose, on which contract of which company, from when, until when), each part guarded by its own
+model (whose, on which contract of which company and in which insured group, from when, until when), each part guarded by its own
 revision so that any order gives the same state (as portfolio's)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ member_affiliated = Projection(
         ("member_number", "text"),
         ("contract_number", "text"),
         ("company_code", "text"),
+        ("insured_group", "text"),
         ("last_name", "text"),
         ("first_name", "text"),
         ("start_date", "date"),
@@ -30,19 +31,21 @@ member_affiliated = Projection(
         e.member_number,
         e.contract_number,
         e.company_code,
+        e.insured_group.value,
         e.primary.last_name,
         e.primary.first_name,
         e.effective_date,
         e.revision,
     ),
-    """INSERT INTO memberships (tenant, membership_id, member_number, contract_number, company_code, last_name, first_name,
-                                start_date, affiliation_revision)
+    """INSERT INTO memberships (tenant, membership_id, member_number, contract_number, company_code, insured_group, last_name,
+                                first_name, start_date, affiliation_revision)
        SELECT DISTINCT ON (tenant, membership_id)
-              tenant, membership_id, member_number, contract_number, company_code, last_name, first_name, start_date, affiliation_revision
+              tenant, membership_id, member_number, contract_number, company_code, insured_group, last_name, first_name, start_date,
+              affiliation_revision
        FROM {rows} ORDER BY tenant, membership_id, affiliation_revision DESC, seq
        ON CONFLICT (tenant, membership_id) DO UPDATE SET
          member_number = EXCLUDED.member_number, contract_number = EXCLUDED.contract_number, company_code = EXCLUDED.company_code,
-         last_name = EXCLUDED.last_name, first_name = EXCLUDED.first_name, start_date = EXCLUDED.start_date,
+         insured_group = EXCLUDED.insured_group, last_name = EXCLUDED.last_name, first_name = EXCLUDED.first_name, start_date = EXCLUDED.start_date,
          affiliation_revision = EXCLUDED.affiliation_revision
        WHERE memberships.affiliation_revision IS NULL OR memberships.affiliation_revision < EXCLUDED.affiliation_revision""",
 )
@@ -74,6 +77,7 @@ class Membership:
     member_number: str
     contract_number: str
     company_code: str
+    insured_group: str | None  # None: projected before enrollment kept it (migration 004)
     last_name: str
     first_name: str
     start_date: date
@@ -87,7 +91,7 @@ class Memberships:
     async def of_member(self, tenant: str, company_code: str, member_number: str, contract_number: str) -> Membership | None:
         """The member's membership on that contract of that company (the latest one if they joined twice)."""
         row = await self._conn.fetchrow(
-            "SELECT membership_id, member_number, contract_number, company_code, last_name, first_name, start_date, end_date"
+            "SELECT membership_id, member_number, contract_number, company_code, insured_group, last_name, first_name, start_date, end_date"
             " FROM memberships WHERE tenant = $1 AND member_number = $2 AND contract_number = $3 AND company_code = $4"
             " AND start_date IS NOT NULL ORDER BY start_date DESC LIMIT 1",
             tenant,

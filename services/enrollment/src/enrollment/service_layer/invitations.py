@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from enrollment.domain import invitations as rules
 from enrollment.domain import kinds
-from enrollment.domain.access import Requester
+from enrollment.domain.access import NOT_ACTIVE_GROUP, Requester
 from enrollment.domain.invitations import Invitation, Invitee
 from enrollment.domain.requests import Request, Status, cancel
 from enrollment.service_layer import requests as request_cases
@@ -52,6 +52,8 @@ async def invite(
     """Every employee invited on one of the company's contracts granted to the correspondent, each mailed a link; all or none."""
     if not who.may_see(contract_number):
         raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
+    if not who.may_affiliate(contract_number):
+        raise Refused(403, NOT_ACTIVE_GROUP, "contract_number")
     lifetime = rules.schedule(who.tenant).link_lifetime
     async with uow:
         if await uow.contracts.of_company(who.tenant, who.reference, contract_number) is None:

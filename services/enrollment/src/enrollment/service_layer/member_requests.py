@@ -157,11 +157,15 @@ async def add_beneficiary(
 
 
 async def _employee(uow: EnrollmentUnitOfWork, who: Requester, member_number: str, contract_number: str, today: date) -> str:
-    """The employee as the correspondent reads them: one of the company's, on a contract granted, not radiated."""
+    """The employee as the correspondent reads them: one of the company's, on a contract granted, in a group it manages, not radiated."""
     if not who.may_see(contract_number):
         raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
     membership = await uow.memberships.of_member(who.tenant, who.reference, member_number, contract_number)
-    if membership is None or (membership.end_date is not None and membership.end_date < today):
+    if (
+        membership is None
+        or (membership.end_date is not None and membership.end_date < today)
+        or not who.may_act_on(contract_number, membership.insured_group)
+    ):
         raise Refused(404, MEMBER_NOT_FOUND, "member_number")
     return f"{membership.last_name.upper()} {membership.first_name} ({membership.member_number})"
 

@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime
 
 from enrollment.domain import affiliation, kinds
-from enrollment.domain.access import Requester
+from enrollment.domain.access import NOT_ACTIVE_GROUP, Requester
 from enrollment.domain.requests import Actor, NotAllowed, Request, Status, Transition, cancel, decide_as_advisor, submit
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
@@ -127,7 +127,11 @@ async def order_tp_card(
             if not who.may_see(contract_number):
                 raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
             membership = await uow.memberships.of_member(who.tenant, who.reference, member_number, contract_number)
-            if membership is None or (membership.end_date is not None and membership.end_date < today):
+            if (
+                membership is None
+                or (membership.end_date is not None and membership.end_date < today)
+                or not who.may_act_on(contract_number, membership.insured_group)
+            ):
                 raise Refused(404, MEMBER_NOT_FOUND, "member_number")
             subject = f"{membership.last_name.upper()} {membership.first_name} ({membership.member_number})"
         if await uow.requests.open_of_kind(who.tenant, kinds.TP_CARD, who.portal, who.reference, member_number):
@@ -157,6 +161,8 @@ async def draft_affiliation(uow: EnrollmentUnitOfWork, who: Requester, *, contra
     """A new affiliation on one of the company's contracts granted to the correspondent, its steps to fill."""
     if not who.may_see(contract_number):
         raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
+    if not who.may_affiliate(contract_number):
+        raise Refused(403, NOT_ACTIVE_GROUP, "contract_number")
     async with uow:
         if await uow.contracts.of_company(who.tenant, who.reference, contract_number) is None:
             raise Refused(404, "Aucun contrat collectif de votre entreprise sous ce numéro.", "contract_number")
@@ -306,7 +312,7 @@ async def _check_termination(uow: EnrollmentUnitOfWork, who: Requester, request:
     if payload["reason"] not in rules.choices["reason"]:
         raise Refused(422, "Choisissez un motif de radiation dans la liste.", "reason")
     membership = await uow.memberships.of_member(who.tenant, who.reference, payload["member_number"], contract)
-    if membership is None:
+    if membership is None or not who.may_act_on(contract, membership.insured_group):
         raise Refused(404, MEMBER_NOT_FOUND, "member_number")
     effective = date.fromisoformat(payload["effective_date"])
     window = rules.window(today)
