@@ -12,7 +12,7 @@ PASSWORD = "Entreprise-Rhone-2026!"
 
 async def test_a_correspondent_invites_a_secondary_correspondent(stack, page, check):
     await stack.legacy_event(company_registered(contacts=[PRIMARY]))
-    await stack.legacy_event(contract_signed())
+    await stack.legacy_event(contract_signed(), applied_by=("identity", "portfolio"))  # the form offers portfolio's contracts
     invitation = await stack.mail("marc.roux@btp-rhone.fr", "Activation de votre compte sur l'espace entreprise")
     link = stack.link_in(stack.text_of(invitation))
     assert link.startswith(stack.portal("mbtp", "entreprise", "/activation?token="))
@@ -55,12 +55,11 @@ async def test_a_correspondent_invites_a_secondary_correspondent(stack, page, ch
     await page.locator("#last_name").fill("Petit")
     await page.get_by_label("Prénom").fill("Julie")
     await page.get_by_label("Adresse e-mail").fill("julie.petit@btp-rhone.fr")
-    await page.get_by_label("Contrats").fill("W9-999999")  # not a contract of the company
-    await page.get_by_role("button", name="Valider").click()
-    assert "contrats collectifs de votre entreprise" in await page.locator("#contracts-error").inner_text()
+    await page.get_by_role("button", name="Valider").click()  # no contract chosen
+    assert "Choisissez un ou plusieurs contrats collectifs" in await page.locator("#contracts-error").inner_text()
     assert await page.get_by_role("alert").inner_text() == "Certains champs sont à corriger."
     await check("nouveau-correspondant-erreur")
-    await page.get_by_label("Contrats").fill("W1-000123")
+    await page.get_by_role("checkbox", name="Contrat W1-000123 — SANTE, NON CADRES").check()  # with every group (A)
     await page.get_by_role("button", name="Valider").click()
 
     await page.wait_for_url("**/mbtp/entreprise/correspondants")

@@ -1,6 +1,8 @@
 """The employer portal's pages (espace entreprise): the home page (last login, shortcuts) and the
-primary correspondent's secondary correspondents (list, invitation)."""
+primary correspondent's secondary correspondents (list, invitation with the contracts granted and, on each,
+the insured groups managed)."""
 
+from collections.abc import Awaitable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -9,6 +11,7 @@ from fastapi.responses import Response
 from identity.api import Correspondent, CorrespondentCreated, Profile
 from portals.adapters.gateway import GatewayProblem
 from portals.web import Visit, field_values, missing, only
+from portfolio.api import EmployerContracts
 
 router = APIRouter()
 Employer = Annotated[Visit, Depends(only("employer"))]
@@ -34,28 +37,46 @@ async def correspondents(visit: Employer) -> Response:
     return await visit.render("correspondents.html", title="Mes correspondants", correspondents=listed, refusal=refusal)
 
 
+async def _grantable(visit: Visit) -> EmployerContracts:
+    """The company's contracts and the insured groups of each: what the primary correspondent may grant."""
+    return await visit.api("GET", "/api/employer/contracts", model=EmployerContracts, with_tenant=False)
+
+
+def _new_correspondent(visit: Visit, contracts: EmployerContracts, status: int = 200, **context) -> Awaitable[Response]:
+    return visit.render("new_correspondent.html", status, title="Créer un correspondant", contracts=contracts.contracts, **context)
+
+
 @router.get("/correspondants/nouveau")
 async def new_correspondent_page(visit: Employer) -> Response:
-    return await visit.render("new_correspondent.html", title="Créer un correspondant")
+    return await _new_correspondent(visit, await _grantable(visit))
 
 
 @router.post("/correspondants/nouveau")
 async def new_correspondent(visit: Employer) -> Response:
+    """The identity of the new correspondent, the contracts granted (« Contrats ») and, on each, the insured groups it will
+    manage (guide 003: « rattaché en fonction du contrat, filtré selon la catégorie de la population en gestion »);
+    every group of a contract checked is the whole contract."""
     form = await visit.form()
-    values = field_values(form, "identifier", "last_name", "first_name", "email", "contracts")
-    errors = missing(values, "identifier", "last_name", "first_name", "email", "contracts")
+    values = field_values(form, "identifier", "last_name", "first_name", "email")
+    errors = missing(values, "identifier", "last_name", "first_name", "email")
+    contracts = [str(number) for number in form.getlist("contracts")]
+    chosen = {number: [str(g) for g in form.getlist(f"groups-{number}")] for number in contracts}
+    if not contracts:
+        errors["contracts"] = "Choisissez un ou plusieurs contrats collectifs."
     message = "Certains champs sont à corriger."
-    contracts = [number.strip() for number in values["contracts"].replace(";", ",").replace("\n", ",").split(",") if number.strip()]
     if not errors:
         try:
-            created = await visit.api("POST", "/api/me/correspondents", json={**values, "contracts": contracts}, model=CorrespondentCreated)
+            body = {**values, "contracts": contracts, "contract_groups": chosen}
+            created = await visit.api("POST", "/api/me/correspondents", json=body, model=CorrespondentCreated)
             await visit.flash(
                 f"Le correspondant {created.identifier} est créé. Un e-mail lui est envoyé pour définir son mot de passe et activer son compte."
             )
             return visit.redirect("/correspondants")
         except GatewayProblem as problem:
-            errors, message = problem.fields, problem.message
-    return await visit.render("new_correspondent.html", 422, title="Créer un correspondant", values=values, errors=errors, message=message)
+            errors, message = {**problem.fields, **problem.paths}, problem.message  # a contract's groups: contract_groups.<number>
+    return await _new_correspondent(
+        visit, await _grantable(visit), 422, values=values, errors=errors, message=message, chosen=chosen, posted=True
+    )
 
 
 # --- the correspondent's own account (guide 003, « Mon compte »): notification email, deletion ------
