@@ -118,14 +118,19 @@ class EmployeeTerminationRequested(Event):
         return self.company_code
 
 
-class DebitDetails(BaseModel):
-    """Where and when the contributions are debited (RIB)."""
+class BankAccount(BaseModel):
+    """An account the legacy system pays to or debits from: IBAN (checked with python-stdnum), BIC, holder."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     iban: Iban
     bic: str = Field(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
-    holder: str = Field(min_length=1, max_length=120)
+    holder: str = Field(min_length=1, max_length=120, description="Titulaire du compte")
+
+
+class DebitDetails(BankAccount):
+    """Where and when the contributions are debited (RIB)."""
+
     frequency: str = Field(pattern=r"^[A-Z]{3,20}$", description="A code of the tenant's list, e.g. MENSUEL")
     debit_day: int = Field(ge=1, le=28)
 
@@ -267,16 +272,6 @@ class AdvisorDecisionRecorded(Event):
 # --- the member's situation changes (guide 004, « Services en ligne », « Modifications ») ------------------------
 # Each names the household (its member number) and the date the change takes effect (within the tenant's window).
 # Bank details and phones travel whole to the legacy system only: the portals show them masked, nothing logs them.
-
-
-class BankAccount(BaseModel):
-    """An account the legacy system pays to or debits from: IBAN (checked with python-stdnum), BIC, holder."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-    iban: Iban
-    bic: str = Field(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
-    holder: str = Field(min_length=1, max_length=120, description="Titulaire du compte")
 
 
 class _MemberChange(Event):

@@ -208,25 +208,22 @@ async def add_employee_beneficiary(body: EmployeeBeneficiaryAddition, who: Who, 
 @router.post("/requests/benefits-iban", response_model=RequestDetail, status_code=201)
 async def benefits_iban(body: BankAccountChange, who: Who, uow: UoW, today: Today, now: Now) -> dict:
     """« Changement d'IBAN prestation »: the account the benefits are paid to."""
-    account = BankAccount(iban=body.iban, bic=body.bic, holder=body.holder)
-    with refusals():
-        return detail(
-            await member_changes.change_bank_account(
-                uow, access.requester(who), kinds.BENEFITS_IBAN, account, body.effective_date, today=today, now=now()
-            )
-        )
+    return await _bank_account(kinds.BENEFITS_IBAN, body, who, uow, today, now)
 
 
 @router.post("/requests/contribution-iban", response_model=RequestDetail, status_code=201)
 async def contribution_iban(body: BankAccountChange, who: Who, uow: UoW, today: Today, now: Now) -> dict:
     """« Changement d'IBAN cotisation »: the account the contributions are debited from (an individual contract's)."""
+    return await _bank_account(kinds.CONTRIBUTION_IBAN, body, who, uow, today, now)
+
+
+async def _bank_account(kind: str, body: BankAccountChange, who, uow, today, now) -> dict:
     account = BankAccount(iban=body.iban, bic=body.bic, holder=body.holder)
     with refusals():
-        return detail(
-            await member_changes.change_bank_account(
-                uow, access.requester(who), kinds.CONTRIBUTION_IBAN, account, body.effective_date, today=today, now=now()
-            )
+        request = await member_changes.change_bank_account(
+            uow, access.requester(who), kind, account, body.effective_date, today=today, now=now()
         )
+    return detail(request)
 
 
 @router.post("/requests/debit-day", response_model=RequestDetail, status_code=201)
