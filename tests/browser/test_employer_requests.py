@@ -125,6 +125,13 @@ async def test_a_correspondent_affiliates_an_employee_step_by_step(stack, page, 
     await page.wait_for_url(f"{draft_url}/pieces")
     assert _words(await page.locator("#pieces tbody").inner_text()).startswith("attestation-droits.pdf 1 ko")
     await check("affiliation-pieces")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(24)
+    await page.locator("#file").set_input_files(files=[{"name": "rib.png", "mimeType": "image/png", "buffer": png}])
+    await page.get_by_role("button", name="Joindre le fichier").click()
+    assert await page.locator("#pieces tbody tr").count() == 2
+    await page.get_by_role("button", name="Retirer rib.png").click()
+    assert "La pièce est retirée" in await page.get_by_role("status").inner_text()
+    assert await page.locator("#pieces tbody tr").count() == 1
     async with page.expect_download() as download_info:
         await page.get_by_role("link", name="Télécharger attestation-droits.pdf").click()
     with open(await (await download_info.value).path(), "rb") as file:
@@ -147,6 +154,16 @@ async def test_a_correspondent_affiliates_an_employee_step_by_step(stack, page, 
     assert "Votre demande d'affiliation est envoyée" in await page.get_by_role("status").inner_text()
     await check("affiliation-envoyee")
     await nav.get_by_role("link", name="Affilier un salarié").click()
+    assert _words(await page.locator("#brouillons tbody").inner_text()) == "Aucune affiliation en cours."
+
+    # Another affiliation begun, then abandoned from its recap
+    await page.get_by_role("button", name="Commencer").click()
+    await steps.get_by_role("link", name=re.compile("Récapitulatif")).click()
+    assert "Étapes à compléter avant l'envoi" in await page.get_by_role("alert").inner_text()
+    assert await page.get_by_role("button", name="Envoyer l'affiliation").is_disabled()
+    await page.get_by_role("button", name="Abandonner ce brouillon").click()
+    await page.wait_for_url("**/mbtp/entreprise/affiliation")
+    assert "abandonné" in await page.get_by_role("status").inner_text()
     assert _words(await page.locator("#brouillons tbody").inner_text()) == "Aucune affiliation en cours."
     await nav.get_by_role("link", name="Historique des demandes").click()
     assert "PETIT Marc" in await page.locator("#demandes tbody").inner_text()

@@ -383,15 +383,25 @@ async def submit(visit: Employer, request_id: uuid.UUID) -> Response:
 @router.post("/affiliation/{request_id}/abandonner")
 async def cancel(visit: Employer, request_id: uuid.UUID) -> Response:
     await visit.form()
+    refused = await act_on_draft(visit, "POST", f"/api/employer/requests/{request_id}/cancel", request_id)
+    if refused:
+        return refused
+    await visit.flash("Le brouillon d'affiliation est abandonné.")
+    return visit.redirect("/affiliation")
+
+
+async def act_on_draft(visit: Visit, method: str, path: str, request_id: uuid.UUID) -> Response | None:
+    """A change of a draft at the gateway: None once done; a draft sent meanwhile (409) shown with the refusal."""
     try:
-        await visit.api("POST", f"/api/employer/requests/{request_id}/cancel", model=RequestDetail, with_tenant=False)
+        await visit.api(method, path, model=RequestDetail, with_tenant=False)
     except GatewayProblem as problem:
         if problem.status in (404, 422):
             raise NotFound() from None
         if problem.status != 409:
             raise
-    await visit.flash("Le brouillon d'affiliation est abandonné.")
-    return visit.redirect("/affiliation")
+        await visit.flash(problem.message)
+        return visit.redirect(f"/mes-demandes/{request_id}")
+    return None
 
 
 # --- the supporting documents of a draft (« joindre les pièces »): one file a time, checked by the gateway ----------
@@ -452,15 +462,9 @@ async def document(visit: Employer, request_id: uuid.UUID, file_id: uuid.UUID) -
 @router.post("/affiliation/{request_id}/pieces/{file_id}/retirer")
 async def detach(visit: Employer, request_id: uuid.UUID, file_id: uuid.UUID) -> Response:
     await visit.form()
-    try:
-        await visit.api("DELETE", f"/api/employer/requests/{request_id}/attachments/{file_id}", model=RequestDetail, with_tenant=False)
-    except GatewayProblem as problem:
-        if problem.status == 404:
-            raise NotFound() from None
-        if problem.status != 409:
-            raise
-        await visit.flash(problem.message)
-        return visit.redirect(f"/mes-demandes/{request_id}")
+    refused = await act_on_draft(visit, "DELETE", f"/api/employer/requests/{request_id}/attachments/{file_id}", request_id)
+    if refused:
+        return refused
     await visit.flash("La pièce est retirée de l'affiliation.")
     return visit.redirect(f"/affiliation/{request_id}/pieces")
 
