@@ -151,6 +151,9 @@ ATTACHMENT_ROUTES = {
     ("GET", "/api/backoffice/requests/{request_id}/attachments/{file_id}"): FILE_TYPES,
     ("GET", "/api/employer/requests/{request_id}/termination-pack"): {"application/pdf"},
     ("GET", "/api/backoffice/requests/{request_id}/termination-pack"): {"application/pdf"},
+    # The employer's documents (issue 12): the list and each file.
+    ("GET", "/api/employer/documents"): {"application/json"},
+    ("GET", "/api/employer/documents/{document_id}"): FILE_TYPES,
 }
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 

@@ -9,6 +9,7 @@ from extranet_contracts.legacy import (
     BrokerPortfolioCompanyWithdrawn,
     BrokerRegistered,
     CollectiveContractSigned,
+    CompanyDocumentIssued,
     CompanyRegistered,
     ContributionPaid,
     ContributionPayerRecorded,
@@ -18,7 +19,7 @@ from extranet_contracts.legacy import (
     MemberRadiated,
 )
 from extranet_plumbing.consumer import Handlers
-from portfolio.adapters import read_model
+from portfolio.adapters import company_documents, read_model
 from portfolio.domain.employer import NirDigest
 
 READ_MODEL_GROUP = "portfolio-read-model"
@@ -43,4 +44,5 @@ HANDLERS: Handlers = {
     ContributionPayerRecorded: read_model.contribution_payer_recorded,
     ContributionScheduled: read_model.contribution_scheduled,
     ContributionPaid: read_model.contribution_paid,
+    CompanyDocumentIssued: company_documents.company_document_issued,
 }

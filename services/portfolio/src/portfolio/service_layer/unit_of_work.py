@@ -6,6 +6,7 @@ import asyncpg
 
 from extranet_plumbing.uow import UnitOfWork
 from portfolio.adapters.broker_requests import BrokerRequests
+from portfolio.adapters.company_documents import CompanyDocuments
 from portfolio.adapters.dashboards import Dashboards
 from portfolio.adapters.effectifs import Effectifs
 from portfolio.adapters.employer import Employer
@@ -18,6 +19,7 @@ class PortfolioUnitOfWork(UnitOfWork):
     profiles: Profiles
     broker_requests: BrokerRequests
     employer: Employer
+    company_documents: CompanyDocuments
 
     def _bind(self, conn: asyncpg.Connection) -> None:
         self.dashboards = Dashboards(conn)
@@ -25,3 +27,4 @@ class PortfolioUnitOfWork(UnitOfWork):
         self.profiles = Profiles(conn)
         self.broker_requests = BrokerRequests(conn)
         self.employer = Employer(conn)
+        self.company_documents = CompanyDocuments(conn)
