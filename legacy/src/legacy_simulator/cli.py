@@ -23,6 +23,7 @@ from pathlib import Path
 from extranet_contracts.base import Event
 from extranet_contracts.catalogue import CATALOGUE
 from extranet_contracts.envelope import Envelope
+from legacy_simulator import documents
 from legacy_simulator.decisions import DEFAULT_REASON, Decider, Policy, run
 from legacy_simulator.generator import broker_codes, generate
 from legacy_simulator.publisher import background_batches, publish, publish_records
@@ -150,6 +151,9 @@ def _publish(args: argparse.Namespace, spec: SizeSpec, today: date) -> int:
         published = asyncio.run(publish_records(batches, by_type=by_type, **options))
     else:
         events = generate(spec, args.seed, args.tenant, today)
+        store = documents.store_from_environment()
+        if store is not None:  # the companies' documents deposited in the platform's store, then named on legacy.companies
+            events = documents.with_documents(events, store, seed=args.seed)
         published = asyncio.run(publish(_counting(events, by_type), **options))
     streams = {model.TYPE: model.STREAM for model in CATALOGUE.values()}
     by_stream = collections.Counter({stream: 0 for stream in streams.values() if stream.startswith("legacy.")})
