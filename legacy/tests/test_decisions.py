@@ -229,3 +229,27 @@ def test_a_change_for_a_household_not_followed_yet_is_accepted_without_a_snapsho
     for change in (moved, debit):
         [accepted] = decider("accept").decide(envelope_of(change), change)
         assert isinstance(accepted, RequestAccepted) and accepted.request_id == change.request_id
+
+
+def test_accepted_communication_choices_change_only_the_cells_chosen_and_keep_the_paperless_option():
+    from extranet_contracts.households import CommunicationPreferencesRecorded, Consent
+    from extranet_contracts.requests import CommunicationChoicesChangeRequested, SponsorshipProposed
+    from extranet_contracts.testing import communication_preferences_recorded
+
+    simulator = decider("accept")
+    known = communication_preferences_recorded(paperless=True, paperless_since="2026-01-05", revision=5)
+    simulator.observe(envelope_of(known), known)
+    change = _change(CommunicationChoicesChangeRequested, commercial={"email": "ACCEPTE"}, partners={"sms": "ACCEPTE", "post": "REFUSE"})
+    accepted, recorded = simulator.decide(envelope_of(change), change)
+    assert isinstance(accepted, RequestAccepted) and isinstance(recorded, CommunicationPreferencesRecorded)
+    assert (recorded.commercial.email, recorded.commercial.sms, recorded.partners.sms, recorded.partners.post) == (
+        Consent.ACCEPTED,
+        Consent.REFUSED,  # as it was
+        Consent.ACCEPTED,
+        Consent.REFUSED,
+    )
+    assert (recorded.technical, recorded.paperless, str(recorded.paperless_since)) == (known.technical, True, "2026-01-05")
+    assert recorded.revision > 5
+    friend = _change(SponsorshipProposed, civility="MME", last_name="Martin", first_name="Sophie", email="sophie.martin@example.org")
+    [only] = simulator.decide(envelope_of(friend), friend)  # the mutuelle calls her: nothing the platform follows changes
+    assert isinstance(only, RequestAccepted)

@@ -26,7 +26,18 @@ from .test_requests import _awaiting_advisor, legacy_system, log_in
 SOLO = "73000077"  # a household on an individual contract
 LEA = member_affiliated()  # 73000042: an employee, covered by her company's collective contract
 NEW_IBAN = "DE89370400440532013000"
-CHANGES = ("benefits-iban", "contribution-iban", "debit-day", "remove-beneficiary", "change-guarantee", "address", "contact-details")
+CHANGES = (
+    "benefits-iban",
+    "contribution-iban",
+    "debit-day",
+    "remove-beneficiary",
+    "change-guarantee",
+    "address",
+    "contact-details",
+    "communication-choices",
+    "sponsorship",
+)
+WITHOUT_FORM = {"sponsorship"}  # nothing to choose, dated the day it is made
 HUGO = {"role": "ENFANT", "last_name": "Durand", "first_name": "Hugo", "birth_date": "2015-03-02"}
 
 
@@ -45,6 +56,8 @@ def bodies() -> dict[str, dict]:
         "change-guarantee": {"guarantee_code": "IND-CONFORT", "effective_date": today(), "callback_phone": "04 91 23 41 16"},
         "address": {"address": {"line1": "3 rue Longue", "postal_code": "13400", "city": "Aubagne"}, "effective_date": today()},
         "contact-details": {"mobile_phone": "07 81 22 33 44", "email": "paul.moreau@example.org", "effective_date": today()},
+        "communication-choices": {"commercial": {"email": "ACCEPTE", "sms": "REFUSE"}},
+        "sponsorship": {"civility": "MME", "last_name": "Martin", "first_name": "Sophie", "phone": "06 98 76 54 32"},
     }
 
 
@@ -112,7 +125,15 @@ async def test_the_households_file_follows_the_changes_the_legacy_system_accepts
     good = bodies()
     async with legacy_system(infra, service_env, "accept"):
         ids = {}
-        for change in ("address", "contact-details", "remove-beneficiary", "debit-day", "contribution-iban"):
+        for change in (
+            "address",
+            "contact-details",
+            "remove-beneficiary",
+            "debit-day",
+            "contribution-iban",
+            "communication-choices",
+            "sponsorship",
+        ):
             sent = await platform.gateway.post(f"/api/member/requests/{change}", json=good[change], headers=household)
             assert sent.status_code == 201, (change, sent.text)
             ids[change] = sent.json()["id"]
@@ -129,6 +150,9 @@ async def test_the_households_file_follows_the_changes_the_legacy_system_accepts
     [paul] = page
     assert (paul["home_address"]["city"], paul["phones"]["mobile"], paul["email"]) == ("Aubagne", "+33781223344", "paul.moreau@example.org")
     assert paul["phones"]["home"] == "04 76 12 34 56"  # not given: kept
+    preferences = await wait_until(lambda: _page(platform, household, "/api/member/preferences"))
+    commercial = next(row for row in preferences["rows"] if row["kind"] == "commercial")
+    assert (commercial["email"]["value"], commercial["sms"]["value"], commercial["post"]["value"]) == ("accepted", "refused", "undefined")
     detail = (await platform.gateway.get(f"/api/member/requests/{refused.json()['id']}", headers=household)).json()
     assert detail["refusal_reason"] == "Cette personne n'est pas bénéficiaire de votre contrat."
     listed = (await platform.gateway.get("/api/member/requests", params={"year": date.today().year}, headers=household)).json()["items"]
@@ -136,7 +160,9 @@ async def test_the_households_file_follows_the_changes_the_legacy_system_accepts
         ("Changement d'IBAN cotisation", "Acceptée"),
         ("Changement d'adresse", "Acceptée"),
         ("Changement de date de prélèvement", "Acceptée"),
+        ("Changement des choix d'envoi des informations", "Acceptée"),
         ("Changement des téléphones et de l'e-mail", "Acceptée"),
+        ("Proposition de parrainage", "Acceptée"),
         ("Suppression d'un bénéficiaire", "Acceptée"),
         ("Suppression d'un bénéficiaire", "Refusée"),
     ]
@@ -182,13 +208,16 @@ async def test_every_change_is_the_households_alone(platform, household):
     )
     good = bodies()
     for change in CHANGES:
-        path, form = f"/api/member/requests/{change}", f"/api/member/requests/forms/{change}"
+        path = f"/api/member/requests/{change}"
         assert (await platform.gateway.post(path, json=good[change])).status_code == 401, change
-        assert (await platform.gateway.get(form)).status_code == 401, change
         for outsider in (broker, correspondent):
             assert (await platform.gateway.post(path, json=good[change], headers=outsider)).status_code == 403, change
-            assert (await platform.gateway.get(form, headers=outsider)).status_code == 403, change
-        assert (await platform.gateway.get(form, headers=household)).status_code == 200, change
+        if change not in WITHOUT_FORM:
+            form = f"/api/member/requests/forms/{change}"
+            assert (await platform.gateway.get(form)).status_code == 401, change
+            for outsider in (broker, correspondent):
+                assert (await platform.gateway.get(form, headers=outsider)).status_code == 403, change
+            assert (await platform.gateway.get(form, headers=household)).status_code == 200, change
         mine = await platform.gateway.post(path, json=good[change], headers=household)
         assert mine.status_code == 201, (change, mine.text)
         # Another household's member sees nothing of it, and their own change is theirs (not held up by this one).

@@ -43,6 +43,8 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         requests.GuaranteeChangeRequested,
         requests.MemberAddressChangeRequested,
         requests.MemberContactDetailsChangeRequested,
+        requests.CommunicationChoicesChangeRequested,
+        requests.SponsorshipProposed,
         decisions.RequestAccepted,
         decisions.RequestRefused,
         decisions.RequestReferredToAdvisor,

@@ -15,6 +15,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extranet_contracts.base import Event
+from extranet_contracts.households import Consent
 from extranet_contracts.legacy import Dependant, InsuredPerson
 from extranet_contracts.types import (
     Address,
@@ -372,4 +373,53 @@ class MemberContactDetailsChangeRequested(_MemberChange):
     def _something_changes(self) -> MemberContactDetailsChangeRequested:
         if not any((self.mobile_phone, self.home_phone, self.work_phone, self.email)):
             raise ValueError("a contact details change names at least one phone or the email")
+        return self
+
+
+class ChannelChoices(BaseModel):
+    """A kind of information's channels the member chose (absent: unchanged)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: Consent | None = None
+    post: Consent | None = None
+    sms: Consent | None = None
+
+
+class CommunicationChoicesChangeRequested(_MemberChange):
+    """A member changed their choices of how they receive each kind of information (« Changement des choix d'envoi
+    des informations »): only the cells given change; once accepted, the household's next
+    `CommunicationPreferencesRecorded` carries them (the paperless option as it was)."""
+
+    TYPE: ClassVar[str] = "CommunicationChoicesChangeRequested"
+
+    technical: ChannelChoices | None = Field(default=None, description="Informations techniques")
+    commercial: ChannelChoices | None = Field(default=None, description="Informations commerciales")
+    partners: ChannelChoices | None = Field(default=None, description="Informations partenaires")
+    other: ChannelChoices | None = Field(default=None, description="Autres informations")
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> CommunicationChoicesChangeRequested:
+        kinds = (self.technical, self.commercial, self.partners, self.other)
+        if not any(c is not None and (c.email or c.post or c.sms) for c in kinds):
+            raise ValueError("a change of the communication choices names at least one choice")
+        return self
+
+
+class SponsorshipProposed(_MemberChange):
+    """A member proposed someone they know to the mutuelle (« Proposer un parrainage »): who, and how the mutuelle may
+    reach them (an email or a phone, at least one); the mutuelle contacts them. `effective_date` is the day it was made."""
+
+    TYPE: ClassVar[str] = "SponsorshipProposed"
+
+    civility: Civility
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    email: Email | None = None
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$", description="E.164")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> SponsorshipProposed:
+        if self.email is None and self.phone is None:
+            raise ValueError("a sponsorship names an email or a phone")
         return self

@@ -49,6 +49,7 @@ from extranet_contracts.requests import (
     AffiliationRequested,
     BeneficiaryRemovalRequested,
     BenefitsIbanChangeRequested,
+    CommunicationChoicesChangeRequested,
     EmployeeTerminationRequested,
     GuaranteeChangeRequested,
     MemberAddressChangeRequested,
@@ -195,17 +196,14 @@ class Decider:
                 )
             ]
         if isinstance(request, PaperlessOptionRequested):
-            key = (self._tenant, request.member_number)
-            kept = self.preferences.get(key) or CommunicationPreferencesRecorded(member_number=request.member_number, revision=1)
-            updated = kept.model_copy(
-                update={
-                    "paperless": request.paperless,
-                    "paperless_since": (kept.paperless_since or now.date()) if request.paperless else None,
-                    "revision": _next_revision(kept.revision),
-                }
-            )
-            self.preferences[key] = updated
-            return [CommunicationPreferencesRecorded.model_validate(updated.model_dump())]
+
+            def paperless(kept: CommunicationPreferencesRecorded) -> dict[str, Any]:
+                since = (kept.paperless_since or now.date()) if request.paperless else None
+                return {"paperless": request.paperless, "paperless_since": since}
+
+            return self._preferences_changed(request.member_number, paperless)
+        if isinstance(request, CommunicationChoicesChangeRequested):
+            return self._preferences_changed(request.member_number, lambda kept: _choices_applied(kept, request))
         if isinstance(request, GuaranteeChangeRequested):
             return self._new_guarantee(request)
         if isinstance(
@@ -216,6 +214,17 @@ class Decider:
         # A contact change of an account, an address change of a broker, a message, a debit day or account of the contributions:
         # nothing the platform follows shows them (the next snapshot of the broker or member carries what it holds).
         return []
+
+    def _preferences_changed(self, member_number: str, changes) -> list[Event]:
+        """The household's preferences as last published (a household not followed yet: nothing defined, paper
+        statements), with `changes(kept)` applied, republished."""
+        key = (self._tenant, member_number)
+        kept = self.preferences.get(key) or CommunicationPreferencesRecorded(member_number=member_number, revision=1)
+        updated = CommunicationPreferencesRecorded.model_validate(
+            {**kept.model_dump(), **changes(kept), "revision": _next_revision(kept.revision)}
+        )
+        self.preferences[key] = updated
+        return [updated]
 
     # --- the member's file (legacy.households) --------------------------------------------------------------------
 
@@ -296,6 +305,16 @@ class Decider:
     def _save(self) -> None:
         if self._state is not None:
             self._state.write_text(json.dumps(self.awaiting, ensure_ascii=False))
+
+
+def _choices_applied(kept: CommunicationPreferencesRecorded, request: CommunicationChoicesChangeRequested) -> dict[str, Any]:
+    """The matrix with the cells the member chose (the others as they were)."""
+    changed = {}
+    for kind in ("technical", "commercial", "partners", "other"):
+        chosen = getattr(request, kind)
+        if chosen is not None:
+            changed[kind] = {**getattr(kept, kind).model_dump(), **chosen.model_dump(exclude_none=True)}
+    return changed
 
 
 def _next_revision(kept: int) -> int:

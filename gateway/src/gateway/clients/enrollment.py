@@ -12,7 +12,17 @@ from enrollment.api_files import SERVED_TYPES
 from gateway.clients.base import ServiceClient, segment
 
 # The member's situation changes (guide 004, « Modifications »): enrollment's route of each.
-MEMBER_CHANGES = ("benefits-iban", "contribution-iban", "debit-day", "remove-beneficiary", "change-guarantee", "address", "contact-details")
+MEMBER_CHANGES = (
+    "benefits-iban",
+    "contribution-iban",
+    "debit-day",
+    "remove-beneficiary",
+    "change-guarantee",
+    "address",
+    "contact-details",
+    "communication-choices",
+    "sponsorship",
+)
 
 
 class EnrollmentClient(ServiceClient):

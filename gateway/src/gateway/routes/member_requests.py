@@ -1,5 +1,6 @@
 """The member portal's situation changes (guide 004, « Services en ligne », « Modifications »): IBAN for benefits or
-contributions, debit day, a dependant removed, a guarantee changed, the postal address, phones and email. Each has
+contributions, debit day, a dependant removed, a guarantee changed, the postal address, phones and email, the
+communication choices, a sponsorship. Each (but the sponsorship, which has nothing to choose) has
 its form (the window of effective dates and the lists it chooses from) and is sent at once, then followed in « Mes
 demandes » (`/api/member/requests`). The household is the token's: no route names a member, and enrollment checks
 the token again. Refusals name the field, in French; an IBAN or a phone typed is never repeated in them."""
@@ -11,11 +12,13 @@ from enrollment.api import (
     AddressChange,
     BankAccountChange,
     BeneficiaryRemoval,
+    CommunicationChoicesChange,
     ContactDetailsChange,
     DebitDayChange,
     GuaranteeChange,
     RequestDetail,
     RequestForm,
+    SponsorshipForm,
 )
 from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Token, Who
@@ -164,3 +167,41 @@ async def contact_details(who: Who, token: Token, enrollment: Enrollment, body: 
     """Mobile, home or work phone, email: those given change (at least one), the others stay."""
     require_member(who)
     return await enrollment.member_change(token, "contact-details", _body(body))
+
+
+# --- choix d'envoi des informations -------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/forms/communication-choices",
+    response_model=RequestForm,
+    summary="Modifier mes choix d'envoi des informations : dates d'effet",
+    responses=FORM,
+)
+async def communication_choices_form(who: Who, token: Token, enrollment: Enrollment) -> RequestForm:
+    require_member(who)
+    return await enrollment.form(token, "communication_choices")
+
+
+@router.post(
+    "/communication-choices",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Modifier mes choix d'envoi des informations",
+    responses=SENT,
+)
+async def communication_choices(who: Who, token: Token, enrollment: Enrollment, body: CommunicationChoicesChange) -> RequestDetail:
+    """Technical, commercial, partners and other information × email, post, SMS: the cells given, accepted or refused
+    (the others stay); the preferences page shows them once the legacy system has them."""
+    require_member(who)
+    return await enrollment.member_change(token, "communication-choices", _body(body))
+
+
+# --- parrainage -------------------------------------------------------------------------------------------------------
+
+
+@router.post("/sponsorship", status_code=201, response_model=RequestDetail, summary="Proposer un parrainage", responses=SENT)
+async def sponsorship(who: Who, token: Token, enrollment: Enrollment, body: SponsorshipForm) -> RequestDetail:
+    """Someone the member proposes to the mutuelle, reachable by email or phone (at least one); the mutuelle contacts them."""
+    require_member(who)
+    return await enrollment.member_change(token, "sponsorship", _body(body))

@@ -443,3 +443,40 @@ class ContactDetailsChange(_Change):
     home_phone: PhoneField | None = Field(default=None, description="Personnel")
     work_phone: PhoneField | None = Field(default=None, description="Professionnel")
     email: Annotated[str, Field(max_length=254), _french(member_changes.checked_email)] | None = None
+
+
+ConsentField = Annotated[str, Field(description="ACCEPTE or REFUSE"), _french(member_changes.checked_consent)]
+
+
+class ChannelChoicesForm(BaseModel):
+    """A kind of information's channels: accepted or refused (absent: unchanged)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: ConsentField | None = None
+    post: ConsentField | None = None
+    sms: ConsentField | None = None
+
+
+class CommunicationChoicesChange(BaseModel):
+    """« Changement des choix d'envoi des informations »: the cells that change (at least one), from a date (today if absent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    technical: ChannelChoicesForm | None = Field(default=None, description="Informations techniques")
+    commercial: ChannelChoicesForm | None = Field(default=None, description="Informations commerciales")
+    partners: ChannelChoicesForm | None = Field(default=None, description="Informations partenaires")
+    other: ChannelChoicesForm | None = Field(default=None, description="Autres informations")
+    effective_date: date | None = Field(default=None, description="Within the form's window; today if absent")
+
+
+class SponsorshipForm(BaseModel):
+    """« Proposer un parrainage »: the person proposed, reachable by email or phone (at least one)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    civility: Civility
+    last_name: Annotated[str, Field(min_length=1, max_length=80), _french(member_changes.checked_person_name)]
+    first_name: Annotated[str, Field(min_length=1, max_length=80), _french(member_changes.checked_person_name)]
+    email: Annotated[str, Field(max_length=254), _french(member_changes.checked_email)] | None = None
+    phone: PhoneField | None = None

@@ -93,6 +93,11 @@ REFUSALS = [
     ("contact-details", {"mobile_phone": None, "email": None}, "mobile_phone", "Indiquez au moins un numéro"),
     ("contact-details", {"mobile_phone": "04 91 23 41 16"}, "mobile_phone", "téléphone portable valide"),  # a landline
     ("contact-details", {"email": "pas-une-adresse"}, "email", "adresse e-mail n'est pas valide"),
+    ("communication-choices", {"commercial": {"email": "NON_DEFINI"}}, "commercial.email", "Choisissez « Accepté » ou « Refusé »"),
+    ("communication-choices", {"commercial": None, "partners": {}}, "technical", "Choisissez au moins un mode d'envoi"),
+    ("communication-choices", {"effective_date": "2027-01-02"}, "effective_date", "entre le 01/12/2026 et le 01/01/2027"),
+    ("sponsorship", {"email": None}, "email", "Indiquez l'adresse e-mail ou le téléphone"),
+    ("sponsorship", {"phone": "0491"}, "phone", "numéro de téléphone n'est pas valide"),
 ]
 GOOD = {
     "benefits-iban": ACCOUNT,
@@ -102,6 +107,8 @@ GOOD = {
     "change-guarantee": {"guarantee_code": "IND-CONFORT", "effective_date": "2027-01-01", "callback_phone": "04 91 23 41 16"},
     "address": {"address": ADDRESS, "effective_date": "2026-12-01"},
     "contact-details": {"mobile_phone": "06 12 34 56 78", "email": "paul.moreau@example.org", "effective_date": "2026-12-01"},
+    "communication-choices": {"commercial": {"email": "ACCEPTE", "sms": "REFUSE"}, "partners": {"post": "REFUSE"}},
+    "sponsorship": {"civility": "MME", "last_name": "Martin", "first_name": "Sophie", "email": "sophie.martin@example.org"},
 }
 
 
@@ -129,6 +136,7 @@ async def test_each_change_is_sent_with_its_form_and_followed_in_mes_demandes(en
         "address": (GOOD["address"], "13400 AUBAGNE"),
         "contact-details": (GOOD["contact-details"], "Téléphone portable, e-mail"),
         "contribution-iban": (ACCOUNT, "IBAN FR76 **** **** **** **** ***0 189"),
+        "communication-choices": (GOOD["communication-choices"], "Informations commerciales, Informations partenaires"),
     }
     for path, (body, subject) in changes.items():
         sent = await api.post(f"/internal/requests/{path}", json=body, headers=member)
@@ -144,7 +152,12 @@ async def test_each_change_is_sent_with_its_form_and_followed_in_mes_demandes(en
     )
     assert other.status_code == 201, other.text
 
-    records = await read_topic(enrollment.settings.kafka_bootstrap, topics["requests"], expected=len(changes) + 1)
+    for _twice in range(2):  # several people may be proposed, the same one again too (the mutuelle sorts it out)
+        friend = await api.post("/internal/requests/sponsorship", json=GOOD["sponsorship"], headers=member)
+        assert friend.status_code == 201 and friend.json()["subject"] == "MARTIN Sophie", friend.text
+    assert friend.json()["window"] == {"earliest": "2026-12-01", "latest": "2026-12-01"}  # dated the day it is made
+
+    records = await read_topic(enrollment.settings.kafka_bootstrap, topics["requests"], expected=len(changes) + 3)
     types = [Envelope.from_headers(r.headers).type for r in records]
     assert sorted(types) == sorted(
         [
@@ -155,6 +168,9 @@ async def test_each_change_is_sent_with_its_form_and_followed_in_mes_demandes(en
             "MemberAddressChangeRequested",
             "MemberContactDetailsChangeRequested",
             "ContributionIbanChangeRequested",
+            "CommunicationChoicesChangeRequested",
+            "SponsorshipProposed",
+            "SponsorshipProposed",
         ]
     )
     contact = next(json.loads(r.value) for r, t in zip(records, types, strict=True) if t == "MemberContactDetailsChangeRequested")

@@ -85,6 +85,7 @@ def test_addresses_names_and_emails_are_refused_in_french():
         (rules.checked_person_name, "J3", "Saisissez le nom en lettres."),
         (rules.checked_email, "paul@", "Cette adresse e-mail n'est pas valide."),
         (rules.checked_dependant_role, "ASSURE", "Seul un conjoint ou un enfant peut être retiré du contrat."),
+        (rules.checked_consent, "NON_DEFINI", "Choisissez « Accepté » ou « Refusé »."),
     ):
         with pytest.raises(rules.Unacceptable) as refused:
             check(typed)
@@ -108,3 +109,18 @@ def test_a_dependant_is_the_same_person_by_first_name_and_birth_date():
     jules = {"role": "ENFANT", "last_name": "Moreau", "first_name": "Jules", "birth_date": "2015-03-02"}
     assert rules.same_person(jules, {**jules, "first_name": "JULES", "last_name": "Moreau-Petit"})
     assert not rules.same_person(jules, {**jules, "birth_date": "2015-03-03"})
+
+
+def test_communication_choices_and_a_sponsorship_say_what_they_are_about():
+    from extranet_contracts.requests import CommunicationChoicesChangeRequested, SponsorshipProposed
+
+    base = {"request_id": uuid.uuid4(), "requested_by": BY, "member_number": "73000077", "effective_date": date(2026, 12, 1)}
+    choices = CommunicationChoicesChangeRequested(**base, other={"sms": "REFUSE"}, technical={"email": "ACCEPTE"})
+    assert subject_of(choices, "mbtp") == "Informations techniques, Autres informations"
+    assert shown(choices)["other"] == {"sms": "REFUSE"}  # only the cells chosen
+    with pytest.raises(ValueError, match="at least one choice"):
+        CommunicationChoicesChangeRequested(**base, technical={})
+    friend = SponsorshipProposed(**base, civility="M", last_name="Petit", first_name="Marc", phone="+33612345678")
+    assert subject_of(friend, "mbtp") == "PETIT Marc"
+    with pytest.raises(ValueError, match="an email or a phone"):
+        SponsorshipProposed(**base, civility="M", last_name="Petit", first_name="Marc")

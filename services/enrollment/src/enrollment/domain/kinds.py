@@ -48,6 +48,8 @@ REMOVE_BENEFICIARY = "remove_beneficiary"
 CHANGE_GUARANTEE = "change_guarantee"
 ADDRESS_CHANGE = "address_change"
 CONTACT_DETAILS = "contact_details"
+COMMUNICATION_CHOICES = "communication_choices"
+SPONSORSHIP = "sponsorship"
 
 # The kinds the engine knows: made here (the portal names them), or made by another service and tracked
 # from portal.requests (identity's contact changes, portfolio's address changes).
@@ -67,6 +69,8 @@ KIND_LABELS = {
     CHANGE_GUARANTEE: "Changement de garantie",
     ADDRESS_CHANGE: "Changement d'adresse",
     CONTACT_DETAILS: "Changement des téléphones et de l'e-mail",
+    COMMUNICATION_CHOICES: "Changement des choix d'envoi des informations",
+    SPONSORSHIP: "Proposition de parrainage",
 }
 # Kinds a portal creates through the engine, and the portals that may.
 CREATED_HERE = {
@@ -83,6 +87,8 @@ CREATED_HERE = {
     CHANGE_GUARANTEE: {"member"},
     ADDRESS_CHANGE: {"member"},
     CONTACT_DETAILS: {"member"},
+    COMMUNICATION_CHOICES: {"member"},
+    SPONSORSHIP: {"member"},
 }
 # The lists a kind chooses from: their key in the tenant's section -> the field they fill.
 CHOICE_FIELDS = {
@@ -154,6 +160,8 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
     },
     ADDRESS_CHANGE: {"days_back": 31, "days_ahead": 92},
     CONTACT_DETAILS: {"days_back": 0, "days_ahead": 31},
+    COMMUNICATION_CHOICES: {"days_back": 0, "days_ahead": 31},
+    SPONSORSHIP: {"days_back": 0, "days_ahead": 0},  # dated the day it is made
 }
 
 

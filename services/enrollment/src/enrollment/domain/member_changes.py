@@ -10,6 +10,8 @@ phone number: personal data that must not reach a log or an error message), and 
     change_guarantee   a guarantee of the tenant's individual range            a member of an individual contract
     address_change     the household's postal address                          any member
     contact_details    phones (mobile, home, work) and email                   any member
+    communication_choices  each kind of information × email, post, SMS: accepted or refused   any member
+    sponsorship        someone the member proposes to the mutuelle              any member
 
 A member of a collective contract asks their employer for a change of the contract (`CONTRACT_CHANGES`).
 """
@@ -42,6 +44,14 @@ ONE_AT_A_TIME = {
     kinds.CHANGE_GUARANTEE: "Un changement de garantie est déjà en cours.",
     kinds.ADDRESS_CHANGE: "Un changement d'adresse est déjà en cours.",
     kinds.CONTACT_DETAILS: "Un changement de vos téléphones ou de votre e-mail est déjà en cours.",
+    kinds.COMMUNICATION_CHOICES: "Un changement de vos choix d'envoi des informations est déjà en cours.",
+}
+# The kinds of information a member chooses channels for (« Choix d'envoi des informations »), and their names.
+INFORMATION_KINDS = {
+    "technical": "Informations techniques",
+    "commercial": "Informations commerciales",
+    "partners": "Informations partenaires",
+    "other": "Autres informations",
 }
 # A BIC names its country in letters 5 and 6; a French IBAN may belong to a bank of an overseas territory or Monaco.
 _FRENCH_BIC_COUNTRIES = {"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "MC"}
@@ -100,6 +110,13 @@ def checked_person_name(raw: str) -> str:
 def checked_dependant_role(raw: str) -> str:
     if raw not in ("CONJOINT", "ENFANT"):
         raise Unacceptable("Seul un conjoint ou un enfant peut être retiré du contrat.")
+    return raw
+
+
+def checked_consent(raw: str) -> str:
+    """A choice of the member: accepted or refused (« non défini » is the legacy system's, until one is made)."""
+    if raw not in ("ACCEPTE", "REFUSE"):
+        raise Unacceptable("Choisissez « Accepté » ou « Refusé ».")
     return raw
 
 

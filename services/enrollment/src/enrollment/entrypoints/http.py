@@ -22,6 +22,7 @@ from enrollment.api import (
     BankAccountChange,
     BeneficiaryAddition,
     BeneficiaryRemoval,
+    CommunicationChoicesChange,
     ContactDetailsChange,
     DebitDayChange,
     EmployeeBeneficiaryAddition,
@@ -34,6 +35,7 @@ from enrollment.api import (
     RequestList,
     RequestsStats,
     RequestStatus,
+    SponsorshipForm,
     TerminationForm,
     TpCardOrder,
 )
@@ -275,6 +277,26 @@ async def contact_details(body: ContactDetailsChange, who: Who, uow: UoW, today:
     with refusals():
         return detail(
             await member_changes.change_contact_details(uow, access.requester(who), details, body.effective_date, today=today, now=now())
+        )
+
+
+@router.post("/requests/communication-choices", response_model=RequestDetail, status_code=201)
+async def communication_choices(body: CommunicationChoicesChange, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """« Changement des choix d'envoi des informations »: the cells given (accepted or refused)."""
+    choices = body.model_dump(include={"technical", "commercial", "partners", "other"})
+    with refusals():
+        request = await member_changes.change_communication_choices(
+            uow, access.requester(who), choices, body.effective_date or today, today=today, now=now()
+        )
+    return detail(request)
+
+
+@router.post("/requests/sponsorship", response_model=RequestDetail, status_code=201)
+async def sponsorship(body: SponsorshipForm, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """« Proposer un parrainage »: someone the member proposes to the mutuelle."""
+    with refusals():
+        return detail(
+            await member_changes.propose_sponsorship(uow, access.requester(who), body.model_dump(mode="json"), today=today, now=now())
         )
 
 

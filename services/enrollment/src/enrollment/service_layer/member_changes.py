@@ -1,5 +1,6 @@
 """The member's situation changes (guide 004, « Modifications »): IBAN for benefits or contributions, debit day,
-a dependant removed, a guarantee changed, the postal address, the phones and email. Each is the household's request,
+a dependant removed, a guarantee changed, the postal address, the phones and email, the communication choices, and a
+sponsorship proposed. Each is the household's request,
 checked here (the tenant's window, its lists, a member of a collective contract sent to their employer for a change
 of the contract, one change of a kind at a time) and sent to the legacy system at once: its event in the outbox, in
 the same transaction. The request keeps what the member may read again (the IBAN masked); the event carries the
@@ -25,12 +26,14 @@ from extranet_contracts.requests import (
     BankAccount,
     BeneficiaryRemovalRequested,
     BenefitsIbanChangeRequested,
+    CommunicationChoicesChangeRequested,
     ContributionIbanChangeRequested,
     DebitDayChangeRequested,
     GuaranteeChangeRequested,
     MemberAddressChangeRequested,
     MemberContactDetailsChangeRequested,
     RemovedBeneficiary,
+    SponsorshipProposed,
 )
 from extranet_contracts.requests import Requester as EventRequester
 from extranet_contracts.types import Address
@@ -43,6 +46,8 @@ MemberChange = (
     | GuaranteeChangeRequested
     | MemberAddressChangeRequested
     | MemberContactDetailsChangeRequested
+    | CommunicationChoicesChangeRequested
+    | SponsorshipProposed
 )
 KIND_OF: dict[type, str] = {
     BenefitsIbanChangeRequested: kinds.BENEFITS_IBAN,
@@ -52,6 +57,8 @@ KIND_OF: dict[type, str] = {
     GuaranteeChangeRequested: kinds.CHANGE_GUARANTEE,
     MemberAddressChangeRequested: kinds.ADDRESS_CHANGE,
     MemberContactDetailsChangeRequested: kinds.CONTACT_DETAILS,
+    CommunicationChoicesChangeRequested: kinds.COMMUNICATION_CHOICES,
+    SponsorshipProposed: kinds.SPONSORSHIP,
 }
 PHONE_LABELS = {"mobile_phone": "portable", "home_phone": "personnel", "work_phone": "professionnel"}
 
@@ -76,6 +83,10 @@ def subject_of(event: MemberChange, tenant: str) -> str:
         return event.guarantee_name
     if isinstance(event, MemberAddressChangeRequested):
         return f"{event.address.postal_code} {event.address.city.upper()}"
+    if isinstance(event, CommunicationChoicesChangeRequested):
+        return ", ".join(label for name, label in rules.INFORMATION_KINDS.items() if getattr(event, name) is not None)
+    if isinstance(event, SponsorshipProposed):
+        return f"{event.last_name.upper()} {event.first_name}"
     changed = [f"téléphone {label}" for name, label in PHONE_LABELS.items() if getattr(event, name)]
     return ", ".join([*changed, *(["e-mail"] if event.email else [])]).capitalize()
 
@@ -176,6 +187,33 @@ async def change_contact_details(
         today=today,
         now=now,
     )
+
+
+async def change_communication_choices(
+    uow: EnrollmentUnitOfWork, who: Requester, choices: dict[str, dict[str, str | None] | None], effective_date: date, *, today, now
+) -> Request:
+    """The channels chosen for each kind of information (those given change, at least one)."""
+    given = {kind: {channel: c for channel, c in cells.items() if c} for kind, cells in choices.items() if cells}
+    given = {kind: cells for kind, cells in given.items() if cells}
+    if not given:
+        raise Refused(422, "Choisissez au moins un mode d'envoi à accepter ou refuser.", "technical")
+    return await _send(
+        uow,
+        who,
+        kinds.COMMUNICATION_CHOICES,
+        effective_date,
+        lambda **base: CommunicationChoicesChangeRequested(**base, **given),
+        today=today,
+        now=now,
+    )
+
+
+async def propose_sponsorship(uow: EnrollmentUnitOfWork, who: Requester, person: dict[str, str | None], *, today, now) -> Request:
+    """Someone the member proposes, reachable by email or phone (at least one); dated today."""
+    if not person.get("email") and not person.get("phone"):
+        raise Refused(422, "Indiquez l'adresse e-mail ou le téléphone de la personne que vous parrainez.", "email")
+    given = {name: value for name, value in person.items() if value}
+    return await _send(uow, who, kinds.SPONSORSHIP, today, lambda **base: SponsorshipProposed(**base, **given), today=today, now=now)
 
 
 async def _send(
