@@ -1,10 +1,12 @@
 """ReadModelCache on a real PostgreSQL: an answer is served again only while the read model's count of
 changes has not moved (the consumer's side: test_consumer.py)."""
 
+import asyncio
+
 import pytest
 
 from extranet_plumbing.db import migrate
-from extranet_plumbing.read_cache import COUNT_CHANGE, ReadModelCache
+from extranet_plumbing.read_cache import COUNT_CHANGE, CountReader, ReadModelCache
 
 
 @pytest.fixture
@@ -102,3 +104,106 @@ async def test_an_answer_kept_as_json_is_validated_and_serialised_once(conn):
     with pytest.raises(ValueError):  # an answer that does not match its model is not served, nor kept
         await cache.json(conn, "other", Answer, wrong)
     assert ("json", "other") not in cache
+
+
+# --- respond: a kept answer without a transaction, the count read once for the requests waiting --------------
+
+
+class CountedUnitOfWork:
+    """The route's unit of work: counts how often it is opened (a transaction each time)."""
+
+    def __init__(self, pool) -> None:
+        self._pool = pool
+        self.opened = 0
+
+    async def __aenter__(self):
+        self.opened += 1
+        self._acquired = self._pool.acquire()
+        self.connection = await self._acquired.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self._acquired.__aexit__(*exc)
+
+
+async def test_respond_serves_a_kept_answer_without_opening_the_unit_of_work(conn, db_pool):
+    from pydantic import BaseModel
+
+    class Total(BaseModel):
+        total: int
+
+    cache = ReadModelCache("test")
+    cache.use(db_pool)
+    uow = CountedUnitOfWork(db_pool)
+
+    async def compute() -> dict:
+        return {"total": await uow.connection.fetchval("SELECT sum(n) FROM cached")}
+
+    assert (await cache.respond(uow, "total", Total, compute)).body == b'{"total":1}'
+    assert (await cache.respond(uow, "total", Total, compute)).body == b'{"total":1}'
+    assert uow.opened == 1
+
+    async with db_pool.acquire() as writer, writer.transaction():
+        await writer.execute("INSERT INTO cached VALUES (41)")
+        await writer.execute(COUNT_CHANGE)
+    assert (await cache.respond(uow, "total", Total, compute)).body == b'{"total":42}'
+    assert uow.opened == 2
+
+
+class GatedPool:
+    """A pool whose one connection reads the count as it is when the query starts, then waits for the gate."""
+
+    def __init__(self) -> None:
+        self.count = 1
+        self.reads = 0
+        self.gate = asyncio.Event()
+
+    def acquire(self):
+        pool = self
+
+        class Acquired:
+            async def __aenter__(self):
+                return pool
+
+            async def __aexit__(self, *exc):
+                return None
+
+        return Acquired()
+
+    async def fetchval(self, _sql):
+        self.reads += 1
+        count = self.count
+        await self.gate.wait()
+        self.gate.clear()
+        return count
+
+
+async def test_a_request_never_joins_a_read_of_the_count_that_started_before_it_came():
+    pool = GatedPool()
+    reader = CountReader(pool)
+    early = asyncio.create_task(reader.read())
+    await asyncio.sleep(0.01)  # its read has started, with the count at 1
+    pool.count = 2  # a change commits
+    late = [asyncio.create_task(reader.read()) for _ in range(10)]  # arrive after the commit
+    await asyncio.sleep(0.01)
+    pool.gate.set()
+    assert await early == 1
+    await asyncio.sleep(0.01)
+    pool.gate.set()
+    assert [await t for t in late] == [2] * 10  # the next read, shared by the ten
+    assert pool.reads == 2
+
+
+async def test_a_failed_read_of_the_count_fails_the_requests_waiting_and_the_next_one_reads_again():
+    class Broken(GatedPool):
+        async def fetchval(self, _sql):
+            self.reads += 1
+            if self.reads == 1:
+                raise ConnectionResetError("gone")
+            return self.count
+
+    pool = Broken()
+    reader = CountReader(pool)
+    with pytest.raises(ConnectionResetError):
+        await reader.read()
+    assert await reader.read() == 1

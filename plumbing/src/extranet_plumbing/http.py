@@ -94,7 +94,8 @@ def install_conventions(
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(health_router(readiness or {}))
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="health/.*,metrics")
+    # One span per request; not one more for each ASGI message received and sent (http receive/send).
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="health/.*,metrics", exclude_spans=["receive", "send"])
     return app
 
 

@@ -12,18 +12,28 @@ served again. Changes the consumer does not make (another service's writes, the 
 do not touch the count: only answers made of the consumer's tables may be kept here. Answers are
 shared between requests: callers must not change them. The number kept is bounded (least recently
 used first out); an answer is keyed by everything it depends on (tenant, who may see it, every
-criterion, the day)."""
+criterion, the day).
+
+`respond` is the routes' way in: it reads the count outside any transaction and opens the route's unit of
+work only to compute a missing answer, so a kept answer costs no transaction. Concurrent requests share
+their reads of the count (`CountReader`): a request waits for a read that *starts* after it arrived, never
+joins one already on its way, so it still sees every change committed before it came; under load one
+read (one round trip) serves every request that arrived while the previous read ran."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 from prometheus_client import Counter
 from pydantic import TypeAdapter
 from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from extranet_plumbing.uow import UnitOfWork
 
 T = TypeVar("T")
 
@@ -35,11 +45,57 @@ COUNT_CHANGE = "UPDATE read_model_version SET version = version + 1"
 ANSWERS = Counter("extranet_read_cache_answers_total", "Read answers, kept (hit) or computed (miss)", ["cache", "outcome"])
 
 
+class CountReader:
+    """Reads of the count shared by the requests waiting for it, each read starting after every request
+    it answers arrived (see the module's docstring). One connection of the pool is held while reads follow
+    each other, and given back when no request waits."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._next: asyncio.Future[int] | None = None  # the read the requests arriving now wait for
+        self._reading: asyncio.Task | None = None
+
+    async def read(self) -> int:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        waited = self._next
+        if self._reading is None:
+            self._reading = asyncio.create_task(self._read_while_asked())
+        # shield: a request that gives up (client gone) does not cancel the read the others wait for.
+        return await asyncio.shield(waited)
+
+    async def _read_while_asked(self) -> None:
+        try:
+            async with self._pool.acquire() as conn:
+                while self._next is not None:
+                    answered, self._next = self._next, None  # requests arriving from now on wait for the next read
+                    try:
+                        count = await conn.fetchval(VERSION)
+                    except BaseException as exc:
+                        if not answered.done():
+                            answered.set_exception(exc)
+                        raise
+                    if not answered.done():
+                        answered.set_result(count)
+        except BaseException as exc:
+            # The connection could not be had or broke: the waiting requests fail as a query would.
+            waiting, self._next = self._next, None
+            if waiting is not None and not waiting.done():
+                waiting.set_exception(exc if isinstance(exc, Exception) else RuntimeError("read of the count cancelled"))
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            self._reading = None
+            if self._next is not None:  # asked while the connection was being given back
+                self._reading = asyncio.create_task(self._read_while_asked())
+
+
 class ReadModelCache:
     def __init__(self, name: str, *, max_entries: int = 4096) -> None:
         self.name = name
         self._max_entries = max_entries
         self._entries: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+        self._counts: CountReader | None = None
         self._hits = ANSWERS.labels(name, "hit")
         self._misses = ANSWERS.labels(name, "miss")
 
@@ -48,6 +104,24 @@ class ReadModelCache:
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._entries
+
+    def use(self, pool: asyncpg.Pool) -> None:
+        """The pool `respond` reads the count on (the service's, given when it starts)."""
+        self._counts = CountReader(pool)
+
+    async def respond(self, uow: UnitOfWork, key: Hashable, model: Any, compute: Callable[[], Awaitable[Any]]) -> Response:
+        """The answer for `key` as `json` gives it; a kept answer is served without opening `uow`, which is
+        opened (its transaction) only to compute a missing one with `compute()` (which uses `uow`)."""
+        if self._counts is None:
+            raise RuntimeError(f"read cache {self.name!r} has no pool: the service starts it (Service(read_caches=...))")
+        count = await self._counts.read()
+        kept = self._entries.get(("json", key))
+        if kept is not None and kept[0] == count:
+            self._entries.move_to_end(("json", key))
+            self._hits.inc()
+            return Response(kept[1], media_type="application/json")
+        async with uow:
+            return await self.json(uow.connection, key, model, compute)
 
     async def answer(self, conn: asyncpg.Connection, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
         """The answer for `key`: kept if the read model has not changed since it was computed, else

@@ -34,6 +34,7 @@ from extranet_plumbing.http import install_conventions
 from extranet_plumbing.kafka import broker_security, ensure_topics, new_producer
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.outbox import OutboxRelay
+from extranet_plumbing.read_cache import ReadModelCache
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.revocations import RevocationFollower, RevocationList
 from extranet_plumbing.settings import ServiceSettings
@@ -77,10 +78,12 @@ class Service:
         readiness: Mapping[str, Callable[[], Awaitable[bool]]] | None = None,
         description: str | None = None,
         body_limits: Mapping[str, int | BodyLimit] | None = None,
+        read_caches: Sequence[ReadModelCache] = (),
     ) -> None:
         """`body_limits`: a larger body limit for the paths starting with a prefix (an upload route; a
         `BodyLimit` also says what the refusal tells the user); every other path keeps the settings'
-        `max_body_bytes`."""
+        `max_body_bytes`. `read_caches`: the caches of read answers its routes use (`ReadModelCache.respond`),
+        given the pool when the service starts."""
         self.settings = settings
         self._body_limits = dict(body_limits or {})
         self.schema = schema
@@ -88,6 +91,7 @@ class Service:
         self._unit_of_work = unit_of_work
         self.subscriptions = list(subscriptions)
         self._relay_outbox = relay_outbox
+        self._read_caches = list(read_caches)
         self._task_factory = tasks
         self._on_stop = list(on_stop)
         self.verifier = verifier
@@ -174,6 +178,8 @@ class Service:
         if self.schema is not None:
             self.pool = await create_pool(settings.database_url.get_secret_value(), self.schema)
             await migrate(self.pool, self.schema, *self._migrations)
+            for cache in self._read_caches:
+                cache.use(self.pool)
         if self.uses_kafka:
             self.producer = new_producer(settings, client_id=settings.service_name)
             await self.producer.start()

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 
 from extranet_plumbing.logging import get_logger
@@ -146,6 +146,23 @@ class ServiceClient:
             params=params,
             json_body=json_body,
         )
+
+    async def relay(
+        self,
+        method: str,
+        template: str,
+        *,
+        model: Any,
+        token: str | None = None,
+        params: dict[str, Any] | None = None,
+        **path: str,
+    ) -> Relayed:
+        """`call`, the validated answer given on as the response of a route declared with
+        `response_model=model`: serialised once here by its model (the declared fields only, by alias),
+        so that FastAPI neither validates nor serialises it again (returning the model would cost both:
+        a third of the gateway's CPU on a broker's list)."""
+        value = await self.call(method, template, model=model, token=token, params=params, **path)
+        return Relayed(value, _adapter(model).dump_json(value, by_alias=True))
 
     async def download(
         self, path: str, *, route: str, token: str, params: dict[str, Any] | None, media_types: frozenset[str]
@@ -310,6 +327,17 @@ class ServiceClient:
             log.error("upstream answer broken", upstream=self.name, route=route, error_class=type(exc).__name__)
             raise UpstreamProblem.unavailable() from None
         return b"".join(chunks)
+
+
+class Relayed(Response):
+    """A service's answer, validated against its model, as the gateway's JSON response (`ServiceClient.relay`);
+    `value` is the validated answer."""
+
+    media_type = "application/json"
+
+    def __init__(self, value: Any, content: bytes) -> None:
+        super().__init__(content)
+        self.value = value
 
 
 def _json_or_none(content: bytes) -> Any:

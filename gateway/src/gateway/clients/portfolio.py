@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 
 from extranet_plumbing.exports import MEDIA_TYPES
-from gateway.clients.base import ServiceClient, segment
+from gateway.clients.base import Relayed, ServiceClient, segment
 from portfolio.api import (
     AddressChangeAccepted,
     BrokerDashboard,
@@ -28,8 +28,8 @@ EMPLOYER_DOWNLOADS = frozenset({MEDIA_TYPES["xlsx"], "text/csv"})
 
 
 class PortfolioClient(ServiceClient):
-    async def broker_dashboard(self, token: str, broker_code: str, month: str | None = None) -> BrokerDashboard:
-        return await self.call(
+    async def broker_dashboard(self, token: str, broker_code: str, month: str | None = None) -> Relayed:
+        return await self.relay(
             "GET",
             "/internal/brokers/{broker_code}/dashboard",
             broker_code=broker_code,
@@ -41,13 +41,13 @@ class PortfolioClient(ServiceClient):
     # Effectifs, Productions, Radiations: the query parameters go through as the broker gave them
     # (already validated by the gateway's route), and portfolio checks them again.
 
-    async def companies(self, token: str, broker_code: str, params: dict[str, Any]) -> CompanyList:
-        return await self.call(
+    async def companies(self, token: str, broker_code: str, params: dict[str, Any]) -> Relayed:
+        return await self.relay(
             "GET", "/internal/brokers/{broker_code}/companies", broker_code=broker_code, model=CompanyList, token=token, params=params
         )
 
-    async def company(self, token: str, broker_code: str, company_code: str, params: dict[str, Any]) -> CompanyDetail:
-        return await self.call(
+    async def company(self, token: str, broker_code: str, company_code: str, params: dict[str, Any]) -> Relayed:
+        return await self.relay(
             "GET",
             "/internal/brokers/{broker_code}/companies/{company_code}",
             broker_code=broker_code,
@@ -57,8 +57,8 @@ class PortfolioClient(ServiceClient):
             params=params,
         )
 
-    async def guarantees(self, token: str, broker_code: str, contract_number: str, params: dict[str, Any]) -> GuaranteeList:
-        return await self.call(
+    async def guarantees(self, token: str, broker_code: str, contract_number: str, params: dict[str, Any]) -> Relayed:
+        return await self.relay(
             "GET",
             "/internal/brokers/{broker_code}/contracts/{contract_number}/guarantees",
             broker_code=broker_code,
@@ -68,12 +68,12 @@ class PortfolioClient(ServiceClient):
             params=params,
         )
 
-    async def insured(self, token: str, broker_code: str, contract_number: str | None, params: dict[str, Any]) -> InsuredList:
+    async def insured(self, token: str, broker_code: str, contract_number: str | None, params: dict[str, Any]) -> Relayed:
         if contract_number is None:
-            return await self.call(
+            return await self.relay(
                 "GET", "/internal/brokers/{broker_code}/insured", broker_code=broker_code, model=InsuredList, token=token, params=params
             )
-        return await self.call(
+        return await self.relay(
             "GET",
             "/internal/brokers/{broker_code}/contracts/{contract_number}/insured",
             broker_code=broker_code,

@@ -10,7 +10,7 @@ from extranet_contracts.types import CompanyCode, ContractNumber
 from extranet_plumbing.auth import require_broker
 from extranet_plumbing.dependencies import Token, Who
 from extranet_plumbing.exports import MEDIA_TYPES
-from gateway.clients.base import segment
+from gateway.clients.base import Relayed, segment
 from gateway.dependencies import Portfolio
 from gateway.errors import problem_responses
 from gateway.routes.declared import declare_identity_routes
@@ -44,7 +44,7 @@ async def dashboard(
     token: Token,
     portfolio: Portfolio,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM; the current month by default")] = None,
-) -> BrokerDashboard:
+) -> Relayed:
     """Portfolio on the month's last day (today for the current month), entries and exits of the month
     and the previous one, exits by reason, the five latest affiliations and radiations."""
     # Checked here before asking portfolio, which checks again.
@@ -62,7 +62,7 @@ Bounds = Annotated[PeriodBounds, Query()]
 
 
 @router.get("/broker/companies", response_model=CompanyList, summary="Effectifs : les entreprises du portefeuille", responses=LISTED)
-async def companies(who: Who, token: Token, portfolio: Portfolio, query: Listing) -> CompanyList:
+async def companies(who: Who, token: Token, portfolio: Portfolio, query: Listing) -> Relayed:
     """Search by company (raison sociale, code, SIRET) or by insured person; totals; one page, sorted."""
     return await portfolio.companies(token, require_broker(who), query.params())
 
@@ -70,7 +70,7 @@ async def companies(who: Who, token: Token, portfolio: Portfolio, query: Listing
 @router.get(
     "/broker/companies/{company_code}", response_model=CompanyDetail, summary="Effectifs : détail d'une entreprise", responses=NOT_FOUND
 )
-async def company(company_code: CompanyCode, who: Who, token: Token, portfolio: Portfolio, query: AsOf) -> CompanyDetail:
+async def company(company_code: CompanyCode, who: Who, token: Token, portfolio: Portfolio, query: AsOf) -> Relayed:
     """Details, contacts and contracts (active employees and beneficiaries on `as_of`)."""
     return await portfolio.company(token, require_broker(who), company_code, query.params())
 
@@ -81,32 +81,30 @@ async def company(company_code: CompanyCode, who: Who, token: Token, portfolio: 
     summary="Garanties d'un contrat",
     responses=NOT_FOUND,
 )
-async def guarantees(contract_number: ContractNumber, who: Who, token: Token, portfolio: Portfolio, query: Listing) -> GuaranteeList:
+async def guarantees(contract_number: ContractNumber, who: Who, token: Token, portfolio: Portfolio, query: Listing) -> Relayed:
     return await portfolio.guarantees(token, require_broker(who), contract_number, query.params())
 
 
 @router.get("/broker/contracts/{contract_number}/insured", response_model=InsuredList, summary="Assurés d'un contrat", responses=NOT_FOUND)
-async def contract_insured(contract_number: ContractNumber, who: Who, token: Token, portfolio: Portfolio, query: Listing) -> InsuredList:
+async def contract_insured(contract_number: ContractNumber, who: Who, token: Token, portfolio: Portfolio, query: Listing) -> Relayed:
     """Everyone who had joined by `as_of`, active or terminated (status, start, end, reason)."""
     return await portfolio.insured(token, require_broker(who), contract_number, query.params())
 
 
 @router.get("/broker/insured", response_model=InsuredList, summary="Recherche par assuré", responses=LISTED)
-async def insured(who: Who, token: Token, portfolio: Portfolio, query: Listing) -> InsuredList:
+async def insured(who: Who, token: Token, portfolio: Portfolio, query: Listing) -> Relayed:
     """The portfolio's insured persons by name or member number."""
     return await portfolio.insured(token, require_broker(who), None, query.params())
 
 
 def _movement_routes(tab: str, movement: str, label: str) -> None:
-    async def companies_of_period(who: Who, token: Token, portfolio: Portfolio, query: Period) -> CompanyList:
+    async def companies_of_period(who: Who, token: Token, portfolio: Portfolio, query: Period) -> Relayed:
         return await portfolio.companies(token, require_broker(who), query.params(movement=movement))
 
-    async def company_of_period(company_code: CompanyCode, who: Who, token: Token, portfolio: Portfolio, query: Bounds) -> CompanyDetail:
+    async def company_of_period(company_code: CompanyCode, who: Who, token: Token, portfolio: Portfolio, query: Bounds) -> Relayed:
         return await portfolio.company(token, require_broker(who), company_code, query.params(movement=movement))
 
-    async def insured_of_period(
-        contract_number: ContractNumber, who: Who, token: Token, portfolio: Portfolio, query: Period
-    ) -> InsuredList:
+    async def insured_of_period(contract_number: ContractNumber, who: Who, token: Token, portfolio: Portfolio, query: Period) -> Relayed:
         return await portfolio.insured(token, require_broker(who), contract_number, query.params(movement=movement))
 
     router.add_api_route(

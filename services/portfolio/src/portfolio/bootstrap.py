@@ -50,6 +50,7 @@ def bootstrap(
 ) -> Service:
     settings = settings or PortfolioSettings()
     nir_digest = nir_digest or nir_digest_of(settings)
+    answers = ReadModelCache("portfolio")
     return Service(
         settings,
         title="Portfolio service (internal)",
@@ -61,12 +62,13 @@ def bootstrap(
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
         dependencies={
             dependencies.clock: provide(clock),
-            dependencies.answers: provide(ReadModelCache("portfolio")),
+            dependencies.answers: provide(answers),
             profile.document_store: provide(documents or LocalFolderStore(settings.documents_dir)),
             employer.nir_digest: provide(nir_digest),
         },
         # Requests made in the broker portal go to the legacy system through the outbox (portal.requests).
         relay_outbox=True,
+        read_caches=[answers],
         # The address change carries a Kbis of up to 4 MB: that route alone takes such a body.
         body_limits={"/internal/brokers/*/address-change": ADDRESS_CHANGE_BODY_LIMIT},
     )

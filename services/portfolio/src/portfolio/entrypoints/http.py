@@ -31,13 +31,12 @@ async def broker_dashboard(
 ) -> Response:
     require_broker(who, broker_code)
     as_of = day_of_month(month, today())
-    async with uow:
-        return await answers.json(
-            uow.connection,
-            ("dashboard", who.tenant, broker_code, as_of),
-            BrokerDashboard,
-            lambda: uow.dashboards.broker_dashboard(who.tenant, broker_code, as_of),
-        )
+    return await answers.respond(
+        uow,
+        ("dashboard", who.tenant, broker_code, as_of),
+        BrokerDashboard,
+        lambda: uow.dashboards.broker_dashboard(who.tenant, broker_code, as_of),
+    )
 
 
 def day_of_month(month: str | None, today: date) -> date:
@@ -107,11 +106,10 @@ Scoped = Annotated[Scope, Depends(scoping)]
 async def companies(scope: Scoped, search: Criteria, page: Paging, uow: UoW, answers: Answers) -> Response:
     """The portfolio's companies, searched, with the search's totals (Effectifs; Productions and
     Radiations with `movement`: the companies with entries or exits in the period)."""
-    async with uow:
-        with refused_as_field():
-            return await answers.json(
-                uow.connection, ("companies", scope, search, page), CompanyList, lambda: uow.effectifs.companies(scope, search, page)
-            )
+    with refused_as_field():
+        return await answers.respond(
+            uow, ("companies", scope, search, page), CompanyList, lambda: uow.effectifs.companies(scope, search, page)
+        )
 
 
 @router.get("/brokers/{broker_code}/companies/{company_code}", response_model=CompanyDetail)
@@ -122,8 +120,7 @@ async def company(company_code: str, scope: Scoped, uow: UoW, answers: Answers) 
             raise HTTPException(404, "Entreprise introuvable dans votre portefeuille.")
         return detail
 
-    async with uow:
-        return await answers.json(uow.connection, ("company", scope, company_code), CompanyDetail, found)
+    return await answers.respond(uow, ("company", scope, company_code), CompanyDetail, found)
 
 
 @router.get("/brokers/{broker_code}/contracts/{contract_number}/guarantees", response_model=GuaranteeList)
@@ -132,9 +129,8 @@ async def guarantees(contract_number: str, scope: Scoped, page: Paging, uow: UoW
         await contract_of_portfolio(uow, scope, contract_number)
         return await uow.effectifs.guarantees(scope, contract_number, page)
 
-    async with uow:
-        with refused_as_field():
-            return await answers.json(uow.connection, ("guarantees", scope, contract_number, page), GuaranteeList, listed)
+    with refused_as_field():
+        return await answers.respond(uow, ("guarantees", scope, contract_number, page), GuaranteeList, listed)
 
 
 @router.get("/brokers/{broker_code}/contracts/{contract_number}/insured", response_model=InsuredList)
@@ -143,9 +139,8 @@ async def contract_insured(contract_number: str, scope: Scoped, search: Criteria
         await contract_of_portfolio(uow, scope, contract_number)  # a 404 is not kept: computed again each time
         return await uow.effectifs.insured(scope, page, contract_number=contract_number, search=search)
 
-    async with uow:
-        with refused_as_field():
-            return await answers.json(uow.connection, ("contract insured", scope, contract_number, search, page), InsuredList, listed)
+    with refused_as_field():
+        return await answers.respond(uow, ("contract insured", scope, contract_number, search, page), InsuredList, listed)
 
 
 @router.get("/brokers/{broker_code}/insured", response_model=InsuredList)
@@ -153,11 +148,10 @@ async def insured(scope: Scoped, search: Criteria, page: Paging, uow: UoW, answe
     """Search by insured person across the portfolio (name or member number)."""
     if not search.by_insured:
         raise field_error("insured_name", "Saisissez le nom de l'assuré ou son numéro d'adhérent.")
-    async with uow:
-        with refused_as_field():
-            return await answers.json(
-                uow.connection, ("insured", scope, search, page), InsuredList, lambda: uow.effectifs.insured(scope, page, search=search)
-            )
+    with refused_as_field():
+        return await answers.respond(
+            uow, ("insured", scope, search, page), InsuredList, lambda: uow.effectifs.insured(scope, page, search=search)
+        )
 
 
 async def contract_of_portfolio(uow, scope: Scope, contract_number: str) -> None:
