@@ -101,6 +101,17 @@ async def company(platform, loaded):  # noqa: F811
             f"G{mine}",
             {"company_code": mine, "contracts": [contract.contract_number], "insured_groups": [other_group], "primary": False},
         ),
+        "other group of the contract": await bearer(  # granted by the primary contract by contract (identity's contract_groups)
+            "employer",
+            "correspondent",
+            f"H{mine}",
+            {
+                "company_code": mine,
+                "contracts": [contract.contract_number],
+                "contract_groups": {contract.contract_number: [other_group]},
+                "primary": False,
+            },
+        ),
         "other category": await bearer(
             "employer",
             "correspondent",
@@ -286,7 +297,7 @@ async def test_every_route_is_refused_to_whoever_may_not_see_the_company(platfor
         assert (await call(path, params)).status_code == 401, path
         for who in ("broker", "member"):
             assert (await call(path, params, who)).status_code == 403, (path, who)
-        for who in ("theirs", "other group", "other category"):
+        for who in ("theirs", "other group", "other group of the contract", "other category"):
             refused = await call(path, params, who)
             assert refused.status_code == 404, (path, who, refused.text)
             assert member.membership_id not in refused.text and member.primary.last_name.upper() not in refused.text.upper()
@@ -294,7 +305,7 @@ async def test_every_route_is_refused_to_whoever_may_not_see_the_company(platfor
         assert mine.status_code == 200, (path, mine.text)
         assert "sheet" in path or "contributions" in path or member.membership_id in mine.text
     # The selector: those who may not see the contract's group are not offered it.
-    for who in ("theirs", "other group", "other category"):
+    for who in ("theirs", "other group", "other group of the contract", "other category"):
         selector = (await platform.gateway.get("/api/employer/contracts", headers=accounts[who])).json()
         assert (number, group) not in {(k["contract_number"], g["code"]) for k in selector["contracts"] for g in k["insured_groups"]}
     for who in ("broker", "member"):
@@ -304,3 +315,28 @@ async def test_every_route_is_refused_to_whoever_may_not_see_the_company(platfor
         f"/internal/employer/employees/{member.membership_id}", headers={**accounts["theirs"], **GATEWAY_HEADERS}
     )
     assert direct.status_code == 404 and member.membership_id not in direct.text
+
+
+async def test_the_primary_correspondent_grants_a_group_of_a_contract_which_the_secondary_reads_alone(platform, company):
+    """Through the gateway: the grant made at identity, then the secondary's token as identity issues it, read by portfolio."""
+    _oracle, mine, contract, member, accounts = company
+    number, group = contract.contract_number, member.insured_group.value
+    other_group = next(g.value for g in contract.insured_groups if g.value != group)
+    new = {"identifier": f"paie.{mine}", "last_name": "Morel", "first_name": "Inès", "email": f"ines.morel.{mine}@example.org"}
+    wrong = await platform.gateway.post(
+        "/api/me/correspondents", json={**new, "contracts": [number], "contract_groups": {number: ["Z"]}}, headers=accounts["primary"]
+    )
+    assert wrong.status_code == 422
+    made = await platform.gateway.post(
+        "/api/me/correspondents",
+        json={**new, "contracts": [number], "contract_groups": {number: [other_group]}},
+        headers=accounts["primary"],
+    )
+    assert made.status_code == 201, made.text
+    listed = (await platform.gateway.get("/api/me/correspondents", headers=accounts["primary"])).json()
+    assert {c["identifier"]: c["contract_groups"] for c in listed}[f"paie.{mine}"] == {number: [other_group]}
+    secondary = accounts["other group of the contract"]
+    selector = (await platform.gateway.get("/api/employer/contracts", headers=secondary)).json()
+    assert [(k["contract_number"], [g["code"] for g in k["insured_groups"]]) for k in selector["contracts"]] == [(number, [other_group])]
+    sheet = await platform.gateway.get(f"/api/employer/contracts/{number}/groups/{other_group}/sheet", headers=secondary)
+    assert sheet.status_code == 200 and sheet.json()["group"]["code"] == other_group
