@@ -21,6 +21,7 @@ from enrollment.api import RequestDetail, RequestForm, RequestList
 from portals import formats
 from portals.adapters.gateway import INVALID_VALUE, GatewayProblem
 from portals.routes.employer_company import OPENED
+from portals.routes.requests import _draft as own_request  # an employer request of the company, or 404
 from portals.web import BAD_DATE, NotFound, Visit, field_values, iso_dates, missing, only
 from portfolio.api import EmployeeDetail, EmployerContracts
 
@@ -302,15 +303,6 @@ class CorrespondentWizard(Wizard):
     @property
     def _api(self) -> str:
         return f"/api/employer/requests/{self.request_id}"
-
-
-async def own_request(visit: Visit, request_id: uuid.UUID) -> RequestDetail:
-    try:
-        return await visit.api("GET", f"/api/employer/requests/{request_id}", model=RequestDetail, with_tenant=False)
-    except GatewayProblem as problem:
-        if problem.status in (404, 422):
-            raise NotFound() from None
-        raise
 
 
 async def contracts_of(visit: Visit) -> list[tuple[str, str]]:
