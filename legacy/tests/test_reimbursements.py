@@ -4,6 +4,7 @@ cover, amounts to the cent, the guarantee of their contract that applied, and no
 from __future__ import annotations
 
 import collections
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from extranet_contracts.claims import Payee, ReimbursementPaid
 from extranet_contracts.legacy import CollectiveContractSigned, GuaranteeAttached, MemberAffiliated, MemberRadiated
 from legacy_simulator import SizeSpec, generate
 from legacy_simulator.claims import masked, of_city
+from legacy_simulator.cli import main
 
 TODAY = date(2026, 11, 23)
 SPEC = SizeSpec.preset("demo", companies=8, insured=250)  # the demo's rate, fewer people: quicker
@@ -113,3 +115,50 @@ def test_city_names_in_french():
         "des Sables-d'Olonne",
         "de la Rochelle",
     ]
+
+
+BENCH_LIKE = SizeSpec.preset("bench", companies=20, insured=2_000)  # the bench set's shape, a five-hundredth of it
+
+
+@pytest.fixture(scope="module")
+def three_years():
+    """As the bench set asks for them: about 20,000 acts over three years (10 M for its 1 M insured)."""
+    return [e for _, e in generate(BENCH_LIKE.with_acts(20_000, years=3), 2026, "mbtp", TODAY) if isinstance(e, ReimbursementPaid)]
+
+
+def test_the_bench_sets_acts_go_back_three_years(three_years):
+    acts = [act for payment in three_years for act in payment.acts]
+    assert 0.8 * 20_000 < len(acts) < 1.2 * 20_000  # the rate is measured on the generator, not exact
+    oldest = min(act.act_date for act in acts)
+    assert TODAY - timedelta(days=3 * 365) <= oldest < TODAY - timedelta(days=2 * 365)
+    for payment in three_years:
+        assert payment.amount == sum(act.mutuelle_amount for act in payment.acts)
+        assert all(act.act_date <= payment.received_on <= payment.paid_on <= TODAY for act in payment.acts)
+    assert len({p.reference for p in three_years}) == len(three_years)
+
+
+def test_the_bench_sets_acts_are_the_same_at_every_run(three_years):
+    again = (e for _, e in generate(BENCH_LIKE.with_acts(20_000, years=3), 2026, "mbtp", TODAY) if isinstance(e, ReimbursementPaid))
+    assert [next(again) for _ in range(500)] == three_years[:500]
+
+
+def test_acts_over_more_than_three_years_are_refused():
+    with pytest.raises(ValueError, match="1 to 3 years"):
+        BENCH_LIKE.with_acts(1_000, years=4)
+
+
+def test_only_the_streams_asked_for(capsys):
+    argv = ["dump", "--size", "bench", "--companies", "3", "--insured", "300", "--acts", "3000", "--today", "2026-11-23"]
+    assert main([*argv, "--streams", "legacy.claims,legacy.households"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    types = collections.Counter(line["envelope"]["type"] for line in lines)
+    assert set(types) == {
+        "ReimbursementPaid",
+        "MemberContractRecorded",
+        "HouseholdBeneficiariesRecorded",
+        "CommunicationPreferencesRecorded",
+    }
+    assert types["ReimbursementPaid"] > 300
+    with pytest.raises(SystemExit):
+        main([*argv, "--streams", "legacy.nowhere"])
+    assert "choose among legacy.brokers" in capsys.readouterr().err

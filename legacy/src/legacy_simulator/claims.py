@@ -21,8 +21,10 @@ from extranet_contracts.legacy import MemberAffiliated
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-# The history a member finds online: the paperless option shows a year of statements.
+# The history a member finds online: the paperless option shows a year of statements. The bench set asks
+# for more (`SizeSpec.reimbursement_years`); the mean number of payments is per year of cover.
 HISTORY_DAYS = 365
+YEAR_DAYS = 365
 # Participation forfaitaire (consultations, biology) and franchise médicale (per box, per paramedical act),
 # withheld by the social security from adults' reimbursements since 2024.
 FLAT_CONTRIBUTION = Decimal("2.00")
@@ -288,9 +290,11 @@ def household_payments(
     per_member: float,
     next_reference: Callable[[random.Random], str],
     last_names: Sequence[str],
+    history_days: int = HISTORY_DAYS,
 ) -> Iterator[ReimbursementPaid]:
-    """The payments of one household over the last year of its cover, in the order they were paid."""
-    start = max(affiliation.effective_date, today - timedelta(days=HISTORY_DAYS))
+    """The payments of one household over the last `history_days` of its cover (a year unless told), in the
+    order they were paid."""
+    start = max(affiliation.effective_date, today - timedelta(days=history_days))
     end = min(covered_until or today, today)
     if end <= start:
         return
@@ -298,7 +302,7 @@ def household_payments(
         Person(BeneficiaryRole.PRIMARY, affiliation.primary.last_name, affiliation.primary.first_name, affiliation.primary.birth_date)
     ]
     people += [Person(BeneficiaryRole(d.role.value), d.last_name, d.first_name, d.birth_date) for d in affiliation.dependants]
-    mean = per_member * (1 + 0.6 * len(affiliation.dependants)) * (end - start).days / HISTORY_DAYS
+    mean = per_member * (1 + 0.6 * len(affiliation.dependants)) * (end - start).days / YEAR_DAYS
     iban = affiliation.benefits_bank_details.iban if affiliation.benefits_bank_details else None
     city = affiliation.address.city
     drawn = []

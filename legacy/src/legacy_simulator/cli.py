@@ -2,6 +2,8 @@
 
 legacy-simulator publish --size demo --seed 2026 --tenant mbtp [--bootstrap 127.0.0.1:9092]
   -> {"published": N, "by_type": {...}, "by_stream": {...}} on stdout (a consumer of some streams waits for their share)
+legacy-simulator publish --size bench --acts 10000000 --claims-years 3 --streams legacy.claims,legacy.households
+  -> the bench set's reimbursements (10 M acts over 3 years) and households' files only
 legacy-simulator brokers --size demo --seed 2026
 legacy-simulator dump --size small --seed 1 > events.jsonl
 legacy-simulator decide --policy accept [--policy EmployeeTerminationRequested=advisor] [--reason TEXT] [--delay 0]
@@ -16,7 +18,7 @@ import collections
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from extranet_contracts.envelope import Envelope
 from legacy_simulator import documents
 from legacy_simulator.decisions import DEFAULT_REASON, Decider, Policy, run
 from legacy_simulator.generator import broker_codes, generate
-from legacy_simulator.publisher import background_batches, publish, publish_records
+from legacy_simulator.publisher import STREAMS, Record, background_batches, publish, publish_records
 from legacy_simulator.sizes import PRESETS, SizeSpec
 
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
@@ -38,6 +40,13 @@ def _count(value: str) -> int:
     if number < 0:
         raise argparse.ArgumentTypeError("must be >= 0")
     return number
+
+
+def _streams(value: str) -> frozenset[str]:
+    streams = frozenset(s.strip() for s in value.split(",") if s.strip())
+    if not streams or streams - set(STREAMS):
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(STREAMS)}")
+    return streams
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         if dates:
             sub.add_argument("--tenant", default="mbtp", help="tenant of the envelopes (default: mbtp)")
             sub.add_argument("--today", type=date.fromisoformat, default=None, help="reference date YYYY-MM-DD (default: today)")
+            sub.add_argument("--acts", type=_count, help="about this many reimbursed acts (the preset's rate otherwise)")
+            sub.add_argument("--claims-years", type=int, default=3, help="years of reimbursements with --acts (1 to 3; default: 3)")
+            sub.add_argument("--streams", type=_streams, help=f"only the events of these streams, comma separated ({', '.join(STREAMS)})")
 
     publish_cmd = commands.add_parser("publish", help="publish the events on Kafka")
     size_options(publish_cmd)
@@ -94,7 +106,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _spec(args: argparse.Namespace) -> SizeSpec:
-    return SizeSpec.preset(args.size, brokers=args.brokers, companies=args.companies, insured=args.insured)
+    spec = SizeSpec.preset(args.size, brokers=args.brokers, companies=args.companies, insured=args.insured)
+    return spec.with_acts(args.acts, args.claims_years) if getattr(args, "acts", None) is not None else spec
+
+
+def _of_streams(events: Iterator[tuple[Envelope, Event]], streams: frozenset[str] | None) -> Iterator[tuple[Envelope, Event]]:
+    return events if streams is None else ((envelope, event) for envelope, event in events if event.STREAM in streams)
+
+
+async def _records_of_streams(batches: AsyncIterator[list[Record]], streams: frozenset[str] | None) -> AsyncIterator[list[Record]]:
+    async for batch in batches:
+        yield batch if streams is None else [record for record in batch if record[0] in streams]
 
 
 def _counting(events: Iterator[tuple[Envelope, Event]], by_type: collections.Counter) -> Iterator[tuple[Envelope, Event]]:
@@ -122,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "publish":
         return _publish(args, spec, today)
 
-    events = generate(spec, args.seed, args.tenant, today)
+    events = _of_streams(generate(spec, args.seed, args.tenant, today), args.streams)
     if args.command == "dump":
         out = sys.stdout
         for envelope, event in events:
@@ -147,13 +169,14 @@ def _publish(args: argparse.Namespace, spec: SizeSpec, today: date) -> int:
     }
     in_process = args.generator == "process" or (args.generator == "auto" and spec.insured >= BACKGROUND_FROM and (os.cpu_count() or 1) > 1)
     if in_process:
-        batches = background_batches(spec, args.seed, args.tenant, today)
+        batches = _records_of_streams(background_batches(spec, args.seed, args.tenant, today), args.streams)
         published = asyncio.run(publish_records(batches, by_type=by_type, **options))
     else:
         events = generate(spec, args.seed, args.tenant, today)
         store = documents.store_from_environment()
         if store is not None:  # the companies' documents deposited in the platform's store, then named on legacy.companies
             events = documents.with_documents(events, store, seed=args.seed)
+        events = _of_streams(events, args.streams)
         published = asyncio.run(publish(_counting(events, by_type), **options))
     streams = {model.TYPE: model.STREAM for model in CATALOGUE.values()}
     by_stream = collections.Counter({stream: 0 for stream in streams.values() if stream.startswith("legacy.")})

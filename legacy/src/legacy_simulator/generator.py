@@ -627,6 +627,7 @@ class _Generator:
             per_member=self.spec.reimbursements_per_member,
             next_reference=next_reference,
             last_names=self._last,
+            history_days=365 * self.spec.reimbursement_years,
         ):
             yield self.wrap(payment, self.stamp(rng, payment.paid_on), ids=self.claim_ids)
 
