@@ -77,7 +77,9 @@ async def test_employees_invited_online_fill_their_affiliation(stack, page, chec
     employee = await context.new_page()
     correspondent, check.page = page, employee
     try:
-        await employee.goto(link)
+        # From the mail reader: a link followed from another site (the portal's cookie is SameSite=Strict)
+        await employee.set_content(f'<html lang="fr"><title>Messagerie</title><a href="{link}">Compléter mon affiliation</a></html>')
+        await employee.get_by_role("link", name="Compléter mon affiliation").click()
         await employee.wait_for_url("**/mbtp/entreprise/affiliation-en-ligne")
         assert "token" not in employee.url
         await employee.get_by_role("heading", name="Bonjour Madame Marion Martin").wait_for()
