@@ -14,6 +14,7 @@ from claims.service_layer.unit_of_work import ClaimsUnitOfWork
 from claims.settings import ClaimsSettings
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.dependencies import provide
+from extranet_plumbing.read_cache import ReadModelCache
 from extranet_plumbing.service import Service, Subscription
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,15 +29,26 @@ def bootstrap(
     settings: ClaimsSettings | None = None, *, clock: dependencies.Clock = now_in_france, verifier: TokenVerifier | None = None
 ) -> Service:
     settings = settings or ClaimsSettings()
+    # The member's pages, kept while the read model has not changed: the read model's consumer counts its
+    # changes (the documents group writes only documents_announced, which no kept answer reads).
+    answers = ReadModelCache("claims")
     return Service(
         settings,
         title="Claims service (internal)",
         schema=settings.db_schema,
         migrations=[MIGRATIONS],
         unit_of_work=ClaimsUnitOfWork,
-        subscriptions=[Subscription(READ_MODEL_GROUP, HANDLERS), Subscription(documents.DOCUMENTS_GROUP, documents.handlers(clock))],
+        subscriptions=[
+            Subscription(READ_MODEL_GROUP, HANDLERS, counts_changes=True),
+            Subscription(documents.DOCUMENTS_GROUP, documents.handlers(clock)),
+        ],
         relay_outbox=True,
         routers=[statements.router, household.router, content.router, http.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
-        dependencies={dependencies.clock: provide(clock), dependencies.content: provide(TenantContent(settings.content_dir))},
+        dependencies={
+            dependencies.clock: provide(clock),
+            dependencies.content: provide(TenantContent(settings.content_dir)),
+            dependencies.answers: provide(answers),
+        },
+        read_caches=[answers],
     )

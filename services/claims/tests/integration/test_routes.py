@@ -11,6 +11,7 @@ from decimal import Decimal
 import httpx
 import pypdf
 import pytest
+from prometheus_client import REGISTRY
 
 from claims.domain.payments import beneficiary_id
 from extranet_contracts.testing import reimbursement_paid
@@ -225,3 +226,46 @@ async def test_statements_of_another_household_are_not_found(client, bearer):
         assert (await client.get(f"/internal/members/{THEIRS}/statements/{path}", headers=me)).status_code == 403
         assert (await client.get(f"/internal/members/{MINE}/statements/{path}")).status_code == 401
         assert (await client.get(f"/internal/members/{MINE}/statements/{path}", headers=bearer(terms_ok=False))).status_code == 403
+
+
+def _kept_answers(outcome: str) -> float:
+    return REGISTRY.get_sample_value("extranet_read_cache_answers_total", {"cache": "claims", "outcome": outcome}) or 0.0
+
+
+async def test_a_kept_answer_gives_way_to_a_new_payment_and_to_a_correction(claims, client, bearer, kafka_producer, service_env):
+    """The member's pages are kept while the read model has not changed: asked twice, the second answer is
+    the kept one; a payment that arrives since, or a correction of one, shows at the next request."""
+    me, topic = bearer(), service_env["topic_prefix"] + "legacy.claims"
+    first = (await client.get(f"{BASE}/latest", headers=me)).json()
+    hits = _kept_answers("hit")
+    assert (await client.get(f"{BASE}/latest", headers=me)).json() == first
+    assert _kept_answers("hit") == hits + 1
+    before = (await client.get(f"{BASE}/35500001", headers=me)).json()
+    assert before["amount"] == "9.00"
+
+    newer = {**CONSULTATION, "act_date": "2026-10-20"}
+    await publish_event(
+        kafka_producer, topic, reimbursement_paid(reference="35509001", paid_on=date(2026, 10, 25), acts=[newer], amount="9.00")
+    )
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) = 10 FROM payments"))
+    latest = [r["reference"] for r in (await client.get(f"{BASE}/latest", headers=me)).json()["items"]]
+    assert latest == ["35509001", "35500000", "35500001"]
+
+    corrected = {**CONSULTATION, "act_date": "2026-09-16", "mutuelle_amount": "8.00"}
+    correction = reimbursement_paid(
+        reference="35500001", paid_on=date(2026, 9, 21), received_on=date(2026, 9, 19), acts=[corrected], amount="8.00", revision=2
+    )
+    await publish_event(kafka_producer, topic, correction)
+    await wait_until(lambda: claims.pool.fetchval("SELECT revision = 2 FROM payments WHERE reference = '35500001'"))
+    assert (await client.get(f"{BASE}/35500001", headers=me)).json()["amount"] == "8.00"
+
+
+async def test_a_kept_answer_is_never_another_households(client, bearer):
+    me, theirs = bearer(), bearer(scope={"member_number": THEIRS})
+    mine = (await client.get(BASE, headers=me)).json()
+    assert mine["total"] == 8
+    for path in ("", "/latest", "/35500001"):  # kept for me, refused to them
+        await client.get(f"{BASE}{path}", headers=me)
+        assert (await client.get(f"{BASE}{path}", headers=theirs)).status_code == 403
+    theirs_listed = (await client.get(f"/internal/members/{THEIRS}/reimbursements", headers=theirs)).json()
+    assert [r["reference"] for r in theirs_listed["items"]] == ["46600001"] and theirs_listed["total"] == 1

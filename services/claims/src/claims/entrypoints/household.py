@@ -7,12 +7,12 @@ paperless option. The household is the token's, checked here again (403 for anot
 from datetime import date
 
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from claims.api import Beneficiaries, CommunicationPreferences, MemberContract
 from claims.domain.french import day
 from claims.domain.households import beneficiaries_page, contract_page, current_guarantee, preferences_page
-from claims.entrypoints.dependencies import Now, UoW
+from claims.entrypoints.dependencies import Answers, Now, UoW
 from claims.entrypoints.http import Household
 from claims.tenancy import claims_tenant
 from extranet_plumbing.dependencies import Who
@@ -35,24 +35,31 @@ PDF = {
 }
 
 
-async def _contract(uow: UoW, tenant: str, member_number: str) -> dict:
-    async with uow:
-        contract = await uow.households.contract(tenant, member_number)
+async def _stored_contract(uow: UoW, tenant: str, member_number: str) -> dict:
+    """The household's contract as stored (in the open unit of work); 404 when the legacy system published none."""
+    contract = await uow.households.contract(tenant, member_number)
     if contract is None:
         raise HTTPException(404, NO_CONTRACT)
     return contract
 
 
 @router.get("/members/{member_number}/contract", response_model=MemberContract)
-async def contract(member_number: Household, who: Who, uow: UoW, now: Now) -> dict:
-    """Mon contrat: number, kind, subscription date, guarantee history, the current guarantee, the contribution."""
-    return contract_page(await _contract(uow, who.tenant, member_number), now().date())
+async def contract(member_number: Household, who: Who, uow: UoW, answers: Answers, now: Now) -> Response:
+    """Mon contrat: number, kind, subscription date, guarantee history, the current guarantee, the contribution
+    (kept while the read model has not changed, for the day: the current guarantee is the day's)."""
+    today = now().date()
+
+    async def computed() -> dict:
+        return contract_page(await _stored_contract(uow, who.tenant, member_number), today)
+
+    return await answers.respond(uow, ("contract", who.tenant, member_number, today), MemberContract, computed)
 
 
 @router.get("/members/{member_number}/contract/benefits-table", response_class=StreamingResponse, responses=PDF)
 async def benefits_table(member_number: Household, who: Who, uow: UoW, now: Now) -> StreamingResponse:
     """The current guarantee's benefits table (tableau des prestations), as a PDF."""
-    stored = await _contract(uow, who.tenant, member_number)
+    async with uow:
+        stored = await _stored_contract(uow, who.tenant, member_number)
     guarantee = current_guarantee(stored["guarantees"], now().date())
     if guarantee is None:
         raise HTTPException(404, NO_GUARANTEE)
@@ -70,19 +77,25 @@ async def benefits_table(member_number: Household, who: Who, uow: UoW, now: Now)
 
 
 @router.get("/members/{member_number}/beneficiaries", response_model=Beneficiaries)
-async def beneficiaries(member_number: Household, who: Who, uow: UoW) -> dict:
+async def beneficiaries(member_number: Household, who: Who, uow: UoW, answers: Answers) -> Response:
     """Les bénéficiaires: the primary insured, then the dependants, with their details; NIR and IBAN masked."""
-    async with uow:
+
+    async def computed() -> dict:
         stored = await uow.households.beneficiaries(who.tenant, member_number)
-    if stored is None:
-        raise HTTPException(404, NO_BENEFICIARIES)
-    return {"items": beneficiaries_page(stored)}
+        if stored is None:
+            raise HTTPException(404, NO_BENEFICIARIES)
+        return {"items": beneficiaries_page(stored)}
+
+    return await answers.respond(uow, ("beneficiaries", who.tenant, member_number), Beneficiaries, computed)
 
 
 @router.get("/members/{member_number}/preferences", response_model=CommunicationPreferences)
-async def preferences(member_number: Household, who: Who, uow: UoW) -> dict:
+async def preferences(member_number: Household, who: Who, uow: UoW, answers: Answers) -> Response:
     """Choix d'envoi des informations (not defined everywhere until the legacy system says otherwise) and the paperless option."""
-    async with uow:
+
+    async def computed() -> dict:
         stored = await uow.households.preferences(who.tenant, member_number)
-    stored = stored or {"matrix": None, "paperless": False, "paperless_since": None}
-    return {"rows": preferences_page(stored["matrix"]), "paperless": stored["paperless"], "paperless_since": stored["paperless_since"]}
+        stored = stored or {"matrix": None, "paperless": False, "paperless_since": None}
+        return {"rows": preferences_page(stored["matrix"]), "paperless": stored["paperless"], "paperless_since": stored["paperless_since"]}
+
+    return await answers.respond(uow, ("preferences", who.tenant, member_number), CommunicationPreferences, computed)

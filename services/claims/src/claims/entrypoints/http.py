@@ -1,12 +1,17 @@
 """Internal HTTP API of the claims service, called by the gateway with the member's token, which is
 checked again here: a member reads only their own household's reimbursements, and a payment of another
-household, or a reference that does not exist, is not found (404) alike."""
+household, or a reference that does not exist, is not found (404) alike.
+
+The answers are kept while the read model has not changed (`Answers`, a `ReadModelCache`), keyed by the
+tenant, the household (the token's, checked first) and every criterion: a member's pages cost one read
+of the read model's count once computed."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the local Annotated aliases.
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi.responses import Response
 
 from claims.api import (
     REFERENCE_PATTERN,
@@ -19,7 +24,7 @@ from claims.domain.explanation import PATHWAY_LABELS, explain, summary
 from claims.domain.french import iban
 from claims.domain.payments import Act, Beneficiary, Payment
 from claims.domain.search import LATEST, PAGE_SIZES, Page, Search
-from claims.entrypoints.dependencies import UoW
+from claims.entrypoints.dependencies import Answers, UoW
 from claims.service_layer.handlers import READ_MODEL_GROUP
 from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Who
@@ -61,33 +66,41 @@ Paging = Annotated[Page, Depends(paging)]
 
 
 @router.get("/members/{member_number}/reimbursements/latest", response_model=LatestReimbursements)
-async def latest(member_number: Household, who: Who, uow: UoW) -> dict:
+async def latest(member_number: Household, who: Who, uow: UoW, answers: Answers) -> Response:
     """The last three payments (home page), newest first."""
-    async with uow:
-        payments = await uow.reimbursements.latest(who.tenant, member_number, LATEST)
-    return {"items": [row(p) for p in payments]}
+
+    async def computed() -> dict:
+        return {"items": [row(p) for p in await uow.reimbursements.latest(who.tenant, member_number, LATEST)]}
+
+    return await answers.respond(uow, ("latest", who.tenant, member_number), LatestReimbursements, computed)
 
 
 @router.get("/members/{member_number}/reimbursements", response_model=ReimbursementList)
-async def reimbursements(member_number: Household, who: Who, uow: UoW, search: Criteria, page: Paging) -> dict:
+async def reimbursements(member_number: Household, who: Who, uow: UoW, answers: Answers, search: Criteria, page: Paging) -> Response:
     """The household's payments, newest first: of a beneficiary, over a period of payment dates."""
-    return await _listed(uow, who.tenant, member_number, search, page)
+    return await _listed(uow, answers, who.tenant, member_number, search, page)
 
 
 @router.get("/members/{member_number}/reimbursements/third-party", response_model=ReimbursementList)
-async def third_party(member_number: Household, who: Who, uow: UoW, search: Criteria, page: Paging) -> dict:
+async def third_party(member_number: Household, who: Who, uow: UoW, answers: Answers, search: Criteria, page: Paging) -> Response:
     """The payments made to health professionals (remboursements aux tiers), newest first."""
-    return await _listed(uow, who.tenant, member_number, Search(search.beneficiary, search.start, search.end, to_professionals=True), page)
+    to_professionals = Search(search.beneficiary, search.start, search.end, to_professionals=True)
+    return await _listed(uow, answers, who.tenant, member_number, to_professionals, page)
 
 
 @router.get("/members/{member_number}/reimbursements/{reference}", response_model=ReimbursementDetail)
-async def reimbursement(member_number: Household, who: Who, uow: UoW, reference: Annotated[str, Path(pattern=REFERENCE_PATTERN)]) -> dict:
+async def reimbursement(
+    member_number: Household, who: Who, uow: UoW, answers: Answers, reference: Annotated[str, Path(pattern=REFERENCE_PATTERN)]
+) -> Response:
     """A payment of the household, each act explained."""
-    async with uow:
+
+    async def computed() -> dict:
         payment = await uow.reimbursements.payment(who.tenant, member_number, reference)
-    if payment is None:
-        raise HTTPException(404, NOT_FOUND)
-    return _detail(payment)
+        if payment is None:
+            raise HTTPException(404, NOT_FOUND)
+        return _detail(payment)
+
+    return await answers.respond(uow, ("detail", who.tenant, member_number, reference), ReimbursementDetail, computed)
 
 
 @router.get("/stats", response_model=ReadModelStats)
@@ -97,10 +110,15 @@ async def stats(uow: UoW) -> dict:
         return await uow.reimbursements.stats(uow.settings.group_id(READ_MODEL_GROUP))
 
 
-async def _listed(uow, tenant: str, member_number: str, search: Search, page: Page) -> dict:
-    async with uow:
-        total, payments = await uow.reimbursements.search(tenant, member_number, search, page)
-        beneficiaries = await uow.reimbursements.beneficiaries(tenant, member_number)
+async def _listed(uow, answers: Answers, tenant: str, member_number: str, search: Search, page: Page) -> Response:
+    return await answers.respond(
+        uow, ("list", tenant, member_number, search, page), ReimbursementList, lambda: _list(uow, tenant, member_number, search, page)
+    )
+
+
+async def _list(uow, tenant: str, member_number: str, search: Search, page: Page) -> dict:
+    total, payments = await uow.reimbursements.search(tenant, member_number, search, page)
+    beneficiaries = await uow.reimbursements.beneficiaries(tenant, member_number)
     return {
         "beneficiary": search.beneficiary,
         "period": {"start": search.start, "end": search.end},

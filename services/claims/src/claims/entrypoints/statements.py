@@ -17,7 +17,7 @@ from claims.api import REFERENCE_PATTERN, OnlineStatements
 from claims.domain.french import day
 from claims.domain.households import Online
 from claims.domain.search import Search
-from claims.entrypoints.dependencies import Now, UoW
+from claims.entrypoints.dependencies import Answers, Now, UoW
 from claims.entrypoints.http import NOT_FOUND, Criteria, Household, row
 from claims.tenancy import claims_tenant
 from extranet_plumbing.dependencies import Who
@@ -30,13 +30,17 @@ ZIP = {200: {"description": "Les relevés de la période, un PDF par paiement (z
 
 
 @router.get("/members/{member_number}/statements", response_model=OnlineStatements)
-async def statements(member_number: Household, who: Who, uow: UoW, now: Now) -> dict:
-    """The statements online, newest first, and the rule that chose them."""
-    tenant = claims_tenant(who.tenant)
-    async with uow:
-        online = Online.rule(await uow.households.paperless(who.tenant, member_number), now().date(), tenant)
+async def statements(member_number: Household, who: Who, uow: UoW, answers: Answers, now: Now) -> Response:
+    """The statements online, newest first, and the rule that chose them (kept for the day while the read
+    model, the paperless option included, has not changed)."""
+    tenant, today = claims_tenant(who.tenant), now().date()
+
+    async def computed() -> dict:
+        online = Online.rule(await uow.households.paperless(who.tenant, member_number), today, tenant)
         items = [row(p) async for p in uow.reimbursements.each_online(who.tenant, member_number, Search(), online)]
-    return {"paperless": online.paperless, "rule": online.described(tenant), "items": items}
+        return {"paperless": online.paperless, "rule": online.described(tenant), "items": items}
+
+    return await answers.respond(uow, ("statements", who.tenant, member_number, today), OnlineStatements, computed)
 
 
 @router.get("/members/{member_number}/statements/archive", response_class=StreamingResponse, responses=ZIP)
