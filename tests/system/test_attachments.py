@@ -6,8 +6,6 @@ a correspondent downloads once the legacy system accepted an employee's terminat
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import io
 import uuid
@@ -19,33 +17,14 @@ from extranet_contracts.legacy import CONTRACTS, MEMBERSHIPS
 from extranet_contracts.requests import PORTAL_REQUESTS
 from extranet_contracts.testing import affiliation_requested, contract_signed, guarantee_attached, member_affiliated
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
-from legacy_simulator.decisions import Decider, Policy, run
 
-PASSWORD = "Pieces-Test-2026!"
+from .test_requests import legacy_system, log_in
+
 COMPANY, CONTRACT, OTHER_CONTRACT = "12345678", "W1-000123", "W1-000999"
 MARC = affiliation_requested()
 LEA = member_affiliated()  # 73000042, on W1-000123 of company 12345678
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
-
-
-async def log_in(platform, portal: str, kind: str, identifier: str, scope: dict) -> dict[str, str]:
-    return {"authorization": f"Bearer {await platform.account_token(portal, kind, identifier, PASSWORD, scope)}"}
-
-
-@contextlib.asynccontextmanager
-async def legacy_system(infra, service_env, *rules: str):
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        run(
-            Decider(Policy.parse(rules or ["accept"])), bootstrap=infra.kafka_bootstrap, topic_prefix=service_env["topic_prefix"], stop=stop
-        )
-    )
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
 
 
 async def others(platform) -> tuple[dict, ...]:
@@ -146,7 +125,7 @@ async def test_supporting_documents_are_checked_kept_shown_and_sent_by_reference
     }
     for name, body in steps.items():
         assert (await gateway.put(f"/api/employer/requests/{rid}/steps/{name}", json=body, headers=company)).status_code == 200
-    async with legacy_system(infra, service_env):
+    async with legacy_system(infra, service_env, "accept"):
         assert (await gateway.post(f"/api/employer/requests/{rid}/submit", headers=company)).status_code == 200
         await wait_until(lambda: _status(platform, company, rid, "accepted"))
     [record] = [
@@ -180,7 +159,7 @@ async def test_an_accepted_termination_gives_its_attestation(platform, infra, se
     not_yet = await gateway.get(pack, headers=company)
     assert not_yet.status_code == 409 and "une fois la radiation acceptée" in not_yet.json()["detail"]
 
-    async with legacy_system(infra, service_env):
+    async with legacy_system(infra, service_env, "accept"):
         assert (await gateway.post(f"/api/employer/requests/{rid}/submit", headers=company)).status_code == 200
         await wait_until(lambda: _status(platform, company, rid, "accepted"))
 
