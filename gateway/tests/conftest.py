@@ -50,6 +50,7 @@ BY_NAME = {
     "old_password": "Ancien-Mot-De-Passe-2025",
     "code": "123456",
     "contracts": ["W1-000123"],
+    "contract_groups": {"W1-000123": ["A"]},
     "version": "2026-01",
 }
 

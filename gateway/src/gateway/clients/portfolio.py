@@ -112,13 +112,14 @@ class PortfolioClient(ServiceClient):
             media_types=frozenset(MEDIA_TYPES.values()),
         )
 
-    # Employer portal (issue 12): what a correspondent reads; portfolio checks its scope again.
+    # Employer portal (issue 12): what a correspondent reads; portfolio checks its scope again. Relayed as the
+    # broker's reads are: validated here, serialised once.
 
-    async def employer_contracts(self, token: str) -> EmployerContracts:
-        return await self.call("GET", "/internal/employer/contracts", model=EmployerContracts, token=token)
+    async def employer_contracts(self, token: str) -> Relayed:
+        return await self.relay("GET", "/internal/employer/contracts", model=EmployerContracts, token=token)
 
-    async def company_sheet(self, token: str, contract_number: str, insured_group: str, params: dict[str, Any]) -> CompanySheet:
-        return await self.call(
+    async def company_sheet(self, token: str, contract_number: str, insured_group: str, params: dict[str, Any]) -> Relayed:
+        return await self.relay(
             "GET",
             "/internal/employer/contracts/{contract_number}/groups/{insured_group}/sheet",
             contract_number=contract_number,
@@ -128,8 +129,8 @@ class PortfolioClient(ServiceClient):
             params=params,
         )
 
-    async def contributions(self, token: str, contract_number: str, insured_group: str) -> Contributions:
-        return await self.call(
+    async def contributions(self, token: str, contract_number: str, insured_group: str) -> Relayed:
+        return await self.relay(
             "GET",
             "/internal/employer/contracts/{contract_number}/groups/{insured_group}/contributions",
             contract_number=contract_number,
@@ -138,11 +139,11 @@ class PortfolioClient(ServiceClient):
             token=token,
         )
 
-    async def search_employees(self, token: str, criteria: dict[str, Any]) -> EmployeeSearchResult:
-        return await self.call("POST", "/internal/employer/employees/search", model=EmployeeSearchResult, token=token, json_body=criteria)
+    async def search_employees(self, token: str, criteria: dict[str, Any]) -> Relayed:
+        return await self.relay("POST", "/internal/employer/employees/search", model=EmployeeSearchResult, token=token, json_body=criteria)
 
-    async def employee(self, token: str, membership_id: str, params: dict[str, Any]) -> EmployeeDetail:
-        return await self.call(
+    async def employee(self, token: str, membership_id: str, params: dict[str, Any]) -> Relayed:
+        return await self.relay(
             "GET",
             "/internal/employer/employees/{membership_id}",
             membership_id=membership_id,
@@ -151,8 +152,8 @@ class PortfolioClient(ServiceClient):
             params=params,
         )
 
-    async def employees(self, token: str, params: dict[str, Any]) -> EmployeeList:
-        return await self.call("GET", "/internal/employer/employees", model=EmployeeList, token=token, params=params)
+    async def employees(self, token: str, params: dict[str, Any]) -> Relayed:
+        return await self.relay("GET", "/internal/employer/employees", model=EmployeeList, token=token, params=params)
 
     async def export_employees(self, token: str, params: dict[str, Any]) -> StreamingResponse:
         return await self.download(

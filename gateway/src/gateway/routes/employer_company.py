@@ -17,6 +17,7 @@ from extranet_contracts.types import ContractNumber, InsuredGroup, MembershipId
 from extranet_plumbing.auth import require_correspondent
 from extranet_plumbing.dependencies import Token, Who
 from extranet_plumbing.exports import MEDIA_TYPES
+from gateway.clients.base import Relayed
 from gateway.dependencies import Portfolio
 from gateway.errors import Problem, problem_responses
 from portfolio.api import (
@@ -51,7 +52,7 @@ DOWNLOADED = {
 
 
 @router.get("/employer/contracts", response_model=EmployerContracts, summary="Contrats et groupes d'assurés", responses=READ)
-async def contracts(who: Who, token: Token, portfolio: Portfolio) -> EmployerContracts:
+async def contracts(who: Who, token: Token, portfolio: Portfolio) -> Relayed:
     """The collective contracts and insured groups (A, P, E, M) the correspondent may select."""
     require_correspondent(who)
     return await portfolio.employer_contracts(token)
@@ -70,7 +71,7 @@ async def company_sheet(
     token: Token,
     portfolio: Portfolio,
     query: Annotated[SheetQuery, Query()],
-) -> CompanySheet:
+) -> Relayed:
     """The contract's company, its employees and covered persons on `as_of`, the group's, and the products."""
     require_correspondent(who)
     return await portfolio.company_sheet(token, contract_number, insured_group.value, query.params())
@@ -84,14 +85,14 @@ async def company_sheet(
 )
 async def contributions(
     contract_number: ContractNumber, insured_group: InsuredGroup, who: Who, token: Token, portfolio: Portfolio
-) -> Contributions:
+) -> Relayed:
     """The payers (share, frequency, payment mode, pre-litigation), the schedules and the payments of the contract and group."""
     require_correspondent(who)
     return await portfolio.contributions(token, contract_number, insured_group.value)
 
 
 @router.post("/employer/employees/search", response_model=EmployeeSearchResult, summary="Rechercher un salarié", responses=NOT_VISIBLE)
-async def search(criteria: EmployeeSearchQuery, who: Who, token: Token, portfolio: Portfolio) -> EmployeeSearchResult:
+async def search(criteria: EmployeeSearchQuery, who: Who, token: Token, portfolio: Portfolio) -> Relayed:
     """Covered on the date: by name (last name required; first name, birth date) or by social security number and its key.
     The criteria are the body: a NIR or a name never goes into a URL."""
     require_correspondent(who)
@@ -99,7 +100,7 @@ async def search(criteria: EmployeeSearchQuery, who: Who, token: Token, portfoli
 
 
 @router.get("/employer/employees", response_model=EmployeeList, summary="Liste des salariés d'une période", responses=NOT_VISIBLE)
-async def employees(who: Who, token: Token, portfolio: Portfolio, query: Annotated[EmployeeListQuery, Query()]) -> EmployeeList:
+async def employees(who: Who, token: Token, portfolio: Portfolio, query: Annotated[EmployeeListQuery, Query()]) -> Relayed:
     """Everyone covered at some point of the period, with or without their dependants: a page."""
     require_correspondent(who)
     return await portfolio.employees(token, query.params())
@@ -122,7 +123,7 @@ async def export_employees(
 @router.get("/employer/employees/{membership_id}", response_model=EmployeeDetail, summary="Fiche d'un salarié", responses=NOT_VISIBLE)
 async def employee(
     membership_id: MembershipId, who: Who, token: Token, portfolio: Portfolio, query: Annotated[SheetQuery, Query()]
-) -> EmployeeDetail:
+) -> Relayed:
     """Identity, contract, group, contacts, masked RIB; the beneficiaries with their masked NIRs."""
     require_correspondent(who)
     return await portfolio.employee(token, membership_id, query.params())
