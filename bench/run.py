@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["portfolio_ingest.py", "notifications_throughput.py", "broker_routes.py", "member_routes.py"]
+BENCHES = ["portfolio_ingest.py", "notifications_throughput.py", "broker_routes.py", "member_routes.py", "employer_routes.py"]
 
 if __name__ == "__main__":
     here = Path(__file__).parent
