@@ -187,6 +187,11 @@ def test_an_accepted_move_takes_those_who_lived_there_and_contact_details_change
     moved = _change(MemberAddressChangeRequested, address={"line1": "3 rue Longue", "postal_code": "13400", "city": "Aubagne"})
     _, recorded = simulator.decide(envelope_of(moved), moved)
     assert [b.home_address.city for b in recorded.beneficiaries] == ["Aubagne", "Aubagne"]  # Hugo lived with his mother
+    office = {"line1": "1 quai du Port", "postal_code": "13002", "city": "Marseille"}
+    at_work = _change(MemberAddressChangeRequested, address=office, address_kind="WORK")
+    _, recorded = simulator.decide(envelope_of(at_work), at_work)
+    assert (recorded.beneficiaries[0].work_address.city, recorded.beneficiaries[0].home_address.city) == ("Marseille", "Aubagne")
+    assert recorded.beneficiaries[1].work_address is None
     contact = _change(MemberContactDetailsChangeRequested, work_phone="+33491234116")
     _, again = simulator.decide(envelope_of(contact), contact)
     lea = again.beneficiaries[0]

@@ -350,12 +350,14 @@ class GuaranteeChangeRequested(_MemberChange):
 
 
 class MemberAddressChangeRequested(_MemberChange):
-    """A member moved (« Changement d'adresse »): the household's new postal address; once accepted, the household's
-    next `HouseholdBeneficiariesRecorded` carries it for those who lived at the former one."""
+    """A member moved (« Changement d'adresse »: the household's new home address) or gave their work address
+    (« Adresse professionnelle »); once accepted, the household's next `HouseholdBeneficiariesRecorded` carries it (a new
+    home address for those who lived at the former one)."""
 
     TYPE: ClassVar[str] = "MemberAddressChangeRequested"
 
     address: Address
+    address_kind: Literal["HOME", "WORK"] = Field(default="HOME", description="Adresse personnelle or professionnelle")
 
 
 class MemberContactDetailsChangeRequested(_MemberChange):

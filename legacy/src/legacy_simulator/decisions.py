@@ -263,6 +263,8 @@ class Decider:
         elif isinstance(request, BenefitsIbanChangeRequested):
             account = BenefitsBankAccount(**request.account.model_dump())  # the bank's name: the legacy system's own directory
             people[primary_index] = primary.model_copy(update={"benefits_account": account})
+        elif isinstance(request, MemberAddressChangeRequested) and request.address_kind == "WORK":
+            people[primary_index] = primary.model_copy(update={"work_address": request.address})
         elif isinstance(request, MemberAddressChangeRequested):
             former = primary.home_address
             people = [

@@ -431,9 +431,14 @@ class PostalAddress(BaseModel):
 
 
 class AddressChange(_Change):
-    """« Changement d'adresse »: the household's new postal address, from a date."""
+    """« Changement d'adresse »: the household's new home address, or the member's work address, from a date."""
 
     address: PostalAddress
+    address_kind: Annotated[
+        str,
+        Field(description="HOME (adresse personnelle, the default) or WORK (adresse professionnelle)"),
+        _french(member_changes.checked_address_kind),
+    ] = "HOME"
 
 
 class ContactDetailsChange(_Change):

@@ -7,14 +7,17 @@ contract sent to their employer for a change of the contract, one change of a ki
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 
 import pytest
+from structlog.testing import capture_logs
 
 from extranet_contracts.decisions import DECISIONS
 from extranet_contracts.envelope import Envelope
 from extranet_contracts.requests import PORTAL_REQUESTS, BenefitsIbanChangeRequested
 from extranet_contracts.testing import member_affiliated, request_decided
+from extranet_plumbing.kafka import dlq_topic
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
 
 SOLO = "73000077"  # an individual contract's household (no collective membership)
@@ -73,6 +76,35 @@ async def test_a_change_published_elsewhere_is_tracked_with_its_iban_masked(enro
     assert IBAN not in json.dumps(detail)
 
 
+async def test_a_malformed_iban_change_is_dead_lettered_without_the_iban_in_its_cause_or_any_log(
+    enrollment, kafka_producer, topics, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    for quiet in ("aiokafka", "kafka"):  # as configure_logging sets them (their debug lines print every record sent)
+        caplog.set_level(logging.WARNING, logger=quiet)
+    wrong = "FR7630006000011234567890188"  # the account's check digits are wrong
+    value = {
+        "request_id": str(uuid.uuid4()),
+        "requested_by": {"portal": "member", "account": "member-solo", "reference": SOLO},
+        "member_number": SOLO,
+        "effective_date": "2026-12-15",
+        "account": {"iban": wrong, "bic": "AGRIFRPP882", "holder": "Paul Moreau"},
+    }
+    envelope = Envelope(type="BenefitsIbanChangeRequested", version=1, source="urn:test", tenant="mbtp", key=SOLO)
+    with capture_logs() as logged:
+        await kafka_producer.send_and_wait(
+            topics["requests"], value=json.dumps(value).encode(), key=SOLO.encode(), headers=envelope.to_headers()
+        )
+        [dead] = await read_topic(enrollment.settings.kafka_bootstrap, dlq_topic(topics["requests"]), expected=1)
+    headers = dict(dead.headers)
+    assert headers["x-dlq-exception-class"] == b"ValidationError" and b"account.iban" in headers["x-dlq-exception-message"]
+    assert b"3000600001123456789" not in b"".join(headers.values())
+    assert [e for e in logged if e.get("log_level") in ("warning", "error")], "the dead-lettering is logged"
+    assert not [e for e in logged if "3000600001123456789" in str(e)]
+    assert "3000600001123456789" not in caplog.text
+    assert await enrollment.pool.fetchval("SELECT count(*) FROM requests") == 0
+
+
 ADDRESS = {"line1": "3 rue Longue", "postal_code": "13400", "city": "Aubagne"}
 JULES = {"role": "ENFANT", "last_name": "Moreau", "first_name": "Jules", "birth_date": "2015-03-02"}
 REFUSALS = [
@@ -90,6 +122,7 @@ REFUSALS = [
     ("change-guarantee", {"callback_phone": "12"}, "callback_phone", "numéro de téléphone n'est pas valide"),
     ("address", {"address": {**ADDRESS, "postal_code": "134"}}, "address.postal_code", "Le code postal doit compter 5 chiffres"),
     ("address", {"effective_date": "2026-10-30"}, "effective_date", "entre le 31/10/2026 et le 03/03/2027"),
+    ("address", {"address_kind": "VACANCES"}, "address_kind", "adresse personnelle ou l'adresse professionnelle"),
     ("contact-details", {"mobile_phone": None, "email": None}, "mobile_phone", "Indiquez au moins un numéro"),
     ("contact-details", {"mobile_phone": "04 91 23 41 16"}, "mobile_phone", "téléphone portable valide"),  # a landline
     ("contact-details", {"email": "pas-une-adresse"}, "email", "adresse e-mail n'est pas valide"),
@@ -152,6 +185,8 @@ async def test_each_change_is_sent_with_its_form_and_followed_in_mes_demandes(en
     )
     assert other.status_code == 201, other.text
 
+    office = await api.post("/internal/requests/address", json={**GOOD["address"], "address_kind": "WORK"}, headers=member)
+    assert office.status_code == 409  # one address change at a time
     for _twice in range(2):  # several people may be proposed, the same one again too (the mutuelle sorts it out)
         friend = await api.post("/internal/requests/sponsorship", json=GOOD["sponsorship"], headers=member)
         assert friend.status_code == 201 and friend.json()["subject"] == "MARTIN Sophie", friend.text

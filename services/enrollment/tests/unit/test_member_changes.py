@@ -86,6 +86,7 @@ def test_addresses_names_and_emails_are_refused_in_french():
         (rules.checked_email, "paul@", "Cette adresse e-mail n'est pas valide."),
         (rules.checked_dependant_role, "ASSURE", "Seul un conjoint ou un enfant peut être retiré du contrat."),
         (rules.checked_consent, "NON_DEFINI", "Choisissez « Accepté » ou « Refusé »."),
+        (rules.checked_address_kind, "VACANCES", "Choisissez l'adresse personnelle ou l'adresse professionnelle."),
     ):
         with pytest.raises(rules.Unacceptable) as refused:
             check(typed)
@@ -124,3 +125,13 @@ def test_communication_choices_and_a_sponsorship_say_what_they_are_about():
     assert subject_of(friend, "mbtp") == "PETIT Marc"
     with pytest.raises(ValueError, match="an email or a phone"):
         SponsorshipProposed(**base, civility="M", last_name="Petit", first_name="Marc")
+
+
+def test_an_address_change_says_which_address():
+    from extranet_contracts.requests import MemberAddressChangeRequested
+
+    base = {"request_id": uuid.uuid4(), "requested_by": BY, "member_number": "73000077", "effective_date": date(2026, 12, 1)}
+    office = {"line1": "1 quai du Port", "postal_code": "13002", "city": "Marseille"}
+    assert subject_of(MemberAddressChangeRequested(**base, address=office), "mbtp") == "13002 MARSEILLE"
+    at_work = MemberAddressChangeRequested(**base, address=office, address_kind="WORK")
+    assert subject_of(at_work, "mbtp") == "Adresse professionnelle : 13002 MARSEILLE"

@@ -8,7 +8,7 @@ phone number: personal data that must not reach a log or an error message), and 
     debit_day          date de prélèvement: a day of the tenant's list          a member of an individual contract
     remove_beneficiary a dependant removed, for a reason of the tenant's list  a member of an individual contract
     change_guarantee   a guarantee of the tenant's individual range            a member of an individual contract
-    address_change     the household's postal address                          any member
+    address_change     the household's postal address (or the member's work address)   any member
     contact_details    phones (mobile, home, work) and email                   any member
     communication_choices  each kind of information × email, post, SMS: accepted or refused   any member
     sponsorship        someone the member proposes to the mutuelle              any member
@@ -110,6 +110,12 @@ def checked_person_name(raw: str) -> str:
 def checked_dependant_role(raw: str) -> str:
     if raw not in ("CONJOINT", "ENFANT"):
         raise Unacceptable("Seul un conjoint ou un enfant peut être retiré du contrat.")
+    return raw
+
+
+def checked_address_kind(raw: str) -> str:
+    if raw not in ("HOME", "WORK"):
+        raise Unacceptable("Choisissez l'adresse personnelle ou l'adresse professionnelle.")
     return raw
 
 

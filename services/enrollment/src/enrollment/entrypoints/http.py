@@ -266,7 +266,9 @@ async def address(body: AddressChange, who: Who, uow: UoW, today: Today, now: No
     new_address = Address(**body.address.model_dump())
     with refusals():
         return detail(
-            await member_changes.change_address(uow, access.requester(who), new_address, body.effective_date, today=today, now=now())
+            await member_changes.change_address(
+                uow, access.requester(who), new_address, body.address_kind, body.effective_date, today=today, now=now()
+            )
         )
 
 

@@ -82,7 +82,8 @@ def subject_of(event: MemberChange, tenant: str) -> str:
     if isinstance(event, GuaranteeChangeRequested):
         return event.guarantee_name
     if isinstance(event, MemberAddressChangeRequested):
-        return f"{event.address.postal_code} {event.address.city.upper()}"
+        where = "Adresse professionnelle : " if event.address_kind == "WORK" else ""
+        return f"{where}{event.address.postal_code} {event.address.city.upper()}"
     if isinstance(event, CommunicationChoicesChangeRequested):
         return ", ".join(label for name, label in rules.INFORMATION_KINDS.items() if getattr(event, name) is not None)
     if isinstance(event, SponsorshipProposed):
@@ -159,13 +160,16 @@ async def change_guarantee(
     return await _send(uow, who, kinds.CHANGE_GUARANTEE, effective_date, event, today=today, now=now)
 
 
-async def change_address(uow: EnrollmentUnitOfWork, who: Requester, address: Address, effective_date: date, *, today, now) -> Request:
+async def change_address(
+    uow: EnrollmentUnitOfWork, who: Requester, address: Address, address_kind: str, effective_date: date, *, today, now
+) -> Request:
+    """The household's home address (`HOME`) or the member's work address (`WORK`)."""
     return await _send(
         uow,
         who,
         kinds.ADDRESS_CHANGE,
         effective_date,
-        lambda **base: MemberAddressChangeRequested(**base, address=address),
+        lambda **base: MemberAddressChangeRequested(**base, address=address, address_kind=address_kind),
         today=today,
         now=now,
     )
