@@ -20,23 +20,14 @@ from extranet_contracts.legacy import MEMBERSHIPS
 from extranet_contracts.testing import household_beneficiaries_recorded, member_affiliated, member_contract_recorded
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.testing import publish_event, wait_until
+from gateway.clients.enrollment import MEMBER_CHANGES
 
 from .test_requests import _awaiting_advisor, legacy_system, log_in
 
 SOLO = "73000077"  # a household on an individual contract
 LEA = member_affiliated()  # 73000042: an employee, covered by her company's collective contract
 NEW_IBAN = "DE89370400440532013000"
-CHANGES = (
-    "benefits-iban",
-    "contribution-iban",
-    "debit-day",
-    "remove-beneficiary",
-    "change-guarantee",
-    "address",
-    "contact-details",
-    "communication-choices",
-    "sponsorship",
-)
+CHANGES = MEMBER_CHANGES
 WITHOUT_FORM = {"sponsorship"}  # nothing to choose, dated the day it is made
 HUGO = {"role": "ENFANT", "last_name": "Durand", "first_name": "Hugo", "birth_date": "2015-03-02"}
 

@@ -105,15 +105,13 @@ async def change_bank_account(
     if refusal:
         raise Refused(422, refusal, "bic")
     model = BenefitsIbanChangeRequested if kind == kinds.BENEFITS_IBAN else ContributionIbanChangeRequested
-    return await _send(uow, who, kind, effective_date, lambda **base: model(**base, account=account), today=today, now=now)
+    return await _send(uow, who, kind, effective_date, model, {"account": account}, today=today, now=now)
 
 
 async def change_debit_day(uow: EnrollmentUnitOfWork, who: Requester, debit_day: int, effective_date: date, *, today, now) -> Request:
     if str(debit_day) not in rules.debit_days(who.tenant):
         raise Refused(422, "Choisissez un jour de prélèvement dans la liste.", "debit_day")
-    return await _send(
-        uow, who, kinds.DEBIT_DAY, effective_date, lambda **base: DebitDayChangeRequested(**base, debit_day=debit_day), today=today, now=now
-    )
+    return await _send(uow, who, kinds.DEBIT_DAY, effective_date, DebitDayChangeRequested, {"debit_day": debit_day}, today=today, now=now)
 
 
 async def remove_beneficiary(
@@ -132,12 +130,14 @@ async def remove_beneficiary(
             if request.status in PENDING and rules.same_person(request.payload["beneficiary"], named):
                 raise Refused(409, "Une demande de suppression de ce bénéficiaire est déjà en cours.")
 
+    removal = {"beneficiary": beneficiary, "reason": reason}
     return await _send(
         uow,
         who,
         kinds.REMOVE_BENEFICIARY,
         effective_date,
-        lambda **base: BeneficiaryRemovalRequested(**base, beneficiary=beneficiary, reason=reason),
+        BeneficiaryRemovalRequested,
+        removal,
         today=today,
         now=now,
         also=not_asked_already,
@@ -151,28 +151,16 @@ async def change_guarantee(
     offered = kinds.rules(who.tenant, kinds.CHANGE_GUARANTEE).choices.get("guarantee_code", {})
     if guarantee_code not in offered:
         raise Refused(422, "Choisissez une garantie dans la liste.", "guarantee_code")
-
-    def event(**base) -> GuaranteeChangeRequested:
-        return GuaranteeChangeRequested(
-            **base, guarantee_code=guarantee_code, guarantee_name=offered[guarantee_code], callback_phone=callback_phone
-        )
-
-    return await _send(uow, who, kinds.CHANGE_GUARANTEE, effective_date, event, today=today, now=now)
+    change = {"guarantee_code": guarantee_code, "guarantee_name": offered[guarantee_code], "callback_phone": callback_phone}
+    return await _send(uow, who, kinds.CHANGE_GUARANTEE, effective_date, GuaranteeChangeRequested, change, today=today, now=now)
 
 
 async def change_address(
     uow: EnrollmentUnitOfWork, who: Requester, address: Address, address_kind: str, effective_date: date, *, today, now
 ) -> Request:
     """The household's home address (`HOME`) or the member's work address (`WORK`)."""
-    return await _send(
-        uow,
-        who,
-        kinds.ADDRESS_CHANGE,
-        effective_date,
-        lambda **base: MemberAddressChangeRequested(**base, address=address, address_kind=address_kind),
-        today=today,
-        now=now,
-    )
+    change = {"address": address, "address_kind": address_kind}
+    return await _send(uow, who, kinds.ADDRESS_CHANGE, effective_date, MemberAddressChangeRequested, change, today=today, now=now)
 
 
 async def change_contact_details(
@@ -182,15 +170,7 @@ async def change_contact_details(
     given = {name: value for name, value in details.items() if value}
     if not given:
         raise Refused(422, "Indiquez au moins un numéro de téléphone ou une adresse e-mail.", "mobile_phone")
-    return await _send(
-        uow,
-        who,
-        kinds.CONTACT_DETAILS,
-        effective_date,
-        lambda **base: MemberContactDetailsChangeRequested(**base, **given),
-        today=today,
-        now=now,
-    )
+    return await _send(uow, who, kinds.CONTACT_DETAILS, effective_date, MemberContactDetailsChangeRequested, given, today=today, now=now)
 
 
 async def change_communication_choices(
@@ -202,13 +182,7 @@ async def change_communication_choices(
     if not given:
         raise Refused(422, "Choisissez au moins un mode d'envoi à accepter ou refuser.", "technical")
     return await _send(
-        uow,
-        who,
-        kinds.COMMUNICATION_CHOICES,
-        effective_date,
-        lambda **base: CommunicationChoicesChangeRequested(**base, **given),
-        today=today,
-        now=now,
+        uow, who, kinds.COMMUNICATION_CHOICES, effective_date, CommunicationChoicesChangeRequested, given, today=today, now=now
     )
 
 
@@ -217,7 +191,7 @@ async def propose_sponsorship(uow: EnrollmentUnitOfWork, who: Requester, person:
     if not person.get("email") and not person.get("phone"):
         raise Refused(422, "Indiquez l'adresse e-mail ou le téléphone de la personne que vous parrainez.", "email")
     given = {name: value for name, value in person.items() if value}
-    return await _send(uow, who, kinds.SPONSORSHIP, today, lambda **base: SponsorshipProposed(**base, **given), today=today, now=now)
+    return await _send(uow, who, kinds.SPONSORSHIP, today, SponsorshipProposed, given, today=today, now=now)
 
 
 async def _send(
@@ -225,13 +199,15 @@ async def _send(
     who: Requester,
     kind: str,
     effective_date: date,
-    event: Callable[..., MemberChange],
+    model: type[MemberChange],
+    change: dict[str, Any],
     *,
     today: date,
     now: datetime,
     also: Callable[[EnrollmentUnitOfWork], Any] | None = None,
 ) -> Request:
-    """The household's change checked against its kind's rules, then sent: the request kept, its event in the outbox."""
+    """The household's change (`model` with the `change`'s fields) checked against its kind's rules, then sent: the request
+    kept, its event in the outbox."""
     if who.portal != "member":
         raise Refused(403, "Cette demande est réservée aux adhérents.")
     window = kinds.rules(who.tenant, kind).window(today)
@@ -249,17 +225,18 @@ async def _send(
         if also is not None:
             await also(uow)
         request = new_request(who, kind, Status.SUBMITTED, now, contract_number=None, payload={})
-        change = event(
+        event = model(
             request_id=request.id,
             requested_by=EventRequester(portal=who.portal, account=who.account, reference=who.reference),
             member_number=who.reference,
             effective_date=effective_date,
+            **change,
         )
-        request.payload = shown(change)
-        request.subject = subject_of(change, who.tenant)
+        request.payload = shown(event)
+        request.subject = subject_of(event, who.tenant)
         request.effective_window = (window.earliest, window.latest)
         await uow.requests.add(request, origin="enrollment")
-        await uow.publish(change, tenant=who.tenant)
+        await uow.publish(event, tenant=who.tenant)
         await uow.commit()
         return request
 
