@@ -258,3 +258,25 @@ def test_accepted_communication_choices_change_only_the_cells_chosen_and_keep_th
     friend = _change(SponsorshipProposed, civility="MME", last_name="Martin", first_name="Sophie", email="sophie.martin@example.org")
     [only] = simulator.decide(envelope_of(friend), friend)  # the mutuelle calls her: nothing the platform follows changes
     assert isinstance(only, RequestAccepted)
+
+
+def test_what_the_members_file_rules_out_is_refused_whatever_the_policy():
+    from extranet_contracts.requests import ContributionIbanChangeRequested, DebitDayChangeRequested, GuaranteeChangeRequested
+
+    simulator = _following_lea()  # her contributions are taken from her salary; SANTE SOCLE 2026 is hers
+    held = _change(GuaranteeChangeRequested, guarantee_code="SANTE-SOCLE-2026", guarantee_name="SANTE SOCLE 2026")
+    debit = _change(DebitDayChangeRequested, debit_day=10)
+    account = _change(
+        ContributionIbanChangeRequested, account={"iban": "FR7630006000011234567890189", "bic": "AGRIFRPP882", "holder": "Léa"}
+    )
+    reasons = [simulator.decide(envelope_of(r), r)[0].reason for r in (held, debit, account)]
+    assert reasons == [
+        "Cette garantie est déjà la vôtre.",
+        "Vos cotisations ne sont pas prélevées sur un compte bancaire : contactez votre conseiller.",
+        "Vos cotisations ne sont pas prélevées sur un compte bancaire : contactez votre conseiller.",
+    ]
+    from extranet_contracts.testing import member_contract_recorded
+
+    debited = member_contract_recorded(contribution={"payment_mode": "PRELEVEMENT", "frequency": "MENSUELLE"}, revision=9)
+    simulator.observe(envelope_of(debited), debited)
+    assert isinstance(simulator.decide(envelope_of(debit), debit)[0], RequestAccepted)

@@ -6,8 +6,9 @@ legacy.memberships, the new member numbered by the legacy system; an accepted pa
 household's `CommunicationPreferencesRecorded` on legacy.households, its other choices as the legacy system
 last published them, which it follows on that stream; an accepted change of the member's file: the household's
 `HouseholdBeneficiariesRecorded` with the new IBAN for benefits, address, phones or email, or without the dependant
-removed, and the member's `MemberContractRecorded` with the new guarantee). A dependant to remove whom the household
-it follows does not hold is refused, as the legacy system would. An advisor's decision made in the back office
+removed, and the member's `MemberContractRecorded` with the new guarantee). What the file it follows rules out is
+refused whatever the policy, as the legacy system would: a dependant the household does not hold, a guarantee held
+already, a debit day or debit account for contributions that are not debited from a bank account. An advisor's decision made in the back office
 (`AdvisorDecisionRecorded`) is applied the same way to the request it names.
 
     legacy-simulator decide --policy accept                          # every request accepted
@@ -41,6 +42,7 @@ from extranet_contracts.households import (
     GuaranteePeriod,
     HouseholdBeneficiariesRecorded,
     MemberContractRecorded,
+    PaymentMode,
 )
 from extranet_contracts.legacy import MemberAffiliated, MemberRadiated
 from extranet_contracts.requests import (
@@ -50,6 +52,8 @@ from extranet_contracts.requests import (
     BeneficiaryRemovalRequested,
     BenefitsIbanChangeRequested,
     CommunicationChoicesChangeRequested,
+    ContributionIbanChangeRequested,
+    DebitDayChangeRequested,
     EmployeeTerminationRequested,
     GuaranteeChangeRequested,
     MemberAddressChangeRequested,
@@ -66,6 +70,8 @@ GROUP = "legacy-simulator-decisions"
 SOURCE = "urn:extranet:legacy:simulator"
 DEFAULT_REASON = "Votre demande ne peut pas être acceptée en l'état : contactez votre conseiller."
 NOT_A_BENEFICIARY = "Cette personne n'est pas bénéficiaire de votre contrat."
+ALREADY_HELD = "Cette garantie est déjà la vôtre."
+NOT_DEBITED = "Vos cotisations ne sont pas prélevées sur un compte bancaire : contactez votre conseiller."
 
 
 @dataclass(frozen=True)
@@ -143,8 +149,9 @@ class Decider:
         now = self._clock()
         if outcome == "refuse":
             return [RequestRefused(request_id=request_id, decided_at=now, reason=self.policy.reason)]
-        if isinstance(event, BeneficiaryRemovalRequested) and self._dependant(event) is None:
-            return [RequestRefused(request_id=request_id, decided_at=now, reason=NOT_A_BENEFICIARY)]
+        refusal = self._refusal(event)
+        if refusal is not None:
+            return [RequestRefused(request_id=request_id, decided_at=now, reason=refusal)]
         if outcome == "advisor":
             self.awaiting[str(request_id)] = {"type": envelope.type, "version": envelope.version, "value": event.model_dump(mode="json")}
             self._save()
@@ -227,6 +234,21 @@ class Decider:
         return [updated]
 
     # --- the member's file (legacy.households) --------------------------------------------------------------------
+
+    def _refusal(self, request: Event) -> str | None:
+        """Why the legacy system refuses a member's change whatever the policy, from the file it holds (a household or
+        contract not followed yet: no reason)."""
+        if isinstance(request, BeneficiaryRemovalRequested) and self._dependant(request) is None:
+            return NOT_A_BENEFICIARY
+        contract = self.contracts.get((self._tenant, getattr(request, "member_number", "")))
+        if contract is None:
+            return None
+        if isinstance(request, GuaranteeChangeRequested):
+            held = [g.guarantee_code for g in contract.guarantees if g.end_date is None or g.end_date >= request.effective_date]
+            return ALREADY_HELD if request.guarantee_code in held else None
+        if isinstance(request, DebitDayChangeRequested | ContributionIbanChangeRequested):
+            return None if contract.contribution.payment_mode is PaymentMode.DIRECT_DEBIT else NOT_DEBITED
+        return None
 
     def _dependant(self, request: BeneficiaryRemovalRequested) -> int | None:
         """The index of the dependant to remove in the household followed; a household not followed yet: -1 (the
