@@ -1,10 +1,9 @@
 """The member's situation changes (guide 004, « Modifications »): IBAN for benefits or contributions, debit day,
 a dependant removed, a guarantee changed, the postal address, the phones and email, the communication choices, and a
-sponsorship proposed. Each is the household's request,
-checked here (the tenant's window, its lists, a member of a collective contract sent to their employer for a change
-of the contract, one change of a kind at a time) and sent to the legacy system at once: its event in the outbox, in
-the same transaction. The request keeps what the member may read again (the IBAN masked); the event carries the
-change whole to the legacy system, and nothing here logs it."""
+sponsorship proposed. Each is the household's request, checked here (the tenant's window, its lists, a member of a
+collective contract sent to their employer for a change of the contract, one change of a kind at a time) and sent to
+the legacy system at once: its event in the outbox, in the same transaction. The request keeps what the member may
+read again (the IBAN masked); the event carries the change whole to the legacy system, and nothing here logs it."""
 
 from __future__ import annotations
 
