@@ -23,6 +23,7 @@ from extranet_contracts.legacy import (
     BrokerPortfolioCompanyWithdrawn,
     BrokerRegistered,
     CollectiveContractSigned,
+    CompanyDocumentIssued,
     CompanyRegistered,
     GuaranteeAttached,
     MemberAffiliated,
@@ -103,9 +104,10 @@ def test_every_event_validates_and_round_trips_through_json(demo):
         assert Envelope.from_headers(envelope.to_headers()) == envelope
         ids.add(envelope.id)
     assert len(ids) == len(demo)
-    # Every model of the legacy streams but its decisions on the portals' requests (legacy-simulator decide publishes those).
+    # Every model of the legacy streams but its decisions on the portals' requests (legacy-simulator decide publishes those)
+    # and the companies' documents (legacy_simulator.documents adds them, once their files are deposited in a store).
     legacy_models = {model for model in CATALOGUE.values() if model.STREAM.startswith("legacy.") and model.STREAM != DECISIONS}
-    assert {type(event) for _, event in demo} == legacy_models
+    assert {type(event) for _, event in demo} == legacy_models - {CompanyDocumentIssued}
 
 
 def test_nir_are_valid_consistent_and_unique(demo):
