@@ -74,12 +74,13 @@ async def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def principal(
-    token: Annotated[str, Depends(bearer_token)],
-    verifier: Annotated[TokenVerifier, Depends(token_verifier)],
-    revocations: Annotated[RevocationList, Depends(revocation_list)],
-) -> Principal:
-    """Who asks, from a verified access token of a session still open; a 401 problem otherwise."""
+async def principal(request: Request) -> Principal:
+    """Who asks, from a verified access token of a session still open; a 401 problem otherwise.
+    One dependency without sub-dependencies (the token, the verifier and the revocations read here):
+    FastAPI's cost grows with each dependency solved, on every request of every route."""
+    token = await bearer_token(request)
+    verifier: TokenVerifier = await token_verifier(request)
+    revocations: RevocationList = await revocation_list(request)
     try:
         who = verifier.verify(token)
     except InvalidToken:
@@ -109,26 +110,33 @@ def caller_of(settings: "ServiceSettings", presented: str | None) -> str | None:
     return found
 
 
-async def calling_component(request: Request, owner: Annotated["Service", Depends(service)]) -> str | None:
+async def calling_component(request: Request) -> str | None:
     """The platform component that calls (`gateway`, `operator`), or None for anyone else."""
+    owner: Service = await service(request)
     return caller_of(owner.settings, request.headers.get(SERVICE_CREDENTIAL_HEADER))
 
 
-async def service_caller(caller: Annotated[str | None, Depends(calling_component)]) -> str:
+async def service_caller(request: Request) -> str:
     """Only a platform component (the gateway, an operator's tool): a 401 problem otherwise. Every
     `/internal/*` route of every service depends on it (the `Service` adds it)."""
+    caller = await calling_component(request)
     if caller is None:
         raise HTTPException(401, CREDENTIAL_REQUIRED)
     return caller
 
 
-async def gateway_caller(caller: Annotated[str | None, Depends(calling_component)]) -> str:
+def require_gateway(caller: str | None) -> str:
     """Only the gateway: what it says of the client (tenant, address) is believed from it alone."""
     if caller is None:
         raise HTTPException(401, CREDENTIAL_REQUIRED)
     if caller != GATEWAY:
         raise HTTPException(403, GATEWAY_ONLY)
     return caller
+
+
+async def gateway_caller(request: Request) -> str:
+    """Only the gateway (`require_gateway`), as a dependency."""
+    return require_gateway(await calling_component(request))
 
 
 Caller = Annotated[str | None, Depends(calling_component)]
