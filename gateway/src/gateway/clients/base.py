@@ -68,6 +68,11 @@ def _adapter(model: Any) -> TypeAdapter:
     return TypeAdapter(model)
 
 
+# How long a download may wait for its next bytes: an export of tens of thousands of rows is written whole
+# before its first byte (`extranet_plumbing.exports`), about 10 s for 100,000 rows on a quiet machine.
+DOWNLOAD_READ_SECONDS = 300.0
+
+
 class ServiceClient:
     """A typed client of one service's internal API (one pooled connection set)."""
 
@@ -172,7 +177,13 @@ class ServiceClient:
         or a failure before the first byte is mapped as for `request`; a file of another type than
         `media_types` is a bad answer. Through httpx in every case: downloads are few and long, the
         per-call cost that made `request` go through aiohttp does not matter here."""
-        request = self._client.build_request("GET", path, headers={"authorization": f"Bearer {token}"}, params=params)
+        limits = self._client.timeout
+        # The service writes a file whole before its first byte (an error in its rows then ends it before it
+        # starts): the wait for the body is not a read timeout of an answer. Connecting keeps the usual limits.
+        timeout = httpx.Timeout(
+            connect=limits.connect, read=max(limits.read or 0, DOWNLOAD_READ_SECONDS), write=limits.write, pool=limits.pool
+        )
+        request = self._client.build_request("GET", path, headers={"authorization": f"Bearer {token}"}, params=params, timeout=timeout)
         try:
             response = await self._client.send(request, stream=True)
         except httpx.TimeoutException:
