@@ -326,6 +326,7 @@ async def main(infra) -> int:
     parser.add_argument(
         "--no-direct", dest="direct", action="store_false", help="skip the routes measured on the portfolio service directly"
     )
+    parser.add_argument("--profile", action="store_true", help="py-spy samples the gateway and portfolio during each route (.stack/bench/)")
     args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same arguments
     if shutil.which("wrk") is None:
         print("[bench] wrk is missing: `make setup` installs it (apt-get install wrk)", file=sys.stderr)
