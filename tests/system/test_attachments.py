@@ -183,3 +183,26 @@ async def test_an_accepted_termination_gives_its_attestation(platform, infra, se
 
 async def _status(platform, auth, rid, status) -> bool:
     return (await platform.gateway.get(f"/api/employer/requests/{rid}", headers=auth)).json()["status"] == status
+
+
+async def test_a_cancelled_drafts_files_leave_the_store(platform, kafka_producer, service_env):
+    topic = service_env["topic_prefix"] + CONTRACTS
+    await publish_event(kafka_producer, topic, contract_signed())
+    company = await log_in(
+        platform, "employer", "correspondent", f"C{COMPANY}", {"company_code": COMPANY, "contracts": "all", "primary": True}
+    )
+    gateway = platform.gateway
+
+    async def drafted():
+        draft = await gateway.post("/api/employer/requests/affiliation", json={"contract_number": CONTRACT}, headers=company)
+        return draft.json()["id"] if draft.status_code == 201 else None
+
+    rid = await wait_until(drafted)
+    added = await gateway.post(f"/api/employer/requests/{rid}/attachments", **upload("justificatif.pdf", PDF), headers=company)
+    [attached] = added.json()["attachments"]
+    settings = platform.enrollment.settings
+    kept = settings.documents_folder(settings.service_name) / "mbtp" / uuid.UUID(attached["file_id"]).hex
+    assert kept.read_bytes() == PDF
+    assert (await gateway.post(f"/api/employer/requests/{rid}/cancel", headers=company)).json()["status"] == "cancelled"
+    assert not kept.exists()
+    assert (await gateway.get(f"/api/employer/requests/{rid}/attachments/{attached['file_id']}", headers=company)).status_code == 404

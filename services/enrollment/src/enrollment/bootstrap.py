@@ -65,7 +65,7 @@ def bootstrap(
         subscriptions=[Subscription(REQUESTS_GROUP, REQUEST_HANDLERS), Subscription(MEMBERSHIPS_GROUP, MEMBERSHIP_HANDLERS)],
         routers=[attachments.router, http.router, online.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
-        dependencies={dependencies.clock: provide(clock), dependencies.sealer: provide(seal), attachments.document_store: provide(store)},
+        dependencies={dependencies.clock: provide(clock), dependencies.sealer: provide(seal), dependencies.document_store: provide(store)},
         # A supporting document of up to the store's limit: those routes alone take such a body.
         body_limits={ATTACHMENTS_PATH: attachment_body_limit(settings.documents_max_bytes)},
         # Requests and the invitations' mails leave through the outbox (portal.requests, notifications.requests).

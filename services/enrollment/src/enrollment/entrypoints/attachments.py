@@ -15,24 +15,22 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import StreamingResponse
 
 from enrollment.api import RequestDetail
 from enrollment.api_files import ATTACHMENT_FORM
 from enrollment.documents import termination_pack
 from enrollment.domain import access
-from enrollment.entrypoints.dependencies import Now, UoW
+from enrollment.entrypoints.dependencies import Now, Store, UoW
 from enrollment.entrypoints.http import detail, refusals
 from enrollment.service_layer import attachments
-from extranet_plumbing.dependencies import Placeholder, Who
+from extranet_plumbing.dependencies import Who
 from extranet_plumbing.exports import in_thread
 from extranet_plumbing.storage import DocumentNotFound, DocumentStore, content_disposition, read_form
 
 router = APIRouter(prefix="/internal")
 
-document_store = Placeholder("document_store")  # -> extranet_plumbing.storage.DocumentStore, bound by bootstrap
-Store = Annotated[DocumentStore, Depends(document_store)]
 RequestId = Annotated[uuid.UUID, Path(description="The request's id")]
 FileId = Annotated[uuid.UUID, Path(description="The file's id, as the request lists it")]
 NOT_A_FORM = "Le fichier doit être envoyé dans un formulaire multipart/form-data (champ « file »)."

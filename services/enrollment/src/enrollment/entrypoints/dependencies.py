@@ -11,12 +11,14 @@ from fastapi import Depends
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
 from extranet_plumbing.dependencies import Placeholder, unit_of_work
 from extranet_plumbing.sealing import Sealer
+from extranet_plumbing.storage import DocumentStore
 
 Clock = Callable[[], datetime]
 
 
 clock = Placeholder("clock")  # -> Clock
 sealer = Placeholder("sealer")  # -> extranet_plumbing.sealing.Sealer (links sealed for the notifications service)
+document_store = Placeholder("document_store")  # -> extranet_plumbing.storage.DocumentStore (the files of requests)
 
 
 FRANCE = ZoneInfo("Europe/Paris")
@@ -31,3 +33,4 @@ Now = Annotated[Clock, Depends(clock)]
 Today = Annotated[date, Depends(today)]
 Sealing = Annotated[Sealer, Depends(sealer)]
 UoW = Annotated[EnrollmentUnitOfWork, Depends(unit_of_work)]
+Store = Annotated[DocumentStore, Depends(document_store)]

@@ -42,8 +42,8 @@ from enrollment.api import (
 from enrollment.domain import access, affiliation, kinds
 from enrollment.domain import member_changes as change_rules
 from enrollment.domain.requests import ACTOR_LABELS, STATUS_LABELS, Request
-from enrollment.entrypoints.dependencies import Now, Today, UoW
-from enrollment.service_layer import member_changes, member_requests
+from enrollment.entrypoints.dependencies import Now, Store, Today, UoW
+from enrollment.service_layer import attachments, member_changes, member_requests
 from enrollment.service_layer import requests as use_cases
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.handlers import MEMBERSHIPS_GROUP, REQUESTS_GROUP
@@ -318,11 +318,13 @@ async def submit(request_id: RequestId, who: Who, uow: UoW, today: Today, now: N
 
 
 @router.post("/requests/{request_id}/cancel", response_model=RequestDetail)
-async def cancel(request_id: RequestId, who: Who, uow: UoW, now: Now) -> dict:
-    """A draft abandoned (a request sent already cannot be taken back)."""
+async def cancel(request_id: RequestId, who: Who, uow: UoW, now: Now, store: Store) -> dict:
+    """A draft abandoned (a request sent already cannot be taken back); its files leave the store."""
     me = access.requester(who)
     with refusals():
-        return detail(await use_cases.cancel_request(uow, me, request_id, now=now()))
+        request = await use_cases.cancel_request(uow, me, request_id, now=now())
+    await attachments.forget(store, request)
+    return detail(request)
 
 
 # --- the back office ------------------------------------------------------------------------------------------

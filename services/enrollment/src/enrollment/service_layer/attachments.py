@@ -91,6 +91,13 @@ async def detach(uow: EnrollmentUnitOfWork, store: DocumentStore, who: Requester
     return request
 
 
+async def forget(store: DocumentStore, request: Request) -> None:
+    """A cancelled draft's files leave the store (the request still lists what was attached; nothing serves them)."""
+    for attached in request.attachments:
+        if attached.get("name") is not None:  # kept here
+            await store.delete(request.tenant, attached["file_id"])
+
+
 async def requesters_attachment(uow: EnrollmentUnitOfWork, who: Requester, request_id: uuid.UUID, file_id: uuid.UUID) -> dict[str, Any]:
     """A file of one of the requester's requests (what it is; the route streams it from the store)."""
     async with uow:
