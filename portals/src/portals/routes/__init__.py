@@ -11,6 +11,7 @@ from portals.routes import (
     employer_requests,
     home,
     member,
+    member_changes,
     member_requests,
     member_space,
     requests,
@@ -29,5 +30,6 @@ ROUTERS = (
     employer_requests.router,
     employer_enrollment.router,
     member_requests.router,
+    member_changes.router,
     backoffice.router,
 )
