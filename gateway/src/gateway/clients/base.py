@@ -152,22 +152,11 @@ class ServiceClient:
             json_body=json_body,
         )
 
-    async def relay(
-        self,
-        method: str,
-        template: str,
-        *,
-        model: Any,
-        token: str | None = None,
-        params: dict[str, Any] | None = None,
-        json_body: Any = None,
-        **path: str,
-    ) -> Relayed:
-        """`call`, the validated answer given on as the response of a route declared with
+    async def relay(self, method: str, template: str, *, model: Any, **arguments: Any) -> Relayed:
+        """`call` (same arguments), the validated answer given on as the response of a route declared with
         `response_model=model`: serialised once here by its model (the declared fields only, by alias),
-        so that FastAPI neither validates nor serialises it again (returning the model would cost both:
-        a third of the gateway's CPU on a broker's list)."""
-        value = await self.call(method, template, model=model, token=token, params=params, json_body=json_body, **path)
+        so that FastAPI neither validates nor serialises it again, as it would a returned model."""
+        value = await self.call(method, template, model=model, **arguments)
         return Relayed(value, _adapter(model).dump_json(value, by_alias=True))
 
     async def download(
