@@ -7,6 +7,9 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
+import pytest
+from aiokafka.errors import KafkaConnectionError
+
 from extranet_contracts.decisions import DECISIONS, RequestAccepted, RequestReferredToAdvisor, RequestRefused
 from extranet_contracts.envelope import Envelope
 from extranet_contracts.legacy import MEMBERSHIPS, MemberRadiated
@@ -15,7 +18,7 @@ from extranet_contracts.testing import employee_termination_requested
 from extranet_plumbing.kafka import ensure_topics
 from extranet_plumbing.testing import publish_event, read_topic
 from legacy_simulator.cli import main
-from legacy_simulator.decisions import Decider, Policy, run
+from legacy_simulator.decisions import Decider, Policy, deciding, run
 
 NOW = datetime(2026, 12, 2, 10, tzinfo=UTC)
 TERMINATION = employee_termination_requested()
@@ -115,6 +118,31 @@ async def test_the_simulator_decides_what_it_reads_on_kafka(infra, kafka_setting
     assert RequestAccepted.model_validate_json(decision.value).request_id == TERMINATION.request_id
     assert decision.key.decode() == str(TERMINATION.request_id) and dict(decision.headers)["ce_tenant"] == b"mbtp"
     assert MemberRadiated.model_validate_json(radiation.value).member_number == "73000042"
+
+
+async def test_deciding_runs_the_simulator_with_its_rules_for_the_block_only(infra, kafka_settings, topic_prefix, kafka_producer):
+    await ensure_topics(kafka_settings, [topic_prefix + t for t in (PORTAL_REQUESTS, DECISIONS, MEMBERSHIPS)], with_dlq=False)
+    contact = ContactChangeRequested(requester_kind="member", reference="73000042", phone="+33612345678")
+    requests = topic_prefix + PORTAL_REQUESTS
+    rules = ("EmployeeTerminationRequested=advisor", "refuse")
+    async with deciding(*rules, reason="Pièce manquante", bootstrap=infra.kafka_bootstrap, topic_prefix=topic_prefix) as simulator:
+        await publish_event(kafka_producer, requests, TERMINATION)
+        await publish_event(kafka_producer, requests, contact)
+        decisions = {
+            dict(r.headers)["ce_type"].decode(): r.value
+            for r in await read_topic(infra.kafka_bootstrap, topic_prefix + DECISIONS, expected=2)
+        }
+        assert list(simulator.awaiting) == [str(TERMINATION.request_id)]
+    assert RequestReferredToAdvisor.model_validate_json(decisions["RequestReferredToAdvisor"]).request_id == TERMINATION.request_id
+    assert RequestRefused.model_validate_json(decisions["RequestRefused"]).reason == "Pièce manquante"
+    await publish_event(kafka_producer, requests, employee_termination_requested(request_id=uuid.uuid4()))
+    assert len(await read_topic(infra.kafka_bootstrap, topic_prefix + DECISIONS, expected=3, timeout=3)) == 2  # stopped with the block
+
+
+async def test_deciding_raises_what_stopped_the_simulator(topic_prefix):
+    with pytest.raises(KafkaConnectionError):
+        async with deciding(bootstrap="127.0.0.1:9", topic_prefix=topic_prefix):
+            await asyncio.sleep(0.1)
 
 
 def test_an_accepted_affiliation_is_followed_by_the_new_members_affiliation():

@@ -22,9 +22,10 @@ publish a decision twice, which the platform ignores. The requests left to an ad
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -383,6 +384,24 @@ async def run(decider: Decider, *, bootstrap: str, topic_prefix: str = "", stop:
         await consumer.stop()
         await producer.stop()
     return read
+
+
+@contextlib.asynccontextmanager
+async def deciding(
+    *rules: str, bootstrap: str, topic_prefix: str = "", reason: str = DEFAULT_REASON, state: Path | None = None
+) -> AsyncIterator[Decider]:
+    """The simulated legacy system deciding in the background while the block runs (a test's): `rules` and `reason`
+    as `legacy-simulator decide --policy ... --reason ...` takes them (none: every request accepted). It yields the
+    `Decider` (what it leaves to an advisor, the files it follows); leaving the block stops it, and raises what made
+    it fail if it did."""
+    decider = Decider(Policy.parse(rules, reason=reason), state=state)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(decider, bootstrap=bootstrap, topic_prefix=topic_prefix, stop=stop))
+    try:
+        yield decider
+    finally:
+        stop.set()
+        await task
 
 
 def _decided(decider: Decider, record: Any) -> list[Event]:
