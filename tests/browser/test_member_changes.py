@@ -155,3 +155,21 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     assert days[0] == "Choisissez un jour" and "Le 10 du mois" in days
     await _window(page)
     await check("date-prelevement")
+
+    # From the contract: the guarantee change offers the mutuelle's range for individual contracts
+    await nav.get_by_role("link", name="Mon contrat").click()
+    await check("contrat")
+    await page.get_by_role("link", name="Changer de garantie").click()
+    guarantees = await page.get_by_label("Nouvelle garantie").locator("option").all_inner_texts()
+    assert guarantees == ["Choisissez une garantie", "Santé Essentielle", "Santé Confort", "Santé Premium"]
+    await check("garantie")
+
+    # A second IBAN change while the first is under way: refused, said above the form, what was typed kept
+    await nav.get_by_role("link", name="Bénéficiaires").click()
+    await page.get_by_role("link", name="Changer votre IBAN prestation").click()
+    await page.locator("#iban").fill(NEW_IBAN)
+    await page.get_by_label("Code BIC").fill("COBADEFFXXX")
+    await page.get_by_label("Titulaire du compte").fill("Paul Moreau")
+    await page.get_by_role("button", name="Envoyer la demande").click()
+    assert await page.get_by_role("alert").inner_text() == "Un changement d'IBAN prestation est déjà en cours."
+    assert await page.get_by_label("Titulaire du compte").input_value() == "Paul Moreau"
