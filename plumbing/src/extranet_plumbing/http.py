@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic_core.core_schema import ErrorType
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extranet_plumbing.guard import DEFAULT_MAX_BODY, BodyLimit, RequestGuard, SecurityHeaders
@@ -61,12 +62,147 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+# --- pydantic's refusals in French -----------------------------------------------------------------------------
+# A message says what is expected from the schema (a length, a pattern, the values allowed), never the value sent:
+# it may be personal data (a NIR, an IBAN). Our own validators' messages (French already) are kept as they are.
+
+# The openings of the messages about a value's form (it cannot be read as what is expected, or is not one of the
+# values allowed): a form may say better what to type in its field (the portals do).
+FORMAT_OPENINGS = (
+    "Format invalide",
+    "Date invalide",
+    "Date et heure invalides",
+    "Heure invalide",
+    "Valeur non autorisée",
+    "Valeur invalide",
+)
+INVALID_VALUE = "Valeur invalide."
+TO_CORRECT = "Certains champs sont à corriger."
+# pydantic's own error types (those of our validators, `PydanticCustomError`, are not among them: their text is ours)
+_PYDANTIC_TYPES = frozenset(get_args(ErrorType))
+_OURS_PREFIX = "Value error, "
+
+
+def _plural(count: Any, word: str) -> str:
+    return f"{count} {word}{'s' if isinstance(count, int) and count > 1 else ''}"
+
+
+def _choices(expected: Any) -> str:
+    """pydantic's "'A', 'B' or 'C'" as "'A', 'B' ou 'C'"."""
+    text = str(expected)
+    head, sep, last = text.rpartition("' or '")
+    return f"{head}' ou '{last}" if sep else text
+
+
+_DATE = "Date invalide : format attendu AAAA-MM-JJ."
+_DATETIME = "Date et heure invalides : format attendu AAAA-MM-JJTHH:MM:SS."
+_TIME = "Heure invalide : format attendu HH:MM:SS."
+_INTEGER = "Format invalide : un nombre entier est attendu."
+_NUMBER = "Format invalide : un nombre est attendu."
+_TEXT = "Format invalide : un texte est attendu."
+_LIST = "Format invalide : une liste est attendue."
+_OBJECT = "Format invalide : un objet est attendu."
+_CHOICE = "Valeur non autorisée : choisissez parmi {expected}."
+
+_MESSAGES: dict[str, str | Callable[[dict[str, Any]], str]] = {
+    "missing": "Ce champ est obligatoire.",
+    "extra_forbidden": "Ce champ n'est pas attendu.",
+    "json_invalid": "Le contenu envoyé n'est pas un JSON valide.",
+    "string_too_short": lambda c: (
+        "Ce champ ne peut pas être vide."
+        if c.get("min_length") == 1
+        else f"Ce champ doit comporter au moins {_plural(c.get('min_length'), 'caractère')}."
+    ),
+    "string_too_long": lambda c: f"Ce champ doit comporter au plus {_plural(c.get('max_length'), 'caractère')}.",
+    "too_short": lambda c: f"Ce champ doit comporter au moins {_plural(c.get('min_length'), 'élément')}.",
+    "too_long": lambda c: f"Ce champ doit comporter au plus {_plural(c.get('max_length'), 'élément')}.",
+    "string_pattern_mismatch": "Format invalide (motif attendu : {pattern}).",
+    "string_type": _TEXT,
+    "string_unicode": _TEXT,
+    "string_not_ascii": "Format invalide : seuls les caractères ASCII sont acceptés.",
+    "int_type": _INTEGER,
+    "int_parsing": _INTEGER,
+    "int_from_float": _INTEGER,
+    "int_parsing_size": _INTEGER,
+    "float_type": _NUMBER,
+    "float_parsing": _NUMBER,
+    "decimal_type": _NUMBER,
+    "decimal_parsing": _NUMBER,
+    "finite_number": "Format invalide : un nombre fini est attendu.",
+    "decimal_max_digits": "La valeur doit comporter au plus {max_digits} chiffres.",
+    "decimal_max_places": "La valeur doit comporter au plus {decimal_places} chiffres après la virgule.",
+    "decimal_whole_digits": "La valeur doit comporter au plus {whole_digits} chiffres avant la virgule.",
+    "bool_type": "Format invalide : vrai ou faux (true, false) attendu.",
+    "bool_parsing": "Format invalide : vrai ou faux (true, false) attendu.",
+    "greater_than": "La valeur doit être supérieure à {gt}.",
+    "greater_than_equal": "La valeur doit être supérieure ou égale à {ge}.",
+    "less_than": "La valeur doit être inférieure à {lt}.",
+    "less_than_equal": "La valeur doit être inférieure ou égale à {le}.",
+    "multiple_of": "La valeur doit être un multiple de {multiple_of}.",
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "date_past": "La date doit être passée.",
+    "date_future": "La date doit être à venir.",
+    "datetime_type": _DATETIME,
+    "datetime_parsing": _DATETIME,
+    "datetime_object_invalid": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
+    "datetime_past": "La date doit être passée.",
+    "datetime_future": "La date doit être à venir.",
+    "timezone_naive": "Date et heure invalides : sans fuseau horaire attendu.",
+    "timezone_aware": "Date et heure invalides : fuseau horaire attendu.",
+    "time_type": _TIME,
+    "time_parsing": _TIME,
+    "time_delta_type": "Format invalide : une durée est attendue.",
+    "time_delta_parsing": "Format invalide : une durée est attendue.",
+    "enum": _CHOICE,
+    "literal_error": _CHOICE,
+    "union_tag_invalid": "Valeur non autorisée : choisissez parmi {expected_tags}.",
+    "uuid_type": "Format invalide : un identifiant (UUID) est attendu.",
+    "uuid_parsing": "Format invalide : un identifiant (UUID) est attendu.",
+    "url_type": "Format invalide : une adresse web (URL) est attendue.",
+    "url_parsing": "Format invalide : une adresse web (URL) est attendue.",
+    "url_scheme": "Format invalide : une adresse web (URL) est attendue.",
+    "url_too_long": "Adresse web (URL) trop longue : au plus {max_length} caractères.",
+    "list_type": _LIST,
+    "tuple_type": _LIST,
+    "set_type": _LIST,
+    "iterable_type": _LIST,
+    "dict_type": _OBJECT,
+    "model_type": _OBJECT,
+    "model_attributes_type": _OBJECT,
+    "dataclass_type": _OBJECT,
+}
+
+
+def french_message(error: Mapping[str, Any]) -> str:
+    """A validation error's message in French, from its pydantic `type` and `ctx` (never from the value sent);
+    the message of one of our own validators (a `ValueError` raised in French, a `PydanticCustomError`) as it is."""
+    kind, message = str(error.get("type") or ""), str(error.get("msg") or "")
+    if kind == "value_error":
+        return message.removeprefix(_OURS_PREFIX) or INVALID_VALUE
+    if kind not in _PYDANTIC_TYPES:
+        return message or INVALID_VALUE  # ours
+    template = _MESSAGES.get(kind, INVALID_VALUE)
+    context = {
+        name: (_choices(value) if name in ("expected", "expected_tags") else value) for name, value in (error.get("ctx") or {}).items()
+    }
+    if callable(template):
+        return template(context)
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError, ValueError):
+        return INVALID_VALUE
+
+
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
-        {"field": _field(error["loc"]), "in": str(error["loc"][0]) if error["loc"] else None, "message": error["msg"]}
+        {"field": _field(error["loc"]), "in": str(error["loc"][0]) if error["loc"] else None, "message": french_message(error)}
         for error in exc.errors()
     ]
-    return problem(422, "Invalid request", "One or more fields are invalid.", errors=errors)
+    return problem(422, "Invalid request", TO_CORRECT, errors=errors)
 
 
 async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
