@@ -1,0 +1,167 @@
+"""The member's situation changes in front of a fake gateway: what the portal sends is what the member chose (the
+dependant removed read again from the household, never from the form; only the communication choices changed), a
+line of the beneficiaries page that is not a dependant does not exist, every change needs the session's CSRF token,
+and a refusal naming a nested field (`address.postal_code`) is shown next to that field."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+
+import httpx
+import pytest
+
+BASE = "/mbtp/adherent"
+SENT = "2026-12-01T09:30:00+00:00"
+WINDOW = {"earliest": "2026-12-01", "latest": "2027-03-03"}
+
+
+def _person(role: str, first_name: str, birth_date: str) -> dict:
+    return {
+        "id": f"{len(first_name):012x}",
+        "role": role,
+        "role_label": "adhérent" if role == "ASSURE" else "ayant droit",
+        "civility": "M",
+        "last_name": "Moreau",
+        "first_name": first_name,
+        "birth_date": birth_date,
+        "nir": None,
+        "home_address": None,
+        "work_address": None,
+        "phones": {"mobile": None, "home": None, "work": None},
+        "email": None,
+        "benefits_account": None,
+    }
+
+
+def _cell(value: str) -> dict:
+    return {"value": value, "label": {"accepted": "Accepté", "refused": "Refusé", "undefined": "Non défini"}[value]}
+
+
+def _row(kind: str, label: str) -> dict:
+    return {"kind": kind, "label": label, "email": _cell("undefined"), "post": _cell("accepted"), "sms": _cell("refused")}
+
+
+def _request(kind: str) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "kind": kind,
+        "kind_label": "Une demande",
+        "status": "sent",
+        "status_label": "Transmise",
+        "subject": None,
+        "contract_number": None,
+        "submitted_at": SENT,
+        "decided_at": None,
+        "refusal_reason": None,
+        "awaiting_advisor": False,
+        "portal": "member",
+        "reference": "73000077",
+        "created_at": SENT,
+        "sent_at": SENT,
+        "payload": {},
+        "attachments": [],
+        "window": WINDOW,
+        "missing_steps": [],
+        "history": [],
+    }
+
+
+class FakeGateway:
+    def __init__(self) -> None:
+        self.sent: dict[str, dict] = {}
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/api/auth/login":
+            return httpx.Response(
+                200, json={"access_token": "access-1", "refresh_token": "refresh-1", "expires_in": 600, "terms_pending": False}
+            )
+        if path == "/api/member/beneficiaries":
+            people = [_person("ASSURE", "Paul", "1980-04-02"), _person("ENFANT", "Hugo", "2015-03-02")]
+            return httpx.Response(200, json={"items": people})
+        if path == "/api/member/preferences":
+            rows = [_row("technical", "Informations techniques"), _row("commercial", "Informations commerciales")]
+            return httpx.Response(200, json={"rows": rows, "paperless": False, "paperless_since": None})
+        if path.startswith("/api/member/requests/forms/"):
+            reasons = [{"code": "DECES", "label": "Décès"}]
+            return httpx.Response(200, json={"kind": "x", "label": "x", "window": WINDOW, "choices": {"reason": reasons}})
+        if request.method == "POST" and path.startswith("/api/member/requests/"):
+            kind = path.rsplit("/", 1)[1]
+            body = json.loads(request.content)
+            if kind == "address" and body["address"]["postal_code"] != "13400":
+                problem = {"status": 422, "detail": "x", "errors": [{"field": "address.postal_code", "message": "Code postal inconnu."}]}
+                return httpx.Response(422, json=problem)
+            self.sent[kind] = body
+            return httpx.Response(201, json=_request(kind))
+        return httpx.Response(404, json={"status": 404})
+
+
+@pytest.fixture
+async def portal(portals_behind):
+    gateway = FakeGateway()
+    return await portals_behind(gateway), gateway
+
+
+def _csrf(page: httpx.Response) -> str:
+    return page.text.split('name="csrf" value="')[1].split('"')[0]
+
+
+@contextlib.asynccontextmanager
+async def _member(service):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="http://portail") as client:
+        csrf = _csrf(await client.get(BASE + "/connexion"))
+        answer = await client.post(BASE + "/connexion", data={"csrf": csrf, "identifier": "73000077", "password": "Bon-mot-de-passe-1!"})
+        assert answer.status_code == 303 and answer.headers["location"] == BASE + "/accueil"
+        yield client, _csrf(await client.get(BASE + "/modifications/parrainage"))  # the logged-in session's token
+
+
+async def test_the_dependant_removed_is_read_from_the_household_not_the_form(portal):
+    service, gateway = portal
+    async with _member(service) as (client, _):
+        page = await client.get(BASE + "/modifications/retirer-beneficiaire?beneficiaire=2")
+        assert page.status_code == 200 and "Hugo Moreau" in page.text and "01/12/2026" in page.text
+        for line in ("1", "3", "x"):  # the primary insured, no one, nonsense
+            assert (await client.get(BASE + f"/modifications/retirer-beneficiaire?beneficiaire={line}")).status_code == 404
+        form = {"csrf": _csrf(page), "beneficiaire": "2", "reason": "DECES", "effective_date": "15/12/2026", "first_name": "Autre"}
+        answer = await client.post(BASE + "/modifications/retirer-beneficiaire", data=form)
+        assert answer.status_code == 303 and "/mes-demandes/" in answer.headers["location"]
+    assert gateway.sent["remove-beneficiary"] == {
+        "reason": "DECES",
+        "beneficiary": {"role": "ENFANT", "last_name": "Moreau", "first_name": "Hugo", "birth_date": "2015-03-02"},
+        "effective_date": "2026-12-15",
+    }
+
+
+async def test_only_the_communication_choices_changed_are_sent(portal):
+    service, gateway = portal
+    async with _member(service) as (client, csrf):
+        cells = {
+            f"{kind}_{channel}": value
+            for kind in ("technical", "commercial")
+            for channel, value in zip(("email", "post", "sms"), ("", "ACCEPTE", "REFUSE"), strict=True)
+        }
+        unchanged = await client.post(BASE + "/modifications/choix-envoi", data={"csrf": csrf, **cells})
+        assert unchanged.status_code == 422 and "Modifiez au moins un choix" in unchanged.text and not gateway.sent
+        changed = {**cells, "commercial_email": "ACCEPTE", "technical_post": "REFUSE"}
+        answer = await client.post(BASE + "/modifications/choix-envoi", data={"csrf": csrf, **changed, "effective_date": "01/12/2026"})
+        assert answer.status_code == 303
+    assert gateway.sent["communication-choices"] == {
+        "technical": {"post": "REFUSE"},
+        "commercial": {"email": "ACCEPTE"},
+        "effective_date": "2026-12-01",
+    }
+
+
+async def test_a_nested_refusal_is_shown_next_to_its_field_and_csrf_is_required(portal):
+    service, gateway = portal
+    async with _member(service) as (client, csrf):
+        address = {"line1": "3 rue Longue", "postal_code": "99999", "city": "Aubagne", "effective_date": "01/12/2026"}
+        assert (await client.post(BASE + "/modifications/adresse", data=address)).status_code == 403
+        refused = await client.post(BASE + "/modifications/adresse", data={"csrf": csrf, **address})
+        assert refused.status_code == 422
+        assert '<p class="error" id="postal_code-error">Code postal inconnu.</p>' in refused.text
+        assert 'value="Aubagne"' in refused.text
+        assert (await client.get(BASE + "/modifications/inconnue")).status_code == 404
+    assert not gateway.sent
