@@ -56,7 +56,7 @@ async def own_request_read_back(event: OwnRequest, envelope: Envelope, uow: Enro
     if request is None:  # not made here (or its row is gone): tracked from now on, as another service's
         payload = event.model_dump(mode="json", exclude={"request_id", "requested_by", "company_code", "contract_number", "attachment"})
         attachments = [event.attachment.model_dump(mode="json")] if getattr(event, "attachment", None) else []
-        await _track(
+        await track(
             uow,
             envelope,
             event,
@@ -74,13 +74,13 @@ async def own_request_read_back(event: OwnRequest, envelope: Envelope, uow: Enro
 async def contact_change_requested(event: ContactChangeRequested, envelope: Envelope, uow: EnrollmentUnitOfWork) -> None:
     """Identity's: a broker's or member's new email or phone (the event's id names the request)."""
     payload = event.model_dump(mode="json", exclude={"requester_kind", "reference"}, exclude_none=True)
-    await _track(uow, envelope, event, kinds.CONTACT_CHANGE, envelope.id, payload)
+    await track(uow, envelope, event, kinds.CONTACT_CHANGE, envelope.id, payload)
 
 
 async def address_change_requested(event: BrokerAddressChangeRequested, envelope: Envelope, uow: EnrollmentUnitOfWork) -> None:
     """Portfolio's: a brokerage office's new postal address with its Kbis."""
     payload = event.model_dump(mode="json", exclude={"request_id", "broker_code", "kbis"})
-    await _track(
+    await track(
         uow, envelope, event, kinds.BROKER_ADDRESS_CHANGE, event.request_id, payload, attachments=[event.kbis.model_dump(mode="json")]
     )
 
@@ -110,7 +110,7 @@ def _decision(event: RequestAccepted | RequestRefused | RequestReferredToAdvisor
     return Decision(Outcome.ADVISOR, event.decided_at, note=event.note)
 
 
-async def _track(uow, envelope: Envelope, event, kind: str, request_id, payload: dict, *, attachments=(), contract_number=None) -> None:
+async def track(uow, envelope: Envelope, event, kind: str, request_id, payload: dict, *, attachments=(), contract_number=None) -> None:
     """A request another service made: in its requester's history from now on, sent (it is on Kafka)."""
     now = _now()
     if isinstance(event, ContactChangeRequested):

@@ -247,6 +247,6 @@ async def change_read_back(event: MemberChange, envelope: Envelope, uow: Enrollm
     """The engine's own change, read back from Kafka: it is sent. One it did not make (or whose row is gone) is tracked
     from its event as the member would read it (the IBAN masked: the full one stays on Kafka, for the legacy system)."""
     if await uow.requests.get(event.request_id, tenant=envelope.tenant) is None:
-        await intake._track(uow, envelope, event, KIND_OF[type(event)], event.request_id, shown(event))
+        await intake.track(uow, envelope, event, KIND_OF[type(event)], event.request_id, shown(event))
         return
     await intake.own_request_read_back(event, envelope, uow)
