@@ -173,3 +173,23 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     await page.get_by_role("button", name="Envoyer la demande").click()
     assert await page.get_by_role("alert").inner_text() == "Un changement d'IBAN prestation est déjà en cours."
     assert await page.get_by_label("Titulaire du compte").input_value() == "Paul Moreau"
+
+    # A sponsorship, from the online services: reachable by email or phone, said next to the email when neither is given
+    await nav.get_by_role("link", name="Services en ligne").click()
+    await page.get_by_role("link", name="Proposer un parrainage").click()
+    await page.get_by_label("Madame").check()
+    await page.locator("#last_name").fill("Martin")
+    await page.get_by_label("Prénom").fill("Sophie")
+    await page.get_by_role("button", name="Proposer").click()
+    assert "e-mail ou le téléphone" in await page.locator("#email-error").inner_text()
+    await check("parrainage-refus")
+    await page.get_by_label("Téléphone").fill("06 98 76 54 32")
+    await page.get_by_role("button", name="Proposer").click()
+    assert "Concernant MARTIN Sophie" in await _sent(page, "Proposition de parrainage")
+
+    # Phones and email, from the contact page: the current ones said, only those typed change
+    await nav.get_by_role("link", name="Contact").click()
+    await page.get_by_role("link", name="Changer mes téléphones ou mon e-mail").click()
+    assert "Actuellement : 06 12 34 56 78" in await page.locator("#mobile_phone-hint").inner_text()
+    await _window(page)
+    await check("coordonnees")

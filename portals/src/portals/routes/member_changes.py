@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from claims.api import Beneficiaries, CommunicationPreferences, HouseholdMember, MemberContract
 from enrollment.api import RequestDetail, RequestForm
 from portals.adapters.gateway import INVALID_VALUE, GatewayProblem
+from portals.routes.member_requests import _sent
 from portals.routes.member_space import _or_none
 from portals.web import NotFound, Visit, field_values, iso_dates, missing, only
 
@@ -321,8 +322,7 @@ async def send_change(visit: Member, slug: str) -> Response:
     if not errors:
         try:
             sent = await visit.api("POST", f"/api/member/requests/{change.api}", json=body, model=RequestDetail, with_tenant=False)
-            await visit.flash(f"Votre demande « {sent.kind_label} » est envoyée à nos services : suivez-la ici.")
-            return visit.redirect(f"/mes-demandes/{sent.id}")
+            return await _sent(visit, sent)
         except GatewayProblem as problem:
             if problem.status not in (409, 422):
                 raise
