@@ -158,6 +158,8 @@ ATTACHMENT_ROUTES = {
     ("GET", "/api/employer/documents"): {"application/json"},
     ("GET", "/api/employer/documents/{document_id}"): FILE_TYPES,
 }
+# A member's file for « Écrivez-nous », sent before the message that names it (issue 11).
+UPLOAD_ROUTES = {("POST", "/api/member/uploads")}
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 
@@ -230,7 +232,7 @@ def test_the_broker_dashboard_is_declared(openapi):
 def test_nothing_but_declared_portal_routes(openapi):
     declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES) | EXPORT_ROUTES
     declared |= set(MEMBER_ROUTES) | set(MEMBER_DOWNLOADS) | set(REQUEST_ROUTES) | set(EMPLOYER_ROUTES) | EMPLOYER_DOWNLOADS
-    declared |= set(INVITATION_ROUTES) | INVITATION_OTHERS | set(LINK_ROUTES) | set(ATTACHMENT_ROUTES)
+    declared |= set(INVITATION_ROUTES) | INVITATION_OTHERS | set(LINK_ROUTES) | set(ATTACHMENT_ROUTES) | UPLOAD_ROUTES
     documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
     assert documented == declared
 
@@ -243,6 +245,9 @@ def test_a_requests_files_are_declared_with_their_types(openapi):
     upload = operation(openapi, "POST", "/api/employer/requests/{request_id}/attachments")
     assert upload["requestBody"]["content"]["multipart/form-data"]["schema"]["required"] == ["file"]
     assert "413" in upload["responses"]
+    for method, path in UPLOAD_ROUTES:
+        op = operation(openapi, method, path)
+        assert op["requestBody"]["content"]["multipart/form-data"]["schema"]["required"] == ["file"] and "413" in op["responses"]
 
 
 def test_the_requests_routes_are_declared_with_their_models(openapi):

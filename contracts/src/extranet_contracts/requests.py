@@ -197,8 +197,9 @@ class PaperlessOptionRequested(Event):
 
 class MessageSent(Event):
     """A member wrote to the mutuelle from the member portal (« Écrivez-nous »): a subject of the tenant's
-    list, the message, an optional attachment (by reference); the answer goes to the email given. The
-    message may hold health data: it travels to the legacy system only, never into a log."""
+    list, the message, the files the member uploaded for it (by reference, in `attachments`; `attachment`
+    is the single reference of earlier events); the answer goes to the email given. The message may hold
+    health data: it travels to the legacy system only, never into a log."""
 
     TYPE: ClassVar[str] = "MessageSent"
     STREAM: ClassVar[str] = PORTAL_REQUESTS
@@ -209,7 +210,10 @@ class MessageSent(Event):
     subject: str = Field(pattern=r"^[A-Z][A-Z_]{1,29}$", description="A code of the tenant's list of subjects")
     message: str = Field(min_length=1, max_length=4000)
     reply_email: Email = Field(description="Where the answer goes")
-    attachment: DocumentReference | None = None
+    attachment: DocumentReference | None = Field(default=None, description="Earlier events' single file; see `attachments`")
+    attachments: list[DocumentReference] = Field(
+        default_factory=list, max_length=5, description="The files the member joined, each uploaded by the household and used once"
+    )
 
     def key(self) -> str:
         return self.requested_by.reference

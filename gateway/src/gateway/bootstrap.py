@@ -18,7 +18,7 @@ from gateway.clients.identity import IdentityClient
 from gateway.clients.portfolio import PortfolioClient
 from gateway.errors import UpstreamProblem, upstream_problem
 from gateway.routes import ROUTERS
-from gateway.routes.attachments import UPLOAD_PATH
+from gateway.routes.attachments import MEMBER_UPLOAD_PATH, UPLOAD_PATH
 from gateway.routes.broker_profile import ADDRESS_CHANGE_PATH
 from gateway.settings import GatewaySettings
 from portfolio.api import ADDRESS_CHANGE_BODY_LIMIT
@@ -65,7 +65,11 @@ def bootstrap(
         on_stop=[identity.close, portfolio.close, claims.close, enrollment.close],
         # The address change carries a Kbis of up to 4 MB, a request's attachment a file of as much: those routes
         # alone take such a body.
-        body_limits={ADDRESS_CHANGE_PATH: ADDRESS_CHANGE_BODY_LIMIT, UPLOAD_PATH: attachment_body_limit()},
+        body_limits={
+            ADDRESS_CHANGE_PATH: ADDRESS_CHANGE_BODY_LIMIT,
+            UPLOAD_PATH: attachment_body_limit(),
+            MEMBER_UPLOAD_PATH: attachment_body_limit(),
+        },
     )
     service.app.add_exception_handler(UpstreamProblem, upstream_problem)
     return service

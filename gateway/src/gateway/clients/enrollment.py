@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from enrollment.api import BackofficeList, InvitationDetail, InvitationList, InvitationView, RequestDetail, RequestForm, RequestList
+from enrollment.api import BackofficeList, InvitationDetail, InvitationList, InvitationView, RequestDetail, RequestForm, RequestList, Upload
 from enrollment.api_files import SERVED_TYPES
 from gateway.clients.base import ServiceClient, segment
 
@@ -288,4 +288,16 @@ class EnrollmentClient(ServiceClient):
             token=token,
             params=None,
             media_types=SERVED_TYPES,
+        )
+
+    async def member_upload(self, token: str, form: bytes, content_type: str) -> Upload:
+        """A file the member will join to a message: the form passed on as the user sent it (enrollment reads and checks it)."""
+        return await self.request(
+            "POST",
+            "/internal/member/uploads",
+            route="POST /internal/member/uploads",
+            model=Upload,
+            token=token,
+            headers={"content-type": content_type},
+            content=form,
         )

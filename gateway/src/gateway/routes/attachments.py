@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
-from enrollment.api import RequestDetail
+from enrollment.api import RequestDetail, Upload
 from enrollment.api_files import ATTACHMENT_FORM
 from enrollment.domain.access import correspondent, operator
 from extranet_plumbing.auth import require_member
@@ -27,6 +27,7 @@ from gateway.errors import Problem, problem_responses
 router = APIRouter(prefix="/api")
 
 UPLOAD_PATH = "/api/employer/requests/*/attachments"
+MEMBER_UPLOAD_PATH = "/api/member/uploads"
 _PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]*$")
 RequestId = Annotated[uuid.UUID, Path(description="The request's id")]
 FileId = Annotated[uuid.UUID, Path(description="The file's id, as the request's `attachments` list it")]
@@ -64,10 +65,34 @@ async def attach(request_id: RequestId, request: Request, who: Who, token: Token
     content (a renamed file is refused), 4 MB at most, 10 files a request. Answers with the request, its
     `attachments` listing each file's `file_id`, `name`, `size`, `media_type` and `uploaded_at`."""
     correspondent(who)
+    return await enrollment.attach(token, str(request_id), await request.body(), _form_type(request))
+
+
+def _form_type(request: Request) -> str:
     content_type = request.headers.get("content-type", "")
-    if not _PRINTABLE_ASCII.match(content_type):
-        content_type = ""  # no form's type (a boundary is ASCII): enrollment answers that the body is no form
-    return await enrollment.attach(token, str(request_id), await request.body(), content_type)
+    # no form's type (a boundary is ASCII): enrollment answers that the body is no form
+    return content_type if _PRINTABLE_ASCII.match(content_type) else ""
+
+
+@router.post(
+    "/member/uploads",
+    status_code=201,
+    response_model=Upload,
+    summary="Envoyer un fichier à joindre à un message (Écrivez-nous)",
+    tags=["member portal"],
+    responses={
+        **problem_responses(authenticated=True, validated=True),
+        413: _problem("Fichier trop volumineux (plus de 4 Mo)"),
+        415: _problem("Le corps n'est pas un formulaire multipart"),
+    },
+    openapi_extra={"requestBody": ATTACHMENT_FORM},
+)
+async def member_upload(request: Request, who: Who, token: Token, enrollment: Enrollment) -> Upload:
+    """One file (field `file`): PDF, PNG, JPG or JPEG, recognised by its content, 4 MB at most. Answers with its
+    `file_id`, to name in `attachments` of « Écrivez-nous » (POST /api/member/requests/message) within a day; a file
+    is joined to one message only, and the household's files alone are accepted."""
+    require_member(who)
+    return await enrollment.member_upload(token, await request.body(), _form_type(request))
 
 
 @router.delete(

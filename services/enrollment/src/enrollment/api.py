@@ -2,6 +2,7 @@
 the gateway's typed client validates what it receives against them (and declares the portals' routes
 with them)."""
 
+import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -9,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from enrollment.domain import member_changes
-from extranet_contracts.requests import DocumentReference, NewBeneficiary
+from extranet_contracts.requests import NewBeneficiary
 from extranet_contracts.types import Address, Civility, ContractNumber, DependantRole, Email, Iban, MemberNumber, Nir
 
 KIND_PATTERN = r"^[a-z_]{3,40}$"
@@ -321,14 +322,26 @@ class PaperlessChoice(BaseModel):
 
 
 class MessageForm(BaseModel):
-    """« Écrivez-nous »: a subject of the form's list, the message, the email the answer goes to, a file attached (by reference)."""
+    """« Écrivez-nous »: a subject of the form's list, the message, the email the answer goes to, the files joined (the
+    `file_id`s of the household's uploads, each used once)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     subject: str = Field(pattern=r"^[A-Z][A-Z_]{1,29}$", description="One of the form's `subject` choices")
     message: str = Field(min_length=10, max_length=4000)
     reply_email: Email = Field(description="Where the answer goes")
-    attachment: DocumentReference | None = Field(default=None, description="A file already kept by the platform, by reference")
+    attachments: list[uuid.UUID] = Field(default_factory=list, max_length=5, description="The `file_id` of files the household uploaded")
+
+
+class Upload(BaseModel):
+    """A file the member uploaded, to be named by its `file_id` in a message (within a day)."""
+
+    file_id: uuid.UUID
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
 
 
 class BeneficiaryAddition(BaseModel):

@@ -179,7 +179,7 @@ async def message(body: MessageForm, who: Who, uow: UoW, now: Now) -> dict:
                 subject=body.subject,
                 message=body.message,
                 reply_email=str(body.reply_email),
-                attachment=body.attachment,
+                attachments=body.attachments,
                 now=now(),
             )
         )

@@ -1,12 +1,22 @@
 """The member's online services (guide 004, « Services en ligne »; product.md, member portal): the paperless
 option switched on or off, a message to the mutuelle (« Écrivez-nous ») and a beneficiary added. Each is the
 household's request, checked here and sent to the legacy system at once (its event in the outbox, in the same
-transaction); its status follows in « Mes demandes »."""
+transaction); its status follows in « Mes demandes ».
+
+A message's files are uploaded first (`upload`: checked by their bytes, kept in the document store, one row of
+`uploads` each, the household's) and then named by their ids in the message: each must be one of the household's
+uploads not used yet (else 422 naming `attachments.<i>`). Joined, a file is one of the request's attachments, read
+back as every request's files are (the household, an operator). An upload no message took is forgotten a day
+later: each new upload of the tenant sweeps the stale ones first (no scheduler needed for a file nobody may read)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from enrollment.adapters.uploads import Uploads
+from enrollment.api_files import FILE_FIELD
 from enrollment.domain import affiliation, kinds
 from enrollment.domain.access import Requester
 from enrollment.domain.requests import Request, Status
@@ -21,6 +31,7 @@ from extranet_contracts.requests import (
     PaperlessOptionRequested,
 )
 from extranet_contracts.requests import Requester as EventRequester
+from extranet_plumbing.storage import DocumentRefused, DocumentStore, check_document
 
 COLLECTIVE = "Votre contrat est un contrat collectif souscrit par votre employeur : adressez-vous à lui pour ajouter un bénéficiaire."
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
@@ -60,10 +71,11 @@ async def write_to_us(
     subject: str,
     message: str,
     reply_email: str,
-    attachment: DocumentReference | None,
+    attachments: list[uuid.UUID],
     now: datetime,
 ) -> Request:
-    """A message on a subject of the tenant's list (its text may hold health data: kept and sent, never logged)."""
+    """A message on a subject of the tenant's list (its text may hold health data: kept and sent, never logged), with
+    the household's uploads named (each used once)."""
     _member(who)
     subjects = kinds.rules(who.tenant, kinds.MESSAGE).choices.get("subject", {})
     if subject not in subjects:
@@ -74,8 +86,9 @@ async def write_to_us(
         payload = {"member_number": who.reference, "subject": subject, "message": message, "reply_email": reply_email}
         request = new_request(who, kinds.MESSAGE, Status.SUBMITTED, now, contract_number=None, payload=payload)
         request.subject = subjects[subject]
-        request.attachments = [attachment.model_dump(mode="json")] if attachment else []
+        request.attachments = await _take_uploads(uow, who, attachments)
         await uow.requests.add(request, origin="enrollment")
+        await Uploads(uow.connection).use(who.tenant, attachments, request.id)
         await uow.publish(
             MessageSent(
                 request_id=request.id,
@@ -84,12 +97,90 @@ async def write_to_us(
                 subject=subject,
                 message=message,
                 reply_email=reply_email,
-                attachment=attachment,
+                attachments=[DocumentReference(**{k: a[k] for k in DocumentReference.model_fields}) for a in request.attachments],
             ),
             tenant=who.tenant,
         )
         await uow.commit()
         return request
+
+
+# --- the files a member sends with a message ----------------------------------------------------------------------
+
+UPLOAD_LABEL = "Le fichier"
+UPLOAD_LIFETIME = timedelta(days=1)
+MAX_WAITING_UPLOADS = 10
+NOT_AN_UPLOAD = "Ce fichier n'est pas l'un de ceux que vous avez envoyés, ou il a expiré : envoyez-le à nouveau."
+UPLOAD_USED = "Ce fichier est déjà joint à une autre demande : envoyez-le à nouveau."
+
+
+async def upload(
+    uow: EnrollmentUnitOfWork, store: DocumentStore, who: Requester, name: str | None, data: bytes, *, max_bytes: int, now: datetime
+) -> dict[str, Any]:
+    """A file the household will join to a message (checked by its bytes, kept in the store): what it is, with the
+    `file_id` the message names. The tenant's stale uploads are forgotten first."""
+    _member(who)
+    try:
+        document = check_document(FILE_FIELD, UPLOAD_LABEL, name, data, max_bytes=max_bytes)
+    except DocumentRefused as refused:
+        raise Refused(422, refused.message, refused.field) from None
+    await forget_stale_uploads(uow, store, who.tenant, now=now)
+    key = await store.put(who.tenant, document.data)
+    kept = {
+        "file_id": str(key),
+        "name": document.name,
+        "media_type": document.media_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "uploaded_at": now.isoformat(),
+    }
+    try:
+        async with uow:
+            uploads = Uploads(uow.connection)
+            if await uploads.waiting(who.tenant, who.portal, who.reference) >= MAX_WAITING_UPLOADS:
+                raise Refused(422, f"Vous avez déjà {MAX_WAITING_UPLOADS} fichiers en attente d'envoi : envoyez votre message.", FILE_FIELD)
+            await uploads.add(who.tenant, who.portal, who.reference, who.account, kept, now)
+            await uow.commit()
+    except BaseException:
+        await store.delete(who.tenant, key)
+        raise
+    return kept
+
+
+async def forget_stale_uploads(uow: EnrollmentUnitOfWork, store: DocumentStore, tenant: str, *, now: datetime) -> int:
+    """The tenant's uploads no message took within `UPLOAD_LIFETIME`, out of the table and then of the store."""
+    async with uow:
+        stale = await Uploads(uow.connection).forget_unused(tenant, now - UPLOAD_LIFETIME)
+        await uow.commit()
+    for key in stale:
+        await store.delete(tenant, key)
+    return len(stale)
+
+
+async def _take_uploads(uow: EnrollmentUnitOfWork, who: Requester, file_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """The household's uploads named, locked, each not used yet nor named twice; else 422 naming `attachments.<i>`."""
+    if not file_ids:
+        return []
+    found = await Uploads(uow.connection).locked(who.tenant, file_ids)
+    taken: list[dict[str, Any]] = []
+    for index, file_id in enumerate(file_ids):
+        row = found.get(file_id)
+        field = f"attachments.{index}"
+        if row is None or row["portal"] != who.portal or row["reference"] != who.reference:
+            raise Refused(422, NOT_AN_UPLOAD, field)
+        if row["used_by"] is not None or file_id in file_ids[:index]:
+            raise Refused(422, UPLOAD_USED, field)
+        taken.append(
+            {
+                "file_id": str(file_id),
+                "name": row["name"],
+                "media_type": row["media_type"],
+                "size": row["size"],
+                "sha256": row["sha256"],
+                "uploaded_at": row["uploaded_at"].isoformat(),
+            }
+        )
+    return taken
 
 
 async def add_beneficiary(
