@@ -4,6 +4,7 @@ real lifespan (database schema, Kafka consumers), talking HTTP in-process throug
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import asyncpg
 import httpx
@@ -21,6 +22,7 @@ from identity.adapters.captcha import TestCaptchaVerifier
 from identity.bootstrap import bootstrap as identity_bootstrap
 from identity.entrypoints.admin import set_login
 from identity.settings import IdentitySettings
+from legacy_simulator.decisions import deciding
 from portfolio.bootstrap import bootstrap as portfolio_bootstrap
 from portfolio.settings import PortfolioSettings
 
@@ -151,3 +153,10 @@ async def platform(infra, service_env, jwt_keys):
             await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     finally:
         await conn.close()
+
+
+@pytest.fixture
+def legacy_system(infra, service_env):
+    """The simulated legacy system deciding this test's requests while a block runs (`legacy_simulator.decisions.deciding`
+    on this test's topics): `async with legacy_system("accept"):`, or with rules such as "GuaranteeChangeRequested=advisor"."""
+    return functools.partial(deciding, bootstrap=infra.kafka_bootstrap, topic_prefix=service_env["topic_prefix"])

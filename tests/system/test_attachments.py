@@ -15,13 +15,13 @@ from pypdf import PdfReader
 
 from extranet_contracts.legacy import CONTRACTS, MEMBERSHIPS
 from extranet_contracts.requests import PORTAL_REQUESTS
-from extranet_contracts.testing import affiliation_requested, contract_signed, guarantee_attached, member_affiliated
+from extranet_contracts.testing import contract_signed, guarantee_attached, member_affiliated
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
 
-from .test_requests import legacy_system, log_in
+from .test_requests import log_in
+from .test_requests_affiliation import marc_steps
 
 COMPANY, CONTRACT, OTHER_CONTRACT = "12345678", "W1-000123", "W1-000999"
-MARC = affiliation_requested()
 LEA = member_affiliated()  # 73000042, on W1-000123 of company 12345678
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
@@ -43,7 +43,9 @@ def upload(name: str, data: bytes, content_type: str = "application/pdf") -> dic
     return {"files": {"file": (name, data, content_type)}}
 
 
-async def test_supporting_documents_are_checked_kept_shown_and_sent_by_reference(platform, infra, service_env, kafka_producer):
+async def test_supporting_documents_are_checked_kept_shown_and_sent_by_reference(
+    platform, legacy_system, infra, service_env, kafka_producer
+):
     topic = service_env["topic_prefix"] + CONTRACTS
     await publish_event(kafka_producer, topic, contract_signed())
     await publish_event(kafka_producer, topic, guarantee_attached())
@@ -115,17 +117,9 @@ async def test_supporting_documents_are_checked_kept_shown_and_sent_by_reference
     kept = (await gateway.delete(f"{files}/{jpeg_id}", headers=company)).json()["attachments"]
     assert [a["file_id"] for a in kept] == [pdf_id]
     assert (await gateway.get(f"{files}/{jpeg_id}", headers=company)).status_code == 404
-    family = {**MARC.primary.model_dump(mode="json"), "social_scheme": "GENERAL", "dependants": []}
-    steps = {
-        "family": family,
-        "address": MARC.address.model_dump(mode="json", exclude_none=True),
-        "contact": {"email": MARC.email},
-        "coverage": {"guarantee_code": "SANTE-B2", "effective_date": effective},
-        "bank": {"iban": MARC.bank.iban, "bic": "AGRIFRPP", "holder": "Marc Petit", "frequency": "MENSUEL", "debit_day": 5},
-    }
-    for name, body in steps.items():
+    for name, body in marc_steps(effective, dependants=False).items():
         assert (await gateway.put(f"/api/employer/requests/{rid}/steps/{name}", json=body, headers=company)).status_code == 200
-    async with legacy_system(infra, service_env, "accept"):
+    async with legacy_system("accept"):
         assert (await gateway.post(f"/api/employer/requests/{rid}/submit", headers=company)).status_code == 200
         await wait_until(lambda: _status(platform, company, rid, "accepted"))
     [record] = [
@@ -144,7 +138,7 @@ async def test_supporting_documents_are_checked_kept_shown_and_sent_by_reference
     assert (await gateway.get(f"{files}/{pdf_id}", headers=company)).content == PDF
 
 
-async def test_an_accepted_termination_gives_its_attestation(platform, infra, service_env, kafka_producer):
+async def test_an_accepted_termination_gives_its_attestation(platform, legacy_system, service_env, kafka_producer):
     await publish_event(kafka_producer, service_env["topic_prefix"] + MEMBERSHIPS, LEA)
     await wait_until(lambda: platform.enrollment.pool.fetchval("SELECT count(*) FROM memberships WHERE start_date IS NOT NULL"))
     company = await log_in(
@@ -159,7 +153,7 @@ async def test_an_accepted_termination_gives_its_attestation(platform, infra, se
     not_yet = await gateway.get(pack, headers=company)
     assert not_yet.status_code == 409 and "une fois la radiation acceptée" in not_yet.json()["detail"]
 
-    async with legacy_system(infra, service_env, "accept"):
+    async with legacy_system("accept"):
         assert (await gateway.post(f"/api/employer/requests/{rid}/submit", headers=company)).status_code == 200
         await wait_until(lambda: _status(platform, company, rid, "accepted"))
 

@@ -16,7 +16,7 @@ from extranet_contracts.testing import company_registered, contract_signed, guar
 from extranet_plumbing.testing import publish_event, wait_until
 
 from .test_codes_arrive import mail_to, notifications  # noqa: F401 - the notifications service, sending to the mailbox
-from .test_requests import legacy_system, log_in
+from .test_requests import log_in
 from .test_requests_affiliation import MARC
 
 COMPANY, CONTRACT = "12345678", "W1-000123"
@@ -42,7 +42,7 @@ def link_token(message) -> str:
 
 
 @pytest.mark.usefixtures("notifications")
-async def test_employees_invited_by_file_fill_their_affiliation_through_the_link(platform, mailbox, company, infra, service_env):
+async def test_employees_invited_by_file_fill_their_affiliation_through_the_link(platform, mailbox, company, legacy_system):
     mailbox.refuse("ines.roux@nulle-part.example")
     csv_headers = {**company, "content-type": "text/csv"}
     url = "/api/employer/invitations/import"
@@ -83,7 +83,7 @@ async def test_employees_invited_by_file_fill_their_affiliation_through_the_link
         saved = await platform.gateway.put(f"/api/online-enrollment/steps/{name}", json=body, headers=link)
         assert saved.status_code == 200, (name, saved.text)
 
-    async with legacy_system(infra, service_env, "accept"):
+    async with legacy_system("accept"):
         sent = await platform.gateway.post("/api/online-enrollment/submit", headers=link)
         assert sent.status_code == 200, sent.text
         rid = sent.json()["id"]

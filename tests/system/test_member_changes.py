@@ -22,7 +22,7 @@ from extranet_plumbing.logging import get_logger
 from extranet_plumbing.testing import publish_event, wait_until
 from gateway.clients.enrollment import MEMBER_CHANGES
 
-from .test_requests import _awaiting_advisor, legacy_system, log_in
+from .test_requests import _awaiting_advisor, log_in
 
 SOLO = "73000077"  # a household on an individual contract
 LEA = member_affiliated()  # 73000042: an employee, covered by her company's collective contract
@@ -73,7 +73,7 @@ async def household(platform, kafka_producer, service_env):
     return member
 
 
-async def test_an_iban_for_benefits_is_applied_and_shown_masked_never_whole(platform, infra, service_env, household, caplog):
+async def test_an_iban_for_benefits_is_applied_and_shown_masked_never_whole(platform, legacy_system, household, caplog):
     caplog.set_level(logging.DEBUG)  # every log line of the platform's code, at any level
     for quiet in ("aiokafka", "kafka"):  # as configure_logging sets them (their debug lines print every record sent)
         caplog.set_level(logging.WARNING, logger=quiet)
@@ -88,7 +88,7 @@ async def test_an_iban_for_benefits_is_applied_and_shown_masked_never_whole(plat
         assert wrong.status_code == 422 and [e["field"] for e in wrong.json()["errors"]] == ["iban"]
         assert wrong.json()["errors"][0]["message"].startswith("Cet IBAN n'est pas valide")
         answers.append(wrong.text)
-        async with legacy_system(infra, service_env, "accept"):
+        async with legacy_system("accept"):
             sent = await platform.gateway.post("/api/member/requests/benefits-iban", json=bodies()["benefits-iban"], headers=household)
             assert sent.status_code == 201, sent.text
             request = sent.json()
@@ -112,9 +112,9 @@ async def test_an_iban_for_benefits_is_applied_and_shown_masked_never_whole(plat
     assert "370400440532013000" not in caplog.text.replace(" ", "")
 
 
-async def test_the_households_file_follows_the_changes_the_legacy_system_accepts(platform, infra, service_env, household):
+async def test_the_households_file_follows_the_changes_the_legacy_system_accepts(platform, legacy_system, household):
     good = bodies()
-    async with legacy_system(infra, service_env, "accept"):
+    async with legacy_system("accept"):
         ids = {}
         for change in (
             "address",
@@ -159,11 +159,11 @@ async def test_the_households_file_follows_the_changes_the_legacy_system_accepts
     ]
 
 
-async def test_a_guarantee_change_is_left_to_an_advisor_who_accepts_it(platform, infra, service_env, household):
+async def test_a_guarantee_change_is_left_to_an_advisor_who_accepts_it(platform, legacy_system, household):
     form = (await platform.gateway.get("/api/member/requests/forms/change-guarantee", headers=household)).json()
     assert {"code": "IND-CONFORT", "label": "Santé Confort"} in form["choices"]["guarantee_code"] and form["window"]["earliest"] == today()
     operator = await log_in(platform, "backoffice", "operator", "j.conseil", {"operator": True})
-    async with legacy_system(infra, service_env, "GuaranteeChangeRequested=advisor"):
+    async with legacy_system("GuaranteeChangeRequested=advisor"):
         sent = await platform.gateway.post("/api/member/requests/change-guarantee", json=bodies()["change-guarantee"], headers=household)
         assert sent.status_code == 201, sent.text
         await wait_until(lambda: _awaiting_advisor(platform, operator))

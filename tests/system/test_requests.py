@@ -5,8 +5,6 @@ route refused to whoever may not see it."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import date, timedelta
 
 import pytest
@@ -14,7 +12,6 @@ import pytest
 from extranet_contracts.legacy import MEMBERSHIPS
 from extranet_contracts.testing import member_affiliated
 from extranet_plumbing.testing import publish_event, wait_until
-from legacy_simulator.decisions import Decider, Policy, run
 
 PASSWORD = "Demandes-Test-2026!"
 COMPANY, CONTRACT, OTHER_CONTRACT = "12345678", "W1-000123", "W1-000999"
@@ -23,25 +20,6 @@ LEA = member_affiliated()  # 73000042, on W1-000123 of company 12345678
 
 async def log_in(platform, portal: str, kind: str, identifier: str, scope: dict) -> dict[str, str]:
     return {"authorization": f"Bearer {await platform.account_token(portal, kind, identifier, PASSWORD, scope)}"}
-
-
-@contextlib.asynccontextmanager
-async def legacy_system(infra, service_env, *rules: str):
-    """The simulated legacy system deciding the requests of this test's topics."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        run(
-            Decider(Policy.parse(rules, reason="Date de sortie non justifiée.")),
-            bootstrap=infra.kafka_bootstrap,
-            topic_prefix=service_env["topic_prefix"],
-            stop=stop,
-        )
-    )
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
 
 
 @pytest.fixture
@@ -71,9 +49,9 @@ async def a_date_in_the_window(platform, auth: dict) -> date:
     return min(date.fromisoformat(window["earliest"]) + timedelta(days=40), date.fromisoformat(window["latest"]))
 
 
-async def test_a_termination_accepted_by_the_legacy_system_radiates_the_employee(platform, infra, service_env, company):
+async def test_a_termination_accepted_by_the_legacy_system_radiates_the_employee(platform, legacy_system, company):
     effective = await a_date_in_the_window(platform, company)
-    async with legacy_system(infra, service_env, "accept"):
+    async with legacy_system("accept"):
         draft = await terminate(platform, company, effective)
         assert draft.status_code == 201, draft.text
         request = draft.json()
@@ -108,10 +86,10 @@ async def test_a_termination_accepted_by_the_legacy_system_radiates_the_employee
     )
 
 
-async def test_a_termination_left_to_an_advisor_is_refused_in_the_back_office(platform, infra, service_env, company):
+async def test_a_termination_left_to_an_advisor_is_refused_in_the_back_office(platform, legacy_system, company):
     effective = await a_date_in_the_window(platform, company)
     operator = await log_in(platform, "backoffice", "operator", "j.conseil", {"operator": True})
-    async with legacy_system(infra, service_env, "EmployeeTerminationRequested=advisor"):
+    async with legacy_system("EmployeeTerminationRequested=advisor"):
         request = (await terminate(platform, company, effective, "MUTATION")).json()
         await platform.gateway.post(f"/api/employer/requests/{request['id']}/submit", headers=company)
         await wait_until(lambda: _awaiting_advisor(platform, operator))
@@ -187,9 +165,9 @@ async def _awaiting_advisor(platform, operator) -> bool:
     return listed.json()["total"] > 0
 
 
-async def test_a_member_orders_the_tp_card_and_follows_it_in_their_requests(platform, infra, service_env):
+async def test_a_member_orders_the_tp_card_and_follows_it_in_their_requests(platform, legacy_system):
     member = await log_in(platform, "member", "member", LEA.member_number, {"member_number": LEA.member_number})
-    async with legacy_system(infra, service_env, "accept"):
+    async with legacy_system("accept"):
         ordered = await platform.gateway.post("/api/member/requests/tp-card", headers=member)
         assert ordered.status_code == 201, ordered.text
         rid = ordered.json()["id"]
@@ -206,7 +184,7 @@ async def _member_status_is(platform, auth, request_id, expected: str) -> bool:
     return (await platform.gateway.get(f"/api/member/requests/{request_id}", headers=auth)).json()["status"] == expected
 
 
-async def test_a_correspondent_adds_a_beneficiary_to_an_employees_cover(platform, infra, service_env, company):
+async def test_a_correspondent_adds_a_beneficiary_to_an_employees_cover(platform, legacy_system, company):
     form = (await platform.gateway.get("/api/employer/requests/forms/add-beneficiary", headers=company)).json()
     son = {"role": "ENFANT", "civility": "M", "last_name": "Durand", "first_name": "Noé", "birth_date": "2026-10-02"}
     body = {
@@ -234,7 +212,7 @@ async def test_a_correspondent_adds_a_beneficiary_to_an_employees_cover(platform
     assert (await platform.gateway.post(url, json=body, headers=member)).status_code == 403
     assert (await platform.gateway.post(url, json=body)).status_code == 401
 
-    async with legacy_system(infra, service_env, "BeneficiaryAdditionRequested=advisor"):
+    async with legacy_system("BeneficiaryAdditionRequested=advisor"):
         added = await platform.gateway.post(url, json=body, headers=company)
         assert added.status_code == 201, added.text
         assert added.json()["subject"] == f"DURAND Noé, bénéficiaire de DURAND Léa ({LEA.member_number})"

@@ -5,33 +5,33 @@ affiliation, who is then one of the company's employees for the platform."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from extranet_contracts.legacy import CONTRACTS
 from extranet_contracts.testing import affiliation_requested, contract_signed, guarantee_attached
 from extranet_plumbing.testing import publish_event, wait_until
-from legacy_simulator.decisions import Decider, Policy, run
 
 PASSWORD = "Affiliation-Test-2026!"
 COMPANY, CONTRACT = "12345678", "W1-000123"
 MARC = affiliation_requested()
 
 
-@contextlib.asynccontextmanager
-async def legacy_system(infra, service_env):
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        run(Decider(Policy.parse(["accept"])), bootstrap=infra.kafka_bootstrap, topic_prefix=service_env["topic_prefix"], stop=stop)
-    )
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
+def marc_steps(effective: str, *, dependants: bool = True) -> dict[str, dict]:
+    """The wizard's steps filled for Marc Petit (`affiliation_requested`), with his dependants or alone, covered by SANTE-B2
+    from `effective`: {step: body}."""
+    family = {
+        **MARC.primary.model_dump(mode="json"),
+        "social_scheme": "GENERAL",
+        "dependants": [d.model_dump(mode="json") for d in MARC.dependants] if dependants else [],
+    }
+    return {
+        "family": family,
+        "address": MARC.address.model_dump(mode="json", exclude_none=True),
+        "contact": {"email": MARC.email},
+        "coverage": {"guarantee_code": "SANTE-B2", "effective_date": effective},
+        "bank": {"iban": MARC.bank.iban, "bic": "AGRIFRPP", "holder": "Marc Petit", "frequency": "MENSUEL", "debit_day": 5},
+    }
 
 
-async def test_an_affiliation_made_step_by_step_becomes_a_member(platform, infra, service_env, kafka_producer):
+async def test_an_affiliation_made_step_by_step_becomes_a_member(platform, legacy_system, service_env, kafka_producer):
     topic = service_env["topic_prefix"] + CONTRACTS
     await publish_event(kafka_producer, topic, contract_signed())
     await publish_event(kafka_producer, topic, guarantee_attached())
@@ -53,18 +53,8 @@ async def test_an_affiliation_made_step_by_step_becomes_a_member(platform, infra
     draft = await platform.gateway.post("/api/employer/requests/affiliation", json={"contract_number": CONTRACT}, headers=auth)
     assert draft.status_code == 201, draft.text
     rid = draft.json()["id"]
-    family = {
-        **MARC.primary.model_dump(mode="json"),
-        "social_scheme": "GENERAL",
-        "dependants": [d.model_dump(mode="json") for d in MARC.dependants],
-    }
-    steps = {
-        "family": family,
-        "address": MARC.address.model_dump(mode="json", exclude_none=True),
-        "contact": {"email": MARC.email},
-        "coverage": {"guarantee_code": "SANTE-B2", "effective_date": effective},
-        "bank": {"iban": MARC.bank.iban, "bic": "AGRIFRPP", "holder": "Marc Petit", "frequency": "MENSUEL", "debit_day": 5},
-    }
+    steps = marc_steps(effective)
+    family = steps["family"]
     wrong = await platform.gateway.put(f"/api/employer/requests/{rid}/steps/family", json={**family, "civility": "MME"}, headers=auth)
     assert wrong.status_code == 422 and [e["field"] for e in wrong.json()["errors"]] == ["nir"]
     assert "civilité" in wrong.json()["errors"][0]["message"]
@@ -84,7 +74,7 @@ async def test_an_affiliation_made_step_by_step_becomes_a_member(platform, infra
     for name in ("coverage", "bank"):
         assert (await platform.gateway.put(f"/api/employer/requests/{rid}/steps/{name}", json=steps[name], headers=auth)).status_code == 200
 
-    async with legacy_system(infra, service_env):
+    async with legacy_system("accept"):
         sent = await platform.gateway.post(f"/api/employer/requests/{rid}/submit", headers=auth)
         assert sent.status_code == 200, sent.text
         await wait_until(lambda: _accepted(platform, auth, rid))

@@ -16,7 +16,7 @@ from extranet_contracts.legacy import MEMBERSHIPS
 from extranet_contracts.testing import communication_preferences_recorded, member_affiliated
 from extranet_plumbing.testing import publish_event, wait_until
 
-from .test_requests import legacy_system, log_in
+from .test_requests import log_in
 
 SOLO = "73000077"  # an individual contract's household
 LEA = member_affiliated()  # 73000042: an employee, covered by her company's collective contract
@@ -28,7 +28,7 @@ def _nir(digits13: str) -> str:
     return f"{digits13}{97 - int(digits13) % 97:02d}"
 
 
-async def test_a_member_switches_paperless_on_and_the_portal_shows_it(platform, infra, service_env, kafka_producer):
+async def test_a_member_switches_paperless_on_and_the_portal_shows_it(platform, legacy_system, service_env, kafka_producer):
     member = await log_in(platform, "member", "member", SOLO, {"member_number": SOLO})
     prefs = communication_preferences_recorded(
         member_number=SOLO, technical={"email": "ACCEPTE", "post": "REFUSE", "sms": "REFUSE"}, revision=4
@@ -47,7 +47,7 @@ async def test_a_member_switches_paperless_on_and_the_portal_shows_it(platform, 
     assert again.status_code == 409  # one change at a time
     assert (await platform.gateway.post("/api/member/requests/paperless", json={"paperless": "oui"}, headers=member)).status_code == 422
 
-    async with legacy_system(infra, service_env, "accept"):
+    async with legacy_system("accept"):
         after = await wait_until(lambda: shown(True))
     assert after["paperless_since"] is not None
     technical = next(row for row in after["rows"] if row["kind"] == "technical")
