@@ -15,7 +15,8 @@ from fastapi import FastAPI, Query
 from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
-from extranet_plumbing.http import FORMAT_OPENINGS, TO_CORRECT, field_error, french_message, install_conventions
+from extranet_contracts.types import Email, Iban, Nir
+from extranet_plumbing.http import FORMAT_OPENINGS, LENGTH_OPENINGS, TO_CORRECT, field_error, french_message, install_conventions
 
 SECRET_NIR = "185057800608436"
 
@@ -124,6 +125,32 @@ async def test_our_own_validators_keep_their_french_words_without_pydantic_prefi
     assert _by_field(await _refusal("GET", "/refused")) == {"period": ("query", "La période ne peut pas dépasser un an.")}
 
 
+class Household(BaseModel):
+    nir: Nir | None = None
+    iban: Iban | None = None
+    email: Email | None = None
+
+
+async def test_the_shared_types_english_checks_are_said_in_french_without_their_reason():
+    app = FastAPI()
+    install_conventions(app)
+
+    @app.post("/households")
+    async def household(body: Household) -> dict:
+        return {"ok": True}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://app") as client:
+        sent = {"nir": "185057800608437", "iban": "FR7630006000011234567890188", "email": "lea!durand@@orange.fr"}
+        answer = await client.post("/households", json=sent)
+    assert answer.status_code == 422
+    assert _by_field(answer.json()) == {
+        "nir": ("body", "Format invalide : numéro de sécurité sociale (NIR) incorrect."),
+        "iban": ("body", "Format invalide : IBAN incorrect."),
+        "email": ("body", "Format invalide : adresse e-mail incorrecte."),
+    }
+    assert not any(value in answer.text for value in sent.values()) and "lea" not in answer.text
+
+
 async def test_query_parameters_and_a_broken_body_are_said_in_french():
     assert _by_field(await _refusal("GET", "/search", params={"page": "deux"})) == {
         "since": ("query", "Ce champ est obligatoire."),
@@ -181,3 +208,11 @@ def test_the_messages_about_a_value_s_form_open_as_announced():
         {"type": "less_than_equal", "ctx": {"le": 3}},
     ):
         assert not french_message(error).startswith(FORMAT_OPENINGS), error
+    for error in (
+        {"type": "string_too_short", "ctx": {"min_length": 1}},
+        {"type": "string_too_short", "ctx": {"min_length": 10}},
+        {"type": "string_too_long", "ctx": {"max_length": 1}},
+        {"type": "too_long", "ctx": {"max_length": 2}},
+    ):
+        assert french_message(error).startswith(LENGTH_OPENINGS) and not french_message(error).startswith(FORMAT_OPENINGS), error
+    assert french_message({"type": "string_too_long", "ctx": {"max_length": 1}}) == "Ce champ doit comporter au plus 1 caractère."

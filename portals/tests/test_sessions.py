@@ -15,6 +15,7 @@ from portals.adapters.gateway import GatewayClient, GatewayProblem, GatewayUnava
 from portals.bootstrap import bootstrap
 from portals.settings import PortalsSettings
 
+from extranet_plumbing.http import TO_CORRECT, french_message
 from identity.api import TokenAnswer
 
 BASE = "/mbtp/courtier"
@@ -179,8 +180,16 @@ async def test_the_gateways_answers_read_in_french():
             "/refused": httpx.Response(
                 422,
                 json={
-                    "detail": "One or more fields are invalid.",
-                    "errors": [{"field": "email", "message": "String should match pattern"}],
+                    "detail": TO_CORRECT,
+                    "errors": [
+                        # as the gateway words pydantic's refusals (plumbing's handler)
+                        {
+                            "field": "email",
+                            "message": french_message({"type": "string_pattern_mismatch", "ctx": {"pattern": "^\\S+@\\S+$"}}),
+                        },
+                        {"field": "last_name", "message": french_message({"type": "missing"})},
+                        {"field": "first_name", "message": "String should have at most 80 characters"},  # an older gateway
+                    ],
                 },
             ),
             "/captcha": httpx.Response(
@@ -197,7 +206,9 @@ async def test_the_gateways_answers_read_in_french():
     client = GatewayClient(httpx.AsyncClient(transport=httpx.MockTransport(answer), base_url="http://gateway"))
     with pytest.raises(GatewayProblem) as refused:
         await client.call("POST", "/refused")
-    assert refused.value.fields == {"email": "Saisie invalide."} and refused.value.message == "Certains champs sont à corriger."
+    # A value's form: what to type is the page's to say (« Saisie invalide. » until it does); the rest as the gateway says it.
+    assert refused.value.fields == {"email": "Saisie invalide.", "last_name": "Ce champ est obligatoire.", "first_name": "Saisie invalide."}
+    assert refused.value.message == "Certains champs sont à corriger."
     with pytest.raises(GatewayProblem) as captcha:
         await client.call("POST", "/captcha")
     assert captcha.value.fields["captcha"] == "La vérification anti-robot a échoué."

@@ -76,6 +76,8 @@ FORMAT_OPENINGS = (
     "Valeur non autorisée",
     "Valeur invalide",
 )
+# The openings of the messages about a length (of a text, of a list).
+LENGTH_OPENINGS = ("Ce champ doit comporter", "Ce champ ne peut pas être vide")
 INVALID_VALUE = "Valeur invalide."
 TO_CORRECT = "Certains champs sont à corriger."
 # pydantic's own error types (those of our validators, `PydanticCustomError`, are not among them: their text is ours)
@@ -177,12 +179,27 @@ _MESSAGES: dict[str, str | Callable[[dict[str, Any]], str]] = {
 }
 
 
+# The checks of a value's form that answer in English (`ValueError`s): the shared types of extranet_contracts
+# ("invalid NIR (social security number): <stdnum's reason>") and pydantic's EmailStr (whose reason may quote
+# the address). Said in French, without their reason.
+_ENGLISH_LABELS = {"NIR (social security number)": "numéro de sécurité sociale (NIR)", "IBAN": "IBAN", "SIRET": "numéro SIRET"}
+
+
+def _english_check(message: str) -> str | None:
+    if message.startswith("value is not a valid email address"):
+        return "Format invalide : adresse e-mail incorrecte."
+    if message.startswith("invalid "):
+        label = _ENGLISH_LABELS.get(message.removeprefix("invalid ").split(":", 1)[0])
+        return f"Format invalide : {label} incorrect." if label else "Format invalide."
+    return None
+
+
 def french_message(error: Mapping[str, Any]) -> str:
     """A validation error's message in French, from its pydantic `type` and `ctx` (never from the value sent);
     the message of one of our own validators (a `ValueError` raised in French, a `PydanticCustomError`) as it is."""
     kind, message = str(error.get("type") or ""), str(error.get("msg") or "")
     if kind == "value_error":
-        return message.removeprefix(_OURS_PREFIX) or INVALID_VALUE
+        return _english_check(message.removeprefix(_OURS_PREFIX)) or message.removeprefix(_OURS_PREFIX) or INVALID_VALUE
     if kind not in _PYDANTIC_TYPES:
         return message or INVALID_VALUE  # ours
     template = _MESSAGES.get(kind, INVALID_VALUE)

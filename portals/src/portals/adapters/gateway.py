@@ -16,13 +16,17 @@ from typing import Any
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
+from extranet_plumbing.http import FORMAT_OPENINGS, LENGTH_OPENINGS
 from extranet_plumbing.logging import get_logger
 
 log = get_logger(__name__)
 
-# Messages of the platform's validation written by pydantic (English), as opposed to the services'
-# own French refusals: the user reads a French sentence instead.
+# Messages of pydantic's validation in English (a gateway from before plumbing's French messages), as opposed
+# to the services' own French refusals: the user reads a French sentence instead.
 _ENGLISH = re.compile(r"^(String|Input|Value|Field|List|Date|Datetime|Extra|Object|Unable|value|Invalid|Missing)\b")
+# The gateway's French messages about a value's form (« Format invalide (motif attendu : ^[0-9]{5}$). », the codes
+# allowed) say what the API expects, not what to type in the form: they are « Saisie invalide. », which a page
+# replaces with what to check in its field. The others (« Ce champ est obligatoire. », a length) are shown as they are.
 INVALID_VALUE = "Saisie invalide."
 # Fields of a request that no form shows (the link's token, the activation's ticket): their refusal is the summary.
 UNSEEN_FIELDS = {"token", "ticket"}
@@ -54,7 +58,13 @@ class GatewayUnavailable(Exception):
 
 
 def _french(message: str) -> str:
-    return INVALID_VALUE if _ENGLISH.match(message or "") else message
+    return INVALID_VALUE if _ENGLISH.match(message or "") or (message or "").startswith(FORMAT_OPENINGS) else message
+
+
+def generic(message: str) -> bool:
+    """A refusal in the gateway's general words (« Saisie invalide. », a length): a page that knows better
+    what its field wants (« de 10 à 4 000 caractères ») says that instead."""
+    return message == INVALID_VALUE or message.startswith(LENGTH_OPENINGS)
 
 
 def problem_of(response: httpx.Response) -> GatewayProblem:
