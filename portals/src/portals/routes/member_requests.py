@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from enrollment.api import RequestDetail, RequestForm
 from identity.api import Profile
-from portals.adapters.gateway import INVALID_VALUE, GatewayProblem
+from portals.adapters.gateway import GatewayProblem, generic
 from portals.web import Visit, field_values, iso_dates, missing, only
 
 router = APIRouter()
@@ -20,7 +20,7 @@ Member = Annotated[Visit, Depends(only("member"))]
 MESSAGE_FIELDS = ("subject", "message", "reply_email")
 BENEFICIARY_FIELDS = ("role", "civility", "last_name", "first_name", "birth_date", "nir", "effective_date")
 TO_CORRECT = "Certains champs sont à corriger."
-# The platform's own refusal of a value it cannot read says « Saisie invalide. »: here, what to check.
+# The platform's general words for a value it refuses (« Saisie invalide. », a length): here, what to check.
 INVALID = {
     "nir": "Numéro de sécurité sociale invalide : vérifiez les 15 chiffres et la clé.",
     "reply_email": "Adresse e-mail invalide : vérifiez-la (exemple : prenom.nom@exemple.fr).",
@@ -29,7 +29,7 @@ INVALID = {
 
 
 def _said(errors: dict[str, str]) -> dict[str, str]:
-    return {name: INVALID[name] if text == INVALID_VALUE and name in INVALID else text for name, text in errors.items()}
+    return {name: INVALID[name] if generic(text) and name in INVALID else text for name, text in errors.items()}
 
 
 async def _sent(visit: Visit, request: RequestDetail) -> Response:
