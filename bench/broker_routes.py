@@ -116,7 +116,12 @@ class Stack:
         self.sup.wait_ready(group, timeout)
 
 
-def build_stack(root: Path, infra, size: str) -> Stack:
+def build_stack(
+    root: Path, infra, label: str, *, bench: str = "broker", started: tuple[str, ...] = STARTED, data_service: str = "portfolio-service"
+) -> Stack:
+    """The processes `started` of deploy/services.toml, on free ports, with a schema (`bench_<bench>_<label>`: the
+    read model of `data_service`, `..._identity`: identity's) and a topic prefix of their own (`bench<bench><label>.`),
+    logs and pid files named `<bench>-routes-<label>-<process>` (.stack/logs/): a running `make run` keeps its own."""
     layout = Layout(root)
     keys.ensure_all(layout)
     declared = declaration.load(root)
@@ -126,21 +131,17 @@ def build_stack(root: Path, infra, size: str) -> Stack:
         postgres=int(infra.database_url.rsplit(":", 1)[1].split("/", 1)[0]),
         processes={port.name: free_port() for port in declared.ports()},
     )
-    schema, prefix = f"bench_broker_{size}", f"benchbroker{size}."
+    schema, prefix = f"bench_{bench}_{label}", f"bench{bench}{label}."
     env = common_env(layout, layout.venv_bin, infra.kafka_bootstrap, infra.database_url, infra.kafka_security_protocol)
     env.update({"EXTRANET_TOPIC_PREFIX": prefix, "EXTRANET_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO")})
+    schemas = {"identity-service": f"{schema}_identity", data_service: schema}
     services = {}
-    for process in declared.start_order():
-        if process.name not in STARTED:
-            continue
+    for process in (p for p in declared.start_order() if p.name in started):
         service = resolve(process, layout, ports)
-        # Logs and pid files of their own (.stack/logs/broker-routes-*.log): a running `make run` keeps its own.
-        service.name = f"broker-routes-{size}-{process.name}"
+        service.name = f"{bench}-routes-{label}-{process.name}"
         service.env.update(infra.kafka_env())  # the super user: its topics have a prefix
-        if process.name == "identity-service":
-            service.env["EXTRANET_DB_SCHEMA"] = f"{schema}_identity"
-        elif process.name == "portfolio-service":
-            service.env["EXTRANET_DB_SCHEMA"] = schema
+        if process.name in schemas:
+            service.env["EXTRANET_DB_SCHEMA"] = schemas[process.name]
         services[process.name] = service
     return Stack(Supervisor(layout, layout.venv_bin), env, layout, services, schema, f"{schema}_identity", prefix)
 
@@ -481,14 +482,32 @@ async def route_plans(conn: asyncpg.Connection, out: list[str], subject: Subject
 # --- the run ------------------------------------------------------------------------------------------
 
 
-async def main(infra) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=("small", "demo", "bench"), default="bench", help="legacy-simulator preset (default: bench)")
+def route_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of every route benchmark (the data kept, wrk's duration, warm-up, connections, threads)."""
     parser.add_argument("--reuse", action="store_true", help="keep the loaded data after the run, and use it again when present")
     parser.add_argument("--duration", type=int, default=15, help="seconds of wrk per route (default: 15)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before each measure (default: 3)")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
+
+
+def table(results: list[Measure], processes: list[str], width: int = 44) -> None:
+    """Requests/s, p50, p99, errors, the ratio to the first row (the baseline) and each process's CPU per request."""
+    base = results[0].rps
+    header = f"{'route':<{width}}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}   CPU ms/request: " + " ".join(
+        f"{n:>9}" for n in processes
+    )
+    print(header)
+    print("-" * len(header))
+    for m in results:
+        cpu = " ".join(f"{m.cpu_ms.get(n, 0.0):9.3f}" for n in processes)
+        print(f"{m.label:<{width}}{m.rps:9.0f}{m.p50_ms:9.1f}{m.p99_ms:9.1f}{m.errors:8d}{m.rps / base:8.3f}   {' ' * 16}{cpu}")
+
+
+async def main(infra) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=("small", "demo", "bench"), default="bench", help="legacy-simulator preset (default: bench)")
+    route_arguments(parser)
     parser.add_argument(
         "--no-direct", dest="direct", action="store_false", help="skip the routes measured on the portfolio service directly"
     )
@@ -614,22 +633,13 @@ async def main(infra) -> int:
 
 
 def report(args, subject: Subject, loaded: dict, results: list[Measure], plans_path: Path) -> None:
-    base = results[0].rps
     print()
     print(
         f"data set: --size {args.size} ({loaded['published']} events); broker {subject.broker_code}: {subject.companies} companies, "
         f"{subject.memberships} memberships; {args.connections} connections, {args.threads} wrk threads, {args.duration}s each, "
         f"{os.cpu_count()} cores shared by wrk and every process"
     )
-    names = ["gateway", "portfolio", "identity", "postgres"]
-    header = f"{'route':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}   CPU ms/request: " + " ".join(
-        f"{n:>9}" for n in names
-    )
-    print(header)
-    print("-" * len(header))
-    for m in results:
-        cpu = " ".join(f"{m.cpu_ms.get(n, 0.0):9.3f}" for n in names)
-        print(f"{m.label:<44}{m.rps:9.0f}{m.p50_ms:9.1f}{m.p99_ms:9.1f}{m.errors:8d}{m.rps / base:8.3f}   {' ' * 16}{cpu}")
+    table(results, ["gateway", "portfolio", "identity", "postgres"])
     print(f"ratio: requests/s over the gateway's /health/live in the same run (goal: >= 0.5 with p99 <= 50 ms); plans: {plans_path}")
 
 

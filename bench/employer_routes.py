@@ -318,11 +318,7 @@ def search_digest(stack: bench.Stack) -> NirDigest:
 async def main(infra) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=("small", "demo", "bench"), default="bench", help="legacy-simulator preset (default: bench)")
-    parser.add_argument("--reuse", action="store_true", help="keep the loaded data after the run, and use it again when present")
-    parser.add_argument("--duration", type=int, default=15, help="seconds of wrk per route (default: 15)")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before each measure (default: 3)")
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2)
+    bench.route_arguments(parser)
     parser.add_argument(
         "--no-direct", dest="direct", action="store_false", help="skip the routes measured on the portfolio service directly"
     )
@@ -442,7 +438,7 @@ def report(args, subject: Subject, loaded: dict, results: list[bench.Measure], d
     print(
         f"data set: --size {args.size} ({loaded['published']} events); company {subject.company_code}: {subject.covered} employees covered"
     )
-    _table(results)
+    bench.table(results, ["gateway", "portfolio", "identity", "postgres"])
     print(f"ratio: requests/s over the gateway's /health/live in the same run (goal: >= 0.5 with p99 <= 50 ms); plans: {plans_path}")
     print(
         f"Excel export through the gateway: {downloaded.rows} rows, {downloaded.size / 1e6:.1f} MB in {downloaded.seconds:.1f}s "
@@ -450,19 +446,6 @@ def report(args, subject: Subject, loaded: dict, results: list[bench.Measure], d
     )
     for name, (before, peak, after) in downloaded.rss.items():
         print(f"  {name:<10} {before / 1024:7.1f} {peak / 1024:7.1f} {after / 1024:7.1f}   (peak - before: {(peak - before) / 1024:+.1f})")
-
-
-def _table(results: list[bench.Measure]) -> None:
-    base = results[0].rps
-    names = ["gateway", "portfolio", "identity", "postgres"]
-    header = f"{'route':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}   CPU ms/request: " + " ".join(
-        f"{n:>9}" for n in names
-    )
-    print(header)
-    print("-" * len(header))
-    for m in results:
-        cpu = " ".join(f"{m.cpu_ms.get(n, 0.0):9.3f}" for n in names)
-        print(f"{m.label:<44}{m.rps:9.0f}{m.p50_ms:9.1f}{m.p99_ms:9.1f}{m.errors:8d}{m.rps / base:8.3f}   {' ' * 16}{cpu}")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import broker_routes
 import pypdf
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -63,7 +64,6 @@ from broker_routes import (
     backend_pids,
     check_migrations,
     drop_everything,
-    free_port,
     http,
     say,
     wrk,
@@ -79,10 +79,9 @@ from claims.service_layer.documents import DOCUMENTS_GROUP
 from claims.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
 from claims.settings import ClaimsSettings
 from claims.tenancy import claims_tenant
-from devstack import declaration, keys
-from devstack.config import Layout, Ports, find_root
+from devstack import keys
+from devstack.config import Layout, find_root
 from devstack.infra import ensure_infra
-from devstack.run import Supervisor, common_env, resolve
 from extranet_plumbing.consumer import topics_of
 from extranet_plumbing.kafka import client_kwargs
 from portfolio.domain.periods import today_in_france
@@ -111,28 +110,7 @@ def simulator_args(acts: int) -> list[str]:
 
 
 def build_stack(root: Path, infra, label: str) -> Stack:
-    layout = Layout(root)
-    keys.ensure_all(layout)
-    declared = declaration.load(root)
-    ports = Ports(
-        kafka=int(infra.kafka_bootstrap.rsplit(":", 1)[1]),
-        kafka_controller=free_port(),
-        postgres=int(infra.database_url.rsplit(":", 1)[1].split("/", 1)[0]),
-        processes={port.name: free_port() for port in declared.ports()},
-    )
-    schema, prefix = f"bench_member_{label}", f"benchmember{label}."
-    env = common_env(layout, layout.venv_bin, infra.kafka_bootstrap, infra.database_url, infra.kafka_security_protocol)
-    env.update({"EXTRANET_TOPIC_PREFIX": prefix, "EXTRANET_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO")})
-    schemas = {"identity-service": f"{schema}_identity", "claims-service": schema}
-    services = {}
-    for process in (p for p in declared.start_order() if p.name in STARTED):
-        service = resolve(process, layout, ports)
-        service.name = f"member-routes-{label}-{process.name}"  # logs and pid files of their own
-        service.env.update(infra.kafka_env())
-        if process.name in schemas:
-            service.env["EXTRANET_DB_SCHEMA"] = schemas[process.name]
-        services[process.name] = service
-    return Stack(Supervisor(layout, layout.venv_bin), env, layout, services, schema, f"{schema}_identity", prefix)
+    return broker_routes.build_stack(root, infra, label, bench="member", started=STARTED, data_service="claims-service")
 
 
 # --- the data set and its loading ---------------------------------------------------------------------
@@ -385,11 +363,7 @@ async def plans(infra, schema: str, subject: Subject, path: Path) -> None:
 async def main(infra) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--acts", type=int, default=DEFAULT_ACTS, help=f"reimbursed acts over 3 years (bench set: {BENCH_ACTS:,})")
-    parser.add_argument("--reuse", action="store_true", help="keep the loaded data after the run, and use it again when present")
-    parser.add_argument("--duration", type=int, default=15, help="seconds of wrk per route (default: 15)")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before each measure (default: 3)")
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2)
+    broker_routes.route_arguments(parser)
     parser.add_argument("--no-direct", dest="direct", action="store_false", help="skip the routes measured on the claims service directly")
     args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same arguments
     if shutil.which("wrk") is None:
@@ -473,16 +447,7 @@ def report(args, loaded: dict, subject: Subject, results: list[Measure], pages: 
         f"member: {subject.payments} payments; {args.connections} connections, {args.threads} wrk threads, {args.duration}s each, "
         f"{os.cpu_count()} cores shared by wrk and every process"
     )
-    base = results[0].rps
-    names = ["gateway", "claims", "identity", "postgres"]
-    header = f"{'route':<52}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}   CPU ms/request: " + " ".join(
-        f"{n:>9}" for n in names
-    )
-    print(header)
-    print("-" * len(header))
-    for m in results:
-        cpu = " ".join(f"{m.cpu_ms.get(n, 0.0):9.3f}" for n in names)
-        print(f"{m.label:<52}{m.rps:9.0f}{m.p50_ms:9.1f}{m.p99_ms:9.1f}{m.errors:8d}{m.rps / base:8.3f}   {' ' * 16}{cpu}")
+    broker_routes.table(results, ["gateway", "claims", "identity", "postgres"], width=52)
     statement = next((m for m in results if m.label == "gateway statement PDF"), None)
     if statement and pages:
         print(
