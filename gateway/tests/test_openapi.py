@@ -159,7 +159,8 @@ ATTACHMENT_ROUTES = {
     ("GET", "/api/employer/documents/{document_id}"): FILE_TYPES,
 }
 # A member's file for « Écrivez-nous », sent before the message that names it (issue 11).
-UPLOAD_ROUTES = {("POST", "/api/member/uploads")}
+UPLOAD_ROUTES = {("POST", "/api/member/uploads"), ("POST", "/api/online-enrollment/attachments")}
+LINK_FILE_ROUTES = {("DELETE", "/api/online-enrollment/attachments/{file_id}")}
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 
@@ -232,7 +233,7 @@ def test_the_broker_dashboard_is_declared(openapi):
 def test_nothing_but_declared_portal_routes(openapi):
     declared = {(r.method, "/api" + r.path) for r in PUBLIC_ROUTES} | set(OWN_ROUTES) | set(PROFILE_ROUTES) | EXPORT_ROUTES
     declared |= set(MEMBER_ROUTES) | set(MEMBER_DOWNLOADS) | set(REQUEST_ROUTES) | set(EMPLOYER_ROUTES) | EMPLOYER_DOWNLOADS
-    declared |= set(INVITATION_ROUTES) | INVITATION_OTHERS | set(LINK_ROUTES) | set(ATTACHMENT_ROUTES) | UPLOAD_ROUTES
+    declared |= set(INVITATION_ROUTES) | INVITATION_OTHERS | set(LINK_ROUTES) | set(ATTACHMENT_ROUTES) | UPLOAD_ROUTES | LINK_FILE_ROUTES
     documented = {(method.upper(), path) for path, ops in openapi["paths"].items() for method in ops if path not in OPERATIONS}
     assert documented == declared
 

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 MEMBER = "73000077"  # no collective contract: the member adds a beneficiary themselves
 PASSWORD = "Courrier-Bleuet-26!"
 ANNE_NIR = "287027800608489"  # a woman born in February 1987
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
 def _words(text: str) -> str:
@@ -49,11 +50,22 @@ async def test_a_member_writes_to_us_and_adds_a_beneficiary(stack, page, check):
     text = "Bonjour, le remboursement de ma consultation du 18/11 n'apparaît pas encore. Merci de vérifier."
     await page.get_by_label("Votre message").fill(text)
     await page.get_by_label("Adresse e-mail pour vous répondre").fill("lea.durand@exemple.fr")
+    # A file joined: one that is no PDF although named so is refused next to its field, what was typed kept.
+    joined = page.get_by_label("Pièce jointe (facultative)")
+    await joined.set_input_files({"name": "decompte.pdf", "mimeType": "application/pdf", "buffer": b"<html>pas un PDF</html>"})
+    await page.get_by_role("button", name="Envoyer").click()
+    assert await page.locator("#file-error").inner_text() == "Le fichier doit être un fichier PDF, PNG ou JPEG."
+    assert await page.get_by_label("Votre message").input_value() == text
+    await check("ecrivez-nous-fichier-refuse")
+    await joined.set_input_files({"name": "decompte.pdf", "mimeType": "application/pdf", "buffer": PDF})
     await page.get_by_role("button", name="Envoyer").click()
     await page.wait_for_url(re.compile(r".*/mbtp/adherent/mes-demandes/[0-9a-f-]{36}$"))
     assert "« Message à la mutuelle » est envoyée à nos services" in await page.get_by_role("status").inner_text()
     summary = _words(await page.get_by_role("region", name="Votre demande").inner_text())
     assert "Concernant Mes remboursements" in summary
+    request_id = page.url.rsplit("/", 1)[-1]
+    joined_files = await stack.enrollment.pool.fetchval("SELECT attachments::text FROM requests WHERE id = $1::uuid", request_id)
+    assert '"name": "decompte.pdf"' in joined_files and f'"size": {len(PDF)}' in joined_files  # the file went with the message
     await check("message-envoye")
 
     # « Ajouter un bénéficiaire », from the beneficiaries page

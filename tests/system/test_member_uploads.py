@@ -2,16 +2,21 @@
 (multipart, checked by its bytes, 4 MB at most) and names it in a message; the message takes only the
 household's uploads, each once; the request's event on portal.requests carries the references (never the
 bytes); the member and an operator download the file, another household finds nothing. An upload no message
-took for a day is forgotten."""
+took for a day is forgotten. And the employee invited to enrol online joins supporting documents to the
+affiliation its link opens, with the same checks, and nothing to another invitation's."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
 
-from extranet_contracts.requests import PORTAL_REQUESTS
-from extranet_plumbing.testing import read_topic
+import pytest
 
+from extranet_contracts.requests import PORTAL_REQUESTS
+from extranet_plumbing.testing import read_topic, wait_until
+
+from .test_codes_arrive import mail_to, notifications  # noqa: F401 - the notifications service, sending to the mailbox
+from .test_enrollment_online import CONTRACT, GOOD, company, link_token  # noqa: F401 - company: the correspondent's fixture
 from .test_requests import log_in
 
 SOLO, OTHER = "73000077", "73000088"
@@ -119,3 +124,51 @@ async def test_a_member_joins_its_own_uploads_to_a_message_once(platform, infra,
     late = await gateway.post(MESSAGE, json={**TEXT, "attachments": [theirs["file_id"]]}, headers=other)
     assert late.status_code == 422 and "expiré" in late.json()["errors"][0]["message"]
     assert await platform.enrollment.pool.fetchval("SELECT count(*) FROM uploads WHERE file_id = $1", uuid.UUID(theirs["file_id"])) == 0
+
+
+@pytest.mark.usefixtures("notifications")
+async def test_an_employee_joins_documents_through_the_link_of_its_own_invitation(platform, mailbox, company):  # noqa: F811
+    gateway = platform.gateway
+    made = await gateway.post(
+        "/api/employer/invitations/import",
+        params={"contract_number": CONTRACT},
+        content=GOOD.encode(),
+        headers={**company, "content-type": "text/csv"},
+    )
+    assert made.status_code == 201, made.text
+    marc = {"X-Invitation-Token": link_token(await wait_until(lambda: mail_to(mailbox, "marc.petit@example.org", "BTP"), timeout=30))}
+    ines = {"X-Invitation-Token": link_token(await wait_until(lambda: mail_to(mailbox, "ines.roux@nulle-part.example", "BTP"), timeout=30))}
+    files = "/api/online-enrollment/attachments"
+
+    # Not opened yet: nothing to join a file to.
+    assert (await gateway.post(files, **upload("carte.pdf", PDF), headers=marc)).status_code == 409
+    rid = (await gateway.get("/api/online-enrollment", headers=marc)).json()["request"]["id"]
+    assert (await gateway.get("/api/online-enrollment", headers=ines)).status_code == 200
+
+    # The same checks as the correspondent's: the bytes, the size; no link, a link of no invitation.
+    fake = await gateway.post(files, **upload("rib.pdf", b"MZ\x90\x00 un programme"), headers=marc)
+    assert fake.status_code == 422 and fake.json()["errors"] == [
+        {"field": "file", "in": "body", "message": "La pièce justificative doit être un fichier PDF, PNG ou JPEG."}
+    ]
+    far_over = await gateway.post(files, **upload("enorme.pdf", PDF + b"\x00" * (5 * 1024 * 1024)), headers=marc)
+    assert far_over.status_code == 413 and far_over.json()["errors"][0]["field"] == "file"
+    assert (await gateway.post(files, **upload("carte.pdf", PDF))).status_code == 422  # no link's token
+    stranger = {"X-Invitation-Token": "x" * 43}
+    assert (await gateway.post(files, **upload("carte.pdf", PDF), headers=stranger)).status_code == 404
+    assert (await gateway.post(files, **upload("carte.pdf", PDF), headers=company)).status_code == 422  # a login is no link
+
+    added = await gateway.post(files, **upload("attestation sécu.pdf", PDF), headers=marc)
+    assert added.status_code == 201, added.text
+    [kept] = added.json()["attachments"]
+    assert (kept["name"], kept["size"], kept["media_type"]) == ("attestation sécu.pdf", len(PDF), "application/pdf")
+    png = (await gateway.post(files, **upload("carte.png", PNG), headers=marc)).json()["attachments"][1]
+
+    # Inès's link neither sees nor removes Marc's files; Marc removes one of his.
+    assert (await gateway.delete(f"{files}/{kept['file_id']}", headers=ines)).status_code == 404
+    assert (await gateway.get("/api/online-enrollment", headers=ines)).json()["request"]["attachments"] == []
+    left = await gateway.delete(f"{files}/{png['file_id']}", headers=marc)
+    assert left.status_code == 200 and [a["file_id"] for a in left.json()["attachments"]] == [kept["file_id"]]
+
+    # The correspondent reads the employee's file on the affiliation (the company's request).
+    got = await gateway.get(f"/api/employer/requests/{rid}/attachments/{kept['file_id']}", headers=company)
+    assert got.status_code == 200 and got.content == PDF and got.headers["content-type"] == "application/pdf"

@@ -18,7 +18,7 @@ from gateway.clients.identity import IdentityClient
 from gateway.clients.portfolio import PortfolioClient
 from gateway.errors import UpstreamProblem, upstream_problem
 from gateway.routes import ROUTERS
-from gateway.routes.attachments import MEMBER_UPLOAD_PATH, UPLOAD_PATH
+from gateway.routes.attachments import LINK_UPLOAD_PATH, MEMBER_UPLOAD_PATH, UPLOAD_PATH
 from gateway.routes.broker_profile import ADDRESS_CHANGE_PATH
 from gateway.settings import GatewaySettings
 from portfolio.api import ADDRESS_CHANGE_BODY_LIMIT
@@ -69,6 +69,7 @@ def bootstrap(
             ADDRESS_CHANGE_PATH: ADDRESS_CHANGE_BODY_LIMIT,
             UPLOAD_PATH: attachment_body_limit(),
             MEMBER_UPLOAD_PATH: attachment_body_limit(),
+            LINK_UPLOAD_PATH: attachment_body_limit(),
         },
     )
     service.app.add_exception_handler(UpstreamProblem, upstream_problem)

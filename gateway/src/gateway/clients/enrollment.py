@@ -301,3 +301,23 @@ class EnrollmentClient(ServiceClient):
             headers={"content-type": content_type},
             content=form,
         )
+
+    async def invitation_attach(self, link_token: str, form: bytes, content_type: str) -> RequestDetail:
+        """A supporting document added by the employee to the link's affiliation (the form passed on as sent)."""
+        return await self.request(
+            "POST",
+            "/internal/invitation/attachments",
+            route="POST /internal/invitation/attachments",
+            model=RequestDetail,
+            headers={"x-invitation-token": link_token, "content-type": content_type},
+            content=form,
+        )
+
+    async def invitation_detach(self, link_token: str, file_id: str) -> RequestDetail:
+        return await self.request(
+            "DELETE",
+            f"/internal/invitation/attachments/{segment(file_id)}",
+            route="DELETE /internal/invitation/attachments/{file_id}",
+            model=RequestDetail,
+            headers={"x-invitation-token": link_token},
+        )

@@ -13,7 +13,7 @@ import re
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import StreamingResponse
 
 from enrollment.api import RequestDetail, Upload
@@ -28,6 +28,7 @@ router = APIRouter(prefix="/api")
 
 UPLOAD_PATH = "/api/employer/requests/*/attachments"
 MEMBER_UPLOAD_PATH = "/api/member/uploads"
+LINK_UPLOAD_PATH = "/api/online-enrollment/attachments"
 _PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]*$")
 RequestId = Annotated[uuid.UUID, Path(description="The request's id")]
 FileId = Annotated[uuid.UUID, Path(description="The file's id, as the request's `attachments` list it")]
@@ -167,3 +168,42 @@ async def employer_pack(request_id: RequestId, who: Who, token: Token, enrollmen
 async def backoffice_pack(request_id: RequestId, who: Who, token: Token, enrollment: Enrollment) -> StreamingResponse:
     operator(who)
     return await enrollment.request_file(token, str(request_id), "termination-pack", backoffice=True)
+
+
+# --- the employee invited to enrol online: through the link (no account), the affiliation's supporting documents ----
+
+LinkToken = Annotated[
+    str, Header(alias="X-Invitation-Token", pattern=r"^[A-Za-z0-9_-]{20,100}$", description="The token of the link received by email")
+]
+LINK = {**problem_responses(authenticated=False, validated=True), 404: _problem("Lien d'affiliation inconnu, expiré ou déjà utilisé")}
+
+
+@router.post(
+    "/online-enrollment/attachments",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Affiliation en ligne : joindre une pièce justificative",
+    tags=["online enrollment"],
+    responses={
+        **LINK,
+        409: _problem("Lien pas encore ouvert, ou affiliation déjà envoyée"),
+        413: _problem("Fichier trop volumineux (plus de 4 Mo)"),
+        415: _problem("Le corps n'est pas un formulaire multipart"),
+    },
+    openapi_extra={"requestBody": ATTACHMENT_FORM},
+)
+async def link_attach(request: Request, enrollment: Enrollment, link: LinkToken) -> RequestDetail:
+    """One file (field `file`) added to the affiliation the link opens, checked as the correspondent's are (PDF, PNG,
+    JPG or JPEG told by its content, 4 MB at most, 10 files)."""
+    return await enrollment.invitation_attach(link, await request.body(), _form_type(request))
+
+
+@router.delete(
+    "/online-enrollment/attachments/{file_id}",
+    response_model=RequestDetail,
+    summary="Affiliation en ligne : retirer une pièce",
+    tags=["online enrollment"],
+    responses={**LINK, 409: _problem("Affiliation déjà envoyée")},
+)
+async def link_detach(file_id: FileId, enrollment: Enrollment, link: LinkToken) -> RequestDetail:
+    return await enrollment.invitation_detach(link, str(file_id))

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from enrollment.api import RequestDetail, RequestForm
+from enrollment.api import RequestDetail, RequestForm, Upload
 from identity.api import Profile
 from portals.adapters.gateway import GatewayProblem, generic
 from portals.web import Visit, field_values, iso_dates, missing, only
@@ -18,6 +18,7 @@ from portals.web import Visit, field_values, iso_dates, missing, only
 router = APIRouter()
 Member = Annotated[Visit, Depends(only("member"))]
 MESSAGE_FIELDS = ("subject", "message", "reply_email")
+MAX_UPLOAD = 4 * 1024 * 1024 + 1  # the gateway refuses more than 4 MB: no need to read further
 BENEFICIARY_FIELDS = ("role", "civility", "last_name", "first_name", "birth_date", "nir", "effective_date")
 TO_CORRECT = "Certains champs sont à corriger."
 # The platform's general words for a value it refuses (« Saisie invalide. », a length): here, what to check.
@@ -60,13 +61,29 @@ async def message(visit: Member) -> Response:
     errors, notice = missing(values, *MESSAGE_FIELDS), TO_CORRECT
     if not errors:
         try:
-            sent = await visit.api("POST", "/api/member/requests/message", json=values, model=RequestDetail, with_tenant=False)
+            # The file chosen (optional) is sent first; the message names it.
+            attachments = await _uploaded(visit, posted.get("file"))
+            sent = await visit.api(
+                "POST", "/api/member/requests/message", json={**values, "attachments": attachments}, model=RequestDetail, with_tenant=False
+            )
             return await _sent(visit, sent)
         except GatewayProblem as problem:
-            if problem.status not in (409, 422):
+            if problem.status not in (409, 413, 415, 422):
                 raise
             errors, notice = _said(problem.fields), problem.message
+            if problem.status in (413, 415) or "attachments.0" in errors:
+                errors["file"] = errors.pop("attachments.0", None) or problem.fields.get("file") or problem.detail or problem.message
     return await _message_page(visit, 422, values=values, errors=errors, message=notice)
+
+
+async def _uploaded(visit: Visit, upload) -> list[str]:
+    """The `file_id` of the file chosen, once the gateway has checked and kept it (none chosen: nothing)."""
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return []
+    content = await upload.read(MAX_UPLOAD)
+    files = {"file": (upload.filename, content, upload.content_type or "application/octet-stream")}
+    kept = await visit.api("POST", "/api/member/uploads", files=files, model=Upload, with_tenant=False)
+    return [str(kept.file_id)]
 
 
 # --- « Ajouter un bénéficiaire » ---------------------------------------------------------------------------------

@@ -67,7 +67,10 @@ def bootstrap(
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
         dependencies={dependencies.clock: provide(clock), dependencies.sealer: provide(seal), dependencies.document_store: provide(store)},
         # A supporting document of up to the store's limit: those routes alone take such a body.
-        body_limits={path: attachment_body_limit(settings.documents_max_bytes) for path in (ATTACHMENTS_PATH, uploads.UPLOADS_PATH)},
+        body_limits={
+            path: attachment_body_limit(settings.documents_max_bytes)
+            for path in (ATTACHMENTS_PATH, uploads.UPLOADS_PATH, online.LINK_ATTACHMENTS_PATH)
+        },
         # Requests and the invitations' mails leave through the outbox (portal.requests, notifications.requests).
         relay_outbox=True,
         tasks=lambda service: [sweeper(service, seal, clock, settings.invitation_sweep_seconds)],

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import StreamingResponse
 
 from enrollment.api import (
     STEP_PATTERN,
@@ -18,15 +19,20 @@ from enrollment.api import (
     InvitationView,
     RequestDetail,
 )
+from enrollment.api_files import ATTACHMENT_FORM, FILE_FIELD
 from enrollment.domain import access, kinds
 from enrollment.domain import invitations as rules
 from enrollment.domain.invitations import Invitation
-from enrollment.entrypoints.dependencies import Now, Sealing, Today, UoW
+from enrollment.entrypoints.attachments import NOT_A_FORM, FileId
+from enrollment.entrypoints.attachments import _served as served
+from enrollment.entrypoints.dependencies import Now, Sealing, Store, Today, UoW
 from enrollment.entrypoints.http import detail, form_of, refusals, step_data
+from enrollment.service_layer import attachments
 from enrollment.service_layer import invitations as use_cases
 from enrollment.service_layer import requests as request_cases
 from extranet_contracts.types import ContractNumber
 from extranet_plumbing.dependencies import Who
+from extranet_plumbing.storage import read_form
 
 router = APIRouter(prefix="/internal")
 SOON = "L'affiliation en ligne de vos salariés sera bientôt disponible."
@@ -176,6 +182,38 @@ async def submit(token: LinkToken, uow: UoW, today: Today, now: Now) -> dict:
     with refusals():
         who, request_id = await use_cases.employee_requester(uow, token, now=now())
         return detail(await request_cases.submit_request(uow, who, request_id, today=today, now=now()))
+
+
+# The employee's supporting documents (issue 11): the link's affiliation takes files as the correspondent's draft does.
+LINK_ATTACHMENTS_PATH = "/internal/invitation/attachments"
+
+
+@router.post("/invitation/attachments", response_model=RequestDetail, status_code=201, openapi_extra={"requestBody": ATTACHMENT_FORM})
+async def attach(request: Request, token: LinkToken, uow: UoW, store: Store, now: Now) -> dict:
+    """A supporting document added to the link's affiliation (PDF, PNG or JPEG told by its bytes, within the size limit)."""
+    form = await read_form(request.headers.get("content-type", ""), await request.body())
+    if form is None:
+        raise HTTPException(415, NOT_A_FORM)
+    name, data = form[1].get(FILE_FIELD, (None, b""))
+    with refusals():
+        who, request_id = await use_cases.employee_requester(uow, token, now=now())
+        changed = await attachments.attach(uow, store, who, request_id, name, data, max_bytes=uow.settings.documents_max_bytes, now=now())
+    return detail(changed)
+
+
+@router.delete("/invitation/attachments/{file_id}", response_model=RequestDetail)
+async def detach(file_id: FileId, token: LinkToken, uow: UoW, store: Store, now: Now) -> dict:
+    with refusals():
+        who, request_id = await use_cases.employee_requester(uow, token, now=now())
+        return detail(await attachments.detach(uow, store, who, request_id, file_id))
+
+
+@router.get("/invitation/attachments/{file_id}", response_class=StreamingResponse)
+async def employees_file(file_id: FileId, token: LinkToken, uow: UoW, store: Store, now: Now) -> StreamingResponse:
+    with refusals():
+        who, request_id = await use_cases.employee_requester(uow, token, now=now())
+        found = await attachments.requesters_attachment(uow, who, request_id, file_id)
+    return await served(store, who.tenant, found)
 
 
 def _correspondent(who) -> access.Requester:
