@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import re
@@ -37,6 +38,7 @@ from identity.adapters.captcha import TestCaptchaVerifier
 from identity.bootstrap import bootstrap as identity_bootstrap
 from identity.entrypoints.admin import set_login
 from identity.settings import IdentitySettings
+from legacy_simulator.decisions import deciding
 from notifications.bootstrap import bootstrap as notifications_bootstrap
 from notifications.settings import NotificationsSettings
 from portfolio.bootstrap import bootstrap as portfolio_bootstrap
@@ -88,22 +90,27 @@ class Stack:
 
         return await wait_until(find, timeout=30)
 
-    async def first_login(self, page, slug: str, kind: str, identifier: str, password: str, scope: dict) -> None:
+    async def first_login(self, page, slug: str, kind: str, identifier: str, password: str, scope: dict, *, tenant: str = "mbtp") -> None:
         """An account made as `identity-admin` would, logged in on its portal (`slug`), the terms of use
         accepted (with the consent to health data in the member portal): the home page."""
-        await set_login(self.identity_settings, tenant="mbtp", kind=kind, identifier=identifier, password=password, scope=scope)
-        login_button, accept_button = LOGIN_BUTTONS[slug]
-        await page.goto(self.portal("mbtp", slug, "/connexion"))
+        await set_login(self.identity_settings, tenant=tenant, kind=kind, identifier=identifier, password=password, scope=scope)
+        await page.goto(self.portal(tenant, slug, "/connexion"))
         await page.locator("#identifier").fill(identifier)
+        await self.first_login_here(page, slug, password, tenant=tenant)
+
+    async def first_login_here(self, page, slug: str, password: str, *, tenant: str = "mbtp") -> None:
+        """On the login page of the portal (`slug`), the identifier filled: the password given, the terms of use
+        accepted (with the consent to health data in the member portal): the home page."""
+        login_button, accept_button = LOGIN_BUTTONS[slug]
         await page.locator("#password").fill(password)
         await page.get_by_role("button", name=login_button).click()
-        await page.wait_for_url(f"**/mbtp/{slug}/cgu")
+        await page.wait_for_url(f"**/{tenant}/{slug}/cgu")
         await page.locator("#terms-text").evaluate("text => text.scrollTo(0, text.scrollHeight)")
         await page.get_by_label("Je reconnais").check()
         if slug == "adherent":
             await page.get_by_label("Je déclare avoir pris connaissance").check()
         await page.get_by_role("button", name=accept_button).click()
-        await page.wait_for_url(f"**/mbtp/{slug}/accueil")
+        await page.wait_for_url(f"**/{tenant}/{slug}/accueil")
 
     @staticmethod
     def text_of(message) -> str:
@@ -266,3 +273,10 @@ async def portals_alone(infra, service_env):
         await conn.execute(f"DROP SCHEMA IF EXISTS {settings.db_schema} CASCADE")
     finally:
         await conn.close()
+
+
+@pytest.fixture
+def legacy_system(infra, service_env):
+    """The simulated legacy system deciding this test's requests while a block runs (`legacy_simulator.decisions.deciding`
+    on this test's topics): `async with legacy_system("accept"):`, or with rules such as "GuaranteeChangeRequested=advisor"."""
+    return functools.partial(deciding, bootstrap=infra.kafka_bootstrap, topic_prefix=service_env["topic_prefix"])

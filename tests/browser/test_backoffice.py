@@ -8,12 +8,9 @@ them in « Mes demandes »."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import time
 from datetime import date, timedelta
-
-from legacy_simulator.decisions import Decider, Policy, run
 
 MEMBER = "73000088"
 PASSWORD = "Gestion-Conseil-2026!"
@@ -23,20 +20,6 @@ REASON = "Merci de nous appeler : votre dossier nécessite un échange avec un c
 
 def _words(text: str) -> str:
     return " ".join(text.split())
-
-
-@contextlib.asynccontextmanager
-async def management_system(infra, service_env):
-    """The simulated management system: every request of this test's topics left to an advisor, whose decision it applies."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        run(Decider(Policy.parse(["advisor"])), bootstrap=infra.kafka_bootstrap, topic_prefix=service_env["topic_prefix"], stop=stop)
-    )
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
 
 
 async def _reload_until(page, text: str, where, timeout: float = 30) -> None:
@@ -69,10 +52,10 @@ async def _member_requests(stack, page) -> None:
     await page.wait_for_url(re.compile(r".*/mes-demandes/[0-9a-f-]{36}$"))
 
 
-async def test_an_operator_decides_the_requests_left_to_an_advisor(stack, browser, page, check, infra, service_env):
+async def test_an_operator_decides_the_requests_left_to_an_advisor(stack, browser, page, check, legacy_system):
     member_context = await browser.new_context(viewport=page.viewport_size, locale="fr-FR", timezone_id="Europe/Paris")
     member = await member_context.new_page()
-    async with management_system(infra, service_env):
+    async with legacy_system("advisor"):  # the simulated management system: every request left to an advisor
         await _member_requests(stack, member)
 
         # The operator logs in on the back office: its home lists what waits for an advisor

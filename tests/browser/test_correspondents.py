@@ -74,13 +74,7 @@ async def test_a_correspondent_grants_a_secondary_one_an_insured_group_of_a_cont
     await page.locator("#password_confirmation").fill(SECONDARY_PASSWORD)
     await page.get_by_role("button", name="Valider").click()
     await page.wait_for_url("**/mbtp/entreprise/connexion")
-    await page.locator("#password").fill(SECONDARY_PASSWORD)
-    await page.get_by_role("button", name="Connexion").click()
-    await page.wait_for_url("**/mbtp/entreprise/cgu")
-    await page.locator("#terms-text").evaluate("text => text.scrollTo(0, text.scrollHeight)")
-    await page.get_by_label("Je reconnais").check()
-    await page.get_by_role("button", name="Accepter").click()
-    await page.wait_for_url("**/mbtp/entreprise/accueil")
+    await stack.first_login_here(page, "entreprise", SECONDARY_PASSWORD)  # the identifier filled already
     await page.goto(stack.portal("mbtp", "entreprise", "/salaries/liste?du=01/01/2026&au=31/12/2026"))
     options = [" ".join(o.split()) for o in await page.locator("#portee option").all_inner_texts()]
     assert options == ["Tous les contrats et tous les groupes", "W1-000123 – P Portabilité"]

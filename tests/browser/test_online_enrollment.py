@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from extranet_contracts.testing import company_registered, contract_signed, guarantee_attached
-from identity.entrypoints.admin import set_login
 
 PASSWORD = "Entreprise-Inscrit-2026!"
 SCOPE = {"company_code": "12345678", "contracts": "all", "primary": True}
@@ -167,16 +166,7 @@ async def test_employees_invited_online_fill_their_affiliation(stack, page, chec
 
 async def test_a_mutuelle_without_online_enrollment_says_it_is_coming(stack, page, check):
     """MGEN does not offer it yet (guide 003: « Fonctionnalité bientôt disponible »); the wizard stays offered."""
-    await set_login(stack.identity_settings, tenant="mgen", kind="correspondent", identifier="C87654321", password=PASSWORD, scope=SCOPE)
-    await page.goto(stack.portal("mgen", "entreprise", "/connexion"))
-    await page.locator("#identifier").fill("C87654321")
-    await page.locator("#password").fill(PASSWORD)
-    await page.get_by_role("button", name="Connexion").click()
-    await page.wait_for_url("**/mgen/entreprise/cgu")
-    await page.locator("#terms-text").evaluate("text => text.scrollTo(0, text.scrollHeight)")
-    await page.get_by_label("Je reconnais").check()
-    await page.get_by_role("button", name="Accepter").click()
-    await page.wait_for_url("**/mgen/entreprise/accueil")
+    await stack.first_login(page, "entreprise", "correspondent", "C87654321", PASSWORD, SCOPE, tenant="mgen")
     await page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Affiliation en ligne").click()
     main = _words(await page.locator("main").inner_text())
     assert "Fonctionnalité bientôt disponible" in main and "sera bientôt disponible" in main
