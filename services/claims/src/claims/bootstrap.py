@@ -40,7 +40,7 @@ def bootstrap(
         unit_of_work=ClaimsUnitOfWork,
         subscriptions=[
             Subscription(READ_MODEL_GROUP, HANDLERS, counts_changes=True),
-            Subscription(documents.DOCUMENTS_GROUP, documents.handlers(clock)),
+            Subscription(documents.DOCUMENTS_GROUP, documents.handlers(clock, settings)),
         ],
         relay_outbox=True,
         routers=[statements.router, household.router, content.router, http.router],

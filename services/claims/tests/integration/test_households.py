@@ -226,3 +226,32 @@ async def test_each_new_statement_of_a_paperless_member_is_announced_once(claims
     assert (request.recipient.email, request.recipient.display_name) == ("lea.durand@orange.fr", "Léa Durand")
     assert request.data == {"document_title": f"Relevé de prestations n° {fresh.reference}", "document_date": fresh.paid_on.isoformat()}
     assert await claims.pool.fetchval("SELECT count(*) FROM documents_announced") == 1
+
+
+async def test_only_the_recent_statements_of_a_paperless_insured_with_an_email_are_announced_never_again(claims, send, service_env, infra):
+    no_email = household_beneficiaries_recorded(member_number=THEIRS).model_dump()
+    no_email["beneficiaries"][0]["email"] = None
+    paperless = {"paperless": True, "paperless_since": date(2026, 1, 1)}
+    await send(
+        HOUSEHOLDS,
+        household_beneficiaries_recorded(),
+        communication_preferences_recorded(**paperless),
+        household_beneficiaries_recorded(**no_email),
+        communication_preferences_recorded(member_number=THEIRS, **paperless),
+    )
+    await applied(claims, 4)
+    a_week_ago = payment(1, NOW.date() - timedelta(days=7))
+    eight_days_ago = payment(2, NOW.date() - timedelta(days=8))
+    theirs = reimbursement_paid(reference="44009999", member_number=THEIRS, paid_on=NOW.date())  # paperless, but no email on file
+    await send(CLAIMS, a_week_ago, eight_days_ago, theirs)
+    group = claims.group_id("claims-documents")
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) >= 3 FROM inbox WHERE consumer_group = $1", group))
+    await send(CLAIMS, reimbursement_paid(**{**a_week_ago.model_dump(), "revision": 3}))  # corrected later, in a batch of its own
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) >= 4 FROM inbox WHERE consumer_group = $1", group))
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
+
+    requests = await requests_sent(service_env, infra, 2)
+    assert [(r.recipient.email, r.data["document_title"]) for r in requests] == [
+        ("lea.durand@orange.fr", f"Relevé de prestations n° {a_week_ago.reference}")
+    ]
+    assert await claims.pool.fetchval("SELECT array_agg(reference) FROM documents_announced") == [a_week_ago.reference]
