@@ -92,7 +92,7 @@ async def _kept(
     key: tuple,
     read: Callable[[Visible], Awaitable[dict | None]],
 ) -> Response:
-    """The answer of `read`, kept while the read model has not changed (`ReadModelCache.json`). What the
+    """The answer of `read`, kept while the read model has not changed (`ReadModelCache.respond`). What the
     correspondent may see is part of the computation: it depends on the read model (the company's contracts)
     and on the token's scope, which is in the key. A contract, group or answer not found is a 404, not kept."""
 
@@ -102,8 +102,7 @@ async def _kept(
             raise HTTPException(404, NOT_VISIBLE)
         return found
 
-    async with uow:
-        return await answers.json(uow.connection, (*key, asking, selection), model, computed)
+    return await answers.respond(uow, (*key, asking, selection), model, computed)
 
 
 @router.get("/contracts", response_model=EmployerContracts)
