@@ -90,6 +90,12 @@ class FakeGateway:
         if request.method == "POST" and path.startswith("/api/member/requests/"):
             kind = path.rsplit("/", 1)[1]
             body = json.loads(request.content)
+            if kind == "remove-beneficiary" and body["reason"] == "AUTRE":
+                errors = [
+                    {"field": "beneficiary.birth_date", "message": "La date de naissance ne peut pas être dans le futur."},
+                    {"field": "effective_date", "message": "La date d'effet doit être comprise entre le 01/12/2026 et le 03/03/2027."},
+                ]
+                return httpx.Response(422, json={"status": 422, "detail": "Certains champs sont à corriger.", "errors": errors})
             if kind == "address" and body["address"]["postal_code"] != "13400":
                 problem = {"status": 422, "detail": "x", "errors": [{"field": "address.postal_code", "message": "Code postal inconnu."}]}
                 return httpx.Response(422, json=problem)
@@ -164,4 +170,16 @@ async def test_a_nested_refusal_is_shown_next_to_its_field_and_csrf_is_required(
         assert '<p class="error" id="postal_code-error">Code postal inconnu.</p>' in refused.text
         assert 'value="Aubagne"' in refused.text
         assert (await client.get(BASE + "/modifications/inconnue")).status_code == 404
+    assert not gateway.sent
+
+
+async def test_a_refusal_no_field_shows_is_said_above_the_form(portal):
+    service, gateway = portal
+    async with _member(service) as (client, csrf):
+        form = {"csrf": csrf, "beneficiaire": "2", "reason": "AUTRE", "effective_date": "01/01/2030"}
+        refused = await client.post(BASE + "/modifications/retirer-beneficiaire", data=form)
+        assert refused.status_code == 422
+        assert 'id="effective_date-error">La date d&#39;effet doit être comprise' in refused.text
+        alert = refused.text.split('id="form-message">')[1].split("</div>")[0]
+        assert alert == "Certains champs sont à corriger. La date de naissance ne peut pas être dans le futur."
     assert not gateway.sent

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from claims.api import Beneficiaries, CommunicationPreferences, HouseholdMember, MemberContract
 from enrollment.api import RequestDetail, RequestForm
-from portals.adapters.gateway import INVALID_VALUE, GatewayProblem
+from portals.adapters.gateway import GatewayProblem, generic
 from portals.routes.member_requests import _sent
 from portals.routes.member_space import _or_none
 from portals.web import NotFound, Visit, field_values, iso_dates, missing, only
@@ -29,7 +29,7 @@ TO_CORRECT = "Certains champs sont à corriger."
 CHANNELS = (("email", "Par mail"), ("post", "Par courrier"), ("sms", "Par SMS"))
 CONSENTS = {"accepted": "ACCEPTE", "refused": "REFUSE"}
 NOTHING_CHANGED = "Modifiez au moins un choix avant de valider."
-# The platform's own refusal of a value it cannot read says « Saisie invalide. »: here, what to check.
+# The gateway's general words for a value (« Saisie invalide. »): here, what to check in the field.
 INVALID = {
     "email": "Adresse e-mail invalide : vérifiez-la (exemple : prenom.nom@exemple.fr).",
     "debit_day": "Choisissez un jour de prélèvement dans la liste.",
@@ -284,7 +284,7 @@ def _said(change: Change, paths: dict[str, str], shown: tuple[str, ...]) -> tupl
     errors, elsewhere = {}, []
     for path, text in paths.items():
         name = path.removeprefix(change.prefix).replace(".", "_")
-        text = INVALID.get(name, text) if text == INVALID_VALUE else text
+        text = INVALID.get(name, text) if generic(text) else text
         if name in shown and name not in errors:
             errors[name] = text
         elif text not in elsewhere:
@@ -327,5 +327,6 @@ async def send_change(visit: Member, slug: str) -> Response:
             if problem.status not in (409, 422):
                 raise
             errors, elsewhere = _said(change, problem.paths, shown_fields)
-            notice = " ".join(elsewhere) if elsewhere and not errors else problem.message
+            # What no field shows is said above the form (after « Certains champs sont à corriger. » if some field does)
+            notice = " ".join([*([problem.message] if errors or not elsewhere else []), *elsewhere])
     return await _page(visit, change, 422, values=values, errors=errors, message=notice, **context)
