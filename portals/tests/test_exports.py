@@ -71,6 +71,10 @@ async def test_an_export_streams_the_gateways_file_with_the_token_added_on_the_s
         assert "access-1" not in str(answer.headers) and "access" not in client.cookies["portail_session"]
         export = gateway.calls[-1]
         assert export.headers["authorization"] == "Bearer access-1"
+        # A large export is written whole before its first byte: the portal waits for it as long as the
+        # gateway does, not the 10 s of an answer (which cut a 20,000-row workbook).
+        assert export.extensions["timeout"]["read"] == 300.0
+        assert gateway.calls[0].extensions["timeout"]["read"] == 10.0
         assert dict(export.url.params) == {
             "legal_name": "Rhône",
             "siret": "73282932000074",

@@ -32,6 +32,9 @@ INVALID_VALUE = "Saisie invalide."
 UNSEEN_FIELDS = {"token", "ticket"}
 
 
+DOWNLOAD_READ_SECONDS = 300.0  # as the gateway's (gateway.clients.base)
+
+
 class GatewayProblem(Exception):
     """A refusal of the gateway: status, the message for the user, and messages by field."""
 
@@ -137,7 +140,13 @@ class GatewayClient:
     async def download(self, path: str, *, params: dict[str, str], token: str) -> Download:
         """A file the gateway streams (an export, a statement): refused or failed before its first byte
         as `call`; else its type, name and body, passed on to the browser as they arrive."""
-        request = self._client.build_request("GET", path, params=params, headers=_headers(token, None))
+        # The gateway passes on a file its service writes whole before the first byte (a large export):
+        # waiting for it is not an answer's read timeout (the gateway waits as long: DOWNLOAD_READ_SECONDS).
+        limits = self._client.timeout
+        timeout = httpx.Timeout(
+            connect=limits.connect, read=max(limits.read or 0, DOWNLOAD_READ_SECONDS), write=limits.write, pool=limits.pool
+        )
+        request = self._client.build_request("GET", path, params=params, headers=_headers(token, None), timeout=timeout)
         try:
             response = await self._client.send(request, stream=True)
         except httpx.HTTPError as exc:
