@@ -94,12 +94,13 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     earliest, latest = await _window(page)
     assert earliest <= date.today() < latest
     assert await page.get_by_label("Adresse personnelle").is_checked()
+    assert await page.get_by_label("Date d'effet").input_value() == f"{date.today():%d/%m/%Y}"  # not the first day allowed, past
     await check("adresse")
     await page.get_by_label("Numéro et voie").fill("3 rue Longue")
     await page.get_by_label("Code postal").fill("1340")
     await page.get_by_label("Ville").fill("Aubagne")
     await page.get_by_role("button", name="Envoyer la demande").click()
-    assert await page.locator("#postal_code-error").inner_text()  # refused next to the field, in French
+    assert await page.locator("#postal_code-error").inner_text() == "Le code postal doit compter 5 chiffres."
     assert await page.get_by_label("Ville").input_value() == "Aubagne"
     await check("adresse-refus")
     await page.get_by_label("Code postal").fill("13400")

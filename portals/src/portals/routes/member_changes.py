@@ -11,6 +11,7 @@ again from the household on the server, never carried by the address."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -228,8 +229,8 @@ def _dependant(people: list[HouseholdMember], line: str) -> tuple[int, Household
 async def _page(visit: Visit, change: Change, status: int = 200, **context) -> Response:
     form = await _form(visit, change)
     values = context.pop("values", None) or {}
-    if form and not values.get("effective_date"):
-        values["effective_date"] = _french(form.window.earliest)
+    if form and not values.get("effective_date"):  # today, or the first day allowed (a window may open back in the past)
+        values["effective_date"] = _french(min(max(date.today(), form.window.earliest), form.window.latest))
     if change.slug in ("iban-prestation", "coordonnees", "adresse"):
         people = await _household(visit)
         context["me"] = people[0] if people else None
