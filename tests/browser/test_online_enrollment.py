@@ -14,6 +14,7 @@ PASSWORD = "Entreprise-Inscrit-2026!"
 SCOPE = {"company_code": "12345678", "contracts": "all", "primary": True}
 MARION_NIR13 = "2900775056123"  # a woman born in July 1990
 MARION_NIR = MARION_NIR13 + f"{97 - int(MARION_NIR13) % 97:02d}"
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
 def _words(text: str) -> str:
@@ -114,8 +115,23 @@ async def test_employees_invited_online_fill_their_affiliation(stack, page, chec
         await employee.get_by_label("Fréquence de prélèvement").select_option(label="Trimestrielle")
         await employee.get_by_label("Date de prélèvement").select_option(label="Le 10 du mois")
         await employee.get_by_role("button", name="Valider").click()
+        # Supporting documents, through the link too: a program named .pdf refused next to the field, a PDF joined.
+        await employee.wait_for_url("**/affiliation-en-ligne/pieces")
+        chosen = employee.get_by_label("Fichier à joindre")
+        await chosen.set_input_files({"name": "attestation.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00 un programme"})
+        await employee.get_by_role("button", name="Joindre le fichier").click()
+        assert await employee.locator("#file-error").inner_text() == "La pièce justificative doit être un fichier PDF, PNG ou JPEG."
+        await check("salarie-piece-refusee")
+        await chosen.set_input_files({"name": "attestation vitale.pdf", "mimeType": "application/pdf", "buffer": PDF})
+        await employee.get_by_role("button", name="Joindre le fichier").click()
+        await employee.wait_for_url("**/affiliation-en-ligne/pieces")
+        assert "« attestation vitale.pdf » est jointe" in await employee.get_by_role("status").inner_text()
+        assert "attestation vitale.pdf" in await employee.locator("#pieces").inner_text()
+        await check("salarie-pieces")
+        await employee.get_by_role("link", name="Continuer vers le récapitulatif").click()
         await employee.wait_for_url("**/affiliation-en-ligne/recapitulatif")
         recap = _words(await employee.locator("#recapitulatif").inner_text())
+        assert "attestation vitale.pdf" in _words(await employee.locator("main").inner_text())
         assert "Madame MARTIN Marion Assuré principal (Régime général) 14/07/1990" in recap and "3 place Bellecour 69002 Lyon" in recap
         assert MARION_NIR not in await employee.content()
         await check("salarie-recapitulatif")

@@ -19,6 +19,7 @@ from enrollment.api import InvitationDetail, InvitationList, InvitationView, Req
 from portals.adapters.gateway import GatewayProblem
 from portals.routes.employer_requests import (
     CIVILITIES,
+    MAX_UPLOAD,
     ROLES,
     STEPS,
     TO_CORRECT,
@@ -262,7 +263,7 @@ class EmployeeWizard(Wizard):
     """The wizard as the employee invited fills it: the link's token (kept in the session) is the only ticket."""
 
     def __init__(self, visit: Visit) -> None:
-        self.visit, self.base = visit, "/affiliation-en-ligne"
+        self.visit, self.base, self.final = visit, "/affiliation-en-ligne", "pieces"
         self.view: InvitationView | None = None
         self.template_context = {"employee_side": True}
 
@@ -345,6 +346,67 @@ async def employee_recap(visit: Page) -> Response:
 @router.post("/affiliation-en-ligne/envoyer")
 async def employee_submit(visit: Page) -> Response:
     return await _employee_page(visit, submit_page)
+
+
+# The employee's supporting documents (issue 11): one file a time through the link, checked by the gateway; declared
+# before the steps' pages, whose address would take « pieces » for a step.
+
+
+async def _employee_documents(wizard: EmployeeWizard, status: int = 200, **context: Any) -> Response:
+    view = await wizard.open()
+    return await wizard.visit.render(
+        "enrollment_employee_documents.html",
+        status,
+        title="Votre affiliation : pièces justificatives",
+        wizard=wizard,
+        steps=STEPS,
+        step="documents",
+        demand=view.request,
+        **wizard.template_context,
+        **context,
+    )
+
+
+@router.get("/affiliation-en-ligne/pieces")
+async def employee_documents(visit: Page) -> Response:
+    return await _employee_page(visit, _employee_documents)
+
+
+@router.post("/affiliation-en-ligne/pieces")
+async def employee_attach(visit: Page) -> Response:
+    async def attach(wizard: EmployeeWizard) -> Response:
+        upload = (await visit.form()).get("file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return await _employee_documents(wizard, 422, errors={"file": "Choisissez le fichier à joindre."}, message=TO_CORRECT)
+        content = await upload.read(MAX_UPLOAD)
+        files = {"file": (upload.filename, content, upload.content_type or "application/octet-stream")}
+        try:
+            await visit.call("POST", "/api/online-enrollment/attachments", files=files, headers=wizard._headers, model=RequestDetail)
+        except GatewayProblem as problem:
+            if problem.status not in (409, 413, 415, 422) or (problem.status == 422 and "file" not in problem.fields):
+                raise
+            said = problem.fields.get("file") or problem.detail or problem.message
+            return await _employee_documents(wizard, 422, errors={"file": said}, message=TO_CORRECT)
+        await visit.flash(f"La pièce « {upload.filename} » est jointe à votre affiliation.")
+        return visit.redirect("/affiliation-en-ligne/pieces")
+
+    return await _employee_page(visit, attach)
+
+
+@router.post("/affiliation-en-ligne/pieces/{file_id}/retirer")
+async def employee_detach(visit: Page, file_id: uuid.UUID) -> Response:
+    async def detach(wizard: EmployeeWizard) -> Response:
+        await visit.form()
+        try:
+            await visit.call("DELETE", f"/api/online-enrollment/attachments/{file_id}", headers=wizard._headers, model=RequestDetail)
+        except GatewayProblem as problem:
+            if problem.status != 404 or wizard.view is None:
+                raise
+            raise NotFound() from None
+        await visit.flash("La pièce est retirée de votre affiliation.")
+        return visit.redirect("/affiliation-en-ligne/pieces")
+
+    return await _employee_page(visit, detach)
 
 
 @router.get("/affiliation-en-ligne/{slug}")
