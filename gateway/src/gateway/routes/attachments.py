@@ -13,7 +13,7 @@ import re
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
 from enrollment.api import RequestDetail, Upload
@@ -23,6 +23,7 @@ from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Token, Who
 from gateway.dependencies import Enrollment
 from gateway.errors import Problem, problem_responses
+from gateway.routes.employer import LINK, LinkToken
 
 router = APIRouter(prefix="/api")
 
@@ -172,10 +173,7 @@ async def backoffice_pack(request_id: RequestId, who: Who, token: Token, enrollm
 
 # --- the employee invited to enrol online: through the link (no account), the affiliation's supporting documents ----
 
-LinkToken = Annotated[
-    str, Header(alias="X-Invitation-Token", pattern=r"^[A-Za-z0-9_-]{20,100}$", description="The token of the link received by email")
-]
-LINK = {**problem_responses(authenticated=False, validated=True), 404: _problem("Lien d'affiliation inconnu, expiré ou déjà utilisé")}
+# The link's token and its refusals, as the online enrollment's other routes declare them.
 
 
 @router.post(
