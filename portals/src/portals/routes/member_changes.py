@@ -63,6 +63,14 @@ def _account(values: dict[str, str]) -> dict:
     return {"iban": values["iban"], "bic": values["bic"], "holder": values["holder"]}
 
 
+def _bank_account(slug: str, api: str, which: str, intro: str, back: str) -> Change:
+    """« Changement d'IBAN prestation » or « cotisation »: one form, the account's fields."""
+    fields = ("iban", "bic", "holder", "effective_date")
+    return Change(
+        slug, api, f"Changement d'IBAN {which}", intro, "member_change_iban.html", back.strip("/"), back, fields, fields, _account
+    )
+
+
 def _address(values: dict[str, str]) -> dict:
     address = {name: values[name] or None for name in ("line1", "line2", "locality", "postal_code", "city")}
     return {"address": address, "address_kind": values["address_kind"] or "HOME"}
@@ -75,29 +83,11 @@ def _given(values: dict[str, str], *names: str) -> dict:
 CHANGES = {
     change.slug: change
     for change in (
-        Change(
-            "iban-prestation",
-            "benefits-iban",
-            "Changement d'IBAN prestation",
-            "Le compte sur lequel vos remboursements sont versés.",
-            "member_change_iban.html",
-            "beneficiaires",
-            "/beneficiaires",
-            ("iban", "bic", "holder", "effective_date"),
-            ("iban", "bic", "holder", "effective_date"),
-            _account,
+        _bank_account(
+            "iban-prestation", "benefits-iban", "prestation", "Le compte sur lequel vos remboursements sont versés.", "/beneficiaires"
         ),
-        Change(
-            "iban-cotisation",
-            "contribution-iban",
-            "Changement d'IBAN cotisation",
-            "Le compte sur lequel vos cotisations sont prélevées.",
-            "member_change_iban.html",
-            "contrat",
-            "/contrat",
-            ("iban", "bic", "holder", "effective_date"),
-            ("iban", "bic", "holder", "effective_date"),
-            _account,
+        _bank_account(
+            "iban-cotisation", "contribution-iban", "cotisation", "Le compte sur lequel vos cotisations sont prélevées.", "/contrat"
         ),
         Change(
             "date-prelevement",
