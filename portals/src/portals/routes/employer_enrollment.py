@@ -327,9 +327,7 @@ async def employee_welcome(visit: Page, token: str = "") -> Response:
         if visit.site.portal != "employer":
             raise NotFound()
         await visit.remember(**{LINK: token})
-        # Not a redirect: the mail reader is another site, and a redirect it started would not carry the portal's
-        # SameSite=Strict cookie; the page's own refresh does (and leaves the token out of the history)
-        return await visit.render("enrollment_employee_link_opened.html", title="Affiliation en ligne")
+        return await visit.render("link_opened.html", title="Affiliation en ligne", target="/affiliation-en-ligne")
 
     async def show(wizard: EmployeeWizard) -> Response:
         view = await wizard.open()

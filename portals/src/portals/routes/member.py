@@ -133,7 +133,7 @@ for _slug in WAYS:
 async def follow_activation_link(visit: Visit, token: str) -> Response:
     """The link of the activation email (guides 002, 004): its token is the ticket of the account's form."""
     await visit.remember(ticket=token, member_number=None, activation_id=None)
-    return visit.redirect("/premiere-connexion/compte")
+    return await visit.render("link_opened.html", title="Première connexion", target="/premiere-connexion/compte")
 
 
 def _activation_id(visit: Visit) -> str | None:
