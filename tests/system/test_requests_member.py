@@ -7,8 +7,6 @@ the household."""
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from datetime import date, timedelta
 
 from extranet_contracts.households import HOUSEHOLDS
@@ -20,7 +18,6 @@ from .test_requests import log_in
 
 SOLO = "73000077"  # an individual contract's household
 LEA = member_affiliated()  # 73000042: an employee, covered by her company's collective contract
-ATTACHMENT = {"file_id": str(uuid.uuid4()), "media_type": "application/pdf", "size": 2048, "sha256": hashlib.sha256(b"pdf").hexdigest()}
 SPOUSE = {"role": "CONJOINT", "civility": "MME", "last_name": "Moreau", "first_name": "Claire", "birth_date": "1988-07-14"}
 
 
@@ -56,7 +53,8 @@ async def test_a_member_switches_paperless_on_and_the_portal_shows_it(platform, 
     assert (listed["kind"], listed["status"]) == ("paperless", "accepted")
 
 
-async def test_a_member_writes_to_us_with_a_file_attached(platform):
+async def test_a_member_writes_to_us(platform):
+    """Its checks; the files joined to a message: test_member_uploads.py."""
     member = await log_in(platform, "member", "member", SOLO, {"member_number": SOLO})
     form = (await platform.gateway.get("/api/member/requests/forms/message", headers=member)).json()
     subjects = [c["code"] for c in form["choices"]["subject"]]
@@ -65,15 +63,13 @@ async def test_a_member_writes_to_us_with_a_file_attached(platform):
         "subject": "REMBOURSEMENT",
         "message": "Bonjour,\nmon dernier remboursement d'optique n'apparaît pas.\nMerci",
         "reply_email": "paul.moreau@example.org",
-        "attachment": ATTACHMENT,
     }
     for wrong, field in (
         ({"subject": "LUNE"}, "subject"),
         ({"message": "Bonjour\x07 la mutuelle"}, "message"),
         ({"message": "Court"}, "message"),
         ({"reply_email": "pas-une-adresse"}, "reply_email"),
-        ({"attachment": {**ATTACHMENT, "media_type": "text/html"}}, "attachment.media_type"),
-        ({"attachment": {**ATTACHMENT, "size": 5 * 1024 * 1024}}, "attachment.size"),
+        ({"attachments": ["not-a-reference"]}, "attachments.0"),
     ):
         refused = await platform.gateway.post("/api/member/requests/message", json={**body, **wrong}, headers=member)
         assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == [field], (wrong, refused.text)
@@ -81,7 +77,7 @@ async def test_a_member_writes_to_us_with_a_file_attached(platform):
     assert sent.status_code == 201, sent.text
     detail = (await platform.gateway.get(f"/api/member/requests/{sent.json()['id']}", headers=member)).json()
     assert (detail["kind"], detail["subject"], detail["status"]) == ("message", "Mes remboursements", "submitted")
-    assert detail["attachments"] == [ATTACHMENT] and detail["payload"]["message"] == body["message"]
+    assert detail["attachments"] == [] and detail["payload"]["message"] == body["message"]
 
 
 async def test_a_member_adds_a_beneficiary_within_the_rules(platform, kafka_producer, service_env):
