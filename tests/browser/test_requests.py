@@ -72,6 +72,13 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
     beneficiaries = _words(await page.locator("#beneficiaires").inner_text())
     assert "Assuré principal 2 85 05" in beneficiaries and "Enfant" in beneficiaries
     await check("salarie-fiche")
+    # The guide's actions of the sheet open their forms filled in with this employee
+    for action in ("Modifier carte TP", "Ajouter bénéficiaire", "Radier salarié"):
+        assert await page.get_by_role("link", name=action).count() == 1
+    await page.get_by_role("link", name="Radier salarié").click()
+    await page.wait_for_url("**/mbtp/entreprise/radiation")
+    assert await page.get_by_label("Numéro d'adhérent du salarié").input_value() == "73000042"
+    assert await page.get_by_label("Contrat").input_value() == "W1-000123"
 
     # The employees covered during a period, with their dependants, and its download
     await nav.get_by_role("link", name="Rechercher un salarié").click()

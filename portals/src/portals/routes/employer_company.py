@@ -203,3 +203,15 @@ async def employees_export(visit: Employer) -> Response:
     return await visit.download_or_back(
         "/api/employer/exports/employees", params, "/salaries/liste", "Le téléchargement n'a pas pu aboutir"
     )
+
+
+async def opened_employee(visit: Visit) -> dict[str, str]:
+    """The employee whose sheet is open (kept in the session), as the form's first values."""
+    membership_id = visit.recalled(OPENED)
+    if not membership_id:
+        return {}
+    try:
+        detail = await visit.api("GET", f"/api/employer/employees/{quote(membership_id, safe='')}", model=EmployeeDetail, with_tenant=False)
+    except GatewayProblem:
+        return {}
+    return {"contract_number": detail.contract_number, "member_number": detail.member_number, "employee_name": detail.name}

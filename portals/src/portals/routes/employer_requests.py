@@ -11,7 +11,6 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -20,10 +19,10 @@ from starlette.datastructures import FormData
 from enrollment.api import RequestDetail, RequestForm, RequestList
 from portals import formats
 from portals.adapters.gateway import INVALID_VALUE, GatewayProblem
-from portals.routes.employer_company import OPENED
+from portals.routes.employer_company import opened_employee
 from portals.routes.requests import _draft as own_request  # an employer request of the company, or 404
 from portals.web import BAD_DATE, NotFound, Visit, field_values, iso_dates, missing, only
-from portfolio.api import EmployeeDetail, EmployerContracts
+from portfolio.api import EmployerContracts
 
 router = APIRouter()
 Employer = Annotated[Visit, Depends(only("employer"))]
@@ -478,18 +477,6 @@ async def save_step(visit: Employer, request_id: uuid.UUID, slug: str) -> Respon
 # --- an employee's TP card, a beneficiary added to an employee -----------------------------------------------------
 
 
-async def _opened_employee(visit: Visit) -> dict[str, str]:
-    """The employee whose sheet is open (kept in the session), as the form's first values."""
-    membership_id = visit.recalled(OPENED)
-    if not membership_id:
-        return {}
-    try:
-        detail = await visit.api("GET", f"/api/employer/employees/{quote(membership_id, safe='')}", model=EmployeeDetail, with_tenant=False)
-    except GatewayProblem:
-        return {}
-    return {"contract_number": detail.contract_number, "member_number": detail.member_number, "employee_name": detail.name}
-
-
 def _employee_refusal(problem: GatewayProblem) -> tuple[dict[str, str], str]:
     if problem.status == 404:  # no such employee of the company on that contract: the number is at fault
         return {"member_number": problem.detail or "Aucun salarié de votre entreprise sous ce numéro sur ce contrat."}, TO_CORRECT
@@ -503,7 +490,7 @@ async def _card_page(visit: Visit, status: int = 200, values: dict | None = None
         title="Commander une carte de tiers payant",
         active="carte",
         contracts=await contracts_of(visit),
-        values=values if values is not None else await _opened_employee(visit),
+        values=values if values is not None else await opened_employee(visit),
         **context,
     )
 
@@ -560,7 +547,7 @@ async def _beneficiary_page(visit: Visit, status: int = 200, values: dict | None
         contracts=contracts,
         roles=ROLES,
         civilities=CIVILITIES,
-        values=values if values is not None else await _opened_employee(visit),
+        values=values if values is not None else await opened_employee(visit),
         **context,
     )
 

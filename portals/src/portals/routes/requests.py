@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from enrollment.api import RequestDetail, RequestForm, RequestList
 from portals.adapters.gateway import GatewayProblem
+from portals.routes.employer_company import opened_employee
 from portals.web import Account, NotFound, Visit, field_values, iso_dates, missing, only
 from portfolio.api import EmployerContracts
 
@@ -72,7 +73,7 @@ async def _termination_page(visit: Visit, status: int = 200, **context) -> Respo
 
 @router.get("/radiation")
 async def termination_page(visit: Employer) -> Response:
-    return await _termination_page(visit)
+    return await _termination_page(visit, values=await opened_employee(visit))  # from the employee's sheet: filled in
 
 
 @router.post("/radiation")
