@@ -11,13 +11,13 @@ from typing import Any, get_args
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic_core.core_schema import ErrorType
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extranet_plumbing.guard import DEFAULT_MAX_BODY, BodyLimit, RequestGuard, SecurityHeaders
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.tracing import RequestSpans
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger(__name__)
@@ -247,8 +247,7 @@ def install_conventions(
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(health_router(readiness or {}))
-    # One span per request; not one more for each ASGI message received and sent (http receive/send).
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="health/.*,metrics", exclude_spans=["receive", "send"])
+    app.add_middleware(RequestSpans)  # last added: outermost of these, around the guard and the headers
     return app
 
 

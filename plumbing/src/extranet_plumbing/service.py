@@ -38,6 +38,7 @@ from extranet_plumbing.read_cache import ReadModelCache
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.revocations import RevocationFollower, RevocationList
 from extranet_plumbing.settings import ServiceSettings
+from extranet_plumbing.tracing import NATIVE_TELEMETRY_OFF
 from extranet_plumbing.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -132,7 +133,7 @@ class Service:
         overrides: Mapping[Callable[..., Any], Callable[..., Any]],
         readiness: Mapping[str, Callable[[], Awaitable[bool]]] | None,
     ) -> FastAPI:
-        app = FastAPI(title=title, description=description, lifespan=self.lifespan)
+        app = FastAPI(title=title, description=description, lifespan=self.lifespan, telemetry=NATIVE_TELEMETRY_OFF)
         checks: dict[str, Callable[[], Awaitable[bool]]] = {}
         if self.schema is not None:
             checks["database"] = self.database_ready
