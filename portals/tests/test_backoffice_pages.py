@@ -5,12 +5,12 @@ session's CSRF token, and the pages of the other portals do not exist here."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
 
 import httpx
 import pytest
+from portals.testing import csrf_of, logged_in
 
 BASE = "/mbtp/gestion"
 REQUEST_ID = str(uuid.uuid4())
@@ -82,17 +82,8 @@ async def portal(portals_behind):
     return await portals_behind(gateway), gateway
 
 
-def _csrf(page: httpx.Response) -> str:
-    return page.text.split('name="csrf" value="')[1].split('"')[0]
-
-
-@contextlib.asynccontextmanager
-async def _operator(service):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="http://portail") as client:
-        csrf = _csrf(await client.get(BASE + "/connexion"))
-        answer = await client.post(BASE + "/connexion", data={"csrf": csrf, "identifier": "j.conseil", "password": "Bon-mot-de-passe-1!"})
-        assert answer.status_code == 303 and answer.headers["location"] == BASE + "/accueil"
-        yield client
+def _operator(service):
+    return logged_in(service, BASE, "j.conseil")
 
 
 async def test_the_operator_logs_in_on_the_back_office_and_filters_the_requests(portal):
@@ -132,7 +123,7 @@ async def test_a_request_its_files_and_the_decision(portal):
         missing = await client.get(f"{BASE}/demandes/{REQUEST_ID}/pieces/{uuid.uuid4()}")
         assert missing.status_code == 303 and missing.headers["location"] == f"{BASE}/demandes/{REQUEST_ID}"
 
-        csrf = _csrf(page)
+        csrf = csrf_of(page)
         decision = f"{BASE}/demandes/{REQUEST_ID}"
         assert (await client.post(decision, data={"decision": "refuser", "reason": "Pièce illisible."})).status_code == 403
         unexplained = await client.post(decision, data={"csrf": csrf, "decision": "refuser", "reason": "  "})

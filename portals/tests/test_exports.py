@@ -5,10 +5,9 @@ a French sentence."""
 
 from __future__ import annotations
 
-import contextlib
-
 import httpx
 import pytest
+from portals.testing import csrf_of, logged_in
 
 BASE = "/mbtp/courtier"
 WORKBOOK = b"PK\x03\x04" + b"x" * 70_000  # larger than one chunk
@@ -41,17 +40,11 @@ async def portal(portals_behind):
 
 
 async def _csrf(client: httpx.AsyncClient, path: str) -> str:
-    page = await client.get(BASE + path)
-    return page.text.split('name="csrf" value="')[1].split('"')[0]
+    return csrf_of(await client.get(BASE + path))
 
 
-@contextlib.asynccontextmanager
-async def _logged_in(service):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="http://portail") as client:
-        csrf = await _csrf(client, "/connexion")
-        data = {"csrf": csrf, "identifier": "M12345", "password": "Bon-mot-de-passe-1!"}
-        assert (await client.post(BASE + "/connexion", data=data)).status_code == 303
-        yield client
+def _logged_in(service):
+    return logged_in(service, BASE, "M12345")
 
 
 async def _search(client: httpx.AsyncClient, csrf: str, **criteria: str) -> httpx.Response:

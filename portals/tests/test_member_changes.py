@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 import pytest
+from portals.testing import csrf_of, logged_in
 
 BASE = "/mbtp/adherent"
 SENT = "2026-12-01T09:30:00+00:00"
@@ -110,17 +111,10 @@ async def portal(portals_behind):
     return await portals_behind(gateway), gateway
 
 
-def _csrf(page: httpx.Response) -> str:
-    return page.text.split('name="csrf" value="')[1].split('"')[0]
-
-
 @contextlib.asynccontextmanager
 async def _member(service):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="http://portail") as client:
-        csrf = _csrf(await client.get(BASE + "/connexion"))
-        answer = await client.post(BASE + "/connexion", data={"csrf": csrf, "identifier": "73000077", "password": "Bon-mot-de-passe-1!"})
-        assert answer.status_code == 303 and answer.headers["location"] == BASE + "/accueil"
-        yield client, _csrf(await client.get(BASE + "/modifications/parrainage"))  # the logged-in session's token
+    async with logged_in(service, BASE, "73000077") as client:
+        yield client, csrf_of(await client.get(BASE + "/modifications/parrainage"))  # the logged-in session's token
 
 
 async def test_the_dependant_removed_is_read_from_the_household_not_the_form(portal):
@@ -130,7 +124,7 @@ async def test_the_dependant_removed_is_read_from_the_household_not_the_form(por
         assert page.status_code == 200 and "Hugo Moreau" in page.text and "01/12/2026" in page.text
         for line in ("1", "3", "x"):  # the primary insured, no one, nonsense
             assert (await client.get(BASE + f"/modifications/retirer-beneficiaire?beneficiaire={line}")).status_code == 404
-        form = {"csrf": _csrf(page), "beneficiaire": "2", "reason": "DECES", "effective_date": "15/12/2026", "first_name": "Autre"}
+        form = {"csrf": csrf_of(page), "beneficiaire": "2", "reason": "DECES", "effective_date": "15/12/2026", "first_name": "Autre"}
         answer = await client.post(BASE + "/modifications/retirer-beneficiaire", data=form)
         assert answer.status_code == 303 and "/mes-demandes/" in answer.headers["location"]
     assert gateway.sent["remove-beneficiary"] == {

@@ -1,0 +1,25 @@
+"""What the portals' tests share: a page's CSRF token, and a client logged in on a portal in front of a fake
+gateway (`portals/tests/conftest.py`'s `portals_behind`)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import httpx
+
+PASSWORD = "Bon-mot-de-passe-1!"
+
+
+def csrf_of(page: httpx.Response) -> str:
+    """The CSRF token a page's forms carry."""
+    return page.text.split('name="csrf" value="')[1].split('"')[0]
+
+
+@contextlib.asynccontextmanager
+async def logged_in(service, base: str, identifier: str):
+    """A browser-like client of the portals `service`, logged in on the portal at `base` (a fake gateway accepts)."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="http://portail") as client:
+        csrf = csrf_of(await client.get(base + "/connexion"))
+        answer = await client.post(base + "/connexion", data={"csrf": csrf, "identifier": identifier, "password": PASSWORD})
+        assert answer.status_code == 303 and answer.headers["location"] == base + "/accueil"
+        yield client
