@@ -45,6 +45,7 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         requests.MemberContactDetailsChangeRequested,
         requests.CommunicationChoicesChangeRequested,
         requests.SponsorshipProposed,
+        requests.ContributionPaymentRequested,
         decisions.RequestAccepted,
         decisions.RequestRefused,
         decisions.RequestReferredToAdvisor,

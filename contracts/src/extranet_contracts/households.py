@@ -13,6 +13,8 @@ consumer that shows them keeps them masked and never logs them.
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, ClassVar
@@ -88,6 +90,10 @@ class Contribution(_Part):
     frequency: Frequency
     employer_share: bool = Field(default=False, description="An employer pays part of it: the amounts are net of that share")
     last_payment: ContributionPayment | None = None
+    amount_due: Money | None = Field(
+        default=None, description="What the member owes now (échéance not paid yet), if anything; absent: not published"
+    )
+    due_date: date | None = Field(default=None, description="When `amount_due` is due")
 
 
 class MemberContractRecorded(Event):
@@ -131,6 +137,15 @@ class BenefitsBankAccount(_Part):
     holder: str = Field(min_length=1, max_length=120)
 
 
+def beneficiary_id(member_number: str, first_name: str, birth_date: date) -> str:
+    """The identifier of a household's beneficiary, as the portals name them (the beneficiaries page, the search of
+    reimbursements, the removal of a dependant): stable across the household's snapshots (first name, accents and case
+    aside, and birth date, as the legacy system finds a person within a household), meaningless outside the household,
+    and no personal data in a URL."""
+    plain = " ".join(unicodedata.normalize("NFKD", first_name).encode("ascii", "ignore").decode().casefold().split())
+    return hashlib.sha256(f"{member_number}|{birth_date.isoformat()}|{plain}".encode()).hexdigest()[:12]
+
+
 class HouseholdBeneficiary(_Part):
     role: BeneficiaryRole
     civility: Civility
@@ -145,6 +160,10 @@ class HouseholdBeneficiary(_Part):
     work_phone: Phone | None = None
     email: Email | None = None
     benefits_account: BenefitsBankAccount | None = None
+
+    def identifier(self, member_number: str) -> str:
+        """This person's `beneficiary_id` in the household."""
+        return beneficiary_id(member_number, self.first_name, self.birth_date)
 
 
 class HouseholdBeneficiariesRecorded(Event):

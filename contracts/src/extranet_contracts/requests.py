@@ -15,6 +15,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extranet_contracts.base import Event
+from extranet_contracts.claims import Money
 from extranet_contracts.households import Consent
 from extranet_contracts.legacy import Dependant, InsuredPerson
 from extranet_contracts.types import (
@@ -319,11 +320,13 @@ class DebitDayChangeRequested(_MemberChange):
 
 
 class RemovedBeneficiary(BaseModel):
-    """A dependant of the household, as the beneficiaries page shows them (the legacy system finds them by
-    first name and birth date within the household)."""
+    """A dependant of the household, as the household's file names them: their `beneficiary_id` (see
+    `households.beneficiary_id`; absent from earlier events), their role, names and birth date (by which the legacy
+    system finds them within the household)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    beneficiary_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{12}$", description="The beneficiary's identifier in the household")
     role: DependantRole
     last_name: str = Field(min_length=1, max_length=80)
     first_name: str = Field(min_length=1, max_length=80)
@@ -429,3 +432,17 @@ class SponsorshipProposed(_MemberChange):
         if self.email is None and self.phone is None:
             raise ValueError("a sponsorship names an email or a phone")
         return self
+
+
+class ContributionPaymentRequested(_MemberChange):
+    """A member of an individual contract asked to pay the contribution due online (« Paiement de cotisation en
+    ligne », a tenant's option): the amount due as the household's contribution block shows it, and the payment's
+    reference. No payment provider is involved yet: the legacy system collects it (or not) and, once accepted,
+    publishes the member's `MemberContractRecorded` with the payment as the last one and nothing due."""
+
+    TYPE: ClassVar[str] = "ContributionPaymentRequested"
+
+    contract_number: ContractNumber = Field(description="The member's individual contract")
+    amount: Money = Field(description="The amount due, paid in full")
+    due_date: date | None = Field(default=None, description="When it was due, as the contribution block shows it")
+    payment_reference: str = Field(pattern=r"^COT-[0-9A-Z]{8,30}$", description="The payment's reference, shown to the member")

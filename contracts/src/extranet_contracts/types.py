@@ -65,6 +65,7 @@ class InsuredGroup(StrEnum):
 class DependantRole(StrEnum):
     SPOUSE = "CONJOINT"
     CHILD = "ENFANT"
+    ADULT = "ADULTE"  # an adult dependant other than the spouse (guide 003: « Conjoint, Adulte, Enfant »)
 
 
 class Address(BaseModel):
