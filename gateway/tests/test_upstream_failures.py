@@ -52,7 +52,7 @@ async def test_a_refusal_is_passed_through_with_its_detail_and_errors(gateway):
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == {
         "type": "about:blank",
-        "title": "Bad Request",
+        "title": "Requête incorrecte",  # the gateway's own title, in French (extranet_plumbing.problems)
         "status": 400,
         **{k: PROBLEM[k] for k in ("detail", "errors")},
     }

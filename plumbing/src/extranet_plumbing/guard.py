@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from extranet_plumbing.problems import problem_body
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -23,10 +25,8 @@ _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 DEFAULT_MAX_BODY = 64 * 1024  # JSON bodies of this platform are a few hundred bytes
 
 
-def _problem(status: int, title: str, detail: str, errors: list[dict] | None = None) -> bytes:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    if errors:
-        body["errors"] = errors
+def _problem(status: int, detail: str, errors: list[dict] | None = None) -> bytes:
+    body = problem_body(status, detail=detail, **({"errors": errors} if errors else {}))
     return json.dumps(body, ensure_ascii=False).encode()
 
 
@@ -91,17 +91,17 @@ class RequestGuard:
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = unquote(raw_path.decode("latin-1"), errors="replace")
         if _FORBIDDEN.search(path) or _FORBIDDEN.search(unquote(path)):
-            await self._answer(send, 422, "Invalid request", "L'adresse demandée contient des caractères interdits.", "path")
+            await self._answer(send, 422, "L'adresse demandée contient des caractères interdits.", "path")
             return
         for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
             if _FORBIDDEN.search(name) or _FORBIDDEN.search(value):
-                await self._answer(send, 422, "Invalid request", "Un paramètre contient des caractères interdits.", f"query.{name}")
+                await self._answer(send, 422, "Un paramètre contient des caractères interdits.", f"query.{name}")
                 return
         headers = {name.lower(): value for name, value in scope.get("headers", [])}
         limit = self._limit(scope["path"])
         announced = headers.get(b"content-length")
         if announced is not None and (not announced.isdigit() or int(announced) > limit.max_bytes):
-            await self._answer(send, 413, "Content Too Large", limit.message, limit.field)
+            await self._answer(send, 413, limit.message, limit.field)
             return
         chunks, size = [], 0
         while True:
@@ -111,7 +111,7 @@ class RequestGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit.max_bytes:
-                await self._answer(send, 413, "Content Too Large", limit.message, limit.field)
+                await self._answer(send, 413, limit.message, limit.field)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -124,7 +124,7 @@ class RequestGuard:
                 document = None  # malformed JSON: the route's validation answers it
             field = _find_control(document, ("body",)) if document is not None else None
             if field:
-                await self._answer(send, 422, "Invalid request", "Un champ contient des caractères interdits.", field)
+                await self._answer(send, 422, "Un champ contient des caractères interdits.", field)
                 return
 
         delivered = False
@@ -139,11 +139,11 @@ class RequestGuard:
         await self.app(scope, replay, send)
 
     @staticmethod
-    async def _answer(send: Send, status: int, title: str, detail: str, field: str | None = None) -> None:
+    async def _answer(send: Send, status: int, detail: str, field: str | None = None) -> None:
         errors = (
             [{"field": field.removeprefix("body.").removeprefix("query."), "in": field.split(".")[0], "message": detail}] if field else None
         )
-        body = _problem(status, title, detail, errors)
+        body = _problem(status, detail, errors)
         await send(
             {
                 "type": "http.response.start",

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extranet_plumbing.guard import DEFAULT_MAX_BODY, BodyLimit, RequestGuard, SecurityHeaders
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.problems import UNEXPECTED_DETAIL, problem_body
 from extranet_plumbing.tracing import RequestSpans
 
 PROBLEM_JSON = "application/problem+json"
@@ -47,10 +48,8 @@ def refused_as_field(*, location: str = "query") -> Iterator[None]:
 
 
 def problem(status: int, title: str | None = None, detail: str | None = None, **extra: Any) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title or HTTPStatus(status).phrase, "status": status}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
+    """A problem document (`extranet_plumbing.problems`: its title in French by status unless given)."""
+    body = problem_body(status, title, detail, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -219,7 +218,7 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
         {"field": _field(error["loc"]), "in": str(error["loc"][0]) if error["loc"] else None, "message": french_message(error)}
         for error in exc.errors()
     ]
-    return problem(422, "Invalid request", TO_CORRECT, errors=errors)
+    return problem(422, detail=TO_CORRECT, errors=errors)
 
 
 async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -229,7 +228,7 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path, error_class=type(exc).__name__)
-    return problem(500, detail="An unexpected error occurred.")
+    return problem(500, detail=UNEXPECTED_DETAIL)
 
 
 def install_conventions(

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from extranet_plumbing.dependencies import provide
 from extranet_plumbing.http import problem
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.problems import UNEXPECTED_DETAIL
 from extranet_plumbing.service import Service
 from portals import web
 from portals.adapters.gateway import GatewayClient, GatewayUnavailable
@@ -123,7 +124,7 @@ def _unexpected_in(sites: Sites) -> Callable[[Request, Exception], Awaitable[Res
         log.error("portal page failed", error_class=type(exc).__name__)
         site = sites.site(request.headers.get("host", ""), request.url.path)
         if site is None:
-            return problem(500, detail="An unexpected error occurred.")
+            return problem(500, detail=UNEXPECTED_DETAIL)
         return _error_page(
             request,
             500,
