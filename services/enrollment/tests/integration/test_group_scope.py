@@ -74,3 +74,33 @@ async def test_only_a_correspondent_of_the_active_group_affiliates_a_new_employe
     )
     assert invited.status_code == 403
     assert await enrollment.pool.fetchval("SELECT count(*) FROM requests") == 1
+
+
+async def test_the_history_of_a_secondary_correspondent_holds_the_requests_of_its_groups_only(api, tokens, employees):
+    """« Historique des demandes » (home, 90 days) and « Suivi »: the company's requests about the employees of the groups
+    the correspondent manages, an affiliation being about the active group (A); the primary correspondent sees them all."""
+    primary = tokens.correspondent()
+    jean = await api.post("/internal/requests/employee-termination", json={**TERMINATION, "member_number": "73000043"}, headers=primary)
+    lea = await api.post("/internal/requests/tp-card", json={"member_number": "73000042", "contract_number": CONTRACT}, headers=primary)
+    newcomer = await api.post("/internal/requests/affiliation", json={"contract_number": CONTRACT}, headers=primary)
+    assert {jean.status_code, lea.status_code, newcomer.status_code} == {201}, (jean.text, lea.text, newcomer.text)
+
+    async def seen(headers: dict, **params) -> set[str]:
+        answer = await api.get("/internal/requests", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return {item["id"] for item in answer.json()["items"]}
+
+    everything = {jean.json()["id"], lea.json()["id"], newcomer.json()["id"]}
+    assert await seen(primary) == everything
+    assert await seen(granted(tokens, ["P"], "corr-p")) == {jean.json()["id"]}
+    assert await seen(granted(tokens, ["A"], "corr-a")) == {lea.json()["id"], newcomer.json()["id"]}
+    assert await seen(granted(tokens, ["A"], "corr-a"), kind="tp_card") == {lea.json()["id"]}
+    assert await seen(granted(tokens, ["A", "P"], "corr-ap")) == everything
+    # Groups limited for every contract (the scope's insured_groups) rather than contract by contract.
+    everywhere_p = tokens("correspondent", {"company_code": COMPANY, "contracts": [CONTRACT], "insured_groups": ["P"]}, subject="corr-x")
+    assert await seen(everywhere_p) == {jean.json()["id"]}
+    # Another contract's grant says nothing of this one's requests.
+    elsewhere = tokens(
+        "correspondent", {"company_code": COMPANY, "contracts": ["W1-000999"], "contract_groups": {"W1-000999": ["A"]}}, subject="y"
+    )
+    assert await seen(elsewhere) == set()

@@ -11,7 +11,10 @@ from typing import Any
 
 import asyncpg
 
+from enrollment.domain.access import NEW_EMPLOYEES_GROUP
+from enrollment.domain.kinds import AFFILIATION
 from enrollment.domain.requests import Actor, Decision, Outcome, Request, Status, Transition
+from extranet_plumbing.auth import CorrespondentScope
 
 _COLUMNS = (
     "id, tenant, kind, portal, account, reference, subject, company_code, contract_number, payload, attachments, status,"
@@ -28,6 +31,54 @@ class Filters:
     status: str | None = None
     portal: str | None = None
     awaiting_advisor: bool | None = None
+
+
+@dataclass(frozen=True)
+class GroupScope:
+    """The insured groups a correspondent manages (issue 12): on some contracts (`contracts`: each with its groups), and
+    on every other contract (`everywhere`; None: all). A request is about an employee's group: an affiliation about
+    the active group (A, where the legacy system affiliates), a request naming a member about that member's latest
+    membership on the contract (as the request's checks find it); a request about neither has no group, and only a
+    correspondent who manages every group of its contract sees it."""
+
+    contracts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    everywhere: tuple[str, ...] | None = None
+    affiliation_kinds: tuple[str, ...] = (AFFILIATION,)
+    affiliation_group: str = NEW_EMPLOYEES_GROUP
+
+    @classmethod
+    def of(cls, scope: CorrespondentScope | None) -> GroupScope:
+        """A correspondent's groups, as its token grants them (none for anyone else: no limit)."""
+        if scope is None:
+            return cls()
+        return cls(tuple((k, scope.groups_of(k) or ()) for k, _ in scope.contract_groups), scope.insured_groups)
+
+    @property
+    def limits(self) -> bool:
+        return bool(self.contracts) or self.everywhere is not None
+
+    def condition(self, args: list[Any]) -> str:
+        """The SQL condition on a request `r` (its parameters appended to `args`)."""
+
+        def p(value: Any) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
+        group = (
+            f"CASE WHEN r.kind = ANY({p(list(self.affiliation_kinds))}::text[]) THEN {p(self.affiliation_group)}::text"
+            " ELSE (SELECT m.insured_group FROM memberships m WHERE m.tenant = r.tenant AND m.company_code = r.reference"
+            " AND m.member_number = r.payload->>'member_number' AND m.contract_number = r.contract_number AND m.start_date IS NOT NULL"
+            " ORDER BY m.start_date DESC LIMIT 1) END"
+        )
+        named = [k for k, gs in self.contracts for _ in gs]
+        pairs = f"({p(named)}::text[], {p([g for _, gs in self.contracts for g in gs])}::text[])"
+        everywhere = "true" if self.everywhere is None else f"g.grp = ANY({p(list(self.everywhere))}::text[])"
+        return (
+            f"EXISTS (SELECT 1 FROM (SELECT {group} AS grp) g WHERE CASE"
+            f" WHEN r.contract_number = ANY({p(list(dict(self.contracts)))}::text[])"
+            f" THEN (r.contract_number, g.grp) IN (SELECT * FROM unnest{pairs})"
+            f" ELSE {everywhere} END)"
+        )
 
 
 def _request(row: asyncpg.Record, history: Sequence[asyncpg.Record] = ()) -> Request:
@@ -124,21 +175,30 @@ class Requests:
         )
 
     async def of_requester(
-        self, tenant: str, portal: str, reference: str, filters: Filters, *, contracts: Sequence[str] | None = None
+        self,
+        tenant: str,
+        portal: str,
+        reference: str,
+        filters: Filters,
+        *,
+        contracts: Sequence[str] | None = None,
+        groups: GroupScope | None = None,
     ) -> list[Request]:
         """A requester's requests, newest first (`contracts`: only those on these contracts, for a correspondent
-        granted some of the company's contracts)."""
+        granted some of the company's contracts; `groups`: only those about an employee of the insured groups it
+        manages there)."""
+        where = (
+            "r.tenant = $1 AND r.portal = $2 AND r.reference = $3"
+            " AND ($4::int IS NULL OR date_part('year', coalesce(r.submitted_at, r.created_at) AT TIME ZONE 'Europe/Paris') = $4)"
+            " AND ($5::text IS NULL OR r.kind = $5) AND ($6::text[] IS NULL OR r.contract_number = ANY($6))"
+        )
+        args: list[Any] = [tenant, portal, reference, filters.year, filters.kind, list(contracts) if contracts is not None else None]
+        if groups is not None and groups.limits:
+            where += " AND " + groups.condition(args)
         rows = await self._conn.fetch(
-            f"SELECT {_COLUMNS} FROM requests WHERE tenant = $1 AND portal = $2 AND reference = $3"
-            " AND ($4::int IS NULL OR date_part('year', coalesce(submitted_at, created_at) AT TIME ZONE 'Europe/Paris') = $4)"
-            " AND ($5::text IS NULL OR kind = $5) AND ($6::text[] IS NULL OR contract_number = ANY($6))"
-            " ORDER BY coalesce(submitted_at, created_at) DESC, id LIMIT 500",
-            tenant,
-            portal,
-            reference,
-            filters.year,
-            filters.kind,
-            list(contracts) if contracts is not None else None,
+            f"SELECT {', '.join('r.' + c for c in _COLUMNS.split(', '))} FROM requests r WHERE {where}"
+            " ORDER BY coalesce(r.submitted_at, r.created_at) DESC, r.id LIMIT 500",
+            *args,
         )
         return await self._with_history(rows)
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from enrollment.adapters.requests import Filters
+from enrollment.adapters.requests import Filters, GroupScope
 from enrollment.api import (
     KIND_PATTERN,
     PAGE_SIZE,
@@ -68,7 +68,9 @@ async def my_requests(who: Who, uow: UoW, year: Year = None, kind: Kind = None) 
     """The requester's requests, newest first (history by year and type)."""
     me = access.requester(who)
     async with uow:
-        found = await uow.requests.of_requester(me.tenant, me.portal, me.reference, Filters(year=year, kind=kind), contracts=me.contracts)
+        found = await uow.requests.of_requester(
+            me.tenant, me.portal, me.reference, Filters(year=year, kind=kind), contracts=me.contracts, groups=GroupScope.of(me.scope)
+        )
     return {"year": year, "kind": kind, "items": [_summary(r) for r in found]}
 
 
