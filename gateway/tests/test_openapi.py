@@ -160,7 +160,11 @@ ATTACHMENT_ROUTES = {
 }
 # A member's file for « Écrivez-nous », sent before the message that names it (issue 11).
 UPLOAD_ROUTES = {("POST", "/api/member/uploads"), ("POST", "/api/online-enrollment/attachments")}
-LINK_FILE_ROUTES = {("DELETE", "/api/online-enrollment/attachments/{file_id}")}
+LINK_FILE_ROUTES = {
+    ("DELETE", "/api/online-enrollment/attachments/{file_id}"),
+    ("GET", "/api/online-enrollment/attachments"),
+    ("GET", "/api/online-enrollment/attachments/{file_id}"),
+}
 OPERATIONS = {"/health/live", "/health/ready", "/metrics"}
 
 

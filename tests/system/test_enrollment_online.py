@@ -41,6 +41,22 @@ def link_token(message) -> str:
     return re.search(r"/affiliation-en-ligne\?token=([A-Za-z0-9_-]+)", text).group(1)
 
 
+async def invite_marc_and_ines(platform, mailbox, company: dict) -> tuple[dict, dict]:
+    """The GOOD file imported on CONTRACT: the link headers of Marc's and Inès's mails (notifications must run)."""
+    made = await platform.gateway.post(
+        "/api/employer/invitations/import",
+        params={"contract_number": CONTRACT},
+        content=GOOD.encode(),
+        headers={**company, "content-type": "text/csv"},
+    )
+    assert made.status_code == 201, made.text
+    links = []
+    for email in ("marc.petit@example.org", "ines.roux@nulle-part.example"):
+        mail = await wait_until(lambda email=email: mail_to(mailbox, email, "BTP"), timeout=30)
+        links.append({"X-Invitation-Token": link_token(mail)})
+    return links[0], links[1]
+
+
 @pytest.mark.usefixtures("notifications")
 async def test_employees_invited_by_file_fill_their_affiliation_through_the_link(platform, mailbox, company, legacy_system):
     mailbox.refuse("ines.roux@nulle-part.example")

@@ -13,10 +13,10 @@ import uuid
 import pytest
 
 from extranet_contracts.requests import PORTAL_REQUESTS
-from extranet_plumbing.testing import read_topic, wait_until
+from extranet_plumbing.testing import read_topic
 
-from .test_codes_arrive import mail_to, notifications  # noqa: F401 - the notifications service, sending to the mailbox
-from .test_enrollment_online import CONTRACT, GOOD, company, link_token  # noqa: F401 - company: the correspondent's fixture
+from .test_codes_arrive import notifications  # noqa: F401 - the notifications service, sending to the mailbox
+from .test_enrollment_online import company, invite_marc_and_ines  # noqa: F401 - company: the correspondent's fixture
 from .test_requests import log_in
 
 SOLO, OTHER = "73000077", "73000088"
@@ -129,15 +129,7 @@ async def test_a_member_joins_its_own_uploads_to_a_message_once(platform, infra,
 @pytest.mark.usefixtures("notifications")
 async def test_an_employee_joins_documents_through_the_link_of_its_own_invitation(platform, mailbox, company):  # noqa: F811
     gateway = platform.gateway
-    made = await gateway.post(
-        "/api/employer/invitations/import",
-        params={"contract_number": CONTRACT},
-        content=GOOD.encode(),
-        headers={**company, "content-type": "text/csv"},
-    )
-    assert made.status_code == 201, made.text
-    marc = {"X-Invitation-Token": link_token(await wait_until(lambda: mail_to(mailbox, "marc.petit@example.org", "BTP"), timeout=30))}
-    ines = {"X-Invitation-Token": link_token(await wait_until(lambda: mail_to(mailbox, "ines.roux@nulle-part.example", "BTP"), timeout=30))}
+    marc, ines = await invite_marc_and_ines(platform, mailbox, company)
     files = "/api/online-enrollment/attachments"
 
     # Not opened yet: nothing to join a file to.

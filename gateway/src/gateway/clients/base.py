@@ -37,6 +37,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from extranet_plumbing.logging import get_logger
 from gateway.errors import UpstreamProblem
+from gateway.kept import relayed, upstream_answered
 
 try:
     import aiohttp
@@ -157,22 +158,33 @@ class ServiceClient:
         `response_model=model`: serialised once here by its model (the declared fields only, by alias),
         so that FastAPI neither validates nor serialises it again, as it would a returned model."""
         value = await self.call(method, template, model=model, **arguments)
-        return Relayed(value, _adapter(model).dump_json(value, by_alias=True))
+        body = _adapter(model).dump_json(value, by_alias=True)
+        relayed(body)  # the gateway may give it again (gateway.kept)
+        return Relayed(value, body)
 
     async def download(
-        self, path: str, *, route: str, token: str, params: dict[str, Any] | None, media_types: frozenset[str]
+        self,
+        path: str,
+        *,
+        route: str,
+        token: str | None,
+        params: dict[str, Any] | None,
+        media_types: frozenset[str],
+        headers: dict[str, str] | None = None,
     ) -> StreamingResponse:
         """A file the service streams (an export), streamed on to the caller as it arrives. A refusal
         or a failure before the first byte is mapped as for `request`; a file of another type than
         `media_types` is a bad answer. Through httpx in every case: downloads are few and long, the
-        per-call cost that made `request` go through aiohttp does not matter here."""
+        per-call cost that made `request` go through aiohttp does not matter here. `token` None: a caller
+        without an account, whose ticket is in `headers` (the online enrollment link's)."""
         limits = self._client.timeout
         # The service writes a file whole before its first byte (an error in its rows then ends it before it
         # starts): the wait for the body is not a read timeout of an answer. Connecting keeps the usual limits.
         timeout = httpx.Timeout(
             connect=limits.connect, read=max(limits.read or 0, DOWNLOAD_READ_SECONDS), write=limits.write, pool=limits.pool
         )
-        request = self._client.build_request("GET", path, headers={"authorization": f"Bearer {token}"}, params=params, timeout=timeout)
+        sent = {**(headers or {}), **({"authorization": f"Bearer {token}"} if token is not None else {})}
+        request = self._client.build_request("GET", path, headers=sent, params=params, timeout=timeout)
         try:
             response = await self._client.send(request, stream=True)
         except httpx.TimeoutException:
@@ -296,6 +308,7 @@ class ServiceClient:
         return self._decoded(status, content, response.headers, route=route, model=model)
 
     def _decoded(self, status: int, content: bytes, headers: Mapping[str, str], *, route: str, model: Any) -> Any:
+        upstream_answered(self.name, headers)
         if status >= 400:
             raise UpstreamProblem.refusal(status, _json_or_none(content), headers)
         if model is None:

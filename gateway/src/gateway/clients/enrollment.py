@@ -7,8 +7,18 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from enrollment.api import BackofficeList, InvitationDetail, InvitationList, InvitationView, RequestDetail, RequestForm, RequestList, Upload
-from enrollment.api_files import SERVED_TYPES
+from enrollment.api import (
+    BackofficeList,
+    ContributionDue,
+    InvitationDetail,
+    InvitationList,
+    InvitationView,
+    RequestDetail,
+    RequestForm,
+    RequestList,
+    Upload,
+)
+from enrollment.api_files import SERVED_TYPES, AttachmentList
 from gateway.clients.base import ServiceClient, segment
 
 # The member's situation changes (guide 004, « Modifications »): enrollment's route of each.
@@ -23,6 +33,8 @@ MEMBER_CHANGES = (
     "communication-choices",
     "sponsorship",
 )
+# « Paiement de cotisation en ligne » (guide 004, « Cotisation »): one tenant's, sent like the changes.
+CONTRIBUTION_PAYMENT = "contribution-payment"
 
 
 class EnrollmentClient(ServiceClient):
@@ -98,9 +110,13 @@ class EnrollmentClient(ServiceClient):
 
     async def member_change(self, token: str, change: str, body: dict[str, Any]) -> RequestDetail:
         """One of the member's situation changes, sent at once (`change`: one of `MEMBER_CHANGES`)."""
-        if change not in MEMBER_CHANGES:
+        if change not in (*MEMBER_CHANGES, CONTRIBUTION_PAYMENT):
             raise ValueError(change)
         return await self.call("POST", f"/internal/requests/{change}", model=RequestDetail, token=token, json_body=body)
+
+    async def contribution_due(self, token: str) -> ContributionDue:
+        """What the household owes, for « Paiement de cotisation en ligne »."""
+        return await self.call("GET", "/internal/requests/contribution-payment", model=ContributionDue, token=token)
 
     async def employee_beneficiary(self, token: str, body: dict[str, Any]) -> RequestDetail:
         """A correspondent adds a beneficiary to an employee's cover."""
@@ -319,5 +335,26 @@ class EnrollmentClient(ServiceClient):
             f"/internal/invitation/attachments/{segment(file_id)}",
             route="DELETE /internal/invitation/attachments/{file_id}",
             model=RequestDetail,
+            headers={"x-invitation-token": link_token},
+        )
+
+    async def invitation_files(self, link_token: str) -> AttachmentList:
+        """The files the employee joined to the link's affiliation."""
+        return await self.request(
+            "GET",
+            "/internal/invitation/attachments",
+            route="GET /internal/invitation/attachments",
+            model=AttachmentList,
+            headers={"x-invitation-token": link_token},
+        )
+
+    async def invitation_file(self, link_token: str, file_id: str) -> StreamingResponse:
+        """One of them, streamed with the type enrollment checked it as."""
+        return await self.download(
+            f"/internal/invitation/attachments/{segment(file_id)}",
+            route="GET /internal/invitation/attachments/{file_id}",
+            token=None,
+            params=None,
+            media_types=SERVED_TYPES,
             headers={"x-invitation-token": link_token},
         )

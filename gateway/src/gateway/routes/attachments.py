@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
 from enrollment.api import RequestDetail, Upload
-from enrollment.api_files import ATTACHMENT_FORM
+from enrollment.api_files import ATTACHMENT_FORM, AttachmentList
 from enrollment.domain.access import correspondent, operator
 from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Token, Who
@@ -205,3 +205,29 @@ async def link_attach(request: Request, enrollment: Enrollment, link: LinkToken)
 )
 async def link_detach(file_id: FileId, enrollment: Enrollment, link: LinkToken) -> RequestDetail:
     return await enrollment.invitation_detach(link, str(file_id))
+
+
+@router.get(
+    "/online-enrollment/attachments",
+    response_model=AttachmentList,
+    summary="Affiliation en ligne : mes pièces jointes",
+    tags=["online enrollment"],
+    responses={**LINK, 409: _problem("Lien pas encore ouvert")},
+)
+async def link_files(enrollment: Enrollment, link: LinkToken) -> AttachmentList:
+    """The files joined so far to the affiliation the link opens (each `file_id`, `name`, `media_type`, `size`,
+    `uploaded_at`); another invitation's are never listed."""
+    return await enrollment.invitation_files(link)
+
+
+@router.get(
+    "/online-enrollment/attachments/{file_id}",
+    response_class=StreamingResponse,
+    summary="Affiliation en ligne : télécharger une pièce jointe",
+    tags=["online enrollment"],
+    responses={200: FILE[200], **LINK, 409: _problem("Lien pas encore ouvert")},
+)
+async def link_file(file_id: FileId, enrollment: Enrollment, link: LinkToken) -> StreamingResponse:
+    """One of those files, served with the type it was checked as (PDF, PNG or JPEG); a file of another invitation,
+    or of no one, is not found."""
+    return await enrollment.invitation_file(link, str(file_id))

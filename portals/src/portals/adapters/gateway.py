@@ -137,7 +137,7 @@ class GatewayClient:
             log.error("gateway answer does not match its model", path=path)
             raise GatewayUnavailable(path) from None
 
-    async def download(self, path: str, *, params: dict[str, str], token: str) -> Download:
+    async def download(self, path: str, *, params: dict[str, str], token: str | None, headers: dict[str, str] | None = None) -> Download:
         """A file the gateway streams (an export, a statement): refused or failed before its first byte
         as `call`; else its type, name and body, passed on to the browser as they arrive."""
         # The gateway passes on a file its service writes whole before the first byte (a large export):
@@ -146,7 +146,10 @@ class GatewayClient:
         timeout = httpx.Timeout(
             connect=limits.connect, read=max(limits.read or 0, DOWNLOAD_READ_SECONDS), write=limits.write, pool=limits.pool
         )
-        request = self._client.build_request("GET", path, params=params, headers=_headers(token, None), timeout=timeout)
+        # `headers`: a route's own (an invitation's token: the employee has no session's token)
+        request = self._client.build_request(
+            "GET", path, params=params, headers={**(headers or {}), **_headers(token, None)}, timeout=timeout
+        )
         try:
             response = await self._client.send(request, stream=True)
         except httpx.HTTPError as exc:

@@ -13,7 +13,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from enrollment.api import InvitationDetail, InvitationList, InvitationView, RequestDetail, RequestForm
 from portals.adapters.gateway import GatewayProblem
@@ -405,6 +405,25 @@ async def employee_detach(visit: Page, file_id: uuid.UUID) -> Response:
         return visit.redirect("/affiliation-en-ligne/pieces")
 
     return await _employee_page(visit, detach)
+
+
+@router.get("/affiliation-en-ligne/pieces/{file_id}")
+async def employee_file(visit: Page, file_id: uuid.UUID) -> Response:
+    """One of the employee's own files, read back through the link (the type it was checked as, its name)."""
+
+    async def download(wizard: EmployeeWizard) -> Response:
+        try:
+            file = await visit.gateway.download(
+                f"/api/online-enrollment/attachments/{file_id}", params={"tenant": visit.site.tenant}, token=None, headers=wizard._headers
+            )
+        except GatewayProblem as problem:
+            if problem.status != 404:
+                raise
+            raise NotFound() from None
+        headers = {"content-disposition": file.disposition, "cache-control": "no-store"}
+        return visit.finish(StreamingResponse(file.body(), media_type=file.media_type, headers=headers))
+
+    return await _employee_page(visit, download)
 
 
 @router.get("/affiliation-en-ligne/{slug}")

@@ -19,7 +19,7 @@ from enrollment.api import (
     InvitationView,
     RequestDetail,
 )
-from enrollment.api_files import ATTACHMENT_FORM, FILE_FIELD
+from enrollment.api_files import ATTACHMENT_FORM, FILE_FIELD, AttachmentList
 from enrollment.domain import access, kinds
 from enrollment.domain import invitations as rules
 from enrollment.domain.invitations import Invitation
@@ -206,6 +206,14 @@ async def detach(file_id: FileId, token: LinkToken, uow: UoW, store: Store, now:
     with refusals():
         who, request_id = await use_cases.employee_requester(uow, token, now=now())
         return detail(await attachments.detach(uow, store, who, request_id, file_id))
+
+
+@router.get("/invitation/attachments", response_model=AttachmentList)
+async def employees_files(token: LinkToken, uow: UoW, now: Now) -> dict:
+    """The files joined so far to the link's affiliation (that invitation's only)."""
+    with refusals():
+        who, request_id = await use_cases.employee_requester(uow, token, now=now())
+        return {"items": await attachments.requesters_attachments(uow, who, request_id)}
 
 
 @router.get("/invitation/attachments/{file_id}", response_class=StreamingResponse)

@@ -104,6 +104,13 @@ async def requesters_attachment(uow: EnrollmentUnitOfWork, who: Requester, reque
         return _find(await _own(uow, who, request_id, lock=False), file_id)
 
 
+async def requesters_attachments(uow: EnrollmentUnitOfWork, who: Requester, request_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The files kept on one of the requester's requests, in the order they were joined."""
+    async with uow:
+        request = await _own(uow, who, request_id, lock=False)
+    return [a for a in request.attachments if a.get("name") is not None]
+
+
 async def operators_attachment(uow: EnrollmentUnitOfWork, tenant: str, request_id: uuid.UUID, file_id: uuid.UUID) -> dict[str, Any]:
     """A file of a request of the tenant, as the back office opens it (a draft is nobody's business yet)."""
     async with uow:
