@@ -10,6 +10,8 @@ stopped, and the process then ends with an error: devstack shows it down).
     EXTRANET_BACK_OFFICE_STATE     a JSON file keeping the requests left to an advisor across restarts
     EXTRANET_KAFKA_USERNAME        its Kafka principal (legacy-simulator); the password from
     EXTRANET_KAFKA_PASSWORD or EXTRANET_KAFKA_PASSWORD_FILE (a file holding it: devstack's secrets folder)
+    EXTRANET_OPERATOR_CREDENTIAL   the back office's service credential: the requests' files are fetched from
+    EXTRANET_ENROLLMENT_URL        enrollment and checked before each request is decided (`request_files`)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from extranet_plumbing.logging import get_logger
 from legacy_simulator.decisions import DEFAULT_REASON, Decider, Policy, run
+from legacy_simulator.request_files import RequestFiles
 
 DEFAULT_PORT = 8106
 DEFAULT_POLICY = "accept,EmployeeTerminationRequested=advisor"
@@ -76,12 +79,14 @@ async def main_async(stop: asyncio.Event | None = None) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+    files = RequestFiles.from_env()
     decider = asyncio.create_task(
         run(
             Decider(policy, state=Path(state) if state else None),
             bootstrap=os.environ.get("EXTRANET_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
             topic_prefix=os.environ.get("EXTRANET_TOPIC_PREFIX", ""),
             stop=stop,
+            files=files,
         )
     )
     server = await serve_health(int(os.environ.get("EXTRANET_HTTP_PORT", DEFAULT_PORT)), decider)
@@ -99,6 +104,8 @@ async def main_async(stop: asyncio.Event | None = None) -> int:
         server.close()
         with contextlib.suppress(Exception):
             await server.wait_closed()
+        if files is not None:
+            await files.aclose()
 
 
 def main() -> None:

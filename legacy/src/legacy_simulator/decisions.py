@@ -63,6 +63,7 @@ from extranet_contracts.requests import (
 )
 from extranet_plumbing.kafka import client_kwargs
 from extranet_plumbing.logging import get_logger
+from legacy_simulator.request_files import RequestFiles
 
 log = get_logger(__name__)
 
@@ -140,8 +141,9 @@ class Decider:
             if kept is None or kept.revision < event.revision:
                 store[key] = event
 
-    def decide(self, envelope: Envelope, event: Event) -> list[Event]:
-        """What the legacy system publishes after reading this request (in order)."""
+    def decide(self, envelope: Envelope, event: Event, *, unreadable: str | None = None) -> list[Event]:
+        """What the legacy system publishes after reading this request (in order). `unreadable`: why its files could
+        not be read (`request_files`), a refusal whatever the policy."""
         if isinstance(event, AdvisorDecisionRecorded):
             return self._advisor_decided(event)
         self._tenant = envelope.tenant
@@ -150,7 +152,7 @@ class Decider:
         now = self._clock()
         if outcome == "refuse":
             return [RequestRefused(request_id=request_id, decided_at=now, reason=self.policy.reason)]
-        refusal = self._refusal(event)
+        refusal = unreadable or self._refusal(event)
         if refusal is not None:
             return [RequestRefused(request_id=request_id, decided_at=now, reason=refusal)]
         if outcome == "advisor":
@@ -347,9 +349,18 @@ def _next_revision(kept: int) -> int:
     return max(kept + 1, int(time.time() // 60))
 
 
-async def run(decider: Decider, *, bootstrap: str, topic_prefix: str = "", stop: asyncio.Event | None = None, group: str = GROUP) -> int:
+async def run(
+    decider: Decider,
+    *,
+    bootstrap: str,
+    topic_prefix: str = "",
+    stop: asyncio.Event | None = None,
+    group: str = GROUP,
+    files: RequestFiles | None = None,
+) -> int:
     """Decide every request of `portal.requests` until `stop` is set (or forever); the number of requests read.
-    `legacy.households` is followed too: the preferences an accepted paperless option changes."""
+    `legacy.households` is followed too: the preferences an accepted paperless option changes. `files`: where the
+    requests' files are fetched from and checked before they are decided (None: not fetched)."""
     consumer = AIOKafkaConsumer(
         topic_prefix + PORTAL_REQUESTS,
         topic_prefix + HOUSEHOLDS,
@@ -374,7 +385,7 @@ async def run(decider: Decider, *, bootstrap: str, topic_prefix: str = "", stop:
                         _observed(decider, record)
                         continue
                     read += 1
-                    for event in _decided(decider, record):
+                    for event in await _decided(decider, record, files):
                         if decider.policy.delay_seconds:
                             await asyncio.sleep(decider.policy.delay_seconds)
                         await _publish(producer, topic_prefix, event, _tenant(record))
@@ -388,15 +399,20 @@ async def run(decider: Decider, *, bootstrap: str, topic_prefix: str = "", stop:
 
 @contextlib.asynccontextmanager
 async def deciding(
-    *rules: str, bootstrap: str, topic_prefix: str = "", reason: str = DEFAULT_REASON, state: Path | None = None
+    *rules: str,
+    bootstrap: str,
+    topic_prefix: str = "",
+    reason: str = DEFAULT_REASON,
+    state: Path | None = None,
+    files: RequestFiles | None = None,
 ) -> AsyncIterator[Decider]:
     """The simulated legacy system deciding in the background while the block runs (a test's): `rules` and `reason`
     as `legacy-simulator decide --policy ... --reason ...` takes them (none: every request accepted). It yields the
     `Decider` (what it leaves to an advisor, the files it follows); leaving the block stops it, and raises what made
-    it fail if it did."""
+    it fail if it did. `files`: the requests' files fetched and checked before each is decided (`request_files`)."""
     decider = Decider(Policy.parse(rules, reason=reason), state=state)
     stop = asyncio.Event()
-    task = asyncio.create_task(run(decider, bootstrap=bootstrap, topic_prefix=topic_prefix, stop=stop))
+    task = asyncio.create_task(run(decider, bootstrap=bootstrap, topic_prefix=topic_prefix, stop=stop, files=files))
     try:
         yield decider
     finally:
@@ -404,14 +420,17 @@ async def deciding(
         await task
 
 
-def _decided(decider: Decider, record: Any) -> list[Event]:
+async def _decided(decider: Decider, record: Any, files: RequestFiles | None) -> list[Event]:
     try:
         envelope = Envelope.from_headers(record.headers)
         event = lookup(envelope.type, envelope.version).model_validate_json(record.value)
     except (EnvelopeError, UnknownEventType, ValueError) as exc:
         log.warning("request unreadable: left aside", error_class=type(exc).__name__, offset=record.offset)
         return []
-    return decider.decide(envelope, event)
+    unreadable = None
+    if files is not None and not isinstance(event, AdvisorDecisionRecorded):
+        unreadable = await files.refusal(envelope.tenant, str(request_id_of(event, envelope)), event)
+    return decider.decide(envelope, event, unreadable=unreadable)
 
 
 async def _catch_up(decider: Decider, bootstrap: str, topic: str) -> None:

@@ -8,6 +8,8 @@ termination.
 - GET    /internal/requests/{request_id}/attachments/{file_id}       the file, with the type it was checked as
 - GET    /internal/requests/{request_id}/termination-pack            the attestation de radiation (PDF)
 - GET    /internal/backoffice/requests/{request_id}/attachments/{file_id}, /termination-pack: the same for an operator
+- GET    /internal/legacy/{tenant}/files/{file_id}                   a sent request's file by its reference, for the legacy
+                                                                     system (its back office's credential, no user token)
 """
 
 # No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
@@ -25,7 +27,7 @@ from enrollment.domain import access
 from enrollment.entrypoints.dependencies import Now, Store, UoW
 from enrollment.entrypoints.http import detail, refusals
 from enrollment.service_layer import attachments
-from extranet_plumbing.dependencies import Who
+from extranet_plumbing.dependencies import OPERATOR, Caller, Who
 from extranet_plumbing.exports import in_thread
 from extranet_plumbing.storage import DocumentNotFound, DocumentStore, content_disposition, read_form
 
@@ -35,6 +37,8 @@ RequestId = Annotated[uuid.UUID, Path(description="The request's id")]
 FileId = Annotated[uuid.UUID, Path(description="The file's id, as the request lists it")]
 NOT_A_FORM = "Le fichier doit être envoyé dans un formulaire multipart/form-data (champ « file »)."
 PDF = "application/pdf"
+Tenant = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{1,39}$", description="The tenant the request's event named")]
+LEGACY_ONLY = "Réservé au système de gestion de la mutuelle."
 
 
 @router.post(
@@ -90,6 +94,18 @@ async def operators_pack(request_id: RequestId, who: Who, uow: UoW, now: Now) ->
     with refusals():
         found = await attachments.operators_termination(uow, who.tenant, request_id)
     return await _pack(who.tenant, found, now())
+
+
+@router.get("/legacy/{tenant}/files/{file_id}", response_class=StreamingResponse)
+async def legacy_file(tenant: Tenant, file_id: FileId, caller: Caller, uow: UoW, store: Store) -> StreamingResponse:
+    """A request's file by the reference its event carried (`file_id`), for the legacy management system: its
+    back office's credential only (the gateway, which acts for the portals' users, is refused), and only a file of
+    a request sent to it. Served with the type it was checked as; the caller checks it against the event's SHA-256."""
+    if caller != OPERATOR:
+        raise HTTPException(403, LEGACY_ONLY)
+    with refusals():
+        found = await attachments.legacy_file(uow, tenant, file_id)
+    return await _served(store, tenant, found)
 
 
 async def _served(store: DocumentStore, tenant: str, found: dict) -> StreamingResponse:

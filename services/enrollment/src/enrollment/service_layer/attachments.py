@@ -17,6 +17,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from enrollment.adapters.files import RequestFiles
 from enrollment.api_files import FILE_FIELD
 from enrollment.documents.termination_pack import Termination
 from enrollment.domain import kinds
@@ -25,7 +26,10 @@ from enrollment.domain.requests import Request, Status
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.requests import NOT_FOUND, _own
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
+from extranet_plumbing.logging import get_logger
 from extranet_plumbing.storage import DocumentRefused, DocumentStore, check_document
+
+log = get_logger(__name__)
 
 MAX_ATTACHMENTS = 10
 # The kinds that take files while they are drafts, and what the portal calls the file.
@@ -118,6 +122,17 @@ async def operators_attachment(uow: EnrollmentUnitOfWork, tenant: str, request_i
     if request is None or request.status == Status.DRAFT:
         raise Refused(404, NOT_FOUND)
     return _find(request, file_id)
+
+
+async def legacy_file(uow: EnrollmentUnitOfWork, tenant: str, file_id: uuid.UUID) -> dict[str, Any]:
+    """A file by the reference a request's event carried, for the legacy system: the request must have been sent to it."""
+    async with uow:
+        found = await RequestFiles(uow.connection).sent(tenant, file_id)
+    if found is None:
+        raise Refused(404, ATTACHMENT_NOT_FOUND)
+    request_id, attached = found
+    log.info("request's file fetched by the legacy system", request_id=str(request_id), media_type=attached["media_type"])
+    return attached
 
 
 def _attachable(request: Request) -> str:
