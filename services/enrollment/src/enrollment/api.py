@@ -272,6 +272,7 @@ class InvitationRow(BaseModel):
 
     id: str
     contract_number: str
+    category: str | None = Field(default=None, description="The contract's population category when the employee was invited")
     civility: Literal["M", "MME"]
     civility_label: str
     last_name: str

@@ -18,14 +18,15 @@ contract_signed = Projection(
         ("company_code", "text"),
         ("product", "text"),
         ("effective_date", "date"),
+        ("category", "text"),
         ("revision", "integer"),
     ),
-    lambda env, e: (env.tenant, e.contract_number, e.company_code, e.product.value, e.effective_date, e.revision),
-    """INSERT INTO contracts (tenant, contract_number, company_code, product, effective_date, revision)
-       SELECT DISTINCT ON (tenant, contract_number) tenant, contract_number, company_code, product, effective_date, revision
+    lambda env, e: (env.tenant, e.contract_number, e.company_code, e.product.value, e.effective_date, e.category.value, e.revision),
+    """INSERT INTO contracts (tenant, contract_number, company_code, product, effective_date, category, revision)
+       SELECT DISTINCT ON (tenant, contract_number) tenant, contract_number, company_code, product, effective_date, category, revision
        FROM {rows} ORDER BY tenant, contract_number, revision DESC, seq
        ON CONFLICT (tenant, contract_number) DO UPDATE SET company_code = EXCLUDED.company_code, product = EXCLUDED.product,
-         effective_date = EXCLUDED.effective_date, revision = EXCLUDED.revision
+         effective_date = EXCLUDED.effective_date, category = EXCLUDED.category, revision = EXCLUDED.revision
        WHERE contracts.revision < EXCLUDED.revision""",
 )
 
@@ -73,6 +74,16 @@ class Contracts:
             contract_number,
             company_code,
         )
+
+    async def category(self, tenant: str, company_code: str, contract_number: str) -> tuple[bool, str | None]:
+        """Whether the contract is one of the company's, and its population category (None: not known)."""
+        row = await self._conn.fetchrow(
+            "SELECT category FROM contracts WHERE tenant = $1 AND contract_number = $2 AND company_code = $3",
+            tenant,
+            contract_number,
+            company_code,
+        )
+        return (row is not None, row["category"] if row else None)
 
     async def guarantees(self, tenant: str, contract_number: str) -> list[Guarantee]:
         rows = await self._conn.fetch(

@@ -25,7 +25,7 @@ company_registered = Projection(
 
 _COLUMNS = (
     "i.id, i.tenant, i.company_code, i.contract_number, i.account, i.civility, i.last_name, i.first_name, i.email, i.status,"
-    " i.mail_status, i.request_id, i.created_at, i.expires_at, i.last_mailed_at, i.reminders, r.status AS request_status"
+    " i.mail_status, i.request_id, i.created_at, i.expires_at, i.last_mailed_at, i.reminders, r.status AS request_status, i.category"
 )
 _FROM = "FROM invitations i LEFT JOIN requests r ON r.id = i.request_id"
 
@@ -41,8 +41,8 @@ class Invitations:
     async def add(self, invitation: Invitation, token_digest: bytes) -> None:
         await self._conn.execute(
             "INSERT INTO invitations (id, tenant, company_code, contract_number, account, civility, last_name, first_name, email,"
-            " token_digest, status, mail_status, created_at, expires_at, last_mailed_at, reminders)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            " token_digest, status, mail_status, created_at, expires_at, last_mailed_at, reminders, category)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             invitation.id,
             invitation.tenant,
             invitation.company_code,
@@ -59,6 +59,7 @@ class Invitations:
             invitation.expires_at,
             invitation.last_mailed_at,
             invitation.reminders,
+            invitation.category,
         )
 
     async def save(self, invitation: Invitation, *, token_digest: bytes | None = None) -> None:

@@ -40,6 +40,13 @@ class Requester:
     def may_affiliate(self, contract_number: str | None) -> bool:
         return self.may_act_on(contract_number, NEW_EMPLOYEES_GROUP)
 
+    def may_invite(self, contract_number: str | None, category: str | None) -> bool:
+        """An online enrollment's invitation on that contract, of that population category: a contract granted where the
+        correspondent manages the active group (the employee joins it), and a category it manages (a category not known:
+        only for a correspondent without a category limit). The primary correspondent manages them all."""
+        categories = self.scope.categories if self.scope is not None else None
+        return self.may_affiliate(contract_number) and (categories is None or category in categories)
+
 
 def requester(who: Principal) -> Requester:
     """The requester behind a token; 403 for an operator or an account without a reference."""

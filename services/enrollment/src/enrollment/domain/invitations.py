@@ -108,6 +108,7 @@ class Invitation:
     last_mailed_at: datetime
     reminders: int
     request_status: str | None = None  # the affiliation's, when the employee opened the link
+    category: str | None = None  # the contract's population category when it was made (None: not known then)
 
     @property
     def display_name(self) -> str:

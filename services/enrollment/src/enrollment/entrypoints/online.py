@@ -237,6 +237,7 @@ def row(invitation: Invitation) -> dict:
     return {
         "id": str(invitation.id),
         "contract_number": invitation.contract_number,
+        "category": invitation.category,
         "civility": invitation.civility,
         "civility_label": rules.CIVILITY_LABELS[invitation.civility],
         "last_name": invitation.last_name,

@@ -31,6 +31,7 @@ from extranet_plumbing.tenants import tenant as registry_tenant
 log = get_logger(__name__)
 
 NOT_FOUND = "Aucune invitation de votre entreprise sous cet identifiant."
+NOT_YOUR_CATEGORY = "Vous ne gérez pas la catégorie de population de ce contrat collectif."
 LINK_GONE = "Ce lien d'affiliation n'est plus valable : demandez à votre employeur de vous en renvoyer un."
 INVITATION, REMINDER = "enrollment_invitation", "enrollment_reminder"
 LINK_PATH = "affiliation-en-ligne"
@@ -49,15 +50,19 @@ def effective_status(invitation: Invitation) -> str:
 async def invite(
     uow: EnrollmentUnitOfWork, sealer: Sealer, who: Requester, contract_number: str, people: list[Invitee], *, now: datetime
 ) -> list[Invitation]:
-    """Every employee invited on one of the company's contracts granted to the correspondent, each mailed a link; all or none."""
+    """Every employee invited on one of the company's contracts granted to the correspondent, of a population category
+    it manages, each mailed a link; all or none. The invitation carries the contract and its category."""
     if not who.may_see(contract_number):
         raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
     if not who.may_affiliate(contract_number):
         raise Refused(403, NOT_ACTIVE_GROUP, "contract_number")
     lifetime = rules.schedule(who.tenant).link_lifetime
     async with uow:
-        if await uow.contracts.of_company(who.tenant, who.reference, contract_number) is None:
+        known, category = await uow.contracts.category(who.tenant, who.reference, contract_number)
+        if not known:
             raise Refused(404, "Aucun contrat collectif de votre entreprise sous ce numéro.", "contract_number")
+        if not who.may_invite(contract_number, category):
+            raise Refused(403, NOT_YOUR_CATEGORY, "contract_number")
         company = await company_name(uow, who.tenant, who.reference)
         made = []
         for person in people:
@@ -78,6 +83,7 @@ async def invite(
                 expires_at=now + lifetime,
                 last_mailed_at=now,
                 reminders=0,
+                category=category,
             )
             token = rules.new_token()
             await uow.invitations.add(invitation, rules.digest(token))
@@ -89,8 +95,10 @@ async def invite(
 
 
 async def tracking(uow: EnrollmentUnitOfWork, who: Requester) -> list[Invitation]:
+    """The tracking table: the company's invitations the correspondent manages (contracts, categories, active group)."""
     async with uow:
-        return await uow.invitations.of_company(who.tenant, who.reference, who.contracts)
+        found = await uow.invitations.of_company(who.tenant, who.reference, who.contracts)
+    return [i for i in found if who.may_invite(i.contract_number, i.category)]
 
 
 async def view(uow: EnrollmentUnitOfWork, who: Requester, invitation_id: uuid.UUID) -> tuple[Invitation, Request | None]:
@@ -139,14 +147,25 @@ async def remind_all(uow: EnrollmentUnitOfWork, sealer: Sealer, who: Requester, 
         company = await company_name(uow, who.tenant, who.reference)
         reminded = []
         for invitation in await uow.invitations.of_company(who.tenant, who.reference, who.contracts, for_update=True):
-            if effective_status(invitation) in rules.REMINDABLE:
+            if who.may_invite(invitation.contract_number, invitation.category) and effective_status(invitation) in rules.REMINDABLE:
                 await _remind(uow, sealer, invitation, now, company)
                 reminded.append(invitation)
         await uow.commit()
         return reminded
 
 
-EXPORT_HEADER = ("Civilité", "Nom", "Prénom", "Adresse e-mail", "Contrat", "Inscription", "Message", "Invité le", "Lien valable jusqu'au")
+EXPORT_HEADER = (
+    "Civilité",
+    "Nom",
+    "Prénom",
+    "Adresse e-mail",
+    "Contrat",
+    "Inscription",
+    "Message",
+    "Invité le",
+    "Lien valable jusqu'au",
+    "Catégorie",
+)
 
 
 def export(invitations: list[Invitation]) -> str:
@@ -166,6 +185,7 @@ def export(invitations: list[Invitation]) -> str:
                 rules.MAIL_LABELS[i.mail_status],
                 f"{i.created_at:%d/%m/%Y}",
                 f"{i.expires_at:%d/%m/%Y}",
+                i.category or "",
             )
         )
     return out.getvalue()
@@ -267,9 +287,13 @@ async def mail_outcome(event: NotificationDelivered | NotificationFailed, envelo
 
 
 async def _own(uow: EnrollmentUnitOfWork, who: Requester, invitation_id: uuid.UUID) -> Invitation:
-    """The company's invitation on a contract granted to the correspondent (another's: not found alike)."""
+    """The company's invitation on a contract and category the correspondent manages (another's: not found alike)."""
     invitation = await uow.invitations.get(who.tenant, invitation_id)
-    if invitation is None or invitation.company_code != who.reference or not who.may_see(invitation.contract_number):
+    if (
+        invitation is None
+        or invitation.company_code != who.reference
+        or not who.may_invite(invitation.contract_number, invitation.category)
+    ):
         raise Refused(404, NOT_FOUND)
     return invitation
 
