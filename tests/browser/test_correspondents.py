@@ -8,6 +8,9 @@ from datetime import date
 
 from extranet_contracts.testing import PRIMARY as LEA
 from extranet_contracts.testing import contract_signed, member_affiliated
+from extranet_plumbing.testing import wait_until
+
+from .conftest import Checker
 
 PASSWORD = "Entreprise-Rhone-2026!"
 SECONDARY_PASSWORD = "Portabilite-Lyon-2026!"
@@ -15,7 +18,7 @@ PRIMARY_SCOPE = {"company_code": "12345678", "company_name": "BTP Rhône", "cont
 JEAN = {"civility": "M", "last_name": "Le Gall", "first_name": "Jean", "birth_date": "1985-12-01", "nir": "185127800608409"}
 
 
-async def test_a_correspondent_grants_a_secondary_one_an_insured_group_of_a_contract(stack, page, check):
+async def test_a_correspondent_grants_a_secondary_one_an_insured_group_of_a_contract(stack, page, check, device):
     both = ("identity", "portfolio")
     await stack.legacy_event(contract_signed(insured_groups=["A", "P"]), applied_by=both)
     await stack.legacy_event(contract_signed(contract_number="W2-000456", category="CADRES"), applied_by=both)
@@ -82,3 +85,40 @@ async def test_a_correspondent_grants_a_secondary_one_an_insured_group_of_a_cont
     assert names == ["LE GALL Jean"], names
     assert LEA["last_name"].upper() not in (await page.locator("main").inner_text()).upper()
     await check("liste-secondaire")
+
+    # « Modifier »: the primary correspondent, in a browser of its own, gives it group A of W1-000123 instead of P.
+    primary = await page.context.browser.new_context(viewport=page.viewport_size, locale="fr-FR", timezone_id="Europe/Paris")
+    other = await primary.new_page()
+    await other.goto(stack.portal("mbtp", "entreprise", "/connexion"))
+    await other.locator("#identifier").fill("C12345678")
+    await other.locator("#password").fill(PASSWORD)
+    await other.get_by_role("button", name="Connexion").click()
+    await other.wait_for_url("**/mbtp/entreprise/accueil")
+    await other.goto(stack.portal("mbtp", "entreprise", "/correspondants"))
+    await other.get_by_role("link", name="Modifier le correspondant portabilite.rh").click()
+    await other.wait_for_url("**/mbtp/entreprise/correspondants/portabilite.rh/modifier")
+    assert await other.get_by_role("checkbox", name="Contrat W1-000123 — SANTE, NON CADRES").is_checked()
+    assert not await other.get_by_role("checkbox", name="Contrat W2-000456 — SANTE, CADRES").is_checked()
+    w1 = other.get_by_role("group", name="Contrat W1-000123")
+    assert await w1.get_by_role("checkbox", name="P : Portabilité").is_checked()  # as granted today
+    assert not await w1.get_by_role("checkbox", name="A : Actif").is_checked()
+    await w1.get_by_role("checkbox", name="A : Actif").check()
+    await w1.get_by_role("checkbox", name="P : Portabilité").uncheck()
+    await Checker(other, "correspondent_grant_change", device)("modifier-correspondant")
+    await other.get_by_role("button", name="Valider").click()
+    await other.wait_for_url("**/mbtp/entreprise/correspondants")
+    assert "portabilite.rh sont modifiés" in await other.get_by_role("status").inner_text()
+    row = other.locator("#correspondants tbody tr", has_text="portabilite.rh")
+    assert " ".join((await row.locator("td").all_inner_texts())[4].split()) == "W1-000123 (groupes A)"
+    await primary.close()
+
+    # The secondary's next page, in its own session, holds group A: its token was refused everywhere and renewed.
+    async def renewed() -> bool:
+        await page.reload()
+        return await page.locator("#liste tbody tr td:first-child").all_inner_texts() == [f"{LEA['last_name'].upper()} {LEA['first_name']}"]
+
+    await wait_until(renewed, timeout=10)
+    options = [" ".join(o.split()) for o in await page.locator("#portee option").all_inner_texts()]
+    assert options == ["Tous les contrats et tous les groupes", "W1-000123 – A Actif"]
+    assert "LE GALL" not in (await page.locator("main").inner_text()).upper()
+    await check("liste-secondaire-modifiee")

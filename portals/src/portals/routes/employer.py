@@ -5,16 +5,17 @@ the insured groups managed)."""
 from collections.abc import Awaitable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 
 from identity.api import Correspondent, CorrespondentCreated, Profile
 from portals.adapters.gateway import GatewayProblem
-from portals.web import Visit, field_values, missing, only
+from portals.web import NotFound, Visit, field_values, missing, only
 from portfolio.api import EmployerContracts
 
 router = APIRouter()
 Employer = Annotated[Visit, Depends(only("employer"))]
+IDENTIFIER = r"^[A-Za-z0-9._-]{3,40}$"  # a correspondent's (identity.api.NewCorrespondent)
 
 
 async def home(visit: Visit) -> Response:
@@ -59,14 +60,11 @@ async def new_correspondent(visit: Employer) -> Response:
     form = await visit.form()
     values = field_values(form, "identifier", "last_name", "first_name", "email")
     errors = missing(values, "identifier", "last_name", "first_name", "email")
-    contracts = [str(number) for number in form.getlist("contracts")]
-    chosen = {number: [str(g) for g in form.getlist(f"groups-{number}")] for number in contracts}
-    if not contracts:
-        errors["contracts"] = "Choisissez un ou plusieurs contrats collectifs."
+    contracts, chosen, categories = _granted(form, errors)
     message = "Certains champs sont à corriger."
     if not errors:
         try:
-            body = {**values, "contracts": contracts, "contract_groups": chosen}
+            body = {**values, "contracts": contracts, "contract_groups": chosen, "categories": categories}
             created = await visit.api("POST", "/api/me/correspondents", json=body, model=CorrespondentCreated)
             await visit.flash(
                 f"Le correspondant {created.identifier} est créé. Un e-mail lui est envoyé pour définir son mot de passe et activer son compte."
@@ -75,7 +73,77 @@ async def new_correspondent(visit: Employer) -> Response:
         except GatewayProblem as problem:
             errors, message = {**problem.fields, **problem.paths}, problem.message  # a contract's groups: contract_groups.<number>
     return await _new_correspondent(
-        visit, await _grantable(visit), 422, values=values, errors=errors, message=message, chosen=chosen, posted=True
+        visit,
+        await _grantable(visit),
+        422,
+        values=values,
+        errors=errors,
+        message=message,
+        chosen=chosen,
+        posted=True,
+        categories=categories,
+    )
+
+
+def _granted(form, errors: dict) -> tuple[list[str], dict[str, list[str]], list[str]]:
+    """The grant of the form: the contracts checked, on each the insured groups checked, and the population categories."""
+    contracts = [str(number) for number in form.getlist("contracts")]
+    chosen = {number: [str(g) for g in form.getlist(f"groups-{number}")] for number in contracts}
+    if not contracts:
+        errors["contracts"] = "Choisissez un ou plusieurs contrats collectifs."
+    return contracts, chosen, [str(c) for c in form.getlist("categories")]
+
+
+async def _secondary(visit: Visit, identifier: str) -> Correspondent:
+    """One of the primary correspondent's secondary correspondents (not found otherwise: a secondary one has none)."""
+    listed, _ = await _correspondents(visit)
+    found = next((c for c in listed or [] if c.identifier == identifier), None)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _edit_correspondent(
+    visit: Visit, person: Correspondent, contracts: EmployerContracts, status: int = 200, **context
+) -> Awaitable[Response]:
+    return visit.render(
+        "edit_correspondent.html", status, title="Modifier un correspondant", person=person, contracts=contracts.contracts, **context
+    )
+
+
+@router.get("/correspondants/{identifier}/modifier")
+async def edit_correspondent_page(visit: Employer, identifier: Annotated[str, Path(pattern=IDENTIFIER)]) -> Response:
+    """« Modifier » a secondary correspondent: its contracts, on each its insured groups, and its population categories,
+    as granted today (a contract granted without a limit: all its groups)."""
+    person = await _secondary(visit, identifier)
+    contracts = await _grantable(visit)
+    granted = person.contracts if isinstance(person.contracts, list) else []
+    groups = {k.contract_number: [g.code for g in k.insured_groups] for k in contracts.contracts}
+    chosen = {number: person.contract_groups.get(number) or groups.get(number, []) for number in granted}
+    return await _edit_correspondent(visit, person, contracts, chosen=chosen, categories=person.categories, errors={})
+
+
+@router.post("/correspondants/{identifier}/modifier")
+async def edit_correspondent(visit: Employer, identifier: Annotated[str, Path(pattern=IDENTIFIER)]) -> Response:
+    form = await visit.form()
+    errors: dict[str, str] = {}
+    contracts, chosen, categories = _granted(form, errors)
+    message = "Certains champs sont à corriger."
+    if not errors:
+        try:
+            body = {"identifier": identifier, "contracts": contracts, "contract_groups": chosen, "categories": categories}
+            await visit.api("PUT", "/api/me/correspondents/grant", json=body, model=Correspondent)
+            await visit.flash(
+                f"Les contrats et groupes d'assurés du correspondant {identifier} sont modifiés. Ils s'appliquent dès sa prochaine action."
+            )
+            return visit.redirect("/correspondants")
+        except GatewayProblem as problem:
+            if problem.status == 404:
+                raise NotFound() from None
+            errors, message = {**problem.fields, **problem.paths}, problem.message
+    person = await _secondary(visit, identifier)
+    return await _edit_correspondent(
+        visit, person, await _grantable(visit), 422, errors=errors, message=message, chosen=chosen, categories=categories
     )
 
 

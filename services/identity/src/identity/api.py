@@ -147,11 +147,10 @@ class NotificationEmail(BaseModel):
     email_confirmation: Email
 
 
-class NewCorrespondent(BaseModel):
-    identifier: str = Field(pattern=r"^[A-Za-z0-9._-]{3,40}$")
-    last_name: str = Field(min_length=1, max_length=80)
-    first_name: str = Field(min_length=1, max_length=80)
-    email: Email
+class Grant(BaseModel):
+    """What a secondary correspondent sees of its company (guide 003: « rattaché en fonction du contrat », filtered by
+    the population it manages)."""
+
     contracts: list[str] = Field(min_length=1, max_length=50, description="Collective contracts the correspondent may see")
     contract_groups: dict[str, list[Literal["A", "P", "E", "M"]]] = Field(
         default_factory=dict,
@@ -159,6 +158,22 @@ class NewCorrespondent(BaseModel):
         description="Per contract granted, the insured groups (A Actif, P Portabilité, E Evin, M Maintien) the correspondent manages; "
         "a contract not named: all its groups",
     )
+    categories: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The population categories (the contracts' categories, e.g. CADRES) it manages; none, or all of them: no limit",
+    )
+
+
+class NewCorrespondent(Grant):
+    identifier: str = Field(pattern=r"^[A-Za-z0-9._-]{3,40}$")
+    last_name: str = Field(min_length=1, max_length=80)
+    first_name: str = Field(min_length=1, max_length=80)
+    email: Email
+
+
+class GrantChange(Grant):
+    identifier: str = Field(pattern=r"^[A-Za-z0-9._-]{3,40}$", description="The secondary correspondent's identifier")
 
 
 class Message(BaseModel):
@@ -234,6 +249,7 @@ class Correspondent(BaseModel):
     activated: bool
     contracts: list[str] | str | None
     contract_groups: dict[str, list[str]] = Field(default_factory=dict, description="Contracts limited to some insured groups")
+    categories: list[str] = Field(default_factory=list, description="The population categories it is limited to (none: all)")
     invitation_status: Literal["requested", "delivered", "failed"] | None = Field(
         default=None, description="What became of the invitation email"
     )
@@ -336,4 +352,12 @@ PUBLIC_ROUTES: tuple[Route, ...] = (
         summary="Créer un correspondant secondaire",
     ),
     Route("GET", "/me/correspondents", None, list[Correspondent], authenticated=True, summary="Mes correspondants secondaires"),
+    Route(
+        "PUT",
+        "/me/correspondents/grant",
+        GrantChange,
+        Correspondent,
+        authenticated=True,
+        summary="Modifier les contrats, catégories et groupes d'assurés d'un correspondant secondaire",
+    ),
 )

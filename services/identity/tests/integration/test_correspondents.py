@@ -6,7 +6,10 @@ from datetime import date
 
 from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistered
 from extranet_contracts.notifications import NotificationFailed
+from extranet_contracts.sessions import SessionsRevoked
 from extranet_plumbing.auth import TokenVerifier, require_correspondent
+from extranet_plumbing.revocations import RevocationList
+from extranet_plumbing.testing import read_topic
 
 ADDRESS = {"line1": "3 square Max Hymans", "postal_code": "75015", "city": "Paris"}
 COMPANY = CompanyRegistered(
@@ -138,3 +141,87 @@ async def test_notifications_to_an_account_go_to_the_notification_email_it_chose
         await identity.post("/public/auth/login", {"portal": "employer", "identifier": "C10003040", "password": "Mauvais-2026!"})
     [(_, locked)] = await identity.notifications(1)
     assert locked.template == "account_locked" and locked.recipient.email == "rh@rive-gauche.fr"
+
+
+async def test_the_primary_correspondent_changes_a_secondary_grant_which_its_next_token_carries(identity, kafka_producer):
+    """« Mes correspondants »: the contracts, population categories and insured groups of a secondary correspondent
+    changed after its creation, by the primary correspondent only; the secondary's tokens issued until then are refused
+    everywhere (identity.sessions) and its session renews into a token of the new grant."""
+    ouvriers = CollectiveContractSigned(
+        contract_number="M1000306",
+        company_code="10003040",
+        product="PREVOYANCE",
+        category="NON CADRES",
+        effective_date=date(2020, 1, 1),
+        insured_groups=["A"],
+        revision=1,
+    )
+    for event in (*CONTRACTS, ouvriers, OTHER, COMPANY):
+        await identity.legacy(kafka_producer, event)
+    [(_, invitation)] = await identity.notifications(1)
+    await set_password(identity, invitation.data["link"])
+    primary = await employer_login(identity, "C10003040")
+    new = {"identifier": "rg.paie", "last_name": "Petit", "first_name": "Marc", "email": "m.petit@rive-gauche.fr"}
+    made = await identity.post(
+        "/public/me/correspondents", {**new, "contracts": ["M1000304"], "contract_groups": {"M1000304": ["P"]}}, token=primary
+    )
+    assert made.status_code == 201, made.text
+    [(_, second)] = await identity.notifications(1)
+    await set_password(identity, second.data["link"])
+    await employer_login(identity, "rg.paie")
+    session = (await identity.post("/public/auth/login", {"portal": "employer", "identifier": "rg.paie", "password": PASSWORD})).json()
+    verifier = TokenVerifier(identity.jwt_public_pem)
+    before = verifier.verify(session["access_token"])
+    assert require_correspondent(before).groups_of("M1000304") == ("P",)
+
+    async def grant(token: str, **body) -> object:
+        return await identity.client.put("/public/me/correspondents/grant", json=body, headers=identity.headers(token=token))
+
+    # A secondary correspondent widens neither itself nor anyone.
+    widened = await grant(session["access_token"], identifier="rg.paie", contracts=["M1000304", "M1000305"])
+    assert widened.status_code == 403
+    # Nobody but a secondary correspondent of the company: not found.
+    for someone in ("rg.inconnu", "C10003040"):
+        missing = await grant(primary, identifier=someone, contracts=["M1000304"])
+        assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "identifier", someone
+    # Refusals name the field: another company's contract, a group the contract lacks, an unknown category, a contract
+    # outside the categories chosen.
+    for wrong, field in (
+        ({"contracts": ["M2000001"]}, "contracts"),
+        ({"contracts": ["M1000304"], "contract_groups": {"M1000304": ["E"]}}, "contract_groups.M1000304"),
+        ({"contracts": ["M1000304"], "categories": ["OUVRIERS"]}, "categories"),
+        ({"contracts": ["M1000304", "M1000306"], "categories": ["CADRES"]}, "contracts"),
+    ):
+        refused = await grant(primary, identifier="rg.paie", **wrong)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, (wrong, refused.text)
+    unchanged = await identity.service.pool.fetchval("SELECT scope FROM accounts WHERE identifier = 'rg.paie'")
+    assert '"P"' in unchanged and "M1000306" not in unchanged
+
+    changed = await grant(primary, identifier="rg.paie", contracts=["M1000304", "M1000306"], contract_groups={"M1000304": ["A"]})
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["contracts"], changed.json()["contract_groups"], changed.json()["categories"]) == (
+        ["M1000304", "M1000306"],
+        {"M1000304": ["A"]},
+        [],
+    )
+    listed = (await identity.client.get("/public/me/correspondents", headers=identity.headers(token=primary))).json()
+    assert [(c["identifier"], c["contracts"], c["contract_groups"]) for c in listed] == [
+        ("rg.paie", ["M1000304", "M1000306"], {"M1000304": ["A"]})
+    ]
+
+    # Every token the secondary held is refused from now on, by every service that follows identity.sessions.
+    revoked = RevocationList()
+    for record in await read_topic(identity.infra.kafka_bootstrap, identity.prefix + "identity.sessions", expected=1):
+        revoked.add(SessionsRevoked.model_validate_json(record.value))
+    assert revoked.is_revoked(before)
+    # Its session renews (the portal does so on a refusal) into a token of the new grant, not refused.
+    renewed = await identity.post("/public/auth/refresh", {"refresh_token": session["refresh_token"]})
+    assert renewed.status_code == 200, renewed.text
+    after = verifier.verify(renewed.json()["access_token"])
+    assert not revoked.is_revoked(after)
+    scope = require_correspondent(after)
+    assert scope.contracts == ("M1000304", "M1000306") and scope.groups_of("M1000304") == ("A",) and scope.groups_of("M1000306") is None
+
+    # Limited to a population category: the contracts of that category only.
+    cadres = await grant(primary, identifier="rg.paie", contracts=["M1000304", "M1000305"], categories=["CADRES"])
+    assert cadres.status_code == 200 and cadres.json()["categories"] == ["CADRES"] and cadres.json()["contract_groups"] == {}

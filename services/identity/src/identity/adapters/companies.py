@@ -25,9 +25,13 @@ class CompanyContracts:
             insured_groups,
         )
 
-    async def groups(self, tenant: str, company_code: str) -> dict[str, tuple[str, ...] | None]:
-        """The company's contracts and the insured groups of each (None: recorded before identity kept them)."""
+    async def contracts(self, tenant: str, company_code: str) -> dict[str, tuple[str, tuple[str, ...] | None]]:
+        """The company's contracts, each with its category (population) and insured groups (None: not on file)."""
         rows = await self._conn.fetch(
-            "SELECT contract_number, insured_groups FROM company_contracts WHERE tenant = $1 AND company_code = $2", tenant, company_code
+            "SELECT contract_number, category, insured_groups FROM company_contracts WHERE tenant = $1 AND company_code = $2",
+            tenant,
+            company_code,
         )
-        return {r["contract_number"]: tuple(r["insured_groups"]) if r["insured_groups"] is not None else None for r in rows}
+        return {
+            r["contract_number"]: (r["category"], tuple(r["insured_groups"]) if r["insured_groups"] is not None else None) for r in rows
+        }

@@ -17,6 +17,7 @@ from identity.api import (
     CodeCheck,
     ContactChange,
     EmailChangeConfirmation,
+    GrantChange,
     LegacyMatchRequest,
     Login,
     NewCorrespondent,
@@ -292,17 +293,14 @@ async def delete_account(who: Who, uow: UoW, tools: Tools) -> None:
 async def create_correspondent(body: NewCorrespondent, who: Who, uow: UoW, tools: Tools) -> dict:
     """A primary company correspondent creates a secondary one, who receives an email to set a password."""
     async with uow:
-        return await correspondents.create_secondary(
-            uow,
-            tools,
-            creator_id=who.subject,
-            identifier=body.identifier,
-            last_name=body.last_name,
-            first_name=body.first_name,
-            email=body.email,
-            contracts=body.contracts,
-            contract_groups=body.contract_groups,
-        )
+        return await correspondents.create_secondary(uow, tools, creator_id=who.subject, **body.model_dump())
+
+
+@me.put("/correspondents/grant")
+async def change_grant(body: GrantChange, who: Who, uow: UoW, tools: Tools) -> dict:
+    """The primary correspondent changes a secondary one's contracts, population categories and insured groups."""
+    async with uow:
+        return await correspondents.change_grant(uow, tools, creator_id=who.subject, **body.model_dump())
 
 
 @me.get("/correspondents")

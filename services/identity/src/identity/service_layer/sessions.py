@@ -177,7 +177,8 @@ async def refresh(uow: IdentityUnitOfWork, tools: Tools, refresh_token: str) -> 
         await uow.commit()
         log.warning("refresh token reused: session revoked", account_id=str(stored.account_id))
         raise Refused(401, SESSION_EXPIRED)
-    account = await uow.accounts.get(stored.account_id)
+    # Locked: a change of the account's grant (correspondents.change_grant) commits before this token is made.
+    account = await uow.accounts.get(stored.account_id, for_update=True)
     if account is None or not account.active:
         raise Refused(401, SESSION_EXPIRED)
     await uow.sessions.rotate(stored, now)
