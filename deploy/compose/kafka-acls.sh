@@ -116,6 +116,10 @@ acl --allow-principal User:enrollment --operation Read --topic legacy.decisions
 acl --allow-principal User:enrollment --operation Describe --topic legacy.decisions
 acl --allow-principal User:enrollment --operation Write --topic legacy.decisions.dlq
 acl --allow-principal User:enrollment --operation Describe --topic legacy.decisions.dlq
+acl --allow-principal User:enrollment --operation Read --topic legacy.households
+acl --allow-principal User:enrollment --operation Describe --topic legacy.households
+acl --allow-principal User:enrollment --operation Write --topic legacy.households.dlq
+acl --allow-principal User:enrollment --operation Describe --topic legacy.households.dlq
 acl --allow-principal User:enrollment --operation Read --topic legacy.memberships
 acl --allow-principal User:enrollment --operation Describe --topic legacy.memberships
 acl --allow-principal User:enrollment --operation Write --topic legacy.memberships.dlq

@@ -107,6 +107,8 @@ REQUEST_ROUTES = {
     ("GET", "/api/member/requests/forms/remove-beneficiary"): ("200", "RequestForm"),
     ("POST", "/api/member/requests/change-guarantee"): ("201", "RequestDetail"),
     ("GET", "/api/member/requests/forms/change-guarantee"): ("200", "RequestForm"),
+    ("POST", "/api/member/requests/contribution-payment"): ("201", "RequestDetail"),
+    ("GET", "/api/member/requests/contribution-payment"): ("200", "ContributionDue"),
     ("POST", "/api/member/requests/address"): ("201", "RequestDetail"),
     ("GET", "/api/member/requests/forms/address"): ("200", "RequestForm"),
     ("POST", "/api/member/requests/contact-details"): ("201", "RequestDetail"),

@@ -6,9 +6,11 @@ legacy.memberships, the new member numbered by the legacy system; an accepted pa
 household's `CommunicationPreferencesRecorded` on legacy.households, its other choices as the legacy system
 last published them, which it follows on that stream; an accepted change of the member's file: the household's
 `HouseholdBeneficiariesRecorded` with the new IBAN for benefits, address, phones or email, or without the dependant
-removed, and the member's `MemberContractRecorded` with the new guarantee). What the file it follows rules out is
+removed, and the member's `MemberContractRecorded` with the new guarantee, or with a contribution paid online as the
+last payment and nothing due: no payment provider, the legacy system collects it). What the file it follows rules out is
 refused whatever the policy, as the legacy system would: a dependant the household does not hold, a guarantee held
-already, a debit day or debit account for contributions that are not debited from a bank account. An advisor's decision made in the back office
+already, a debit day or debit account for contributions that are not debited from a bank account, a payment of
+anything but the amount due. An advisor's decision made in the back office
 (`AdvisorDecisionRecorded`) is applied the same way to the request it names.
 
     legacy-simulator decide --policy accept                          # every request accepted
@@ -40,6 +42,7 @@ from extranet_contracts.households import (
     BeneficiaryRole,
     BenefitsBankAccount,
     CommunicationPreferencesRecorded,
+    ContributionPayment,
     GuaranteePeriod,
     HouseholdBeneficiariesRecorded,
     MemberContractRecorded,
@@ -54,6 +57,7 @@ from extranet_contracts.requests import (
     BenefitsIbanChangeRequested,
     CommunicationChoicesChangeRequested,
     ContributionIbanChangeRequested,
+    ContributionPaymentRequested,
     DebitDayChangeRequested,
     EmployeeTerminationRequested,
     GuaranteeChangeRequested,
@@ -73,6 +77,7 @@ SOURCE = "urn:extranet:legacy:simulator"
 DEFAULT_REASON = "Votre demande ne peut pas être acceptée en l'état : contactez votre conseiller."
 NOT_A_BENEFICIARY = "Cette personne n'est pas bénéficiaire de votre contrat."
 ALREADY_HELD = "Cette garantie est déjà la vôtre."
+NOT_DUE = "Ce montant ne correspond pas à la cotisation due : contactez votre conseiller."
 NOT_DEBITED = "Vos cotisations ne sont pas prélevées sur un compte bancaire : contactez votre conseiller."
 
 
@@ -216,6 +221,8 @@ class Decider:
             return self._preferences_changed(request.member_number, lambda kept: _choices_applied(kept, request))
         if isinstance(request, GuaranteeChangeRequested):
             return self._new_guarantee(request)
+        if isinstance(request, ContributionPaymentRequested):
+            return self._contribution_paid(request, now)
         if isinstance(
             request,
             BenefitsIbanChangeRequested | MemberAddressChangeRequested | MemberContactDetailsChangeRequested | BeneficiaryRemovalRequested,
@@ -249,6 +256,8 @@ class Decider:
         if isinstance(request, GuaranteeChangeRequested):
             held = [g.guarantee_code for g in contract.guarantees if g.end_date is None or g.end_date >= request.effective_date]
             return ALREADY_HELD if request.guarantee_code in held else None
+        if isinstance(request, ContributionPaymentRequested):
+            return None if contract.contribution.amount_due == request.amount else NOT_DUE
         if isinstance(request, DebitDayChangeRequested | ContributionIbanChangeRequested):
             return None if contract.contribution.payment_mode is PaymentMode.DIRECT_DEBIT else NOT_DEBITED
         return None
@@ -261,11 +270,12 @@ class Decider:
             return -1
         named = request.beneficiary
         for index, person in enumerate(household.beneficiaries):
-            if (
-                person.role is not BeneficiaryRole.PRIMARY
-                and person.birth_date == named.birth_date
-                and person.first_name.casefold() == named.first_name.casefold()
-            ):
+            if person.role is BeneficiaryRole.PRIMARY:
+                continue
+            if named.beneficiary_id is not None:  # the household's id of the person (earlier requests: names and birth date)
+                if person.identifier(request.member_number) == named.beneficiary_id:
+                    return index
+            elif person.birth_date == named.birth_date and person.first_name.casefold() == named.first_name.casefold():
                 return index
         return None
 
@@ -325,6 +335,21 @@ class Decider:
         periods.append(GuaranteePeriod(guarantee_code=request.guarantee_code, name=request.guarantee_name, start_date=start))
         updated = MemberContractRecorded.model_validate(
             {**contract.model_dump(), "guarantees": [p.model_dump() for p in periods], "revision": _next_revision(contract.revision)}
+        )
+        self.contracts[key] = updated
+        return [updated]
+
+    def _contribution_paid(self, request: ContributionPaymentRequested, now: datetime) -> list[Event]:
+        """The member's contract with the contribution paid online as the last payment, and nothing due any more."""
+        key = (self._tenant, request.member_number)
+        contract = self.contracts.get(key)
+        if contract is None:
+            log.info("contract not followed: no snapshot to publish", request_id=str(request.request_id))
+            return []
+        paid = ContributionPayment(paid_on=now.date(), amount=request.amount)
+        contribution = contract.contribution.model_copy(update={"last_payment": paid, "amount_due": None, "due_date": None})
+        updated = MemberContractRecorded.model_validate(
+            {**contract.model_dump(), "contribution": contribution.model_dump(), "revision": _next_revision(contract.revision)}
         )
         self.contracts[key] = updated
         return [updated]

@@ -1,6 +1,7 @@
 """The member portal's situation changes (guide 004, « Services en ligne », « Modifications »): IBAN for benefits or
 contributions, debit day, a dependant removed, a guarantee changed, the postal address, phones and email, the
-communication choices, a sponsorship. Each (but the sponsorship, which has nothing to choose) has
+communication choices, a sponsorship; and the contribution due paid online (« Paiement de cotisation en ligne », one
+tenant's: elsewhere 404 « bientôt disponible »). Each (but the sponsorship, which has nothing to choose) has
 its form (the window of effective dates and the lists it chooses from) and is sent at once, then followed in « Mes
 demandes » (`/api/member/requests`). The household is the token's: no route names a member, and enrollment checks
 the token again. Refusals name the field, in French; an IBAN or a phone typed is never repeated in them."""
@@ -14,6 +15,8 @@ from enrollment.api import (
     BeneficiaryRemoval,
     CommunicationChoicesChange,
     ContactDetailsChange,
+    ContributionDue,
+    ContributionPayment,
     DebitDayChange,
     GuaranteeChange,
     RequestDetail,
@@ -22,6 +25,7 @@ from enrollment.api import (
 )
 from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Token, Who
+from gateway.clients.enrollment import CONTRIBUTION_PAYMENT
 from gateway.dependencies import Enrollment
 from gateway.errors import Problem, problem_responses
 
@@ -108,8 +112,8 @@ async def remove_beneficiary_form(who: Who, token: Token, enrollment: Enrollment
 
 @router.post("/remove-beneficiary", status_code=201, response_model=RequestDetail, summary="Supprimer un bénéficiaire", responses=SENT)
 async def remove_beneficiary(who: Who, token: Token, enrollment: Enrollment, body: BeneficiaryRemoval) -> RequestDetail:
-    """A spouse or child of the beneficiaries page (names and birth date as shown), for a reason of the list, from a
-    date; refused by the legacy system if the household does not hold them (an individual contract's)."""
+    """A dependant of the beneficiaries page (their `id` there), for a reason of the list, from a date (an individual
+    contract's); an id the household does not hold is not found (404)."""
     require_member(who)
     return await enrollment.member_change(token, "remove-beneficiary", _body(body))
 
@@ -205,3 +209,40 @@ async def sponsorship(who: Who, token: Token, enrollment: Enrollment, body: Spon
     """Someone the member proposes to the mutuelle, reachable by email or phone (at least one); the mutuelle contacts them."""
     require_member(who)
     return await enrollment.member_change(token, "sponsorship", _body(body))
+
+
+# --- paiement de cotisation en ligne ---------------------------------------------------------------------------------
+
+NOT_OFFERED = {
+    404: {
+        "model": Problem,
+        "description": "La mutuelle ne propose pas (encore) le paiement en ligne : « bientôt disponible »",
+        "content": {"application/problem+json": {}},
+    },
+}
+
+
+@router.get(
+    "/contribution-payment",
+    response_model=ContributionDue,
+    summary="Payer sa cotisation en ligne : montant dû",
+    responses={**FORM, **NOT_OFFERED, 409: SENT[409]},
+)
+async def contribution_due(who: Who, token: Token, enrollment: Enrollment) -> ContributionDue:
+    """What the household owes (its contract's contribution block); nothing due or a collective contract: 409."""
+    require_member(who)
+    return await enrollment.contribution_due(token)
+
+
+@router.post(
+    "/contribution-payment",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Payer sa cotisation en ligne",
+    responses={**SENT, **NOT_OFFERED},
+)
+async def contribution_payment(who: Who, token: Token, enrollment: Enrollment, body: ContributionPayment) -> RequestDetail:
+    """The amount due as shown, paid in full under a payment reference (in the request's `payload`); no payment provider
+    yet: the request goes to the legacy system, which collects it, and is followed in « Mes demandes »."""
+    require_member(who)
+    return await enrollment.member_change(token, CONTRIBUTION_PAYMENT, _body(body))

@@ -4,6 +4,7 @@ with them)."""
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -180,7 +181,7 @@ class Person(BaseModel):
 
 
 class Beneficiary(Person):
-    role: DependantRole = Field(description="CONJOINT or ENFANT")
+    role: DependantRole = Field(description="CONJOINT, ADULTE (an adult dependant, 18 or older) or ENFANT")
 
 
 class FamilyStep(Person):
@@ -346,7 +347,7 @@ class Upload(BaseModel):
 
 
 class BeneficiaryAddition(BaseModel):
-    """A spouse or child to add to the household's contract, covered from a date within the form's window."""
+    """A spouse, an adult dependant or a child to add to the household's contract, covered from a date within the form's window."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -405,23 +406,15 @@ class DebitDayChange(_Change):
     debit_day: int = Field(ge=1, le=28, description="One of the form's `debit_day` choices")
 
 
-class RemovedPerson(BaseModel):
-    """The dependant to remove, as the beneficiaries page shows them."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    role: Annotated[
-        str, Field(description="CONJOINT or ENFANT (the primary insured is not removed)"), _french(member_changes.checked_dependant_role)
-    ]
-    last_name: Annotated[str, Field(min_length=1, max_length=80), _french(member_changes.checked_person_name)]
-    first_name: Annotated[str, Field(min_length=1, max_length=80), _french(member_changes.checked_person_name)]
-    birth_date: date
-
-
 class BeneficiaryRemoval(_Change):
-    """« Suppression de bénéficiaire »: who, why (a code of the form's `reason` choices), from when."""
+    """« Suppression de bénéficiaire »: the dependant (their `id` on the beneficiaries page), why (a code of the form's
+    `reason` choices), from when."""
 
-    beneficiary: RemovedPerson
+    beneficiary_id: Annotated[
+        str,
+        Field(max_length=40, description="The dependant's id, as the beneficiaries page gives it"),
+        _french(member_changes.checked_beneficiary_id),
+    ]
     reason: str = Field(pattern=r"^[A-Z][A-Z_]{1,29}$", description="One of the form's `reason` choices")
 
 
@@ -430,6 +423,22 @@ class GuaranteeChange(_Change):
 
     guarantee_code: str = Field(pattern=r"^[A-Z0-9_-]{2,20}$", description="One of the form's `guarantee_code` choices")
     callback_phone: PhoneField | None = Field(default=None, description="Where the advisor calls back, if not the number on file")
+
+
+class ContributionDue(BaseModel):
+    """« Paiement de cotisation en ligne »: what the household's contribution block says is due."""
+
+    contract_number: str
+    amount_due: Decimal = Field(description="Euros, what the member pays in full")
+    due_date: date | None
+
+
+class ContributionPayment(BaseModel):
+    """The contribution due paid online: the amount shown (refused if what is due changed meanwhile)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal = Field(gt=0, max_digits=11, decimal_places=2, description="The amount due, as shown")
 
 
 class PostalAddress(BaseModel):

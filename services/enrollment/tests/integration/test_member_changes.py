@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from datetime import date
 
 import pytest
 from structlog.testing import capture_logs
 
 from extranet_contracts.decisions import DECISIONS
 from extranet_contracts.envelope import Envelope
+from extranet_contracts.households import HOUSEHOLDS, beneficiary_id
 from extranet_contracts.requests import PORTAL_REQUESTS, BenefitsIbanChangeRequested
-from extranet_contracts.testing import member_affiliated, request_decided
+from extranet_contracts.testing import household_beneficiaries_recorded, member_affiliated, request_decided
 from extranet_plumbing.kafka import dlq_topic
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
 
@@ -34,7 +36,25 @@ def member(tokens):
 @pytest.fixture
 def topics(service_env) -> dict[str, str]:
     prefix = service_env["topic_prefix"]
-    return {"requests": prefix + PORTAL_REQUESTS, "decisions": prefix + DECISIONS, "memberships": prefix + "legacy.memberships"}
+    return {
+        "requests": prefix + PORTAL_REQUESTS,
+        "decisions": prefix + DECISIONS,
+        "memberships": prefix + "legacy.memberships",
+        "households": prefix + HOUSEHOLDS,
+    }
+
+
+@pytest.fixture
+async def household(enrollment, kafka_producer, topics):
+    """Paul's household as the legacy system publishes it: Paul (the primary insured), his children Jules and Lina."""
+    file = household_beneficiaries_recorded(member_number=SOLO)
+    primary = next(b for b in file.beneficiaries if b.role.value == "ASSURE").model_dump(mode="json")
+    children = [{**JULES, "civility": "M"}, {**JULES, "civility": "MME", "first_name": "Lina", "birth_date": "2018-06-01"}]
+    await publish_event(
+        kafka_producer, topics["households"], type(file).model_validate({**file.model_dump(), "beneficiaries": [primary, *children]})
+    )
+    await wait_until(lambda: enrollment.pool.fetchval("SELECT count(*) FROM household_beneficiaries WHERE member_number = $1", SOLO))
+    return primary
 
 
 async def test_a_benefits_iban_goes_whole_to_the_legacy_system_and_stays_masked_here(enrollment, api, member, kafka_producer, topics):
@@ -107,6 +127,7 @@ async def test_a_malformed_iban_change_is_dead_lettered_without_the_iban_in_its_
 
 ADDRESS = {"line1": "3 rue Longue", "postal_code": "13400", "city": "Aubagne"}
 JULES = {"role": "ENFANT", "last_name": "Moreau", "first_name": "Jules", "birth_date": "2015-03-02"}
+JULES_ID = beneficiary_id(SOLO, "Jules", date(2015, 3, 2))
 REFUSALS = [
     ("benefits-iban", {"iban": "FR7630006000011234567890188"}, "iban", "Cet IBAN n'est pas valide"),  # its check digits are wrong
     ("benefits-iban", {"bic": "DEUTDEFF"}, "bic", "ne correspond pas au pays de l'IBAN"),  # a German bank for a French account
@@ -116,8 +137,7 @@ REFUSALS = [
     ("debit-day", {"debit_day": 7}, "debit_day", "Choisissez un jour de prélèvement"),  # not one of the tenant's days
     ("debit-day", {"effective_date": "2027-03-04"}, "effective_date", "entre le 01/12/2026 et le 03/03/2027"),
     ("remove-beneficiary", {"reason": "LUNE"}, "reason", "Choisissez un motif"),
-    ("remove-beneficiary", {"beneficiary": {**JULES, "role": "ASSURE"}}, "beneficiary.role", "Seul un conjoint ou un enfant"),
-    ("remove-beneficiary", {"beneficiary": {**JULES, "birth_date": "2027-01-01"}}, "beneficiary.birth_date", "dans le futur"),
+    ("remove-beneficiary", {"beneficiary_id": "Jules 2015-03-02"}, "beneficiary_id", "Choisissez le bénéficiaire dans la liste"),
     ("change-guarantee", {"guarantee_code": "SANTE-OR"}, "guarantee_code", "Choisissez une garantie"),
     ("change-guarantee", {"callback_phone": "12"}, "callback_phone", "numéro de téléphone n'est pas valide"),
     ("address", {"address": {**ADDRESS, "postal_code": "134"}}, "address.postal_code", "Le code postal doit compter 5 chiffres"),
@@ -136,8 +156,8 @@ GOOD = {
     "benefits-iban": ACCOUNT,
     "contribution-iban": ACCOUNT,
     "debit-day": {"debit_day": 10, "effective_date": "2027-01-01"},
-    "remove-beneficiary": {"beneficiary": JULES, "reason": "AUTRE_MUTUELLE", "effective_date": "2027-01-01"},
-    "change-guarantee": {"guarantee_code": "IND-CONFORT", "effective_date": "2027-01-01", "callback_phone": "04 91 23 41 16"},
+    "remove-beneficiary": {"beneficiary_id": JULES_ID, "reason": "AUTRE_MUTUELLE", "effective_date": "2027-01-01"},
+    "change-guarantee": {"guarantee_code": "BTP-SANTE-CONFORT", "effective_date": "2027-01-01", "callback_phone": "04 91 23 41 16"},
     "address": {"address": ADDRESS, "effective_date": "2026-12-01"},
     "contact-details": {"mobile_phone": "06 12 34 56 78", "email": "paul.moreau@example.org", "effective_date": "2026-12-01"},
     "communication-choices": {"commercial": {"email": "ACCEPTE", "sms": "REFUSE"}, "partners": {"post": "REFUSE"}},
@@ -154,18 +174,18 @@ async def test_a_change_outside_the_rules_is_refused_in_french_naming_its_field(
     assert await enrollment.pool.fetchval("SELECT count(*) FROM requests") == 0
 
 
-async def test_each_change_is_sent_with_its_form_and_followed_in_mes_demandes(enrollment, api, member, topics):
+async def test_each_change_is_sent_with_its_form_and_followed_in_mes_demandes(enrollment, api, member, topics, household):
     form = (await api.get("/internal/requests/forms/debit_day", headers=member)).json()
     assert {"code": "10", "label": "Le 10 du mois"} in form["choices"]["debit_day"]  # the tenant's days (its affiliation's list)
     guarantees = (await api.get("/internal/requests/forms/change_guarantee", headers=member)).json()["choices"]["guarantee_code"]
-    assert {"code": "IND-CONFORT", "label": "Santé Confort"} in guarantees
+    assert {"code": "BTP-SANTE-CONFORT", "label": "BTP Santé Confort"} in guarantees  # the tenant's range
     reasons = (await api.get("/internal/requests/forms/remove_beneficiary", headers=member)).json()["choices"]["reason"]
     assert {"code": "DIVORCE", "label": "Divorce ou séparation"} in reasons
 
     changes = {
         "debit-day": (GOOD["debit-day"], "Le 10 du mois"),
         "remove-beneficiary": (GOOD["remove-beneficiary"], "MOREAU Jules"),
-        "change-guarantee": (GOOD["change-guarantee"], "Santé Confort"),
+        "change-guarantee": (GOOD["change-guarantee"], "BTP Santé Confort"),
         "address": (GOOD["address"], "13400 AUBAGNE"),
         "contact-details": (GOOD["contact-details"], "Téléphone portable, e-mail"),
         "contribution-iban": (ACCOUNT, "IBAN FR76 **** **** **** **** ***0 189"),
@@ -177,13 +197,17 @@ async def test_each_change_is_sent_with_its_form_and_followed_in_mes_demandes(en
         assert sent.json()["subject"] == subject
         again = await api.post(f"/internal/requests/{path}", json=body, headers=member)
         assert again.status_code == 409, path  # one at a time (the same dependant once)
-    another_child = {**JULES, "first_name": "Lina", "birth_date": "2018-06-01"}
-    other = await api.post(
-        "/internal/requests/remove-beneficiary",
-        json={"beneficiary": another_child, "reason": "AUTRE", "effective_date": "2027-01-01"},
-        headers=member,
-    )
+    lina = {"beneficiary_id": beneficiary_id(SOLO, "Lina", date(2018, 6, 1)), "reason": "AUTRE", "effective_date": "2027-01-01"}
+    other = await api.post("/internal/requests/remove-beneficiary", json=lina, headers=member)
     assert other.status_code == 201, other.text
+    assert other.json()["subject"] == "MOREAU Lina"
+    for not_theirs in (
+        beneficiary_id(SOLO, household["first_name"], date.fromisoformat(household["birth_date"])),
+        beneficiary_id("73000099", "Jules", date(2015, 3, 2)),
+        "0123456789ab",
+    ):
+        unknown = await api.post("/internal/requests/remove-beneficiary", json={**lina, "beneficiary_id": not_theirs}, headers=member)
+        assert unknown.status_code == 404 and unknown.json()["detail"] == "Bénéficiaire introuvable.", unknown.text
 
     office = await api.post("/internal/requests/address", json={**GOOD["address"], "address_kind": "WORK"}, headers=member)
     assert office.status_code == 409  # one address change at a time
@@ -211,7 +235,7 @@ async def test_each_change_is_sent_with_its_form_and_followed_in_mes_demandes(en
     contact = next(json.loads(r.value) for r, t in zip(records, types, strict=True) if t == "MemberContactDetailsChangeRequested")
     assert (contact["mobile_phone"], contact["email"], contact.get("home_phone")) == ("+33612345678", "paul.moreau@example.org", None)
     listed = (await api.get("/internal/requests", params={"kind": "change_guarantee"}, headers=member)).json()["items"]
-    assert [(r["kind_label"], r["subject"]) for r in listed] == [("Changement de garantie", "Santé Confort")]
+    assert [(r["kind_label"], r["subject"]) for r in listed] == [("Changement de garantie", "BTP Santé Confort")]
 
 
 async def test_an_employee_asks_their_employer_for_a_change_of_the_contract(enrollment, api, tokens, kafka_producer, topics):

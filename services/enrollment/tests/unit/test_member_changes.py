@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from enrollment.domain import kinds
+from enrollment.domain import affiliation, kinds
 from enrollment.domain import member_changes as rules
 from enrollment.service_layer.member_changes import shown, subject_of
 from extranet_contracts.requests import BenefitsIbanChangeRequested, MemberContactDetailsChangeRequested
@@ -84,7 +84,7 @@ def test_addresses_names_and_emails_are_refused_in_french():
         (rules.checked_city, "13", "Indiquez la ville en lettres."),
         (rules.checked_person_name, "J3", "Saisissez le nom en lettres."),
         (rules.checked_email, "paul@", "Cette adresse e-mail n'est pas valide."),
-        (rules.checked_dependant_role, "ASSURE", "Seul un conjoint ou un enfant peut être retiré du contrat."),
+        (rules.checked_beneficiary_id, "Jules 2015-03-02", "Choisissez le bénéficiaire dans la liste de vos bénéficiaires."),
         (rules.checked_consent, "NON_DEFINI", "Choisissez « Accepté » ou « Refusé »."),
         (rules.checked_address_kind, "VACANCES", "Choisissez l'adresse personnelle ou l'adresse professionnelle."),
     ):
@@ -100,16 +100,37 @@ def test_each_kind_has_the_tenants_window_and_lists():
     assert rules.window_refusal(window, date(2026, 10, 30)) == "La date d'effet doit être comprise entre le 31/10/2026 et le 03/03/2027."
     assert rules.window_refusal(window, date(2026, 10, 31)) is None
     assert rules.debit_days("mbtp") == {"5": "Le 5 du mois", "10": "Le 10 du mois", "15": "Le 15 du mois"}  # the affiliation's days
-    assert "IND-CONFORT" in rules.choices("mbtp", kinds.CHANGE_GUARANTEE)["guarantee_code"]
+    # Each tenant's own individual range (tenants.toml), the former placeholder range nowhere.
+    ranges = {
+        tenant: kinds.rules(tenant, kinds.CHANGE_GUARANTEE).choices["guarantee_code"] for tenant in ("mbtp", "marseille", "solimut", "mgen")
+    }
+    assert ranges["mbtp"]["BTP-SANTE-CONFORT"] == "BTP Santé Confort" and "SOL-INTEGRAL" in ranges["solimut"]
+    assert len({frozenset(r) for r in ranges.values()}) == 4 and not [c for r in ranges.values() for c in r if c.startswith("IND-")]
+    assert [t for t in ("mbtp", "marseille", "solimut", "mgen") if kinds.rules(t, kinds.CONTRIBUTION_PAYMENT).options["enabled"]] == [
+        "solimut"
+    ]
+    assert kinds.child_age_limit("mbtp") == 28
     assert "DIVORCE" in rules.choices("mbtp", kinds.REMOVE_BENEFICIARY)["reason"]
     for kind in rules.CONTRACT_CHANGES | rules.ONE_AT_A_TIME:
         assert kinds.CREATED_HERE[kind] == {"member"} and kind in kinds.KIND_LABELS
 
 
-def test_a_dependant_is_the_same_person_by_first_name_and_birth_date():
+def test_a_dependant_is_the_same_person_by_id_else_by_first_name_and_birth_date():
     jules = {"role": "ENFANT", "last_name": "Moreau", "first_name": "Jules", "birth_date": "2015-03-02"}
     assert rules.same_person(jules, {**jules, "first_name": "JULES", "last_name": "Moreau-Petit"})
     assert not rules.same_person(jules, {**jules, "birth_date": "2015-03-03"})
+    assert not rules.same_person({**jules, "beneficiary_id": "0123456789ab"}, {**jules, "beneficiary_id": "ba9876543210"})
+    assert rules.same_person({**jules, "beneficiary_id": "0123456789ab"}, {**jules, "first_name": "Jul", "beneficiary_id": "0123456789ab"})
+
+
+def test_an_adult_dependant_is_of_age_and_a_child_younger_than_the_limit_on_the_date():
+    effective = date(2026, 12, 1)
+    assert affiliation.age_refusal("ADULTE", date(2008, 12, 1), effective, 28) is None  # 18 that day
+    assert "au moins 18 ans" in affiliation.age_refusal("ADULTE", date(2008, 12, 2), effective, 28)
+    assert affiliation.age_refusal("ENFANT", date(1998, 12, 2), effective, 28) is None  # 28 the day after
+    assert "moins de 28 ans" in affiliation.age_refusal("ENFANT", date(1998, 12, 1), effective, 28)
+    assert "moins de 21 ans" in affiliation.age_refusal("ENFANT", date(2005, 1, 1), effective, 21)  # a tenant's own limit
+    assert affiliation.age_refusal("CONJOINT", date(2008, 12, 2), effective, 28) is None
 
 
 def test_communication_choices_and_a_sponsorship_say_what_they_are_about():

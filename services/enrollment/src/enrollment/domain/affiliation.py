@@ -35,3 +35,23 @@ def nir_disagreement(nir: str, birth_date: date, civility: str) -> str | None:
 
 def missing_steps(payload: dict) -> list[str]:
     return [step for step in STEPS if step not in payload]
+
+
+# The beneficiaries attached (guide 003: « Conjoint, Adulte, Enfant »): an adult dependant is of age on the date of
+# effect, a child younger than the tenant's limit (`child_age_limit` of `[<tenant>.enrollment.add_beneficiary]`).
+ADULT_AGE = 18
+DEFAULT_CHILD_AGE_LIMIT = 28
+
+
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def age_refusal(role: str, birth_date: date, effective_date: date, child_age_limit: int) -> str | None:
+    """Why a dependant of this role cannot be covered from that date for their age (French, for the user), or None."""
+    age = age_on(birth_date, effective_date)
+    if role == "ADULTE" and age < ADULT_AGE:
+        return f"Un adulte à charge doit avoir au moins {ADULT_AGE} ans à la date d'effet : déclarez un enfant."
+    if role == "ENFANT" and age >= child_age_limit:
+        return f"Un enfant doit avoir moins de {child_age_limit} ans à la date d'effet : déclarez un adulte à charge."
+    return None

@@ -16,8 +16,11 @@ the tenant registry: the effective-date window of each kind and the lists it cho
     [mbtp.enrollment.add_beneficiary]            # the dates a beneficiary may be covered from
     days_back = 0
     days_ahead = 92
+    child_age_limit = 28                         # a child is younger than this on the date (absent: 28)
     [mbtp.enrollment.change_guarantee]           # the member's situation changes: each its window; and lists:
-    guarantees = { IND-CONFORT = "Santé Confort", ... }   # the range an individual contract may change to
+    guarantees = { BTP-SANTE-CONFORT = "...", ... }   # the tenant's individual range (absent: none offered online)
+    [solimut.enrollment.contribution_payment]    # « Paiement de cotisation en ligne »: offered where enabled
+    enabled = true
     [mbtp.enrollment.remove_beneficiary]
     reasons = { DIVORCE = "Divorce ou séparation", ... }
     [mbtp.enrollment.debit_day]
@@ -26,7 +29,7 @@ the tenant registry: the effective-date window of each kind and the lists it cho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -50,6 +53,7 @@ ADDRESS_CHANGE = "address_change"
 CONTACT_DETAILS = "contact_details"
 COMMUNICATION_CHOICES = "communication_choices"
 SPONSORSHIP = "sponsorship"
+CONTRIBUTION_PAYMENT = "contribution_payment"  # « Cotisation »: the contribution due paid online (one tenant)
 
 # The kinds the engine knows: made here (the portal names them), or made by another service and tracked
 # from portal.requests (identity's contact changes, portfolio's address changes).
@@ -71,6 +75,7 @@ KIND_LABELS = {
     CONTACT_DETAILS: "Changement des téléphones et de l'e-mail",
     COMMUNICATION_CHOICES: "Changement des choix d'envoi des informations",
     SPONSORSHIP: "Proposition de parrainage",
+    CONTRIBUTION_PAYMENT: "Paiement de cotisation en ligne",
 }
 # Kinds a portal creates through the engine, and the portals that may.
 CREATED_HERE = {
@@ -89,6 +94,7 @@ CREATED_HERE = {
     CONTACT_DETAILS: {"member"},
     COMMUNICATION_CHOICES: {"member"},
     SPONSORSHIP: {"member"},
+    CONTRIBUTION_PAYMENT: {"member"},
 }
 # The lists a kind chooses from: their key in the tenant's section -> the field they fill.
 CHOICE_FIELDS = {
@@ -133,7 +139,7 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
             "AUTRE": "Autre demande",
         },
     },
-    ADD_BENEFICIARY: {"days_back": 0, "days_ahead": 92},
+    ADD_BENEFICIARY: {"days_back": 0, "days_ahead": 92, "child_age_limit": 28},
     BENEFITS_IBAN: {"days_back": 0, "days_ahead": 62},
     CONTRIBUTION_IBAN: {"days_back": 0, "days_ahead": 62},
     DEBIT_DAY: {"days_back": 0, "days_ahead": 92},  # its days: its own `debit_days`, else the affiliation's
@@ -148,20 +154,13 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
             "AUTRE": "Autre motif",
         },
     },
-    CHANGE_GUARANTEE: {
-        "days_back": 0,
-        "days_ahead": 92,
-        # The tenant's range for individual contracts (a member of a collective contract asks their employer).
-        "guarantees": {
-            "IND-ESSENTIELLE": "Santé Essentielle",
-            "IND-CONFORT": "Santé Confort",
-            "IND-PREMIUM": "Santé Premium",
-        },
-    },
+    # The range an individual contract may change to is the tenant's own (`guarantees` of its section): none here.
+    CHANGE_GUARANTEE: {"days_back": 0, "days_ahead": 92},
     ADDRESS_CHANGE: {"days_back": 31, "days_ahead": 92},
     CONTACT_DETAILS: {"days_back": 0, "days_ahead": 31},
     COMMUNICATION_CHOICES: {"days_back": 0, "days_ahead": 31},
     SPONSORSHIP: {"days_back": 0, "days_ahead": 0},  # dated the day it is made
+    CONTRIBUTION_PAYMENT: {"days_back": 0, "days_ahead": 0, "enabled": False},  # paid the day it is asked
 }
 
 
@@ -182,6 +181,7 @@ class KindRules:
     days_back: int
     days_ahead: int
     choices: dict[str, dict[str, str]]  # field -> code -> French label
+    options: dict[str, Any] = field(default_factory=dict)  # the section's other keys (enabled, child_age_limit, ...)
 
     def window(self, today: date) -> Window:
         return Window(today - timedelta(days=self.days_back), today + timedelta(days=self.days_ahead))
@@ -195,5 +195,12 @@ def rules(tenant: str, kind: str) -> KindRules:
     days_back, days_ahead = int(merged.get("days_back", 0)), int(merged.get("days_ahead", 0))
     if days_back < 0 or days_ahead < 0:
         raise ValueError(f"tenant {tenant}: enrollment.{kind}: days_back and days_ahead are >= 0")
-    choices = {field: {str(code): label for code, label in merged[key].items()} for key, field in CHOICE_FIELDS.items() if key in merged}
-    return KindRules(kind, days_back, days_ahead, choices)
+    choices = {name: {str(code): label for code, label in merged[key].items()} for key, name in CHOICE_FIELDS.items() if key in merged}
+    options = {key: value for key, value in merged.items() if key not in ("days_back", "days_ahead") and key not in CHOICE_FIELDS}
+    return KindRules(kind, days_back, days_ahead, choices, options)
+
+
+def child_age_limit(tenant: str) -> int:
+    """A child is covered as such while younger than this (`child_age_limit` of the add_beneficiary section; the
+    affiliation wizard's family step follows it too)."""
+    return int(rules(tenant, ADD_BENEFICIARY).options.get("child_age_limit", 28))

@@ -12,6 +12,7 @@ phone number: personal data that must not reach a log or an error message), and 
     contact_details    phones (mobile, home, work) and email                   any member
     communication_choices  each kind of information × email, post, SMS: accepted or refused   any member
     sponsorship        someone the member proposes to the mutuelle              any member
+    contribution_payment  the contribution due paid online (one tenant's)      a member of an individual contract
 
 A member of a collective contract asks their employer for a change of the contract (`CONTRACT_CHANGES`).
 """
@@ -35,6 +36,7 @@ CONTRACT_CHANGES = {
     kinds.DEBIT_DAY: "changer la date de prélèvement de vos cotisations",
     kinds.REMOVE_BENEFICIARY: "retirer un bénéficiaire",
     kinds.CHANGE_GUARANTEE: "changer de garantie",
+    kinds.CONTRIBUTION_PAYMENT: "payer vos cotisations",
 }
 # One request of these kinds at a time for a household (a second would race the first at the legacy system).
 ONE_AT_A_TIME = {
@@ -45,7 +47,13 @@ ONE_AT_A_TIME = {
     kinds.ADDRESS_CHANGE: "Un changement d'adresse est déjà en cours.",
     kinds.CONTACT_DETAILS: "Un changement de vos téléphones ou de votre e-mail est déjà en cours.",
     kinds.COMMUNICATION_CHOICES: "Un changement de vos choix d'envoi des informations est déjà en cours.",
+    kinds.CONTRIBUTION_PAYMENT: "Un paiement de cotisation est déjà en cours de traitement.",
 }
+# A beneficiary's id the household does not hold: the same words whatever it is (another household's, made up).
+NO_SUCH_BENEFICIARY = "Bénéficiaire introuvable."
+PAYMENT_SOON = "Le paiement de cotisation en ligne sera bientôt disponible."
+NOTHING_DUE = "Aucune cotisation n'est à régler en ligne à ce jour."
+AMOUNT_CHANGED = "Le montant dû a changé : vérifiez le nouveau montant avant de payer."
 # The kinds of information a member chooses channels for (« Choix d'envoi des informations »), and their names.
 INFORMATION_KINDS = {
     "technical": "Informations techniques",
@@ -57,6 +65,7 @@ INFORMATION_KINDS = {
 _FRENCH_BIC_COUNTRIES = {"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "MC"}
 _BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 _POSTAL_CODE = re.compile(r"^\d{5}$")
+_BENEFICIARY_ID = re.compile(r"^[0-9a-f]{12}$")
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?$")
 
 
@@ -107,9 +116,10 @@ def checked_person_name(raw: str) -> str:
     return name
 
 
-def checked_dependant_role(raw: str) -> str:
-    if raw not in ("CONJOINT", "ENFANT"):
-        raise Unacceptable("Seul un conjoint ou un enfant peut être retiré du contrat.")
+def checked_beneficiary_id(raw: str) -> str:
+    """A beneficiary's id as the beneficiaries page gives it (12 hexadecimal characters)."""
+    if not _BENEFICIARY_ID.match(raw):
+        raise Unacceptable("Choisissez le bénéficiaire dans la liste de vos bénéficiaires.")
     return raw
 
 
@@ -184,7 +194,13 @@ def choices(tenant: str, kind: str) -> dict[str, dict[str, str]]:
     return found
 
 
+def collective_refusal(kind: str) -> str:
+    return f"Votre contrat est un contrat collectif souscrit par votre employeur : adressez-vous à lui pour {CONTRACT_CHANGES[kind]}."
+
+
 def same_person(a: dict, b: dict) -> bool:
-    """Whether two beneficiaries named in requests are the same person (first name and birth date, as the legacy
-    system finds a dependant within a household)."""
+    """Whether two beneficiaries named in requests are the same person: their `beneficiary_id` when both carry one,
+    else first name and birth date (as the legacy system finds a dependant within a household)."""
+    if a.get("beneficiary_id") and b.get("beneficiary_id"):
+        return a["beneficiary_id"] == b["beneficiary_id"]
     return a["birth_date"] == b["birth_date"] and a["first_name"].casefold() == b["first_name"].casefold()

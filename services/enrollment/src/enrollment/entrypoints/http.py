@@ -24,6 +24,8 @@ from enrollment.api import (
     BeneficiaryRemoval,
     CommunicationChoicesChange,
     ContactDetailsChange,
+    ContributionDue,
+    ContributionPayment,
     DebitDayChange,
     EmployeeBeneficiaryAddition,
     GuaranteeChange,
@@ -47,7 +49,7 @@ from enrollment.service_layer import attachments, member_changes, member_request
 from enrollment.service_layer import requests as use_cases
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.handlers import MEMBERSHIPS_GROUP, REQUESTS_GROUP
-from extranet_contracts.requests import BankAccount, RemovedBeneficiary
+from extranet_contracts.requests import BankAccount
 from extranet_contracts.types import Address
 from extranet_plumbing.dependencies import Who
 from extranet_plumbing.http import field_error
@@ -98,6 +100,12 @@ async def form_of(uow: UoW, me: access.Requester, kind: str, contract_number: st
         choices |= await use_cases.affiliation_choices(uow, me, contract_number, today)
     if kind == kinds.DEBIT_DAY:
         choices |= change_rules.choices(me.tenant, kind)
+    if kind == kinds.CHANGE_GUARANTEE:
+        with refusals():
+            choices["guarantee_code"] = await member_changes.guarantees_offered(uow, me, today)
+    if kind == kinds.CONTRIBUTION_PAYMENT:
+        with refusals():
+            member_changes.payment_offered(me)
     return {
         "kind": kind,
         "label": kinds.KIND_LABELS[kind],
@@ -241,12 +249,12 @@ async def debit_day(body: DebitDayChange, who: Who, uow: UoW, today: Today, now:
 
 @router.post("/requests/remove-beneficiary", response_model=RequestDetail, status_code=201)
 async def remove_beneficiary(body: BeneficiaryRemoval, who: Who, uow: UoW, today: Today, now: Now) -> dict:
-    """« Suppression de bénéficiaire »: a dependant no longer covered from a date (an individual contract's)."""
-    removed = RemovedBeneficiary(**body.beneficiary.model_dump())
+    """« Suppression de bénéficiaire »: a dependant of the household (by their id) no longer covered from a date (an
+    individual contract's); an id the household does not hold: 404."""
     with refusals():
         return detail(
             await member_changes.remove_beneficiary(
-                uow, access.requester(who), removed, body.reason, body.effective_date, today=today, now=now()
+                uow, access.requester(who), body.beneficiary_id, body.reason, body.effective_date, today=today, now=now()
             )
         )
 
@@ -260,6 +268,21 @@ async def change_guarantee(body: GuaranteeChange, who: Who, uow: UoW, today: Tod
                 uow, access.requester(who), body.guarantee_code, body.effective_date, body.callback_phone, today=today, now=now()
             )
         )
+
+
+@router.get("/requests/contribution-payment", response_model=ContributionDue)
+async def contribution_due(who: Who, uow: UoW) -> dict:
+    """« Paiement de cotisation en ligne »: what the household owes (a tenant that does not offer it: 404 « bientôt
+    disponible »; nothing due or a collective contract: 409)."""
+    with refusals():
+        return await member_changes.contribution_due(uow, access.requester(who))
+
+
+@router.post("/requests/contribution-payment", response_model=RequestDetail, status_code=201)
+async def contribution_payment(body: ContributionPayment, who: Who, uow: UoW, today: Today, now: Now) -> dict:
+    """The contribution due paid online, in full, under a payment reference; sent to the legacy system, which collects it."""
+    with refusals():
+        return detail(await member_changes.pay_contribution(uow, access.requester(who), body.amount, today=today, now=now()))
 
 
 @router.post("/requests/address", response_model=RequestDetail, status_code=201)

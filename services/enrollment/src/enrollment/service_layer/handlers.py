@@ -1,12 +1,14 @@
 """What the enrollment service does with each event it consumes: one map per consumer group (their
 topics are derived from them). The requests and decisions are applied one by one (a request's life is
-a sequence); the memberships and contracts a correspondent's requests are checked against are projections
-(the group named after the memberships reads the contracts too)."""
+a sequence); the memberships and contracts a correspondent's requests are checked against, and the households' files
+a member's are checked against, are projections (the group named after the memberships reads the contracts and the
+households too)."""
 
-from enrollment.adapters import contracts, invitations, memberships
+from enrollment.adapters import contracts, households, invitations, memberships
 from enrollment.service_layer import intake, member_changes
 from enrollment.service_layer import invitations as online_enrollment
 from extranet_contracts.decisions import RequestAccepted, RequestReferredToAdvisor, RequestRefused
+from extranet_contracts.households import HouseholdBeneficiariesRecorded, MemberContractRecorded
 from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistered, GuaranteeAttached, MemberAffiliated, MemberRadiated
 from extranet_contracts.notifications import NotificationDelivered, NotificationFailed
 from extranet_contracts.requests import (
@@ -49,4 +51,7 @@ MEMBERSHIP_HANDLERS: Handlers = {
     CollectiveContractSigned: contracts.contract_signed,
     GuaranteeAttached: contracts.guarantee_attached,
     CompanyRegistered: invitations.company_registered,  # the name the invitations are signed with
+    # The member's contract and household (guarantees held, amount due, dependants by identifier).
+    MemberContractRecorded: households.contract_recorded,
+    HouseholdBeneficiariesRecorded: households.beneficiaries_recorded,
 }

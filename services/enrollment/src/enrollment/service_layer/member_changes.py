@@ -1,14 +1,15 @@
 """The member's situation changes (guide 004, « Modifications »): IBAN for benefits or contributions, debit day,
 a dependant removed, a guarantee changed, the postal address, the phones and email, the communication choices, and a
-sponsorship proposed. Each is the household's request, checked here (the tenant's window, its lists, a member of a
+sponsorship proposed; and the contribution due paid online (« Paiement de cotisation en ligne », one tenant's). Each is the household's request, checked here (the tenant's window, its lists, a member of a
 collective contract sent to their employer for a change of the contract, one change of a kind at a time) and sent to
 the legacy system at once: its event in the outbox, in the same transaction. The request keeps what the member may
 read again (the IBAN masked); the event carries the change whole to the legacy system, and nothing here logs it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from enrollment.adapters.requests import Filters
@@ -27,6 +28,7 @@ from extranet_contracts.requests import (
     BenefitsIbanChangeRequested,
     CommunicationChoicesChangeRequested,
     ContributionIbanChangeRequested,
+    ContributionPaymentRequested,
     DebitDayChangeRequested,
     GuaranteeChangeRequested,
     MemberAddressChangeRequested,
@@ -47,6 +49,7 @@ MemberChange = (
     | MemberContactDetailsChangeRequested
     | CommunicationChoicesChangeRequested
     | SponsorshipProposed
+    | ContributionPaymentRequested
 )
 KIND_OF: dict[type, str] = {
     BenefitsIbanChangeRequested: kinds.BENEFITS_IBAN,
@@ -58,6 +61,7 @@ KIND_OF: dict[type, str] = {
     MemberContactDetailsChangeRequested: kinds.CONTACT_DETAILS,
     CommunicationChoicesChangeRequested: kinds.COMMUNICATION_CHOICES,
     SponsorshipProposed: kinds.SPONSORSHIP,
+    ContributionPaymentRequested: kinds.CONTRIBUTION_PAYMENT,
 }
 PHONE_LABELS = {"mobile_phone": "portable", "home_phone": "personnel", "work_phone": "professionnel"}
 
@@ -87,6 +91,8 @@ def subject_of(event: MemberChange, tenant: str) -> str:
         return ", ".join(label for name, label in rules.INFORMATION_KINDS.items() if getattr(event, name) is not None)
     if isinstance(event, SponsorshipProposed):
         return f"{event.last_name.upper()} {event.first_name}"
+    if isinstance(event, ContributionPaymentRequested):
+        return f"Référence {event.payment_reference}"
     changed = [f"téléphone {label}" for name, label in PHONE_LABELS.items() if getattr(event, name)]
     return ", ".join([*changed, *(["e-mail"] if event.email else [])]).capitalize()
 
@@ -114,22 +120,25 @@ async def change_debit_day(uow: EnrollmentUnitOfWork, who: Requester, debit_day:
 
 
 async def remove_beneficiary(
-    uow: EnrollmentUnitOfWork, who: Requester, beneficiary: RemovedBeneficiary, reason: str, effective_date: date, *, today, now
+    uow: EnrollmentUnitOfWork, who: Requester, beneficiary_id: str, reason: str, effective_date: date, *, today, now
 ) -> Request:
-    """A dependant (spouse or child) no longer covered from a date, for a reason of the tenant's list; the same person
-    once at a time (the legacy system finds them in the household by first name and birth date)."""
-    if beneficiary.birth_date > today:
-        raise Refused(422, "La date de naissance ne peut pas être dans le futur.", "beneficiary.birth_date")
+    """A dependant of the household (named by their `beneficiary_id` in the household's file, never the primary
+    insured) no longer covered from a date, for a reason of the tenant's list; the same person once at a time. An id the
+    household does not hold is not found (404), whatever it is."""
     if reason not in kinds.rules(who.tenant, kinds.REMOVE_BENEFICIARY).choices.get("reason", {}):
         raise Refused(422, "Choisissez un motif dans la liste.", "reason")
 
-    async def not_asked_already(uow: EnrollmentUnitOfWork) -> None:
-        named = beneficiary.model_dump(mode="json")
+    async def the_dependant(uow: EnrollmentUnitOfWork) -> dict[str, Any]:
+        person = await uow.households.dependant(who.tenant, who.reference, beneficiary_id)
+        if person is None:
+            raise Refused(404, rules.NO_SUCH_BENEFICIARY)
         for request in await uow.requests.of_requester(who.tenant, who.portal, who.reference, Filters(kind=kinds.REMOVE_BENEFICIARY)):
-            if request.status in PENDING and rules.same_person(request.payload["beneficiary"], named):
+            if request.status in PENDING and rules.same_person(request.payload["beneficiary"], person):
                 raise Refused(409, "Une demande de suppression de ce bénéficiaire est déjà en cours.")
+        named = {k: person[k] for k in ("beneficiary_id", "role", "last_name", "first_name", "birth_date")}
+        return {"beneficiary": RemovedBeneficiary(**named)}
 
-    removal = {"beneficiary": beneficiary, "reason": reason}
+    removal = {"reason": reason}
     return await _send(
         uow,
         who,
@@ -139,15 +148,26 @@ async def remove_beneficiary(
         removal,
         today=today,
         now=now,
-        also=not_asked_already,
+        also=the_dependant,
     )
+
+
+async def guarantees_offered(uow: EnrollmentUnitOfWork, who: Requester, today: date) -> dict[str, str]:
+    """The tenant's individual range (`[<tenant>.enrollment.change_guarantee]`), without the guarantees the member holds
+    today (or from a date already recorded)."""
+    offered = kinds.rules(who.tenant, kinds.CHANGE_GUARANTEE).choices.get("guarantee_code", {})
+    async with uow:
+        contract = await uow.households.contract(who.tenant, who.reference)
+    held = contract.held_on(today) if contract else set()
+    return {code: name for code, name in offered.items() if code not in held}
 
 
 async def change_guarantee(
     uow: EnrollmentUnitOfWork, who: Requester, guarantee_code: str, effective_date: date, callback_phone: str | None, *, today, now
 ) -> Request:
-    """A guarantee of the tenant's individual range, from a date; an advisor calls the member back."""
-    offered = kinds.rules(who.tenant, kinds.CHANGE_GUARANTEE).choices.get("guarantee_code", {})
+    """A guarantee of the tenant's individual range that the member does not hold, from a date; an advisor calls the
+    member back."""
+    offered = await guarantees_offered(uow, who, today)
     if guarantee_code not in offered:
         raise Refused(422, "Choisissez une garantie dans la liste.", "guarantee_code")
     change = {"guarantee_code": guarantee_code, "guarantee_name": offered[guarantee_code], "callback_phone": callback_phone}
@@ -193,6 +213,56 @@ async def propose_sponsorship(uow: EnrollmentUnitOfWork, who: Requester, person:
     return await _send(uow, who, kinds.SPONSORSHIP, today, SponsorshipProposed, given, today=today, now=now)
 
 
+def payment_offered(who: Requester) -> None:
+    """« Paiement de cotisation en ligne » is one tenant's (guide 004): elsewhere it is « bientôt disponible »."""
+    if not kinds.rules(who.tenant, kinds.CONTRIBUTION_PAYMENT).options.get("enabled", False):
+        raise Refused(404, rules.PAYMENT_SOON)
+
+
+async def contribution_due(uow: EnrollmentUnitOfWork, who: Requester) -> dict[str, Any]:
+    """What the member would pay online: the amount due of the household's contribution block, and when it was due."""
+    if who.portal != "member":
+        raise Refused(403, "Cette demande est réservée aux adhérents.")
+    payment_offered(who)
+    async with uow:
+        contract = await uow.households.contract(who.tenant, who.reference)
+    if contract is not None and contract.kind == "COLLECTIF":
+        raise Refused(409, rules.collective_refusal(kinds.CONTRIBUTION_PAYMENT))
+    if contract is None or not contract.amount_due:
+        raise Refused(409, rules.NOTHING_DUE)
+    return {"contract_number": contract.contract_number, "amount_due": contract.amount_due, "due_date": contract.due_date}
+
+
+async def pay_contribution(uow: EnrollmentUnitOfWork, who: Requester, amount: Decimal, *, today, now) -> Request:
+    """The contribution due paid online, in full (the amount the member confirms is the one due now), under a payment
+    reference of its own. No payment provider: the request goes to the legacy system, which collects it."""
+    payment_offered(who)
+
+    async def what_is_due(uow: EnrollmentUnitOfWork) -> dict[str, Any]:
+        contract = await uow.households.contract(who.tenant, who.reference)
+        if contract is None or not contract.amount_due:
+            raise Refused(409, rules.NOTHING_DUE)
+        if contract.amount_due != amount:
+            raise Refused(422, rules.AMOUNT_CHANGED, "amount")
+        return {"contract_number": contract.contract_number, "amount": contract.amount_due, "due_date": contract.due_date}
+
+    def reference(request: Request) -> dict[str, Any]:
+        return {"payment_reference": f"COT-{request.id.hex[:12].upper()}"}
+
+    return await _send(
+        uow,
+        who,
+        kinds.CONTRIBUTION_PAYMENT,
+        today,
+        ContributionPaymentRequested,
+        {},
+        today=today,
+        now=now,
+        also=what_is_due,
+        named=reference,
+    )
+
+
 async def _send(
     uow: EnrollmentUnitOfWork,
     who: Requester,
@@ -203,10 +273,12 @@ async def _send(
     *,
     today: date,
     now: datetime,
-    also: Callable[[EnrollmentUnitOfWork], Any] | None = None,
+    also: Callable[[EnrollmentUnitOfWork], Awaitable[dict[str, Any] | None]] | None = None,
+    named: Callable[[Request], dict[str, Any]] | None = None,
 ) -> Request:
     """The household's change (`model` with the `change`'s fields) checked against its kind's rules, then sent: the request
-    kept, its event in the outbox."""
+    kept, its event in the outbox. `also` checks more in the transaction and may add fields read there; `named` adds
+    fields made from the new request (its id)."""
     if who.portal != "member":
         raise Refused(403, "Cette demande est réservée aux adhérents.")
     window = kinds.rules(who.tenant, kind).window(today)
@@ -214,16 +286,15 @@ async def _send(
     if refusal:
         raise Refused(422, refusal, "effective_date")
     async with uow:
-        if kind in rules.CONTRACT_CHANGES and await uow.memberships.collective_of_member(who.tenant, who.reference, today):
-            raise Refused(
-                409,
-                f"Votre contrat est un contrat collectif souscrit par votre employeur : adressez-vous à lui pour {rules.CONTRACT_CHANGES[kind]}.",
-            )
+        if kind in rules.CONTRACT_CHANGES and await _collective(uow, who, today):
+            raise Refused(409, rules.collective_refusal(kind))
         if kind in rules.ONE_AT_A_TIME and await uow.requests.open_of_kind(who.tenant, kind, who.portal, who.reference, who.reference):
             raise Refused(409, rules.ONE_AT_A_TIME[kind])
         if also is not None:
-            await also(uow)
+            change = {**change, **(await also(uow) or {})}
         request = new_request(who, kind, Status.SUBMITTED, now, contract_number=None, payload={})
+        if named is not None:
+            change = {**change, **named(request)}
         event = model(
             request_id=request.id,
             requested_by=EventRequester(portal=who.portal, account=who.account, reference=who.reference),
@@ -238,6 +309,15 @@ async def _send(
         await uow.publish(event, tenant=who.tenant)
         await uow.commit()
         return request
+
+
+async def _collective(uow: EnrollmentUnitOfWork, who: Requester, today: date) -> bool:
+    """Whether the member is covered by a collective contract: an employee of a company's (legacy.memberships), or a
+    household whose contract the legacy system records as collective (legacy.households)."""
+    if await uow.memberships.collective_of_member(who.tenant, who.reference, today):
+        return True
+    contract = await uow.households.contract(who.tenant, who.reference)
+    return contract is not None and contract.kind == "COLLECTIF"
 
 
 # --- read back from portal.requests (the consumer's handler) -----------------------------------------------------

@@ -33,6 +33,10 @@ from extranet_contracts.requests import (
 from extranet_contracts.requests import Requester as EventRequester
 from extranet_plumbing.storage import DocumentRefused, DocumentStore, check_document
 
+NIR_REQUIRED = {
+    "CONJOINT": "Le numéro de sécurité sociale du conjoint est obligatoire.",
+    "ADULTE": "Le numéro de sécurité sociale de l'adulte à charge est obligatoire.",
+}
 COLLECTIVE = "Votre contrat est un contrat collectif souscrit par votre employeur : adressez-vous à lui pour ajouter un bénéficiaire."
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
@@ -193,8 +197,9 @@ async def add_beneficiary(
     now: datetime,
     employee: tuple[str, str] | None = None,
 ) -> Request:
-    """A spouse (with a NIR) or a child (a NIR, or covered under a parent's), born already, whose NIR agrees with
-    them, covered from a date within the tenant's window; a member of a collective contract asks their employer,
+    """A spouse or an adult dependant (each with a NIR; an adult of age on the date) or a child (a NIR, or covered under
+    a parent's; younger than the tenant's limit on the date), born already, whose NIR agrees with them, covered from a
+    date within the tenant's window; a member of a collective contract asks their employer,
     who names the employee (`employee`: member number and contract, one granted to the correspondent)."""
     if who.portal == "employer":
         if employee is None:
@@ -203,8 +208,8 @@ async def add_beneficiary(
         _member(who)
     if beneficiary.birth_date > today:
         raise Refused(422, "La date de naissance ne peut pas être dans le futur.", "beneficiary.birth_date")
-    if beneficiary.nir is None and beneficiary.role.value == "CONJOINT":
-        raise Refused(422, "Le numéro de sécurité sociale du conjoint est obligatoire.", "beneficiary.nir")
+    if beneficiary.nir is None and beneficiary.role.value in NIR_REQUIRED:
+        raise Refused(422, NIR_REQUIRED[beneficiary.role.value], "beneficiary.nir")
     if beneficiary.nir is not None:
         refusal = affiliation.nir_disagreement(beneficiary.nir, beneficiary.birth_date, beneficiary.civility.value)
         if refusal:
@@ -216,6 +221,9 @@ async def add_beneficiary(
             f"La date d'effet doit être comprise entre le {window.earliest:%d/%m/%Y} et le {window.latest:%d/%m/%Y}.",
             "effective_date",
         )
+    refusal = affiliation.age_refusal(beneficiary.role.value, beneficiary.birth_date, effective_date, kinds.child_age_limit(who.tenant))
+    if refusal:
+        raise Refused(422, refusal, "beneficiary.birth_date")
     async with uow:
         member_number, contract_number, subject = who.reference, None, f"{beneficiary.last_name.upper()} {beneficiary.first_name}"
         if employee is not None:

@@ -82,6 +82,7 @@ async def _affiliation_event(uow: EnrollmentUnitOfWork, who: Requester, request:
     coverage = request.payload["coverage"]
     await _check_coverage(uow, who, request, coverage["guarantee_code"], date.fromisoformat(coverage["effective_date"]), today)
     family, bank = request.payload["family"], request.payload["bank"]
+    _check_ages(who.tenant, family["dependants"], date.fromisoformat(coverage["effective_date"]))
     return AffiliationRequested(
         request_id=request.id,
         requested_by=EventRequester(portal="employer", account=who.account, reference=who.reference),
@@ -100,6 +101,15 @@ async def _affiliation_event(uow: EnrollmentUnitOfWork, who: Requester, request:
             for a in request.attachments
         ],
     )
+
+
+def _check_ages(tenant: str, dependants: list[dict], effective_date: date) -> None:
+    """Each dependant of age for their role on the date of effect (the family step before the coverage: today)."""
+    limit = kinds.child_age_limit(tenant)
+    for index, person in enumerate(dependants):
+        refusal = affiliation.age_refusal(person["role"], date.fromisoformat(person["birth_date"]), effective_date, limit)
+        if refusal:
+            raise Refused(422, refusal, f"dependants.{index}.birth_date")
 
 
 _PREPARED = {kinds.EMPLOYEE_TERMINATION: _termination_event, kinds.AFFILIATION: _affiliation_event}
@@ -189,6 +199,8 @@ async def save_step(uow: EnrollmentUnitOfWork, who: Requester, request_id: uuid.
                 refusal = affiliation.nir_disagreement(person["nir"], date.fromisoformat(person["birth_date"]), person["civility"])
                 if refusal:
                     raise Refused(422, refusal, f"{where}nir")
+            coverage = request.payload.get("coverage")
+            _check_ages(who.tenant, data["dependants"], date.fromisoformat(coverage["effective_date"]) if coverage else today)
             request.subject = f"{data['last_name'].upper()} {data['first_name']}"
         elif step == "coverage":
             await _check_coverage(uow, who, request, data["guarantee_code"], date.fromisoformat(data["effective_date"]), today)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from enrollment.adapters.contracts import Contracts
+from enrollment.adapters.households import Households
 from enrollment.adapters.invitations import Invitations
 from enrollment.adapters.memberships import Memberships
 from enrollment.adapters.requests import Requests
@@ -16,9 +17,11 @@ class EnrollmentUnitOfWork(UnitOfWork):
     memberships: Memberships
     contracts: Contracts
     invitations: Invitations
+    households: Households
 
     def _bind(self, conn: asyncpg.Connection) -> None:
         self.requests = Requests(conn)
         self.memberships = Memberships(conn)
         self.contracts = Contracts(conn)
         self.invitations = Invitations(conn)
+        self.households = Households(conn)
