@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from aiokafka.errors import KafkaConnectionError
@@ -238,6 +238,51 @@ def test_a_dependant_removed_leaves_the_household_and_one_it_does_not_hold_is_re
     removal = _change(BeneficiaryRemovalRequested, beneficiary=hugo, reason="AUTRE_MUTUELLE")
     accepted, recorded = simulator.decide(envelope_of(removal), removal)
     assert isinstance(accepted, RequestAccepted) and [b.first_name for b in recorded.beneficiaries] == ["Léa"]
+
+
+def test_a_dependant_named_by_the_households_id_is_found_by_it_whatever_the_names_say():
+    from extranet_contracts.households import beneficiary_id
+    from extranet_contracts.requests import BeneficiaryRemovalRequested
+
+    simulator = _following_lea()
+    hugo = {"role": "ENFANT", "last_name": "Durand", "first_name": "Hugo", "birth_date": "2015-03-02"}
+    guessed = {**hugo, "beneficiary_id": beneficiary_id("73000099", "Hugo", date(2015, 3, 2))}  # another household's Hugo
+    [refused] = simulator.decide(
+        envelope_of(guessed_removal := _change(BeneficiaryRemovalRequested, beneficiary=guessed, reason="AUTRE")), guessed_removal
+    )
+    assert isinstance(refused, RequestRefused)
+    named = {**hugo, "beneficiary_id": beneficiary_id("73000042", "Hugo", date(2015, 3, 2))}
+    removal = _change(BeneficiaryRemovalRequested, beneficiary=named, reason="AUTRE")
+    accepted, recorded = simulator.decide(envelope_of(removal), removal)
+    assert isinstance(accepted, RequestAccepted) and [b.first_name for b in recorded.beneficiaries] == ["Léa"]
+
+
+def test_a_contribution_paid_online_is_the_last_payment_and_nothing_is_due_any_more():
+    from extranet_contracts.households import MemberContractRecorded
+    from extranet_contracts.requests import ContributionPaymentRequested
+    from extranet_contracts.testing import member_contract_recorded
+
+    simulator = decider("accept")
+    due = member_contract_recorded(
+        revision=2, contribution={"payment_mode": "PRELEVEMENT", "frequency": "MENSUELLE", "amount_due": "58.40", "due_date": "2026-12-01"}
+    )
+    simulator.observe(envelope_of(due), due)
+
+    def payment(amount: str) -> ContributionPaymentRequested:
+        values = {"contract_number": "W1-000123", "amount": amount, "payment_reference": "COT-0123456789AB"}
+        return _change(ContributionPaymentRequested, **values)
+
+    [refused] = simulator.decide(envelope_of(wrong := payment("50.00")), wrong)
+    assert isinstance(refused, RequestRefused) and "ne correspond pas à la cotisation due" in refused.reason
+    accepted, recorded = simulator.decide(envelope_of(paid := payment("58.40")), paid)
+    assert isinstance(accepted, RequestAccepted) and isinstance(recorded, MemberContractRecorded)
+    contribution = recorded.contribution
+    assert (str(contribution.last_payment.amount), contribution.last_payment.paid_on, contribution.amount_due) == (
+        "58.40",
+        NOW.date(),
+        None,
+    )
+    assert recorded.revision > 2 and recorded.guarantees == due.guarantees
 
 
 def test_an_accepted_guarantee_change_closes_the_current_one_the_day_before():

@@ -1,7 +1,8 @@
 """The member's situation changes in front of a fake gateway: what the portal sends is what the member chose (the
-dependant removed read again from the household, never from the form; only the communication choices changed), a
-line of the beneficiaries page that is not a dependant does not exist, every change needs the session's CSRF token,
-and a refusal naming a nested field (`address.postal_code`) is shown next to that field."""
+dependant removed read again from the household by its id, never from the form; only the communication choices
+changed), an id of the beneficiaries page that is not a dependant does not exist, every change needs the session's CSRF
+token, a refusal naming a nested field (`address.postal_code`) is shown next to that field; the online payment shows
+the amount due and pays it, or says « bientôt disponible » where the mutuelle does not offer it."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from portals.testing import csrf_of, logged_in
 BASE = "/mbtp/adherent"
 SENT = "2026-12-01T09:30:00+00:00"
 WINDOW = {"earliest": "2026-12-01", "latest": "2027-03-03"}
+PAUL, HUGO = f"{sum(map(ord, 'Paul')):012x}", f"{sum(map(ord, 'Hugo')):012x}"  # their ids on the beneficiaries page
 
 
 def _person(role: str, first_name: str, birth_date: str) -> dict:
     return {
-        "id": f"{len(first_name):012x}",
+        "id": f"{sum(map(ord, first_name)):012x}",
         "role": role,
         "role_label": "adhérent" if role == "ASSURE" else "ayant droit",
         "civility": "M",
@@ -72,6 +74,7 @@ def _request(kind: str) -> dict:
 class FakeGateway:
     def __init__(self) -> None:
         self.sent: dict[str, dict] = {}
+        self.payment_offered = True
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -85,6 +88,10 @@ class FakeGateway:
         if path == "/api/member/preferences":
             rows = [_row("technical", "Informations techniques"), _row("commercial", "Informations commerciales")]
             return httpx.Response(200, json={"rows": rows, "paperless": False, "paperless_since": None})
+        if path == "/api/member/requests/contribution-payment" and request.method == "GET":
+            if not self.payment_offered:
+                return httpx.Response(404, json={"status": 404, "detail": "Le paiement de cotisation en ligne sera bientôt disponible."})
+            return httpx.Response(200, json={"contract_number": "I-0088", "amount_due": "58.40", "due_date": "2026-12-01"})
         if path.startswith("/api/member/requests/forms/"):
             reasons = [{"code": "DECES", "label": "Décès"}]
             return httpx.Response(200, json={"kind": "x", "label": "x", "window": WINDOW, "choices": {"reason": reasons}})
@@ -120,18 +127,15 @@ async def _member(service):
 async def test_the_dependant_removed_is_read_from_the_household_not_the_form(portal):
     service, gateway = portal
     async with _member(service) as (client, _):
-        page = await client.get(BASE + "/modifications/retirer-beneficiaire?beneficiaire=2")
+        page = await client.get(BASE + f"/modifications/retirer-beneficiaire?beneficiaire={HUGO}")
         assert page.status_code == 200 and "Hugo Moreau" in page.text and "01/12/2026" in page.text
-        for line in ("1", "3", "x"):  # the primary insured, no one, nonsense
+        assert f'name="beneficiaire" value="{HUGO}"' in page.text
+        for line in (PAUL, "000000000999", "2", "x"):  # the primary insured, no one, a line number, nonsense
             assert (await client.get(BASE + f"/modifications/retirer-beneficiaire?beneficiaire={line}")).status_code == 404
-        form = {"csrf": csrf_of(page), "beneficiaire": "2", "reason": "DECES", "effective_date": "15/12/2026", "first_name": "Autre"}
+        form = {"csrf": csrf_of(page), "beneficiaire": HUGO, "reason": "DECES", "effective_date": "15/12/2026", "first_name": "Autre"}
         answer = await client.post(BASE + "/modifications/retirer-beneficiaire", data=form)
         assert answer.status_code == 303 and "/mes-demandes/" in answer.headers["location"]
-    assert gateway.sent["remove-beneficiary"] == {
-        "reason": "DECES",
-        "beneficiary": {"role": "ENFANT", "last_name": "Moreau", "first_name": "Hugo", "birth_date": "2015-03-02"},
-        "effective_date": "2026-12-15",
-    }
+    assert gateway.sent["remove-beneficiary"] == {"reason": "DECES", "beneficiary_id": HUGO, "effective_date": "2026-12-15"}
 
 
 async def test_only_the_communication_choices_changed_are_sent(portal):
@@ -170,10 +174,24 @@ async def test_a_nested_refusal_is_shown_next_to_its_field_and_csrf_is_required(
 async def test_a_refusal_no_field_shows_is_said_above_the_form(portal):
     service, gateway = portal
     async with _member(service) as (client, csrf):
-        form = {"csrf": csrf, "beneficiaire": "2", "reason": "AUTRE", "effective_date": "01/01/2030"}
+        form = {"csrf": csrf, "beneficiaire": HUGO, "reason": "AUTRE", "effective_date": "01/01/2030"}
         refused = await client.post(BASE + "/modifications/retirer-beneficiaire", data=form)
         assert refused.status_code == 422
         assert 'id="effective_date-error">La date d&#39;effet doit être comprise' in refused.text
         alert = refused.text.split('id="form-message">')[1].split("</div>")[0]
         assert alert == "Certains champs sont à corriger. La date de naissance ne peut pas être dans le futur."
     assert not gateway.sent
+
+
+async def test_the_contribution_due_is_shown_and_paid_or_said_bientot_disponible(portal):
+    service, gateway = portal
+    async with _member(service) as (client, _):
+        page = await client.get(BASE + "/cotisation/paiement")
+        assert page.status_code == 200 and "58,40\u00a0€" in page.text and "01/12/2026" in page.text and "I-0088" in page.text
+        paid = await client.post(BASE + "/cotisation/paiement", data={"csrf": csrf_of(page), "amount": "58.40"})
+        assert paid.status_code == 303 and "/mes-demandes/" in paid.headers["location"]
+        assert (await client.post(BASE + "/cotisation/paiement", data={"amount": "58.40"})).status_code in (400, 403)  # no CSRF token
+        gateway.payment_offered = False
+        soon = await client.get(BASE + "/cotisation/paiement")
+        assert soon.status_code == 200 and "sera bientôt disponible" in soon.text and "Payer" not in soon.text
+    assert gateway.sent == {"contribution-payment": {"amount": "58.40"}}

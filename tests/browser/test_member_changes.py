@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from extranet_contracts.households import beneficiary_id
 from extranet_contracts.testing import (
     communication_preferences_recorded,
     household_beneficiaries_recorded,
@@ -33,12 +34,13 @@ async def _household(stack) -> None:
         company_name=None,
         contribution={"payment_mode": "PRELEVEMENT", "frequency": "MENSUELLE"},
     )
-    for event in (
-        contract,
-        household_beneficiaries_recorded(member_number=MEMBER),
-        communication_preferences_recorded(member_number=MEMBER),
+    # Enrollment keeps the contract and the beneficiaries too: what a change of guarantee or a removal is checked against.
+    for event, applied_by in (
+        (contract, ("claims", "enrollment")),
+        (household_beneficiaries_recorded(member_number=MEMBER), ("claims", "enrollment")),
+        (communication_preferences_recorded(member_number=MEMBER), ("claims",)),
     ):
-        await stack.legacy_event(event, applied_by=("claims",))
+        await stack.legacy_event(event, applied_by=applied_by)
 
 
 async def _window(page) -> tuple[date, date]:
@@ -125,7 +127,8 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     await nav.get_by_role("link", name="Bénéficiaires").click()
     assert await page.get_by_role("link", name=re.compile("^Retirer")).count() == 1  # the primary insured is not removed
     await page.get_by_role("link", name="Retirer Hugo Durand").click()
-    await page.wait_for_url("**/mbtp/adherent/modifications/retirer-beneficiaire?beneficiaire=2")
+    hugo = beneficiary_id(MEMBER, "Hugo", date(2015, 3, 2))  # his id in the household's file
+    await page.wait_for_url(f"**/mbtp/adherent/modifications/retirer-beneficiaire?beneficiaire={hugo}")
     assert "Hugo Durand" in await page.locator("#beneficiaire-retire").inner_text()
     await _window(page)
     await check("retirer-beneficiaire")
@@ -157,12 +160,14 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     await _window(page)
     await check("date-prelevement")
 
-    # From the contract: the guarantee change offers the mutuelle's range for individual contracts
+    # From the contract: the guarantee change offers the mutuelle's range for individual contracts (tenants.toml), an
+    # advisor calling back
     await nav.get_by_role("link", name="Mon contrat").click()
     await check("contrat")
     await page.get_by_role("link", name="Changer de garantie").click()
     guarantees = await page.get_by_label("Nouvelle garantie").locator("option").all_inner_texts()
-    assert guarantees == ["Choisissez une garantie", "Santé Essentielle", "Santé Confort", "Santé Premium"]
+    assert guarantees == ["Choisissez une garantie", "BTP Santé Essentiel", "BTP Santé Confort", "BTP Santé Intégral"]
+    assert "un conseiller prendra contact avec vous" in await page.locator("main").inner_text()
     await check("garantie")
 
     # A second IBAN change while the first is under way: refused, said above the form, what was typed kept

@@ -52,7 +52,7 @@ INVALID = {
     "birth_date": BAD_DATE,
     "effective_date": BAD_DATE,
 }
-ROLES = (("CONJOINT", "Conjoint"), ("ENFANT", "Enfant"))
+ROLES = (("CONJOINT", "Conjoint"), ("ADULTE", "Adulte"), ("ENFANT", "Enfant"))  # guide 003: « Conjoint, Adulte, Enfant »
 CIVILITIES = (("MME", "Madame"), ("M", "Monsieur"))
 
 

@@ -6,8 +6,12 @@ field they name; the request is sent at once and followed in « Mes demandes » 
 beneficiaries page). The pages are reached from the contract, the beneficiaries (« Retirer » on each dependant), the
 preferences (the matrix of choices made editable) and the online services' list (`/services-en-ligne`).
 
-The beneficiary removed is chosen by their line on the beneficiaries page (`?beneficiaire=2`): who they are is read
-again from the household on the server, never carried by the address."""
+The beneficiary removed is chosen by their id on the beneficiaries page (`?beneficiaire=<id>`, the household's
+identifier of the person, meaningless outside it): who they are is read again from the household, and enrollment
+checks the id is the household's.
+
+« Paiement de cotisation en ligne » (`/cotisation/paiement`, « Cotisation » of the online services) shows the amount
+due and pays it in full; a mutuelle that does not offer it says « bientôt disponible »."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +22,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from claims.api import Beneficiaries, CommunicationPreferences, HouseholdMember, MemberContract
-from enrollment.api import RequestDetail, RequestForm
+from enrollment.api import ContributionDue, RequestDetail, RequestForm
 from portals.adapters.gateway import GatewayProblem, generic
 from portals.routes.member_requests import _sent
 from portals.routes.member_space import _or_none
@@ -124,7 +128,6 @@ CHANGES = {
             ("reason", "effective_date"),
             ("reason", "effective_date"),
             lambda values: {"reason": values["reason"]},
-            prefix="beneficiary.",
         ),
         Change(
             "adresse",
@@ -208,12 +211,12 @@ async def _household(visit: Visit) -> list[HouseholdMember]:
     return household.items if household else []
 
 
-def _dependant(people: list[HouseholdMember], line: str) -> tuple[int, HouseholdMember]:
-    """The dependant of the beneficiaries page's line `line` (1 for the first): not the primary insured."""
-    index = int(line) if line.isdigit() else 0
-    if not 1 <= index <= len(people) or people[index - 1].role == "ASSURE":
-        raise NotFound()
-    return index, people[index - 1]
+def _dependant(people: list[HouseholdMember], beneficiary_id: str) -> HouseholdMember:
+    """The dependant of that id on the beneficiaries page: not the primary insured."""
+    for person in people:
+        if person.id == beneficiary_id and person.role != "ASSURE":
+            return person
+    raise NotFound()
 
 
 async def _page(visit: Visit, change: Change, status: int = 200, **context) -> Response:
@@ -242,8 +245,8 @@ def _change(slug: str) -> Change:
 
 @router.get("/modifications/retirer-beneficiaire")
 async def removal_page(visit: Member) -> Response:
-    index, person = _dependant(await _household(visit), visit.request.query_params.get("beneficiaire", ""))
-    return await _page(visit, CHANGES["retirer-beneficiaire"], line=index, person=person)
+    person = _dependant(await _household(visit), visit.request.query_params.get("beneficiaire", ""))
+    return await _page(visit, CHANGES["retirer-beneficiaire"], person=person)
 
 
 @router.get("/modifications/{slug}")
@@ -295,10 +298,9 @@ async def send_change(visit: Member, slug: str) -> Response:
     body = change.body(values)
     shown_fields = change.fields
     if slug == "retirer-beneficiaire":
-        index, person = _dependant(await _household(visit), str(posted.get("beneficiaire") or ""))
-        context.update(line=index, person=person)
-        who = {"role": person.role, "last_name": person.last_name, "first_name": person.first_name}
-        body["beneficiary"] = {**who, "birth_date": person.birth_date.isoformat()}
+        person = _dependant(await _household(visit), str(posted.get("beneficiaire") or ""))
+        context.update(person=person)
+        body["beneficiary_id"] = person.id
     if slug == "choix-envoi":
         preferences = await visit.api("GET", "/api/member/preferences", model=CommunicationPreferences, with_tenant=False)
         cells, shown = _choices_body(posted, preferences)
@@ -321,3 +323,46 @@ async def send_change(visit: Member, slug: str) -> Response:
             # What no field shows is said above the form (after « Certains champs sont à corriger. » if some field does)
             notice = " ".join([*([problem.message] if errors or not elsewhere else []), *elsewhere])
     return await _page(visit, change, 422, values=values, errors=errors, message=notice, **context)
+
+
+# --- « Paiement de cotisation en ligne » (guide 004, « Cotisation ») -------------------------------------------------
+
+PAYMENT = "Paiement de cotisation en ligne"
+
+
+async def _payment_page(visit: Visit, status: int = 200, message: str | None = None) -> Response:
+    """The amount due and its date; a mutuelle that does not offer it (« bientôt disponible ») or nothing to pay: said."""
+    try:
+        due = await visit.api("GET", "/api/member/requests/contribution-payment", model=ContributionDue, with_tenant=False)
+    except GatewayProblem as problem:
+        if problem.status not in (404, 409):
+            raise
+        return await visit.render(
+            "member_payment.html",
+            status,
+            title=PAYMENT,
+            active="services",
+            due=None,
+            unavailable=problem.message,
+            soon=problem.status == 404,
+        )
+    return await visit.render("member_payment.html", status, title=PAYMENT, active="services", due=due, message=message)
+
+
+@router.get("/cotisation/paiement")
+async def payment_page(visit: Member) -> Response:
+    return await _payment_page(visit)
+
+
+@router.post("/cotisation/paiement")
+async def pay_contribution(visit: Member) -> Response:
+    """The amount shown, paid in full: the request goes to the mutuelle, followed in « Mes demandes »."""
+    posted = await visit.form()
+    body = {"amount": str(posted.get("amount") or "")}
+    try:
+        sent = await visit.api("POST", "/api/member/requests/contribution-payment", json=body, model=RequestDetail, with_tenant=False)
+    except GatewayProblem as problem:
+        if problem.status not in (404, 409, 422):
+            raise
+        return await _payment_page(visit, 422, message=problem.message)
+    return await _sent(visit, sent)

@@ -165,3 +165,38 @@ async def _status(enrollment, rid, expected) -> bool:
 
 async def _guarantees(enrollment, count: int) -> bool:
     return await enrollment.pool.fetchval("SELECT count(*) FROM guarantees WHERE contract_number = 'W1-000123'") == count
+
+
+def _nir(civility: str, birth: str) -> str:
+    digits13 = f"{1 if civility == 'M' else 2}{birth[2:4]}{birth[5:7]}69123456"
+    return f"{digits13}{97 - int(digits13) % 97:02d}"
+
+
+async def test_the_family_step_takes_an_adult_dependant_of_age_and_a_child_younger_than_28(api, tokens, contract):
+    """Guide 003: « Conjoint, Adulte, Enfant ». The clock is at 1 December 2026 and no coverage is chosen yet: the ages
+    are those of today; once the coverage is chosen, of its date of effect (checked again when the request is sent)."""
+    rid = (await started(api, tokens))["id"]
+
+    def dependant(role: str, birth: str) -> dict:
+        return {
+            "role": role,
+            "civility": "MME",
+            "last_name": "Petit",
+            "first_name": "Jeanne",
+            "birth_date": birth,
+            "nir": _nir("MME", birth),
+        }
+
+    seventeen, eighteen = dependant("ADULTE", "2008-12-02"), dependant("ADULTE", "2008-12-01")
+    answer = await step(api, tokens, rid, "family", {**FAMILY, "dependants": [seventeen]})
+    assert errors(answer) == ["dependants.0.birth_date"] and "au moins 18 ans" in answer.json()["errors"][0]["message"]
+    answer = await step(api, tokens, rid, "family", {**FAMILY, "dependants": [eighteen, dependant("ENFANT", "1998-12-01")]})
+    assert errors(answer) == ["dependants.1.birth_date"] and "moins de 28 ans" in answer.json()["errors"][0]["message"]
+    saved = await step(api, tokens, rid, "family", {**FAMILY, "dependants": [eighteen, dependant("ENFANT", "1998-12-02")]})
+    assert saved.status_code == 200, saved.text
+    assert [d["role"] for d in saved.json()["payload"]["family"]["dependants"]] == ["ADULTE", "ENFANT"]
+    # From 1 January 2027 the child is 28: once the coverage says so, the family is refused when sent.
+    for name in ("address", "contact", "coverage", "bank"):
+        assert (await step(api, tokens, rid, name, STEPS[name])).status_code == 200
+    sent = await api.post(f"/internal/requests/{rid}/submit", headers=tokens.correspondent())
+    assert errors(sent) == ["dependants.1.birth_date"]
