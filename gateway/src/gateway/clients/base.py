@@ -37,7 +37,6 @@ from pydantic import TypeAdapter, ValidationError
 
 from extranet_plumbing.logging import get_logger
 from gateway.errors import UpstreamProblem
-from gateway.kept import relayed, upstream_answered
 
 try:
     import aiohttp
@@ -158,9 +157,7 @@ class ServiceClient:
         `response_model=model`: serialised once here by its model (the declared fields only, by alias),
         so that FastAPI neither validates nor serialises it again, as it would a returned model."""
         value = await self.call(method, template, model=model, **arguments)
-        body = _adapter(model).dump_json(value, by_alias=True)
-        relayed(body)  # the gateway may give it again (gateway.kept)
-        return Relayed(value, body)
+        return Relayed(value, _adapter(model).dump_json(value, by_alias=True))
 
     async def download(
         self,
@@ -308,7 +305,6 @@ class ServiceClient:
         return self._decoded(status, content, response.headers, route=route, model=model)
 
     def _decoded(self, status: int, content: bytes, headers: Mapping[str, str], *, route: str, model: Any) -> Any:
-        upstream_answered(self.name, headers)
         if status >= 400:
             raise UpstreamProblem.refusal(status, _json_or_none(content), headers)
         if model is None:
