@@ -99,6 +99,8 @@ acl --allow-principal User:claims --operation Read --topic identity.sessions
 acl --allow-principal User:claims --operation Describe --topic identity.sessions
 acl --allow-principal User:claims --operation Read --group claims-read-model
 acl --allow-principal User:claims --operation Describe --group claims-read-model
+acl --allow-principal User:claims --operation Read --group claims-documents
+acl --allow-principal User:claims --operation Describe --group claims-documents
 acl --allow-principal User:claims --operation Write --topic notifications.requests
 acl --allow-principal User:claims --operation Describe --topic notifications.requests
 acl --allow-principal User:claims --operation IdempotentWrite --cluster
@@ -163,6 +165,9 @@ acl --allow-principal User:legacy-simulator --operation Write --topic legacy.cla
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.claims
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.households
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.households
+acl --allow-principal User:legacy-simulator --operation Read --topic legacy.brokers
+acl --allow-principal User:legacy-simulator --operation Write --topic legacy.brokers.dlq
+acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.brokers.dlq
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.decisions
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.decisions
 acl --allow-principal User:legacy-simulator --operation Read --topic legacy.households

@@ -35,6 +35,7 @@ OWN_ROUTES = {
 PROFILE_ROUTES = {
     ("GET", "/api/broker/profile"): ("200", "BrokerProfile"),
     ("POST", "/api/broker/address-change"): ("202", "AddressChangeAccepted"),
+    ("POST", "/api/broker/contact-change"): ("201", "RequestDetail"),
 }
 # Exports of the broker's lists: a file, Excel or PDF.
 EXPORT_ROUTES = {

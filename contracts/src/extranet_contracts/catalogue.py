@@ -29,6 +29,7 @@ CATALOGUE: dict[tuple[str, int], type[Event]] = {
         notifications.NotificationFailed,
         requests.ContactChangeRequested,
         requests.BrokerAddressChangeRequested,
+        requests.BrokerContactChangeRequested,
         requests.EmployeeTerminationRequested,
         requests.AffiliationRequested,
         requests.TpCardOrdered,

@@ -99,6 +99,25 @@ class Requester(BaseModel):
     reference: str = Field(pattern=r"^(M\d{5}|\d{8})$", description="Broker code, member number or company code")
 
 
+class BrokerContactChangeRequested(Event):
+    """A broker changed, in the broker portal (« Mes points de contact »), the brokerage office's contact person, its
+    email and phone; the legacy system applies it, and its next `BrokerRegistered` of the office carries them."""
+
+    TYPE: ClassVar[str] = "BrokerContactChangeRequested"
+    STREAM: ClassVar[str] = PORTAL_REQUESTS
+
+    request_id: uuid.UUID = Field(description="The request's id in the enrollment service; its decision names it")
+    requested_by: Requester
+    broker_code: BrokerCode
+    contact_last_name: str = Field(min_length=1, max_length=80, description="Nom de la personne à contacter")
+    contact_first_name: str = Field(min_length=1, max_length=80, description="Prénom de la personne à contacter")
+    email: Email = Field(description="The contact's email")
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$", description="The office's phone, E.164 (none: unchanged)")
+
+    def key(self) -> str:
+        return self.broker_code
+
+
 class EmployeeTerminationRequested(Event):
     """A company correspondent asked, in the employer portal, to terminate an employee's membership
     (radiation) from a date, for a reason of the tenant's list; the legacy system decides, and an accepted

@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from extranet_contracts import Envelope, EnvelopeError, Event, UnknownEventType, lookup
@@ -48,13 +49,14 @@ from extranet_contracts.households import (
     MemberContractRecorded,
     PaymentMode,
 )
-from extranet_contracts.legacy import MemberAffiliated, MemberRadiated
+from extranet_contracts.legacy import BROKERS, BrokerRegistered, MemberAffiliated, MemberRadiated
 from extranet_contracts.requests import (
     PORTAL_REQUESTS,
     AdvisorDecisionRecorded,
     AffiliationRequested,
     BeneficiaryRemovalRequested,
     BenefitsIbanChangeRequested,
+    BrokerContactChangeRequested,
     CommunicationChoicesChangeRequested,
     ContributionIbanChangeRequested,
     ContributionPaymentRequested,
@@ -131,6 +133,8 @@ class Decider:
         # Likewise the households' beneficiaries and the members' contracts, which the member's changes apply to.
         self.beneficiaries: dict[tuple[str, str], HouseholdBeneficiariesRecorded] = {}
         self.contracts: dict[tuple[str, str], MemberContractRecorded] = {}
+        # The brokerage offices as last published (tenant, broker code), which a broker's contact change applies to.
+        self.brokers: dict[tuple[str, str], BrokerRegistered] = {}
 
     def observe(self, envelope: Envelope, event: Event) -> None:
         """An event of the legacy system's own streams: the latest snapshot of each part of a household's file is kept."""
@@ -138,10 +142,11 @@ class Decider:
             CommunicationPreferencesRecorded: self.preferences,
             HouseholdBeneficiariesRecorded: self.beneficiaries,
             MemberContractRecorded: self.contracts,
+            BrokerRegistered: self.brokers,
         }
         store = kept_by_type.get(type(event))
         if store is not None:
-            key = (envelope.tenant, event.member_number)
+            key = (envelope.tenant, event.broker_code if isinstance(event, BrokerRegistered) else event.member_number)
             kept = store.get(key)
             if kept is None or kept.revision < event.revision:
                 store[key] = event
@@ -221,6 +226,8 @@ class Decider:
             return self._preferences_changed(request.member_number, lambda kept: _choices_applied(kept, request))
         if isinstance(request, GuaranteeChangeRequested):
             return self._new_guarantee(request)
+        if isinstance(request, BrokerContactChangeRequested):
+            return self._broker_contact_changed(request)
         if isinstance(request, ContributionPaymentRequested):
             return self._contribution_paid(request, now)
         if isinstance(
@@ -354,6 +361,25 @@ class Decider:
         self.contracts[key] = updated
         return [updated]
 
+    def _broker_contact_changed(self, request: BrokerContactChangeRequested) -> list[Event]:
+        """The office as last published, with its new contact person, email and phone (written as the legacy system
+        writes phones, « 04 78 12 34 56 »); nothing for an office not followed yet."""
+        key = (self._tenant, request.broker_code)
+        office = self.brokers.get(key)
+        if office is None:
+            log.info("brokerage office not followed: no snapshot to publish", request_id=str(request.request_id))
+            return []
+        changes: dict[str, Any] = {
+            "contact_last_name": request.contact_last_name,
+            "contact_first_name": request.contact_first_name,
+            "email": request.email,
+        }
+        if request.phone is not None:
+            changes["phone"] = phonenumbers.format_number(phonenumbers.parse(request.phone), phonenumbers.PhoneNumberFormat.NATIONAL)
+        updated = BrokerRegistered.model_validate({**office.model_dump(), **changes, "revision": _next_revision(office.revision)})
+        self.brokers[key] = updated
+        return [updated]
+
     def _save(self) -> None:
         if self._state is not None:
             self._state.write_text(json.dumps(self.awaiting, ensure_ascii=False))
@@ -386,16 +412,18 @@ async def run(
     """Decide every request of `portal.requests` until `stop` is set (or forever); the number of requests read.
     `legacy.households` is followed too: the preferences an accepted paperless option changes. `files`: where the
     requests' files are fetched from and checked before they are decided (None: not fetched)."""
+    followed = (topic_prefix + HOUSEHOLDS, topic_prefix + BROKERS)  # the files the requests are applied to
     consumer = AIOKafkaConsumer(
         topic_prefix + PORTAL_REQUESTS,
-        topic_prefix + HOUSEHOLDS,
+        *followed,
         **client_kwargs(bootstrap),
         group_id=topic_prefix + group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
     producer = AIOKafkaProducer(**client_kwargs(bootstrap), acks="all", enable_idempotence=True)
-    await _catch_up(decider, bootstrap, topic_prefix + HOUSEHOLDS)
+    for topic in followed:
+        await _catch_up(decider, bootstrap, topic)
     await consumer.start()
     await producer.start()
     read = 0
@@ -404,9 +432,9 @@ async def run(
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200)
             # The households' news first: a request decided in the same batch sees them.
-            for partition, records in sorted(batches.items(), key=lambda item: item[0].topic != topic_prefix + HOUSEHOLDS):
+            for partition, records in sorted(batches.items(), key=lambda item: item[0].topic not in followed):
                 for record in records:
-                    if partition.topic == topic_prefix + HOUSEHOLDS:
+                    if partition.topic in followed:
                         _observed(decider, record)
                         continue
                     read += 1

@@ -118,6 +118,17 @@ class EnrollmentClient(ServiceClient):
         """What the household owes, for « Paiement de cotisation en ligne »."""
         return await self.call("GET", "/internal/requests/contribution-payment", model=ContributionDue, token=token)
 
+    async def broker_contact_change(self, token: str, body: dict[str, Any]) -> RequestDetail:
+        """The broker's office contact person, email and phone, sent to the legacy system as a request."""
+        return await self.request(
+            "POST",
+            "/internal/requests/broker-contact",
+            route="POST /internal/requests/broker-contact",
+            model=RequestDetail,
+            token=token,
+            json_body=body,
+        )
+
     async def employee_beneficiary(self, token: str, body: dict[str, Any]) -> RequestDetail:
         """A correspondent adds a beneficiary to an employee's cover."""
         return await self.request(

@@ -11,9 +11,10 @@ import re
 
 from fastapi import APIRouter, Request
 
+from enrollment.api import BrokerContactChange, RequestDetail
 from extranet_plumbing.auth import require_broker
 from extranet_plumbing.dependencies import Token, Who
-from gateway.dependencies import Portfolio
+from gateway.dependencies import Enrollment, Portfolio
 from gateway.errors import Problem, problem_responses
 from portfolio.api import ADDRESS_CHANGE_FORM, AddressChangeAccepted, BrokerProfile
 
@@ -63,3 +64,21 @@ async def address_change(request: Request, who: Who, token: Token, portfolio: Po
     if not _PRINTABLE_ASCII.match(content_type):
         content_type = ""  # no form's type (a boundary is ASCII): portfolio answers that the body is no form
     return await portfolio.request_address_change(token, broker_code, await request.body(), content_type)
+
+
+@router.post(
+    "/broker/contact-change",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Demande de modification des points de contact du cabinet",
+    responses={
+        **problem_responses(authenticated=True, validated=True),
+        409: _problem("Une modification des points de contact est déjà en cours de validation"),
+    },
+)
+async def contact_change(body: BrokerContactChange, who: Who, token: Token, enrollment: Enrollment) -> RequestDetail:
+    """« Modifier mes points de contact »: the contact person (last and first name), the new email typed twice and
+    the office's phone (absent: unchanged), each checked with a French refusal naming the field. A request sent to
+    the legacy system at once (one at a time), followed in « Mes demandes »; the profile shows it once applied."""
+    require_broker(who)  # checked here before asking enrollment, which checks again
+    return await enrollment.broker_contact_change(token, body.model_dump(mode="json", exclude_none=True))

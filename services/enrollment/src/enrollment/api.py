@@ -508,3 +508,22 @@ class SponsorshipForm(BaseModel):
     first_name: Annotated[str, Field(min_length=1, max_length=80), _french(member_changes.checked_person_name)]
     email: Annotated[str, Field(max_length=254), _french(member_changes.checked_email)] | None = None
     phone: PhoneField | None = None
+
+
+# --- the broker's requests (guide 000, « Mon profil ») ----------------------------------------------------------
+
+EmailField = Annotated[str, Field(max_length=254), _french(member_changes.checked_email)]
+ContactName = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f<>;=\"]+$")]
+
+
+class BrokerContactChange(BaseModel):
+    """« Modifier mes points de contact »: the office's contact person, the new email typed twice, the phone (absent:
+    unchanged). Applied once the legacy system carries it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    contact_last_name: ContactName = Field(description="Nom de la personne à contacter")
+    contact_first_name: ContactName = Field(description="Prénom de la personne à contacter")
+    email: EmailField = Field(description="Nouvelle adresse e-mail")
+    email_confirmation: EmailField = Field(description="Confirmation de la nouvelle adresse e-mail")
+    phone: PhoneField | None = Field(default=None, description="Numéro de téléphone du cabinet")

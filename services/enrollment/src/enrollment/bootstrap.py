@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from enrollment.api_files import ATTACHMENTS_PATH, attachment_body_limit
-from enrollment.entrypoints import attachments, dependencies, http, online, uploads
+from enrollment.entrypoints import attachments, broker, dependencies, http, online, uploads
 from enrollment.entrypoints.dependencies import Clock
 from enrollment.service_layer import invitations
 from enrollment.service_layer.handlers import MEMBERSHIP_HANDLERS, MEMBERSHIPS_GROUP, REQUEST_HANDLERS, REQUESTS_GROUP
@@ -63,7 +63,7 @@ def bootstrap(
         migrations=[MIGRATIONS],
         unit_of_work=EnrollmentUnitOfWork,
         subscriptions=[Subscription(REQUESTS_GROUP, REQUEST_HANDLERS), Subscription(MEMBERSHIPS_GROUP, MEMBERSHIP_HANDLERS)],
-        routers=[attachments.router, http.router, online.router, uploads.router],
+        routers=[attachments.router, broker.router, http.router, online.router, uploads.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
         dependencies={dependencies.clock: provide(clock), dependencies.sealer: provide(seal), dependencies.document_store: provide(store)},
         # A supporting document of up to the store's limit: those routes alone take such a body.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from claims.domain.households import masked_beneficiaries
-from claims.domain.payments import stored_acts_json
+from claims.domain.payments import stored_acts
 from extranet_contracts import Envelope
 from extranet_contracts.claims import ReimbursementPaid
 from extranet_contracts.households import CommunicationPreferencesRecorded, HouseholdBeneficiariesRecorded, MemberContractRecorded
@@ -23,23 +23,19 @@ from extranet_plumbing.consumer import Projection
 Columns = Sequence[tuple[str, str]]
 
 
-def snapshot_sql(table: str, key: tuple[str, ...], columns: Columns) -> str:
-    """The statement that keeps, per `key`, the row of the newest revision of `{rows}` (`columns` name `revision`)."""
+def snapshot(name: str, table: str, key: tuple[str, ...], columns: Columns, row: Callable[[Envelope, Any], tuple]) -> Projection:
+    """A projection that keeps, per `key`, the row of the newest revision (`columns` name `revision`)."""
     names = ", ".join(column for column, _ in columns)
     keys = ", ".join(key)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column, _ in columns if column not in key)
-    return f"""INSERT INTO {table} AS t ({names})
+    sql = f"""INSERT INTO {table} AS t ({names})
         SELECT DISTINCT ON ({keys}) {names} FROM {{rows}} ORDER BY {keys}, revision DESC, seq
         ON CONFLICT ({keys}) DO UPDATE SET {updates}
         WHERE t.revision < EXCLUDED.revision"""
+    return Projection(name, columns, row, sql)
 
 
-def snapshot(name: str, table: str, key: tuple[str, ...], columns: Columns, row: Callable[[Envelope, Any], tuple]) -> Projection:
-    """A projection that keeps, per `key`, the row of the newest revision (`columns` name `revision`)."""
-    return Projection(name, columns, row, snapshot_sql(table, key, columns))
-
-
-PAYMENT: Columns = (
+_PAYMENT: Columns = (
     ("tenant", "text"),
     ("reference", "text"),
     ("member_number", "text"),
@@ -57,8 +53,8 @@ PAYMENT: Columns = (
 )
 
 
-def payment_row(env: Envelope, e: ReimbursementPaid) -> tuple:
-    acts, beneficiaries = stored_acts_json(e.member_number, e.acts)
+def _payment(env: Envelope, e: ReimbursementPaid) -> tuple:
+    acts = stored_acts(e.member_number, e.acts)
     return (
         env.tenant,
         e.reference,
@@ -69,17 +65,15 @@ def payment_row(env: Envelope, e: ReimbursementPaid) -> tuple:
         e.payee.value,
         e.professional_name,
         e.masked_iban,
-        acts,
-        sorted(set(beneficiaries)),
-        len(beneficiaries),
+        json.dumps(acts, ensure_ascii=False),
+        sorted({act["beneficiary"]["id"] for act in acts}),
+        len(acts),
         e.revision,
         env.time,
     )
 
 
-# A payment's snapshot; the service applies it together with the announcement of a new statement
-# (`service_layer.documents.paid_and_announced`), in the same statement.
-PAYMENT_KEY = ("tenant", "reference")
+reimbursement_paid = snapshot("reimbursement_paid", "payments", ("tenant", "reference"), _PAYMENT, _payment)
 
 
 def _document(column: str) -> Columns:

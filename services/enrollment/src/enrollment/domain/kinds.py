@@ -44,6 +44,7 @@ ADD_BENEFICIARY = "add_beneficiary"
 CONTACT_CHANGE = "contact_change"
 BROKER_ADDRESS_CHANGE = "broker_address_change"
 # The member's situation changes (guide 004, « Modifications »): domain/member_changes.py.
+BROKER_CONTACT_CHANGE = "broker_contact_change"  # « Mes points de contact »: the office's contact person, email, phone
 BENEFITS_IBAN = "benefits_iban"
 CONTRIBUTION_IBAN = "contribution_iban"
 DEBIT_DAY = "debit_day"
@@ -67,6 +68,7 @@ KIND_LABELS = {
     CONTACT_CHANGE: "Changement des informations de contact",
     BROKER_ADDRESS_CHANGE: "Changement d'adresse postale du cabinet",
     BENEFITS_IBAN: "Changement d'IBAN prestation",
+    BROKER_CONTACT_CHANGE: "Changement des points de contact du cabinet",
     CONTRIBUTION_IBAN: "Changement d'IBAN cotisation",
     DEBIT_DAY: "Changement de date de prélèvement",
     REMOVE_BENEFICIARY: "Suppression d'un bénéficiaire",
@@ -81,6 +83,7 @@ KIND_LABELS = {
 CREATED_HERE = {
     EMPLOYEE_TERMINATION: {"employer"},
     AFFILIATION: {"employer"},
+    BROKER_CONTACT_CHANGE: {"broker"},
     TP_CARD: {"employer", "member"},
     PAPERLESS: {"member"},
     MESSAGE: {"member"},

@@ -15,6 +15,7 @@ from extranet_contracts.requests import (
     AffiliationRequested,
     BeneficiaryAdditionRequested,
     BrokerAddressChangeRequested,
+    BrokerContactChangeRequested,
     ContactChangeRequested,
     EmployeeTerminationRequested,
     MessageSent,
@@ -33,6 +34,7 @@ REQUEST_HANDLERS: Handlers = {
     PaperlessOptionRequested: intake.own_request_read_back,
     MessageSent: intake.own_request_read_back,
     BeneficiaryAdditionRequested: intake.own_request_read_back,
+    BrokerContactChangeRequested: intake.own_request_read_back,
     # The member's situation changes (their IBAN kept masked when tracked from the event).
     **{change: member_changes.change_read_back for change in member_changes.KIND_OF},
     ContactChangeRequested: intake.contact_change_requested,

@@ -17,6 +17,7 @@ from extranet_contracts.requests import (
     AffiliationRequested,
     BeneficiaryAdditionRequested,
     BrokerAddressChangeRequested,
+    BrokerContactChangeRequested,
     ContactChangeRequested,
     EmployeeTerminationRequested,
     MessageSent,
@@ -39,6 +40,7 @@ OwnRequest = (
     | PaperlessOptionRequested
     | MessageSent
     | BeneficiaryAdditionRequested
+    | BrokerContactChangeRequested
 )
 OWN_KINDS = {
     EmployeeTerminationRequested: kinds.EMPLOYEE_TERMINATION,
@@ -47,6 +49,7 @@ OWN_KINDS = {
     PaperlessOptionRequested: kinds.PAPERLESS,
     MessageSent: kinds.MESSAGE,
     BeneficiaryAdditionRequested: kinds.ADD_BENEFICIARY,
+    BrokerContactChangeRequested: kinds.BROKER_CONTACT_CHANGE,
 }
 
 
