@@ -99,8 +99,6 @@ acl --allow-principal User:claims --operation Read --topic identity.sessions
 acl --allow-principal User:claims --operation Describe --topic identity.sessions
 acl --allow-principal User:claims --operation Read --group claims-read-model
 acl --allow-principal User:claims --operation Describe --group claims-read-model
-acl --allow-principal User:claims --operation Read --group claims-documents
-acl --allow-principal User:claims --operation Describe --group claims-documents
 acl --allow-principal User:claims --operation Write --topic notifications.requests
 acl --allow-principal User:claims --operation Describe --topic notifications.requests
 acl --allow-principal User:claims --operation IdempotentWrite --cluster

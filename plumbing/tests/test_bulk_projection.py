@@ -10,6 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from extranet_contracts import Envelope, Event
 from extranet_contracts.testing import (
@@ -27,6 +30,7 @@ from extranet_plumbing.consumer import EVENTS_DUPLICATE, EventConsumer
 from extranet_plumbing.db import create_pool, migrate
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.settings import ServiceSettings
+from extranet_plumbing.tracing import configure_tracing
 from extranet_plumbing.uow import UnitOfWork
 from portfolio.adapters import read_model
 from portfolio.bootstrap import MIGRATIONS
@@ -238,3 +242,65 @@ async def test_the_cyclic_garbage_collector_rests_while_a_batch_is_applied_and_o
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+async def test_a_projection_goes_on_with_the_rows_its_statement_returns_and_takes_arguments_for_each_set(db_pool, db_schema):
+    """A statement in several steps (its own common table expressions after the staged rows'), with a parameter
+    computed for each set, whose returned rows a follow-up step gets in the same transaction."""
+    await migrate(db_pool, db_schema, MIGRATIONS)
+    await db_pool.execute("CREATE TABLE recorded (code text PRIMARY KEY, on_date date NOT NULL)")
+    since = [date(2026, 11, 1)]
+    followed: list[list[tuple[str, date]]] = []
+
+    async def then(conn, rows) -> None:
+        assert conn.is_in_transaction()
+        followed.append([(row["code"], row["on_date"]) for row in rows])
+        await conn.execute(
+            "INSERT INTO recorded SELECT 'seen-' || code, on_date FROM unnest($1::text[], $2::date[]) AS r(code, on_date)",
+            [row["code"] for row in rows],
+            [row["on_date"] for row in rows],
+        )
+
+    projection = consumer_module.Projection(
+        "recent_codes",
+        (("code", "text"), ("on_date", "date")),
+        lambda envelope, event: (event["code"], event["on_date"]),
+        """WITH kept AS (
+               INSERT INTO recorded SELECT DISTINCT ON (code) code, on_date FROM {rows} WHERE on_date >= $1 ORDER BY code, seq
+               ON CONFLICT DO NOTHING RETURNING code, on_date)
+           SELECT code, on_date FROM kept ORDER BY code""",
+        arguments=lambda: (since[0],),
+        then=then,
+    )
+    envelope = Envelope(type="T", version=1, source="urn:test", tenant="mbtp", key="k", time=T0)
+    items = [
+        (envelope, {"code": code, "on_date": on})
+        for code, on in (("b", date(2026, 11, 3)), ("a", date(2026, 10, 30)), ("c", date(2026, 11, 1)))
+    ]
+    async with db_pool.acquire() as conn:
+        await projection.bulk(conn, items)
+        since[0] = date(2026, 10, 1)  # the next set's argument
+        await projection.bulk(conn, items)  # a and its follow-up only: b and c were already recorded
+    assert followed == [[("b", date(2026, 11, 3)), ("c", date(2026, 11, 1))], [("a", date(2026, 10, 30))]]
+    recorded = await db_pool.fetch("SELECT code FROM recorded ORDER BY code")
+    assert [row["code"] for row in recorded] == ["a", "b", "c", "seen-a", "seen-b", "seen-c"]
+
+
+async def test_a_set_s_span_links_the_traces_its_events_came_with_and_only_those(db_pool, db_schema, monkeypatch):
+    configure_tracing("test")
+    exporter = InMemorySpanExporter()
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(consumer_module, "LANES", 1)  # one chunk, one set
+    consumer = await new_consumer(db_pool, db_schema)
+    traced = [f"00-{n:032x}-{n:016x}-01" for n in (0xA1, 0xB2)]
+    records = []
+    for offset, traceparent in enumerate([traced[0], None, traced[1]]):
+        event = company_registered(company_code=f"{12345000 + offset}")
+        envelope = Envelope(
+            type=event.TYPE, version=event.VERSION, source="urn:test", tenant="mbtp", key=event.key(), time=T0, traceparent=traceparent
+        )
+        records.append(delivered(event, offset, envelope=envelope))
+    await consumer.handle_records(records)
+    (span,) = [s for s in exporter.get_finished_spans() if s.name == "CompanyRegistered process"]
+    assert span.attributes["messaging.batch.message_count"] == 3
+    assert [link.context.trace_id for link in span.links] == [0xA1, 0xB2]  # none for the event published outside a trace

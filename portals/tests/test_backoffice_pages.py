@@ -136,3 +136,39 @@ async def test_a_request_its_files_and_the_decision(portal):
         assert accepted.status_code == 303
         sent = [json.loads(call.content) for call in gateway.called(f"/api/backoffice/requests/{REQUEST_ID}/decision")]
         assert sent == [{"accepted": False, "reason": "Pièce illisible."}, {"accepted": True, "reason": None}]
+
+
+async def test_the_back_office_at_its_production_address_shows_what_is_asked_masked(portals_behind):
+    """[mbtp.portals] backoffice = "https://gestion.mutuelle-mbtp.com": the back office at that host's root; a request's
+    page says what is asked in French, the NIR and the IBAN masked (never whole in the page)."""
+    gateway = FakeGateway()
+    payload = {
+        "family": {"civility": "MME", "last_name": "Martin", "first_name": "Julie", "birth_date": "1990-04-12", "nir": "290047800608433"},
+        "bank": {"iban": "FR7630006000011234567890189", "bic": "AGRIFRPP", "holder": "Julie Martin", "frequency": "MENSUEL"},
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == f"/api/backoffice/requests/{REQUEST_ID}":
+            gateway.calls.append(request)
+            return httpx.Response(200, json=_request(payload=payload))
+        return gateway(request)
+
+    service = await portals_behind(handler)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="https://gestion.mutuelle-mbtp.com") as client:
+        login = await client.get("/connexion")
+        assert login.status_code == 200 and "<title>Connexion – Espace gestion MBTP</title>" in login.text
+        answer = await client.post(
+            "/connexion", data={"csrf": csrf_of(login), "identifier": "j.conseil", "password": "Bon-mot-de-passe-1!"}
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == "/accueil"
+        assert json.loads(gateway.called("/api/auth/login")[0].content)["portal"] == "backoffice"
+        page = await client.get(f"/demandes/{REQUEST_ID}")
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert 'N° de sécurité sociale</dt> <dd><span class="asked-value">2 90 04 ** *** *** 33</span>' in text
+    assert 'IBAN</dt> <dd><span class="asked-value">FR76 **** **** **** **** ***0 189</span>' in text
+    assert 'Périodicité</dt> <dd><span class="asked-value">Mensuelle</span>' in text
+    assert "290047800608433" not in page.text and "1234567890189" not in page.text.replace(" ", "")
+    # The requesters' portals keep their own addresses; the back office's host serves nothing else
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(service.app), base_url="https://courtier.mutuelle-mbtp.com") as client:
+        assert "Espace courtier" in (await client.get("/connexion")).text

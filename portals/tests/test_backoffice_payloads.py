@@ -1,7 +1,7 @@
-"""What the back office shows of a request: the payload read in French (labels, dates, the mutuelle's list labels,
-people and addresses as groups, yes or no), whatever its kind."""
+"""What a request's pages (the back office's, the requester's own) show of it: the payload read in French (labels,
+dates, the mutuelle's list labels, people and addresses as groups, yes or no, a NIR or an IBAN masked), whatever its kind."""
 
-from portals.routes.backoffice import Line, readable
+from portals.asked import Line, readable
 
 
 def _flat(lines: tuple[Line, ...], depth: int = 0) -> list[tuple[int, str, str]]:
@@ -39,11 +39,11 @@ def test_an_affiliation_reads_in_french_with_the_mutuelles_labels():
         (1, "Nom", "Martin"),
         (1, "Prénom", "Julie"),
         (1, "Date de naissance", "12/04/1990"),
-        (1, "N° de sécurité sociale", "2 90 04 78 006 084 33"),
+        (1, "N° de sécurité sociale", "2 90 04 ** *** *** 33"),
         (1, "Régime social", "Mutualité sociale agricole"),
     ]
     assert (1, "Bénéficiaires 1", "") in rows and (2, "Qualité", "Enfant") in rows and (2, "Date de naissance", "01/06/2018") in rows
-    assert (1, "IBAN", "FR76 3000 6000 0112 3456 7890 189") in rows
+    assert (1, "IBAN", "FR76 **** **** **** **** ***0 189") in rows
     assert (1, "Périodicité", "Mensuelle") in rows and (1, "Jour de prélèvement", "Le 10 du mois") in rows
     assert (0, "Contact", "") in rows and (1, "Adresse e-mail", "julie.martin@exemple.fr") in rows
 
@@ -55,3 +55,12 @@ def test_codes_yes_no_and_unknown_fields():
     assert termination == [(0, "Numéro d'adhérent", "73000042"), (0, "Date d'effet", "31/12/2026"), (0, "Motif", "Mutation")]
     assert _flat(readable({"paperless": False, "note": None}, "mbtp", "paperless")) == [(0, "Option zéro papier", "Non")]
     assert _flat(readable({"colour": "bleu"}, "mbtp", "message")) == [(0, "Autre information (colour)", "bleu")]
+
+
+def test_a_nir_or_an_iban_is_never_shown_whole():
+    masked = _flat(readable({"nir": "2 90 04 78 006 084 33", "iban": "FR76 **** **** **** **** ***0 189"}, "mbtp", "affiliation"))
+    assert masked == [(0, "N° de sécurité sociale", "2 90 04 ** *** *** 33"), (0, "IBAN", "FR76 **** **** **** **** ***0 189")]
+    assert _flat(readable({"nir": "1234567", "iban": "FR76123"}, "mbtp", "affiliation")) == [
+        (0, "N° de sécurité sociale", "*****67"),
+        (0, "IBAN", "*******"),
+    ]

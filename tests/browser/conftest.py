@@ -113,6 +113,17 @@ class Stack:
         await page.wait_for_url(f"**/{tenant}/{slug}/accueil")
 
     @staticmethod
+    async def nav(page, name: str) -> None:
+        """Follow the main navigation's entry `name`, opening first the group that holds it (the employer's
+        « Gestion administrative », « Gestion des effectifs », « Suivi »), as a user does."""
+        nav = page.get_by_role("navigation", name="Navigation principale")
+        link = nav.get_by_role("link", name=name, exact=True)
+        group = nav.locator("details", has=page.locator("a").get_by_text(name, exact=True))
+        if await group.count() and not await group.evaluate("details => details.open"):
+            await group.locator("summary").click()
+        await link.click()
+
+    @staticmethod
     def text_of(message) -> str:
         return message.get_body(preferencelist=("plain",)).get_content()
 
@@ -251,6 +262,24 @@ class Checker:
             if v["impact"] in ("serious", "critical")
         ]
         assert not serious, f"{name} ({self.device}): {json.dumps(serious, ensure_ascii=False)}"
+
+
+@pytest.fixture
+def without_javascript(browser, page):
+    """`async with without_javascript() as plain:` a page of the same session (cookies) and size with JavaScript off:
+    what the portals offer to a browser that runs no script."""
+
+    @contextlib.asynccontextmanager
+    async def opened():
+        context = await browser.new_context(
+            viewport=page.viewport_size, java_script_enabled=False, storage_state=await page.context.storage_state()
+        )
+        try:
+            yield await context.new_page()
+        finally:
+            await context.close()
+
+    return opened
 
 
 @pytest.fixture

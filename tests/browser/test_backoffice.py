@@ -1,9 +1,9 @@
 """The back office (espace gestion): a member writes to the mutuelle and adds a beneficiary in the member portal;
 the simulated management system leaves both to an advisor; an operator (an account made by
 `identity-admin create-operator`) logs in, filters the requests waiting for an advisor by type and portal,
-opens each (what is asked shown in French), refuses the message (the reason required, said next to its
+opens each (what is asked shown in French, the NIR masked), refuses the message (the reason required, said next to its
 field) and accepts the beneficiary; the management system applies the decisions, and the member reads
-them in « Mes demandes »."""
+them in « Mes demandes », and what they asked on the request's own page."""
 
 from __future__ import annotations
 
@@ -117,8 +117,9 @@ async def test_an_operator_decides_the_requests_left_to_an_advisor(stack, browse
         effective = date.today() + timedelta(days=10)
         assert asked == (
             f"Numéro d'adhérent {MEMBER} Date d'effet {effective:%d/%m/%Y} Bénéficiaire Qualité Conjoint Civilité Madame "
-            "Nom Bernard Prénom Anne Date de naissance 03/02/1987 N° de sécurité sociale 2 87 02 78 006 084 89"
+            "Nom Bernard Prénom Anne Date de naissance 03/02/1987 N° de sécurité sociale 2 87 02 ** *** *** 89"
         )
+        assert ANNE_NIR not in await page.content()  # never whole in a page
         await check("beneficiaire")
         await page.get_by_label("Accepter la demande").check()
         await page.get_by_role("button", name="Valider la décision").click()
@@ -132,4 +133,13 @@ async def test_an_operator_decides_the_requests_left_to_an_advisor(stack, browse
     assert rows[1].startswith("Message à la mutuelle Un document") and "Refusée" in rows[1] and REASON in rows[1], rows
     check.page = member
     await check("adherent-mes-demandes")
+    # The member's own request: what was asked, in French, the NIR masked
+    await member.get_by_role("link", name="Ajout d'un bénéficiaire").click()
+    asked = _words(await member.get_by_role("region", name="Ce que vous avez demandé").inner_text())
+    assert asked == (
+        f"Ce que vous avez demandé Numéro d'adhérent {MEMBER} Date d'effet {effective:%d/%m/%Y} Bénéficiaire Qualité Conjoint "
+        "Civilité Madame Nom Bernard Prénom Anne Date de naissance 03/02/1987 N° de sécurité sociale 2 87 02 ** *** *** 89"
+    )
+    assert ANNE_NIR not in await member.content()
+    await check("adherent-demande-beneficiaire")
     await member_context.close()

@@ -82,7 +82,7 @@ async def _totals(page) -> str:
 
 
 async def _first_cells(page) -> list[str]:
-    return [_words(text) for text in await page.locator("#liste tbody tr td:first-child").all_inner_texts()]
+    return [_words(text) for text in await page.locator("#liste > tbody > tr:not(.detail-row) > td:first-child").all_inner_texts()]
 
 
 async def test_a_broker_searches_the_portfolio_exports_it_and_asks_for_an_address_change(stack, page, check):
@@ -217,3 +217,88 @@ async def test_a_broker_searches_the_portfolio_exports_it_and_asks_for_an_addres
     await page.get_by_role("heading", name="Historique").wait_for()
     assert "Vous" in await page.locator("#historique").inner_text()
     await check("demande-adresse")
+
+
+async def test_a_company_opens_in_place_with_its_contracts_guarantees_and_insured(stack, page, check, without_javascript, monkeypatch):
+    today = date.today()
+    await _portfolio(stack, today)
+    await stack.first_login(page, "courtier", "broker", BROKER, PASSWORD, {"broker_code": BROKER})
+    await page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Effectifs").click()
+    await page.wait_for_url("**/mbtp/courtier/effectifs")
+    listed = page.url
+
+    # The arrow before the company's name opens its detail under its row, by the keyboard; the focus stays on it
+    arrow = page.get_by_role("button", name="Détail de l'entreprise BTP Rhône Construction SAS")
+    assert await arrow.get_attribute("aria-expanded") == "false"
+    await arrow.focus()
+    await page.keyboard.press("Enter")
+    detail = page.get_by_role("region", name="Détail de l'entreprise BTP Rhône Construction SAS")
+    await detail.get_by_role("heading", name="Détails entreprise").wait_for()
+    assert await arrow.get_attribute("aria-expanded") == "true"
+    assert await arrow.evaluate("button => button === document.activeElement")
+    assert await arrow.get_attribute("aria-controls") == await page.locator("tr.detail-row").get_attribute("id")
+    assert page.url == listed
+    text = _words(await detail.inner_text())
+    assert "Code entreprise 12345678" in text and "Hélène GARNIER principal Dirigeant h.garnier@btp-rhone.fr" in text
+    assert "Numéro de contrat W1-000123" in text and "Nombre de salariés actifs 6" in text
+    assert await page.locator("#liste > tbody > tr:not(.detail-row)").count() == 2  # the list is still whole
+
+    # The contract's guarantees, then its insured over two pages, each in place under the contract
+    guarantees = detail.get_by_role("button", name="Garanties du contrat W1-000123")
+    await guarantees.press("Enter")
+    listing = detail.get_by_role("region", name="Liste des garanties du contrat W1-000123")
+    assert "ASSISTANCE SOCLE 01/10/2021" in _words(await listing.locator("table").inner_text())
+    assert await guarantees.get_attribute("aria-expanded") == "true"
+    await detail.get_by_role("button", name="Assurés du contrat W1-000123").click()
+    insured = detail.get_by_role("region", name="Liste des assurés du contrat W1-000123")
+    assert await insured.locator(".pager-count").inner_text() == "Afficher 1 à 5 sur 6 entrées"
+    await check("effectifs-entreprise-en-place")
+    await insured.get_by_role("link", name="Page 2", exact=True).click()
+    await insured.locator(".pager-count").get_by_text("Afficher 6 à 6 sur 6 entrées").wait_for()
+    assert "ROBERT Camille" in await insured.locator("tbody").inner_text()  # the last by name
+    assert page.url == listed  # paging a list in place leaves the page's address
+    assert await page.locator("[id]").evaluate_all("nodes => nodes.length === new Set(nodes.map(n => n.id)).size")  # ids stay unique
+    await check("effectifs-assures-en-place-page-2")
+
+    # Closed by the same arrow; opened again without asking the portal again
+    await arrow.click()
+    assert await arrow.get_attribute("aria-expanded") == "false" and await detail.count() == 0
+    await arrow.click()
+    assert await detail.get_by_role("region", name="Liste des assurés du contrat W1-000123").is_visible()
+
+    # Radiations: the period's exits of a company, in place
+    await page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Radiations").click()
+    await page.get_by_role("button", name="Détail de l'entreprise Menuiserie Alpine SARL").click()
+    alpine = page.get_by_role("region", name="Détail de l'entreprise Menuiserie Alpine SARL")
+    assert "Sorties sur la période 1" in _words(await alpine.inner_text())
+    await alpine.get_by_role("button", name="Assurés du contrat W1-000456").click()
+    radiated = _words(await alpine.get_by_role("region", name="Liste des assurés du contrat W1-000456").locator("tbody").inner_text())
+    assert "73010020" in radiated and "DEMISSION" in radiated
+    await check("radiations-entreprise-en-place")
+
+    # Without JavaScript: no arrow, the company's name leads to its page
+    async with without_javascript() as plain:
+        await plain.goto(stack.portal("mbtp", "courtier", "/effectifs"))
+        assert await plain.get_by_role("button", name="Détail de l'entreprise BTP Rhône Construction SAS").count() == 0
+        await plain.get_by_role("link", name="BTP Rhône Construction SAS").click()
+        await plain.get_by_role("heading", name="Détails entreprise").wait_for()
+        assert await plain.get_by_role("link", name="Garanties du contrat W1-000123").count() == 1
+
+    # A detail the portal cannot draw (a fault of its templates): the French error page, not nothing
+    from portals import web
+
+    get_template = web.templates.env.get_template
+
+    def failing(name, *args, **kwargs):
+        if name == "broker_company_detail.html":
+            raise RuntimeError("gabarit cassé")
+        return get_template(name, *args, **kwargs)
+
+    monkeypatch.setattr(web.templates.env, "get_template", failing)
+    await page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Effectifs").click()
+    await page.get_by_role("button", name="Détail de l'entreprise Menuiserie Alpine SARL").click()
+    await page.get_by_role("heading", name="Erreur technique").wait_for()
+    assert "/entreprises/87654321" in page.url
+    assert "réessayer dans quelques minutes" in await page.locator("main").inner_text()
+    assert "gabarit" not in await page.content()
+    await check("entreprise-erreur-technique")

@@ -36,10 +36,9 @@ async def test_a_correspondent_affiliates_an_employee_step_by_step(stack, page, 
         await stack.legacy_event(event, applied_by=("portfolio", "enrollment"))
     await stack.legacy_event(member_affiliated(), applied_by=("portfolio", "enrollment"))  # Léa Durand, 73000042
     await stack.first_login(page, "entreprise", "correspondent", "C12345678", PASSWORD, SCOPE)
-    nav = page.get_by_role("navigation", name="Navigation principale")
 
     # A new affiliation on the contract
-    await nav.get_by_role("link", name="Affilier un salarié").click()
+    await stack.nav(page, "Affilier un salarié")
     assert _words(await page.locator("#brouillons tbody").inner_text()) == "Aucune affiliation en cours."
     await check("affiliation-accueil")
     await page.get_by_label("Contrat collectif").select_option("W1-000123")
@@ -153,7 +152,7 @@ async def test_a_correspondent_affiliates_an_employee_step_by_step(stack, page, 
     await page.wait_for_url(re.compile(r".*/mbtp/entreprise/mes-demandes/[0-9a-f-]{36}$"))
     assert "Votre demande d'affiliation est envoyée" in await page.get_by_role("status").inner_text()
     await check("affiliation-envoyee")
-    await nav.get_by_role("link", name="Affilier un salarié").click()
+    await stack.nav(page, "Affilier un salarié")
     assert _words(await page.locator("#brouillons tbody").inner_text()) == "Aucune affiliation en cours."
 
     # Another affiliation begun, then abandoned from its recap
@@ -165,11 +164,11 @@ async def test_a_correspondent_affiliates_an_employee_step_by_step(stack, page, 
     await page.wait_for_url("**/mbtp/entreprise/affiliation")
     assert "abandonné" in await page.get_by_role("status").inner_text()
     assert _words(await page.locator("#brouillons tbody").inner_text()) == "Aucune affiliation en cours."
-    await nav.get_by_role("link", name="Historique des demandes").click()
+    await stack.nav(page, "Historique des demandes")
     assert "PETIT Marc" in await page.locator("#demandes tbody").inner_text()
 
     # The TP card of an employee: an unknown member number said next to it, then Léa's card ordered
-    await nav.get_by_role("link", name="Carte TP").click()
+    await stack.nav(page, "Carte TP")
     await page.get_by_label("Numéro d'adhérent du salarié").fill("73999999")
     await page.get_by_role("button", name="Commander la carte").click()
     assert await page.locator("#member_number-error").inner_text()
@@ -181,7 +180,7 @@ async def test_a_correspondent_affiliates_an_employee_step_by_step(stack, page, 
     await check("carte-commandee")
 
     # A spouse added to Léa's cover: refused without a social security number, then sent with it
-    await nav.get_by_role("link", name="Ajouter un bénéficiaire").click()
+    await stack.nav(page, "Ajouter un bénéficiaire")
     earliest, _ = await _window(page)
     await page.get_by_label("Numéro d'adhérent du salarié").fill("73000042")
     await page.get_by_label("Type de bénéficiaire").select_option(label="Conjoint")

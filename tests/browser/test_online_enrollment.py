@@ -29,8 +29,7 @@ async def test_employees_invited_online_fill_their_affiliation(stack, page, chec
     for event in (company_registered(), contract_signed(), guarantee_attached()):
         await stack.legacy_event(event, applied_by=("portfolio", "enrollment"))
     await stack.first_login(page, "entreprise", "correspondent", "C12345678", PASSWORD, SCOPE)
-    nav = page.get_by_role("navigation", name="Navigation principale")
-    await nav.get_by_role("link", name="Affiliation en ligne").click()
+    await stack.nav(page, "Affiliation en ligne")
     await page.get_by_role("heading", name="Inscription de salariés").wait_for()
     assert await _rows(page) == ["Aucun salarié invité."]
 
@@ -183,7 +182,7 @@ async def test_employees_invited_online_fill_their_affiliation(stack, page, chec
 async def test_a_mutuelle_without_online_enrollment_says_it_is_coming(stack, page, check):
     """MGEN does not offer it yet (guide 003: « Fonctionnalité bientôt disponible »); the wizard stays offered."""
     await stack.first_login(page, "entreprise", "correspondent", "C87654321", PASSWORD, SCOPE, tenant="mgen")
-    await page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Affiliation en ligne").click()
+    await stack.nav(page, "Affiliation en ligne")
     main = _words(await page.locator("main").inner_text())
     assert "Fonctionnalité bientôt disponible" in main and "sera bientôt disponible" in main
     assert await page.locator("#suivi").count() == 0

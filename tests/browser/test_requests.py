@@ -36,21 +36,19 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
         await stack.legacy_event(event, applied_by=("portfolio",))
     await stack.first_login(page, "entreprise", "correspondent", "C12345678", PASSWORD, SCOPE)
 
-    nav = page.get_by_role("navigation", name="Navigation principale")
-
     # The company sheet, then the employee found by social security number, then by name, and opened
-    await nav.get_by_role("link", name="Fiche entreprise").click()
+    await stack.nav(page, "Fiche entreprise")
     contract = _words(await page.get_by_role("region", name="Votre contrat W1-000123 – BTP Rhône Construction SAS").inner_text())
     assert "Nombre de salariés 1" in contract and "Nombre de personnes couvertes 2" in contract and "SIRET 73282932000074" in contract
     await check("fiche-entreprise")
-    await nav.get_by_role("link", name="Cotisations").click()
+    await stack.nav(page, "Cotisations")
     payers = _words(await page.get_by_role("region", name="Payeurs").locator("tbody").inner_text())
     assert payers.startswith("Employeur Mensuel")
     schedules = _words(await page.get_by_role("region", name="Échéanciers").locator("tbody").inner_text())
     assert "du 01/01/2026 au 31/01/2026 10/01/2026 1 250,40 € 1 250,40 € 0,00 € Réglée" in schedules
     assert "08/01/2026 1 250,40 €" in _words(await page.get_by_role("region", name="Règlements").inner_text())
     await check("cotisations")
-    await nav.get_by_role("link", name="Rechercher un salarié").click()
+    await stack.nav(page, "Rechercher un salarié")
     await page.get_by_label("Par numéro de sécurité sociale").check()
     await page.get_by_label("N° de sécurité sociale").fill("2850578006084")
     await page.get_by_label("Clé").fill("40")
@@ -81,7 +79,7 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
     assert await page.get_by_label("Contrat").input_value() == "W1-000123"
 
     # The employees covered during a period, with their dependants, and its download
-    await nav.get_by_role("link", name="Rechercher un salarié").click()
+    await stack.nav(page, "Rechercher un salarié")
     await page.get_by_role("link", name="Une liste de salariés").click()
     await page.locator("#du").fill("01/01/2026")
     await page.locator("#au").fill("31/12/2026")
@@ -96,7 +94,7 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
     with open(await (await download_info.value).path(), encoding="utf-8-sig") as file:
         assert "73000042" in file.read()
 
-    await nav.get_by_role("link", name="Radier un salarié").click()
+    await stack.nav(page, "Radier un salarié")
     window = re.search(r"du (\d\d/\d\d/\d{4}) au (\d\d/\d\d/\d{4})", await page.locator("main p").first.inner_text())
     earliest = date(*reversed([int(part) for part in window.group(1).split("/")]))
     effective = earliest + timedelta(days=10)
@@ -133,7 +131,7 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
     assert "Le salarié est déjà radié à cette date." in await page.get_by_role("region", name="Votre demande").inner_text()
     await check("demande-refusee")
 
-    await nav.get_by_role("link", name="Historique des demandes").click()
+    await stack.nav(page, "Historique des demandes")
     rows = page.locator("#demandes tbody tr")
     assert await rows.count() == 1
     row = _words(await rows.first.inner_text())

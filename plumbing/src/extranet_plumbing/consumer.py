@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import itertools
 import re
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
@@ -88,12 +89,19 @@ class Projection:
     in the set; `sql` reads them from `{rows}` and must resolve several events for one key in the set
     as applying them one after the other would: keep one per key, the newest revision, and among
     equal revisions the first (`DISTINCT ON (key) ... ORDER BY key, revision DESC, seq`). The staged
-    rows are consumed by the statement. A single event is applied the same way, as a set of one."""
+    rows are consumed by the statement. A single event is applied the same way, as a set of one.
+
+    A statement may go on in more steps: `sql` may start with `WITH` (its common table expressions follow
+    the staged rows', and may read `{rows}`; data-modifying ones all run), take parameters `$1, ...` that
+    `arguments()` gives for each set (a clock's date), and return rows, which `then(conn, rows)` gets in
+    the same transaction (for instance to write the outbox entries of what the statement recorded)."""
 
     name: str
     columns: Sequence[tuple[str, str]]
     row: Callable[[Envelope, Any], tuple]
     sql: str
+    arguments: Callable[[], Sequence[Any]] | None = None
+    then: Callable[[asyncpg.Connection, list[asyncpg.Record]], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         if not _IDENTIFIER.match(self.name) or not all(_IDENTIFIER.match(column) for column, _ in self.columns):
@@ -114,7 +122,10 @@ class Projection:
     @property
     def statement(self) -> str:
         """`sql` reading the staged rows, which it removes (a second set in the same transaction starts empty)."""
-        return f"WITH staged AS (DELETE FROM pg_temp.{self.staging_table} RETURNING *) " + self.sql.replace("{rows}", "staged")
+        staged = f"WITH staged AS (DELETE FROM pg_temp.{self.staging_table} RETURNING *)"
+        sql = self.sql.replace("{rows}", "staged")
+        head, _, rest = sql.lstrip().partition(" ")
+        return f"{staged}, {rest}" if head.upper() == "WITH" else f"{staged} {sql}"
 
     async def __call__(self, event: Any, envelope: Envelope, uow: UnitOfWork) -> None:
         await self.bulk(uow.connection, [(envelope, event)])
@@ -135,7 +146,11 @@ class Projection:
             schema_name="pg_temp",
             records=[(seq, *self.row(envelope, event)) for seq, (envelope, event) in enumerate(items)],
         )
-        await conn.execute(self.statement)
+        arguments = self.arguments() if self.arguments is not None else ()
+        if self.then is None:
+            await conn.execute(self.statement, *arguments)
+        else:
+            await self.then(conn, await conn.fetch(self.statement, *arguments))
 
 
 @dataclass(frozen=True)
@@ -388,8 +403,9 @@ class EventConsumer:
             delivery = group[0]
             context, links, attributes = context_from_headers(delivery.record.headers), (), _one_message(delivery)
         else:
-            # A span may keep only so many links: the first ones are enough to find the producers' traces.
-            context, links = None, [_link(d) for d in group[:_MAX_LINKS]]
+            # A span may keep only so many links: the first ones are enough to find the producers' traces (an event
+            # published outside any trace, as the legacy system's are, has none to link to).
+            context, links = None, [_link(d) for d in itertools.islice((d for d in group if d.envelope.traceparent), _MAX_LINKS)]
             attributes = {"messaging.batch.message_count": len(group)}
         with _tracer.start_as_current_span(
             f"{group[0].envelope.type} process",

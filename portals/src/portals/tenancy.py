@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from extranet_plumbing.tenants import PORTAL_SLUGS, PORTALS, Tenant, load_registry
 
 TITLES = {"member": "Espace adhérent", "broker": "Espace courtier", "employer": "Espace entreprise", "backoffice": "Espace gestion"}
-# The back office (the mutuelle's operators): served under /<tenant>/gestion/ on any host only (the
-# registry declares no address of its own for it).
+# The back office (the mutuelle's operators): at the address `backoffice` of `[<tenant>.portals]` in production (a key
+# the portals process alone reads: no message links to it), and under /<tenant>/gestion/ on any host.
 BACKOFFICE, BACKOFFICE_SLUG = "backoffice", "gestion"
 
 
@@ -89,8 +89,11 @@ class Sites:
         self.looks = {code: Look.of(entry) for code, entry in registry.items()}
         self._by_address: list[tuple[str, str, str, str]] = []  # host, path prefix, tenant, portal
         for code, entry in registry.items():
-            for portal in PORTALS:
-                address = urlsplit(entry.portals[portal])
+            declared = {portal: entry.portals[portal] for portal in PORTALS}
+            if entry.section("portals").get(BACKOFFICE):
+                declared[BACKOFFICE] = entry.section("portals")[BACKOFFICE]
+            for portal, url in declared.items():
+                address = urlsplit(url)
                 self._by_address.append((address.netloc.lower(), address.path.rstrip("/"), code, portal))
         # Longest path first: /espace-adherent before /.
         self._by_address.sort(key=lambda item: len(item[1]), reverse=True)

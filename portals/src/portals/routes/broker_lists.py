@@ -93,9 +93,10 @@ class Listing:
     size: int = 10
     sort: str | None = None
     order: str = "asc"
+    base: str = ""  # the list's own address, for a list shown in place in another page (else: this page's)
 
     @classmethod
-    def of(cls, visit: Visit, columns: tuple[tuple[str, str], ...], default_size: int = 10) -> "Listing":
+    def of(cls, visit: Visit, columns: tuple[tuple[str, str], ...], default_size: int = 10, base: str = "") -> "Listing":
         query = visit.request.query_params
         page = query.get("page", "")
         size = query.get("taille", "")
@@ -106,6 +107,7 @@ class Listing:
             # the list's own default (as portfolio sorts it): the company's or the person's name
             sort=sort if sort in dict(columns) else ("legal_name" if "legal_name" in dict(columns) else "name"),
             order="desc" if query.get("ordre") == "desc" else "asc",
+            base=base,
         )
 
     def params(self) -> dict[str, str]:
@@ -118,6 +120,16 @@ class Listing:
         """This list's address query with `changes` (page, taille, tri, ordre)."""
         values = {"page": self.page, "taille": self.size, "tri": self.sort, "ordre": self.order, **changes}
         return "?" + "&".join(f"{key}={value}" for key, value in values.items() if value)
+
+    def href(self, **changes: Any) -> str:
+        """The address of this list with `changes` (the list's own when it is shown in place)."""
+        return self.base + self.query(**changes)
+
+
+def _in_place(visit: Visit, target: str) -> bool:
+    """An htmx request for the element `target` of a page that shows this part in place (a company's detail
+    under its row, a contract's list under the contract)."""
+    return visit.request.headers.get("hx-request") == "true" and visit.request.headers.get("hx-target") == target
 
 
 def _criteria(visit: Visit, tab: Tab) -> dict[str, str]:
@@ -228,10 +240,21 @@ def _tab_routes(tab: Tab) -> None:
             else f"/api/broker/{tab.movement}/{quote(company_code, safe='')}"
         )
         detail = await _found(visit, path, params, CompanyDetail)
-        return await visit.render("broker_company.html", title=detail.legal_name, active=tab.slug, tab=tab, company=detail)
+        # Opened in place under its row of the list (guide 000: « cliquez sur la flèche »), or as a page of its own
+        embedded = _in_place(visit, f"detail-{company_code}")
+        return await visit.render(
+            "broker_company_detail.html" if embedded else "broker_company.html",
+            title=detail.legal_name,
+            active=tab.slug,
+            tab=tab,
+            company=detail,
+            embedded=embedded,
+        )
 
     async def insured(visit: Broker, contract_number: str) -> Response:
-        listing = Listing.of(visit, INSURED_COLUMNS, default_size=5)
+        listing = _contract_listing(
+            visit, INSURED_COLUMNS, "assures", contract_number, tab.path(f"/contrats/{quote(contract_number, safe='')}/assures")
+        )
         params = {**_dates(visit, tab), **listing.params()}
         path = f"/api/broker/contracts/{quote(contract_number, safe='')}/insured"
         if tab.movement:
@@ -283,10 +306,25 @@ async def _download(visit: Visit, path: str, params: dict[str, str], back: str) 
     return await visit.download_or_back(path, params, back, "L'export n'a pas pu être produit")
 
 
+def _list_region(kind: str, contract_number: str) -> str:
+    """The element of a company's detail shown in place that holds a contract's list (guarantees or insured)."""
+    return f"liste-{kind}-{contract_number}"
+
+
+def _contract_listing(visit: Visit, columns, kind: str, contract_number: str, path: str) -> Listing:
+    """A contract's list's page and sorting; its links lead to the list's own address when it is shown in place."""
+    embedded = _in_place(visit, _list_region(kind, contract_number))
+    return Listing.of(visit, columns, default_size=5, base=visit.site.url(path) if embedded else "")
+
+
 async def _contract_list(visit: Visit, tab: Tab, listing: Listing, heading: str, contract_number: str, rows: Any, columns, kind, period):
-    partial = visit.request.headers.get("hx-request") == "true" and visit.request.headers.get("hx-target") == "resultats"
+    region = _list_region(kind, contract_number)
+    embedded = _in_place(visit, region)
+    partial = embedded or (visit.request.headers.get("hx-request") == "true" and visit.request.headers.get("hx-target") == "resultats")
     return await visit.render(
         "broker_contract_list_results.html" if partial else "broker_contract_list.html",
+        embedded=embedded,
+        region=region if embedded else "resultats",
         title=f"{heading} – contrat {contract_number}",
         heading=heading,
         active=tab.slug,
@@ -305,7 +343,9 @@ async def _contract_list(visit: Visit, tab: Tab, listing: Listing, heading: str,
 @router.get("/effectifs/contrats/{contract_number}/garanties")
 async def guarantees(visit: Broker, contract_number: str) -> Response:
     tab = TABS["effectifs"]
-    listing = Listing.of(visit, GUARANTEE_COLUMNS, default_size=5)
+    listing = _contract_listing(
+        visit, GUARANTEE_COLUMNS, "garanties", contract_number, f"/effectifs/contrats/{quote(contract_number, safe='')}/garanties"
+    )
     params = {**_dates(visit, tab), **listing.params()}
     rows = await _found(visit, f"/api/broker/contracts/{quote(contract_number, safe='')}/guarantees", params, GuaranteeList)
     return await _contract_list(visit, tab, listing, "Liste des garanties", contract_number, rows, GUARANTEE_COLUMNS, "garanties", None)

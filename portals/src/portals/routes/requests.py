@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from enrollment.api import RequestDetail, RequestForm, RequestList
 from portals.adapters.gateway import GatewayProblem
+from portals.asked import readable
 from portals.routes.employer_company import opened_employee
 from portals.web import Account, NotFound, Visit, field_values, iso_dates, missing, only
 from portfolio.api import EmployerContracts
@@ -55,7 +56,8 @@ async def my_request(visit: Account, request_id: uuid.UUID) -> Response:
         if problem.status in (404, 422):
             raise NotFound() from None
         raise
-    return await visit.render("request.html", title=request.kind_label, active="demandes", demand=request)
+    asked = readable(request.payload, visit.site.tenant, request.kind)
+    return await visit.render("request.html", title=request.kind_label, active="demandes", demand=request, asked=asked)
 
 
 # --- the employer's termination of an employee ------------------------------------------------------------

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 from claims.adapters.content import TenantContent
 from claims.entrypoints import content, dependencies, household, http, statements
-from claims.service_layer import documents
-from claims.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
+from claims.service_layer.handlers import READ_MODEL_GROUP, handlers
 from claims.service_layer.unit_of_work import ClaimsUnitOfWork
 from claims.settings import ClaimsSettings
 from extranet_plumbing.auth import TokenVerifier
@@ -30,7 +29,7 @@ def bootstrap(
 ) -> Service:
     settings = settings or ClaimsSettings()
     # The member's pages, kept while the read model has not changed: the read model's consumer counts its
-    # changes (the documents group writes only documents_announced, which no kept answer reads).
+    # changes (the announcements of new statements, in the same transactions, change no kept answer).
     answers = ReadModelCache("claims")
     return Service(
         settings,
@@ -38,10 +37,7 @@ def bootstrap(
         schema=settings.db_schema,
         migrations=[MIGRATIONS],
         unit_of_work=ClaimsUnitOfWork,
-        subscriptions=[
-            Subscription(READ_MODEL_GROUP, HANDLERS, counts_changes=True),
-            Subscription(documents.DOCUMENTS_GROUP, documents.handlers(clock, settings)),
-        ],
+        subscriptions=[Subscription(READ_MODEL_GROUP, handlers(clock, settings), counts_changes=True)],
         relay_outbox=True,
         routers=[statements.router, household.router, content.router, http.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),

@@ -217,7 +217,7 @@ async def test_each_new_statement_of_a_paperless_member_is_announced_once(claims
     old = payment(2, NOW.date() - timedelta(days=40))  # history arriving late: no email
     theirs = reimbursement_paid(reference="44009999", member_number=THEIRS, paid_on=NOW.date() - timedelta(days=1))
     await send(CLAIMS, fresh, fresh, corrected, old, theirs)
-    group = claims.group_id("claims-documents")
+    group = claims.group_id("claims-read-model")
     await wait_until(lambda: claims.pool.fetchval("SELECT count(*) >= 4 FROM inbox WHERE consumer_group = $1", group))
     await wait_until(lambda: claims.pool.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
 
@@ -244,7 +244,7 @@ async def test_only_the_recent_statements_of_a_paperless_insured_with_an_email_a
     eight_days_ago = payment(2, NOW.date() - timedelta(days=8))
     theirs = reimbursement_paid(reference="44009999", member_number=THEIRS, paid_on=NOW.date())  # paperless, but no email on file
     await send(CLAIMS, a_week_ago, eight_days_ago, theirs)
-    group = claims.group_id("claims-documents")
+    group = claims.group_id("claims-read-model")
     await wait_until(lambda: claims.pool.fetchval("SELECT count(*) >= 3 FROM inbox WHERE consumer_group = $1", group))
     await send(CLAIMS, reimbursement_paid(**{**a_week_ago.model_dump(), "revision": 3}))  # corrected later, in a batch of its own
     await wait_until(lambda: claims.pool.fetchval("SELECT count(*) >= 4 FROM inbox WHERE consumer_group = $1", group))

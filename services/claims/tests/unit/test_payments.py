@@ -11,7 +11,7 @@ import pytest
 from fastapi import HTTPException
 
 from claims.domain.french import NBSP, euros, iban, percent, quantity
-from claims.domain.payments import Payment, beneficiary_id, stored_acts
+from claims.domain.payments import Payment, beneficiary_id, stored_acts, stored_acts_json
 from claims.domain.search import InvalidCriterion, Page, Search
 from extranet_contracts.testing import reimbursement_paid
 from extranet_plumbing.auth import Principal, require_member
@@ -28,7 +28,7 @@ def payment_of(event) -> Payment:
         "payee": event.payee.value,
         "professional_name": event.professional_name,
         "masked_iban": event.masked_iban,
-        "acts": json.dumps(stored_acts(event.member_number, event.acts)),
+        "acts": stored_acts_json(event.member_number, event.acts)[0],
     }
     return Payment.from_row(row)
 
@@ -46,6 +46,18 @@ def test_amounts_come_back_exact_and_add_up_to_the_cent():
     assert totals.expense == totals.mandatory + totals.mutuelle + totals.remaining == Decimal("48.86")
     assert totals.mutuelle == payment.amount == Decimal("15.60")
     assert str(totals.remaining) == "2.00"  # never a float on the way
+
+
+def test_the_acts_json_the_read_model_writes_is_the_stored_acts_to_the_cent():
+    consultation, pharmacy = (act.model_dump(mode="json") for act in reimbursement_paid().acts)
+    consultation |= {"expense": "30", "mandatory_amount": "19.0", "beneficiary": {**consultation["beneficiary"], "first_name": "Léa Zoé"}}
+    pharmacy |= {"care_pathway": None, "nature": "Pharmacie « vignette » blanche"}
+    event = reimbursement_paid(acts=[consultation, pharmacy])
+    text, ids = stored_acts_json(event.member_number, event.acts)
+    stored = stored_acts(event.member_number, event.acts)
+    assert json.loads(text) == stored and ids == [act["beneficiary"]["id"] for act in stored]
+    assert (stored[0]["expense"], stored[0]["mandatory_amount"], stored[1]["care_pathway"]) == ("30.00", "19.00", None)
+    assert "Léa Zoé" in text and "« vignette »" in text  # UTF-8 as json.dumps(ensure_ascii=False) wrote it
 
 
 def test_many_small_amounts_add_up_without_drift():

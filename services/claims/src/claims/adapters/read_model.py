@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from claims.domain.households import masked_beneficiaries
-from claims.domain.payments import stored_acts
+from claims.domain.payments import stored_acts_json
 from extranet_contracts import Envelope
 from extranet_contracts.claims import ReimbursementPaid
 from extranet_contracts.households import CommunicationPreferencesRecorded, HouseholdBeneficiariesRecorded, MemberContractRecorded
@@ -23,19 +23,23 @@ from extranet_plumbing.consumer import Projection
 Columns = Sequence[tuple[str, str]]
 
 
-def snapshot(name: str, table: str, key: tuple[str, ...], columns: Columns, row: Callable[[Envelope, Any], tuple]) -> Projection:
-    """A projection that keeps, per `key`, the row of the newest revision (`columns` name `revision`)."""
+def snapshot_sql(table: str, key: tuple[str, ...], columns: Columns) -> str:
+    """The statement that keeps, per `key`, the row of the newest revision of `{rows}` (`columns` name `revision`)."""
     names = ", ".join(column for column, _ in columns)
     keys = ", ".join(key)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column, _ in columns if column not in key)
-    sql = f"""INSERT INTO {table} AS t ({names})
+    return f"""INSERT INTO {table} AS t ({names})
         SELECT DISTINCT ON ({keys}) {names} FROM {{rows}} ORDER BY {keys}, revision DESC, seq
         ON CONFLICT ({keys}) DO UPDATE SET {updates}
         WHERE t.revision < EXCLUDED.revision"""
-    return Projection(name, columns, row, sql)
 
 
-_PAYMENT: Columns = (
+def snapshot(name: str, table: str, key: tuple[str, ...], columns: Columns, row: Callable[[Envelope, Any], tuple]) -> Projection:
+    """A projection that keeps, per `key`, the row of the newest revision (`columns` name `revision`)."""
+    return Projection(name, columns, row, snapshot_sql(table, key, columns))
+
+
+PAYMENT: Columns = (
     ("tenant", "text"),
     ("reference", "text"),
     ("member_number", "text"),
@@ -53,8 +57,8 @@ _PAYMENT: Columns = (
 )
 
 
-def _payment(env: Envelope, e: ReimbursementPaid) -> tuple:
-    acts = stored_acts(e.member_number, e.acts)
+def payment_row(env: Envelope, e: ReimbursementPaid) -> tuple:
+    acts, beneficiaries = stored_acts_json(e.member_number, e.acts)
     return (
         env.tenant,
         e.reference,
@@ -65,15 +69,17 @@ def _payment(env: Envelope, e: ReimbursementPaid) -> tuple:
         e.payee.value,
         e.professional_name,
         e.masked_iban,
-        json.dumps(acts, ensure_ascii=False),
-        sorted({act["beneficiary"]["id"] for act in acts}),
-        len(acts),
+        acts,
+        sorted(set(beneficiaries)),
+        len(beneficiaries),
         e.revision,
         env.time,
     )
 
 
-reimbursement_paid = snapshot("reimbursement_paid", "payments", ("tenant", "reference"), _PAYMENT, _payment)
+# A payment's snapshot; the service applies it together with the announcement of a new statement
+# (`service_layer.documents.paid_and_announced`), in the same statement.
+PAYMENT_KEY = ("tenant", "reference")
 
 
 def _document(column: str) -> Columns:
