@@ -71,8 +71,9 @@ async def baseline(bootstrap: str, topics: list[str], expected: int, *, batch_re
     return seen / elapsed
 
 
-async def portfolio(infra, prefix: str, schema: str, expected: int) -> float:
-    settings = PortfolioSettings(
+def bench_settings(settings_class, infra, prefix: str, schema: str):
+    """A service's settings for a bench run: its own topic prefix and schema, quiet logs, a throwaway token key."""
+    return settings_class(
         kafka_bootstrap=infra.kafka_bootstrap,
         database_url=SecretStr(infra.database_url),
         topic_prefix=prefix,
@@ -80,17 +81,38 @@ async def portfolio(infra, prefix: str, schema: str, expected: int) -> float:
         log_level="WARNING",
         jwt_public_key_file=new_jwt_keys(Path(tempfile.mkdtemp())).public_file,
     )
-    service = bootstrap(settings)
-    group = service.group_id(READ_MODEL_GROUP)
-    labels = [{"consumer_group": group, "event_type": model.TYPE} for model in HANDLERS]
-    started = time.perf_counter()
+
+
+async def load_rate(service, group: str, models, expected: int) -> float:
+    """Events/s from `service`'s start until `expected` events of `models` are in the inbox of its consumer group `group`."""
+    group = service.group_id(group)
+    labels = [{"consumer_group": group, "event_type": model.TYPE} for model in models]
+
+    def handled() -> float:
+        return sum(REGISTRY.get_sample_value(HANDLED_METRIC, label) or 0 for label in labels)
+
+    before, started = handled(), time.perf_counter()
     async with service.running():
         # The consumer's own counter is cheap to watch; the inbox (counted once it is about done) is the proof.
-        while sum(REGISTRY.get_sample_value(HANDLED_METRIC, label) or 0 for label in labels) < expected:
+        while handled() - before < expected:
             await asyncio.sleep(0.05)
         while await service.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer_group = $1", group) < expected:
             await asyncio.sleep(0.05)
         return expected / (time.perf_counter() - started)
+
+
+async def portfolio(infra, prefix: str, schema: str, expected: int) -> float:
+    return await load_rate(bootstrap(bench_settings(PortfolioSettings, infra, prefix, schema)), READ_MODEL_GROUP, HANDLERS, expected)
+
+
+async def drop_run(infra, schema: str, prefix: str) -> None:
+    """What a run loaded: its schema and its topics."""
+    conn = await asyncpg.connect(infra.database_url)
+    try:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    finally:
+        await conn.close()
+    await delete_topics(infra.kafka_bootstrap, prefix)
 
 
 async def publish_portfolio(spec: SizeSpec, bootstrap: str, prefix: str) -> int:
@@ -124,10 +146,7 @@ async def run(infra, spec: SizeSpec) -> None:
         for label, value in lines:
             print(f"{label:<58}{value:>16}")
     finally:
-        conn = await asyncpg.connect(infra.database_url)
-        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        await conn.close()
-        await delete_topics(infra.kafka_bootstrap, prefix)
+        await drop_run(infra, schema, prefix)
 
 
 def main() -> None:

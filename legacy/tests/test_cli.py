@@ -62,3 +62,15 @@ async def test_generation_in_a_child_process_gives_the_same_records():
     inline = [to_record(envelope, event) for envelope, event in generate(spec, 4, "mbtp", today, now=now)]
     received = [record async for batch in background_batches(spec, 4, "mbtp", today, now=now) for record in batch]
     assert received == inline
+
+
+async def test_generation_in_a_child_process_sends_across_only_the_streams_asked_for():
+    from datetime import UTC, datetime
+
+    from legacy_simulator.publisher import background_batches, to_record
+
+    spec, today, now = SizeSpec.preset("demo").with_acts(2_000, 3), date(2026, 11, 23), datetime(2026, 11, 23, 12, tzinfo=UTC)
+    streams = frozenset({"legacy.claims", "legacy.households"})
+    inline = [to_record(envelope, event) for envelope, event in generate(spec, 4, "mbtp", today, now=now) if event.STREAM in streams]
+    received = [record async for batch in background_batches(spec, 4, "mbtp", today, now=now, streams=streams) for record in batch]
+    assert received == inline and {record[0] for record in received} == streams

@@ -18,7 +18,7 @@ import collections
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from extranet_contracts.envelope import Envelope
 from legacy_simulator import documents
 from legacy_simulator.decisions import DEFAULT_REASON, Decider, Policy, run
 from legacy_simulator.generator import broker_codes, generate
-from legacy_simulator.publisher import STREAMS, Record, background_batches, publish, publish_records
+from legacy_simulator.publisher import STREAMS, background_batches, publish, publish_records
 from legacy_simulator.sizes import PRESETS, SizeSpec
 
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
@@ -114,11 +114,6 @@ def _of_streams(events: Iterator[tuple[Envelope, Event]], streams: frozenset[str
     return events if streams is None else ((envelope, event) for envelope, event in events if event.STREAM in streams)
 
 
-async def _records_of_streams(batches: AsyncIterator[list[Record]], streams: frozenset[str] | None) -> AsyncIterator[list[Record]]:
-    async for batch in batches:
-        yield batch if streams is None else [record for record in batch if record[0] in streams]
-
-
 def _counting(events: Iterator[tuple[Envelope, Event]], by_type: collections.Counter) -> Iterator[tuple[Envelope, Event]]:
     for envelope, event in events:
         by_type[event.TYPE] += 1
@@ -169,7 +164,7 @@ def _publish(args: argparse.Namespace, spec: SizeSpec, today: date) -> int:
     }
     in_process = args.generator == "process" or (args.generator == "auto" and spec.insured >= BACKGROUND_FROM and (os.cpu_count() or 1) > 1)
     if in_process:
-        batches = _records_of_streams(background_batches(spec, args.seed, args.tenant, today), args.streams)
+        batches = background_batches(spec, args.seed, args.tenant, today, streams=args.streams)  # filtered in the child
         published = asyncio.run(publish_records(batches, by_type=by_type, **options))
     else:
         events = generate(spec, args.seed, args.tenant, today)

@@ -173,11 +173,15 @@ async def publish_records(
 # --- generation in a child process -------------------------------------------------------------
 
 
-def _generate_into(queue, spec: SizeSpec, seed: int, tenant: str, today: date, now: datetime) -> None:
-    """Child process: generate and serialize, in batches, into the queue; None at the end."""
+def _generate_into(
+    queue, spec: SizeSpec, seed: int, tenant: str, today: date, now: datetime, streams: frozenset[str] | None = None
+) -> None:
+    """Child process: generate and serialize (the events of `streams` only, if given), in batches, into the queue; None at the end."""
     try:
         batch: list[Record] = []
         for envelope, event in generate(spec, seed, tenant, today, now=now):
+            if streams is not None and event.STREAM not in streams:
+                continue  # never serialized nor sent across
             batch.append(to_record(envelope, event))
             if len(batch) >= BATCH:
                 queue.put(batch)
@@ -190,16 +194,24 @@ def _generate_into(queue, spec: SizeSpec, seed: int, tenant: str, today: date, n
 
 
 async def background_batches(
-    spec: SizeSpec, seed: int, tenant: str, today: date, *, now: datetime | None = None, queued_batches: int = 64
+    spec: SizeSpec,
+    seed: int,
+    tenant: str,
+    today: date,
+    *,
+    now: datetime | None = None,
+    queued_batches: int = 64,
+    streams: frozenset[str] | None = None,
 ) -> AsyncIterator[list[Record]]:
-    """`generate(...)` run in a child process (the other CPU), serialized there, read in batches.
+    """`generate(...)` run in a child process (the other CPU), serialized there, read in batches; only the
+    events of `streams` if given (filtered in the child).
 
     Same events, same order, same ids as generating inline; memory stays bounded by the queue.
     """
     now = now or datetime.now(UTC)
     context = multiprocessing.get_context("spawn")
     queue = context.Queue(maxsize=queued_batches)
-    child = context.Process(target=_generate_into, args=(queue, spec, seed, tenant, today, now), daemon=True)
+    child = context.Process(target=_generate_into, args=(queue, spec, seed, tenant, today, now, streams), daemon=True)
     child.start()
 
     def take():
@@ -220,3 +232,25 @@ async def background_batches(
         if child.is_alive():
             child.terminate()
         child.join()
+
+
+async def publish_spec(
+    spec: SizeSpec,
+    *,
+    seed: int,
+    tenant: str,
+    today: date,
+    streams: frozenset[str] | None = None,
+    bootstrap: str,
+    topic_prefix: str = "",
+    progress: bool = False,
+    partitions: int | None = 3,
+) -> tuple[int, collections.Counter[str]]:
+    """Generate `spec` in a child process and publish it (the events of `streams` only, if given), as
+    `legacy-simulator publish` does for a large set: how many were acknowledged, and their count by type."""
+    by_type: collections.Counter[str] = collections.Counter()
+    batches = background_batches(spec, seed, tenant, today, streams=streams)
+    published = await publish_records(
+        batches, bootstrap=bootstrap, topic_prefix=topic_prefix, progress=progress, partitions=partitions, by_type=by_type
+    )
+    return published, by_type

@@ -1,0 +1,106 @@
+"""Benchmark: how fast the claims service turns the legacy system's reimbursements into its read model.
+
+Publishes the reimbursements and households' files of the bench set (as `legacy-simulator publish --size
+bench --acts N --claims-years 3 --streams legacy.claims,legacy.households` does: generated in a child
+process; `--acts 10000000` is the issue's 10 M acts over 3 years for the bench set's 1 M insured, a
+smaller `--acts` takes as many insured per act) on topics `benchclaims<hex>.*` of their own, timed; then
+in the same run:
+  - the baseline: a bare aiokafka consumer reading the same events (no parsing, no database) in batches
+    of 500, as issue 9 measured it; and again with the batches and fetch size of the service's consumer;
+  - the claims service's consumer (envelope, validation, inbox, the read model, the "new document online"
+    announcements), started in the process as `make run` starts it, with a schema `bench_claims_<hex>` of
+    its own, timed from its start until every event is in its inbox; its process CPU per event.
+Prints the rates and their ratio. Not a test: it never fails on a figure. The topics and the schema are
+deleted afterwards.
+
+    .venv/bin/python bench/claims_ingest.py [--acts 1000000] [--insured N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+import uuid
+from datetime import date, datetime
+
+from portfolio_ingest import BASELINE_BATCH, baseline, bench_settings, drop_run, load_rate
+
+from claims.bootstrap import bootstrap
+from claims.service_layer.handlers import READ_MODEL_GROUP, handlers
+from claims.settings import ClaimsSettings
+from devstack.infra import ensure_infra
+from extranet_plumbing.consumer import BATCH_RECORDS, PARTITION_FETCH_BYTES, topics_of
+from extranet_plumbing.logging import configure_logging
+from legacy_simulator.publisher import publish_spec
+from legacy_simulator.sizes import SizeSpec
+
+HANDLERS = handlers(datetime.now)  # the event types and topics only
+STREAMS = frozenset({"legacy.claims", "legacy.households"})
+BENCH_ACTS, BENCH_INSURED = 10_000_000, 1_000_000  # the bench set: 10 M acts over 3 years for its 1 M insured
+
+
+def spec_for(acts: int, insured: int | None) -> SizeSpec:
+    """The bench set (1 M insured) for 10 M acts; a smaller one with as many acts per household below."""
+    insured = insured or max(1_000, acts * BENCH_INSURED // BENCH_ACTS)
+    return SizeSpec.preset("bench", insured=insured, companies=max(10, insured // 100)).with_acts(acts, 3)
+
+
+async def claims(infra, prefix: str, schema: str, expected: int) -> tuple[float, float]:
+    """Events/s from the service's start until every event is in its inbox, and its process CPU (s)."""
+    cpu = time.process_time()
+    rate = await load_rate(bootstrap(bench_settings(ClaimsSettings, infra, prefix, schema)), READ_MODEL_GROUP, HANDLERS, expected)
+    return rate, time.process_time() - cpu
+
+
+async def run(infra, spec: SizeSpec, acts: int) -> None:
+    hex_ = uuid.uuid4().hex[:6]
+    prefix, schema = f"benchclaims{hex_}.", f"bench_claims_{hex_}"
+    try:
+        started = time.perf_counter()
+        published, by_type = await publish_spec(
+            spec, seed=2026, tenant="mbtp", today=date.today(), streams=STREAMS, bootstrap=infra.kafka_bootstrap, topic_prefix=prefix
+        )
+        publish_s = time.perf_counter() - started
+        print(f"{'size':<58}{spec.insured} insured, about {acts:,} acts over 3 years")
+        print(
+            f"{'published':<58}{published} events in {publish_s:.0f} s ({published / publish_s:,.0f} events/s): {dict(by_type)}", flush=True
+        )
+        topics = topics_of(HANDLERS, ClaimsSettings(topic_prefix=prefix))
+        base = await baseline(infra.kafka_bootstrap, topics, published)
+        print(f"{f'baseline: bare aiokafka, batches of {BASELINE_BATCH}':<58}{base:>12,.0f} events/s", flush=True)
+        same = await baseline(
+            infra.kafka_bootstrap, topics, published, batch_records=BATCH_RECORDS, max_partition_fetch_bytes=PARTITION_FETCH_BYTES
+        )
+        print(f"{f'baseline: bare aiokafka, batches of {BATCH_RECORDS} as the service':<58}{same:>12,.0f} events/s", flush=True)
+        rate, cpu = await claims(infra, prefix, schema, published)
+        lines = [
+            ("claims read model", f"{rate:,.0f} events/s"),
+            ("claims process CPU per event", f"{cpu / published * 1e6:.0f} us"),
+            ("ratio claims / baseline", f"{rate / base:.3f}"),
+            ("ratio claims / baseline with the same batches", f"{rate / same:.3f}"),
+        ]
+        for label, value in lines:
+            print(f"{label:<58}{value:>16}")
+        print(f"{'load average':<58}{' '.join(f'{x:.1f}' for x in os.getloadavg()):>16}")
+    finally:
+        await drop_run(infra, schema, prefix)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--acts", type=int, default=1_000_000, help=f"reimbursed acts over 3 years (bench set: {BENCH_ACTS:,})")
+    parser.add_argument("--insured", type=int, help="primary insured (default: 1 for 10 acts, as the bench set)")
+    args = parser.parse_args()
+    configure_logging("bench", "WARNING", "console")
+    infra = ensure_infra()  # outside the event loop: it may set up Kafka's users with a loop of its own
+    os.environ.update(infra.kafka_env())  # every Kafka client here acts as the super user (its topics have a prefix)
+    try:
+        asyncio.run(run(infra, spec_for(args.acts, args.insured), args.acts))
+    finally:
+        infra.stop()
+
+
+if __name__ == "__main__":
+    main()
