@@ -19,6 +19,7 @@ from identity.adapters.security import TokenIssuer
 from identity.domain.secrets import Digester
 from identity.domain.tenants import load_tenants
 from identity.entrypoints import dependencies, http
+from identity.service_layer import contract_groups
 from identity.service_layer.common import Clock, Tools
 from identity.service_layer.errors import Refused
 from identity.service_layer.handlers import LEGACY_INTAKE_GROUP, OUTCOME_HANDLERS, OUTCOMES_GROUP, legacy_handlers
@@ -94,6 +95,8 @@ def bootstrap(
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
         dependencies={dependencies.tools: provide(tools)},
         relay_outbox=True,
+        # The contracts recorded before identity kept their insured groups get them from the legacy log (once).
+        tasks=lambda service: [contract_groups.backfill(service)],
     )
     service.app.add_exception_handler(Refused, refused)
     return service

@@ -9,7 +9,10 @@ from extranet_contracts.notifications import NotificationFailed
 from extranet_contracts.sessions import SessionsRevoked
 from extranet_plumbing.auth import TokenVerifier, require_correspondent
 from extranet_plumbing.revocations import RevocationList
-from extranet_plumbing.testing import read_topic
+from extranet_plumbing.testing import read_topic, wait_until
+from identity.adapters.captcha import TestCaptchaVerifier
+from identity.bootstrap import bootstrap
+from identity.service_layer import contract_groups
 
 ADDRESS = {"line1": "3 square Max Hymans", "postal_code": "75015", "city": "Paris"}
 COMPANY = CompanyRegistered(
@@ -225,3 +228,39 @@ async def test_the_primary_correspondent_changes_a_secondary_grant_which_its_nex
     # Limited to a population category: the contracts of that category only.
     cadres = await grant(primary, identifier="rg.paie", contracts=["M1000304", "M1000305"], categories=["CADRES"])
     assert cadres.status_code == 200 and cadres.json()["categories"] == ["CADRES"] and cadres.json()["contract_groups"] == {}
+
+
+async def test_contracts_recorded_without_their_groups_get_them_from_the_legacy_log(identity, kafka_producer, jwt_keys):
+    """A contract identity recorded before migration 008 has no insured groups on file, and any group could be granted on
+    it; the legacy log (legacy.contracts, kept whole) fills them from the newest revision of its signature, after which a
+    group the contract lacks is refused."""
+    widened = CollectiveContractSigned.model_validate({**CONTRACTS[0].model_dump(), "insured_groups": ["A", "P", "M"], "revision": 2})
+    for event in (*CONTRACTS, widened, OTHER, COMPANY):
+        await identity.legacy(kafka_producer, event)
+    [(_, invitation)] = await identity.notifications(1)
+    await set_password(identity, invitation.data["link"])
+    primary = await employer_login(identity, "C10003040")
+    # As recorded before migration 008: the groups unknown.
+    await identity.service.pool.execute("UPDATE company_contracts SET insured_groups = NULL WHERE contract_number <> 'M1000305'")
+    new = {"last_name": "Petit", "first_name": "Marc", "email": "m.petit@rive-gauche.fr", "contracts": ["M1000304"]}
+    evin = {"M1000304": ["E"]}  # a group M1000304 does not have
+    accepted = await identity.post(
+        "/public/me/correspondents", {**new, "identifier": "avant.rattrapage", "contract_groups": evin}, token=primary
+    )
+    assert accepted.status_code == 201, accepted.text  # nothing on file to refuse it with
+
+    # Identity started again (its start reads the log once for the contracts without groups).
+    again = bootstrap(identity.service.settings, verifier=TokenVerifier(jwt_keys.public_pem), captcha=TestCaptchaVerifier())
+    async with again.running():
+        await wait_until(lambda: again.pool.fetchval("SELECT count(*) = 0 FROM company_contracts WHERE insured_groups IS NULL"))
+        assert await contract_groups.fill_missing_groups(again) == 0  # nothing left: it does not read the log again
+    groups = dict(await identity.service.pool.fetch("SELECT contract_number, insured_groups FROM company_contracts"))
+    assert groups == {"M1000304": ["A", "P", "M"], "M1000305": ["A", "P"], "M2000001": ["A"]}  # the newest revision's
+    refused = await identity.post(
+        "/public/me/correspondents", {**new, "identifier": "apres.rattrapage", "contract_groups": evin}, token=primary
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "contract_groups.M1000304"
+    maintained = await identity.post(
+        "/public/me/correspondents", {**new, "identifier": "maintien", "contract_groups": {"M1000304": ["M"]}}, token=primary
+    )
+    assert maintained.status_code == 201, maintained.text
