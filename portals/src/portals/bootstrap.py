@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from http import HTTPStatus
 from pathlib import Path
 
 import httpx
@@ -99,7 +100,8 @@ def _error_page(request: Request, status: int, title: str, text: str, site=None)
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     """In a portal, a page (404, 405); elsewhere (health, metrics) the platform's problem document."""
     if request.scope.get("state", {}).get("site") is None:
-        return problem(exc.status_code, detail=exc.detail if isinstance(exc.detail, str) else None)
+        said = isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase  # not HTTP's English phrase
+        return problem(exc.status_code, detail=exc.detail if said else None)
     if exc.status_code == 404:
         return await _not_found(request, web.NotFound())
     return _error_page(request, exc.status_code, "Demande impossible", "Cette action n'est pas disponible sur cette page.")
