@@ -160,6 +160,8 @@ ATTACHMENT_ROUTES = {
     # The employer's documents (issue 12): the list and each file.
     ("GET", "/api/employer/documents"): {"application/json"},
     ("GET", "/api/employer/documents/{document_id}"): FILE_TYPES,
+    # A product's brochure (« Fiche » of the company sheet, issue 12).
+    ("GET", "/api/employer/contracts/{contract_number}/products/{guarantee_code}/brochure"): {"application/pdf"},
 }
 # A member's file for « Écrivez-nous », sent before the message that names it (issue 11).
 UPLOAD_ROUTES = {("POST", "/api/member/uploads"), ("POST", "/api/online-enrollment/attachments")}

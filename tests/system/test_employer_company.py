@@ -151,6 +151,15 @@ async def test_the_company_sheet_counts_what_the_events_imply(platform, company)
                 oracle.companies[mine].siret[:9],
             )
             assert sheet["contract"]["effective_date"] == oracle.contracts[number].effective_date.isoformat()
+            # The group's address and contacts, as the contract's event describes the group (none on file: none shown).
+            described = next((d for d in oracle.contracts[number].group_details if d.insured_group.value == g["code"]), None)
+            assert sheet["group"]["address"] == (described.address.model_dump(mode="json") if described and described.address else None)
+            assert sheet["group"]["contacts"] == [
+                c.model_dump(mode="json", include={"last_name", "first_name", "role", "email", "phone"})
+                for c in (described.contacts if described else [])
+            ]
+    # Some group of the set says where it is managed: the comparison above is not only of empty ones.
+    assert any(d.address or d.contacts for k in oracle.contracts.values() for d in k.group_details)
 
 
 async def test_an_employee_is_found_by_name_and_by_nir(platform, company):
@@ -186,6 +195,9 @@ async def test_an_employee_is_found_by_name_and_by_nir(platform, company):
     for person in (member.primary, *member.dependants):
         assert person.nir not in shown and person.nir[:13] not in shown
     assert [b["nir_masked"][-2:] for b in detail["beneficiaries"]] == [p.nir[13:] for p in (member.primary, *member.dependants)]
+    situations = {"MARIE": "Marié(e)", "PACSE": "Pacsé(e)", "CONCUBIN": "En concubinage", "CELIBATAIRE": "Célibataire"}
+    assert detail["family_situation"] == situations.get(member.family_situation.value, detail["family_situation"])
+    assert detail["family_situation"] and detail["payment_mode"].endswith(f"({member.payment_frequency.value.lower()})")
     if member.benefits_bank_details:
         assert member.benefits_bank_details.iban not in shown and detail["iban_masked"].endswith(member.benefits_bank_details.iban[-3:])
 

@@ -174,8 +174,19 @@ class CompanyDocumentIssued(Event):
 # --- collective contracts ----------------------------------------------------------------------
 
 
+class InsuredGroupDetails(_Part):
+    """Where the legacy system reaches the company about one insured group of a contract (« Votre groupe »: its
+    address, its contacts); a group it says nothing of has none on file."""
+
+    insured_group: InsuredGroup
+    address: Address | None = None
+    contacts: list[CompanyContact] = Field(default_factory=list, max_length=20)
+
+
 class CollectiveContractSigned(Event):
-    """A collective contract of a company, with its product, category and insured groups."""
+    """A collective contract of a company, with its product, category and insured groups.
+
+    Where the legacy system has them, each group's address and contacts (`group_details`)."""
 
     TYPE: ClassVar[str] = "CollectiveContractSigned"
     STREAM: ClassVar[str] = CONTRACTS
@@ -186,10 +197,30 @@ class CollectiveContractSigned(Event):
     category: Category
     effective_date: date
     insured_groups: list[InsuredGroup] = Field(min_length=1)
+    group_details: list[InsuredGroupDetails] = Field(
+        default_factory=list, max_length=4, description="The address and contacts of some insured groups (added in v1, optional)"
+    )
     revision: Revision
+
+    @model_validator(mode="after")
+    def _details_of_its_groups(self) -> CollectiveContractSigned:
+        described = [d.insured_group for d in self.group_details]
+        if len(set(described)) != len(described) or set(described) - set(self.insured_groups):
+            raise ValueError("group_details describe each of the contract's insured groups at most once")
+        return self
 
     def key(self) -> str:
         return self.contract_number
+
+
+class StoredFile(_Part):
+    """A file the legacy system deposited in the platform's document store beforehand, named by its storage key."""
+
+    name: str = Field(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f/\\]+$", description="The file's name, as offered")
+    media_type: Literal["application/pdf"]
+    size: int = Field(ge=1, le=64 * 1024 * 1024, description="Bytes")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the content, lower-case hex")
+    storage_key: uuid.UUID = Field(description="The file's key in the document store, under the tenant")
 
 
 class GuaranteeAttached(Event):
@@ -203,6 +234,7 @@ class GuaranteeAttached(Event):
     name: str = Field(min_length=1, max_length=120)
     start_date: date
     end_date: date | None = None
+    brochure: StoredFile | None = Field(default=None, description="The product's brochure (plaquette, « Fiche »; added in v1, optional)")
     revision: Revision
 
     @model_validator(mode="after")
@@ -332,6 +364,18 @@ class BankDetails(_Part):
     holder: str = Field(min_length=1, max_length=120)
 
 
+class FamilySituation(StrEnum):
+    """Situation familiale of the primary insured, as the legacy system records it."""
+
+    SINGLE = "CELIBATAIRE"
+    MARRIED = "MARIE"
+    CIVIL_PARTNERSHIP = "PACSE"
+    COHABITING = "CONCUBIN"
+    DIVORCED = "DIVORCE"
+    SEPARATED = "SEPARE"
+    WIDOWED = "VEUF"
+
+
 class MemberAffiliated(Event):
     """A primary insured (and dependants) joined a collective contract: an entry (production)."""
 
@@ -354,6 +398,11 @@ class MemberAffiliated(Event):
     mobile_phone: str | None = Field(default=None, max_length=20)
     address: Address
     benefits_bank_details: BankDetails | None = None
+    family_situation: FamilySituation | None = Field(default=None, description="Situation familiale (added in v1, optional)")
+    payment_mode: PaymentMode | None = Field(
+        default=None, description="How the employee's share of the contributions is paid (mode de règlement; added in v1, optional)"
+    )
+    payment_frequency: Frequency | None = Field(default=None, description="How often it is paid (added in v1, optional)")
     effective_date: date = Field(description="Date d'effet of the affiliation")
     recorded_on: date = Field(description="Date the legacy system recorded it (date d'enregistrement)")
     revision: Revision = Field(

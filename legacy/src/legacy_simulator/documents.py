@@ -4,8 +4,9 @@ its benefits table. As the real system would, the simulator deposits each file i
 store (the folder `EXTRANET_DOCUMENTS_DIR` names: portfolio's, which serves them) and then publishes
 `CompanyDocumentIssued` naming it by its storage key, with its name, size and SHA-256.
 
-`with_documents(events, store)` passes the generated events through and, once they are all out, adds the
-documents of the companies and contracts among them (`legacy-simulator publish` with a documents folder).
+`with_documents(events, store)` passes the generated events through, each guarantee with its product's brochure
+(« Fiche »: one PDF per product, deposited once), and, once they are all out, adds the documents of the companies and
+contracts among them (`legacy-simulator publish` with a documents folder).
 The files are small PDFs on the tenant's name (reportlab), the same bytes for the same seed.
 """
 
@@ -26,7 +27,14 @@ from reportlab.pdfgen.canvas import Canvas
 
 from extranet_contracts.base import Event
 from extranet_contracts.envelope import Envelope
-from extranet_contracts.legacy import CollectiveContractSigned, CompanyDocumentIssued, CompanyDocumentKind, CompanyRegistered
+from extranet_contracts.legacy import (
+    CollectiveContractSigned,
+    CompanyDocumentIssued,
+    CompanyDocumentKind,
+    CompanyRegistered,
+    GuaranteeAttached,
+    StoredFile,
+)
 from extranet_plumbing.storage import LocalFolderStore
 from extranet_plumbing.tenants import UnknownTenant, tenant
 
@@ -106,15 +114,46 @@ def issue(
     )
 
 
+def brochure(
+    store: LocalFolderStore, tenant_code: str, guarantee: GuaranteeAttached, deposited: dict[tuple[str, str], StoredFile]
+) -> StoredFile:
+    """The product's brochure (« Fiche » of « Vos produits »), deposited once per tenant and product: the contracts
+    offering the same guarantee name the same file."""
+    key = (tenant_code, guarantee.guarantee_code)
+    if key not in deposited:
+        try:
+            tenant_name = tenant(tenant_code).name
+        except UnknownTenant:
+            tenant_name = tenant_code
+        lines = [
+            f"Produit : {guarantee.name}",
+            f"Code : {guarantee.guarantee_code}",
+            "Garanties, exclusions et conditions de souscription.",
+        ]
+        data = document_pdf(tenant_name, f"Plaquette {guarantee.name}", lines, date(2026, 1, 1))
+        deposited[key] = StoredFile(
+            name=f"PLAQUETTE_{guarantee.guarantee_code}.pdf",
+            media_type="application/pdf",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            storage_key=store.put_blocking(tenant_code, data),
+        )
+    return deposited[key]
+
+
 def with_documents(
     events: Iterable[tuple[Envelope, Event]], store: LocalFolderStore, *, seed: int = 2026
 ) -> Iterator[tuple[Envelope, Event]]:
-    """`events` as they come, then the documents of the companies and contracts among them (each company's
-    membership form; each contract's conditions and benefits table, issued on the contract's start)."""
+    """`events` as they come (each guarantee with its product's brochure, deposited in the store), then the documents of
+    the companies and contracts among them (each company's membership form; each contract's conditions and benefits
+    table, issued on the contract's start)."""
     companies: dict[tuple[str, str], CompanyRegistered] = {}
     contracts: list[tuple[str, CollectiveContractSigned]] = []
+    brochures: dict[tuple[str, str], StoredFile] = {}
     last: datetime | None = None
     for envelope, event in events:
+        if isinstance(event, GuaranteeAttached) and event.brochure is None:
+            event = event.model_copy(update={"brochure": brochure(store, envelope.tenant, event, brochures)})
         if isinstance(event, CompanyRegistered):
             companies[(envelope.tenant, event.company_code)] = event
         elif isinstance(event, CollectiveContractSigned):

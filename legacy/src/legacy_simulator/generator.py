@@ -30,6 +30,7 @@ from faker import Faker
 
 from extranet_contracts.base import Event
 from extranet_contracts.envelope import Envelope
+from extranet_contracts.households import Frequency, PaymentMode
 from extranet_contracts.legacy import (
     BankDetails,
     BrokerPortfolioCompanyAssigned,
@@ -39,7 +40,9 @@ from extranet_contracts.legacy import (
     CompanyContact,
     CompanyRegistered,
     Dependant,
+    FamilySituation,
     GuaranteeAttached,
+    InsuredGroupDetails,
     InsuredPerson,
     MemberAffiliated,
     MemberRadiated,
@@ -169,6 +172,9 @@ _COMPANY_NAME = _pairs_weighted(refdata.COMPANY_NAME_PATTERNS)
 _CONTRACT_SET = _pairs_weighted(refdata.CONTRACT_SETS)
 _SINGLE_CONTRACT_SETS = _pairs_weighted([(s, w) for s, w in refdata.CONTRACT_SETS if len(s) == 1])
 _REASON = _pairs_weighted(refdata.RADIATION_REASONS)
+_COUPLE = Weighted([FamilySituation.MARRIED, FamilySituation.CIVIL_PARTNERSHIP, FamilySituation.COHABITING], [60, 25, 15])
+_ALONE = Weighted([FamilySituation.SINGLE, FamilySituation.DIVORCED, FamilySituation.SEPARATED, FamilySituation.WIDOWED], [70, 18, 7, 5])
+_PAYMENT_MODE = Weighted([PaymentMode.PAYROLL, PaymentMode.DIRECT_DEBIT, PaymentMode.CHEQUE, PaymentMode.TRANSFER], [70, 20, 7, 3])
 _ADDRESS_LINE2 = ("Bâtiment {b}", "Appartement {n}", "Résidence Les {r}", "Escalier {n}", "Bâtiment {b}, appartement {n}")
 _RESIDENCES = ("Lilas", "Tilleuls", "Pins", "Acacias", "Jardins", "Hauts de Seine", "Cèdres", "Mimosas")
 _LIEUX_DITS = ("Lieu-dit Les Granges", "Lieu-dit La Croix", "Hameau du Moulin", "Lieu-dit Le Bourg", "Les Essarts")
@@ -441,7 +447,16 @@ class _Generator:
             else:
                 effective = uniform_date(rng, membership_date, last_start).replace(day=1)
             yield from self.contract(
-                rng, code, Product(product), Category(category), effective, company_time, headcount, place, company_name=legal_name
+                rng,
+                code,
+                Product(product),
+                Category(category),
+                effective,
+                company_time,
+                headcount,
+                place,
+                company_name=legal_name,
+                domain=domain,
             )
 
         # later changes to the company: a broker transfer, an updated record
@@ -519,6 +534,7 @@ class _Generator:
         headcount: int,
         place: Place,
         company_name: str | None = None,
+        domain: str | None = None,
     ) -> Iterator[tuple[Envelope, Event]]:
         today = self.today
         self.contract_seq += rng.randint(1, 3)
@@ -535,6 +551,7 @@ class _Generator:
             category=category,
             effective_date=effective,
             insured_groups=groups,
+            group_details=self.group_details(number, groups, place, domain),
             revision=1,
         )
         contract_time = self.stamp(rng, min(effective - timedelta(days=rng.randint(0, 20)), today), company_time)
@@ -571,6 +588,23 @@ class _Generator:
         for household in households:
             yield from self.household_file(household, covered_until.get(household.membership_id), guarantees, company_name)
             yield from self.reimbursements(household, covered_until.get(household.membership_id), guarantees)
+
+    def group_details(self, number: str, groups: list[InsuredGroup], place: Place, domain: str | None) -> list[InsuredGroupDetails]:
+        """Where some insured groups are managed (« Votre groupe » : an address, contacts), from draws of their own (the
+        rest of the portfolio is unchanged): most active groups have them, other groups less often, some none."""
+        rng = random.Random(f"{self.seed}/groups/{number}")
+        details = []
+        for group in groups:
+            if rng.random() >= (0.7 if group is InsuredGroup.ACTIVE else 0.35):
+                continue
+            address = self.company_address(rng, place) if rng.random() < 0.8 else None
+            contacts = (
+                self.contacts(rng, domain or f"{ascii_slug(number, '-')}.fr", place, rng.choice((1, 1, 2))) if rng.random() < 0.7 else []
+            )
+            contacts = [c.model_copy(update={"primary": False, "role": rng.choice(refdata.GROUP_CONTACT_ROLES)}) for c in contacts]
+            if address is not None or contacts:
+                details.append(InsuredGroupDetails(insured_group=group, address=address, contacts=contacts))
+        return details
 
     def contributions(
         self, number: str, company_code: str, groups: list[InsuredGroup], effective: date, headcount: int, contract_time: datetime
@@ -747,6 +781,7 @@ class _Generator:
             mobile_phone=mobile,
             address=self.home_address(rng, place),
             benefits_bank_details=bank,
+            **self.member_details(membership_id, dependants),
             effective_date=effective,
             recorded_on=recorded,
             revision=1,
@@ -757,6 +792,16 @@ class _Generator:
         if effective < self.this_month and rng.random() < RADIATION_SHARE:
             member = _Member(membership_id, member_number, effective, recorded, moment, group, age)
         return envelope, event, member
+
+    def member_details(self, membership_id: str, dependants: list[Dependant]) -> dict[str, Any]:
+        """The employee's family situation and how its share of the contributions is paid, from draws of their own (the
+        rest of the portfolio is unchanged): a spouse covered makes a couple."""
+        rng = random.Random(f"{self.seed}/member-details/{membership_id}")
+        couple = any(d.role is DependantRole.SPOUSE for d in dependants)
+        situation = _COUPLE(rng) if couple else _ALONE(rng)
+        mode = _PAYMENT_MODE(rng)
+        frequency = Frequency.YEARLY if mode is PaymentMode.CHEQUE and rng.random() < 0.6 else Frequency.MONTHLY
+        return {"family_situation": situation, "payment_mode": mode, "payment_frequency": frequency}
 
     def radiation(self, rng: random.Random, contract_number: str, company_code: str, member: _Member) -> tuple[Envelope, MemberRadiated]:
         today = self.today

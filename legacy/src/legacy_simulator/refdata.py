@@ -310,6 +310,8 @@ COMPANY_ADDRESS_NOUNS3 = ("Gare", "Plaine", "Croix", "Fontaine", "Garenne", "Pra
 
 CONTACT_ROLES_PRIMARY = ("Dirigeant", "Gérant", "Président", "Directeur administratif et financier")
 CONTACT_ROLES_OTHER = ("Responsable RH", "Comptable", "Assistante de direction", "Responsable paie", "Secrétaire")
+# Who an insured group's questions go to (« Votre groupe » : coordonnées).
+GROUP_CONTACT_ROLES = ("Gestionnaire du personnel", "Responsable paie", "Chargée de protection sociale", "Service RH")
 
 # --- contracts and guarantees ------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The employer portal's documents (« Mes documents », guide 003, issue 12) through the portals' API: the
 membership forms, contracts and benefits tables the legacy system made available to the company (name,
-size, date), and each one's download. Declared here one by one; portfolio checks the correspondent's
+size, date), and each one's download; and the brochure (« Fiche ») of a product of the company sheet. Declared here one by one; portfolio checks the correspondent's
 scope again (a secondary correspondent reads only its contracts' documents and the company's)."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 
+from extranet_contracts.types import ContractNumber
 from extranet_plumbing.auth import require_correspondent
 from extranet_plumbing.dependencies import Token, Who
 from gateway.clients.base import segment
@@ -47,4 +48,28 @@ async def document(
         token=token,
         params=None,
         media_types=DOCUMENT_TYPES,
+    )
+
+
+@router.get(
+    "/employer/contracts/{contract_number}/products/{guarantee_code}/brochure",
+    response_class=StreamingResponse,
+    summary="Télécharger la fiche d'un produit",
+    responses={200: {"content": {"application/pdf": {}}, "description": "La plaquette du produit"}, **LISTED},
+)
+async def brochure(
+    who: Who,
+    token: Token,
+    portfolio: Portfolio,
+    contract_number: ContractNumber,
+    guarantee_code: Annotated[str, Path(pattern=r"^[A-Z0-9_-]{2,20}$", description="The product's code, as the company sheet lists it")],
+) -> StreamingResponse:
+    """The brochure (« Fiche ») of a product of « Vos produits », on a contract open to the correspondent."""
+    require_correspondent(who)
+    return await portfolio.download(
+        f"/internal/employer/contracts/{segment(contract_number)}/products/{segment(guarantee_code)}/brochure",
+        route="GET /internal/employer/contracts/{contract_number}/products/{guarantee_code}/brochure",
+        token=token,
+        params=None,
+        media_types=frozenset({"application/pdf"}),
     )

@@ -1,5 +1,5 @@
 """The employer portal's reads (guide 003): the company sheet of a contract and insured group
-(« Fiche entreprise ») and its contributions (« Cotisations »), the search of an employee (« Consultation d'un salarié »: by name, or by social
+(« Fiche entreprise », with each product's brochure to download) and its contributions (« Cotisations »), the search of an employee (« Consultation d'un salarié »: by name, or by social
 security number and its key, on a date), an employee's sheet, and the list of the employees covered
 during a period (with or without their dependants) with its Excel or CSV download.
 
@@ -9,7 +9,7 @@ address; the employee opened is kept in the session (the address says « fiche �
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 
 from portals.adapters.gateway import GatewayProblem
@@ -46,6 +46,21 @@ async def company_sheet(visit: Employer) -> Response:
         )
     return await visit.render(
         "employer_sheet.html", title="Fiche entreprise", active="fiche", contracts=contracts.contracts, selected=selected, sheet=sheet
+    )
+
+
+@router.get("/fiche-entreprise/{contract_number}/produits/{guarantee_code}/fiche")
+async def product_brochure(
+    visit: Employer,
+    contract_number: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{3,19}$")],
+    guarantee_code: Annotated[str, Path(pattern=r"^[A-Z0-9_-]{2,20}$")],
+) -> Response:
+    """« Fiche » of a product of « Vos produits »: its brochure, from the gateway (back to the sheet if refused)."""
+    return await visit.download_or_back(
+        f"/api/employer/contracts/{contract_number}/products/{guarantee_code}/brochure",
+        {},
+        f"/fiche-entreprise?{urlencode({'contrat': contract_number})}",
+        "La fiche du produit n'a pas pu être téléchargée",
     )
 
 

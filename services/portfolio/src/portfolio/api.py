@@ -327,17 +327,35 @@ class SheetCompany(BaseModel):
     siren: str | None
 
 
+class GroupContact(BaseModel):
+    last_name: str
+    first_name: str
+    role: str = Field(description="Fonction, e.g. Responsable paie")
+    email: str | None = None
+    phone: str | None = None
+
+
 class SheetGroup(BaseModel):
     code: Literal["A", "P", "E", "M"]
     label: str
     employees: int
     covered_persons: int
+    address: Address | None = Field(default=None, description="The group's address (« Aucune adresse spécifiée » when none)")
+    contacts: list[GroupContact] = Field(default_factory=list, description="The group's contacts (« Coordonnées »)")
+
+
+class Brochure(BaseModel):
+    name: str = Field(description="The file's name")
+    size: int = Field(description="Bytes")
+    size_label: str = Field(description="As the portal shows it: « 253,0 ko »")
 
 
 class Product(BaseModel):
+    guarantee_code: str = Field(description="The product's code (its brochure's download)")
     name: str
     start_date: date
     end_date: date | None = Field(description="Date de radiation of the product")
+    brochure: Brochure | None = Field(default=None, description="Its brochure (« Fiche »), downloadable; none on file: « - »")
 
 
 class CompanySheet(BaseModel):
@@ -388,6 +406,8 @@ class EmployeeDetail(EmployeeRow):
     mobile_phone: str | None
     iban_masked: str | None = Field(description="RIB, masked: FR76 **** … 0 189")
     bank_details: str = Field(description="As the page shows it: the masked IBAN, or « Pas de RIB spécifié »")
+    family_situation: str | None = Field(default=None, description="Situation familiale, as the portal words it")
+    payment_mode: str | None = Field(default=None, description="Mode de règlement and its frequency: « Chèque (annuelle) »")
     exit_reason: str | None
     beneficiaries: list[Beneficiary]
 

@@ -247,7 +247,7 @@ async def test_the_company_sheet_counts_the_contract_and_the_group(client, token
     assert (sheet["company"]["siret"], sheet["company"]["siren"]) == ("73282932000074", "732829320")
     # On 15 February 2026: Léa (and her child) in A, Jean-Éric in P; Paul left on 31 January.
     assert (sheet["employees"], sheet["covered_persons"]) == (2, 3)
-    assert sheet["group"] == {"code": "A", "label": "Actif", "employees": 1, "covered_persons": 2}
+    assert sheet["group"] == {"code": "A", "label": "Actif", "employees": 1, "covered_persons": 2, "address": None, "contacts": []}
     assert [(p["name"], p["end_date"]) for p in sheet["products"]] == [("Base Seule Actif", None), ("Base+option 1", "2025-12-31")]
     in_january = (
         await client.get(f"/internal/employer/contracts/{CADRES}/groups/A/sheet?as_of=2026-01-15", headers=tokens["primary"])

@@ -20,7 +20,9 @@ import asyncpg
 from extranet_plumbing.auth import CorrespondentScope
 from portfolio.adapters.dashboards import PlannedForValues
 from portfolio.adapters.effectifs import _Params
+from portfolio.api_documents import size_label
 from portfolio.domain.employer import (
+    FAMILY_SITUATIONS,
     FREQUENCIES,
     INSURED_GROUPS,
     PAYMENT_MODES,
@@ -31,6 +33,7 @@ from portfolio.domain.employer import (
     EmployeeListing,
     EmployeeSearch,
     Selection,
+    payment_label,
     schedule_status,
 )
 from portfolio.domain.listing import Page, status_on
@@ -164,10 +167,12 @@ class Employer(PlannedForValues):
             *p.values,
         )
         products = await self._conn.fetch(
-            "SELECT name, start_date, end_date FROM guarantees WHERE tenant = $1 AND contract_number = $2 ORDER BY name, guarantee_code",
+            "SELECT guarantee_code, name, start_date, end_date, brochure FROM guarantees WHERE tenant = $1 AND contract_number = $2"
+            " ORDER BY name, guarantee_code",
             visible.tenant,
             selection.contract_number,
         )
+        details = next((d for d in _json(contract["group_details"]) or [] if d.get("insured_group") == selection.insured_group), {})
         contacts = _json(contract["contacts"]) or []
         email = next((c.get("email") for c in sorted(contacts, key=lambda c: not c.get("primary")) if c.get("email")), None)
         return {
@@ -188,9 +193,25 @@ class Employer(PlannedForValues):
                 "label": INSURED_GROUPS[selection.insured_group],
                 "employees": counts["group_employees"],
                 "covered_persons": counts["group_covered"],
+                "address": details.get("address"),
+                "contacts": [
+                    {k: c.get(k) for k in ("last_name", "first_name", "role", "email", "phone")} for c in details.get("contacts", [])
+                ],
             },
-            "products": [dict(r) for r in products],
+            "products": [{**dict(r), "brochure": _brochure(_json(r["brochure"]))} for r in products],
         }
+
+    async def brochure(self, visible: Visible, contract_number: str, guarantee_code: str) -> dict | None:
+        """A product's brochure on a contract the correspondent sees (its file in the store), or None."""
+        if contract_number not in visible.contracts:
+            return None
+        found = await self._conn.fetchval(
+            "SELECT brochure FROM guarantees WHERE tenant = $1 AND contract_number = $2 AND guarantee_code = $3",
+            visible.tenant,
+            contract_number,
+            guarantee_code,
+        )
+        return _json(found)
 
     # --- contributions ------------------------------------------------------------------------------------
 
@@ -307,6 +328,8 @@ class Employer(PlannedForValues):
             "mobile_phone": row["mobile_phone"],
             "iban_masked": row["iban_masked"],
             "bank_details": row["iban_masked"] or NO_BANK_DETAILS,
+            "family_situation": FAMILY_SITUATIONS.get(row["family_situation"], row["family_situation"]),
+            "payment_mode": payment_label(row["payment_mode"], row["payment_frequency"]),
             "exit_reason": row["exit_reason"],
             "beneficiaries": beneficiaries,
         }
@@ -394,6 +417,10 @@ class Employer(PlannedForValues):
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+def _brochure(stored: dict | None) -> dict | None:
+    return {"name": stored["name"], "size": stored["size"], "size_label": size_label(stored["size"])} if stored else None
 
 
 def _name(civility: str | None, last_name: str | None, first_name: str | None) -> str:

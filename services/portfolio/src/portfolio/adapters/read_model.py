@@ -138,6 +138,7 @@ _CONTRACT = (
     ("insured_groups", "text[]"),
     ("revision", "integer"),
     ("changed_at", "timestamptz"),
+    ("group_details", "jsonb"),
 )
 
 contract_signed = Projection(
@@ -153,6 +154,7 @@ contract_signed = Projection(
         [g.value for g in e.insured_groups],
         e.revision,
         env.time,
+        json.dumps([d.model_dump(mode="json", exclude_none=True) for d in e.group_details]),
     ),
     _snapshot("contracts", ("tenant", "contract_number"), tuple(c for c, _ in _CONTRACT), "c"),
 )
@@ -166,12 +168,23 @@ _GUARANTEE = (
     ("end_date", "date"),
     ("revision", "integer"),
     ("changed_at", "timestamptz"),
+    ("brochure", "jsonb"),
 )
 
 guarantee_attached = Projection(
     "guarantees",
     _GUARANTEE,
-    lambda env, e: (env.tenant, e.contract_number, e.guarantee_code, e.name, e.start_date, e.end_date, e.revision, env.time),
+    lambda env, e: (
+        env.tenant,
+        e.contract_number,
+        e.guarantee_code,
+        e.name,
+        e.start_date,
+        e.end_date,
+        e.revision,
+        env.time,
+        e.brochure.model_dump_json() if e.brochure else None,
+    ),
     _snapshot("guarantees", ("tenant", "contract_number", "guarantee_code"), tuple(c for c, _ in _GUARANTEE), "g"),
 )
 
@@ -214,6 +227,9 @@ def _affiliation(digest: NirDigest, env: Envelope, e: MemberAffiliated) -> tuple
         str(e.email) if e.email else None,
         e.mobile_phone,
         masked_iban(bank.iban) if bank else None,
+        e.family_situation.value if e.family_situation else None,
+        e.payment_mode.value if e.payment_mode else None,
+        e.payment_frequency.value if e.payment_frequency else None,
     )
 
 
@@ -240,6 +256,9 @@ _AFFILIATION = (
     ("email", "text"),
     ("mobile_phone", "text"),
     ("iban_masked", "text"),
+    ("family_situation", "text"),
+    ("payment_mode", "text"),
+    ("payment_frequency", "text"),
 )
 _AFFILIATION_NAMES = ", ".join(c for c, _ in _AFFILIATION)
 _AFFILIATION_UPDATES = ", ".join(f"{c} = EXCLUDED.{c}" for c, _ in _AFFILIATION if c not in ("tenant", "membership_id"))

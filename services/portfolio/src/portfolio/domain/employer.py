@@ -152,6 +152,15 @@ EMPLOYEE_PAGE_SIZES = (10, 20, 50, 100, 500)
 SHARES = {"EMPLOYEUR": "Employeur", "SALARIE": "Salarié"}
 FREQUENCIES = {"MENSUELLE": "Mensuelle", "TRIMESTRIELLE": "Trimestrielle", "SEMESTRIELLE": "Semestrielle", "ANNUELLE": "Annuelle"}
 PAYMENT_MODES = {"PRELEVEMENT": "Prélèvement", "PRELEVEMENT_SALAIRE": "Prélèvement sur salaire", "CHEQUE": "Chèque", "VIREMENT": "Virement"}
+FAMILY_SITUATIONS = {
+    "CELIBATAIRE": "Célibataire",
+    "MARIE": "Marié(e)",
+    "PACSE": "Pacsé(e)",
+    "CONCUBIN": "En concubinage",
+    "DIVORCE": "Divorcé(e)",
+    "SEPARE": "Séparé(e)",
+    "VEUF": "Veuf ou veuve",
+}
 PRE_LITIGATION = {"AUCUNE": "Aucune", "EN_COURS": "En cours", "REGULARISEE": "Régularisée"}
 
 
@@ -162,3 +171,11 @@ def schedule_status(amount_due: Decimal, amount_paid: Decimal, due_date: date, t
     if due_date >= today:
         return "À venir" if amount_paid == 0 else "Partiellement réglée"
     return "Partiellement réglée" if amount_paid > 0 else "Impayée"
+
+
+def payment_label(mode: str | None, frequency: str | None) -> str | None:
+    """« Chèque (annuelle) »: how an employee pays its contributions, as the employee's sheet shows it."""
+    if mode is None:
+        return None
+    label = PAYMENT_MODES.get(mode, mode)
+    return f"{label} ({FREQUENCIES.get(frequency, frequency).lower()})" if frequency else label

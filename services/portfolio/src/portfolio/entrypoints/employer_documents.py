@@ -4,16 +4,19 @@ documents, of the contracts it may see (a secondary correspondent, those granted
 company; anyone else is refused (403), and a document outside what it may see is not found (404) alike.
 
 - GET /internal/employer/documents[?contract_number=]: the sections (membership forms, contracts, benefits tables).
-- GET /internal/employer/documents/{document_id}: the file, streamed from the document store with its type."""
+- GET /internal/employer/documents/{document_id}: the file, streamed from the document store with its type.
+- GET /internal/employer/contracts/{contract_number}/products/{guarantee_code}/brochure: a product's brochure (« Fiche »
+  of the company sheet's « Vos produits »), of a contract the correspondent sees, as its documents are."""
 
 # No `from __future__ import annotations`: FastAPI must resolve the Annotated aliases.
 import uuid
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import StreamingResponse
 
-from extranet_plumbing.storage import DocumentNotFound, content_disposition
+from extranet_plumbing.storage import DocumentNotFound, DocumentStore, content_disposition
 from portfolio.api_documents import KIND_LABELS, CompanyDocuments, DocumentsQuery, size_label
 from portfolio.entrypoints.dependencies import UoW
 from portfolio.entrypoints.employer import NOT_VISIBLE, Asking
@@ -52,10 +55,28 @@ async def document(
 ) -> StreamingResponse:
     async with uow:
         found = await uow.company_documents.one(await uow.employer.visible(*asking), document_id)
+    return await _file(store, asking[0], found)
+
+
+@router.get("/contracts/{contract_number}/products/{guarantee_code}/brochure", response_class=StreamingResponse)
+async def brochure(
+    contract_number: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{3,19}$")],
+    guarantee_code: Annotated[str, Path(pattern=r"^[A-Z0-9_-]{2,20}$")],
+    asking: Asking,
+    uow: UoW,
+    store: Documents,
+) -> StreamingResponse:
+    async with uow:
+        found = await uow.employer.brochure(await uow.employer.visible(*asking), contract_number, guarantee_code)
+    return await _file(store, asking[0], found)
+
+
+async def _file(store: DocumentStore, tenant: str, found: Mapping[str, Any] | None) -> StreamingResponse:
+    """A file the legacy system deposited, streamed with its type and name; 404 for none (or not deposited yet)."""
     if found is None:
         raise HTTPException(404, NOT_FOUND)
     try:
-        chunks = await store.stream(asking[0], found["storage_key"])
+        chunks = await store.stream(tenant, found["storage_key"])
     except DocumentNotFound:
         raise HTTPException(404, NOT_FOUND) from None  # announced, not deposited (yet): nothing to give
     headers = {"content-disposition": content_disposition(found["name"])}
