@@ -67,3 +67,14 @@ def test_the_files_are_keyed_by_household_and_the_same_at_every_run(stream):
     assert len({envelope.id for envelope, _ in stream}) == len(stream)
     again = [(envelope, event) for envelope, event in generate(SPEC, 2026, "mbtp", TODAY) if event.STREAM == "legacy.households"]
     assert again == files
+
+
+def test_a_unions_member_contract_names_their_mutuelle(stream):
+    """Solimut's members belong to one of its mutuelles (guide 004): their contract says which (online payment is
+    offered to the Mutuelle de France Plus's only); a single mutuelle's contracts name none."""
+    solimut = list(generate(SizeSpec.preset("demo", companies=3, insured=40), 2026, "solimut", TODAY))
+    members = {m.member_number: m.mutuelle_code for m in _of(solimut, MemberAffiliated)}
+    contracts = _of(solimut, MemberContractRecorded)
+    assert contracts and all(c.mutuelle_code == members[c.member_number] and c.mutuelle_code for c in contracts)
+    assert "700" in {c.mutuelle_code for c in contracts}
+    assert {c.mutuelle_code for c in _of(stream, MemberContractRecorded)} == {None}  # MBTP is no union

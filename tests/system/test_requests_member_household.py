@@ -7,8 +7,9 @@ Kafka and PostgreSQL, the simulated legacy system deciding:
   not hold (another household's, made up, the primary insured's) is not found, and says nothing more.
 - « Ajout de bénéficiaire » knows the adult dependant (guide 003: « Conjoint, Adulte, Enfant »): of age on the date of
   effect, with a NIR; a child younger than 28 on that date.
-- « Paiement de cotisation en ligne »: Solimut's alone (guide 004); the amount due of the contribution block, paid
-  under a payment reference; no payment provider: the legacy system collects it and republishes the contract."""
+- « Paiement de cotisation en ligne »: Solimut's alone, for the Mutuelle de France Plus's members (guide 004); the
+  amount due of the contribution block, paid under a payment reference; no payment provider: the legacy system
+  collects it and republishes the contract."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from identity.domain.accounts import mutuelle_login_key
 from .test_requests import PASSWORD, log_in
 
 SOLO = "73000077"  # a household on an individual contract (MBTP)
-PAYER = "73000088"  # a Solimut household on an individual contract, a contribution due
+PAYER = "73000088"  # a Solimut household on an individual contract (Mutuelle de France Plus), a contribution due
+OTHER_MUTUELLE = "73000055"  # another of Solimut's mutuelles (MVTE), a contribution due
 HUGO_ID = beneficiary_id(SOLO, "Hugo", date(2015, 3, 2))  # Léa's son in the household's file (under Paul's number)
 
 
@@ -38,8 +40,9 @@ def nir(civility: str, birth: date, rest: str = "75056123") -> str:
     return f"{digits13}{97 - int(digits13) % 97:02d}"
 
 
-def individual_contract(member_number: str, *, held: str, amount_due: str | None = None, revision: int = 1):
+def individual_contract(member_number: str, *, held: str, amount_due: str | None = None, mutuelle: str | None = None, revision: int = 1):
     return member_contract_recorded(
+        mutuelle_code=mutuelle,
         member_number=member_number,
         contract_number=f"I-{member_number[-4:]}",
         kind="INDIVIDUEL",
@@ -204,13 +207,17 @@ async def test_online_payment_is_solimuts_alone_and_goes_to_the_legacy_system(
 
     payer = await _solimut_member(platform, PAYER, "claire.payeur@example.org")
     prefix = service_env["topic_prefix"]
-    contract = individual_contract(PAYER, held="SOL-ESSENTIEL", amount_due="58.40")
-    await publish_event(kafka_producer, prefix + HOUSEHOLDS, contract, tenant="solimut")
-    await wait_until(
-        lambda: platform.enrollment.pool.fetchval(
-            "SELECT count(*) FROM household_contracts WHERE tenant = 'solimut' AND member_number = $1", PAYER
-        )
-    )
+    # The Mutuelle de France Plus (700) offers it, not the other mutuelles of the union (guide 004).
+    for member_number, mutuelle in ((PAYER, "700"), (OTHER_MUTUELLE, "105")):
+        contract = individual_contract(member_number, held="SOL-ESSENTIEL", amount_due="58.40", mutuelle=mutuelle)
+        await publish_event(kafka_producer, prefix + HOUSEHOLDS, contract, tenant="solimut")
+    await wait_until(lambda: platform.enrollment.pool.fetchval("SELECT count(*) = 2 FROM household_contracts WHERE tenant = 'solimut'"))
+    mvte = await _solimut_member(platform, OTHER_MUTUELLE, "membre.mvte@example.org", mutuelle="105")
+    for answer in (
+        await platform.gateway.get("/api/member/requests/contribution-payment", headers=mvte),
+        await platform.gateway.post("/api/member/requests/contribution-payment", json={"amount": "58.40"}, headers=mvte),
+    ):
+        assert answer.status_code == 404 and "pas proposé aux adhérents de votre mutuelle" in answer.json()["detail"], answer.text
     due = await platform.gateway.get("/api/member/requests/contribution-payment", headers=payer)
     assert due.status_code == 200, due.text
     assert due.json() == {"contract_number": "I-0088", "amount_due": "58.40", "due_date": today().replace(day=1).isoformat()}
@@ -234,12 +241,10 @@ async def test_online_payment_is_solimuts_alone_and_goes_to_the_legacy_system(
         # The legacy system collected it: its contract says nothing is due any more.
         assert "Aucune cotisation" in (await wait_until(nothing_due)).json()["detail"]
     # Another household of the tenant sees nothing of it.
-    stranger = await _solimut_member(platform, "73000066", "autre.adherent@example.org")
-    assert (await platform.gateway.get(f"/api/member/requests/{request['id']}", headers=stranger)).status_code == 404
-    assert (await platform.gateway.get("/api/member/requests/contribution-payment", headers=stranger)).status_code == 409
+    assert (await platform.gateway.get(f"/api/member/requests/{request['id']}", headers=mvte)).status_code == 404
 
 
-async def _solimut_member(platform, member_number: str, email: str) -> dict[str, str]:
+async def _solimut_member(platform, member_number: str, email: str, *, mutuelle: str = "700") -> dict[str, str]:
     """A Solimut member's account (they log in with their mutuelle's number, 700 for the Mutuelle de France Plus, and their
     email), logged in through the gateway on Solimut's member portal, the terms accepted."""
     from identity.entrypoints.admin import set_login
@@ -249,13 +254,13 @@ async def _solimut_member(platform, member_number: str, email: str) -> dict[str,
     await set_login(settings, tenant="solimut", kind="member", identifier=member_number, password=PASSWORD, email=email, scope=scope)
     await platform.identity.pool.execute(
         "UPDATE accounts SET login_key = $1 WHERE tenant = 'solimut' AND kind = 'member' AND identifier = $2",
-        mutuelle_login_key("700", email),
+        mutuelle_login_key(mutuelle, email),
         member_number,
     )
     login = await platform.gateway.post(
         "/api/auth/login",
         params={"tenant": "solimut"},
-        json={"portal": "member", "identifier": "700", "email": email, "password": PASSWORD},
+        json={"portal": "member", "identifier": mutuelle, "email": email, "password": PASSWORD},
     )
     assert login.status_code == 200, login.text
     auth = {"authorization": f"Bearer {login.json()['access_token']}"}

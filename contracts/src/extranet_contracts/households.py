@@ -23,7 +23,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from extranet_contracts.base import Event
 from extranet_contracts.claims import Money
-from extranet_contracts.types import Address, Civility, CompanyCode, ContractNumber, Email, Iban, MemberNumber, Nir, Revision
+from extranet_contracts.types import Address, Civility, CompanyCode, ContractNumber, Email, Iban, MemberNumber, MutuelleCode, Nir, Revision
 
 HOUSEHOLDS = "legacy.households"
 GuaranteeCode = Annotated[str, Field(pattern=r"^[A-Z0-9_-]{2,20}$")]
@@ -107,6 +107,9 @@ class MemberContractRecorded(Event):
     kind: ContractKind
     company_code: CompanyCode | None = Field(default=None, description="The employer, for a collective contract")
     company_name: str | None = Field(default=None, min_length=1, max_length=160, description="The employer's legal name")
+    mutuelle_code: MutuelleCode | None = Field(
+        default=None, description="The member's mutuelle within a union of mutuelles (Solimut: MFPLUS 700, MVTE 105...); absent elsewhere"
+    )
     subscription_date: date = Field(description="Date de souscription")
     guarantees: list[GuaranteePeriod] = Field(min_length=1, max_length=50, description="Guarantee history, the current one included")
     contribution: Contribution

@@ -145,6 +145,7 @@ def household_file(
         kind=ContractKind.COLLECTIVE,
         company_code=affiliation.company_code,
         company_name=company_name,
+        mutuelle_code=affiliation.mutuelle_code,  # a union's member (Solimut): their mutuelle
         subscription_date=affiliation.effective_date,
         guarantees=held,
         contribution=Contribution(

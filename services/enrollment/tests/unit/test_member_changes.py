@@ -109,6 +109,7 @@ def test_each_kind_has_the_tenants_window_and_lists():
     assert [t for t in ("mbtp", "marseille", "solimut", "mgen") if kinds.rules(t, kinds.CONTRIBUTION_PAYMENT).options["enabled"]] == [
         "solimut"
     ]
+    assert kinds.rules("solimut", kinds.CONTRIBUTION_PAYMENT).options["mutuelles"] == ["700"]  # the Mutuelle de France Plus
     assert kinds.child_age_limit("mbtp") == 28
     assert "DIVORCE" in rules.choices("mbtp", kinds.REMOVE_BENEFICIARY)["reason"]
     for kind in rules.CONTRACT_CHANGES | rules.ONE_AT_A_TIME:

@@ -34,7 +34,8 @@ def _contract_row(env, e: MemberContractRecorded) -> tuple:
         "amount_due": None if c.amount_due is None else str(c.amount_due),
         "due_date": c.due_date and c.due_date.isoformat(),
     }
-    return (env.tenant, e.member_number, e.contract_number, e.kind.value, json.dumps(guarantees), json.dumps(contribution), e.revision)
+    values = (e.contract_number, e.kind.value, e.mutuelle_code, json.dumps(guarantees), json.dumps(contribution))
+    return (env.tenant, e.member_number, *values, e.revision)
 
 
 def _beneficiaries_row(env, e: HouseholdBeneficiariesRecorded) -> tuple:
@@ -68,12 +69,13 @@ contract_recorded = Projection(
         ("member_number", "text"),
         ("contract_number", "text"),
         ("kind", "text"),
+        ("mutuelle_code", "text"),
         ("guarantees", "jsonb"),
         ("contribution", "jsonb"),
         ("revision", "integer"),
     ),
     _contract_row,
-    _snapshot_sql("household_contracts", ("contract_number", "kind", "guarantees", "contribution")),
+    _snapshot_sql("household_contracts", ("contract_number", "kind", "mutuelle_code", "guarantees", "contribution")),
 )
 
 beneficiaries_recorded = Projection(
@@ -88,6 +90,7 @@ beneficiaries_recorded = Projection(
 class HouseholdContract:
     contract_number: str
     kind: str  # INDIVIDUEL, COLLECTIF
+    mutuelle_code: str | None  # the member's mutuelle within a union of mutuelles, if published
     guarantees: list[dict[str, Any]]
     contribution: dict[str, Any]
 
@@ -112,13 +115,15 @@ class Households:
 
     async def contract(self, tenant: str, member_number: str) -> HouseholdContract | None:
         row = await self._conn.fetchrow(
-            "SELECT contract_number, kind, guarantees, contribution FROM household_contracts WHERE tenant = $1 AND member_number = $2",
+            "SELECT contract_number, kind, mutuelle_code, guarantees, contribution FROM household_contracts"
+            " WHERE tenant = $1 AND member_number = $2",
             tenant,
             member_number,
         )
         if row is None:
             return None
-        return HouseholdContract(row["contract_number"], row["kind"], json.loads(row["guarantees"]), json.loads(row["contribution"]))
+        guarantees, contribution = json.loads(row["guarantees"]), json.loads(row["contribution"])
+        return HouseholdContract(row["contract_number"], row["kind"], row["mutuelle_code"], guarantees, contribution)
 
     async def dependant(self, tenant: str, member_number: str, beneficiary_id: str) -> dict[str, Any] | None:
         """The household's dependant of that identifier (never the primary insured), or None."""

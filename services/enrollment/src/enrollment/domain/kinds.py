@@ -21,6 +21,7 @@ the tenant registry: the effective-date window of each kind and the lists it cho
     guarantees = { BTP-SANTE-CONFORT = "...", ... }   # the tenant's individual range (absent: none offered online)
     [solimut.enrollment.contribution_payment]    # « Paiement de cotisation en ligne »: offered where enabled
     enabled = true
+    mutuelles = ["700"]                          # only to these mutuelles' members (a union's; absent: every member)
     [mbtp.enrollment.remove_beneficiary]
     reasons = { DIVORCE = "Divorce ou séparation", ... }
     [mbtp.enrollment.debit_day]
@@ -43,8 +44,8 @@ MESSAGE = "message"
 ADD_BENEFICIARY = "add_beneficiary"
 CONTACT_CHANGE = "contact_change"
 BROKER_ADDRESS_CHANGE = "broker_address_change"
-# The member's situation changes (guide 004, « Modifications »): domain/member_changes.py.
 BROKER_CONTACT_CHANGE = "broker_contact_change"  # « Mes points de contact »: the office's contact person, email, phone
+# The member's situation changes (guide 004, « Modifications »): domain/member_changes.py.
 BENEFITS_IBAN = "benefits_iban"
 CONTRIBUTION_IBAN = "contribution_iban"
 DEBIT_DAY = "debit_day"
@@ -67,8 +68,8 @@ KIND_LABELS = {
     ADD_BENEFICIARY: "Ajout d'un bénéficiaire",
     CONTACT_CHANGE: "Changement des informations de contact",
     BROKER_ADDRESS_CHANGE: "Changement d'adresse postale du cabinet",
-    BENEFITS_IBAN: "Changement d'IBAN prestation",
     BROKER_CONTACT_CHANGE: "Changement des points de contact du cabinet",
+    BENEFITS_IBAN: "Changement d'IBAN prestation",
     CONTRIBUTION_IBAN: "Changement d'IBAN cotisation",
     DEBIT_DAY: "Changement de date de prélèvement",
     REMOVE_BENEFICIARY: "Suppression d'un bénéficiaire",
@@ -82,8 +83,8 @@ KIND_LABELS = {
 # Kinds a portal creates through the engine, and the portals that may.
 CREATED_HERE = {
     EMPLOYEE_TERMINATION: {"employer"},
-    AFFILIATION: {"employer"},
     BROKER_CONTACT_CHANGE: {"broker"},
+    AFFILIATION: {"employer"},
     TP_CARD: {"employer", "member"},
     PAPERLESS: {"member"},
     MESSAGE: {"member"},

@@ -52,6 +52,7 @@ ONE_AT_A_TIME = {
 # A beneficiary's id the household does not hold: the same words whatever it is (another household's, made up).
 NO_SUCH_BENEFICIARY = "Bénéficiaire introuvable."
 PAYMENT_SOON = "Le paiement de cotisation en ligne sera bientôt disponible."
+PAYMENT_NOT_OFFERED = "Le paiement de cotisation en ligne n'est pas proposé aux adhérents de votre mutuelle."
 NOTHING_DUE = "Aucune cotisation n'est à régler en ligne à ce jour."
 AMOUNT_CHANGED = "Le montant dû a changé : vérifiez le nouveau montant avant de payer."
 # The kinds of information a member chooses channels for (« Choix d'envoi des informations »), and their names.

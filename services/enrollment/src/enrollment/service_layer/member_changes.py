@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from enrollment.adapters.households import HouseholdContract
 from enrollment.adapters.requests import Filters
 from enrollment.domain import kinds
 from enrollment.domain import member_changes as rules
@@ -219,6 +220,14 @@ def payment_offered(who: Requester) -> None:
         raise Refused(404, rules.PAYMENT_SOON)
 
 
+def payment_offered_to(who: Requester, contract: HouseholdContract | None) -> None:
+    """Where the tenant names mutuelles (`mutuelles` of its section: Solimut's, « activée que pour les adhérents de la
+    Mutuelle de France Plus »), only their members pay online; the others are told it is not offered to them."""
+    mutuelles = kinds.rules(who.tenant, kinds.CONTRIBUTION_PAYMENT).options.get("mutuelles")
+    if mutuelles is not None and (contract is None or contract.mutuelle_code not in mutuelles):
+        raise Refused(404, rules.PAYMENT_NOT_OFFERED)
+
+
 async def contribution_due(uow: EnrollmentUnitOfWork, who: Requester) -> dict[str, Any]:
     """What the member would pay online: the amount due of the household's contribution block, and when it was due."""
     if who.portal != "member":
@@ -226,6 +235,7 @@ async def contribution_due(uow: EnrollmentUnitOfWork, who: Requester) -> dict[st
     payment_offered(who)
     async with uow:
         contract = await uow.households.contract(who.tenant, who.reference)
+    payment_offered_to(who, contract)
     if contract is not None and contract.kind == "COLLECTIF":
         raise Refused(409, rules.collective_refusal(kinds.CONTRIBUTION_PAYMENT))
     if contract is None or not contract.amount_due:
@@ -240,6 +250,7 @@ async def pay_contribution(uow: EnrollmentUnitOfWork, who: Requester, amount: De
 
     async def what_is_due(uow: EnrollmentUnitOfWork) -> dict[str, Any]:
         contract = await uow.households.contract(who.tenant, who.reference)
+        payment_offered_to(who, contract)
         if contract is None or not contract.amount_due:
             raise Refused(409, rules.NOTHING_DUE)
         if contract.amount_due != amount:
