@@ -64,3 +64,15 @@ def test_a_nir_or_an_iban_is_never_shown_whole():
         (0, "N° de sécurité sociale", "*****67"),
         (0, "IBAN", "*******"),
     ]
+
+
+def test_a_removal_an_adult_dependant_and_an_online_payment_read_in_french():
+    removal = {"beneficiary": {"beneficiary_id": "0123456789ab", "role": "ADULTE", "last_name": "Moreau", "first_name": "Jeanne"}}
+    assert ("Qualité", "Adulte à charge") in [(label, value) for _, label, value in _flat(readable(removal, "mbtp", "remove_beneficiary"))]
+    payment = {"contract_number": "I-0088", "amount": "58.40", "due_date": "2026-12-01", "payment_reference": "COT-0123456789AB"}
+    assert _flat(readable(payment, "solimut", "contribution_payment")) == [
+        (0, "Contrat", "I-0088"),
+        (0, "Montant payé", "58,40\u00a0€"),
+        (0, "Échéance", "01/12/2026"),
+        (0, "Référence du paiement", "COT-0123456789AB"),
+    ]

@@ -5,10 +5,11 @@ and addresses as groups; a NIR or an IBAN only masked (the legacy system has the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from enrollment.domain import kinds
-from portals.formats import french_date
+from portals.formats import french_amount, french_date
 from portfolio.domain.employer import masked_iban, masked_nir
 
 FIELD_LABELS = {
@@ -58,14 +59,19 @@ FIELD_LABELS = {
     "holder": "Titulaire du compte",
     "frequency": "Périodicité",
     "debit_day": "Jour de prélèvement",
+    "beneficiary_id": "Identifiant du bénéficiaire dans le foyer",
+    "amount": "Montant payé",
+    "due_date": "Échéance",
+    "payment_reference": "Référence du paiement",
 }
 FIELD_ORDER = list(FIELD_LABELS)
 CODE_LABELS = {
-    "role": {"CONJOINT": "Conjoint", "ENFANT": "Enfant", "ASSURE": "Assuré principal"},
+    "role": {"CONJOINT": "Conjoint", "ADULTE": "Adulte à charge", "ENFANT": "Enfant", "ASSURE": "Assuré principal"},
     "civility": {"M": "Monsieur", "MME": "Madame"},
     "country": {"FR": "France"},
 }
-DATE_FIELDS = {"effective_date", "birth_date"}
+DATE_FIELDS = {"effective_date", "birth_date", "due_date"}
+AMOUNT_FIELDS = {"amount"}  # euros, as the request keeps them ("58.40")
 MEDIA_LABELS = {"application/pdf": "PDF", "image/png": "Image PNG", "image/jpeg": "Image JPEG"}
 
 
@@ -112,6 +118,8 @@ def _value(key: str, value: Any, choices: dict[str, dict[str, str]]) -> str:
     text = str(value)
     if key in DATE_FIELDS:
         return french_date(text)
+    if key in AMOUNT_FIELDS:
+        return french_amount(Decimal(text))
     if key in MASKED:
         return MASKED[key](text)
     labels = choices.get(key) or CODE_LABELS.get(key) or {}
