@@ -216,6 +216,8 @@ async def test_a_broker_searches_the_portfolio_exports_it_and_asks_for_an_addres
     await rows.first.click()
     await page.get_by_role("heading", name="Historique").wait_for()
     assert "Vous" in await page.locator("#historique").inner_text()
+    asked = _words(await page.get_by_role("region", name="Ce que vous avez demandé").inner_text())
+    assert f"Date d'effet {today:%d/%m/%Y} Adresse Adresse 8 place Bellecour Code postal 69002 Ville Lyon" in asked
     await check("demande-adresse")
 
 
