@@ -7,11 +7,15 @@ household's `CommunicationPreferencesRecorded` on legacy.households, its other c
 last published them, which it follows on that stream; an accepted change of the member's file: the household's
 `HouseholdBeneficiariesRecorded` with the new IBAN for benefits, address, phones or email, or without the dependant
 removed, and the member's `MemberContractRecorded` with the new guarantee, or with a contribution paid online as the
-last payment and nothing due: no payment provider, the legacy system collects it). What the file it follows rules out is
+last payment and nothing due: no payment provider, the legacy system collects it; an accepted broker contact change:
+the office's `BrokerRegistered` on legacy.brokers, which it follows too, with the new contact). What the file it follows
+rules out is
 refused whatever the policy, as the legacy system would: a dependant the household does not hold, a guarantee held
 already, a debit day or debit account for contributions that are not debited from a bank account, a payment of
 anything but the amount due. An advisor's decision made in the back office
-(`AdvisorDecisionRecorded`) is applied the same way to the request it names.
+(`AdvisorDecisionRecorded`) is applied the same way to the request it names. Given `files` (`request_files`), the
+files a request names by reference are fetched from enrollment and checked against the event before it is decided:
+a file it cannot read gets the request refused.
 
     legacy-simulator decide --policy accept                          # every request accepted
     legacy-simulator decide --policy EmployeeTerminationRequested=advisor --policy refuse --reason "Pièce manquante"
