@@ -278,6 +278,7 @@ class Subject:
     contract_memberships: int
     search: str
     search_companies: int
+    company_codes: list[str]
 
 
 async def choose(infra, schema: str, today: date) -> Subject:
@@ -323,10 +324,22 @@ async def choose(infra, schema: str, today: date) -> Subject:
             today,
             search,
         )
+        codes = [
+            r[0] for r in await conn.fetch(f"SELECT company_code FROM ({PORTFOLIO_ON}) p ORDER BY 1 LIMIT 1000", TENANT, broker, today)
+        ]
     finally:
         await conn.close()
     return Subject(
-        broker, companies, memberships, company["company_code"], company["n"], contract["contract_number"], contract["n"], search, found
+        broker,
+        companies,
+        memberships,
+        company["company_code"],
+        company["n"],
+        contract["contract_number"],
+        contract["n"],
+        search,
+        found,
+        codes,
     )
 
 
@@ -358,6 +371,17 @@ done = function(summary, latency, requests)
     e.status, e.connect, e.read, e.write, e.timeout))
 end
 """
+
+
+def rotating_script(directory: Path, paths: list[str]) -> Path:
+    """A wrk script asking `paths` in turn (each of wrk's threads from its own start), with WRK_SCRIPT's summary."""
+    listed = ",\n".join(json.dumps(p) for p in paths)  # JSON strings of ASCII paths are Lua strings too
+    script = directory / f"rotating-{len(paths)}.lua"
+    script.write_text(
+        f"paths = {{\n{listed}\n}}\ni = 0\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format(nil, paths[i])\nend\n" + WRK_SCRIPT
+    )
+    return script
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -615,6 +639,12 @@ async def main(infra) -> int:
             token = gateway_token(stack, b)  # an access token lives 10 minutes
             pids["postgres"] = await backend_pids(infra, stack.schema)
             results.append(wrk(args, script, f"gateway {label}", gateway + path, {"Authorization": f"Bearer {token}"}, pids))
+        # Not one request again and again: each company's detail in turn (the first round asks portfolio for each).
+        rotating = rotating_script(script.parent, [f"/api/broker/companies/{code}" for code in subject.company_codes])
+        token = gateway_token(stack, b)
+        pids["postgres"] = await backend_pids(infra, stack.schema)
+        label = f"gateway company detail, {len(subject.company_codes)} in turn"
+        results.append(wrk(args, rotating, label, gateway + "/", {"Authorization": f"Bearer {token}"}, pids))
         if args.direct:
             credential = {"X-Service-Credential": keys.credential(stack.layout, keys.GATEWAY)}
             results.append(wrk(args, script, "portfolio /health/live", f"{portfolio}/health/live", {}, pids))

@@ -2,11 +2,15 @@
 changes has not moved (the consumer's side: test_consumer.py)."""
 
 import asyncio
+import contextlib
+import time
+from datetime import date
 
 import pytest
 
 from extranet_plumbing.db import migrate
-from extranet_plumbing.read_cache import COUNT_CHANGE, CountReader, ReadModelCache
+from extranet_plumbing.read_cache import COUNT_CHANGE, VERSION_HEADER, CountReader, ReadModelCache, ReadModelChanges
+from extranet_plumbing.testing import wait_until
 
 
 @pytest.fixture
@@ -207,3 +211,65 @@ async def test_a_failed_read_of_the_count_fails_the_requests_waiting_and_the_nex
     with pytest.raises(ConnectionResetError):
         await reader.read()
     assert await reader.read() == 1
+
+
+# --- the version followed from outside (the gateway's kept answers) ------------------------------------
+
+
+async def test_a_caller_waiting_for_a_change_is_woken_by_its_commit_and_not_before(conn, db_pool, db_schema, infra):
+    day = [date(2026, 12, 1)]
+    cache = ReadModelCache("test", day=lambda: day[0])
+    cache.use(db_pool)
+    changes = ReadModelChanges(cache, infra.database_url, db_schema)
+    listening = asyncio.create_task(changes.run())
+    try:
+        await wait_until(lambda: changes.listening, timeout=5, interval=0.02)
+        version = await changes.wait_past(None, 5)  # differs from none: at once
+        assert version.endswith("/2026-12-01")
+        assert await changes.wait_past("an older one", 5) == version
+
+        waiting = asyncio.create_task(changes.wait_past(version, 5))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()
+        async with db_pool.acquire() as writer:
+            tx = writer.transaction()
+            await tx.start()
+            await writer.execute(COUNT_CHANGE)
+            await asyncio.sleep(0.2)
+            assert not waiting.done()  # not committed: nothing to see yet
+            await tx.commit()
+        started = time.monotonic()
+        changed = await asyncio.wait_for(waiting, 2)
+        assert changed != version and time.monotonic() - started < 1.0
+
+        # Nothing changes: the same version, after the wait.
+        started = time.monotonic()
+        assert await changes.wait_past(changed, 0.3) == changed
+        assert time.monotonic() - started >= 0.3
+        # Another schema's read model changing does not wake it.
+        waiting = asyncio.create_task(changes.wait_past(changed, 1))
+        await db_pool.execute("SELECT pg_notify('read_model_version', 'another_schema')")
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        assert await waiting == changed
+        # Midnight: answers computed for the day before are of another version.
+        day[0] = date(2026, 12, 2)
+        assert await changes.wait_past(changed, 5) == changed.replace("2026-12-01", "2026-12-02")
+    finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+
+
+async def test_answers_say_the_version_they_were_computed_from(conn, db_pool):
+    cache = ReadModelCache("test", day=lambda: date(2026, 12, 1))
+    cache.use(db_pool)
+    computed: list[int] = []
+    first = await cache.json(conn, "total", int, lambda: total(conn, computed))
+    async with db_pool.acquire() as writer, writer.transaction():
+        await writer.execute("INSERT INTO cached VALUES (41)")
+        await writer.execute(COUNT_CHANGE)
+    second = await cache.json(conn, "total", int, lambda: total(conn, computed))
+    assert (first.body, second.body) == (b"1", b"42")
+    assert first.headers[VERSION_HEADER] != second.headers[VERSION_HEADER]
+    assert second.headers[VERSION_HEADER] == cache.tag(await cache.count())

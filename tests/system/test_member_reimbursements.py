@@ -26,6 +26,7 @@ from claims.settings import ClaimsSettings
 from extranet_contracts.claims import Payee, ReimbursementPaid
 from extranet_contracts.households import CommunicationPreferencesRecorded, HouseholdBeneficiariesRecorded, MemberContractRecorded
 from extranet_plumbing.auth import TokenVerifier
+from extranet_plumbing.read_cache import VERSION_PATH
 from extranet_plumbing.testing import wait_until
 from gateway.bootstrap import bootstrap as gateway_bootstrap
 from gateway.settings import GatewaySettings
@@ -73,7 +74,7 @@ class Recorded:
         self.name, self.app, self.calls = name, app, calls
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope["path"] != VERSION_PATH:  # not the gateway's own follow-up (gateway.kept)
             self.calls.append((self.name, scope["path"]))
         await self.app(scope, receive, send)
 

@@ -6,6 +6,7 @@ service that checks tokens, the gateway follows the revoked sessions (identity.s
 from __future__ import annotations
 
 import httpx
+from starlette.middleware import Middleware
 
 from enrollment.api_files import attachment_body_limit
 from extranet_plumbing.auth import TokenVerifier
@@ -17,6 +18,7 @@ from gateway.clients.enrollment import EnrollmentClient
 from gateway.clients.identity import IdentityClient
 from gateway.clients.portfolio import PortfolioClient
 from gateway.errors import UpstreamProblem, upstream_problem
+from gateway.kept import KeptAnswers, VersionFollower
 from gateway.routes import ROUTERS
 from gateway.routes.attachments import LINK_UPLOAD_PATH, MEMBER_UPLOAD_PATH, UPLOAD_PATH
 from gateway.routes.broker_profile import ADDRESS_CHANGE_PATH
@@ -49,6 +51,8 @@ def bootstrap(
     portfolio = PortfolioClient("portfolio", upstream("portfolio", settings.portfolio_url))
     claims = ClaimsClient("claims", upstream("claims", settings.claims_url))
     enrollment = EnrollmentClient("enrollment", upstream("enrollment", settings.enrollment_url))
+    # The services whose read answers the gateway may give again while their read model has not moved (gateway.kept).
+    followers = [VersionFollower(portfolio), VersionFollower(claims)] if settings.keep_answers else []
     service = Service(
         settings,
         title="Extranet API",
@@ -63,6 +67,7 @@ def bootstrap(
             dependencies.settings: provide(settings),
         },
         on_stop=[identity.close, portfolio.close, claims.close, enrollment.close],
+        tasks=lambda _service: [follower.run() for follower in followers],
         # The address change carries a Kbis of up to 4 MB, a request's attachment a file of as much: those routes
         # alone take such a body.
         body_limits={
@@ -73,4 +78,9 @@ def bootstrap(
         },
     )
     service.app.add_exception_handler(UpstreamProblem, upstream_problem)
+    if followers:
+        # Appended, not added: the innermost middleware, inside the span, the request guard and the security headers.
+        service.app.user_middleware.append(
+            Middleware(KeptAnswers, service=service, followers={follower.name: follower for follower in followers})
+        )
     return service

@@ -12,3 +12,5 @@ class GatewaySettings(ServiceSettings):
     enrollment_url: str = "http://127.0.0.1:8103"
     default_tenant: str = "mbtp"
     upstream_timeout_seconds: float = 10.0
+    # Give a relayed read answer again while the service's read model has not changed (gateway.kept).
+    keep_answers: bool = True

@@ -127,16 +127,7 @@ class RequestGuard:
                 await self._answer(send, 422, "Un champ contient des caractères interdits.", field)
                 return
 
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
     @staticmethod
     async def _answer(send: Send, status: int, detail: str, field: str | None = None) -> None:
@@ -189,3 +180,18 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` for the next app once the body was read: the whole body at once, then whatever the client sends
+    next (its disconnection)."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

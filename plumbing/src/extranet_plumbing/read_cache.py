@@ -18,31 +18,52 @@ criterion, the day).
 work only to compute a missing answer, so a kept answer costs no transaction. Concurrent requests share
 their reads of the count (`CountReader`): a request waits for a read that *starts* after it arrived, never
 joins one already on its way, so it still sees every change committed before it came; under load one
-read (one round trip) serves every request that arrived while the previous read ran."""
+read (one round trip) serves every request that arrived while the previous read ran.
+
+Beyond the service: every kept or computed answer says, in `X-Read-Model-Version`, the version of the read
+model it was computed from (the count, the read model's epoch and the day it was computed for: answers of
+the current month or the last ten statements change at midnight too). `ReadModelChanges` lets the gateway
+follow that version (`GET /internal/read-model/version?after=...`, a long poll woken by the notification
+each change of the count sends at commit: migration plumbing/003), so that it may give a relayed answer
+again for as long as the version it was computed from is the current one (gateway.kept)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import TYPE_CHECKING, Any, TypeVar
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import asyncpg
+from fastapi import APIRouter, Query, Request
 from prometheus_client import Counter
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from starlette.responses import Response
+
+from extranet_plumbing.logging import get_logger
 
 if TYPE_CHECKING:
     from extranet_plumbing.uow import UnitOfWork
 
 T = TypeVar("T")
 
-VERSION = "SELECT version FROM read_model_version"
+# The count within its epoch (a read model built again starts a new epoch): equal only for the same rows.
+VERSION = "SELECT epoch::text || ':' || version FROM read_model_version"
+VERSION_HEADER = "X-Read-Model-Version"
+CHANGES_CHANNEL = "read_model_version"  # notified by migration plumbing/003's trigger, with the schema's name
 # The consumer's last statement in each transaction that applies events (it locks the row until the
 # commit: the lanes of a batch wait on each other only for the time of a commit).
 COUNT_CHANGE = "UPDATE read_model_version SET version = version + 1"
 
 ANSWERS = Counter("extranet_read_cache_answers_total", "Read answers, kept (hit) or computed (miss)", ["cache", "outcome"])
+PARIS = ZoneInfo("Europe/Paris")
+log = get_logger(__name__)
+
+
+def today_in_france() -> date:
+    return datetime.now(PARIS).date()
 
 
 class CountReader:
@@ -91,9 +112,11 @@ class CountReader:
 
 
 class ReadModelCache:
-    def __init__(self, name: str, *, max_entries: int = 4096) -> None:
+    def __init__(self, name: str, *, max_entries: int = 4096, day: Callable[[], date] = today_in_france) -> None:
+        """`day`: the service's today (its clock), part of the version an answer tells the gateway."""
         self.name = name
         self._max_entries = max_entries
+        self._day = day
         self._entries: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self._counts: CountReader | None = None
         self._hits = ANSWERS.labels(name, "hit")
@@ -109,36 +132,50 @@ class ReadModelCache:
         """The pool `respond` reads the count on (the service's, given when it starts)."""
         self._counts = CountReader(pool)
 
+    async def count(self) -> Any:
+        """The read model's count now (shared reads: `CountReader`)."""
+        if self._counts is None:
+            raise RuntimeError(f"read cache {self.name!r} has no pool: the service starts it (Service(read_caches=...))")
+        return await self._counts.read()
+
     async def respond(self, uow: UnitOfWork, key: Hashable, model: Any, compute: Callable[[], Awaitable[Any]]) -> Response:
         """The answer for `key` as `json` gives it; a kept answer is served without opening `uow`, which is
         opened (its transaction) only to compute a missing one with `compute()` (which uses `uow`)."""
-        if self._counts is None:
-            raise RuntimeError(f"read cache {self.name!r} has no pool: the service starts it (Service(read_caches=...))")
-        count = await self._counts.read()
+        count = await self.count()
         kept = self._entries.get(("json", key))
         if kept is not None and kept[0] == count:
             self._entries.move_to_end(("json", key))
             self._hits.inc()
-            return Response(kept[1], media_type="application/json")
+            return self._response(count, kept[1])
         async with uow:
             return await self.json(uow.connection, key, model, compute)
+
+    def tag(self, count: Any) -> str:
+        """The version an answer computed from `count` tells its caller (`X-Read-Model-Version`)."""
+        return f"{count}/{self._day().isoformat()}"
+
+    def _response(self, count: Any, content: bytes) -> Response:
+        return Response(content, media_type="application/json", headers={VERSION_HEADER: self.tag(count)})
 
     async def answer(self, conn: asyncpg.Connection, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
         """The answer for `key`: kept if the read model has not changed since it was computed, else
         `compute()` (run on `conn`, after this reads the count) and kept. An exception is not kept."""
+        return (await self._versioned(conn, key, compute))[1]
+
+    async def _versioned(self, conn: asyncpg.Connection, key: Hashable, compute: Callable[[], Awaitable[T]]) -> tuple[Any, T]:
         version = await conn.fetchval(VERSION)
         kept = self._entries.get(key)
         if kept is not None and kept[0] == version:
             self._entries.move_to_end(key)
             self._hits.inc()
-            return kept[1]
+            return kept
         self._misses.inc()
         value = await compute()
         self._entries[key] = (version, value)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
-        return value
+        return version, value
 
     async def json(self, conn: asyncpg.Connection, key: Hashable, model: Any, compute: Callable[[], Awaitable[Any]]) -> Response:
         """As `answer`, kept as the JSON of `model` (a route's response model: validated and serialised
@@ -149,7 +186,7 @@ class ReadModelCache:
             adapter = _adapter(model)
             return adapter.dump_json(adapter.validate_python(await compute()), by_alias=True)
 
-        return Response(await self.answer(conn, ("json", key), encoded), media_type="application/json")
+        return self._response(*await self._versioned(conn, ("json", key), encoded))
 
 
 _ADAPTERS: dict[Any, TypeAdapter] = {}
@@ -160,3 +197,90 @@ def _adapter(model: Any) -> TypeAdapter:
     if adapter is None:
         adapter = _ADAPTERS[model] = TypeAdapter(model)
     return adapter
+
+
+# --- the version, followed from outside the service ---------------------------------------------------
+
+
+class ReadModelChanges:
+    """Wakes the callers waiting for the read model to change (`wait_past`), from the notifications of
+    migration plumbing/003 for the service's schema, received on a connection of its own (any replica's
+    consumer may have made the change). While that connection is down, nobody waits: `wait_past` answers at
+    once, and the caller asks again later (it cannot know about a change it was not told of)."""
+
+    def __init__(self, cache: ReadModelCache, database_url: str, schema: str, *, reconnect_seconds: float = 1.0) -> None:
+        self._cache = cache
+        self._database_url = database_url
+        self._schema = schema
+        self._reconnect_seconds = reconnect_seconds
+        self._changed = asyncio.Event()
+        self._listening = False
+
+    @property
+    def listening(self) -> bool:
+        return self._listening
+
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload == self._schema:
+            self._changed.set()
+            self._changed = asyncio.Event()
+
+    async def run(self) -> None:
+        """Listens until cancelled, connecting again after a loss."""
+        while True:
+            lost = asyncio.Event()
+            conn = None
+            try:
+                conn = await asyncpg.connect(self._database_url, server_settings={"application_name": f"{self._schema}-changes"})
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                await conn.add_listener(CHANGES_CHANNEL, self._notified)
+                self._listening = True
+                self._notified(None, 0, CHANGES_CHANNEL, self._schema)  # whatever changed while nobody listened
+                await lost.wait()
+                log.warning("read model change notifications lost", schema=self._schema)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("read model change notifications unavailable", schema=self._schema, error_class=type(exc).__name__)
+            finally:
+                self._listening = False
+                if conn is not None and not conn.is_closed():
+                    await conn.close()
+            await asyncio.sleep(self._reconnect_seconds)
+
+    async def wait_past(self, after: str | None, wait: float) -> str:
+        """The version now, once it differs from `after` or after `wait` seconds at most."""
+        changed = self._changed  # taken before the read: a change committed after the read sets it
+        version = self._cache.tag(await self._cache.count())
+        if version != after or not self._listening:
+            return version
+        try:
+            await asyncio.wait_for(changed.wait(), wait)
+        except TimeoutError:
+            pass
+        return self._cache.tag(await self._cache.count())
+
+
+class ReadModelVersion(BaseModel):
+    version: str
+
+
+MAX_WAIT_SECONDS = 5.0
+VERSION_PATH = "/internal/read-model/version"
+
+
+def changes_router() -> APIRouter:
+    """`GET /internal/read-model/version`: the version of the service's read model, at once if it differs from
+    `after`, else when it changes or after `wait` seconds. For the gateway only (an /internal route)."""
+    router = APIRouter(prefix="/internal", tags=["read model"])
+
+    @router.get(
+        VERSION_PATH.removeprefix("/internal"), response_model=ReadModelVersion, summary="Version du modèle de lecture (attente longue)"
+    )
+    async def read_model_version(
+        request: Request,
+        after: Annotated[str | None, Query(max_length=100)] = None,
+        wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+    ) -> ReadModelVersion:
+        changes: ReadModelChanges = request.app.state.read_model_changes
+        return ReadModelVersion(version=await changes.wait_past(after, wait))
+
+    return router

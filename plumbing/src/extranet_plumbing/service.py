@@ -34,7 +34,7 @@ from extranet_plumbing.http import install_conventions
 from extranet_plumbing.kafka import broker_security, ensure_topics, new_producer
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.outbox import OutboxRelay
-from extranet_plumbing.read_cache import ReadModelCache
+from extranet_plumbing.read_cache import ReadModelCache, ReadModelChanges, changes_router
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.revocations import RevocationFollower, RevocationList
 from extranet_plumbing.settings import ServiceSettings
@@ -105,6 +105,10 @@ class Service:
         self.broker: KafkaBroker | None = None
         self.consumers: list[EventConsumer] = []
         self._tasks: list[asyncio.Task] = []
+        # The gateway follows the read model's version (`ReadModelChanges`) to give relayed answers again.
+        self.read_model_changes: ReadModelChanges | None = None
+        if self._read_caches:
+            routers = [*routers, changes_router()]
         self.app = self._create_app(title, description, routers, dependencies or {}, readiness)
 
     # --- wiring ---------------------------------------------------------------------------------
@@ -181,6 +185,10 @@ class Service:
             await migrate(self.pool, self.schema, *self._migrations)
             for cache in self._read_caches:
                 cache.use(self.pool)
+            if self._read_caches:
+                self.read_model_changes = ReadModelChanges(self._read_caches[0], settings.database_url.get_secret_value(), self.schema)
+                self.app.state.read_model_changes = self.read_model_changes
+                self._tasks.append(asyncio.create_task(self.read_model_changes.run()))
         if self.uses_kafka:
             self.producer = new_producer(settings, client_id=settings.service_name)
             await self.producer.start()

@@ -37,6 +37,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from extranet_plumbing.logging import get_logger
 from gateway.errors import UpstreamProblem
+from gateway.kept import relayed, upstream_answered
 
 try:
     import aiohttp
@@ -157,7 +158,9 @@ class ServiceClient:
         `response_model=model`: serialised once here by its model (the declared fields only, by alias),
         so that FastAPI neither validates nor serialises it again, as it would a returned model."""
         value = await self.call(method, template, model=model, **arguments)
-        return Relayed(value, _adapter(model).dump_json(value, by_alias=True))
+        body = _adapter(model).dump_json(value, by_alias=True)
+        relayed(body)  # the gateway may give it again (gateway.kept)
+        return Relayed(value, body)
 
     async def download(
         self,
@@ -305,6 +308,7 @@ class ServiceClient:
         return self._decoded(status, content, response.headers, route=route, model=model)
 
     def _decoded(self, status: int, content: bytes, headers: Mapping[str, str], *, route: str, model: Any) -> Any:
+        upstream_answered(self.name, headers)
         if status >= 400:
             raise UpstreamProblem.refusal(status, _json_or_none(content), headers)
         if model is None:

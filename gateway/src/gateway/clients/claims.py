@@ -20,41 +20,40 @@ from claims.api import (
     ReimbursementList,
 )
 from extranet_plumbing.exports import PDF_MEDIA_TYPE, ZIP_MEDIA_TYPE
-from gateway.clients.base import ServiceClient, segment
+from gateway.clients.base import Relayed, ServiceClient, segment
 
 
 class ClaimsClient(ServiceClient):
     # The member number is the token's (the routes take it from there), and claims checks it again.
 
-    async def latest(self, token: str, member_number: str) -> LatestReimbursements:
-        return await self.request(
+    async def latest(self, token: str, member_number: str) -> Relayed:
+        return await self.relay(
             "GET",
-            f"/internal/members/{segment(member_number)}/reimbursements/latest",
-            route="GET /internal/members/{member_number}/reimbursements/latest",
+            "/internal/members/{member_number}/reimbursements/latest",
+            member_number=member_number,
             model=LatestReimbursements,
             token=token,
         )
 
-    async def reimbursements(
-        self, token: str, member_number: str, params: dict[str, Any], *, third_party: bool = False
-    ) -> ReimbursementList:
+    async def reimbursements(self, token: str, member_number: str, params: dict[str, Any], *, third_party: bool = False) -> Relayed:
         """The list searched (the query as the member gave it, validated by the gateway's route and again by claims);
         `third_party`: the payments to health professionals only."""
         tab = "/third-party" if third_party else ""
-        return await self.request(
+        return await self.relay(
             "GET",
-            f"/internal/members/{segment(member_number)}/reimbursements{tab}",
-            route=f"GET /internal/members/{{member_number}}/reimbursements{tab}",
+            f"/internal/members/{{member_number}}/reimbursements{tab}",
+            member_number=member_number,
             model=ReimbursementList,
             token=token,
             params=params,
         )
 
-    async def reimbursement(self, token: str, member_number: str, reference: str) -> ReimbursementDetail:
-        return await self.request(
+    async def reimbursement(self, token: str, member_number: str, reference: str) -> Relayed:
+        return await self.relay(
             "GET",
-            f"/internal/members/{segment(member_number)}/reimbursements/{segment(reference)}",
-            route="GET /internal/members/{member_number}/reimbursements/{reference}",
+            "/internal/members/{member_number}/reimbursements/{reference}",
+            member_number=member_number,
+            reference=reference,
             model=ReimbursementDetail,
             token=token,
         )
@@ -83,37 +82,31 @@ class ClaimsClient(ServiceClient):
         """The current guarantee's benefits table (PDF)."""
         return await self._file(token, member_number, "contract/benefits-table", "contract/benefits-table", PDF_MEDIA_TYPE)
 
-    async def _household(self, token: str, member_number: str, part: str, model: type) -> Any:
+    async def _household(self, token: str, member_number: str, part: str, model: type) -> Relayed:
         """A part of the household's file (`part`: contract, beneficiaries, preferences, statements)."""
-        return await self.request(
-            "GET",
-            f"/internal/members/{segment(member_number)}/{part}",
-            route=f"GET /internal/members/{{member_number}}/{part}",
-            model=model,
-            token=token,
-        )
+        return await self.relay("GET", f"/internal/members/{{member_number}}/{part}", member_number=member_number, model=model, token=token)
 
-    async def contract(self, token: str, member_number: str) -> MemberContract:
+    async def contract(self, token: str, member_number: str) -> Relayed:
         return await self._household(token, member_number, "contract", MemberContract)
 
-    async def beneficiaries(self, token: str, member_number: str) -> Beneficiaries:
+    async def beneficiaries(self, token: str, member_number: str) -> Relayed:
         return await self._household(token, member_number, "beneficiaries", Beneficiaries)
 
-    async def preferences(self, token: str, member_number: str) -> CommunicationPreferences:
+    async def preferences(self, token: str, member_number: str) -> Relayed:
         return await self._household(token, member_number, "preferences", CommunicationPreferences)
 
-    async def statements(self, token: str, member_number: str) -> OnlineStatements:
+    async def statements(self, token: str, member_number: str) -> Relayed:
         return await self._household(token, member_number, "statements", OnlineStatements)
 
     # The tenant's content, as the member's household reads it.
-    async def news(self, token: str, member_number: str) -> News:
+    async def news(self, token: str, member_number: str) -> Relayed:
         return await self._household(token, member_number, "content/news", News)
 
-    async def faq(self, token: str, member_number: str) -> Faq:
+    async def faq(self, token: str, member_number: str) -> Relayed:
         return await self._household(token, member_number, "content/faq", Faq)
 
-    async def contact(self, token: str, member_number: str) -> Contact:
+    async def contact(self, token: str, member_number: str) -> Relayed:
         return await self._household(token, member_number, "content/contact", Contact)
 
-    async def legal_notices(self, token: str, member_number: str) -> LegalNotices:
+    async def legal_notices(self, token: str, member_number: str) -> Relayed:
         return await self._household(token, member_number, "content/legal-notices", LegalNotices)

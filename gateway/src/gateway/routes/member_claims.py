@@ -19,6 +19,7 @@ from claims.api import (
 from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Token, Who
 from extranet_plumbing.exports import PDF_MEDIA_TYPE, ZIP_MEDIA_TYPE
+from gateway.clients.base import Relayed
 from gateway.dependencies import Claims
 from gateway.errors import Problem, problem_responses
 
@@ -45,12 +46,12 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
     summary="Mes trois derniers remboursements",
     responses=problem_responses(authenticated=True, validated=False),
 )
-async def latest(who: Who, token: Token, claims: Claims) -> LatestReimbursements:
+async def latest(who: Who, token: Token, claims: Claims) -> Relayed:
     return await claims.latest(token, require_member(who))
 
 
 @router.get("/member/reimbursements", response_model=ReimbursementList, summary="Mes remboursements : recherche", responses=LISTED)
-async def reimbursements(who: Who, token: Token, claims: Claims, query: Search) -> ReimbursementList:
+async def reimbursements(who: Who, token: Token, claims: Claims, query: Search) -> Relayed:
     """The household's payments, newest first: of one beneficiary (an id of `beneficiaries`), paid within a
     period; one page of them, and who of the household can be searched for."""
     return await claims.reimbursements(token, require_member(who), query.params())
@@ -62,7 +63,7 @@ async def reimbursements(who: Who, token: Token, claims: Claims, query: Search) 
     summary="Remboursements aux professionnels de santé (tiers payant)",
     responses=LISTED,
 )
-async def third_party(who: Who, token: Token, claims: Claims, query: Search) -> ReimbursementList:
+async def third_party(who: Who, token: Token, claims: Claims, query: Search) -> Relayed:
     return await claims.reimbursements(token, require_member(who), query.params(), third_party=True)
 
 
@@ -72,9 +73,7 @@ async def third_party(who: Who, token: Token, claims: Claims, query: Search) -> 
     summary="Détail d'un remboursement, acte par acte",
     responses=FOUND,
 )
-async def reimbursement(
-    who: Who, token: Token, claims: Claims, reference: Annotated[str, Path(pattern=REFERENCE_PATTERN)]
-) -> ReimbursementDetail:
+async def reimbursement(who: Who, token: Token, claims: Claims, reference: Annotated[str, Path(pattern=REFERENCE_PATTERN)]) -> Relayed:
     """Each act: dates, amounts of the social security and of the mutuelle, what remains for the member,
     the guarantee that applied, and the act explained in plain French."""
     return await claims.reimbursement(token, require_member(who), reference)

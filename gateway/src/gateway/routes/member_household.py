@@ -10,6 +10,7 @@ from claims.api import Beneficiaries, CommunicationPreferences, Contact, Faq, Le
 from extranet_plumbing.auth import require_member
 from extranet_plumbing.dependencies import Token, Who
 from extranet_plumbing.exports import PDF_MEDIA_TYPE
+from gateway.clients.base import Relayed
 from gateway.dependencies import Claims
 from gateway.errors import Problem, problem_responses
 
@@ -28,7 +29,7 @@ def _missing(description: str) -> dict:
     summary="Mon contrat : garanties, cotisation",
     responses=_missing("Aucun contrat enregistré pour le foyer"),
 )
-async def contract(who: Who, token: Token, claims: Claims) -> MemberContract:
+async def contract(who: Who, token: Token, claims: Claims) -> Relayed:
     """Contract number and kind, subscription date, guarantee history, the current guarantee (brochure,
     benefits table), the contribution block; a member of a collective contract is told to ask their employer."""
     return await claims.contract(token, require_member(who))
@@ -53,38 +54,38 @@ async def benefits_table(who: Who, token: Token, claims: Claims) -> StreamingRes
     summary="Les bénéficiaires de mon contrat",
     responses=_missing("Aucun bénéficiaire enregistré pour le foyer"),
 )
-async def beneficiaries(who: Who, token: Token, claims: Claims) -> Beneficiaries:
+async def beneficiaries(who: Who, token: Token, claims: Claims) -> Relayed:
     """Each beneficiary with their details; social security number and IBAN for benefits masked."""
     return await claims.beneficiaries(token, require_member(who))
 
 
 @router.get("/member/preferences", response_model=CommunicationPreferences, summary="Mes choix d'envoi des informations", responses=READ)
-async def preferences(who: Who, token: Token, claims: Claims) -> CommunicationPreferences:
+async def preferences(who: Who, token: Token, claims: Claims) -> Relayed:
     """Technical, commercial, partners and other information × email, post, SMS; and the paperless option."""
     return await claims.preferences(token, require_member(who))
 
 
 @router.get("/member/statements", response_model=OnlineStatements, summary="Mes relevés de prestations en ligne", responses=READ)
-async def statements(who: Who, token: Token, claims: Claims) -> OnlineStatements:
+async def statements(who: Who, token: Token, claims: Claims) -> Relayed:
     """Paperless: the statements of the last year; otherwise the last ten."""
     return await claims.statements(token, require_member(who))
 
 
 @router.get("/member/news", response_model=News, summary="Actualités de la mutuelle (page d'accueil)", responses=READ)
-async def news(who: Who, token: Token, claims: Claims) -> News:
+async def news(who: Who, token: Token, claims: Claims) -> Relayed:
     return await claims.news(token, require_member(who))
 
 
 @router.get("/member/faq", response_model=Faq, summary="Foire aux questions", responses=READ)
-async def faq(who: Who, token: Token, claims: Claims) -> Faq:
+async def faq(who: Who, token: Token, claims: Claims) -> Relayed:
     return await claims.faq(token, require_member(who))
 
 
 @router.get("/member/contact", response_model=Contact, summary="Nous contacter : coordonnées de la mutuelle", responses=READ)
-async def contact(who: Who, token: Token, claims: Claims) -> Contact:
+async def contact(who: Who, token: Token, claims: Claims) -> Relayed:
     return await claims.contact(token, require_member(who))
 
 
 @router.get("/member/legal-notices", response_model=LegalNotices, summary="Mentions légales", responses=READ)
-async def legal_notices(who: Who, token: Token, claims: Claims) -> LegalNotices:
+async def legal_notices(who: Who, token: Token, claims: Claims) -> Relayed:
     return await claims.legal_notices(token, require_member(who))

@@ -30,7 +30,7 @@ def bootstrap(
     settings = settings or ClaimsSettings()
     # The member's pages, kept while the read model has not changed: the read model's consumer counts its
     # changes (the announcements of new statements, in the same transactions, change no kept answer).
-    answers = ReadModelCache("claims")
+    answers = ReadModelCache("claims", day=lambda: clock().date())
     return Service(
         settings,
         title="Claims service (internal)",

@@ -50,7 +50,7 @@ def bootstrap(
 ) -> Service:
     settings = settings or PortfolioSettings()
     nir_digest = nir_digest or nir_digest_of(settings)
-    answers = ReadModelCache("portfolio")
+    answers = ReadModelCache("portfolio", day=clock)
     return Service(
         settings,
         title="Portfolio service (internal)",
