@@ -8,16 +8,12 @@ correspondent, another broker, the owner}."""
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from extranet_contracts.legacy import BROKERS
-from extranet_contracts.testing import broker_registered
-from extranet_plumbing.testing import GATEWAY_HEADERS, publish_event, wait_until
+from extranet_plumbing.testing import GATEWAY_HEADERS, wait_until
 
+from .test_broker_profile import MINE, THEIRS, brokers  # noqa: F401 - brokers: two offices on Kafka, each broker logged in
 from .test_requests import log_in
 
-PASSWORD = "Courtier-Test-2026"
-MINE, THEIRS = "M40301", "M40302"
 CHANGE = "/api/broker/contact-change"
 NEW = {
     "contact_last_name": "Durand",
@@ -28,25 +24,11 @@ NEW = {
 }
 
 
-@pytest.fixture
-async def brokers(platform, kafka_producer, service_env):
-    """Two offices registered by the legacy system (on Kafka), each broker logged in: {broker code: headers}."""
-    topic = service_env["topic_prefix"] + BROKERS
-    await publish_event(kafka_producer, topic, broker_registered(broker_code=MINE, phone="04 78 12 34 56"))
-    await publish_event(kafka_producer, topic, broker_registered(broker_code=THEIRS, orias_number="07040302", contact_last_name="Roux"))
-    await wait_until(lambda: platform.portfolio.pool.fetchval("SELECT count(*) = 2 FROM brokers"), timeout=30)
-    logged_in = {}
-    for code in (MINE, THEIRS):
-        await platform.create_broker_login(code, PASSWORD)
-        logged_in[code] = {"authorization": f"Bearer {await platform.login(code, PASSWORD)}"}
-    return logged_in
-
-
 async def _profile(platform, auth: dict) -> dict:
     return (await platform.gateway.get("/api/broker/profile", headers=auth)).json()
 
 
-async def test_a_contact_change_accepted_by_the_legacy_system_updates_the_office(platform, brokers, legacy_system):
+async def test_a_contact_change_accepted_by_the_legacy_system_updates_the_office(platform, brokers, legacy_system):  # noqa: F811
     gateway, mine = platform.gateway, brokers[MINE]
     for wrong, field, message in (
         (
@@ -98,7 +80,8 @@ async def test_a_contact_change_accepted_by_the_legacy_system_updates_the_office
         "04 72 10 20 30",
     )
     assert profile["name"] == "Cabinet Martin Courtage" and profile["address"]["city"] == "Grenoble"  # the rest of the office kept
-    assert (await _profile(platform, brokers[THEIRS]))["contact_last_name"] == "Roux"  # another office untouched
+    theirs = await _profile(platform, brokers[THEIRS])
+    assert (theirs["contact_first_name"], theirs["email"]) == ("Claire", "claire.martin@cabinet-martin.fr")  # another office untouched
 
     # « Mes demandes »: the request accepted, with its history; identity's account follows the office's new contact.
     listed = (await gateway.get("/api/broker/requests", headers=mine)).json()["items"]
@@ -118,7 +101,7 @@ async def _account_if(platform, auth: dict, ok) -> dict | None:
     return account if ok(account) else None
 
 
-async def test_the_contact_change_routes_refuse_whoever_is_not_the_broker(platform, brokers):
+async def test_the_contact_change_routes_refuse_whoever_is_not_the_broker(platform, brokers):  # noqa: F811
     gateway = platform.gateway
     sent = await gateway.post(CHANGE, json=NEW, headers=brokers[MINE])
     assert sent.status_code == 201, sent.text
