@@ -30,7 +30,8 @@ async def test_the_employee_lists_and_downloads_only_the_files_of_its_own_link(p
 
     assert (await gateway.get(FILES, headers=marc)).status_code == 409  # the link not opened yet: no affiliation
     for link in (marc, ines):
-        assert (await gateway.get("/api/online-enrollment", headers=link)).status_code == 200
+        opened = await gateway.get("/api/online-enrollment", headers=link)
+        assert opened.status_code == 200 and opened.json()["category"] == "NON CADRES"  # the contract's, as invited
     assert (await gateway.get(FILES, headers=marc)).json() == {"items": []}
 
     assert (await gateway.post(FILES, **upload("attestation sécu.pdf", PDF, "application/pdf"), headers=marc)).status_code == 201

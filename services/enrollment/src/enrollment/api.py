@@ -303,6 +303,7 @@ class InvitationView(BaseModel):
 
     company_name: str
     contract_number: str
+    category: str | None = Field(default=None, description="The contract's population category the employee was invited in")
     civility: Literal["M", "MME"]
     last_name: str
     first_name: str

@@ -155,6 +155,7 @@ async def open_link(token: LinkToken, uow: UoW, today: Today, now: Now) -> dict:
     return {
         "company_name": company,
         "contract_number": invitation.contract_number,
+        "category": invitation.category,
         "civility": invitation.civility,
         "last_name": invitation.last_name,
         "first_name": invitation.first_name,
