@@ -21,7 +21,7 @@ token's whole text: nobody else's token, and no other path or query, can reach i
 What it gives up: a change reaches the gateway's kept answers one notification later than the read model
 (a few milliseconds: the commit's notification, one read of the count, the long poll's answer); while the
 service cannot be asked (down, or its notifications lost), nothing is given again. Bounded in number and
-size (least recently used out first)."""
+size (least recently used out first: 20,000 answers, 64 MiB of bodies, none over 256 KiB)."""
 
 from __future__ import annotations
 
@@ -143,6 +143,7 @@ class KeptAnswers:
         followers: Mapping[str, VersionFollower],
         max_entries: int = 20_000,
         max_body: int = 256 * 1024,
+        max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.app = app
         self._service = service
@@ -150,6 +151,8 @@ class KeptAnswers:
         self._entries: OrderedDict[tuple[bytes, str, bytes, bytes], _Kept] = OrderedDict()
         self._max_entries = max_entries
         self._max_body = max_body
+        self._max_bytes = max_bytes
+        self._bytes = 0  # the bodies kept
         self._hits = KEPT.labels("hit")
         self._misses = KEPT.labels("miss")
 
@@ -184,7 +187,7 @@ class KeptAnswers:
                 await send({"type": "http.response.start", "status": 200, "headers": kept.headers})
                 await send({"type": "http.response.body", "body": kept.body})
                 return
-            del self._entries[key]
+            self._forget(key)
         self._misses.inc()
         exchange = Exchange()
         reset = _exchange.set(exchange)
@@ -208,9 +211,15 @@ class KeptAnswers:
         body = b"".join(chunks)
         if body != exchange.body or len(body) > self._max_body:  # the route gave something else than the relayed answer
             return
+        if key in self._entries:  # a concurrent request for the same key kept it meanwhile
+            self._forget(key)
         self._entries[key] = _Kept(exchange.service, exchange.version, list(started.get("headers", [])), body, scope.get("route"))
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        self._bytes += len(body)
+        while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
+            self._forget(next(iter(self._entries)))
+
+    def _forget(self, key: tuple[bytes, str, bytes, bytes]) -> None:
+        self._bytes -= len(self._entries.pop(key).body)
 
     def _admits(self, token: bytes) -> bool:
         """As `principal`: a token verified (recognised, not expired) of a session not revoked."""
