@@ -198,16 +198,31 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
     assert not any(alive(pid) for pid in pids.values())
     assert not list(layout.run.glob("*-service.pid")) and not list(layout.run.glob("devstack-*.pid"))
 
-    # Second run: the demo data is not loaded again; a service that dies stops everything.
+    # Second run: the demo data is not loaded again; a service that dies is restarted alone
+    # (test_restart.py: the backoff), `devstack status` counts it, `devstack stop` stops the run.
     proc = _start(standins)
     out = _read_until(proc, "Stop        Ctrl-C")
     assert "demo data already loaded" in out and (root / "logins").read_text().split() == ["BRK001", "BRK002"]
     pids = _service_pids(layout)
     os.kill(pids["portfolio-service"], signal.SIGKILL)
+    out = _read_until(proc, "portfolio-service ready again")
+    assert "portfolio-service exited (signal SIGKILL), restarting in 1s (restart #1); see .stack/logs/portfolio-service.log" in out
+    restarted = _service_pids(layout)
+    assert restarted["portfolio-service"] != pids["portfolio-service"] and alive(restarted["portfolio-service"])
+    assert {k: v for k, v in restarted.items() if k != "portfolio-service"} == {k: v for k, v in pids.items() if k != "portfolio-service"}
+    status = subprocess.run(
+        [sys.executable, "-m", "devstack", "--root", str(root), "status"], env=standins["env"], capture_output=True, text=True, timeout=60
+    ).stdout
+    rows = {line.split()[0]: line.split() for line in status.splitlines()}
+    assert rows["portfolio-service"][1:6] == ["running", str(restarted["portfolio-service"]), rows["portfolio-service"][3], "yes", "1"]
+    assert rows["portfolio-service"][6:8] == ["signal", "SIGKILL"] and rows["identity-service"][5:7] == ["0", "-"]
+    stop = subprocess.run(
+        [sys.executable, "-m", "devstack", "--root", str(root), "stop"], env=standins["env"], capture_output=True, text=True, timeout=120
+    )
+    assert f"stopped devstack run (pid {proc.pid}) and its services" in stop.stdout, stop.stdout + stop.stderr
     rest = proc.stdout.read()
-    assert proc.wait(timeout=30) == 1
-    assert "portfolio-service exited with code -9" in rest and "portfolio-service.log" in rest
-    assert not any(alive(pid) for pid in pids.values())
+    assert proc.wait(timeout=30) == 0 and "SIGTERM: stopping" in rest and "restarting" not in rest
+    assert not any(alive(pid) for pid in restarted.values())
 
     # SIGTERM stops it as Ctrl-C does.
     proc = _start(standins)

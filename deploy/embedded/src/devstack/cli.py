@@ -74,8 +74,12 @@ def cmd_infra_down(layout: Layout, args) -> int:
 
 
 def cmd_stop(layout: Layout, args) -> int:
-    from devstack.run import stop_services
+    from devstack.run import stop_services, stop_supervisor
 
+    # A running `devstack run` first (it stops its services; left alone, it would restart them).
+    supervisor = stop_supervisor(layout)
+    if supervisor is not None:
+        _say(f"stopped devstack run (pid {supervisor}) and its services")
     services = stop_services(layout)
     if services:
         _say(f"stopped leftover services: {', '.join(services)}")
@@ -100,7 +104,7 @@ def cmd_clean(layout: Layout, args) -> int:
 def cmd_status(layout: Layout, args) -> int:
     from devstack import declaration, kafka, postgres
     from devstack.procs import port_open, read_pid
-    from devstack.run import http_json
+    from devstack.run import http_json, read_restarts
 
     ports = Ports.from_env(layout.root)
 
@@ -110,6 +114,7 @@ def cmd_status(layout: Layout, args) -> int:
         except ValueError:
             return str(path)
 
+    restarts = read_restarts(layout)
     rows = []
     kpid = kafka.running_pid(layout)
     rows.append(("kafka", kpid, f"127.0.0.1:{ports.kafka}", port_open(ports.kafka), rel(layout.log("kafka"))))
@@ -120,10 +125,14 @@ def cmd_status(layout: Layout, args) -> int:
         port = ports[process.port.name]
         ready = http_json(f"http://127.0.0.1:{port}{process.ready_path}", timeout=1.0)[0] == 200 if pid else False
         rows.append((process.name, pid, f"http://127.0.0.1:{port}", ready, rel(layout.log(process.name))))
-    print(f"{'process':<21} {'state':<9} {'pid':>7}  {'address':<24} {'answers':<7}  log")
+    # restarts / last exit: by the running `devstack run`, since it started (Kafka and PostgreSQL: none).
+    print(f"{'process':<21} {'state':<9} {'pid':>7}  {'address':<24} {'answers':<7}  {'restarts':>8}  {'last exit':<26}  log")
     for name, pid, address, answering, log in rows:
         state = "running" if pid else ("external" if answering else "stopped")
-        print(f"{name:<21} {state:<9} {pid or '-':>7}  {address:<24} {'yes' if answering else 'no':<7}  {log}")
+        restarted = restarts.get(name) or {}
+        last = f"{restarted['last_exit']} at {restarted.get('last_exit_at', '?')[11:19]}" if restarted.get("last_exit") else "-"
+        count = restarted.get("restarts", 0)
+        print(f"{name:<21} {state:<9} {pid or '-':>7}  {address:<24} {'yes' if answering else 'no':<7}  {count:>8}  {last:<26}  {log}")
     demo = "loaded" if layout.demo_marker.is_file() else "not loaded"
     print(f"demo data: {demo}; state folder: {rel(layout.stack)}")
     if postgres.home(layout) is not None:

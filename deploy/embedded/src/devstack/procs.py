@@ -89,6 +89,23 @@ def terminate_group(pid: int, grace: float = 10.0, name: str = "process") -> boo
     return True
 
 
+def terminate(pid: int, grace: float = 10.0) -> bool:
+    """SIGTERM one process (not a group leader: `devstack run` in make's group), SIGKILL after `grace`
+    seconds; wait until it is gone. Returns True if it had to be killed."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return False
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            _reap(pid)
+            if not alive(pid):
+                return sig == signal.SIGKILL
+            time.sleep(0.1)
+    return True
+
+
 def _reap(pid: int) -> None:
     try:
         os.waitpid(pid, os.WNOHANG)

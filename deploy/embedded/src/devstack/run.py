@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from types import SimpleNamespace
 from devstack import declaration, keys
 from devstack.config import SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, Layout, Ports
 from devstack.declaration import Client, Declaration, KafkaAccess, Process, expand
-from devstack.procs import port_open, read_pid, tail, terminate_group, write_pid
+from devstack.procs import port_open, read_pid, tail, terminate, terminate_group, write_pid
 
 DEMO_PASSWORD = "Courtier-Demo-2026"
 DEMO_TENANT = "mbtp"
@@ -152,14 +153,62 @@ def http_json(url: str, timeout: float = 2.0, headers: dict[str, str] | None = N
         return status, None
 
 
-class Supervisor:
-    """The children of `devstack run`, each in its own process group (Ctrl-C reaches only us)."""
+# Restart policy of a service that exits once the stack is up (Kubernetes' CrashLoopBackOff): wait
+# 1 s, 2 s, 4 s ... at most 30 s; the doubling starts over once the process has stayed ready RESET_AFTER.
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+RESET_AFTER = 60.0
 
-    def __init__(self, layout: Layout, bin_dir: Path) -> None:
+
+def exit_text(code: int) -> str:
+    """How a child ended: "code 1", "signal SIGKILL"."""
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"code {code}"
+
+
+@dataclass
+class Child:
+    """A supervised process: what starts it again, its restarts and the backoff state."""
+
+    service: Service
+    env: dict[str, str]
+    restarts: int = 0  # in this run (`devstack status`)
+    crashes: int = 0  # in a row, since it last stayed ready RESET_AFTER: the backoff's exponent
+    last_exit: str | None = None
+    last_exit_at: str | None = None
+    restart_at: float | None = None  # monotonic; set while waiting to restart
+    started_at: float = 0.0
+    ready_at: float | None = None  # monotonic; None until a restarted process answers its ready path
+
+
+class Supervisor:
+    """The children of `devstack run`, each in its own process group (Ctrl-C reaches only us).
+
+    Once the stack is up, `supervise()` restarts a child that exits, alone, after a backoff; while
+    starting (`wait_ready`, the demo data) a child that exits is an error (`dead()`)."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        bin_dir: Path,
+        *,
+        backoff_first: float = BACKOFF_FIRST,
+        backoff_max: float = BACKOFF_MAX,
+        reset_after: float = RESET_AFTER,
+        ready_timeout: float = 120.0,
+    ) -> None:
         self.layout = layout
         self.bin_dir = bin_dir
         self.services: dict[str, subprocess.Popen] = {}
+        self.children: dict[str, Child] = {}
         self.transient: subprocess.Popen | None = None
+        self.backoff_first, self.backoff_max, self.reset_after = backoff_first, backoff_max, reset_after
+        self.ready_timeout = ready_timeout
+        self.stopping = False
 
     def command(self, name: str) -> str:
         path = self.bin_dir / name
@@ -167,16 +216,20 @@ class Supervisor:
             raise StackError(f"command {path} not found: is its package installed? (`make setup`)")
         return str(path)
 
-    def start(self, service: Service, env: dict[str, str]) -> None:
+    def start(self, service: Service, env: dict[str, str], *, restart: int = 0) -> None:
+        """Start `service`; `restart` > 0: its restart number (the log is appended to, not rotated)."""
         if port_open(service.port):
             raise StackError(
                 f"port {service.port} for {service.name} is already taken (an earlier `devstack run` still going? `make stop`)"
             )
         log = self.layout.log(service.name)
         log.parent.mkdir(parents=True, exist_ok=True)
-        if log.exists():
+        if log.exists() and not restart:
             log.replace(log.with_name(log.name + ".1"))
         with open(log, "ab") as out:
+            if restart:
+                out.write(f"--- devstack: restart #{restart} at {time.strftime('%Y-%m-%dT%H:%M:%S%z')} ---\n".encode())
+                out.flush()
             proc = subprocess.Popen(
                 [self.command(service.command)],
                 env={**env, **service.env},
@@ -187,8 +240,86 @@ class Supervisor:
                 start_new_session=True,
             )
         self.services[service.name] = proc
+        child = self.children.setdefault(service.name, Child(service, env))
+        child.started_at, child.ready_at, child.restart_at = time.monotonic(), None, None
         write_pid(self.layout.pidfile(service.name), proc.pid)
-        say(f"started {service.name} (pid {proc.pid}, port {service.port}, log {self.rel(log)})")
+        if not restart:
+            say(f"started {service.name} (pid {proc.pid}, port {service.port}, log {self.rel(log)})")
+
+    def backoff(self, crashes: int) -> float:
+        """The wait before the restart following the `crashes`-th exit in a row: 1 s, 2 s, 4 s ... capped."""
+        return min(self.backoff_max, self.backoff_first * 2 ** max(crashes - 1, 0))
+
+    def supervise(self) -> None:
+        """One round, once the stack is up: restart the children that exited (after their backoff),
+        note when a restarted one is ready again, start the backoff over for one that stayed ready."""
+        if self.stopping:
+            return
+        now = time.monotonic()
+        for name, child in self.children.items():
+            proc = self.services.get(name)
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    self._restart(child)
+                continue
+            if proc is None:
+                continue
+            code = proc.poll()
+            if code is not None:
+                self._exited(child, proc, code)
+            elif child.ready_at is None:
+                status, _ = http_json(child.service.ready_url, timeout=1.0)
+                if status == 200:
+                    child.ready_at = time.monotonic()
+                    say(
+                        f"{name} ready again on port {child.service.port} ({child.ready_at - child.started_at:.1f}s after restart #{child.restarts})"
+                    )
+                elif now - child.started_at > self.ready_timeout:
+                    # A startup probe's failure: kill it, it is restarted as if it had exited.
+                    say(
+                        f"{name} not ready {self.ready_timeout:.0f}s after restart #{child.restarts}: stopping it; see {self.rel(self.layout.log(name))}"
+                    )
+                    terminate_group(proc.pid, grace=10)
+            elif child.crashes and now - child.ready_at >= self.reset_after:
+                child.crashes = 0
+
+    def _exited(self, child: Child, proc: subprocess.Popen, code: int) -> None:
+        name = child.service.name
+        # What the process left in its group (its workers) would hold the port.
+        terminate_group(proc.pid, grace=5)
+        child.crashes += 1
+        child.restarts += 1
+        child.last_exit, child.last_exit_at = exit_text(code), time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        delay = self.backoff(child.crashes)
+        child.restart_at = time.monotonic() + delay
+        self.layout.pidfile(name).unlink(missing_ok=True)
+        say(
+            f"{name} exited ({child.last_exit}), restarting in {delay:g}s (restart #{child.restarts}); see {self.rel(self.layout.log(name))}"
+        )
+        self.save_restarts()
+
+    def _restart(self, child: Child) -> None:
+        try:
+            self.start(child.service, child.env, restart=child.restarts)
+        except StackError as exc:  # its port still taken: try again later, the backoff growing
+            child.crashes += 1
+            delay = self.backoff(child.crashes)
+            child.restart_at = time.monotonic() + delay
+            say(f"{child.service.name} not restarted ({exc}); next try in {delay:g}s")
+            return
+        say(f"restarted {child.service.name} (pid {self.services[child.service.name].pid}, restart #{child.restarts})")
+
+    def save_restarts(self) -> None:
+        """`devstack status` reads the restarts and last exits of this run from here."""
+        data = {
+            name: {"restarts": child.restarts, "last_exit": child.last_exit, "last_exit_at": child.last_exit_at}
+            for name, child in self.children.items()
+            if child.restarts
+        }
+        path = restarts_file(self.layout)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        tmp.replace(path)
 
     def rel(self, path: Path) -> str:
         try:
@@ -216,6 +347,8 @@ class Supervisor:
                 if status == 200:
                     say(f"{name} ready on http://127.0.0.1:{service.port} ({time.monotonic() - started:.1f}s)")
                     del pending[name]
+                    if name in self.children:
+                        self.children[name].ready_at = time.monotonic()
             if pending and time.monotonic() > deadline:
                 name, service = next(iter(pending.items()))
                 log = self.layout.log(name)
@@ -252,6 +385,9 @@ class Supervisor:
         return out.decode(errors="replace") if out else ""
 
     def stop_all(self, grace: float = 10.0) -> None:
+        self.stopping = True  # no restart from here on
+        for child in self.children.values():
+            child.restart_at = None
         if self.transient is not None and self.transient.poll() is None:
             terminate_group(self.transient.pid, grace=5)
         for name, proc in reversed(list(self.services.items())):
@@ -265,6 +401,34 @@ class Supervisor:
                 emit(f"[devstack] stopping {name}: {exc}", err=True)
             self.layout.pidfile(name).unlink(missing_ok=True)
         self.services.clear()
+        restarts_file(self.layout).unlink(missing_ok=True)
+
+
+def restarts_file(layout: Layout) -> Path:
+    return layout.run / "restarts.json"
+
+
+def supervisor_pidfile(layout: Layout) -> Path:
+    """The pid of the running `devstack run` (`devstack stop` stops it first: it would restart what stop stops)."""
+    return layout.run / "supervisor.pid"
+
+
+def read_restarts(layout: Layout) -> dict[str, dict]:
+    try:
+        data = json.loads(restarts_file(layout).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def stop_supervisor(layout: Layout, grace: float = 180.0) -> int | None:
+    """SIGTERM the running `devstack run`, if any, and wait for it to stop its children; its pid."""
+    pidfile = supervisor_pidfile(layout)
+    pid = read_pid(pidfile, expect_in_cmdline="devstack")
+    if pid is not None:
+        terminate(pid, grace=grace)
+    pidfile.unlink(missing_ok=True)
+    return pid
 
 
 def stop_services(layout: Layout) -> list[str]:
@@ -435,13 +599,42 @@ def summary(sup: Supervisor, ports: Ports, infra, demo: dict) -> str:
     return box(lines)
 
 
+class InfraWatch:
+    """Says when Kafka or PostgreSQL stops answering, and when it answers again (every 2 s)."""
+
+    def __init__(self, infra) -> None:
+        database = urllib.parse.urlsplit(infra.database_url)
+        kafka_host, _, kafka_port = infra.kafka_bootstrap.split(",")[0].rpartition(":")
+        self.targets = {
+            f"Kafka ({infra.kafka_bootstrap})": (kafka_host or "127.0.0.1", int(kafka_port)),
+            f"PostgreSQL ({database.hostname}:{database.port or 5432})": (database.hostname or "127.0.0.1", database.port or 5432),
+        }
+        self.up = {what: port_open(port, host) for what, (host, port) in self.targets.items()}
+        self.down_since: dict[str, float] = {}
+        self.last = time.monotonic()
+
+    def check(self) -> None:
+        if time.monotonic() - self.last < 2.0:
+            return
+        self.last = time.monotonic()
+        for what, (host, port) in self.targets.items():
+            up = port_open(port, host)
+            if up and not self.up[what] and what in self.down_since:
+                say(f"{what} answers again after {time.monotonic() - self.down_since.pop(what):.0f}s")
+            elif self.up[what] and not up:
+                self.down_since[what] = time.monotonic()
+                say(f"{what} does not answer: the services wait for it (those that exit are restarted with backoff)")
+            self.up[what] = up
+
+
 def run(layout: Layout, ports: Ports, bin_dir: Path | None = None, demo: bool = True, ready_timeout: float | None = None) -> int:
     from devstack.infra import ensure_infra
 
     bin_dir = bin_dir or Path(os.environ.get("DEVSTACK_BIN_DIR") or layout.venv_bin)
     ready_timeout = ready_timeout or float(os.environ.get("DEVSTACK_READY_TIMEOUT", "120"))
-    sup = Supervisor(layout, bin_dir)
+    sup = Supervisor(layout, bin_dir, ready_timeout=ready_timeout)
     infra = None
+    write_pid(supervisor_pidfile(layout), os.getpid())
 
     def interrupt(signum, frame):
         raise Interrupted(signal.Signals(signum).name)
@@ -476,10 +669,13 @@ def run(layout: Layout, ports: Ports, bin_dir: Path | None = None, demo: bool = 
             sup.wait_ready(group, ready_timeout)
         data = load_demo(sup, env, ports) if demo else {}
         emit(summary(sup, ports, infra, data))
+        # From here on a service that exits is restarted alone (Supervisor.supervise); Kafka and
+        # PostgreSQL going away only gets said: the services that exit meanwhile are restarted, with
+        # backoff, until they are back (restarted by `devstack infra up`, or by the fault suite).
+        watch = InfraWatch(infra)
         while True:
-            died = sup.dead()
-            if died:
-                raise sup.died_error(*died)
+            sup.supervise()
+            watch.check()
             time.sleep(0.5)
     except Interrupted as exc:
         emit("")
@@ -502,6 +698,7 @@ def run(layout: Layout, ports: Ports, bin_dir: Path | None = None, demo: bool = 
                     say("Kafka and PostgreSQL were running before: left running (`devstack infra down` stops them)")
             say("stopped")
         finally:
+            supervisor_pidfile(layout).unlink(missing_ok=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     return code
