@@ -39,10 +39,14 @@ class GroupScope:
     on every other contract (`everywhere`; None: all). A request is about an employee's group: an affiliation about
     the active group (A, where the legacy system affiliates), a request naming a member about that member's latest
     membership on the contract (as the request's checks find it); a request about neither has no group, and only a
-    correspondent who manages every group of its contract sees it."""
+    correspondent who manages every group of its contract sees it. And the population categories it manages
+    (`categories`; None: all): a request is of its contract's category (enrollment's contracts keep it, migration 008);
+    a request whose contract's category is not known, only a correspondent without a category limit sees it, as
+    online enrollment's invitations."""
 
     contracts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     everywhere: tuple[str, ...] | None = None
+    categories: tuple[str, ...] | None = None
     affiliation_kinds: tuple[str, ...] = (AFFILIATION,)
     affiliation_group: str = NEW_EMPLOYEES_GROUP
 
@@ -51,11 +55,11 @@ class GroupScope:
         """A correspondent's groups, as its token grants them (none for anyone else: no limit)."""
         if scope is None:
             return cls()
-        return cls(tuple((k, scope.groups_of(k) or ()) for k, _ in scope.contract_groups), scope.insured_groups)
+        return cls(tuple((k, scope.groups_of(k) or ()) for k, _ in scope.contract_groups), scope.insured_groups, scope.categories)
 
     @property
     def limits(self) -> bool:
-        return bool(self.contracts) or self.everywhere is not None
+        return bool(self.contracts) or self.everywhere is not None or self.categories is not None
 
     def condition(self, args: list[Any]) -> str:
         """The SQL condition on a request `r` (its parameters appended to `args`)."""
@@ -73,12 +77,18 @@ class GroupScope:
         named = [k for k, gs in self.contracts for _ in gs]
         pairs = f"({p(named)}::text[], {p([g for _, gs in self.contracts for g in gs])}::text[])"
         everywhere = "true" if self.everywhere is None else f"g.grp = ANY({p(list(self.everywhere))}::text[])"
-        return (
+        condition = (
             f"EXISTS (SELECT 1 FROM (SELECT {group} AS grp) g WHERE CASE"
             f" WHEN r.contract_number = ANY({p(list(dict(self.contracts)))}::text[])"
             f" THEN (r.contract_number, g.grp) IN (SELECT * FROM unnest{pairs})"
             f" ELSE {everywhere} END)"
         )
+        if self.categories is not None:
+            condition += (
+                " AND EXISTS (SELECT 1 FROM contracts c WHERE c.tenant = r.tenant AND c.contract_number = r.contract_number"
+                f" AND c.category = ANY({p(list(self.categories))}::text[]))"
+            )
+        return condition
 
 
 def _request(row: asyncpg.Record, history: Sequence[asyncpg.Record] = ()) -> Request:
@@ -201,6 +211,12 @@ class Requests:
             *args,
         )
         return await self._with_history(rows)
+
+    async def in_scope(self, request_id: uuid.UUID, scope: GroupScope) -> bool:
+        """Whether the request is about the insured groups and categories a correspondent manages (as its history lists them)."""
+        args: list[Any] = [request_id]
+        condition = scope.condition(args)
+        return bool(await self._conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM requests r WHERE r.id = $1 AND {condition})", *args))
 
     async def for_backoffice(self, tenant: str, filters: Filters, *, offset: int, limit: int) -> tuple[int, list[Request]]:
         """What operators see: every request but drafts, newest first, narrowed by `filters`."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+from enrollment.adapters.requests import GroupScope
 from enrollment.domain import affiliation, kinds
 from enrollment.domain.access import NOT_ACTIVE_GROUP, Requester
 from enrollment.domain.requests import Actor, NotAllowed, Request, Status, Transition, cancel, decide_as_advisor, submit
@@ -308,9 +309,13 @@ async def own_request(uow: EnrollmentUnitOfWork, who: Requester, request_id: uui
 
 
 async def _own(uow: EnrollmentUnitOfWork, who: Requester, request_id: uuid.UUID, *, lock: bool = True) -> Request:
-    """The requester's request (another's, or one on a contract not granted: not found alike)."""
+    """The requester's request (another's, one on a contract not granted, or, for a secondary correspondent, one outside
+    the insured groups and population categories it manages, as its history filters them: not found alike)."""
     request = await uow.requests.get(request_id, tenant=who.tenant, for_update=lock)
     if request is None or request.portal != who.portal or request.reference != who.reference or not who.may_see(request.contract_number):
+        raise Refused(404, NOT_FOUND)
+    scope = GroupScope.of(who.scope)
+    if scope.limits and not await uow.requests.in_scope(request.id, scope):
         raise Refused(404, NOT_FOUND)
     return request
 
