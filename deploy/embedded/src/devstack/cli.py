@@ -131,7 +131,7 @@ def cmd_status(layout: Layout, args) -> int:
         state = "running" if pid else ("external" if answering else "stopped")
         restarted = restarts.get(name) or {}
         last = f"{restarted['last_exit']} at {restarted.get('last_exit_at', '?')[11:19]}" if restarted.get("last_exit") else "-"
-        count = restarted.get("restarts", 0)
+        count = restarted.get("restarts", 0) if name not in ("kafka", "postgres") else "-"  # not restarted by devstack run
         print(f"{name:<21} {state:<9} {pid or '-':>7}  {address:<24} {'yes' if answering else 'no':<7}  {count:>8}  {last:<26}  {log}")
     demo = "loaded" if layout.demo_marker.is_file() else "not loaded"
     print(f"demo data: {demo}; state folder: {rel(layout.stack)}")
