@@ -18,14 +18,14 @@ from devstack.config import Layout
 from devstack.procs import alive
 from devstack.run import InfraWatch, Service, Supervisor, http_json, read_restarts
 
-# Ready 0.3 s after it starts, as a service that connects first.
+# Ready 0.3 s after it starts, as a service that connects first; never while the file STANDIN_UNREADY exists.
 STANDIN = """\
 import os, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 started = time.monotonic()
 class H(BaseHTTPRequestHandler):
     def do_GET(self):
-        ok = self.path == "/health/ready" and time.monotonic() - started > 0.3
+        ok = self.path == "/health/ready" and time.monotonic() - started > 0.3 and not os.path.exists(os.environ["STANDIN_UNREADY"])
         self.send_response(200 if ok else 503); self.end_headers()
         self.wfile.write(str(os.getpid()).encode())
     def log_message(self, *args):
@@ -46,7 +46,7 @@ def supervisor(tmp_root: Path, free_port, capsys):
     for name in ("alpha-service", "beta-service"):
         port = free_port()
         services[name] = Service(name, "standin", port, "/health/ready", {"STANDIN_PORT": str(port)})
-        sup.start(services[name], dict(os.environ))
+        sup.start(services[name], dict(os.environ, STANDIN_UNREADY=str(tmp_root / "unready")))
     sup.wait_ready(list(services.values()), timeout=20)
     yield sup, services
     sup.stop_all(grace=5)
@@ -168,3 +168,18 @@ def test_infra_watch_says_when_kafka_goes_and_comes_back(free_port, capsys):
         watch.last = 0.0
         watch.check()
     assert f"Kafka (127.0.0.1:{port}) answers again after" in capsys.readouterr().out
+
+
+def test_a_restarted_process_never_ready_is_stopped_and_restarted(supervisor, capsys):
+    sup, services = supervisor
+    sup.ready_timeout = 1.0
+    (sup.layout.root / "unready").touch()  # the next alpha never gets ready
+    os.kill(sup.services["alpha-service"].pid, signal.SIGKILL)
+    supervise_until(sup, lambda: sup.children["alpha-service"].restarts == 2)
+    out = capsys.readouterr().out
+    assert "alpha-service not ready 1s after restart #1: stopping it; see .stack/logs/alpha-service.log" in out
+    assert "alpha-service exited (stopped: not ready in 1s), restarting in 0.8s (restart #2)" in out
+    assert read_restarts(sup.layout)["alpha-service"]["last_exit"] == "stopped: not ready in 1s"
+    (sup.layout.root / "unready").unlink()
+    supervise_until(sup, lambda: sup.children["alpha-service"].ready_at is not None)
+    assert answering_pid(services["alpha-service"]) == sup.services["alpha-service"].pid

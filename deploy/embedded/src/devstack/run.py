@@ -183,6 +183,7 @@ class Child:
     restart_at: float | None = None  # monotonic; set while waiting to restart
     started_at: float = 0.0
     ready_at: float | None = None  # monotonic; None until a restarted process answers its ready path
+    stopped_because: str | None = None  # set when the supervisor stopped it (not ready in time)
 
 
 class Supervisor:
@@ -279,7 +280,8 @@ class Supervisor:
                     say(
                         f"{name} not ready {self.ready_timeout:.0f}s after restart #{child.restarts}: stopping it; see {self.rel(self.layout.log(name))}"
                     )
-                    terminate_group(proc.pid, grace=10)
+                    terminate_group(proc.pid, grace=10)  # reaps it: poll() can no longer tell how it ended
+                    child.stopped_because = f"stopped: not ready in {self.ready_timeout:.0f}s"
             elif child.crashes and now - child.ready_at >= self.reset_after:
                 child.crashes = 0
 
@@ -289,7 +291,8 @@ class Supervisor:
         terminate_group(proc.pid, grace=5)
         child.crashes += 1
         child.restarts += 1
-        child.last_exit, child.last_exit_at = exit_text(code), time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        child.last_exit, child.last_exit_at = child.stopped_because or exit_text(code), time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        child.stopped_because = None
         delay = self.backoff(child.crashes)
         child.restart_at = time.monotonic() + delay
         self.layout.pidfile(name).unlink(missing_ok=True)
