@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from enrollment.domain import kinds
+from extranet_contracts.masking import masked_iban, masked_nir
 from portals.formats import french_amount, french_date
-from portfolio.domain.employer import masked_iban, masked_nir
 
 FIELD_LABELS = {
     "member_number": "Numéro d'adhérent",
@@ -126,20 +126,4 @@ def _value(key: str, value: Any, choices: dict[str, dict[str, str]]) -> str:
     return labels.get(text, text)
 
 
-def _masked_nir(text: str) -> str:
-    compact = "".join(text.split())
-    if "*" in compact:  # masked already
-        return text
-    if len(compact) == 15:
-        return masked_nir(compact)
-    return "*" * max(len(compact) - 2, 0) + compact[-2:]  # not a NIR's length: its last two characters only
-
-
-def _masked_iban(text: str) -> str:
-    compact = "".join(text.split())
-    if "*" in compact:  # masked already (a request once sent keeps the account masked)
-        return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
-    return masked_iban(compact) if len(compact) > 8 else "*" * len(compact)
-
-
-MASKED = {"nir": _masked_nir, "iban": _masked_iban}
+MASKED = {"nir": masked_nir, "iban": masked_iban}  # typed, or masked already by the request once sent

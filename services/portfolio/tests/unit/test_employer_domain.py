@@ -11,8 +11,9 @@ import pytest
 from fastapi import HTTPException
 from stdnum.fr import nir as stdnum_nir
 
+from extranet_contracts.masking import masked_iban, masked_nir
 from extranet_plumbing.auth import Principal, require_correspondent
-from portfolio.domain.employer import EmployeeListing, EmployeeSearch, InvalidEmployeeCriterion, NirDigest, masked_iban, masked_nir
+from portfolio.domain.employer import EmployeeListing, EmployeeSearch, InvalidEmployeeCriterion, NirDigest
 
 DIGEST = NirDigest(b"k" * 32)
 DAY = date(2026, 11, 30)

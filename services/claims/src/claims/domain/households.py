@@ -15,10 +15,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from claims.domain.french import day, euros, iban
+from claims.domain.french import day, euros
 from claims.domain.payments import beneficiary_id
 from claims.tenancy import ClaimsTenant
 from extranet_contracts.households import HouseholdBeneficiary
+from extranet_contracts.masking import masked_iban as mask_iban
+from extranet_contracts.masking import masked_nir as mask_nir
 
 PAYMENT_MODES = {
     "PRELEVEMENT": "Prélèvement bancaire",
@@ -107,17 +109,6 @@ def contract_page(contract: Mapping[str, Any], today: date) -> dict[str, Any]:
             "note": EMPLOYER_SHARE_NOTE,
         },
     }
-
-
-def mask_nir(nir: str) -> str:
-    """'2 85 05 ** *** *** 41': sex, year and month of birth (which the birth date shows anyway) and the key."""
-    return f"{nir[0]} {nir[1:3]} {nir[3:5]} ** *** *** {nir[13:15]}"
-
-
-def mask_iban(full: str) -> str:
-    """'FR76 **** **** **** **** ***1 189': the country and check digits, then only the last four characters."""
-    compact = full.replace(" ", "")
-    return iban(compact[:4] + "*" * (len(compact) - 8) + compact[-4:])
 
 
 def masked_beneficiaries(member_number: str, beneficiaries: Sequence[HouseholdBeneficiary]) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from stdnum.exceptions import ValidationError as NumberInvalid
 
 from enrollment.domain import kinds
 from enrollment.domain.kinds import Window
+from extranet_contracts.masking import masked_iban as masked_iban  # rules.masked_iban: a request once sent
 from extranet_contracts.phones import UnusablePhoneNumber, mobile_e164, phone_e164
 
 # What a member of a collective contract asks their employer for (the rest is the member's own file).
@@ -95,12 +96,6 @@ def bic_disagreement(bic: str, iban: str) -> str | None:
     if bank_country == country or (country == "FR" and bank_country in _FRENCH_BIC_COUNTRIES):
         return None
     return "Le code BIC ne correspond pas au pays de l'IBAN."
-
-
-def masked_iban(iban: str) -> str:
-    """'FR76 **** **** **** **** ***0 189': how a request shows the account once sent (the legacy system has it whole)."""
-    compact = stdnum.iban.compact(iban)
-    return stdnum.iban.format(compact[:4] + "*" * (len(compact) - 8) + compact[-4:])
 
 
 def checked_holder(raw: str) -> str:

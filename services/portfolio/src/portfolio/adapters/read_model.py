@@ -19,8 +19,9 @@ from extranet_contracts import Envelope
 from extranet_contracts.legacy import (
     MemberAffiliated,
 )
+from extranet_contracts.masking import masked_iban, masked_nir
 from extranet_plumbing.consumer import Projection
-from portfolio.domain.employer import NirDigest, masked_iban, masked_nir
+from portfolio.domain.employer import NirDigest
 
 
 def _snapshot(table: str, key: tuple[str, ...], columns: tuple[str, ...], alias: str) -> str:

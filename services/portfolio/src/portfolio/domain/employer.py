@@ -49,19 +49,6 @@ def _compact(number: str) -> str:
     return number.upper() if number.isalnum() else re.sub(r"[\s.]", "", number).upper()
 
 
-def masked_nir(nir: str) -> str:
-    """'1 69 03 ** *** *** 44': sex, year and month of birth (the birth date shows them anyway) and the key."""
-    n = _compact(nir)
-    return f"{n[0]} {n[1:3]} {n[3:5]} ** *** *** {n[13:15]}"
-
-
-def masked_iban(iban: str) -> str:
-    """'FR76 **** **** **** **** ***1 189': the country and its check digits, then the last four characters."""
-    compact = _compact(iban)
-    hidden = compact[:4] + "*" * (len(compact) - 8) + compact[-4:]
-    return " ".join([hidden[i : i + 4] for i in range(0, len(hidden), 4)])
-
-
 def checked_nir(number: str | None, key: str | None) -> str:
     """The NIR typed in the search's two fields (13 characters, Corsica's 2A/2B included, and the
     2-digit key), checked with python-stdnum; the field at fault otherwise."""
