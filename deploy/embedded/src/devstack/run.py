@@ -294,7 +294,7 @@ class Supervisor:
         child.last_exit, child.last_exit_at = child.stopped_because or exit_text(code), time.strftime("%Y-%m-%dT%H:%M:%S%z")
         child.stopped_because = None
         delay = self.backoff(child.crashes)
-        child.restart_at = time.monotonic() + delay
+        child.restart_at, child.ready_at = time.monotonic() + delay, None
         self.layout.pidfile(name).unlink(missing_ok=True)
         say(
             f"{name} exited ({child.last_exit}), restarting in {delay:g}s (restart #{child.restarts}); see {self.rel(self.layout.log(name))}"
