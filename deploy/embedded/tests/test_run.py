@@ -251,6 +251,11 @@ def test_status_lists_and_stop_stops_what_a_killed_run_left(standins):
     proc = _start(standins)
     _read_until(proc, "Stop        Ctrl-C")
     pids = _service_pids(layout)
+    # A second run while this one runs is refused, and leaves the first one's supervision alone.
+    second = _start(standins)
+    assert second.wait(timeout=30) == 1
+    assert f"devstack run is already running here (pid {proc.pid}); `make stop` stops it" in second.stdout.read()
+    assert (layout.run / "supervisor.pid").read_text().strip() == str(proc.pid) and _service_pids(layout) == pids
     proc.kill()  # no clean-up: the services, each in its own session, keep running
     proc.wait(timeout=10)
 

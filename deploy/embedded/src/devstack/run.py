@@ -635,6 +635,10 @@ def run(layout: Layout, ports: Ports, bin_dir: Path | None = None, demo: bool = 
 
     bin_dir = bin_dir or Path(os.environ.get("DEVSTACK_BIN_DIR") or layout.venv_bin)
     ready_timeout = ready_timeout or float(os.environ.get("DEVSTACK_READY_TIMEOUT", "120"))
+    other = read_pid(supervisor_pidfile(layout), expect_in_cmdline="devstack")
+    if other is not None and other != os.getpid():
+        emit(f"[devstack] error: devstack run is already running here (pid {other}); `make stop` stops it", err=True)
+        return 1
     sup = Supervisor(layout, bin_dir, ready_timeout=ready_timeout)
     infra = None
     write_pid(supervisor_pidfile(layout), os.getpid())
