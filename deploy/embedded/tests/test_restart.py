@@ -16,7 +16,7 @@ import pytest
 
 from devstack.config import Layout
 from devstack.procs import alive
-from devstack.run import InfraWatch, Service, Supervisor, http_json, read_restarts
+from devstack.run import InfraWatch, Service, StackError, Supervisor, http_json, read_restarts
 
 # Ready 0.3 s after it starts, as a service that connects first; never while the file STANDIN_UNREADY exists.
 STANDIN = """\
@@ -183,3 +183,17 @@ def test_a_restarted_process_never_ready_is_stopped_and_restarted(supervisor, ca
     (sup.layout.root / "unready").unlink()
     supervise_until(sup, lambda: sup.children["alpha-service"].ready_at is not None)
     assert answering_pid(services["alpha-service"]) == sup.services["alpha-service"].pid
+
+
+def test_while_starting_a_process_that_exits_is_an_error_not_a_restart(tmp_root: Path, free_port):
+    bin_dir = tmp_root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "broken").write_text(f"#!{sys.executable}\nimport sys\nprint('no configuration', flush=True)\nsys.exit(3)\n")
+    (bin_dir / "broken").chmod(0o755)
+    sup = Supervisor(Layout(tmp_root), bin_dir, backoff_first=0.1)
+    service = Service("broken-service", "broken", free_port(), "/health/ready")
+    sup.start(service, dict(os.environ))
+    with pytest.raises(StackError, match=r"broken-service exited with code 3; see \.stack/logs/broken-service\.log:\nno configuration"):
+        sup.wait_ready([service], timeout=10)
+    sup.stop_all()
+    assert sup.children["broken-service"].restarts == 0
