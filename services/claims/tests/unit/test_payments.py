@@ -13,6 +13,7 @@ from fastapi import HTTPException
 from claims.domain.french import NBSP, euros, iban, percent, quantity
 from claims.domain.payments import Payment, beneficiary_id, stored_acts, stored_acts_json
 from claims.domain.search import InvalidCriterion, Page, Search
+from extranet_contracts.households import HouseholdBeneficiary
 from extranet_contracts.testing import reimbursement_paid
 from extranet_plumbing.auth import Principal, require_member
 
@@ -79,6 +80,14 @@ def test_a_beneficiary_keeps_one_id_across_payments_and_households_do_not_share_
     payment = payment_of(reimbursement_paid())
     assert [b.first_name for b in payment.beneficiaries] == ["Léa", "Hugo"] and payment.beneficiaries[0].id == lea
     assert len(lea) == 12 and "1985" not in lea
+
+
+def test_a_payments_beneficiary_has_the_id_the_households_file_gives_it():
+    """The reimbursements' search by beneficiary takes the id the beneficiaries page shows (the household's file)."""
+    payment = payment_of(reimbursement_paid())
+    for person in payment.beneficiaries:
+        on_file = HouseholdBeneficiary.model_construct(first_name=f" {person.first_name.upper()} ", birth_date=person.birth_date)
+        assert on_file.identifier("73000042") == person.id
 
 
 def test_french_writing():

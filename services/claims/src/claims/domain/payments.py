@@ -8,39 +8,29 @@ from the legacy event and `Payment.from_row` reads them back.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from extranet_contracts import households
 from extranet_contracts.claims import ReimbursedAct
 
 ZERO = Decimal("0.00")
 MEMBER, PROFESSIONAL = "ASSURE", "TIERS"  # the legacy system's payees
 
 
-def _fold(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(plain.casefold().split())
-
-
-@functools.lru_cache(maxsize=65536)  # a household's payments name the same people again and again
-def beneficiary_id(member_number: str, first_name: str, birth_date: date) -> str:
-    """The id a household's beneficiary is searched by: stable across payments (first name, accents and
-    case aside, and birth date, as the membership events name the person), meaningless outside the
-    household, and no personal data in a URL."""
-    key = f"{member_number}|{birth_date.isoformat()}|{_fold(first_name)}"
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
+# The id a household's beneficiary is searched by, as the household's file and the portals name it (one function, in the
+# contracts): remembered here, as a household's payments name the same people again and again.
+beneficiary_id = functools.lru_cache(maxsize=65536)(households.beneficiary_id)
 
 
 @dataclass(frozen=True)
 class Beneficiary:
     id: str
-    role: str  # ASSURE, CONJOINT, ENFANT
+    role: str  # ASSURE, CONJOINT, ENFANT, ADULTE
     first_name: str
     last_name: str
     birth_date: date
