@@ -168,6 +168,9 @@ acl --allow-principal User:legacy-simulator --operation Write --topic legacy.bro
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.brokers.dlq
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.decisions
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.decisions
+acl --allow-principal User:legacy-simulator --operation Read --topic legacy.memberships
+acl --allow-principal User:legacy-simulator --operation Write --topic legacy.memberships.dlq
+acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.memberships.dlq
 acl --allow-principal User:legacy-simulator --operation Read --topic legacy.households
 acl --allow-principal User:legacy-simulator --operation Write --topic legacy.households.dlq
 acl --allow-principal User:legacy-simulator --operation Describe --topic legacy.households.dlq

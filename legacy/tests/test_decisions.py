@@ -353,3 +353,57 @@ def test_what_the_members_file_rules_out_is_refused_whatever_the_policy():
     debited = member_contract_recorded(contribution={"payment_mode": "PRELEVEMENT", "frequency": "MENSUELLE"}, revision=9)
     simulator.observe(envelope_of(debited), debited)
     assert isinstance(simulator.decide(envelope_of(debit), debit)[0], RequestAccepted)
+
+
+MARCEL = {"role": "ADULTE", "civility": "M", "last_name": "Durand", "first_name": "Marcel", "birth_date": "1958-04-10"}
+MARCEL_NIR = "158047505612337"
+
+
+def test_an_accepted_adult_dependant_joins_the_household_and_the_employees_membership_once():
+    """An adult dependant (ADULTE, guide 003: « Conjoint, Adulte, Enfant ») added by the employer: the household's
+    beneficiaries (member portal) and the employee's membership (employer portal) hold him; decided again, nothing new."""
+    from extranet_contracts.households import BeneficiaryRole, HouseholdBeneficiariesRecorded
+    from extranet_contracts.legacy import MemberAffiliated
+    from extranet_contracts.requests import BeneficiaryAdditionRequested
+    from extranet_contracts.testing import member_affiliated
+
+    simulator = _following_lea()
+    lea = member_affiliated(insured_group="P")
+    simulator.observe(envelope_of(lea), lea)
+    employer = {"portal": "employer", "account": "c-1", "reference": "12345678"}
+    addition = BeneficiaryAdditionRequested(
+        request_id=uuid.uuid4(),
+        requested_by=employer,
+        member_number="73000042",
+        contract_number="W1-000123",
+        beneficiary={**MARCEL, "nir": MARCEL_NIR},
+        effective_date="2027-01-01",
+    )
+    accepted, household, membership = simulator.decide(envelope_of(addition), addition)
+    assert isinstance(accepted, RequestAccepted) and isinstance(household, HouseholdBeneficiariesRecorded)
+    assert [(b.first_name, b.role) for b in household.beneficiaries] == [
+        ("Léa", BeneficiaryRole.PRIMARY),
+        ("Hugo", BeneficiaryRole.CHILD),
+        ("Marcel", BeneficiaryRole.ADULT),
+    ]
+    assert (
+        household.beneficiaries[2].nir == MARCEL_NIR and household.beneficiaries[2].home_address == household.beneficiaries[0].home_address
+    )
+    assert isinstance(membership, MemberAffiliated) and membership.revision > lea.revision
+    assert [(d.first_name, d.role.value, d.nir) for d in membership.dependants] == [
+        ("Hugo", "ENFANT", "115037800608494"),
+        ("Marcel", "ADULTE", MARCEL_NIR),
+    ]
+    assert membership.model_dump(exclude={"dependants", "revision", "recorded_on"}) == lea.model_dump(
+        exclude={"dependants", "revision", "recorded_on"}
+    )
+    [again] = simulator.decide(envelope_of(addition), addition)
+    assert isinstance(again, RequestAccepted)  # in the file already: nothing republished
+
+
+def test_a_members_own_addition_changes_the_household_only():
+    from extranet_contracts.requests import BeneficiaryAdditionRequested
+
+    addition = _change(BeneficiaryAdditionRequested, beneficiary={**MARCEL, "nir": MARCEL_NIR})
+    accepted, household = _following_lea().decide(envelope_of(addition), addition)
+    assert household.beneficiaries[-1].role.value == "ADULTE" and household.revision > 3

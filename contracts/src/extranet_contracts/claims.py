@@ -75,6 +75,7 @@ class BeneficiaryRole(StrEnum):
     PRIMARY = "ASSURE"
     SPOUSE = "CONJOINT"
     CHILD = "ENFANT"
+    ADULT = "ADULTE"  # an adult dependant other than the spouse (DependantRole.ADULT): cared for as any beneficiary
 
 
 class CarePathway(StrEnum):

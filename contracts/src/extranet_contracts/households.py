@@ -129,6 +129,7 @@ class BeneficiaryRole(StrEnum):
     PRIMARY = "ASSURE"
     SPOUSE = "CONJOINT"
     CHILD = "ENFANT"
+    ADULT = "ADULTE"  # an adult dependant other than the spouse (DependantRole.ADULT, guide 003: « Conjoint, Adulte, Enfant »)
 
 
 class BenefitsBankAccount(_Part):

@@ -6,7 +6,8 @@ legacy.memberships, the new member numbered by the legacy system; an accepted pa
 household's `CommunicationPreferencesRecorded` on legacy.households, its other choices as the legacy system
 last published them, which it follows on that stream; an accepted change of the member's file: the household's
 `HouseholdBeneficiariesRecorded` with the new IBAN for benefits, address, phones or email, or without the dependant
-removed, and the member's `MemberContractRecorded` with the new guarantee, or with a contribution paid online as the
+removed, or with the dependant added (an adult dependant too: ADULTE), and, for a dependant added to an employee's cover,
+the employee's `MemberAffiliated` with him on legacy.memberships, which it follows too; the member's `MemberContractRecorded` with the new guarantee, or with a contribution paid online as the
 last payment and nothing due: no payment provider, the legacy system collects it; an accepted broker contact change:
 the office's `BrokerRegistered` on legacy.brokers, which it follows too, with the new contact). What the file it follows
 rules out is
@@ -50,14 +51,17 @@ from extranet_contracts.households import (
     ContributionPayment,
     GuaranteePeriod,
     HouseholdBeneficiariesRecorded,
+    HouseholdBeneficiary,
     MemberContractRecorded,
     PaymentMode,
+    beneficiary_id,
 )
-from extranet_contracts.legacy import BROKERS, BrokerRegistered, MemberAffiliated, MemberRadiated
+from extranet_contracts.legacy import BROKERS, MEMBERSHIPS, BrokerRegistered, Dependant, MemberAffiliated, MemberRadiated
 from extranet_contracts.requests import (
     PORTAL_REQUESTS,
     AdvisorDecisionRecorded,
     AffiliationRequested,
+    BeneficiaryAdditionRequested,
     BeneficiaryRemovalRequested,
     BenefitsIbanChangeRequested,
     BrokerContactChangeRequested,
@@ -139,6 +143,9 @@ class Decider:
         self.contracts: dict[tuple[str, str], MemberContractRecorded] = {}
         # The brokerage offices as last published (tenant, broker code), which a broker's contact change applies to.
         self.brokers: dict[tuple[str, str], BrokerRegistered] = {}
+        # The employees' memberships as last published (tenant, member number, contract), which a dependant added by the
+        # employer (or the member) on a collective contract joins.
+        self.memberships: dict[tuple[str, str, str], MemberAffiliated] = {}
 
     def observe(self, envelope: Envelope, event: Event) -> None:
         """An event of the legacy system's own streams: the latest snapshot of each part of a household's file is kept."""
@@ -148,6 +155,11 @@ class Decider:
             MemberContractRecorded: self.contracts,
             BrokerRegistered: self.brokers,
         }
+        if isinstance(event, MemberAffiliated):
+            key = (envelope.tenant, event.member_number, event.contract_number)
+            if key not in self.memberships or self.memberships[key].revision < event.revision:
+                self.memberships[key] = event
+            return
         store = kept_by_type.get(type(event))
         if store is not None:
             key = (envelope.tenant, event.broker_code if isinstance(event, BrokerRegistered) else event.member_number)
@@ -239,6 +251,8 @@ class Decider:
             BenefitsIbanChangeRequested | MemberAddressChangeRequested | MemberContactDetailsChangeRequested | BeneficiaryRemovalRequested,
         ):
             return self._beneficiaries_changed(request)
+        if isinstance(request, BeneficiaryAdditionRequested):
+            return [*self._beneficiaries_changed(request), *self._dependant_affiliated(request, now)]
         # A contact change of an account, an address change of a broker, a message, a debit day or account of the contributions:
         # nothing the platform follows shows them (the next snapshot of the broker or member carries what it holds).
         return []
@@ -306,6 +320,21 @@ class Decider:
             if index is None or index < 0:
                 return []
             del people[index]
+        elif isinstance(request, BeneficiaryAdditionRequested):
+            added = request.beneficiary
+            if any(p.identifier(request.member_number) == _identifier(request) for p in people):
+                return []  # in the household already (a request decided again): nothing new to publish
+            people.append(
+                HouseholdBeneficiary(
+                    role=BeneficiaryRole(added.role.value),
+                    civility=added.civility,
+                    last_name=added.last_name,
+                    first_name=added.first_name,
+                    birth_date=added.birth_date,
+                    nir=added.nir,
+                    home_address=primary.home_address,
+                )
+            )
         elif isinstance(request, BenefitsIbanChangeRequested):
             account = BenefitsBankAccount(**request.account.model_dump())  # the bank's name: the legacy system's own directory
             people[primary_index] = primary.model_copy(update={"benefits_account": account})
@@ -326,6 +355,29 @@ class Decider:
             {**household.model_dump(), "beneficiaries": [p.model_dump() for p in people], "revision": _next_revision(household.revision)}
         )
         self.beneficiaries[key] = updated
+        return [updated]
+
+    def _dependant_affiliated(self, request: BeneficiaryAdditionRequested, now: datetime) -> list[Event]:
+        """An employee's membership (a collective contract named by the request) with the dependant added, republished
+        on legacy.memberships as the employer portal's employee sheet reads it; nothing for a membership not followed
+        yet, or one that holds the person already."""
+        if request.contract_number is None:
+            return []
+        key = (self._tenant, request.member_number, request.contract_number)
+        kept = self.memberships.get(key)
+        if kept is None:
+            log.info("membership not followed: no snapshot to publish", request_id=str(request.request_id))
+            return []
+        if any(beneficiary_id(kept.member_number, d.first_name, d.birth_date) == _identifier(request) for d in kept.dependants):
+            return []
+        added = request.beneficiary.model_dump()
+        # A child may be covered under a parent's NIR: the membership records the primary insured's then.
+        dependant = Dependant.model_validate({**added, "nir": added["nir"] or kept.primary.nir})
+        updated = kept.model_copy(
+            update={"dependants": [*kept.dependants, dependant], "recorded_on": now.date(), "revision": _next_revision(kept.revision)}
+        )
+        updated = MemberAffiliated.model_validate(updated.model_dump())
+        self.memberships[key] = updated
         return [updated]
 
     def _new_guarantee(self, request: GuaranteeChangeRequested) -> list[Event]:
@@ -399,6 +451,11 @@ def _choices_applied(kept: CommunicationPreferencesRecorded, request: Communicat
     return changed
 
 
+def _identifier(request: BeneficiaryAdditionRequested) -> str:
+    """The household's id of the person added (as the household's file and the portals name them)."""
+    return beneficiary_id(request.member_number, request.beneficiary.first_name, request.beneficiary.birth_date)
+
+
 def _next_revision(kept: int) -> int:
     """The legacy system's revisions only grow: minutes since 1970, above any the generator gave."""
     return max(kept + 1, int(time.time() // 60))
@@ -416,7 +473,7 @@ async def run(
     """Decide every request of `portal.requests` until `stop` is set (or forever); the number of requests read.
     `legacy.households` is followed too: the preferences an accepted paperless option changes. `files`: where the
     requests' files are fetched from and checked before they are decided (None: not fetched)."""
-    followed = (topic_prefix + HOUSEHOLDS, topic_prefix + BROKERS)  # the files the requests are applied to
+    followed = (topic_prefix + HOUSEHOLDS, topic_prefix + BROKERS, topic_prefix + MEMBERSHIPS)  # the files the requests are applied to
     consumer = AIOKafkaConsumer(
         topic_prefix + PORTAL_REQUESTS,
         *followed,

@@ -26,7 +26,7 @@ class Beneficiary(BaseModel):
     """Someone of the household who received care: the id is what the search takes."""
 
     id: str = Field(pattern=BENEFICIARY_PATTERN)
-    role: Literal["ASSURE", "CONJOINT", "ENFANT"]
+    role: Literal["ASSURE", "CONJOINT", "ENFANT", "ADULTE"]
     first_name: str
     last_name: str
     birth_date: date
@@ -228,7 +228,7 @@ class BenefitsAccount(BaseModel):
 
 class HouseholdMember(BaseModel):
     id: str = Field(pattern=BENEFICIARY_PATTERN, description="As the reimbursements' search knows them")
-    role: Literal["ASSURE", "CONJOINT", "ENFANT"]
+    role: Literal["ASSURE", "CONJOINT", "ENFANT", "ADULTE"]
     role_label: str = Field(description="adhérent or ayant droit")
     civility: Literal["M", "MME"]
     last_name: str

@@ -392,7 +392,7 @@ class EmployeeSearchResult(BaseModel):
 
 class Beneficiary(BaseModel):
     name: str
-    type: str = Field(description="Assuré principal, Conjoint, Enfant")
+    type: str = Field(description="Assuré principal, Conjoint, Adulte, Enfant")
     nir_masked: str | None = Field(description="Social security number, masked: 2 69 03 ** *** *** 44")
     birth_date: date | None
 
@@ -418,7 +418,7 @@ class EmployeeListRow(BaseModel):
     membership_id: str
     member_number: str
     name: str
-    type: str = Field(description="Assuré principal, Conjoint, Enfant")
+    type: str = Field(description="Assuré principal, Conjoint, Adulte, Enfant")
     birth_date: date | None
     start_date: date
     end_date: date | None

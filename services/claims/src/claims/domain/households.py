@@ -36,7 +36,7 @@ FREQUENCIES = {
 }
 NO_PAYMENT = "Nous n'avons enregistré aucun règlement de votre part."
 EMPLOYER_SHARE_NOTE = "Ces informations sont données déduction faite de votre éventuelle participation employeur."
-ROLES = {"ASSURE": "adhérent", "CONJOINT": "ayant droit", "ENFANT": "ayant droit"}
+ROLES = {"ASSURE": "adhérent", "CONJOINT": "ayant droit", "ENFANT": "ayant droit", "ADULTE": "ayant droit"}
 INFORMATION_KINDS = {
     "technical": "Informations techniques",
     "commercial": "Informations commerciales",

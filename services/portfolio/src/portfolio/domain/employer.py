@@ -20,7 +20,7 @@ from extranet_plumbing.http import FieldRefused
 from portfolio.domain.listing import Period, _words
 
 INSURED_GROUPS = {"A": "Actif", "P": "Portabilité", "E": "Evin", "M": "Maintien"}
-ROLES = {"CONJOINT": "Conjoint", "ENFANT": "Enfant"}
+ROLES = {"CONJOINT": "Conjoint", "ENFANT": "Enfant", "ADULTE": "Adulte"}  # guide 003: « Conjoint, Adulte, Enfant »
 PRIMARY_ROLE = "Assuré principal"
 MAX_LIST_DAYS = 366 * 5
 
