@@ -5,6 +5,7 @@ preferences with the paperless option for some; nothing else of the stream chang
 from __future__ import annotations
 
 import collections
+import random
 from datetime import date
 
 import pytest
@@ -17,6 +18,7 @@ from extranet_contracts.households import (
 )
 from extranet_contracts.legacy import CollectiveContractSigned, CompanyRegistered, GuaranteeAttached, MemberAffiliated
 from legacy_simulator import SizeSpec, generate
+from legacy_simulator.households import household_file
 
 TODAY = date(2026, 11, 23)
 SPEC = SizeSpec.preset("demo", companies=8, insured=250)
@@ -59,6 +61,34 @@ def test_each_household_of_a_health_contract_has_its_file(stream):
 
     paperless = [p for p in _of(stream, CommunicationPreferencesRecorded) if p.paperless]
     assert 0.2 < len(paperless) / len(households) < 0.5 and all(p.paperless_since <= TODAY for p in paperless)
+
+
+def test_a_households_contribution_is_paid_as_its_affiliation_says(stream):
+    """The member portal's « Mode de règlement » is the one the employer portal's employee sheet shows (MemberAffiliated):
+    one record of the legacy system, not two draws; a member paying other than by payroll has paid its last share."""
+    affiliations = {m.member_number: m for m in _of(stream, MemberAffiliated)}
+    contracts = _of(stream, MemberContractRecorded)
+    seen = collections.Counter()
+    for contract in contracts:
+        member = affiliations[contract.member_number]
+        assert member.payment_mode is not None and member.payment_frequency is not None
+        assert (contract.contribution.payment_mode, contract.contribution.frequency) == (member.payment_mode, member.payment_frequency)
+        seen[contract.contribution.payment_mode.value, contract.contribution.frequency.value] += 1
+        if contract.contribution.payment_mode.value == "PRELEVEMENT_SALAIRE":
+            assert contract.contribution.last_payment is None
+        elif member.effective_date < TODAY.replace(day=1):
+            assert contract.contribution.last_payment is not None
+    assert len(seen) >= 3, seen  # the affiliations' modes and frequencies, not one drawn for every file
+
+
+def test_an_affiliation_without_a_payment_mode_still_gets_one(stream):
+    older = _of(stream, MemberAffiliated)[0].model_copy(update={"payment_mode": None, "payment_frequency": None})
+    guarantees = [("SANTE-SOCLE", "Santé socle", date(2020, 1, 1), None)]
+    files = household_file(
+        random.Random(1), affiliation=older, covered_until=None, guarantees=guarantees, company_name=None, tenant="mbtp", today=TODAY
+    )
+    assert files[0].contribution.payment_mode.value in ("PRELEVEMENT", "PRELEVEMENT_SALAIRE")
+    assert files[0].contribution.frequency.value == "MENSUELLE"
 
 
 def test_the_files_are_keyed_by_household_and_the_same_at_every_run(stream):

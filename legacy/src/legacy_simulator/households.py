@@ -116,6 +116,19 @@ def _bank_name(bic: str) -> str | None:
     return _BANK_NAMES.get(bic[:4])
 
 
+_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.HALF_YEARLY: 6, Frequency.YEARLY: 12}
+
+
+def _payment(rng: random.Random, affiliation: MemberAffiliated) -> tuple[PaymentMode, Frequency]:
+    """How the member pays its share of the contributions: as the affiliation says (MemberAffiliated's payment_mode
+    and payment_frequency, the employee's sheet shows them), so that the member portal and the employer portal agree;
+    drawn for an affiliation that says neither (events before v1's fields). The draw is made either way: the file's
+    other draws stay as they were."""
+    payroll = rng.random() < 0.6
+    drawn = PaymentMode.PAYROLL if payroll else PaymentMode.DIRECT_DEBIT
+    return affiliation.payment_mode or drawn, affiliation.payment_frequency or Frequency.MONTHLY
+
+
 def household_file(
     rng: random.Random,
     *,
@@ -133,12 +146,13 @@ def household_file(
         for code, name, *_ in guarantees[:1]
     ]
     household_size = 1 + len(affiliation.dependants)
-    payroll = rng.random() < 0.6
+    mode, frequency = _payment(rng, affiliation)
     last_payment = None
-    if not payroll and affiliation.effective_date < today.replace(day=1):
+    if mode is not PaymentMode.PAYROLL and affiliation.effective_date < today.replace(day=1):
         paid_on = today.replace(day=5) if today.day >= 5 else (today.replace(day=1) - timedelta(days=1)).replace(day=5)
         share = Decimal("0.50")  # the employer pays half: what the member paid is net of it
-        last_payment = ContributionPayment(paid_on=paid_on, amount=MONTHLY_CONTRIBUTION[min(household_size, 4)] * share)
+        monthly = MONTHLY_CONTRIBUTION[min(household_size, 4)] * share
+        last_payment = ContributionPayment(paid_on=paid_on, amount=monthly * _MONTHS[frequency])
     contract = MemberContractRecorded(
         member_number=member_number,
         contract_number=affiliation.contract_number,
@@ -149,8 +163,8 @@ def household_file(
         subscription_date=affiliation.effective_date,
         guarantees=held,
         contribution=Contribution(
-            payment_mode=PaymentMode.PAYROLL if payroll else PaymentMode.DIRECT_DEBIT,
-            frequency=Frequency.MONTHLY,
+            payment_mode=mode,
+            frequency=frequency,
             employer_share=True,
             last_payment=last_payment,
         ),
