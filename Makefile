@@ -17,7 +17,7 @@ help:
 	@echo "make status  what runs, ports, logs"
 	@echo "make stop    stop what a run or a test left running"
 	@echo "make clean   stop, then remove .stack/ (data, logs, secrets, Kafka jars)"
-	@echo "make bench   run the benchmarks"
+	@echo "make bench   set up, start Kafka and PostgreSQL if needed, run the benchmarks, print their ratios (QUICK=1: small sizes)"
 
 setup:
 	@bash deploy/embedded/setup.sh
@@ -40,4 +40,4 @@ clean: stop
 	@$(DEVSTACK_SRC) clean
 
 bench: setup
-	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "bench/run.py does not exist yet"; fi
+	@$(PY) bench/run.py $(if $(QUICK),--quick) $(BENCH_ARGS)
