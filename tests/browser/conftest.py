@@ -115,13 +115,22 @@ class Stack:
     @staticmethod
     async def nav(page, name: str) -> None:
         """Follow the main navigation's entry `name`, opening first the group that holds it (the employer's
-        « Gestion administrative », « Gestion des effectifs », « Suivi »), as a user does."""
+        « Gestion administrative », « Gestion des effectifs », « Documents », « Suivi »; the member's « Contrat »,
+        « Services en ligne », « Aide »), as a user does."""
         nav = page.get_by_role("navigation", name="Navigation principale")
         link = nav.get_by_role("link", name=name, exact=True)
         group = nav.locator("details", has=page.locator("a").get_by_text(name, exact=True))
         if await group.count() and not await group.evaluate("details => details.open"):
             await group.locator("summary").click()
         await link.click()
+
+    @staticmethod
+    async def download(page, link) -> tuple[str, bytes]:
+        """Click `link` (a locator) and wait for the file it downloads: its suggested name and its bytes."""
+        async with page.expect_download() as download_info:
+            await link.click()
+        download = await download_info.value
+        return download.suggested_filename, Path(await download.path()).read_bytes()
 
     @staticmethod
     def text_of(message) -> str:

@@ -41,12 +41,8 @@ async def test_the_sheets_show_the_group_the_brochures_and_the_employee_details(
     products = [_words(row) for row in await page.locator("#produits tbody tr").all_inner_texts()]
     assert products == ["Base Seule Actif 01/10/2021 - Télécharger", "Base+option 1 01/10/2021 - -"]
     await check("fiche-entreprise-groupe")
-    async with page.expect_download() as download_info:
-        await page.get_by_role("link", name="Télécharger la fiche du produit Base Seule Actif").click()
-    download = await download_info.value
-    assert download.suggested_filename == "PLAQUETTE_BASE.pdf"
-    with open(await download.path(), "rb") as file:
-        assert file.read() == PDF
+    link = page.get_by_role("link", name="Télécharger la fiche du produit Base Seule Actif")
+    assert await stack.download(page, link) == ("PLAQUETTE_BASE.pdf", PDF)
 
     await page.goto(stack.portal("mbtp", "entreprise", "/fiche-entreprise?contrat=W1-000123&groupe=P"))
     group = _words(await page.get_by_role("region", name="Votre groupe P – Portabilité").inner_text())

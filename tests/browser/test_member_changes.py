@@ -59,10 +59,9 @@ async def _sent(page, kind_label: str) -> str:
 async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, page, check):
     await _household(stack)
     await stack.first_login(page, "adherent", "member", MEMBER, PASSWORD, {"member_number": MEMBER})
-    nav = page.get_by_role("navigation", name="Navigation principale")
 
     # The IBAN for benefits, from the beneficiaries page: the current one masked, the dates allowed shown first
-    await nav.get_by_role("link", name="Bénéficiaires").click()
+    await stack.nav(page, "Bénéficiaires")
     await check("beneficiaires")
     await page.get_by_role("link", name="Changer votre IBAN prestation").click()
     await page.wait_for_url("**/mbtp/adherent/modifications/iban-prestation")
@@ -90,7 +89,7 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     await check("iban-prestation-envoyee")
 
     # The home address
-    await nav.get_by_role("link", name="Bénéficiaires").click()
+    await stack.nav(page, "Bénéficiaires")
     await page.get_by_role("link", name="Changer votre adresse").click()
     await page.wait_for_url("**/mbtp/adherent/modifications/adresse")
     earliest, latest = await _window(page)
@@ -110,7 +109,7 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     assert "Concernant 13400 AUBAGNE" in await _sent(page, "Changement d'adresse")
 
     # A communication choice, from the preferences' matrix
-    await nav.get_by_role("link", name="Mes préférences").click()
+    await stack.nav(page, "Mes préférences")
     await page.get_by_role("link", name="Modifier mes choix d'envoi des informations").click()
     await page.wait_for_url("**/mbtp/adherent/modifications/choix-envoi")
     await _window(page)
@@ -124,7 +123,7 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     assert "Concernant Informations commerciales" in await _sent(page, "Changement des choix d'envoi des informations")
 
     # A child removed: « Retirer » on his line; the reason is required
-    await nav.get_by_role("link", name="Bénéficiaires").click()
+    await stack.nav(page, "Bénéficiaires")
     assert await page.get_by_role("link", name=re.compile("^Retirer")).count() == 1  # the primary insured is not removed
     await page.get_by_role("link", name="Retirer Hugo Durand").click()
     hugo = beneficiary_id(MEMBER, "Hugo", date(2015, 3, 2))  # his id in the household's file
@@ -140,7 +139,7 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     assert "Concernant DURAND Hugo" in await _sent(page, "Suppression d'un bénéficiaire")
 
     # Each in « Mes demandes », newest first
-    await nav.get_by_role("link", name="Mes demandes").click()
+    await stack.nav(page, "Mes demandes")
     kinds = await page.locator("#demandes tbody tr td:nth-child(1)").all_inner_texts()
     subjects = await page.locator("#demandes tbody tr td:nth-child(2)").all_inner_texts()
     assert list(zip(kinds, subjects, strict=True)) == [
@@ -152,7 +151,7 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     await check("mes-demandes")
 
     # The online services' list, and the other forms reached from it show their dates and lists
-    await nav.get_by_role("link", name="Services en ligne").click()
+    await stack.nav(page, "Faire une demande")
     await check("services-en-ligne")
     await page.get_by_role("link", name="Changement de date de prélèvement").click()
     days = await page.get_by_label("Nouvelle date de prélèvement").locator("option").all_inner_texts()
@@ -162,7 +161,7 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
 
     # From the contract: the guarantee change offers the mutuelle's range for individual contracts (tenants.toml), an
     # advisor calling back
-    await nav.get_by_role("link", name="Mon contrat").click()
+    await stack.nav(page, "Mon contrat")
     await check("contrat")
     await page.get_by_role("link", name="Changer de garantie").click()
     guarantees = await page.get_by_label("Nouvelle garantie").locator("option").all_inner_texts()
@@ -171,7 +170,7 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     await check("garantie")
 
     # A second IBAN change while the first is under way: refused, said above the form, what was typed kept
-    await nav.get_by_role("link", name="Bénéficiaires").click()
+    await stack.nav(page, "Bénéficiaires")
     await page.get_by_role("link", name="Changer votre IBAN prestation").click()
     await page.locator("#iban").fill(NEW_IBAN)
     await page.get_by_label("Code BIC").fill("COBADEFFXXX")
@@ -181,7 +180,7 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     assert await page.get_by_label("Titulaire du compte").input_value() == "Paul Moreau"
 
     # A sponsorship, from the online services: reachable by email or phone, said next to the email when neither is given
-    await nav.get_by_role("link", name="Services en ligne").click()
+    await stack.nav(page, "Faire une demande")
     await page.get_by_role("link", name="Proposer un parrainage").click()
     await page.get_by_label("Madame").check()
     await page.locator("#last_name").fill("Martin")
@@ -194,7 +193,7 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     assert "Concernant MARTIN Sophie" in await _sent(page, "Proposition de parrainage")
 
     # Phones and email, from the contact page: the current ones said, only those typed change
-    await nav.get_by_role("link", name="Contact").click()
+    await stack.nav(page, "Contact")
     await page.get_by_role("link", name="Changer mes téléphones ou mon e-mail").click()
     assert "Actuellement : 06 12 34 56 78" in await page.locator("#mobile_phone-hint").inner_text()
     await _window(page)

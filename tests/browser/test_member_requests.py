@@ -20,10 +20,9 @@ def _words(text: str) -> str:
 
 async def test_a_member_writes_to_us_and_adds_a_beneficiary(stack, page, check):
     await stack.first_login(page, "adherent", "member", MEMBER, PASSWORD, {"member_number": MEMBER})
-    nav = page.get_by_role("navigation", name="Navigation principale")
 
     # « Écrivez-nous », from the contact page
-    await nav.get_by_role("link", name="Contact").click()
+    await stack.nav(page, "Contact")
     await page.get_by_role("link", name="Écrivez-nous").click()
     await page.wait_for_url("**/mbtp/adherent/ecrivez-nous")
     subjects = await page.get_by_label("Sujet").locator("option").all_inner_texts()
@@ -69,7 +68,7 @@ async def test_a_member_writes_to_us_and_adds_a_beneficiary(stack, page, check):
     await check("message-envoye")
 
     # « Ajouter un bénéficiaire », from the beneficiaries page
-    await nav.get_by_role("link", name="Bénéficiaires").click()
+    await stack.nav(page, "Bénéficiaires")
     await page.get_by_role("link", name="Ajouter un bénéficiaire").click()
     await page.wait_for_url("**/mbtp/adherent/beneficiaires/ajouter")
     window = re.search(r"entre le (\d\d/\d\d/\d{4}) et le (\d\d/\d\d/\d{4})", await page.locator("main p").nth(1).inner_text())
@@ -100,7 +99,7 @@ async def test_a_member_writes_to_us_and_adds_a_beneficiary(stack, page, check):
     assert ANNE_NIR not in page.url
 
     # Both followed in « Mes demandes »
-    await nav.get_by_role("link", name="Mes demandes").click()
+    await stack.nav(page, "Mes demandes")
     kinds = await page.locator("#demandes tbody tr td:nth-child(1)").all_inner_texts()
     subjects = await page.locator("#demandes tbody tr td:nth-child(2)").all_inner_texts()
     assert list(zip(kinds, subjects, strict=True)) == [

@@ -80,8 +80,7 @@ async def test_a_member_reads_reimbursements_contract_and_beneficiaries(stack, p
     await check("accueil")
 
     # Every payment, then Hugo's, then a period
-    nav = page.get_by_role("navigation", name="Navigation principale")
-    await nav.get_by_role("link", name="Mes remboursements").click()
+    await stack.nav(page, "Mes remboursements")
     assert await _references(page) == ["35800003", "35700002", "35600001", "35507436"]
     await check("remboursements")
     await page.get_by_label("Bénéficiaire").select_option(label="Hugo Durand")
@@ -123,7 +122,7 @@ async def test_a_member_reads_reimbursements_contract_and_beneficiaries(stack, p
     assert (await _downloaded(page, "Imprimer ce paiement (PDF)")).startswith(b"%PDF-")
 
     # The contract
-    await nav.get_by_role("link", name="Mon contrat").click()
+    await stack.nav(page, "Mon contrat")
     history = _words(await page.locator("#garanties").inner_text())
     assert "SANTE SOCLE 2026 en cours 01/01/2026" in history and "SANTE SOCLE 01/01/2024 31/12/2025" in history
     assert "Optique Équipement à tarif libre 200 € par an" in _words(await page.locator("#prestations").inner_text())
@@ -132,7 +131,7 @@ async def test_a_member_reads_reimbursements_contract_and_beneficiaries(stack, p
     assert (await _downloaded(page, "Télécharger le tableau des prestations (PDF)")).startswith(b"%PDF-")
 
     # The beneficiaries: the social security number and the IBAN masked
-    await nav.get_by_role("link", name="Bénéficiaires").click()
+    await stack.nav(page, "Bénéficiaires")
     content = await page.content()
     assert "285057800608441" not in content and "FR7630006000011234567890189" not in content
     listed = _words(await page.locator("#beneficiaires").inner_text())
@@ -142,15 +141,15 @@ async def test_a_member_reads_reimbursements_contract_and_beneficiaries(stack, p
     await check("beneficiaires")
 
     # Preferences, then the tenant's content
-    await nav.get_by_role("link", name="Mes préférences").click()
+    await stack.nav(page, "Mes préférences")
     technical = _words(await page.locator("#choix tbody tr").first.inner_text())
     assert technical.endswith("Non défini Non défini Refusé")
     await check("preferences")
-    await nav.get_by_role("link", name="FAQ").click()
+    await stack.nav(page, "FAQ")
     assert await page.locator("details.faq").count() > 0
     await page.locator("details.faq summary").first.click()
     await check("faq")
-    await nav.get_by_role("link", name="Contact").click()
+    await stack.nav(page, "Contact")
     await page.get_by_role("heading", name="Nous contacter").wait_for()
     await check("contact")
     await page.get_by_role("link", name="Mentions légales de l'espace adhérent").click()
@@ -158,15 +157,15 @@ async def test_a_member_reads_reimbursements_contract_and_beneficiaries(stack, p
     await check("mentions-legales")
 
     # Online services, followed in « Mes demandes »
-    await nav.get_by_role("link", name="Mes préférences").click()
+    await stack.nav(page, "Mes préférences")
     await page.get_by_label("Ne plus m'envoyer de relevé de remboursement à domicile.").check()
     await page.get_by_role("button", name="Valider").click()
     await page.wait_for_url("**/mbtp/adherent/mes-demandes/*")
     assert "est envoyée à nos services" in await page.get_by_role("status").inner_text()
     await check("demande-zero-papier")
-    await nav.get_by_role("link", name="Mon contrat").click()
+    await stack.nav(page, "Mon contrat")
     await page.get_by_role("button", name="Recevoir ma carte mutuelle par courrier").click()
     await page.wait_for_url("**/mbtp/adherent/mes-demandes/*")
-    await nav.get_by_role("link", name="Mes demandes").click()
+    await stack.nav(page, "Mes demandes")
     assert await page.locator("#demandes tbody tr").count() == 2
     await check("mes-demandes")

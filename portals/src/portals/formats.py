@@ -25,6 +25,16 @@ def french_date(value: date | datetime | str | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def french_long_date(value: date | str | None) -> str:
+    """14 octobre 2019 (as guide 003 dates a document; the 1st: « 1er »)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
 def french_datetime(value: datetime | str | None) -> str:
     """le 21/11/2019 à 14 h 05 (France's time zone)."""
     if value in (None, ""):

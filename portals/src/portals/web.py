@@ -46,6 +46,7 @@ REASONS = {
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.filters.update(
     date=formats.french_date,
+    long_date=formats.french_long_date,
     datetime=formats.french_datetime,
     number=formats.french_number,
     amount=formats.french_amount,

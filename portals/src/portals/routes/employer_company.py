@@ -1,11 +1,13 @@
 """The employer portal's reads (guide 003): the company sheet of a contract and insured group
-(« Fiche entreprise », with each product's brochure to download) and its contributions (« Cotisations »), the search of an employee (« Consultation d'un salarié »: by name, or by social
+(« Fiche entreprise », with each product's brochure to download) and its contributions (« Cotisations »), the company's
+documents (« Mes documents »: membership forms, contracts, benefits tables, each downloaded), the search of an employee (« Consultation d'un salarié »: by name, or by social
 security number and its key, on a date), an employee's sheet, and the list of the employees covered
 during a period (with or without their dependants) with its Excel or CSV download.
 
 A name or a social security number is posted (CSRF) and sent to the gateway as a body, never in an
 address; the employee opened is kept in the session (the address says « fiche », not whose)."""
 
+import uuid
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -15,6 +17,7 @@ from fastapi.responses import Response
 from portals.adapters.gateway import GatewayProblem
 from portals.web import NotFound, Visit, field_values, iso_dates, missing, only
 from portfolio.api import CompanySheet, Contributions, EmployeeDetail, EmployeeList, EmployeeSearchResult, EmployerContracts
+from portfolio.api_documents import CompanyDocuments
 
 router = APIRouter()
 Employer = Annotated[Visit, Depends(only("employer"))]
@@ -61,6 +64,22 @@ async def product_brochure(
         {},
         f"/fiche-entreprise?{urlencode({'contrat': contract_number})}",
         "La fiche du produit n'a pas pu être téléchargée",
+    )
+
+
+@router.get("/documents")
+async def documents(visit: Employer) -> Response:
+    """« Mes documents » (guide 003): the membership forms, contracts and benefits tables of the contracts open to the
+    correspondent and of the company, by section, each with its size, date and download."""
+    found = await visit.api("GET", "/api/employer/documents", model=CompanyDocuments, with_tenant=False)
+    return await visit.render("employer_documents.html", title="Mes documents", active="documents", sections=found.sections)
+
+
+@router.get("/documents/{document_id}")
+async def document(visit: Employer, document_id: uuid.UUID) -> Response:
+    """« Télécharger le document »: streamed from the gateway with the session's token (back to the list if refused)."""
+    return await visit.download_or_back(
+        f"/api/employer/documents/{document_id}", {}, "/documents", "Le document n'a pas pu être téléchargé"
     )
 
 
