@@ -6,7 +6,7 @@
   deploy/k8s uses: no package ships Strimzi's CRD schemas); docker-compose.yml against the Compose
   specification's schema (schemas/compose-spec.json, see schemas/README.md).
 - Every Deployment has probes, resources, a graceful stop longer than its preStop plus the service's bounded
-  stop, a PodDisruptionBudget and an autoscaler that never outgrows its consumer group's partitions.
+  stop (and its HTTP drain), a PodDisruptionBudget and an autoscaler that never outgrows its consumer group's partitions.
 - The NetworkPolicies let in from outside only the gateway and the portals, the services from the gateway
   only, Kafka from its clients only, and PostgreSQL from the services that own data only.
 """
@@ -25,6 +25,7 @@ import yaml
 
 from devstack import declaration
 from devstack.config import find_root
+from extranet_plumbing.serve import HTTP_DRAIN_SECONDS
 from extranet_plumbing.service import STOP_STEP_TIMEOUT
 
 ROOT = find_root()
@@ -193,7 +194,7 @@ def test_every_deployment_has_probes_resources_and_a_graceful_stop():
         command = container["lifecycle"]["preStop"]["exec"]["command"]
         assert command[0] == "sleep", name
         pre_stop = int(command[1])
-        assert pod["terminationGracePeriodSeconds"] >= pre_stop + STOP_STEPS * STOP_STEP_TIMEOUT, name
+        assert pod["terminationGracePeriodSeconds"] >= pre_stop + HTTP_DRAIN_SECONDS + STOP_STEPS * STOP_STEP_TIMEOUT, name
 
 
 def test_every_deployment_has_a_disruption_budget_and_an_autoscaler_within_its_partitions():

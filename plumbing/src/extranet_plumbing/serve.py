@@ -14,10 +14,15 @@ from extranet_plumbing.tracing import configure_tracing
 
 S = TypeVar("S", bound=ServiceSettings)
 
+# On SIGTERM uvicorn stops accepting, then waits this long at most for the requests in progress (an export
+# being written) before the service's own bounded stop (Service.stop). deploy/k8s's grace period covers both.
+HTTP_DRAIN_SECONDS = 10
+
 
 def server_config(settings: ServiceSettings, app: FastAPI) -> uvicorn.Config:
     """uvicorn as every service runs it: forwarded headers believed only from the configured proxies,
-    no `server` banner, no access log (the services log what matters, without personal data)."""
+    no `server` banner, no access log (the services log what matters, without personal data), requests in
+    progress given HTTP_DRAIN_SECONDS at most on stop."""
     return uvicorn.Config(
         app,
         host=settings.http_host,
@@ -27,6 +32,7 @@ def server_config(settings: ServiceSettings, app: FastAPI) -> uvicorn.Config:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) if settings.trusted_proxies else "",
         server_header=False,
+        timeout_graceful_shutdown=HTTP_DRAIN_SECONDS,
     )
 
 
