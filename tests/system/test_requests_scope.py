@@ -133,3 +133,22 @@ async def test_a_secondary_correspondent_opens_only_the_requests_of_its_groups_a
         assert seen["status"] in (("submitted", "sent") if name == "card" else ("draft",)), (name, seen["status"])
         if rid in files:
             assert [a["file_id"] for a in seen["attachments"]] == [files[rid]]
+
+    # Nor does it make a request on a contract of another category: refused naming the contract, nothing recorded.
+    count = await pool.fetchval("SELECT count(*) FROM requests")
+    beneficiary = {"role": "ENFANT", "civility": "MME", "last_name": "Le Gall", "first_name": "Lou", "birth_date": "2020-02-02"}
+    for path, made in (
+        ("/api/employer/requests/employee-termination", body),
+        ("/api/employer/requests/tp-card", {"member_number": LEA.member_number, "contract_number": CONTRACT}),
+        ("/api/employer/requests/affiliation", {"contract_number": CONTRACT}),
+        (
+            "/api/employer/requests/add-beneficiary",
+            {**{k: body[k] for k in ("contract_number", "member_number", "effective_date")}, "beneficiary": beneficiary},
+        ),
+    ):
+        refused = await gateway.post(path, json=made, headers=executives)
+        assert refused.status_code == 403, (path, refused.status_code, refused.text)
+        assert refused.json()["detail"] == "Vous ne gérez pas la catégorie de population de ce contrat collectif."
+    assert await pool.fetchval("SELECT count(*) FROM requests") == count
+    own = await gateway.post("/api/employer/requests/affiliation", json={"contract_number": CONTRACT}, headers=workers)
+    assert own.status_code == 201 and (await gateway.get(f"/api/employer/requests/{own.json()['id']}", headers=workers)).status_code == 200

@@ -15,6 +15,7 @@ PORTALS = {"broker": "broker", "member": "member", "correspondent": "employer"}
 # legacy system affiliates there (MemberAffiliated's default).
 NEW_EMPLOYEES_GROUP = "A"
 NOT_ACTIVE_GROUP = "Vous ne gérez pas le groupe des actifs de ce contrat collectif, où le salarié affilié entrerait."
+NOT_YOUR_CATEGORY = "Vous ne gérez pas la catégorie de population de ce contrat collectif."
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,16 @@ class Requester:
     def may_affiliate(self, contract_number: str | None) -> bool:
         return self.may_act_on(contract_number, NEW_EMPLOYEES_GROUP)
 
+    def manages_category(self, category: str | None) -> bool:
+        """A contract of that population category (a category not known: only for a correspondent without a category limit)."""
+        categories = self.scope.categories if self.scope is not None else None
+        return categories is None or category in categories
+
     def may_invite(self, contract_number: str | None, category: str | None) -> bool:
         """An online enrollment's invitation on that contract, of that population category: a contract granted where the
         correspondent manages the active group (the employee joins it), and a category it manages (a category not known:
         only for a correspondent without a category limit). The primary correspondent manages them all."""
-        categories = self.scope.categories if self.scope is not None else None
-        return self.may_affiliate(contract_number) and (categories is None or category in categories)
+        return self.may_affiliate(contract_number) and self.manages_category(category)
 
 
 def requester(who: Principal) -> Requester:

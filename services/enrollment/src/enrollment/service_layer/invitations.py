@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from enrollment.domain import invitations as rules
 from enrollment.domain import kinds
-from enrollment.domain.access import NOT_ACTIVE_GROUP, Requester
+from enrollment.domain.access import NOT_ACTIVE_GROUP, NOT_YOUR_CATEGORY, Requester
 from enrollment.domain.invitations import Invitation, Invitee
 from enrollment.domain.requests import Request, Status, cancel
 from enrollment.service_layer import requests as request_cases
@@ -31,7 +31,6 @@ from extranet_plumbing.tenants import tenant as registry_tenant
 log = get_logger(__name__)
 
 NOT_FOUND = "Aucune invitation de votre entreprise sous cet identifiant."
-NOT_YOUR_CATEGORY = "Vous ne gérez pas la catégorie de population de ce contrat collectif."
 LINK_GONE = "Ce lien d'affiliation n'est plus valable : demandez à votre employeur de vous en renvoyer un."
 INVITATION, REMINDER = "enrollment_invitation", "enrollment_reminder"
 LINK_PATH = "affiliation-en-ligne"

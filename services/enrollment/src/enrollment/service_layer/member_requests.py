@@ -21,7 +21,7 @@ from enrollment.domain import affiliation, kinds
 from enrollment.domain.access import Requester
 from enrollment.domain.requests import Request, Status
 from enrollment.service_layer.errors import Refused
-from enrollment.service_layer.requests import MEMBER_NOT_FOUND, new_request
+from enrollment.service_layer.requests import MEMBER_NOT_FOUND, check_category, new_request
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
 from extranet_contracts.requests import (
     BeneficiaryAdditionRequested,
@@ -259,6 +259,7 @@ async def _employee(uow: EnrollmentUnitOfWork, who: Requester, member_number: st
     """The employee as the correspondent reads them: one of the company's, on a contract granted, in a group it manages, not radiated."""
     if not who.may_see(contract_number):
         raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
+    await check_category(uow, who, contract_number)
     membership = await uow.memberships.of_member(who.tenant, who.reference, member_number, contract_number)
     if (
         membership is None

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from enrollment.adapters.requests import GroupScope
 from enrollment.domain import affiliation, kinds
-from enrollment.domain.access import NOT_ACTIVE_GROUP, Requester
+from enrollment.domain.access import NOT_ACTIVE_GROUP, NOT_YOUR_CATEGORY, Requester
 from enrollment.domain.requests import Actor, NotAllowed, Request, Status, Transition, cancel, decide_as_advisor, submit
 from enrollment.service_layer.errors import Refused
 from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
@@ -137,6 +137,7 @@ async def order_tp_card(
                 )
             if not who.may_see(contract_number):
                 raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
+            await check_category(uow, who, contract_number)
             membership = await uow.memberships.of_member(who.tenant, who.reference, member_number, contract_number)
             if (
                 membership is None
@@ -177,6 +178,7 @@ async def draft_affiliation(uow: EnrollmentUnitOfWork, who: Requester, *, contra
     async with uow:
         if await uow.contracts.of_company(who.tenant, who.reference, contract_number) is None:
             raise Refused(404, "Aucun contrat collectif de votre entreprise sous ce numéro.", "contract_number")
+        await check_category(uow, who, contract_number)
         window = kinds.rules(who.tenant, kinds.AFFILIATION).window(today)
         request = new_request(who, kinds.AFFILIATION, Status.DRAFT, now, contract_number=contract_number, payload={})
         request.effective_window = (window.earliest, window.latest)
@@ -308,6 +310,16 @@ async def own_request(uow: EnrollmentUnitOfWork, who: Requester, request_id: uui
         return await _own(uow, who, request_id, lock=False)
 
 
+async def check_category(uow: EnrollmentUnitOfWork, who: Requester, contract_number: str) -> None:
+    """A secondary correspondent limited to population categories acts only on the contracts of its categories (403
+    naming the contract otherwise), as it sees only their requests."""
+    if who.scope is None or who.scope.categories is None:
+        return
+    _, category = await uow.contracts.category(who.tenant, who.reference, contract_number)
+    if not who.manages_category(category):
+        raise Refused(403, NOT_YOUR_CATEGORY, "contract_number")
+
+
 async def _own(uow: EnrollmentUnitOfWork, who: Requester, request_id: uuid.UUID, *, lock: bool = True) -> Request:
     """The requester's request (another's, one on a contract not granted, or, for a secondary correspondent, one outside
     the insured groups and population categories it manages, as its history filters them: not found alike)."""
@@ -325,6 +337,7 @@ async def _check_termination(uow: EnrollmentUnitOfWork, who: Requester, request:
     contract, payload = request.contract_number, request.payload
     if not who.may_see(contract):
         raise Refused(403, "Ce contrat collectif ne vous est pas attribué.", "contract_number")
+    await check_category(uow, who, contract)
     rules = kinds.rules(who.tenant, kinds.EMPLOYEE_TERMINATION)
     if payload["reason"] not in rules.choices["reason"]:
         raise Refused(422, "Choisissez un motif de radiation dans la liste.", "reason")
