@@ -11,6 +11,7 @@ from typing import Any, get_args
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic_core.core_schema import ErrorType
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -226,9 +227,58 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
     return problem(exc.status_code, detail=detail)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", path=request.url.path, error_class=type(exc).__name__)
+async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
+    """The answer to an error nothing else handled (logged by `UnexpectedErrors`, which calls this)."""
     return problem(500, detail=UNEXPECTED_DETAIL)
+
+
+class UnexpectedErrors:
+    """ASGI middleware, innermost of the conventions': an exception no handler took is logged by its class and the
+    route's template only (`unhandled error`, error_class, route) — never its message, its traceback or their locals,
+    which may hold a NIR, an IBAN or what a user typed — and answered by the app's `Exception` handler (a problem
+    document, a portal's error page); it is not raised further. Raised further, Starlette's ServerErrorMiddleware
+    raises it again after answering, uvicorn logs it whole (« Exception in ASGI application » and the traceback) and
+    the request's span records its message and stack. The span gets `error.type` (the class) instead."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        error_class = None
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:  # the point: nothing of it goes further than its class
+            error_class = type(exc).__name__
+        if error_class is not None:  # answered once the exception and its frames (their locals) are gone
+            await self._answer(scope, receive, send, error_class, started)
+
+    async def _answer(self, scope: Any, receive: Any, send: Any, error_class: str, started: bool) -> None:
+        route = getattr(scope.get("route"), "path", None)
+        log.error("unhandled error", error_class=error_class, route=route, method=scope.get("method"))
+        trace.get_current_span().set_attribute("error.type", error_class)
+        if started:  # part of the answer is gone: nothing else can be said
+            return
+        app = scope.get("app")
+        handler = getattr(app, "exception_handlers", {}).get(Exception) or _unexpected_error
+        try:
+            response = await handler(Request(scope, receive), _Unexpected(error_class))
+        except Exception:
+            response = problem(500, detail=UNEXPECTED_DETAIL)
+        await response(scope, receive, send)
+
+
+class _Unexpected(Exception):
+    """What an `Exception` handler receives from `UnexpectedErrors`: the class's name only."""
 
 
 def install_conventions(
@@ -240,6 +290,7 @@ def install_conventions(
 ) -> FastAPI:
     """Problem documents for every error, /health and /metrics, OpenTelemetry spans, the request
     guard (body size, control characters) and the security headers."""
+    app.add_middleware(UnexpectedErrors)  # first added: innermost, inside the spans, the headers and the guard
     app.add_middleware(RequestGuard, max_body=max_body, limits=body_limits)
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, _validation_error)

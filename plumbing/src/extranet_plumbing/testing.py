@@ -171,6 +171,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def logging_configured(service: str = "test"):
+    """The services' logging (JSON lines on stdout, redaction: `configure_logging`) for a block, the root logger's
+    handlers and level put back after it (a test reads the lines with capsys)."""
+    import logging
+
+    from extranet_plumbing.logging import configure_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging(service, fmt="json")
+    try:
+        yield
+    finally:
+        root.handlers[:], root.level = handlers, level
+
+
 @contextlib.asynccontextmanager
 async def served(settings: ServiceSettings, app: Any) -> AsyncIterator[str]:
     """`app` on a real uvicorn server configured as the service runs it (`serve.server_config`: forwarded

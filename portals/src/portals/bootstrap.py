@@ -17,7 +17,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extranet_plumbing.dependencies import provide
 from extranet_plumbing.http import problem
-from extranet_plumbing.logging import get_logger
 from extranet_plumbing.problems import UNEXPECTED_DETAIL
 from extranet_plumbing.service import Service
 from portals import web
@@ -29,7 +28,6 @@ from portals.tenancy import SiteMiddleware, Sites
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 STATIC = Path(__file__).parent / "static"
-log = get_logger(__name__)
 
 
 def bootstrap(
@@ -120,10 +118,9 @@ async def _form_expired(request: Request, _exc: web.FormExpired) -> Response:
 def _unexpected_in(sites: Sites) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def unexpected(request: Request, exc: Exception) -> Response:
         """A fault of the portal itself (a page that cannot be drawn): the French error page in a portal,
-        the platform's problem document elsewhere. Handled outside the middleware that finds the portal
-        (it is found again here). Logged by kind only: an exception's text may hold what the user typed
-        or what the gateway answered."""
-        log.error("portal page failed", error_class=type(exc).__name__)
+        the platform's problem document elsewhere. Called by plumbing's UnexpectedErrors, which logged the
+        error's class and the route's template only (an exception's text may hold what the user typed or what
+        the gateway answered) and hands over no more than the class; the portal found again here if need be."""
         site = sites.site(request.headers.get("host", ""), request.url.path)
         if site is None:
             return problem(500, detail=UNEXPECTED_DETAIL)
