@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -39,4 +40,10 @@ def server_config(settings: ServiceSettings, app: FastAPI) -> uvicorn.Config:
 def serve(settings: S, create_app: Callable[[S], FastAPI]) -> None:
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
     configure_tracing(settings.service_name, settings.tracing_exporter)
-    uvicorn.Server(server_config(settings, create_app(settings))).run()
+    app = create_app(settings)
+    # The modules, the app, its routes and models live as long as the process: frozen out of the garbage collector's
+    # sight, a full collection no longer walks them, which stalled every request in progress. Measured on the
+    # gateway's /health/live with wrk (64 connections, 2 cores): p99 95 -> 13 ms, p50 unchanged (7 ms). (Not in
+    # `Service.start`: a test process starts many services, and would freeze the garbage of the previous ones.)
+    gc.freeze()
+    uvicorn.Server(server_config(settings, app)).run()
