@@ -156,7 +156,6 @@ READ_MODELS = {
         groups=("portfolio-read-model",),
         tables=(
             "brokers",
-            "broker_companies",
             "broker_company_movements",
             "companies",
             "contracts",
