@@ -2,6 +2,7 @@
 
     extranet-ops dlq list legacy.memberships          # type, key, cause and time of each dead letter
     extranet-ops dlq replay legacy.memberships        # back to legacy.memberships, once
+    extranet-ops dlq replay legacy.memberships --id 2:17   # that dead letter only (its id in `dlq list`), once
     extranet-ops lag [--group portfolio-read-model]   # committed vs end offsets, per partition
     extranet-ops rebuild portfolio                    # the service stopped: its read model again from offset zero
     extranet-ops reconcile portfolio                  # read-model counts against the legacy topics' (exit 1 if they differ)
@@ -32,8 +33,18 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from extranet_plumbing.deadletter import H_EXC_CLASS, H_EXC_MESSAGE, H_FAILED_AT, H_GROUP, H_OFFSET, H_PARTITION, replay
-from extranet_plumbing.kafka import KafkaTarget, client_kwargs, dlq_topic, new_admin, partitions_of
+from extranet_plumbing.deadletter import (
+    H_EXC_CLASS,
+    H_EXC_MESSAGE,
+    H_FAILED_AT,
+    H_GROUP,
+    H_OFFSET,
+    H_PARTITION,
+    H_REPLAYED_FROM,
+    _restore,
+    replay,
+)
+from extranet_plumbing.kafka import KafkaTarget, client_kwargs, dlq_topic, new_admin, new_producer, partitions_of
 from extranet_plumbing.redaction import redact_values
 from extranet_plumbing.settings import ServiceSettings
 
@@ -88,6 +99,33 @@ async def list_dead_letters(target: KafkaTarget, topic: str) -> list[DeadLetter]
     """Every message of `<topic>.dlq` from the beginning, described by its headers."""
     letters = [_describe(record) async for record in read_to_end(target, dlq_topic(topic))]
     return sorted(letters, key=lambda d: (d.failed_at, d.id))
+
+
+async def replay_ids(target: KafkaTarget, topic: str, ids: set[str], *, dry_run: bool = False) -> dict[str, str]:
+    """Republish the dead letters `ids` (<partition>:<offset> in `<topic>.dlq`) to their original topic,
+    each unless the original topic already holds a copy replayed from it (its `x-dlq-replayed-from`):
+    what each became, "replayed", "already replayed" or "unknown"."""
+    dlq = dlq_topic(topic)
+    selected = [record async for record in read_to_end(target, dlq) if f"{record.partition}:{record.offset}" in ids]
+    replayed_from = {
+        value.decode() async for record in read_to_end(target, topic) for name, value in (record.headers or ()) if name == H_REPLAYED_FROM
+    }
+    outcome = dict.fromkeys(ids, "unknown")
+    producer = new_producer(target, client_id="extranet-ops")
+    await producer.start()
+    try:
+        for record in selected:
+            letter = f"{record.partition}:{record.offset}"
+            if f"{dlq}:{letter}" in replayed_from:
+                outcome[letter] = "already replayed"
+                continue
+            original_topic, headers = _restore(record, dlq)
+            if not dry_run:
+                await producer.send_and_wait(original_topic, value=record.value, key=record.key, headers=headers)
+            outcome[letter] = "replayed"
+    finally:
+        await producer.stop()
+    return outcome
 
 
 def _describe(record: Any) -> DeadLetter:
@@ -282,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     dlq_replay = dlq.add_parser("replay", help="republish the dead letters to their original topic, each once")
     dlq_replay.add_argument("topic", help="the original topic, e.g. legacy.memberships")
     dlq_replay.add_argument("--group", default="dlq-replayer", help="consumer group that remembers what was replayed")
+    dlq_replay.add_argument("--id", action="append", default=[], help="only this dead letter (<partition>:<offset>, from dlq list)")
     dlq_replay.add_argument("--dry-run", action="store_true")
     lag = commands.add_parser("lag", help="committed vs end offsets per partition, per consumer group")
     lag.add_argument("--group", default=None, help="only the groups whose name starts with this")
@@ -295,6 +334,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dlq" and args.action == "list":
         for letter in asyncio.run(list_dead_letters(args.bootstrap, args.topic)):
             print(json.dumps(asdict(letter), ensure_ascii=False))
+    elif args.command == "dlq" and args.id:
+        outcome = asyncio.run(replay_ids(args.bootstrap, args.topic, set(args.id), dry_run=args.dry_run))
+        print(
+            json.dumps({"replayed": sum(o == "replayed" for o in outcome.values()), "dry_run": args.dry_run, "ids": outcome}),
+            file=sys.stderr,
+        )
+        return 1 if "unknown" in outcome.values() else 0
     elif args.command == "dlq":
         count = asyncio.run(replay(args.bootstrap, dlq_topic(args.topic), group_id=args.group, dry_run=args.dry_run))
         print(json.dumps({"replayed": count, "dry_run": args.dry_run}), file=sys.stderr)
