@@ -12,10 +12,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from faststream.kafka import KafkaBroker
 
 from extranet_contracts.legacy import BrokerRegistered
-from extranet_contracts.testing import broker_registered
+from extranet_contracts.testing import broker_registered, member_affiliated
 from extranet_plumbing.consumer import EventConsumer
 from extranet_plumbing.db import migrate
-from extranet_plumbing.kafka import broker_security, client_kwargs, ensure_topics
+from extranet_plumbing.kafka import broker_security, client_kwargs, dlq_topic, ensure_topics
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.settings import ServiceSettings
 from extranet_plumbing.testing import publish_event, wait_until
@@ -74,7 +74,7 @@ async def test_a_poison_event_is_listed_without_its_data_then_replayed_once_fixe
 
     letters = await wait_until(listed)
     assert len(letters) == 1
-    assert letters[0]["type"] == envelope.type and letters[0]["key"] == "M20001"
+    assert letters[0]["type"] == envelope.type and letters[0]["key"] == "M20001" and letters[0]["event_id"] == str(envelope.id)
     assert letters[0]["cause"] == "RuntimeError: cannot apply this broker yet"
     assert letters[0]["failed_at"] and letters[0]["consumer_group"].endswith("ops-test")
     assert "Martin" not in json.dumps(letters) and "orias" not in json.dumps(letters)  # nothing of the event's data
@@ -112,6 +112,25 @@ async def test_one_dead_letter_replayed_by_its_id_and_only_once(consumer, db_poo
     await asyncio.sleep(1)
     assert await db_pool.fetchval(applied, "M20011") == 1
     assert await db_pool.fetchval(applied, "M20012") == 0  # not chosen: still dead-lettered
+
+
+async def test_a_member_number_key_is_never_listed(infra, kafka_producer, topic_prefix):
+    topic = f"{topic_prefix}legacy.memberships"
+    await ensure_topics(infra.kafka_bootstrap, [topic])
+    event = member_affiliated()
+    await kafka_producer.send_and_wait(
+        dlq_topic(topic),
+        value=event.model_dump_json().encode(),
+        key=event.member_number.encode(),
+        headers=[("ce_type", b"MemberAffiliated")],
+    )
+    lines, _ = await wait_until(lambda: _listed(infra, topic))
+    assert json.loads(lines[0])["key"] == "(member number)" and event.member_number not in lines[0]
+
+
+async def _listed(infra, topic):
+    lines, err = await ops(infra, "dlq", "list", topic)
+    return (lines, err) if lines else None
 
 
 async def test_lag_shows_committed_against_end_offsets_per_partition(consumer, db_pool, kafka_producer, infra, topic_prefix):

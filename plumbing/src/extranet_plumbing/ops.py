@@ -13,9 +13,10 @@ the inbox rows of its consumer groups, starts a new read-model epoch (kept answe
 the groups' offsets to zero; it refuses while a member of one of the groups is connected. The offsets
 are reset first: if the database step fails, the service rereads everything and finds it in its inbox.
 
-A dead letter is listed by its headers only (the envelope's type and time, the `x-dlq-*` cause, which
-never carries the offending values); its value, the event's data, is never read. Keys go through the
-redaction of values (a NIR or an IBAN is masked). The principal comes from EXTRANET_KAFKA_USERNAME /
+A dead letter is listed by its headers (the envelope's type, id and time, the `x-dlq-*` cause, which
+never carries the offending values) and its key; nothing of its value, the event's data, is shown. A key
+that is the event's member number (memberships, households) is shown as "(member number)"; the others
+go through the redaction of values (a NIR or an IBAN is masked). The principal comes from EXTRANET_KAFKA_USERNAME /
 EXTRANET_KAFKA_PASSWORD (an operator's, e.g. admin).
 """
 
@@ -52,6 +53,7 @@ from extranet_plumbing.settings import ServiceSettings
 @dataclass(frozen=True)
 class DeadLetter:
     id: str  # <partition>:<offset> in the dead-letter topic
+    event_id: str
     type: str
     key: str
     cause: str
@@ -128,6 +130,23 @@ async def replay_ids(target: KafkaTarget, topic: str, ids: set[str], *, dry_run:
     return outcome
 
 
+MEMBER_NUMBER_KEY = "(member number)"
+
+
+def _shown_key(record: Any) -> str:
+    """The key, unless it is the member number of the event's data (memberships, households): personal data."""
+    if not record.key:
+        return ""
+    key = record.key.decode(errors="replace")
+    try:
+        data = json.loads(record.value)
+    except (ValueError, TypeError):
+        data = None
+    if isinstance(data, dict) and str(data.get("member_number")) == key:
+        return MEMBER_NUMBER_KEY
+    return redact_values(key)
+
+
 def _describe(record: Any) -> DeadLetter:
     headers = {name: value.decode(errors="replace") for name, value in (record.headers or ())}
     cause = headers.get(H_EXC_CLASS, "")
@@ -135,8 +154,9 @@ def _describe(record: Any) -> DeadLetter:
         cause = f"{cause}: {headers[H_EXC_MESSAGE]}"
     return DeadLetter(
         id=f"{record.partition}:{record.offset}",
+        event_id=headers.get("ce_id", ""),
         type=headers.get("ce_type", "(no envelope)"),
-        key=redact_values(record.key.decode(errors="replace")) if record.key else "",
+        key=_shown_key(record),
         cause=cause,
         failed_at=headers.get(H_FAILED_AT, ""),
         consumer_group=headers.get(H_GROUP, ""),
