@@ -30,14 +30,14 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry import trace
-from prometheus_client import Counter
 from pydantic import ValidationError
 
-from extranet_contracts import Envelope, EnvelopeError, Event, UnknownEventType, lookup
+from extranet_contracts import CATALOGUE, Envelope, EnvelopeError, Event, UnknownEventType, lookup
 from extranet_plumbing.bulk_validation import validator_for
 from extranet_plumbing.deadletter import send_to_dead_letter
 from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.metrics import EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE, EVENTS_FAILED, EVENTS_HANDLED, UNKNOWN_TYPE, watch_lag
 from extranet_plumbing.read_cache import COUNT_CHANGE
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.settings import ServiceSettings
@@ -52,11 +52,7 @@ Handlers = Mapping[type[Event], Handler]
 log = get_logger(__name__)
 _tracer = trace.get_tracer(__name__)
 
-EVENTS_HANDLED = Counter("extranet_events_handled_total", "Events applied", ["consumer_group", "event_type"])
-EVENTS_DUPLICATE = Counter("extranet_events_duplicate_total", "Redelivered events ignored", ["consumer_group"])
-EVENTS_DEAD_LETTERED = Counter(
-    "extranet_events_dead_lettered_total", "Events sent to a dead-letter topic", ["consumer_group", "topic", "reason"]
-)
+_KNOWN_TYPES = frozenset(event_type for event_type, _ in CATALOGUE)
 
 
 # Records taken from Kafka at once (their offsets are committed together once they are all applied).
@@ -246,7 +242,7 @@ class EventConsumer:
         async def keep_raw(_message: Any) -> None:
             return None  # bodies are parsed here, so that a malformed one is dead-lettered, not fatal
 
-        return broker.subscriber(
+        self._subscriber = broker.subscriber(  # its AIOKafkaConsumer, once started, is what watch_lag asks
             *self.topics,
             group_id=self.group_id,
             batch=True,
@@ -256,7 +252,12 @@ class EventConsumer:
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=keep_raw,
-        )(on_batch)
+        )
+        return self._subscriber(on_batch)
+
+    async def watch_lag(self) -> None:
+        """Keep `extranet_consumer_lag` of this group's assigned partitions current, until cancelled (metrics.watch_lag)."""
+        await watch_lag(self.group_id, lambda: getattr(getattr(self, "_subscriber", None), "consumer", None))
 
     async def handle_records(self, records: Sequence[Any]) -> None:
         """Apply a batch; raises (so the batch is redelivered) only on infrastructure failure.
@@ -426,6 +427,7 @@ class EventConsumer:
                 await self._pause(exc)
                 raise
             except Exception as exc:
+                EVENTS_FAILED.labels(self.group_id, delivery.envelope.type).inc()
                 if attempt == self._retry.attempts or isinstance(exc, RejectEvent):
                     await self._dead_letter(delivery.record, exc)
                     return
@@ -443,8 +445,17 @@ class EventConsumer:
 
     async def _dead_letter(self, record: Any, exc: BaseException) -> None:
         await send_to_dead_letter(self._producer, record, self.group_id, exc)
-        EVENTS_DEAD_LETTERED.labels(self.group_id, record.topic, type(exc).__name__).inc()
+        EVENTS_DEAD_LETTERED.labels(self.group_id, record.topic, type(exc).__name__, _event_type(record)).inc()
 
     async def _pause(self, exc: BaseException) -> None:
         log.error("infrastructure unavailable, batch will be redelivered", consumer_group=self.group_id, error=str(exc))
         await asyncio.sleep(self._infrastructure_backoff)
+
+
+def _event_type(record: Any) -> str:
+    """The record's event type if the catalogue names it (a label never takes a value read from outside as is)."""
+    for name, value in record.headers or ():
+        if name == "ce_type":
+            event_type = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+            return event_type if event_type in _KNOWN_TYPES else UNKNOWN_TYPE
+    return UNKNOWN_TYPE

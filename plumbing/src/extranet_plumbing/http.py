@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extranet_plumbing.guard import DEFAULT_MAX_BODY, BodyLimit, RequestGuard, SecurityHeaders
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.metrics import RequestDurations
 from extranet_plumbing.problems import UNEXPECTED_DETAIL, problem_body
 from extranet_plumbing.tracing import RequestSpans
 
@@ -298,6 +299,7 @@ def install_conventions(
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(health_router(readiness or {}))
     app.add_middleware(RequestSpans)  # last added: outermost of these, around the guard and the headers
+    app.add_middleware(RequestDurations)  # its latency histogram by route template (metrics)
     return app
 
 

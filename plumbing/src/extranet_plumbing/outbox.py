@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 from extranet_contracts import Envelope, Event
 from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.metrics import OUTBOX_INTERVAL, refresh_outbox
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.tracing import current_trace_headers
 
@@ -90,7 +92,10 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 0.5,
         retry: RetryPolicy = RetryPolicy(attempts=1_000_000, base_delay=0.5, max_delay=60.0),
+        metrics_interval: float = OUTBOX_INTERVAL,
     ) -> None:
+        self._metrics_interval = metrics_interval
+        self._measured_at = float("-inf")
         self._pool = pool
         self._producer = producer
         self._schema = schema
@@ -117,6 +122,7 @@ class OutboxRelay:
                         log.warning("outbox relay pass failed", error=str(exc))
                         published = 0
                         await asyncio.sleep(self._poll_interval)
+                    await self._measure()
                     if published < self._batch_size:
                         self._wake.clear()
                         try:
@@ -126,6 +132,17 @@ class OutboxRelay:
             finally:
                 await lock_conn.remove_listener("outbox", self._on_notify)
                 await lock_conn.execute("SELECT pg_advisory_unlock($1)", self._lock_id)
+
+    async def _measure(self) -> None:
+        """The backlog gauges (metrics.refresh_outbox), every `metrics_interval` seconds at most."""
+        if time.monotonic() - self._measured_at < self._metrics_interval:
+            return
+        self._measured_at = time.monotonic()
+        try:
+            async with self._pool.acquire() as conn:
+                await refresh_outbox(conn, self._schema)
+        except INFRASTRUCTURE_ERRORS as exc:
+            log.info("outbox backlog not measured", error_class=type(exc).__name__)
 
     def _on_notify(self, *_args: object) -> None:
         self._wake.set()

@@ -219,6 +219,7 @@ class Service:
             for consumer in self.consumers:
                 consumer.subscribe(self.broker)
             await self.broker.start()
+            self._tasks.extend(asyncio.create_task(consumer.watch_lag()) for consumer in self.consumers)
             if self._relay_outbox:
                 self._tasks.append(asyncio.create_task(OutboxRelay(self.pool, self.producer, schema=self.schema).run()))
         if self.revocation_follower is not None:
