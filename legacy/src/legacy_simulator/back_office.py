@@ -11,7 +11,8 @@ stopped, and the process then ends with an error: devstack shows it down).
     EXTRANET_KAFKA_USERNAME        its Kafka principal (legacy-simulator); the password from
     EXTRANET_KAFKA_PASSWORD or EXTRANET_KAFKA_PASSWORD_FILE (a file holding it: devstack's secrets folder)
     EXTRANET_OPERATOR_CREDENTIAL   the back office's service credential: the requests' files are fetched from
-    EXTRANET_ENROLLMENT_URL        enrollment and checked before each request is decided (`request_files`)
+    EXTRANET_ENROLLMENT_URL        enrollment (the brokers' Kbis from portfolio, EXTRANET_PORTFOLIO_URL) and checked
+                                   before each request is decided (`request_files`)
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from portfolio.adapters.storage import DocumentStore, LocalFolderStore
 from portfolio.api import ADDRESS_CHANGE_BODY_LIMIT
 from portfolio.domain.employer import NirDigest
 from portfolio.domain.periods import today_in_france
-from portfolio.entrypoints import dependencies, employer, employer_documents, exports, http, profile
+from portfolio.entrypoints import dependencies, employer, employer_documents, exports, http, legacy, profile
 from portfolio.entrypoints.dependencies import Clock
 from portfolio.service_layer.handlers import READ_MODEL_GROUP, read_model_handlers
 from portfolio.service_layer.unit_of_work import PortfolioUnitOfWork
@@ -58,7 +58,7 @@ def bootstrap(
         migrations=[MIGRATIONS],
         unit_of_work=PortfolioUnitOfWork,
         subscriptions=[Subscription(READ_MODEL_GROUP, read_model_handlers(nir_digest), counts_changes=True)],
-        routers=[http.router, exports.router, profile.router, employer.router, employer_documents.router],
+        routers=[http.router, exports.router, profile.router, employer.router, employer_documents.router, legacy.router],
         verifier=verifier or TokenVerifier.from_file(settings.jwt_public_key_file),
         dependencies={
             dependencies.clock: provide(clock),

@@ -52,3 +52,14 @@ class BrokerRequests:
             document.sha256 if document else None,
             created_by,
         )
+
+    async def document(self, tenant: str, file_id: uuid.UUID) -> dict | None:
+        """The document a request of the tenant keeps under this reference (the `file_id` its event carried): where it is
+        in the store (`storage_key`), its name and type; None for a reference no request of the tenant has."""
+        row = await self._conn.fetchrow(
+            """SELECT id AS request_id, document_file_id AS storage_key, document_name AS name, document_media_type AS media_type
+               FROM broker_requests WHERE tenant = $1 AND document_file_id = $2""",
+            tenant,
+            file_id,
+        )
+        return dict(row) if row is not None else None

@@ -55,7 +55,7 @@ async def document(
 ) -> StreamingResponse:
     async with uow:
         found = await uow.company_documents.one(await uow.employer.visible(*asking), document_id)
-    return await _file(store, asking[0], found)
+    return await served_file(store, asking[0], found)
 
 
 @router.get("/contracts/{contract_number}/products/{guarantee_code}/brochure", response_class=StreamingResponse)
@@ -68,11 +68,12 @@ async def brochure(
 ) -> StreamingResponse:
     async with uow:
         found = await uow.employer.brochure(await uow.employer.visible(*asking), contract_number, guarantee_code)
-    return await _file(store, asking[0], found)
+    return await served_file(store, asking[0], found)
 
 
-async def _file(store: DocumentStore, tenant: str, found: Mapping[str, Any] | None) -> StreamingResponse:
-    """A file the legacy system deposited, streamed with its type and name; 404 for none (or not deposited yet)."""
+async def served_file(store: DocumentStore, tenant: str, found: Mapping[str, Any] | None) -> StreamingResponse:
+    """A file of the store (one the legacy system deposited, a broker's Kbis), streamed with its type and name; 404 for none
+    (or not deposited yet)."""
     if found is None:
         raise HTTPException(404, NOT_FOUND)
     try:
