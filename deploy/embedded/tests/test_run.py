@@ -185,7 +185,9 @@ def test_run_starts_loads_demo_once_and_stops_on_ctrl_c(standins):
     gateway = json.loads((root / "gateway-service.env.json").read_text())
     assert identity["EXTRANET_JWT_PRIVATE_KEY_FILE"].endswith(".stack/secrets/jwt-private.pem")
     assert Path(identity["EXTRANET_JWT_PUBLIC_KEY_FILE"]).is_file()
-    assert identity["EXTRANET_LOG_FORMAT"] == "json" and identity["EXTRANET_TRACING_EXPORTER"] == "none"
+    assert identity["EXTRANET_LOG_FORMAT"] == "json" and identity["EXTRANET_TRACING_EXPORTER"] == "file"
+    # Every service's spans kept where `devstack traces` reads them (issue 14).
+    assert gateway["EXTRANET_TRACING_EXPORTER"] == "file" and gateway["EXTRANET_TRACING_DIR"] == str(layout.stack / "traces")
     assert "EXTRANET_JWT_PRIVATE_KEY_FILE" not in gateway
     assert gateway["EXTRANET_HTTP_PORT"] == str(standins["ports"]["EXTRANET_GATEWAY_PORT"])
     assert gateway["EXTRANET_PORTFOLIO_URL"] == f"http://127.0.0.1:{standins['ports']['EXTRANET_PORTFOLIO_PORT']}"

@@ -39,7 +39,7 @@ def server_config(settings: ServiceSettings, app: FastAPI) -> uvicorn.Config:
 
 def serve(settings: S, create_app: Callable[[S], FastAPI]) -> None:
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
-    configure_tracing(settings.service_name, settings.tracing_exporter)
+    configure_tracing(settings.service_name, settings.tracing_exporter, settings.tracing_dir)
     app = create_app(settings)
     # The modules, the app, its routes and models live as long as the process: frozen out of the garbage collector's
     # sight, a full collection no longer walks them, which stalled every request in progress. Measured on the

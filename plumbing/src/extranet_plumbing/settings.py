@@ -36,7 +36,8 @@ class ServiceSettings(KafkaSettings):
     http_port: int = 8080
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
-    tracing_exporter: Literal["none", "console", "otlp"] = "none"
+    tracing_exporter: Literal["none", "console", "otlp", "file"] = "none"
+    tracing_dir: Path = Field(default=Path(".stack/traces"), description="Where the `file` exporter writes <service>.jsonl")
     jwt_public_key_file: Path | None = None
     max_body_bytes: int = Field(default=64 * 1024, description="Largest request body accepted (413 above)")
     # Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed; none by

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 _configured = False
 
 
-def configure_tracing(service: str, exporter: str = "none") -> None:
-    """Install a tracer provider once per process; `none` still creates real spans (for log ids)."""
+def configure_tracing(service: str, exporter: str = "none", directory: Path | str | None = None) -> None:
+    """Install a tracer provider once per process; `none` still creates real spans (for log ids). `file`: JSON
+    lines of the finished spans in `directory`/<service>.jsonl (FileSpanExporter), what `devstack traces` reads."""
     global _configured
     if _configured:
         return
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    if exporter == "console":
+    if exporter == "file":
+        provider.add_span_processor(BatchSpanProcessor(FileSpanExporter(Path(directory or ".stack/traces") / f"{service}.jsonl")))
+    elif exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     elif exporter == "otlp":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
@@ -29,6 +36,56 @@ def configure_tracing(service: str, exporter: str = "none") -> None:
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     _configured = True
+
+
+class FileSpanExporter(SpanExporter):
+    """Finished spans as JSON lines in one file per service (`make run`: .stack/traces/<service>.jsonl), read by
+    `devstack traces` without Docker or a collector. Bounded: past `max_bytes` the file becomes `<name>.1` (the
+    previous `.1` is dropped) and a new one starts, so a process keeps at most twice `max_bytes`. Each line: ids
+    (hex), parent, service, name, kind, start (ns since the epoch), duration (ms), status, attributes, links; the
+    spans carry route templates and event types only (RequestSpans, the consumer), never a path or a payload."""
+
+    def __init__(self, path: Path | str, *, max_bytes: int = 20 * 1024 * 1024) -> None:
+        self.path = Path(path)
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        lines = "".join(json.dumps(span_record(span), separators=(",", ":"), default=str) + "\n" for span in spans)
+        try:
+            with self._lock:
+                if self.path.exists() and self.path.stat().st_size >= self.max_bytes:
+                    os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+                with self.path.open("a", encoding="utf-8") as out:
+                    out.write(lines)
+        except OSError:
+            return SpanExportResult.FAILURE
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        return None
+
+
+def span_record(span: ReadableSpan) -> dict[str, Any]:
+    """One finished span as FileSpanExporter writes it."""
+    context = span.get_span_context()
+    parent = span.parent
+    return {
+        "trace_id": format(context.trace_id, "032x"),
+        "span_id": format(context.span_id, "016x"),
+        "parent_id": format(parent.span_id, "016x") if parent is not None else None,
+        "service": span.resource.attributes.get("service.name"),
+        "name": span.name,
+        "kind": span.kind.name,
+        "start": span.start_time,
+        "duration_ms": round(((span.end_time or span.start_time or 0) - (span.start_time or 0)) / 1e6, 3),
+        "status": span.status.status_code.name,
+        "attributes": dict(span.attributes or {}),
+        "links": [
+            {"trace_id": format(link.context.trace_id, "032x"), "span_id": format(link.context.span_id, "016x")} for link in span.links
+        ],
+    }
 
 
 def current_trace_headers() -> dict[str, str]:

@@ -148,6 +148,14 @@ def cmd_run(layout: Layout, args) -> int:
     return run(layout, Ports.from_env(layout.root), demo=not args.no_demo)
 
 
+def cmd_traces(layout: Layout, args) -> int:
+    from devstack.traces import show
+
+    status, text = show(args.dir or layout.stack / "traces", last=args.last, trace_id=args.trace)
+    print(text, file=sys.stdout if status == 0 else sys.stderr)
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="devstack",
@@ -177,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stop)
     p = sub.add_parser("clean", help="stop, then remove .stack/ and the PostgreSQL data kept outside the checkout, if any")
     p.set_defaults(func=cmd_clean)
+    p = sub.add_parser("traces", help="the last traces of `make run` as trees: service, span, duration")
+    p.add_argument("--last", type=int, default=5, help="how many of the last traces (default 5)")
+    p.add_argument("--trace", default=None, help="one trace, by its id (a log line's trace_id)")
+    p.add_argument("--dir", type=Path, default=None, help="where the JSON lines are (default .stack/traces)")
+    p.set_defaults(func=cmd_traces)
     return parser
 
 

@@ -36,6 +36,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.tracing import current_trace_headers
 from gateway.errors import UpstreamProblem
 from gateway.kept import relayed, upstream_answered
 
@@ -107,7 +108,7 @@ class ServiceClient:
     ) -> Any:
         """The answer validated as `model` (None when `model` is None). `route` names the call in logs.
         `content`: a body passed as it is (an upload; its content-type in `headers`), instead of `json_body`."""
-        headers = dict(headers or {})
+        headers = {**(headers or {}), **current_trace_headers()}  # the service's span continues the gateway's trace
         if token is not None:
             headers["authorization"] = f"Bearer {token}"
         if self._direct:
@@ -183,7 +184,7 @@ class ServiceClient:
         timeout = httpx.Timeout(
             connect=limits.connect, read=max(limits.read or 0, DOWNLOAD_READ_SECONDS), write=limits.write, pool=limits.pool
         )
-        sent = {**(headers or {}), **({"authorization": f"Bearer {token}"} if token is not None else {})}
+        sent = {**(headers or {}), **current_trace_headers(), **({"authorization": f"Bearer {token}"} if token is not None else {})}
         request = self._client.build_request("GET", path, headers=sent, params=params, timeout=timeout)
         try:
             response = await self._client.send(request, stream=True)

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from extranet_plumbing.http import FORMAT_OPENINGS, LENGTH_OPENINGS
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.tracing import current_trace_headers
 
 log = get_logger(__name__)
 
@@ -187,7 +188,7 @@ class Download:
 
 
 def _headers(token: str | None, client_ip: str | None) -> dict[str, str]:
-    headers = {}
+    headers = current_trace_headers()  # the gateway's span continues the page's trace
     if token:
         headers["authorization"] = f"Bearer {token}"
     if client_ip:
