@@ -53,3 +53,11 @@ async def test_a_failing_page_logs_its_class_and_route_never_what_the_message_ho
     assert not any(secret in output for secret in SECRETS) and "Traceback" not in output and "[REDACTED]" not in output
     assert not [record for record in caplog.records if record.exc_info]
     assert not [record for record in caplog.records if any(secret in record.getMessage() for secret in SECRETS)]
+
+
+def test_a_gateway_path_is_logged_without_its_identifiers():
+    from portals.adapters.gateway import _shape
+
+    assert _shape("/api/member/reimbursements/26224526") == "/api/member/reimbursements/{…}"
+    assert _shape("/api/employer/contracts/W1-025702/groups/A/sheet") == "/api/employer/contracts/{…}/groups/A/sheet"
+    assert _shape("/api/broker/dashboard") == "/api/broker/dashboard"

@@ -123,10 +123,10 @@ class GatewayClient:
                 method, path, json=json, data=data, files=files, content=content, params=query, headers=headers
             )
         except httpx.HTTPError as exc:
-            log.warning("gateway unreachable", path=path, error_class=type(exc).__name__)
+            log.warning("gateway unreachable", path=_shape(path), error_class=type(exc).__name__)
             raise GatewayUnavailable(path) from None
         if response.status_code >= 500:
-            log.warning("gateway failed", path=path, status=response.status_code)
+            log.warning("gateway failed", path=_shape(path), status=response.status_code)
             raise GatewayUnavailable(path)
         if response.status_code >= 400:
             raise problem_of(response)
@@ -135,7 +135,7 @@ class GatewayClient:
         try:
             return TypeAdapter(model).validate_json(response.content)
         except ValidationError:
-            log.error("gateway answer does not match its model", path=path)
+            log.error("gateway answer does not match its model", path=_shape(path))
             raise GatewayUnavailable(path) from None
 
     async def download(self, path: str, *, params: dict[str, str], token: str | None, headers: dict[str, str] | None = None) -> Download:
@@ -154,7 +154,7 @@ class GatewayClient:
         try:
             response = await self._client.send(request, stream=True)
         except httpx.HTTPError as exc:
-            log.warning("gateway unreachable", path=path, error_class=type(exc).__name__)
+            log.warning("gateway unreachable", path=_shape(path), error_class=type(exc).__name__)
             raise GatewayUnavailable(path) from None
         if response.status_code != 200:
             try:
@@ -162,7 +162,7 @@ class GatewayClient:
             finally:
                 await response.aclose()
             if response.status_code >= 500 or response.status_code < 400:
-                log.warning("gateway failed", path=path, status=response.status_code)
+                log.warning("gateway failed", path=_shape(path), status=response.status_code)
                 raise GatewayUnavailable(path)
             raise problem_of(response)
         return Download(response)
@@ -194,3 +194,9 @@ def _headers(token: str | None, client_ip: str | None) -> dict[str, str]:
     if client_ip:
         headers["x-forwarded-for"] = client_ip
     return headers
+
+
+def _shape(path: str) -> str:
+    """A gateway path as logs may show it: every segment holding a digit (a member number, a reference, a
+    company code) replaced by `{…}`."""
+    return "/".join("{…}" if any(c.isdigit() for c in segment) else segment for segment in path.split("/"))
