@@ -50,7 +50,9 @@ async def test_every_refusal_and_fault_is_titled_in_french_with_type_about_blank
             "throttled": await client.get("/busy"),
             "validation": await client.post("/contacts", json={}),
             "control character": await client.post("/contacts", json={"name": "a\u0000"}),
-            "too large": await client.post("/contacts", content=b'{"name": "' + b"x" * 400 + b'"}', headers={"content-type": "application/json"}),
+            "too large": await client.post(
+                "/contacts", content=b'{"name": "' + b"x" * 400 + b'"}', headers={"content-type": "application/json"}
+            ),
             "unknown address": await client.get("/nowhere"),
             "method": await client.delete("/contacts"),
             "fault": await client.get("/broken"),
@@ -72,7 +74,9 @@ async def test_every_refusal_and_fault_is_titled_in_french_with_type_about_blank
     assert answers["refusal"].json()["detail"] == "Cette page est réservée aux courtiers."
     assert answers["validation"].json()["detail"] == "Certains champs sont à corriger."
     fault = answers["fault"].json()
-    assert fault["detail"] == "Une erreur inattendue est survenue. Veuillez réessayer plus tard." and "SECRET-7" not in answers["fault"].text
+    assert (
+        fault["detail"] == "Une erreur inattendue est survenue. Veuillez réessayer plus tard." and "SECRET-7" not in answers["fault"].text
+    )
 
 
 def test_a_status_without_its_own_title_takes_its_classs_and_none_is_englishs():
