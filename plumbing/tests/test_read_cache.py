@@ -273,3 +273,10 @@ async def test_answers_say_the_version_they_were_computed_from(conn, db_pool):
     assert (first.body, second.body) == (b"1", b"42")
     assert first.headers[VERSION_HEADER] != second.headers[VERSION_HEADER]
     assert second.headers[VERSION_HEADER] == cache.tag(await cache.count())
+
+
+def test_the_long_poll_of_the_version_is_neither_traced_nor_timed():
+    from extranet_plumbing.read_cache import VERSION_PATH
+    from extranet_plumbing.tracing import UNOBSERVED_PATHS
+
+    assert VERSION_PATH.startswith(UNOBSERVED_PATHS)

@@ -16,6 +16,7 @@ import asyncpg
 from prometheus_client import Counter, Gauge, Histogram
 
 from extranet_plumbing.logging import get_logger
+from extranet_plumbing.tracing import UNOBSERVED_PATHS
 
 log = get_logger(__name__)
 
@@ -54,7 +55,7 @@ class RequestDurations:
     route template the router chose (`scope["route"]`, as RequestSpans names its span), method and status; a request
     no route took is `unmatched`, one that raised before answering a 500. Never the path: it may hold personal data."""
 
-    def __init__(self, app: Any, *, excluded: tuple[str, ...] = ("/health/", "/metrics")) -> None:
+    def __init__(self, app: Any, *, excluded: tuple[str, ...] = UNOBSERVED_PATHS) -> None:
         self.app = app
         self._excluded = excluded
 

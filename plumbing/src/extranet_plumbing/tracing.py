@@ -113,6 +113,11 @@ def tracer(name: str) -> trace.Tracer:
 NATIVE_TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
+# Paths neither traced nor timed: probes, metrics, and the gateway's long poll of a read model's version
+# (`extranet_plumbing.read_cache.VERSION_PATH`: a request held seconds by design, every few seconds).
+UNOBSERVED_PATHS = ("/health/", "/metrics", "/internal/read-model/version")
+
+
 class RequestSpans:
     """ASGI middleware: one server span per HTTP request, named `METHOD /route/{template}` once the router has
     chosen the route (`scope["route"]`), child of the caller's trace context (W3C `traceparent`), with the
@@ -124,7 +129,7 @@ class RequestSpans:
     telemetry (NATIVE_TELEMETRY_OFF). In-process, 64 concurrent requests: the gateway's CPU for a company's detail
     0.68 -> 0.44 ms; portfolio's for a kept detail 0.50 -> 0.25 ms."""
 
-    def __init__(self, app: Any, *, excluded: tuple[str, ...] = ("/health/", "/metrics")) -> None:
+    def __init__(self, app: Any, *, excluded: tuple[str, ...] = UNOBSERVED_PATHS) -> None:
         self.app = app
         self._excluded = excluded
         self._tracer = trace.get_tracer("extranet_plumbing.http")
