@@ -52,6 +52,7 @@ BENCHES = [
     Bench("broker_routes", quick=["--size", "small", *ROUTES_QUICK]),
     Bench("member_routes", quick=["--acts", "10000", *ROUTES_QUICK]),
     Bench("employer_routes", quick=["--size", "small", *ROUTES_QUICK]),
+    Bench("freshness", quick=["--duration", "5"]),
 ]
 
 # "ratio email      0.95", "ratio portfolio / baseline        0.123": a label starting with "ratio", a number ending the line.
