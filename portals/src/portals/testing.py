@@ -10,6 +10,11 @@ import httpx
 PASSWORD = "Bon-mot-de-passe-1!"
 
 
+def tokens_answer() -> httpx.Response:
+    """A fake gateway's answer to /api/auth/login: the tokens of a session whose terms of use are accepted."""
+    return httpx.Response(200, json={"access_token": "access-1", "refresh_token": "refresh-1", "expires_in": 600, "terms_pending": False})
+
+
 def csrf_of(page: httpx.Response) -> str:
     """The CSRF token a page's forms carry."""
     return page.text.split('name="csrf" value="')[1].split('"')[0]

@@ -1,26 +1,41 @@
-"""The employer portal's pages (espace entreprise): the home page (last login, shortcuts) and the
+"""The employer portal's pages (espace entreprise): the home page (guide 003 « Accueil »: last login, the contract
+and insured group selector, the tenant's information block, shortcuts, the requests of the last 90 days, contact) and the
 primary correspondent's secondary correspondents (list, invitation with the contracts granted and, on each,
 the insured groups managed)."""
 
 from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 
+from enrollment.api import RequestList
 from identity.api import Correspondent, CorrespondentCreated, Profile
 from portals.adapters.gateway import GatewayProblem
+from portals.routes.employer_company import _contracts, _selected  # the company sheet's selector, reused
 from portals.web import NotFound, Visit, field_values, missing, only
 from portfolio.api import EmployerContracts
 
 router = APIRouter()
 Employer = Annotated[Visit, Depends(only("employer"))]
 IDENTIFIER = r"^[A-Za-z0-9._-]{3,40}$"  # a correspondent's (identity.api.NewCorrespondent)
+HISTORY_DAYS = 90  # the home's « Historique des demandes »
 
 
 async def home(visit: Visit) -> Response:
     profile = await visit.api("GET", "/api/me", model=Profile)
-    return await visit.render("employer_home.html", title="Accueil", profile=profile)
+    contracts = await _contracts(visit)  # the gateway and portfolio keep to the correspondent's contracts and groups
+    query = visit.request.query_params
+    selected = _selected(contracts, query.get("contrat"), query.get("groupe"))
+    # The API has no date filter: the requests sent in the last 90 days (it answers newest first, within the scope)
+    listed = await visit.api("GET", "/api/employer/requests", model=RequestList, with_tenant=False)
+    since = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
+    recent = [row for row in listed.items if row.submitted_at and row.submitted_at >= since]
+    recent.sort(key=lambda row: row.submitted_at, reverse=True)
+    return await visit.render(
+        "employer_home.html", title="Accueil", profile=profile, contracts=contracts.contracts, selected=selected, recent=recent
+    )
 
 
 async def _correspondents(visit: Visit) -> tuple[list[Correspondent] | None, str | None]:
