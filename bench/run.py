@@ -53,6 +53,7 @@ BENCHES = [
     Bench("member_routes", quick=["--acts", "10000", *ROUTES_QUICK]),
     Bench("employer_routes", quick=["--size", "small", *ROUTES_QUICK]),
     Bench("freshness", quick=["--duration", "5"]),
+    Bench("login_storm", quick=["--accounts", "50", "--duration", "5", "--warmup", "1"]),
 ]
 
 # "ratio email      0.95", "ratio portfolio / baseline        0.123": a label starting with "ratio", a number ending the line.
