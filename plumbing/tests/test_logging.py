@@ -7,8 +7,9 @@ import logging
 
 from opentelemetry import trace
 
-from extranet_plumbing.logging import configure_logging, get_logger
+from extranet_plumbing.logging import get_logger
 from extranet_plumbing.redaction import REDACTED, redact
+from extranet_plumbing.testing import logging_configured
 from extranet_plumbing.tracing import configure_tracing
 
 NIR = "185057800608491"  # a valid NIR (key 91)
@@ -44,12 +45,12 @@ def test_personal_data_inside_free_text_is_masked():
 
 
 def test_nested_structures_and_exceptions_are_redacted(capsys):
-    configure_logging("test", fmt="json")
-    log = get_logger("test")
-    try:
-        raise ValueError(f"bad IBAN {IBAN} for jeanne@example.fr")
-    except ValueError:
-        log.exception("activation failed", member={"email": "jeanne@example.fr", "number": "73000001"}, tries=[{"password": "x"}])
+    with logging_configured():
+        log = get_logger("test")
+        try:
+            raise ValueError(f"bad IBAN {IBAN} for jeanne@example.fr")
+        except ValueError:
+            log.exception("activation failed", member={"email": "jeanne@example.fr", "number": "73000001"}, tries=[{"password": "x"}])
     line = capsys.readouterr().out.strip().splitlines()[-1]
     record = json.loads(line)
     assert IBAN not in line and "jeanne@example.fr" not in line and '"x"' not in line
@@ -60,8 +61,7 @@ def test_nested_structures_and_exceptions_are_redacted(capsys):
 
 def test_log_lines_inside_a_span_carry_its_trace_and_span_ids(capsys):
     configure_tracing("test")
-    configure_logging("test", fmt="json")
-    with trace.get_tracer("test").start_as_current_span("work") as span:
+    with logging_configured(), trace.get_tracer("test").start_as_current_span("work") as span:
         get_logger("test").info("inside")
         logging.getLogger("stdlib").warning("from the standard library, mail: a.b@c.fr")
     lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()[-2:]]

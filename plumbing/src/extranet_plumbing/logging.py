@@ -20,7 +20,7 @@ def _add_trace_ids(_logger: Any, _method: str, event_dict: dict[str, Any]) -> di
     return event_dict
 
 
-def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
+def configure_logging(service: str, level: str = "INFO", fmt: str = "json", *, cache: bool = True) -> None:
     """Route structlog and the standard library's logging through the same redacting pipeline."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -36,7 +36,8 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
         processors=[structlog.stdlib.filter_by_level, *shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        # A process's loggers keep this configuration once used (tests pass cache=False: testing.logging_configured).
+        cache_logger_on_first_use=cache,
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(

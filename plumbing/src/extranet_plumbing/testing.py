@@ -174,18 +174,24 @@ def free_port() -> int:
 @contextlib.contextmanager
 def logging_configured(service: str = "test"):
     """The services' logging (JSON lines on stdout, redaction: `configure_logging`) for a block, the root logger's
-    handlers and level put back after it (a test reads the lines with capsys)."""
+    handlers and level and structlog's configuration put back after it (a test reads the lines with capsys)."""
     import logging
+
+    import structlog
 
     from extranet_plumbing.logging import configure_logging
 
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    configure_logging(service, fmt="json")
+    configured = structlog.get_config()
+    # Loggers not cached: one first used in the block would keep its configuration for the rest of the test process
+    # (a later `structlog.testing.capture_logs` would not see it).
+    configure_logging(service, fmt="json", cache=False)
     try:
         yield
     finally:
         root.handlers[:], root.level = handlers, level
+        structlog.configure(**configured)
 
 
 @contextlib.asynccontextmanager
