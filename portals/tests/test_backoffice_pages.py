@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 import pytest
-from portals.testing import csrf_of, logged_in
+from portals.testing import csrf_of, logged_in, tokens_answer
 
 BASE = "/mbtp/gestion"
 REQUEST_ID = str(uuid.uuid4())
@@ -57,9 +57,7 @@ class FakeGateway:
         self.calls.append(request)
         path = request.url.path
         if path == "/api/auth/login":
-            return httpx.Response(
-                200, json={"access_token": "access-1", "refresh_token": "refresh-1", "expires_in": 600, "terms_pending": False}
-            )
+            return tokens_answer()
         if path == "/api/backoffice/requests":
             return httpx.Response(200, json={"total": 1, "page": 1, "page_size": 50, "items": [_request()]})
         if path == f"/api/backoffice/requests/{REQUEST_ID}":

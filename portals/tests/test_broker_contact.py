@@ -9,7 +9,7 @@ import json
 
 import httpx
 import pytest
-from portals.testing import csrf_of, logged_in
+from portals.testing import BROKER_ACCOUNT, csrf_of, logged_in, tokens_answer
 
 BASE = "/mbtp/courtier"
 PAGE = BASE + "/mon-compte/points-de-contact"
@@ -24,18 +24,6 @@ OFFICE = {
     "address": {"line1": "12 route de Paris", "line2": None, "locality": None, "postal_code": "38040", "city": "Grenoble", "country": "FR"},
     "changed_at": None,
     "pending_address_change": None,
-}
-ACCOUNT = {
-    "identifier": "M12345",
-    "kind": "broker",
-    "tenant": "mbtp",
-    "email": "claire.martin@cabinet-martin.fr",
-    "phone": None,
-    "display_name": "Claire Martin",
-    "mail_preference": None,
-    "notification_email": None,
-    "last_login_at": None,
-    "activated_at": None,
 }
 FORM = {
     "contact_last_name": "Durand",
@@ -54,11 +42,9 @@ class FakeGateway:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if path == "/api/auth/login":
-            return httpx.Response(
-                200, json={"access_token": "access-1", "refresh_token": "refresh-1", "expires_in": 600, "terms_pending": False}
-            )
+            return tokens_answer()
         if path == "/api/me":
-            return httpx.Response(200, json=ACCOUNT)
+            return httpx.Response(200, json=BROKER_ACCOUNT)
         if path == "/api/broker/profile":
             return httpx.Response(200, json=OFFICE)
         if path == "/api/broker/contact-change":

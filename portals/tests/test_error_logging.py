@@ -9,7 +9,7 @@ from typing import Annotated
 
 import httpx
 from fastapi import Depends, Response
-from portals.testing import logged_in
+from portals.testing import logged_in, tokens_answer
 from portals.web import Visit, only
 
 from extranet_plumbing.testing import logging_configured
@@ -22,7 +22,7 @@ SECRETS = (NIR, NIR.replace(" ", ""), "123 456", IBAN, "Léa DURAND")
 
 def gateway(request: httpx.Request) -> httpx.Response:
     if request.url.path == "/api/auth/login":
-        return httpx.Response(200, json={"access_token": "a", "refresh_token": "r", "expires_in": 600, "terms_pending": False})
+        return tokens_answer()
     return httpx.Response(404, json={"status": 404})
 
 

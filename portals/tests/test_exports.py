@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from portals.testing import csrf_of, logged_in
+from portals.testing import csrf_of, logged_in, tokens_answer
 
 BASE = "/mbtp/courtier"
 WORKBOOK = b"PK\x03\x04" + b"x" * 70_000  # larger than one chunk
@@ -21,9 +21,7 @@ class FakeGateway:
         self.calls.append(request)
         path = request.url.path
         if path == "/api/auth/login":
-            return httpx.Response(
-                200, json={"access_token": "access-1", "refresh_token": "refresh-1", "expires_in": 600, "terms_pending": False}
-            )
+            return tokens_answer()
         if path == "/api/broker/exports/companies":
             if request.url.params.get("siret") == "73282932000075":
                 return httpx.Response(422, json={"status": 422, "detail": "Ce numéro de SIRET n'est pas valide : vérifiez sa clé."})

@@ -12,7 +12,7 @@ import uuid
 
 import httpx
 import pytest
-from portals.testing import csrf_of, logged_in
+from portals.testing import csrf_of, logged_in, tokens_answer
 
 BASE = "/mbtp/adherent"
 SENT = "2026-12-01T09:30:00+00:00"
@@ -79,9 +79,7 @@ class FakeGateway:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if path == "/api/auth/login":
-            return httpx.Response(
-                200, json={"access_token": "access-1", "refresh_token": "refresh-1", "expires_in": 600, "terms_pending": False}
-            )
+            return tokens_answer()
         if path == "/api/member/beneficiaries":
             people = [_person("ASSURE", "Paul", "1980-04-02"), _person("ENFANT", "Hugo", "2015-03-02")]
             return httpx.Response(200, json={"items": people})

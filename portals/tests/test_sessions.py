@@ -14,6 +14,7 @@ import pytest
 from portals.adapters.gateway import GatewayClient, GatewayProblem, GatewayUnavailable
 from portals.bootstrap import bootstrap
 from portals.settings import PortalsSettings
+from portals.testing import BROKER_ACCOUNT
 
 from extranet_plumbing.http import TO_CORRECT, french_message
 from identity.api import TokenAnswer
@@ -53,21 +54,7 @@ class FakeGateway:
         if path == "/api/auth/logout":
             return httpx.Response(204)
         if path == "/api/me":
-            return httpx.Response(
-                200,
-                json={
-                    "identifier": "M12345",
-                    "kind": "broker",
-                    "tenant": "mbtp",
-                    "email": "claire.martin@cabinet-martin.fr",
-                    "phone": None,
-                    "display_name": "Claire Martin",
-                    "mail_preference": None,
-                    "notification_email": None,
-                    "last_login_at": None,
-                    "activated_at": None,
-                },
-            )
+            return httpx.Response(200, json=BROKER_ACCOUNT)
         return httpx.Response(404, json={"status": 404})
 
 

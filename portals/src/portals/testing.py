@@ -10,6 +10,21 @@ import httpx
 PASSWORD = "Bon-mot-de-passe-1!"
 
 
+# A fake gateway's answer to /api/me for the demo broker M12345.
+BROKER_ACCOUNT = {
+    "identifier": "M12345",
+    "kind": "broker",
+    "tenant": "mbtp",
+    "email": "claire.martin@cabinet-martin.fr",
+    "phone": None,
+    "display_name": "Claire Martin",
+    "mail_preference": None,
+    "notification_email": None,
+    "last_login_at": None,
+    "activated_at": None,
+}
+
+
 def tokens_answer() -> httpx.Response:
     """A fake gateway's answer to /api/auth/login: the tokens of a session whose terms of use are accepted."""
     return httpx.Response(200, json={"access_token": "access-1", "refresh_token": "refresh-1", "expires_in": 600, "terms_pending": False})
