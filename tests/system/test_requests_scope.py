@@ -8,7 +8,7 @@ correspondent, a secondary of group P, a secondary of each category, the primary
 from __future__ import annotations
 
 from extranet_contracts.legacy import CONTRACTS, MEMBERSHIPS
-from extranet_contracts.testing import contract_signed, guarantee_attached, member_affiliated
+from extranet_contracts.testing import colleague_affiliated, contract_signed, guarantee_attached, member_affiliated
 from extranet_plumbing.testing import publish_event, wait_until
 
 from .test_enrollment_online import COMPANY, CONTRACT, company  # noqa: F401 - company: the primary correspondent (NON CADRES contract)
@@ -16,13 +16,7 @@ from .test_enrollment_online_categories import EXECUTIVES, secondary
 from .test_requests import a_date_in_the_window, log_in
 from .test_requests_files import PDF, _affiliation
 
-JEAN = member_affiliated(
-    membership_id="ADH-0000043",
-    member_number="73000043",
-    insured_group="P",
-    primary={"civility": "M", "last_name": "Le Gall", "first_name": "Jean", "birth_date": "1985-12-01", "nir": "185127800608409"},
-    dependants=[],
-)
+JEAN = colleague_affiliated()
 LEA = member_affiliated()  # 73000042, group A of CONTRACT
 
 

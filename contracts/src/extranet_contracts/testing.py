@@ -110,6 +110,18 @@ def member_affiliated(**overrides: Any) -> MemberAffiliated:
     return MemberAffiliated(**{**values, **overrides})
 
 
+def colleague_affiliated(**overrides: Any) -> MemberAffiliated:
+    """Léa's colleague on the same contract, in insured group P (Portabilité), alone: Jean Le Gall, 73000043."""
+    values: dict[str, Any] = {
+        "membership_id": "ADH-0000043",
+        "member_number": "73000043",
+        "insured_group": "P",
+        "primary": {"civility": "M", "last_name": "Le Gall", "first_name": "Jean", "birth_date": "1985-12-01", "nir": "185127800608409"},
+        "dependants": [],
+    }
+    return member_affiliated(**{**values, **overrides})
+
+
 def member_radiated(**overrides: Any) -> MemberRadiated:
     values = {
         "membership_id": "ADH-0000042",

@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from extranet_contracts.testing import contract_signed, member_affiliated
+from extranet_contracts.testing import colleague_affiliated, contract_signed, member_affiliated
 from extranet_plumbing.testing import publish_event, wait_until
 
 COMPANY, CONTRACT = "12345678", "W1-000123"
 LEA = member_affiliated()  # 73000042, group A (Actif) of W1-000123
-JEAN = member_affiliated(
-    membership_id="ADH-0000043",
-    member_number="73000043",
-    insured_group="P",
-    primary={"civility": "M", "last_name": "Le Gall", "first_name": "Jean", "birth_date": "1985-12-01", "nir": "185127800608409"},
-    dependants=[],
-)
+JEAN = colleague_affiliated()
 TERMINATION = {"contract_number": CONTRACT, "effective_date": "2026-12-31", "reason": "DEMISSION"}
 
 
