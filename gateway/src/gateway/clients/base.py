@@ -163,6 +163,27 @@ class ServiceClient:
         relayed(body)  # the gateway may give it again (gateway.kept)
         return Relayed(value, body)
 
+    async def file(
+        self,
+        template: str,
+        *,
+        media_types: frozenset[str],
+        token: str | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        **path: str,
+    ) -> StreamingResponse:
+        """`download` of the route `template` as the service declares it, its path parameters quoted as `call`
+        quotes them; `GET template` names the call in logs."""
+        return await self.download(
+            template.format(**{name: segment(value) for name, value in path.items()}),
+            route=f"GET {template}",
+            token=token,
+            params=params,
+            media_types=media_types,
+            headers=headers,
+        )
+
     async def download(
         self,
         path: str,

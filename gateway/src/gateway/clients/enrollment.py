@@ -176,13 +176,7 @@ class EnrollmentClient(ServiceClient):
         return await self.request("GET", "/internal/invitations", route="GET /internal/invitations", model=InvitationList, token=token)
 
     async def export_invitations(self, token: str) -> StreamingResponse:
-        return await self.download(
-            "/internal/invitations/export",
-            route="GET /internal/invitations/export",
-            token=token,
-            params=None,
-            media_types=frozenset({"text/csv"}),
-        )
+        return await self.file("/internal/invitations/export", token=token, media_types=frozenset({"text/csv"}))
 
     async def remind_all(self, token: str) -> InvitationList:
         return await self.request(
@@ -361,11 +355,9 @@ class EnrollmentClient(ServiceClient):
 
     async def invitation_file(self, link_token: str, file_id: str) -> StreamingResponse:
         """One of them, streamed with the type enrollment checked it as."""
-        return await self.download(
-            f"/internal/invitation/attachments/{segment(file_id)}",
-            route="GET /internal/invitation/attachments/{file_id}",
-            token=None,
-            params=None,
+        return await self.file(
+            "/internal/invitation/attachments/{file_id}",
+            file_id=file_id,
             media_types=SERVED_TYPES,
             headers={"x-invitation-token": link_token},
         )

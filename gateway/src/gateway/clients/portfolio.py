@@ -156,10 +156,4 @@ class PortfolioClient(ServiceClient):
         return await self.relay("GET", "/internal/employer/employees", model=EmployeeList, token=token, params=params)
 
     async def export_employees(self, token: str, params: dict[str, Any]) -> StreamingResponse:
-        return await self.download(
-            "/internal/employer/exports/employees",
-            route="GET /internal/employer/exports/employees",
-            token=token,
-            params=params,
-            media_types=EMPLOYER_DOWNLOADS,
-        )
+        return await self.file("/internal/employer/exports/employees", token=token, params=params, media_types=EMPLOYER_DOWNLOADS)

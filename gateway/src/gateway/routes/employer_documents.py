@@ -13,7 +13,6 @@ from fastapi.responses import StreamingResponse
 from extranet_contracts.types import ContractNumber
 from extranet_plumbing.auth import require_correspondent
 from extranet_plumbing.dependencies import Token, Who
-from gateway.clients.base import segment
 from gateway.dependencies import Portfolio
 from gateway.errors import Problem, problem_responses
 from portfolio.api_documents import DOCUMENT_TYPES, CompanyDocuments, DocumentsQuery
@@ -42,12 +41,8 @@ async def document(
     who: Who, token: Token, portfolio: Portfolio, document_id: Annotated[uuid.UUID, Path(description="The document's id, as listed")]
 ) -> StreamingResponse:
     require_correspondent(who)
-    return await portfolio.download(
-        f"/internal/employer/documents/{segment(str(document_id))}",
-        route="GET /internal/employer/documents/{document_id}",
-        token=token,
-        params=None,
-        media_types=DOCUMENT_TYPES,
+    return await portfolio.file(
+        "/internal/employer/documents/{document_id}", document_id=str(document_id), token=token, media_types=DOCUMENT_TYPES
     )
 
 
@@ -66,10 +61,10 @@ async def brochure(
 ) -> StreamingResponse:
     """The brochure (« Fiche ») of a product of « Vos produits », on a contract open to the correspondent."""
     require_correspondent(who)
-    return await portfolio.download(
-        f"/internal/employer/contracts/{segment(contract_number)}/products/{segment(guarantee_code)}/brochure",
-        route="GET /internal/employer/contracts/{contract_number}/products/{guarantee_code}/brochure",
+    return await portfolio.file(
+        "/internal/employer/contracts/{contract_number}/products/{guarantee_code}/brochure",
+        contract_number=contract_number,
+        guarantee_code=guarantee_code,
         token=token,
-        params=None,
         media_types=frozenset({"application/pdf"}),
     )
