@@ -28,6 +28,7 @@ GATEWAY = "gateway"
 OPERATOR = "operator"
 CREDENTIAL_REQUIRED = "Authentification de service requise."
 GATEWAY_ONLY = "Seule la passerelle peut indiquer le tenant et l'adresse du client."
+OPERATOR_ONLY = "Réservé au système de gestion de la mutuelle."
 
 
 class NotWired(RuntimeError):
@@ -139,9 +140,20 @@ async def gateway_caller(request: Request) -> str:
     return require_gateway(await calling_component(request))
 
 
+async def operator_caller(request: Request) -> str:
+    """Only an operator's tool (the legacy system's back office): not the gateway, which acts for the portals' users."""
+    caller = await calling_component(request)
+    if caller is None:
+        raise HTTPException(401, CREDENTIAL_REQUIRED)
+    if caller != OPERATOR:
+        raise HTTPException(403, OPERATOR_ONLY)
+    return caller
+
+
 Caller = Annotated[str | None, Depends(calling_component)]
 ServiceCaller = Annotated[str, Depends(service_caller)]
 GatewayCaller = Annotated[str, Depends(gateway_caller)]
+OperatorCaller = Annotated[str, Depends(operator_caller)]
 
 
 def provide(value: Any):

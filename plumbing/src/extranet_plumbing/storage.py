@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
+from fastapi import HTTPException
+from fastapi.responses import StreamingResponse
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -138,6 +140,21 @@ def check_document(field: str, label: str, name: str | None, data: bytes, *, max
             field, f"Le nom du fichier ne correspond pas à son contenu : un fichier {kind} se termine par {' ou '.join(extensions)}."
         )
     return Document(data=data, name=name, media_type=media_type, sha256=hashlib.sha256(data).hexdigest())
+
+
+async def served(
+    store: DocumentStore, tenant: str, key: uuid.UUID | str, *, media_type: str, name: str, size: int | None = None, missing: str
+) -> StreamingResponse:
+    """A stored file streamed as a download, with the type it was checked as (never its name's) and the name a person
+    gave it; a 404 problem saying `missing` when the store does not hold it."""
+    try:
+        chunks = await store.stream(tenant, key)
+    except DocumentNotFound:
+        raise HTTPException(404, missing) from None
+    headers = {"content-disposition": content_disposition(name)}
+    if size is not None:
+        headers["content-length"] = str(size)
+    return StreamingResponse(chunks, media_type=media_type, headers=headers)
 
 
 def content_disposition(name: str) -> str:

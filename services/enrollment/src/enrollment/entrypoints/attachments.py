@@ -27,9 +27,9 @@ from enrollment.domain import access
 from enrollment.entrypoints.dependencies import Now, Store, UoW
 from enrollment.entrypoints.http import detail, refusals
 from enrollment.service_layer import attachments
-from extranet_plumbing.dependencies import OPERATOR, Caller, Who
+from extranet_plumbing.dependencies import OperatorCaller, Who
 from extranet_plumbing.exports import in_thread
-from extranet_plumbing.storage import DocumentNotFound, DocumentStore, content_disposition, read_form
+from extranet_plumbing.storage import DocumentStore, content_disposition, read_form, served
 
 router = APIRouter(prefix="/internal")
 
@@ -38,7 +38,6 @@ FileId = Annotated[uuid.UUID, Path(description="The file's id, as the request li
 NOT_A_FORM = "Le fichier doit être envoyé dans un formulaire multipart/form-data (champ « file »)."
 PDF = "application/pdf"
 Tenant = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{1,39}$", description="The tenant the request's event named")]
-LEGACY_ONLY = "Réservé au système de gestion de la mutuelle."
 
 
 @router.post(
@@ -97,12 +96,10 @@ async def operators_pack(request_id: RequestId, who: Who, uow: UoW, now: Now) ->
 
 
 @router.get("/legacy/{tenant}/files/{file_id}", response_class=StreamingResponse)
-async def legacy_file(tenant: Tenant, file_id: FileId, caller: Caller, uow: UoW, store: Store) -> StreamingResponse:
+async def legacy_file(tenant: Tenant, file_id: FileId, _caller: OperatorCaller, uow: UoW, store: Store) -> StreamingResponse:
     """A request's file by the reference its event carried (`file_id`), for the legacy management system: its
     back office's credential only (the gateway, which acts for the portals' users, is refused), and only a file of
     a request sent to it. Served with the type it was checked as; the caller checks it against the event's SHA-256."""
-    if caller != OPERATOR:
-        raise HTTPException(403, LEGACY_ONLY)
     with refusals():
         found = await attachments.legacy_file(uow, tenant, file_id)
     return await _served(store, tenant, found)
@@ -110,14 +107,14 @@ async def legacy_file(tenant: Tenant, file_id: FileId, caller: Caller, uow: UoW,
 
 async def _served(store: DocumentStore, tenant: str, found: dict) -> StreamingResponse:
     """The file streamed from the store, with the type it was checked as (never the name's)."""
-    try:
-        chunks = await store.stream(tenant, found["file_id"])
-    except DocumentNotFound:
-        raise HTTPException(404, attachments.ATTACHMENT_NOT_FOUND) from None
-    return StreamingResponse(
-        chunks,
+    return await served(
+        store,
+        tenant,
+        found["file_id"],
         media_type=found["media_type"],
-        headers={"content-disposition": content_disposition(found["name"]), "content-length": str(found["size"])},
+        name=found["name"],
+        size=found["size"],
+        missing=attachments.ATTACHMENT_NOT_FOUND,
     )
 
 

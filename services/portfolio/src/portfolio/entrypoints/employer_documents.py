@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import StreamingResponse
 
-from extranet_plumbing.storage import DocumentNotFound, DocumentStore, content_disposition
+from extranet_plumbing.storage import DocumentStore, served
 from portfolio.api_documents import KIND_LABELS, CompanyDocuments, DocumentsQuery, size_label
 from portfolio.entrypoints.dependencies import UoW
 from portfolio.entrypoints.employer import NOT_VISIBLE, Asking
@@ -73,12 +73,7 @@ async def brochure(
 
 async def served_file(store: DocumentStore, tenant: str, found: Mapping[str, Any] | None) -> StreamingResponse:
     """A file of the store (one the legacy system deposited, a broker's Kbis), streamed with its type and name; 404 for none
-    (or not deposited yet)."""
+    (or not deposited yet: announced, nothing to give)."""
     if found is None:
         raise HTTPException(404, NOT_FOUND)
-    try:
-        chunks = await store.stream(tenant, found["storage_key"])
-    except DocumentNotFound:
-        raise HTTPException(404, NOT_FOUND) from None  # announced, not deposited (yet): nothing to give
-    headers = {"content-disposition": content_disposition(found["name"])}
-    return StreamingResponse(chunks, media_type=found["media_type"], headers=headers)
+    return await served(store, tenant, found["storage_key"], media_type=found["media_type"], name=found["name"], missing=NOT_FOUND)

@@ -11,10 +11,10 @@ and SHA-256 before deciding.
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
 
-from extranet_plumbing.dependencies import OPERATOR, Caller
+from extranet_plumbing.dependencies import OperatorCaller
 from extranet_plumbing.logging import get_logger
 from portfolio.entrypoints.dependencies import UoW
 from portfolio.entrypoints.employer_documents import served_file
@@ -23,15 +23,12 @@ from portfolio.entrypoints.profile import Documents
 router = APIRouter(prefix="/internal/legacy")
 log = get_logger(__name__)
 
-LEGACY_ONLY = "Réservé au système de gestion de la mutuelle."
 Tenant = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{1,39}$", description="The tenant the request's event named")]
 FileId = Annotated[uuid.UUID, Path(description="The document's reference, as the request's event carried it")]
 
 
 @router.get("/{tenant}/files/{file_id}", response_class=StreamingResponse)
-async def legacy_file(tenant: Tenant, file_id: FileId, caller: Caller, uow: UoW, store: Documents) -> StreamingResponse:
-    if caller != OPERATOR:
-        raise HTTPException(403, LEGACY_ONLY)
+async def legacy_file(tenant: Tenant, file_id: FileId, _caller: OperatorCaller, uow: UoW, store: Documents) -> StreamingResponse:
     async with uow:
         found = await uow.broker_requests.document(tenant, file_id)
     if found is not None:
