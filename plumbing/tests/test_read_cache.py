@@ -275,8 +275,43 @@ async def test_answers_say_the_version_they_were_computed_from(conn, db_pool):
     assert second.headers[VERSION_HEADER] == cache.tag(await cache.count())
 
 
-def test_the_long_poll_of_the_version_is_neither_traced_nor_timed():
-    from extranet_plumbing.read_cache import VERSION_PATH
-    from extranet_plumbing.tracing import UNOBSERVED_PATHS
+async def test_the_long_poll_of_the_version_is_neither_traced_nor_timed():
+    """It is held seconds by design: a span and a latency sample each time would drown the real requests."""
+    import httpx
+    from fastapi import FastAPI
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from prometheus_client import REGISTRY
 
-    assert VERSION_PATH.startswith(UNOBSERVED_PATHS)
+    from extranet_plumbing.http import install_conventions
+    from extranet_plumbing.read_cache import VERSION_PATH
+    from extranet_plumbing.tracing import NATIVE_TELEMETRY_OFF, configure_tracing
+
+    configure_tracing("test")
+    exporter = InMemorySpanExporter()
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))
+    app = FastAPI(telemetry=NATIVE_TELEMETRY_OFF)
+
+    @app.get(VERSION_PATH)
+    async def version() -> dict:
+        return {"version": "e:1/2026-12-01"}
+
+    @app.get("/internal/other")
+    async def other() -> dict:
+        return {}
+
+    install_conventions(app)
+
+    def samples(route: str) -> float:
+        return (
+            REGISTRY.get_sample_value("extranet_http_request_duration_seconds_count", {"route": route, "method": "GET", "status": "200"})
+            or 0
+        )
+
+    before = samples(VERSION_PATH), samples("/internal/other")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://s") as client:
+        assert (await client.get(VERSION_PATH)).status_code == 200
+        assert (await client.get("/internal/other")).status_code == 200
+    assert [s.name for s in exporter.get_finished_spans()] == ["GET /internal/other"]
+    assert (samples(VERSION_PATH), samples("/internal/other")) == (before[0], before[1] + 1)
