@@ -315,3 +315,16 @@ async def test_the_long_poll_of_the_version_is_neither_traced_nor_timed():
         assert (await client.get("/internal/other")).status_code == 200
     assert [s.name for s in exporter.get_finished_spans()] == ["GET /internal/other"]
     assert (samples(VERSION_PATH), samples("/internal/other")) == (before[0], before[1] + 1)
+
+
+async def test_while_notifications_cannot_be_heard_a_waiting_caller_gets_the_count_a_moment_later(conn, db_pool, db_schema, infra):
+    cache = ReadModelCache("test", day=lambda: date(2026, 12, 1))
+    cache.use(db_pool)
+    changes = ReadModelChanges(cache, infra.database_url, db_schema)  # not listening: never started
+    version = await changes.wait_past(None, 5)
+    started = time.monotonic()
+    assert await changes.wait_past(version, 5) == version
+    assert 0.2 <= time.monotonic() - started < 2  # neither at once (a caller asking again would spin) nor the whole wait
+    waiting = asyncio.create_task(changes.wait_past(version, 5))
+    await db_pool.execute(COUNT_CHANGE)
+    assert await asyncio.wait_for(waiting, 2) != version

@@ -205,8 +205,8 @@ def _adapter(model: Any) -> TypeAdapter:
 class ReadModelChanges:
     """Wakes the callers waiting for the read model to change (`wait_past`), from the notifications of
     migration plumbing/003 for the service's schema, received on a connection of its own (any replica's
-    consumer may have made the change). While that connection is down, nobody waits: `wait_past` answers at
-    once, and the caller asks again later (it cannot know about a change it was not told of)."""
+    consumer may have made the change). While that connection is down, `wait_past` reads the count again after a
+    quarter of a second instead of waiting for a notification."""
 
     def __init__(self, cache: ReadModelCache, database_url: str, schema: str, *, reconnect_seconds: float = 1.0) -> None:
         self._cache = cache
@@ -238,7 +238,7 @@ class ReadModelChanges:
                 self._notified(None, 0, CHANGES_CHANNEL, self._schema)  # whatever changed while nobody listened
                 await lost.wait()
                 log.warning("read model change notifications lost", schema=self._schema)
-            except (OSError, asyncpg.PostgresError) as exc:
+            except Exception as exc:  # refused, unreachable, broken while listening: listen again later
                 log.warning("read model change notifications unavailable", schema=self._schema, error_class=type(exc).__name__)
             finally:
                 self._listening = False
@@ -247,15 +247,21 @@ class ReadModelChanges:
             await asyncio.sleep(self._reconnect_seconds)
 
     async def wait_past(self, after: str | None, wait: float) -> str:
-        """The version now, once it differs from `after` or after `wait` seconds at most."""
+        """The version now, once it differs from `after` or after `wait` seconds at most (a quarter of a second
+        while the notifications cannot be heard)."""
         changed = self._changed  # taken before the read: a change committed after the read sets it
         version = self._cache.tag(await self._cache.count())
-        if version != after or not self._listening:
+        if version != after:
             return version
-        try:
-            await asyncio.wait_for(changed.wait(), wait)
-        except TimeoutError:
-            pass
+        if not self._listening:
+            # Deaf to notifications: the count read again a moment later, so that a caller asking again at once is not a
+            # busy loop (a change shows that much later while the connection is down).
+            await asyncio.sleep(min(wait, UNHEARD_POLL_SECONDS))
+        else:
+            try:
+                await asyncio.wait_for(changed.wait(), wait)
+            except TimeoutError:
+                pass
         return self._cache.tag(await self._cache.count())
 
 
@@ -264,6 +270,7 @@ class ReadModelVersion(BaseModel):
 
 
 MAX_WAIT_SECONDS = 5.0
+UNHEARD_POLL_SECONDS = 0.25  # how often wait_past reads the count while notifications cannot be heard
 VERSION_PATH = "/internal/read-model/version"  # neither traced nor timed (tracing.UNOBSERVED_PATHS)
 
 
