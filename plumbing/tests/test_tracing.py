@@ -8,8 +8,10 @@ import contextlib
 
 from faststream.kafka import KafkaBroker
 from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
 
 from extranet_contracts.legacy import BrokerPortfolioCompanyAssigned
 from extranet_plumbing.consumer import EventConsumer
@@ -18,7 +20,7 @@ from extranet_plumbing.kafka import broker_security, ensure_topics, new_producer
 from extranet_plumbing.outbox import OutboxRelay, add_to_outbox
 from extranet_plumbing.settings import ServiceSettings
 from extranet_plumbing.testing import wait_until
-from extranet_plumbing.tracing import configure_tracing
+from extranet_plumbing.tracing import WithoutExceptionMessages, configure_tracing
 
 
 async def test_the_consumer_continues_the_trace_of_the_request_that_emitted_the_event(infra, db_pool, db_schema, topic_prefix):
@@ -64,6 +66,31 @@ async def test_the_consumer_continues_the_trace_of_the_request_that_emitted_the_
         await producer.stop()
 
     assert seen == [request_span.get_span_context().trace_id]
-    consumer_span = next(s for s in exporter.get_finished_spans() if s.name == "BrokerPortfolioCompanyAssigned process")
-    assert consumer_span.parent.span_id == request_span.get_span_context().span_id
+    spans = exporter.get_finished_spans()
+    consumer_span = next(s for s in spans if s.name == "BrokerPortfolioCompanyAssigned process")
+    # The relay's publication is a hop of the trace: the request's child, the consumer's parent.
+    [publish_span] = [s for s in spans if s.name == "BrokerPortfolioCompanyAssigned publish"]
+    assert publish_span.kind is trace.SpanKind.PRODUCER and publish_span.parent.span_id == request_span.get_span_context().span_id
+    assert publish_span.attributes["messaging.destination.name"] == topic
+    assert consumer_span.parent.span_id == publish_span.get_span_context().span_id
+    assert consumer_span.context.trace_id == publish_span.context.trace_id == request_span.get_span_context().trace_id
     assert consumer_span.attributes["messaging.consumer.group.name"] == f"{topic_prefix}tracing"
+    assert consumer_span.attributes["messaging.message.id"] == publish_span.attributes["messaging.message.id"]
+
+
+NIR, IBAN = "185057800608491", "FR7630006000011234567890189"
+
+
+def test_spans_leave_the_process_without_exception_messages():
+    """A span an exception left keeps its class and error status, not the message nor the traceback (a NIR, an IBAN)."""
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(WithoutExceptionMessages(exported)))
+    with contextlib.suppress(ValueError), provider.get_tracer("test").start_as_current_span("BrokerPortfolioCompanyAssigned process"):
+        raise ValueError(f"invalid input for query argument $2: '{NIR}' and {IBAN}")
+    [span] = exported.get_finished_spans()
+    assert span.status.status_code is StatusCode.ERROR and span.status.description is None
+    [event] = span.events
+    assert event.name == "exception" and event.attributes["exception.type"] == "ValueError"
+    text = repr([span.attributes, [e.attributes for e in span.events], span.status.description])
+    assert NIR not in text and IBAN not in text and "query argument" not in text

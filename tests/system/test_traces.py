@@ -1,12 +1,14 @@
-"""One trace from a portal's call to the SMTP send (issue 14): the portals' gateway client sends `traceparent`, the
-gateway passes it to identity, identity's outbox keeps it with NotificationRequested, the relay puts it on the Kafka
-headers, notifications' consumer and sender continue it. Spans written by the `file` exporter, then printed as a tree
-by `devstack traces`."""
+"""One trace from a portal's call to the SMTP send or the SMS API (issue 14): the portals' gateway client sends
+`traceparent`, the gateway passes it to identity, identity's outbox keeps it with NotificationRequested, the relay
+publishes it in a producer span whose context goes on the Kafka headers, notifications' consumer continues it and the
+delivery's send span is a child of the consumer's. Spans written by the `file` exporter, then printed as a tree by
+`devstack traces`."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,55 +31,75 @@ def spans_of(path, trace_id: str) -> list[dict]:
     return [span for span in map(json.loads, path.read_text().splitlines()) if span["trace_id"] == trace_id]
 
 
+# The hops of a code's delivery, each span the parent of the next: the portal's page, the gateway's route, identity's
+# (which wrote NotificationRequested to its outbox), identity's relay publishing it to Kafka, notifications' consumer
+# taking it, the delivery's send.
+HOPS = [
+    ("POST /{tenant}/adherent/activation", "INTERNAL"),
+    ("POST /api/members/activation", "SERVER"),
+    ("POST /public/members/activation", "SERVER"),
+    ("NotificationRequested publish", "PRODUCER"),
+    ("NotificationRequested process", "CONSUMER"),
+]
+
+
+async def activation_traced(platform, tmp_path, answer: dict) -> tuple[Path, str]:
+    """A member's activation asked from a portal's page (its span, the trace's first); the spans of the whole process
+    go to a `file` exporter's file. Returns the file and the trace's id."""
+    configure_tracing("test")  # one provider for the whole test process: its spans also go to this test's file
+    path = tmp_path / "traces" / "platform.jsonl"
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(FileSpanExporter(path)))
+    portal = GatewayClient(httpx.AsyncClient(transport=httpx.ASGITransport(platform.gateway_service.app), base_url="http://gateway"))
+    # The portal's page (its RequestSpans span) asks the gateway through its client.
+    with trace.get_tracer("extranet_plumbing.http").start_as_current_span("POST /{tenant}/adherent/activation") as page:
+        await portal.call("POST", ACTIVATION, json={**answer, "captcha": TEST_SOLUTION})
+    await portal.close()
+    return path, format(page.get_span_context().trace_id, "032x")
+
+
+async def one_chain_to(path: Path, trace_id: str, send: str) -> tuple[list[dict], list[dict]]:
+    """The send span's chain of ancestors, from the trace's first span, checked hop by hop; and all the trace's spans."""
+    [sent] = await wait_until(lambda: [s for s in spans_of(path, trace_id) if s["name"] == send], timeout=10)
+    spans = spans_of(path, trace_id)
+    by_id = {span["span_id"]: span for span in spans}
+    chain, span = [], sent
+    while span is not None:
+        chain.append(span)
+        span = by_id.get(span["parent_id"])
+    chain.reverse()
+    assert [(span["name"], span["kind"]) for span in chain] == [*HOPS, (send, "CLIENT")]
+    assert chain[0]["parent_id"] is None  # the page's span starts the trace: nothing of it was lost on the way
+    assert {span["trace_id"] for span in chain} == {trace_id}
+    publish, consume = chain[3], chain[4]
+    assert publish["attributes"]["messaging.destination.name"].endswith("notifications.requests")
+    assert consume["attributes"]["messaging.consumer.group.name"].endswith("notifications-intake")
+    assert consume["attributes"]["messaging.message.id"] == publish["attributes"]["messaging.message.id"]
+    # One publication and one intake of the request in the trace (the chain's), nothing started apart.
+    requested = [s["span_id"] for s in spans if s["name"].startswith("NotificationRequested ")]
+    assert requested == [publish["span_id"], consume["span_id"]], [(s["name"], s["kind"]) for s in spans]
+    return chain, spans
+
+
+def no_personal_data(spans: list[dict], *values: str) -> None:
+    """Route templates, event types and ids only: none of the person's values in any span's name or attribute, nor a
+    6-digit code."""
+    text = json.dumps([{"name": span["name"], "attributes": span["attributes"]} for span in spans])
+    for value in values:
+        assert value not in text, value
+    assert not re.search(r"(?<![0-9a-f-])\d{6}(?![0-9a-f-])", text), text
+
+
 @pytest.mark.usefixtures("notifications")
 async def test_a_member_activation_is_one_trace_from_the_portal_to_the_smtp_send(
     platform, mailbox, kafka_producer, topic_prefix, tmp_path, capsys
 ):
-    configure_tracing("test")  # one provider for the whole test process: its spans also go to this test's file
-    path = tmp_path / "traces" / "platform.jsonl"
-    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(FileSpanExporter(path)))
     await legacy_event(platform, kafka_producer, topic_prefix, MEMBER)
-    portal = GatewayClient(httpx.AsyncClient(transport=httpx.ASGITransport(platform.gateway_service.app), base_url="http://gateway"))
+    path, trace_id = await activation_traced(platform, tmp_path, {"member_number": "73000077", "contact": "lea.durand@orange.fr"})
+    message = await wait_until(lambda: mail_to(mailbox, "lea.durand@orange.fr", "ACTIVER VOTRE ESPACE PAR CODE EMAIL"), timeout=30)
+    code = re.search(r"\b(\d{6})\b", message.get_body(preferencelist=("plain",)).get_content()).group(1)
 
-    # The portal's page (its RequestSpans span) asks the gateway through its client.
-    with trace.get_tracer("extranet_plumbing.http").start_as_current_span("POST /{tenant}/adherent/activation") as page:
-        await portal.call(
-            "POST", ACTIVATION, json={"member_number": "73000077", "contact": "lea.durand@orange.fr", "captcha": TEST_SOLUTION}
-        )
-    await portal.close()
-    trace_id = format(page.get_span_context().trace_id, "032x")
-    await wait_until(lambda: mail_to(mailbox, "lea.durand@orange.fr", "ACTIVER VOTRE ESPACE PAR CODE EMAIL"), timeout=30)
-    sent = await wait_until(lambda: [s for s in spans_of(path, trace_id) if s["name"] == "notification email send"], timeout=10)
-
-    spans = spans_of(path, trace_id)
-    by_id = {span["span_id"]: span for span in spans}
-
-    def chain(span: dict) -> list[str]:
-        names = []
-        while span is not None:
-            names.append(span["name"])
-            span = by_id.get(span["parent_id"])
-        return names[::-1]
-
-    # The SMTP send's ancestors, one unbroken chain: portal page, gateway route, identity's route (which wrote the
-    # event to its outbox), notifications' consumer (the event through Kafka), the send.
-    # The SMTP send's ancestors, one unbroken chain: the portal's page, the gateway's route, identity's (which wrote
-    # NotificationRequested to its outbox: the send continues the trace kept with it, through Kafka and the delivery).
-    assert chain(sent[0]) == [
-        "POST /{tenant}/adherent/activation",
-        "POST /api/members/activation",
-        "POST /public/members/activation",
-        "notification email send",
-    ]
-    identity_span = by_id[sent[0]["parent_id"]]
-    assert by_id[identity_span["parent_id"]]["kind"] == identity_span["kind"] == "SERVER"
-    # Notifications' consumer took the event in the same trace (its span continues identity's from the Kafka headers).
-    consumed = [span for span in spans if span["name"] == "NotificationRequested process"]
-    assert [span["parent_id"] for span in consumed] == [identity_span["span_id"]]
-    assert consumed[0]["attributes"]["messaging.consumer.group.name"].endswith("notifications-intake")
-    # Route templates and event types only: no member number, no address, no code in any span of the trace.
-    text = json.dumps(spans)
-    assert "73000077" not in text and "lea.durand" not in text and not re.search(r"\b\d{6}\b", text)
+    chain, spans = await one_chain_to(path, trace_id, "notification email send")
+    no_personal_data(spans, "73000077", "lea.durand", "orange.fr", code)
 
     # `devstack traces` prints that trace as a tree: each span under its parent, one level deeper.
     capsys.readouterr()
@@ -85,6 +107,19 @@ async def test_a_member_activation_is_one_trace_from_the_portal_to_the_smtp_send
     out = capsys.readouterr().out.splitlines()  # the services' logs go to stdout too
     printed = [line for line in out if line.startswith((f"trace {trace_id} (", "  "))]
     assert printed[0].startswith(f"trace {trace_id} (") and len(printed) >= len(spans) + 1
-    depth = {name: next(len(line) - len(line.lstrip()) for line in printed if f"  {name}  " in line) for name in chain(sent[0])}
-    assert list(depth.values()) == sorted(set(depth.values())), depth
+    depth = [next(len(line) - len(line.lstrip()) for line in printed if f"  {span['name']}  " in line) for span in chain]
+    assert depth == sorted(set(depth)), depth
     assert all(re.search(r"  \d+\.\d ms$", line) for line in printed[1:])
+
+
+@pytest.mark.usefixtures("notifications")
+async def test_a_code_sent_by_sms_is_one_trace_from_the_portal_to_the_sms_api(platform, smsbox, kafka_producer, topic_prefix, tmp_path):
+    await legacy_event(platform, kafka_producer, topic_prefix, MEMBER)
+    path, trace_id = await activation_traced(platform, tmp_path, {"contact": "06.12.34.56.78", "birth_date": "1985-05-12"})
+    [sms] = await wait_until(lambda: smsbox.messages, timeout=30)
+    assert sms["to"] == "+33612345678"
+    code = re.search(r"\b(\d{6})\b", sms["body"]).group(1)
+
+    chain, spans = await one_chain_to(path, trace_id, "notification sms send")
+    assert chain[-1]["status"] != "ERROR"
+    no_personal_data(spans, "73000077", "+33612345678", "0612345678", "06.12.34.56.78", "612345678", "1985-05-12", code)

@@ -24,7 +24,7 @@ import signal
 import sys
 from pathlib import Path
 
-from extranet_plumbing.logging import get_logger
+from extranet_plumbing.logging import failure, get_logger
 from legacy_simulator.decisions import DEFAULT_REASON, Decider, Policy, run
 from legacy_simulator.request_files import RequestFiles
 
@@ -98,8 +98,8 @@ async def main_async(stop: asyncio.Event | None = None) -> int:
         read = await decider
         log.info("legacy back office stopped", requests_read=read)
         return 0
-    except Exception:
-        log.exception("legacy back office failed")
+    except Exception as exc:
+        log.error("legacy back office failed", **failure(exc))
         return 1
     finally:
         server.close()

@@ -36,7 +36,7 @@ from extranet_contracts import CATALOGUE, Envelope, EnvelopeError, Event, Unknow
 from extranet_plumbing.bulk_validation import validator_for
 from extranet_plumbing.deadletter import send_to_dead_letter
 from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
-from extranet_plumbing.logging import get_logger
+from extranet_plumbing.logging import failure, get_logger
 from extranet_plumbing.metrics import EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE, EVENTS_FAILED, EVENTS_HANDLED, UNKNOWN_TYPE, watch_lag
 from extranet_plumbing.read_cache import COUNT_CHANGE
 from extranet_plumbing.retry import RetryPolicy
@@ -448,7 +448,7 @@ class EventConsumer:
         EVENTS_DEAD_LETTERED.labels(self.group_id, record.topic, type(exc).__name__, _event_type(record)).inc()
 
     async def _pause(self, exc: BaseException) -> None:
-        log.error("infrastructure unavailable, batch will be redelivered", consumer_group=self.group_id, error=str(exc))
+        log.error("infrastructure unavailable, batch will be redelivered", consumer_group=self.group_id, **failure(exc))
         await asyncio.sleep(self._infrastructure_backoff)
 
 

@@ -18,15 +18,21 @@ from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
 
 from extranet_contracts import Envelope, Event
 from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
-from extranet_plumbing.logging import get_logger
+from extranet_plumbing.logging import failure, get_logger
 from extranet_plumbing.metrics import OUTBOX_INTERVAL, refresh_outbox
 from extranet_plumbing.retry import RetryPolicy
-from extranet_plumbing.tracing import current_trace_headers
+from extranet_plumbing.tracing import context_from_headers, current_trace_headers
 
 log = get_logger(__name__)
+_tracer = trace.get_tracer(__name__)
+
+
+def _header(headers: list[list[str]], name: str) -> str:
+    return next((value for key, value in headers if key == name), "event")
 
 
 async def add_to_outbox(
@@ -119,7 +125,7 @@ class OutboxRelay:
                     try:
                         published = await self.publish_pending()
                     except INFRASTRUCTURE_ERRORS as exc:
-                        log.warning("outbox relay pass failed", error=str(exc))
+                        log.warning("outbox relay pass failed", **failure(exc))
                         published = 0
                         await asyncio.sleep(self._poll_interval)
                     await self._measure()
@@ -148,8 +154,29 @@ class OutboxRelay:
         self._wake.set()
 
     async def _send(self, row: asyncpg.Record) -> object:
-        headers = [(name, value.encode()) for name, value in json.loads(row["headers"])]
-        delivered = await self._producer.send(row["topic"], value=row["value"], key=row["key"].encode(), headers=headers)
+        headers = json.loads(row["headers"])
+        if not any(name == "traceparent" for name, _ in headers):  # published outside any trace: nothing to continue
+            return await self._publish(row, headers)
+        # The publication as a span of the trace that wrote the row (a producer span, named by the event type), and
+        # the consumers' spans its children: the trace shows the hop from the outbox to Kafka, and how long it took.
+        with _tracer.start_as_current_span(
+            f"{_header(headers, 'ce_type')} publish",
+            context=context_from_headers(headers),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": row["topic"],
+                "messaging.message.id": str(row["event_id"]),
+            },
+        ):
+            relayed = current_trace_headers()
+            headers = [[name, value] for name, value in headers if name not in relayed] + [[k, v] for k, v in relayed.items()]
+            return await self._publish(row, headers)
+
+    async def _publish(self, row: asyncpg.Record, headers: list[list[str]]) -> object:
+        encoded = [(name, value.encode()) for name, value in headers]
+        delivered = await self._producer.send(row["topic"], value=row["value"], key=row["key"].encode(), headers=encoded)
         return await delivered
 
     async def publish_pending(self) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -26,14 +26,17 @@ def configure_tracing(service: str, exporter: str = "none", directory: Path | st
     if _configured:
         return
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    chosen: SpanExporter | None = None
     if exporter == "file":
-        provider.add_span_processor(BatchSpanProcessor(FileSpanExporter(Path(directory or ".stack/traces") / f"{service}.jsonl")))
+        chosen = FileSpanExporter(Path(directory or ".stack/traces") / f"{service}.jsonl")
     elif exporter == "console":
-        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+        chosen = ConsoleSpanExporter()
     elif exporter == "otlp":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        chosen = OTLPSpanExporter()
+    if chosen is not None:
+        provider.add_span_processor(BatchSpanProcessor(WithoutExceptionMessages(chosen)))
     trace.set_tracer_provider(provider)
     _configured = True
 
@@ -65,6 +68,55 @@ class FileSpanExporter(SpanExporter):
 
     def shutdown(self) -> None:
         return None
+
+
+# What OpenTelemetry's SDK records of an exception that leaves a span, beyond its class (`exception.type`): its message
+# and traceback, which may hold personal data (asyncpg quotes a row's values, pydantic the input).
+_EXCEPTION_DETAILS = frozenset({"exception.message", "exception.stacktrace"})
+
+
+class WithoutExceptionMessages(SpanExporter):
+    """Wraps the exporter every service uses (configure_tracing): a span leaves the process without any exception's
+    message or traceback. A span that an exception left (the consumer's, a send's) has by default an `exception`
+    event with both and a status description `Class: message`; what is exported keeps the event with
+    `exception.type` and the error status, nothing else of it."""
+
+    def __init__(self, exporter: SpanExporter) -> None:
+        self.exporter = exporter
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self.exporter.export([without_exception_messages(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.exporter.force_flush(timeout_millis)
+
+
+def without_exception_messages(span: ReadableSpan) -> ReadableSpan:
+    """`span` as it may leave the process: its exception events without message or traceback, its status without
+    description (the same span when it has neither)."""
+    events = span.events
+    if span.status.description is None and not any(_EXCEPTION_DETAILS & set(event.attributes or ()) for event in events):
+        return span
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=span.attributes,
+        events=[
+            Event(event.name, {k: v for k, v in (event.attributes or {}).items() if k not in _EXCEPTION_DETAILS}, event.timestamp)
+            for event in events
+        ],
+        links=span.links,
+        kind=span.kind,
+        status=Status(span.status.status_code),
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
 
 
 def span_record(span: ReadableSpan) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from enrollment.service_layer.unit_of_work import EnrollmentUnitOfWork
 from enrollment.settings import EnrollmentSettings
 from extranet_plumbing.auth import TokenVerifier
 from extranet_plumbing.dependencies import provide
-from extranet_plumbing.logging import get_logger
+from extranet_plumbing.logging import failure, get_logger
 from extranet_plumbing.sealing import Sealer
 from extranet_plumbing.service import Service, Subscription
 from extranet_plumbing.storage import DocumentStore, LocalFolderStore
@@ -41,8 +41,8 @@ async def sweeper(service: Service, seal: Sealer, clock: Clock, every: float) ->
             await invitations.sweep(service.unit_of_work(), seal, now=clock())
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("online enrollment sweep failed")
+        except Exception as exc:
+            log.error("online enrollment sweep failed", **failure(exc))
         await asyncio.sleep(every)
 
 

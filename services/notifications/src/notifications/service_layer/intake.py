@@ -16,6 +16,7 @@ from extranet_contracts.notifications import Channel, NotificationFailed, Notifi
 from extranet_plumbing.consumer import RejectEvent
 from extranet_plumbing.logging import get_logger
 from extranet_plumbing.sealing import Opener, SealError
+from extranet_plumbing.tracing import current_trace_headers
 from notifications.adapters.templates import TemplateProblem, Templates
 from notifications.domain.channels import choose_channel
 from notifications.domain.phone import UnusablePhoneNumber, mobile_e164
@@ -66,6 +67,10 @@ class Intake:
             raise RejectEvent(str(exc)) from None
 
         address = event.recipient.email if channel is Channel.EMAIL else (phone or event.recipient.phone or "")
+        # The delivery continues the trace from this consumer's span (the request's, through Kafka): its send span is a
+        # child of the intake, as the hop it follows, rather than a sibling under the service that asked.
+        trace_headers = current_trace_headers() or {"traceparent": envelope.traceparent, "tracestate": envelope.tracestate}
+        traceparent, tracestate = trace_headers.get("traceparent"), trace_headers.get("tracestate")
         recorded = await uow.deliveries.record_request(
             request_id=envelope.id,
             tenant=envelope.tenant,
@@ -77,8 +82,8 @@ class Intake:
             locale=event.locale,
             data=data,
             requested_at=envelope.time,
-            traceparent=envelope.traceparent,
-            tracestate=envelope.tracestate,
+            traceparent=traceparent,
+            tracestate=tracestate,
             failed_reason=failed_reason,
         )
         if not recorded:
@@ -90,7 +95,7 @@ class Intake:
             await uow.publish(
                 outcome,
                 tenant=envelope.tenant,
-                envelope=outcome_envelope(outcome, envelope.tenant, envelope.traceparent, envelope.tracestate),
+                envelope=outcome_envelope(outcome, envelope.tenant, traceparent, tracestate),
             )
             log.info("notification refused", request_id=str(envelope.id), template=name, channel=channel.value, reason=failed_reason)
         else:

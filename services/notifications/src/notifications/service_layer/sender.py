@@ -41,7 +41,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from extranet_contracts.notifications import Channel, NotificationDelivered, NotificationFailed
 from extranet_plumbing.errors import INFRASTRUCTURE_ERRORS
 from extranet_plumbing.kafka import ensure_topics
-from extranet_plumbing.logging import get_logger
+from extranet_plumbing.logging import failure, get_logger
 from extranet_plumbing.outbox import OutboxEntry, add_all_to_outbox
 from extranet_plumbing.retry import RetryPolicy
 from extranet_plumbing.tracing import context_from_headers
@@ -159,7 +159,7 @@ class GroupCommit(Generic[T, R]):
                 delay = min(delay * 2, 10.0)
                 continue
             except Exception as exc:
-                log.exception("group commit failed", what=self._name, error_class=type(exc).__name__)
+                log.error("group commit failed", what=self._name, **failure(exc))
                 self._resolve(batch, exc=exc)
                 return
             self._resolve(batch, result=result)
@@ -303,7 +303,7 @@ class DeliveryWorker:
                     await asyncio.sleep(self._settings.poll_interval * 4)
                     continue
                 except Exception as exc:
-                    log.exception("claim failed", channel=channel.value, error_class=type(exc).__name__)
+                    log.error("claim failed", channel=channel.value, **failure(exc))
                     await asyncio.sleep(self._settings.poll_interval * 4)
                     continue
                 for attempt in claimed:
@@ -360,7 +360,7 @@ class DeliveryWorker:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug or a surprise of a library: retried like a temporary failure
-            log.exception("unexpected error while sending", request_id=str(attempt.request_id), error_class=type(exc).__name__)
+            log.error("unexpected error while sending", request_id=str(attempt.request_id), **failure(exc))
             decision = after_failure(TemporaryFailure(f"unexpected {type(exc).__name__}"), attempt.attempts, self._retry)
             if isinstance(decision, GiveUp):
                 return Failed(attempt, decision.reason, decision.permanent)
