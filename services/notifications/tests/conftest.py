@@ -15,6 +15,7 @@ import pytest
 from extranet_contracts import Envelope
 from extranet_contracts.notifications import OUTCOMES, REQUESTS, NotificationRequested
 from extranet_plumbing.testing import publish_event, read_topic, wait_until
+from notifications.adapters.sms import TwilioSms
 from notifications.bootstrap import bootstrap
 from notifications.settings import NotificationsSettings
 
@@ -56,8 +57,9 @@ async def start_service(settings_for, service_env):
     """Start the service in-process (as many times as asked); everything stopped and dropped after."""
     started = []
 
-    async def start(**overrides: Any):
-        runtime = bootstrap(settings_for(**overrides))
+    async def start(*, wrap_sms: Callable[[TwilioSms], Any] | None = None, **overrides: Any):
+        settings = settings_for(**overrides)
+        runtime = bootstrap(settings, sms=wrap_sms(TwilioSms(settings)) if wrap_sms else None)
         await runtime.start()
         started.append(runtime)
         return runtime
