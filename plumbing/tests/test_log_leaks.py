@@ -12,6 +12,7 @@ import json
 import logging
 
 import asyncpg
+import httpx
 import pytest
 from faststream.kafka import KafkaBroker
 
@@ -162,3 +163,18 @@ def test_an_os_error_is_logged_with_its_errno_name():
         "error_class": "ConnectionRefusedError",
         "errno": "ECONNREFUSED",
     }
+
+
+async def test_an_http_call_through_httpx_leaves_no_url_in_the_log(capsys):
+    """httpx logs each request's URL at INFO; a portal's call to the gateway has a member number in its path."""
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    with logging_configured():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gateway") as client:
+            assert (await client.get(f"/api/broker/members/{MEMBER_NUMBER}")).status_code == 200
+        get_logger("test").info("after the call")
+    out = capsys.readouterr().out
+    assert "after the call" in out and MEMBER_NUMBER not in out and "HTTP Request" not in out

@@ -123,7 +123,9 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json", *, c
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "kafka", "uvicorn.access", "asyncio"):
+    # Quiet below WARNING: chatty libraries, and httpx, which logs every request's URL at INFO (its path holds member
+    # numbers, codes, references: the portals' calls to the gateway, the legacy system's to portfolio).
+    for noisy in ("aiokafka", "kafka", "uvicorn.access", "asyncio", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     structlog.contextvars.bind_contextvars(service=service)
 
