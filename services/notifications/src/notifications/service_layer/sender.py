@@ -338,9 +338,14 @@ class DeliveryWorker:
                 "notification.template": attempt.template,
                 "notification.attempt": attempt.attempts,
             },
-        ):
+        ) as span:
             with SEND_SECONDS.labels(attempt.channel).time():
                 outcome = await self._attempt(attempt)
+            # What came of it, as the operator reads a trace: a failed or retried attempt is an error (its reason is in
+            # the outcome event and the log line, not on the span).
+            span.set_attribute("notification.outcome", type(outcome).__name__.lower())
+            if isinstance(outcome, Failed | Retried):
+                span.set_status(trace.Status(trace.StatusCode.ERROR))
         await self._settler.submit(outcome)
 
     async def _attempt(self, attempt: Attempt) -> Outcome:
