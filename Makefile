@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 # devstack from its source folder, with whichever Python exists (stop/clean work without the venv).
 DEVSTACK_SRC := PYTHONPATH=deploy/embedded/src$${PYTHONPATH:+:$$PYTHONPATH} $$( [ -x $(PY) ] && echo $(PY) || echo python3 ) -m devstack
 
-.PHONY: help setup run test stop clean bench status
+.PHONY: help setup run test stop clean bench status faults
 
 help:
 	@echo "make setup   install what the stack needs (venv, packages, PostgreSQL, Kafka jars)"
@@ -18,6 +18,7 @@ help:
 	@echo "make stop    stop what a run or a test left running"
 	@echo "make clean   stop, then remove .stack/ (data, logs, secrets, Kafka jars)"
 	@echo "make bench   set up, start Kafka and PostgreSQL if needed, run the benchmarks, print their ratios (QUICK=1: small sizes)"
+	@echo "make faults  set up, then the fault suite on a stack of its own: kills, restarts, outages, poison; lost/doubled per fault (QUICK=1: small sizes)"
 
 setup:
 	@bash deploy/embedded/setup.sh
@@ -41,3 +42,6 @@ clean: stop
 
 bench: setup
 	@$(PY) bench/run.py $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+faults: setup
+	@$(PY) faults/run.py $(if $(QUICK),--quick) $(FAULTS_ARGS)

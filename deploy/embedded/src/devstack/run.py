@@ -260,7 +260,7 @@ class Supervisor:
         for name, child in self.children.items():
             proc = self.services.get(name)
             if child.restart_at is not None:
-                if now >= child.restart_at:
+                if now >= child.restart_at and not hold_file(self.layout, name).exists():
                     self._restart(child)
                 continue
             if proc is None:
@@ -405,6 +405,12 @@ class Supervisor:
             self.layout.pidfile(name).unlink(missing_ok=True)
         self.services.clear()
         restarts_file(self.layout).unlink(missing_ok=True)
+
+
+def hold_file(layout: Layout, name: str) -> Path:
+    """While this file exists, `devstack run` does not restart `name` once it has exited (it is restarted as
+    soon as the file is gone): how the fault suite (faults/run.py) keeps a devtool down for a while."""
+    return layout.run / f"{name}.hold"
 
 
 def restarts_file(layout: Layout) -> Path:

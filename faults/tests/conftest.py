@@ -1,0 +1,6 @@
+"""faults/ is a folder of scripts, not a package: its modules are imported from it."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
