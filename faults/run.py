@@ -217,7 +217,8 @@ class Publisher:
     def __init__(self, bootstrap: str) -> None:
         self.bootstrap = bootstrap
         self.producer: AIOKafkaProducer | None = None
-        self.acked = 0
+        self.acked = 0  # records acknowledged, in order
+        self.handed = 0  # records handed to the producer (acknowledged or in flight): a consumer may have applied them
         self.resent = 0
 
     async def _producer(self) -> AIOKafkaProducer:
@@ -243,6 +244,7 @@ class Publisher:
                 pass
 
     async def send(self, chunk: list) -> None:
+        self.handed = self.acked + len(chunk)
         pending = list(chunk)
         while pending:
             try:
@@ -419,7 +421,8 @@ class Campaign:
         self.consumers = [p.name for p in stack.declared.start_order() if p.kind == "service" and p.kafka is not None and p.kafka.consumes]
         self.groups = {g for p in stack.declared.start_order() if p.kind == "service" and p.kafka is not None for g in p.kafka.groups}
         self.topics = sorted({t for p in stack.declared.start_order() if p.kafka is not None for t in p.kafka.consumes})
-        self.publisher = Publisher(stack.bootstrap)
+        self.publisher = Publisher(stack.bootstrap)  # the legacy replay
+        self.requests = Publisher(stack.bootstrap)  # the notification requests of the outage
         self.outcomes: list[Outcome] = []
         self.dlq_seen: set[tuple[str, str]] = set()
         self.dlq_entries: list = []  # (topic, DeadLetter)
@@ -457,7 +460,7 @@ class Campaign:
             return
         sets_only = {k for k, v in found.items() if isinstance(v, set)}
         before = compare(self.oracle(published_before).figures(day), found, only=sets_only)
-        now = compare(self.oracle(self.publisher.acked).figures(day), found, only=sets_only)
+        now = compare(self.oracle(self.publisher.handed).figures(day), found, only=sets_only)
         outcome.lost = sum(d.lost for d in before)
         for d in before:
             if d.lost:
@@ -570,7 +573,7 @@ class Campaign:
         down_seen = True
         spread = max(self.args.outage / 2, 1)
         for i in range(0, len(records), 10):
-            await self.publisher.send(records[i : i + 10])
+            await self.requests.send(records[i : i + 10])
             await asyncio.sleep(spread / max(len(records) / 10, 1))
             down_seen = down_seen and not any(port_open(self.stack.ports[n]) for n in ("mail_smtp", "sms"))
         while time.monotonic() - started < self.args.outage:
@@ -767,6 +770,7 @@ async def campaign(stack: Stack, records: list, poison: dict[str, str], args) ->
         if not replay.done():
             replay.cancel()
         await c.publisher.close()
+        await c.requests.close()
     return c, time.monotonic() - started
 
 
@@ -823,7 +827,12 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=5, help="SIGKILLs of each consumer service")
     parser.add_argument("--outage", type=float, default=60.0, help="seconds SMTP and the SMS API are down")
     parser.add_argument("--notifications", type=int, default=50, help="email and as many SMS requests during the outage")
-    parser.add_argument("--publish-seconds", type=float, default=420.0, help="the replay's duration")
+    parser.add_argument(
+        "--publish-seconds",
+        type=float,
+        default=600.0,
+        help="the replay's duration (long enough to go on through the Kafka and PostgreSQL restarts)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, 1 kill each, 15 s outage: proves the path, not the figures")
     parser.add_argument("--keep", action="store_true", help="keep the scratch root (logs, data) at the end")
     args = parser.parse_args()
