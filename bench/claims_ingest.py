@@ -8,12 +8,14 @@ in the same run:
   - the baseline: a bare aiokafka consumer reading the same events (no parsing, no database) in batches
     of 500, as issue 9 measured it; and again with the batches and fetch size of the service's consumer;
   - the claims service's consumer (envelope, validation, inbox, the read model, the "new document online"
-    announcements), started in the process as `make run` starts it, with a schema `bench_claims_<hex>` of
-    its own, timed from its start until every event is in its inbox; its process CPU per event.
+    announcements), started as `make run` starts it, as deploy/k8s runs it: 2 replicas (a process each, one
+    consumer group) over topics of 12 partitions (topics.yaml's legacy.claims), with a schema
+    `bench_claims_<hex>` of its own, timed from its start until every event is in its inbox; the replicas'
+    CPU per event. `--replicas 1` for one process.
 Prints the rates and their ratio. Not a test: it never fails on a figure. The topics and the schema are
 deleted afterwards.
 
-    .venv/bin/python bench/claims_ingest.py [--acts 1000000] [--insured N]
+    .venv/bin/python bench/claims_ingest.py [--acts 1000000] [--insured N] [--replicas 2] [--partitions 12]
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ import time
 import uuid
 from datetime import date, datetime
 
-from portfolio_ingest import BASELINE_BATCH, baseline, bench_settings, drop_run, load_rate
+from portfolio_ingest import BASELINE_BATCH, PARTITIONS, REPLICAS, baseline, bench_settings, drop_run
+from replicas import load_rate_replicas
 
-from claims.bootstrap import bootstrap
 from claims.service_layer.handlers import READ_MODEL_GROUP, handlers
 from claims.settings import ClaimsSettings
 from devstack.infra import ensure_infra
@@ -47,23 +49,35 @@ def spec_for(acts: int, insured: int | None) -> SizeSpec:
     return SizeSpec.preset("bench", insured=insured, companies=max(10, insured // 100)).with_acts(acts, 3)
 
 
-async def claims(infra, prefix: str, schema: str, expected: int) -> tuple[float, float]:
-    """Events/s from the service's start until every event is in its inbox, and its process CPU (s)."""
-    cpu = time.process_time()
-    rate = await load_rate(bootstrap(bench_settings(ClaimsSettings, infra, prefix, schema)), READ_MODEL_GROUP, HANDLERS, expected)
-    return rate, time.process_time() - cpu
+def claims(infra, prefix: str, schema: str, expected: int, replicas: int) -> tuple[float, float]:
+    """Events/s from the service's start until every event is in its inbox, and its replicas' CPU (s)."""
+    return load_rate_replicas(
+        bootstrap="claims.bootstrap:bootstrap",
+        settings=bench_settings(ClaimsSettings, infra, prefix, schema),
+        group=READ_MODEL_GROUP,
+        expected=expected,
+        replicas=replicas,
+    )
 
 
-async def run(infra, spec: SizeSpec, acts: int) -> None:
+async def run(infra, spec: SizeSpec, acts: int, replicas: int, partitions: int) -> None:
     hex_ = uuid.uuid4().hex[:6]
     prefix, schema = f"benchclaims{hex_}.", f"bench_claims_{hex_}"
     try:
         started = time.perf_counter()
         published, by_type = await publish_spec(
-            spec, seed=2026, tenant="mbtp", today=date.today(), streams=STREAMS, bootstrap=infra.kafka_bootstrap, topic_prefix=prefix
+            spec,
+            seed=2026,
+            tenant="mbtp",
+            today=date.today(),
+            streams=STREAMS,
+            bootstrap=infra.kafka_bootstrap,
+            topic_prefix=prefix,
+            partitions=partitions,
         )
         publish_s = time.perf_counter() - started
         print(f"{'size':<58}{spec.insured} insured, about {acts:,} acts over 3 years")
+        print(f"{'service':<58}{replicas} replica(s), topics of {partitions} partitions")
         print(
             f"{'published':<58}{published} events in {publish_s:.0f} s ({published / publish_s:,.0f} events/s): {dict(by_type)}", flush=True
         )
@@ -74,10 +88,10 @@ async def run(infra, spec: SizeSpec, acts: int) -> None:
             infra.kafka_bootstrap, topics, published, batch_records=BATCH_RECORDS, max_partition_fetch_bytes=PARTITION_FETCH_BYTES
         )
         print(f"{f'baseline: bare aiokafka, batches of {BATCH_RECORDS} as the service':<58}{same:>12,.0f} events/s", flush=True)
-        rate, cpu = await claims(infra, prefix, schema, published)
+        rate, cpu = await asyncio.to_thread(claims, infra, prefix, schema, published, replicas)
         lines = [
             ("claims read model", f"{rate:,.0f} events/s"),
-            ("claims process CPU per event", f"{cpu / published * 1e6:.0f} us"),
+            ("claims CPU per event (all replicas)", f"{cpu / published * 1e6:.0f} us"),
             ("ratio claims / baseline", f"{rate / base:.3f}"),
             ("ratio claims / baseline with the same batches", f"{rate / same:.3f}"),
         ]
@@ -92,12 +106,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--acts", type=int, default=1_000_000, help=f"reimbursed acts over 3 years (bench set: {BENCH_ACTS:,})")
     parser.add_argument("--insured", type=int, help="primary insured (default: 1 for 10 acts, as the bench set)")
+    parser.add_argument(
+        "--replicas", type=int, default=REPLICAS, help=f"processes of the service in its consumer group (default {REPLICAS})"
+    )
+    parser.add_argument("--partitions", type=int, default=PARTITIONS, help=f"partitions of the topics (default {PARTITIONS})")
     args = parser.parse_args()
     configure_logging("bench", "WARNING", "console")
     infra = ensure_infra()  # outside the event loop: it may set up Kafka's users with a loop of its own
     os.environ.update(infra.kafka_env())  # every Kafka client here acts as the super user (its topics have a prefix)
     try:
-        asyncio.run(run(infra, spec_for(args.acts, args.insured), args.acts))
+        asyncio.run(run(infra, spec_for(args.acts, args.insured), args.acts, args.replicas, args.partitions))
     finally:
         infra.stop()
 

@@ -6,11 +6,14 @@ in a child process from 50,000 insured), then measures in the same run
     batches of 500, as issue 9 measured it; and again with the batches and fetch size the service's
     consumer takes (4,000 records, 4 MiB a partition), which reads faster;
   - the portfolio service's consumer: envelope, validation, inbox and read-model writes in PostgreSQL,
-    from the service's start until every event is in the inbox.
+    from the service's start until every event is in the inbox; as deploy/k8s runs it, in 2 replicas (a
+    process each, one consumer group) over topics of 12 partitions (topics.yaml's legacy.memberships);
+    `--replicas 1` for one process.
 Prints both rates and their ratio. Not a test: it never fails on a figure. The topics and the schema
 are deleted afterwards.
 
     .venv/bin/python bench/portfolio_ingest.py [--size bench] [--insured 20000] [--companies 200] [--brokers 5]
+        [--replicas 2] [--partitions 12]
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
-from prometheus_client import REGISTRY
 from pydantic import SecretStr
+from replicas import load_rate_replicas
 
 from devstack.infra import ensure_infra
 from extranet_plumbing.consumer import BATCH_RECORDS, PARTITION_FETCH_BYTES, topics_of
@@ -38,13 +41,13 @@ from legacy_simulator.cli import BACKGROUND_FROM
 from legacy_simulator.generator import generate
 from legacy_simulator.publisher import background_batches, publish, publish_records
 from legacy_simulator.sizes import PRESETS, SizeSpec
-from portfolio.bootstrap import bootstrap
 from portfolio.service_layer.handlers import HANDLERS, READ_MODEL_GROUP
 from portfolio.settings import PortfolioSettings
 
 # The baseline as issue 9 measured it (46,341 events/s on the bench set): batches of 500, aiokafka's fetch sizes.
 BASELINE_BATCH = 500
-HANDLED_METRIC = "extranet_events_handled_total"  # the consumer's EVENTS_HANDLED
+# As deploy/k8s runs the services: portfolio.yaml's and claims.yaml's replicas, topics.yaml's partitions of legacy.memberships.
+REPLICAS, PARTITIONS = 2, 12
 
 
 async def baseline(bootstrap: str, topics: list[str], expected: int, *, batch_records: int = BASELINE_BATCH, **fetch: int) -> float:
@@ -83,26 +86,12 @@ def bench_settings(settings_class, infra, prefix: str, schema: str):
     )
 
 
-async def load_rate(service, group: str, models, expected: int) -> float:
-    """Events/s from `service`'s start until `expected` events of `models` are in the inbox of its consumer group `group`."""
-    group = service.group_id(group)
-    labels = [{"consumer_group": group, "event_type": model.TYPE} for model in models]
-
-    def handled() -> float:
-        return sum(REGISTRY.get_sample_value(HANDLED_METRIC, label) or 0 for label in labels)
-
-    before, started = handled(), time.perf_counter()
-    async with service.running():
-        # The consumer's own counter is cheap to watch; the inbox (counted once it is about done) is the proof.
-        while handled() - before < expected:
-            await asyncio.sleep(0.05)
-        while await service.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer_group = $1", group) < expected:
-            await asyncio.sleep(0.05)
-        return expected / (time.perf_counter() - started)
-
-
-async def portfolio(infra, prefix: str, schema: str, expected: int) -> float:
-    return await load_rate(bootstrap(bench_settings(PortfolioSettings, infra, prefix, schema)), READ_MODEL_GROUP, HANDLERS, expected)
+def portfolio(infra, prefix: str, schema: str, expected: int, replicas: int) -> tuple[float, float]:
+    """Events/s of the service's replicas and their CPU (s); they share a NIR search key, as a Deployment's pods do."""
+    settings = bench_settings(PortfolioSettings, infra, prefix, schema).model_copy(update={"nir_search_key": SecretStr(uuid.uuid4().hex)})
+    return load_rate_replicas(
+        bootstrap="portfolio.bootstrap:bootstrap", settings=settings, group=READ_MODEL_GROUP, expected=expected, replicas=replicas
+    )
 
 
 async def drop_run(infra, schema: str, prefix: str) -> None:
@@ -115,36 +104,39 @@ async def drop_run(infra, schema: str, prefix: str) -> None:
     await delete_topics(infra.kafka_bootstrap, prefix)
 
 
-async def publish_portfolio(spec: SizeSpec, bootstrap: str, prefix: str) -> int:
+async def publish_portfolio(spec: SizeSpec, bootstrap: str, prefix: str, partitions: int = PARTITIONS) -> int:
     if spec.insured >= BACKGROUND_FROM and (os.cpu_count() or 1) > 1:
         batches = background_batches(spec, seed=2026, tenant="mbtp", today=date.today())
-        return await publish_records(batches, bootstrap=bootstrap, topic_prefix=prefix, progress=False)
+        return await publish_records(batches, bootstrap=bootstrap, topic_prefix=prefix, progress=False, partitions=partitions)
     events = generate(spec, seed=2026, tenant="mbtp", today=date.today())
-    return await publish(events, bootstrap=bootstrap, topic_prefix=prefix, progress=False)
+    return await publish(events, bootstrap=bootstrap, topic_prefix=prefix, progress=False, partitions=partitions)
 
 
-async def run(infra, spec: SizeSpec) -> None:
+async def run(infra, spec: SizeSpec, replicas: int, partitions: int) -> None:
     prefix, schema = f"bench{uuid.uuid4().hex[:6]}.", f"bench_{uuid.uuid4().hex[:6]}"
     try:
         started = time.perf_counter()
-        published = await publish_portfolio(spec, infra.kafka_bootstrap, prefix)
+        published = await publish_portfolio(spec, infra.kafka_bootstrap, prefix, partitions)
         print(f"{'size':<58}{spec.brokers} brokers, {spec.companies} companies, {spec.insured} insured")
+        print(f"{'service':<58}{replicas} replica(s), topics of {partitions} partitions")
         print(f"{'published':<58}{published} events in {time.perf_counter() - started:.0f} s", flush=True)
         topics = topics_of(HANDLERS, PortfolioSettings(topic_prefix=prefix))
         base = await baseline(infra.kafka_bootstrap, topics, published)
         same = await baseline(
             infra.kafka_bootstrap, topics, published, batch_records=BATCH_RECORDS, max_partition_fetch_bytes=PARTITION_FETCH_BYTES
         )
-        rate = await portfolio(infra, prefix, schema, published)
+        rate, cpu = await asyncio.to_thread(portfolio, infra, prefix, schema, published, replicas)
         lines = [
             (f"baseline: bare aiokafka, batches of {BASELINE_BATCH}", f"{base:.0f} events/s"),
             (f"baseline: bare aiokafka, batches of {BATCH_RECORDS} as the service", f"{same:.0f} events/s"),
             ("portfolio read model", f"{rate:.0f} events/s"),
+            ("portfolio CPU per event (all replicas)", f"{cpu / published * 1e6:.0f} us"),
             ("ratio portfolio / baseline", f"{rate / base:.3f}"),
             ("ratio portfolio / baseline with the same batches", f"{rate / same:.3f}"),
         ]
         for label, value in lines:
             print(f"{label:<58}{value:>16}")
+        print(f"{'load average':<58}{' '.join(f'{x:.1f}' for x in os.getloadavg()):>16}")
     finally:
         await drop_run(infra, schema, prefix)
 
@@ -157,6 +149,10 @@ def main() -> None:
     parser.add_argument("--insured", type=int)
     parser.add_argument("--companies", type=int)
     parser.add_argument("--brokers", type=int)
+    parser.add_argument(
+        "--replicas", type=int, default=REPLICAS, help=f"processes of the service in its consumer group (default {REPLICAS})"
+    )
+    parser.add_argument("--partitions", type=int, default=PARTITIONS, help=f"partitions of the topics (default {PARTITIONS})")
     args = parser.parse_args()
     counts = {"brokers": args.brokers, "companies": args.companies, "insured": args.insured}
     if args.size:
@@ -169,7 +165,7 @@ def main() -> None:
     infra = ensure_infra()  # outside the event loop: it may set up Kafka's users with a loop of its own
     os.environ.update(infra.kafka_env())  # every Kafka client here acts as the super user (its topics have a prefix)
     try:
-        asyncio.run(run(infra, spec))
+        asyncio.run(run(infra, spec, args.replicas, args.partitions))
     finally:
         infra.stop()
 

@@ -1,0 +1,80 @@
+"""A service loading its read model as deploy/k8s runs it: several replicas in one consumer group, each a process
+of its own (started as `make run` starts the service: its bootstrap, its settings), sharing the partitions.
+
+`load_rate_replicas` starts the replicas one after the other (the first migrates the schema, the next join the
+group as a rolling start would), times them from the first one's start until every expected event is in the
+group's inbox, and gives the rate and the replicas' CPU (user + system, all processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import multiprocessing
+import os
+import time
+from typing import Any
+
+INBOX_COUNT = "SELECT count(*) FROM inbox WHERE consumer_group = $1"
+
+
+def _resolve(reference: str) -> Any:
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _replica(
+    bootstrap: str, settings: Any, group: str, expected: int, started: Any, done: Any, stop: Any, cpu: Any, index: int
+) -> None:  # pragma: no cover - runs in a child process
+    from extranet_plumbing.logging import configure_logging
+
+    configure_logging("bench", "WARNING", "console")
+
+    async def main() -> None:
+        service = _resolve(bootstrap)(settings)
+        async with service.running():
+            started.set()
+            group_id = service.group_id(group)
+            while not stop.is_set():
+                if not done.is_set() and await service.pool.fetchval(INBOX_COUNT, group_id) >= expected:
+                    done.set()
+                await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+    times = os.times()
+    cpu[index] = times.user + times.system
+
+
+def load_rate_replicas(
+    *, bootstrap: str, settings: Any, group: str, expected: int, replicas: int, timeout: float = 3600.0
+) -> tuple[float, float]:
+    """Events/s of `replicas` processes of the service `bootstrap` ("module:function", called with `settings`) from the
+    first one's start until `expected` events are in the inbox of its group `group`, and the replicas' CPU seconds."""
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter each, as a pod's
+    done, stop = context.Event(), context.Event()
+    cpu = context.Array("d", replicas)
+    processes = []
+    started_at = time.perf_counter()
+    try:
+        for index in range(replicas):
+            started = context.Event()
+            process = context.Process(
+                target=_replica, args=(bootstrap, settings, group, expected, started, done, stop, cpu, index), name=f"replica-{index}"
+            )
+            process.start()
+            processes.append(process)
+            while not started.wait(0.2):
+                if not process.is_alive():
+                    raise RuntimeError(f"replica {index} stopped before it started (exit code {process.exitcode})")
+        while not done.wait(0.2):
+            if any(not p.is_alive() for p in processes):
+                raise RuntimeError("a replica stopped during the load")
+            if time.perf_counter() - started_at > timeout:
+                raise TimeoutError(f"the replicas did not load {expected} events in {timeout:.0f} s")
+        elapsed = time.perf_counter() - started_at
+    finally:
+        stop.set()
+        for process in processes:
+            process.join(60)
+            if process.is_alive():
+                process.kill()
+    return expected / elapsed, sum(cpu)
