@@ -255,3 +255,38 @@ async def test_only_the_recent_statements_of_a_paperless_insured_with_an_email_a
         ("lea.durand@orange.fr", f"Relevé de prestations n° {a_week_ago.reference}")
     ]
     assert await claims.pool.fetchval("SELECT array_agg(reference) FROM documents_announced") == [a_week_ago.reference]
+
+
+async def test_a_statement_arrived_before_its_households_file_is_announced_when_the_file_comes(claims, send, service_env, infra):
+    # The legacy system's payments and households' files are on separate topics: a statement may come first.
+    fresh = payment(1, NOW.date() - timedelta(days=2))
+    theirs_before = reimbursement_paid(reference="44009998", member_number=THEIRS, paid_on=NOW.date() - timedelta(days=3))
+    theirs_after = reimbursement_paid(reference="44009999", member_number=THEIRS, paid_on=NOW.date())
+    await send(CLAIMS, fresh, theirs_before, theirs_after)
+    await applied(claims, 3)
+    # Mine: preferences first (paperless since January), then the beneficiaries with the email: the last one tells.
+    await send(HOUSEHOLDS, communication_preferences_recorded(paperless=True, paperless_since=date(2026, 1, 1)))
+    await applied(claims, 4)
+    assert await claims.pool.fetchval("SELECT count(*) FROM documents_announced") == 0  # no email on file yet
+    await send(HOUSEHOLDS, household_beneficiaries_recorded())
+    # Theirs: beneficiaries first, then paperless since yesterday: the statement paid before went by post.
+    await send(HOUSEHOLDS, household_beneficiaries_recorded(member_number=THEIRS))
+    await applied(claims, 6)
+    await send(
+        HOUSEHOLDS, communication_preferences_recorded(member_number=THEIRS, paperless=True, paperless_since=NOW.date() - timedelta(days=1))
+    )
+    await applied(claims, 7)
+    # Told again by a newer revision of the same preferences: nothing more.
+    await send(HOUSEHOLDS, communication_preferences_recorded(revision=9, paperless=True, paperless_since=date(2026, 1, 1)))
+    await applied(claims, 8)
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
+
+    requests = await requests_sent(service_env, infra, 3)
+    assert sorted((r.recipient.reference, r.data["document_title"]) for r in requests) == [
+        (f"member:{MINE}", f"Relevé de prestations n° {fresh.reference}"),
+        (f"member:{THEIRS}", f"Relevé de prestations n° {theirs_after.reference}"),
+    ]
+    assert sorted(await claims.pool.fetchval("SELECT array_agg(reference) FROM documents_announced")) == [
+        fresh.reference,
+        theirs_after.reference,
+    ]

@@ -2,9 +2,15 @@
 email, through the notifications service (a NotificationRequested in the outbox, in the consumer's
 transaction).
 
-Announced only: a member who chose paperless (as the legacy system last said) with an email on file, a
-statement paid within `FRESH_DAYS` of its arrival (a replayed history announces nothing), and once per
-statement (a redelivery or a correction of it finds it already announced).
+Announced only: a member who chose paperless (as the legacy system last said; a statement paid before the
+day the option took effect went by post) with an email on file, a statement paid within `FRESH_DAYS` of its
+arrival (a replayed history announces nothing), and once per statement (a redelivery or a correction of it
+finds it already announced).
+
+The legacy system publishes payments and households' files on separate topics, so a statement may arrive
+before the household's preferences or beneficiaries (a new member, a replay): whichever of the three arrives
+last announces it. The payment's statement looks at the household as recorded; the preferences' and the
+beneficiaries' statements look at the household's recent payments.
 
 Done by the read model's consumer group, in the statement that keeps the payment (`paid_and_announced`):
 the payment is validated once, and its inbox row written once. One statement a chunk of payments keeps
@@ -20,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from claims.adapters import read_model
 from claims.adapters.read_model import PAYMENT, PAYMENT_KEY, payment_row, snapshot_sql
 from extranet_contracts.notifications import Channel, NotificationRequested, Recipient
 from extranet_plumbing.consumer import Projection
@@ -36,41 +43,67 @@ FRESH_DAYS = 7
 TEMPLATE = "document_available"
 log = structlog.get_logger(__name__)
 
-# The payments kept as snapshots (`read_model.snapshot_sql`); then, among the staged ones paid on or after $1,
-# the first statement of each reference (in the order received) whose household is paperless, as the legacy
-# system last said, and whose primary insured (the first ASSURE of its beneficiaries) has an email; recorded
-# as announced unless it already was; the ones recorded now are returned, with their recipient.
-ANNOUNCE = """
-    targets AS (
-        SELECT DISTINCT ON (s.tenant, s.reference) s.seq, s.tenant, s.reference, s.member_number, s.paid_on, s.changed_at,
-               insured.value ->> 'email' AS email, insured.value ->> 'first_name' AS first_name, insured.value ->> 'last_name' AS last_name
-        FROM {rows} s
-        JOIN communication_preferences p ON p.tenant = s.tenant AND p.member_number = s.member_number AND p.paperless
-        JOIN household_beneficiaries b ON b.tenant = s.tenant AND b.member_number = s.member_number
+# Who is told: the first ASSURE of the household's beneficiaries `b`, if paperless `p` (as the legacy system last
+# said) covers the statement `s` (paid on or after $1, and on or after the day the option took effect).
+_RECIPIENT = """
         CROSS JOIN LATERAL (
             SELECT e.value FROM jsonb_array_elements(b.beneficiaries) WITH ORDINALITY AS e(value, n)
             WHERE e.value ->> 'role' = 'ASSURE' ORDER BY e.n LIMIT 1
         ) AS insured
-        WHERE s.paid_on >= $1 AND coalesce(insured.value ->> 'email', '') <> ''
-        ORDER BY s.tenant, s.reference, s.seq
-    ),
+        WHERE s.paid_on >= $1 AND p.paperless AND (p.paperless_since IS NULL OR p.paperless_since <= s.paid_on)
+          AND coalesce(insured.value ->> 'email', '') <> ''"""
+_RECIPIENT_COLUMNS = (
+    "insured.value ->> 'email' AS email, insured.value ->> 'first_name' AS first_name, insured.value ->> 'last_name' AS last_name"
+)
+# The targets recorded as announced unless they already were; the ones recorded now are returned, with their recipient.
+_RECORDED = """,
     announced AS (
         INSERT INTO documents_announced (tenant, reference, announced_at)
         SELECT tenant, reference, changed_at FROM targets
         ON CONFLICT DO NOTHING RETURNING tenant, reference
     )
     SELECT t.tenant, t.reference, t.member_number, t.paid_on, t.email, t.first_name, t.last_name
-    FROM targets t JOIN announced a USING (tenant, reference) ORDER BY t.seq"""
+    FROM targets t JOIN announced a USING (tenant, reference) ORDER BY t.order_key"""
+
+# The payments kept as snapshots (`read_model.snapshot_sql`); then, among the staged ones, the first statement
+# of each reference (in the order received) whose household, as recorded, is told.
+ANNOUNCE = f"""
+    targets AS (
+        SELECT DISTINCT ON (s.tenant, s.reference) s.seq AS order_key, s.tenant, s.reference, s.member_number, s.paid_on, s.changed_at,
+               {_RECIPIENT_COLUMNS}
+        FROM {{rows}} s
+        JOIN communication_preferences p ON p.tenant = s.tenant AND p.member_number = s.member_number
+        JOIN household_beneficiaries b ON b.tenant = s.tenant AND b.member_number = s.member_number{_RECIPIENT}
+        ORDER BY s.tenant, s.reference, s.seq
+    ){_RECORDED}"""
+
+# A household's preferences or beneficiaries kept (their snapshot statement, returning the rows it wrote); then
+# the household's recent statements already kept, which it now tells of: `p` and `b` are the row just written
+# and the other file as recorded (the statement sees the tables as they were before it began).
+_CATCH_UP = f"""
+    targets AS (
+        SELECT s.paid_on AS order_key, s.tenant, s.reference, s.member_number, s.paid_on, s.changed_at, {_RECIPIENT_COLUMNS}
+        FROM kept {{kept}} JOIN {{recorded}}
+        JOIN payments s ON s.tenant = {{kept}}.tenant AND s.member_number = {{kept}}.member_number AND s.paid_on >= $1{_RECIPIENT}
+    ){_RECORDED}"""
 
 
 def paid_and_announced(clock: Callable[[], datetime], settings: ServiceSettings | None = None) -> Projection:
     """A chunk's payments kept and their new statements announced: one COPY, one statement, one outbox insert.
     `settings` name the outbox's topic and the events' source (the bench asks for the topics only)."""
     kept = snapshot_sql("payments", PAYMENT_KEY, PAYMENT)
+    statement = f"WITH kept AS ({kept}), {ANNOUNCE}"
+    return Projection("reimbursement_paid", PAYMENT, payment_row, statement, arguments=_oldest(clock), then=_announce(settings))
 
+
+def _oldest(clock: Callable[[], datetime]) -> Callable[[], tuple[date]]:
     def oldest() -> tuple[date]:
         return (clock().date() - timedelta(days=FRESH_DAYS),)
 
+    return oldest
+
+
+def _announce(settings: ServiceSettings | None) -> Callable[[asyncpg.Connection, list[asyncpg.Record]], Any]:
     async def announce(conn: asyncpg.Connection, announced: list[asyncpg.Record]) -> None:
         if not announced:
             return
@@ -78,7 +111,29 @@ def paid_and_announced(clock: Callable[[], datetime], settings: ServiceSettings 
         await add_all_to_outbox(conn, [OutboxEntry(_request(row), row["tenant"], settings.event_source, topic) for row in announced])
         log.info("statements announced", template=TEMPLATE, count=len(announced))
 
-    return Projection("reimbursement_paid", PAYMENT, payment_row, f"WITH kept AS ({kept}), {ANNOUNCE}", arguments=oldest, then=announce)
+    return announce
+
+
+def preferences_and_announced(clock: Callable[[], datetime], settings: ServiceSettings | None = None) -> Projection:
+    """A chunk's communication preferences kept, and the recent statements of the households now paperless announced."""
+    recorded = "household_beneficiaries b ON b.tenant = p.tenant AND b.member_number = p.member_number"
+    return _catching_up(read_model.communication_preferences_recorded, "p", recorded, clock, settings)
+
+
+def beneficiaries_and_announced(clock: Callable[[], datetime], settings: ServiceSettings | None = None) -> Projection:
+    """A chunk's households' beneficiaries kept, and the recent statements announced to a primary insured now with an email."""
+    recorded = "communication_preferences p ON p.tenant = b.tenant AND p.member_number = b.member_number"
+    return _catching_up(read_model.household_beneficiaries_recorded, "b", recorded, clock, settings)
+
+
+def _catching_up(
+    kept: Projection, alias: str, recorded: str, clock: Callable[[], datetime], settings: ServiceSettings | None
+) -> Projection:
+    """`kept`'s snapshot statement returning the rows it wrote (as `alias`), joined to the household's other file
+    as `recorded` (its join), then the household's recent statements it now tells of."""
+    catch_up = _CATCH_UP.replace("{kept}", alias).replace("{recorded}", recorded)
+    statement = f"WITH kept AS ({kept.sql} RETURNING *), {catch_up}"
+    return Projection(kept.name, kept.columns, kept.row, statement, arguments=_oldest(clock), then=_announce(settings))
 
 
 def _request(row: Any) -> NotificationRequested:
