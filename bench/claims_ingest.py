@@ -8,14 +8,13 @@ in the same run:
   - the baseline: a bare aiokafka consumer reading the same events (no parsing, no database) in batches
     of 500, as issue 9 measured it; and again with the batches and fetch size of the service's consumer;
   - the claims service's consumer (envelope, validation, inbox, the read model, the "new document online"
-    announcements), started as `make run` starts it, as deploy/k8s runs it: 2 replicas (a process each, one
-    consumer group) over topics of 12 partitions (topics.yaml's legacy.claims), with a schema
-    `bench_claims_<hex>` of its own, timed from its start until every event is in its inbox; the replicas'
-    CPU per event. `--replicas 1` for one process.
+    announcements), started as `make run` starts it (one process, topics of 3 partitions; `--replicas N
+    --partitions P` as deploy/k8s: 2 and 12), with a schema `bench_claims_<hex>` of its own, timed from its
+    start until every event is in its inbox; the service's CPU per event.
 Prints the rates and their ratio. Not a test: it never fails on a figure. The topics and the schema are
 deleted afterwards.
 
-    .venv/bin/python bench/claims_ingest.py [--acts 1000000] [--insured N] [--replicas 2] [--partitions 12]
+    .venv/bin/python bench/claims_ingest.py [--acts 1000000] [--insured N] [--replicas 1] [--partitions 3]
 """
 
 from __future__ import annotations

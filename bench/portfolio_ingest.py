@@ -6,14 +6,15 @@ in a child process from 50,000 insured), then measures in the same run
     batches of 500, as issue 9 measured it; and again with the batches and fetch size the service's
     consumer takes (4,000 records, 4 MiB a partition), which reads faster;
   - the portfolio service's consumer: envelope, validation, inbox and read-model writes in PostgreSQL,
-    from the service's start until every event is in the inbox; as deploy/k8s runs it, in 2 replicas (a
-    process each, one consumer group) over topics of 12 partitions (topics.yaml's legacy.memberships);
-    `--replicas 1` for one process.
+    from the service's start until every event is in the inbox; in one process over topics of 3 partitions,
+    as `make run` runs it, or in `--replicas N` processes of one consumer group over `--partitions P` (as
+    deploy/k8s runs it: 2 replicas, 12 partitions; on the 2-core machine, where the service, PostgreSQL
+    and Kafka share the cores, a second replica only adds its overhead: bench/README.md).
 Prints both rates and their ratio. Not a test: it never fails on a figure. The topics and the schema
 are deleted afterwards.
 
     .venv/bin/python bench/portfolio_ingest.py [--size bench] [--insured 20000] [--companies 200] [--brokers 5]
-        [--replicas 2] [--partitions 12]
+        [--replicas 1] [--partitions 3]
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ from portfolio.settings import PortfolioSettings
 
 # The baseline as issue 9 measured it (46,341 events/s on the bench set): batches of 500, aiokafka's fetch sizes.
 BASELINE_BATCH = 500
-# As deploy/k8s runs the services: portfolio.yaml's and claims.yaml's replicas, topics.yaml's partitions of legacy.memberships.
-REPLICAS, PARTITIONS = 2, 12
+# As `make run` runs the service: one process, topics of 3 partitions (deploy/k8s: 2 replicas, 12 partitions).
+REPLICAS, PARTITIONS = 1, 3
 
 
 async def baseline(bootstrap: str, topics: list[str], expected: int, *, batch_records: int = BASELINE_BATCH, **fetch: int) -> float:
