@@ -26,8 +26,8 @@ import time
 import uuid
 from datetime import date, datetime
 
-from portfolio_ingest import BASELINE_BATCH, PARTITIONS, REPLICAS, baseline, bench_settings, drop_run
-from replicas import load_rate_replicas
+from portfolio_ingest import BASELINE_BATCH, PARTITIONS, REPLICAS, baseline, bench_settings, drop_run, per_event
+from replicas import load_rate_replicas, postgres_cpu
 
 from claims.service_layer.handlers import READ_MODEL_GROUP, handlers
 from claims.settings import ClaimsSettings
@@ -87,10 +87,13 @@ async def run(infra, spec: SizeSpec, acts: int, replicas: int, partitions: int) 
             infra.kafka_bootstrap, topics, published, batch_records=BATCH_RECORDS, max_partition_fetch_bytes=PARTITION_FETCH_BYTES
         )
         print(f"{f'baseline: bare aiokafka, batches of {BATCH_RECORDS} as the service':<58}{same:>12,.0f} events/s", flush=True)
+        database_before = await postgres_cpu(infra.database_url)
         rate, cpu = await asyncio.to_thread(claims, infra, prefix, schema, published, replicas)
+        database_after = await postgres_cpu(infra.database_url)
         lines = [
             ("claims read model", f"{rate:,.0f} events/s"),
             ("claims CPU per event (all replicas)", f"{cpu / published * 1e6:.0f} us"),
+            ("PostgreSQL CPU per event (the whole cluster)", per_event(database_before, database_after, published)),
             ("ratio claims / baseline", f"{rate / base:.3f}"),
             ("ratio claims / baseline with the same batches", f"{rate / same:.3f}"),
         ]

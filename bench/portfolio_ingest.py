@@ -31,7 +31,7 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
-from replicas import load_rate_replicas
+from replicas import load_rate_replicas, postgres_cpu
 
 from devstack.infra import ensure_infra
 from extranet_plumbing.consumer import BATCH_RECORDS, PARTITION_FETCH_BYTES, topics_of
@@ -87,6 +87,11 @@ def bench_settings(settings_class, infra, prefix: str, schema: str):
     )
 
 
+def per_event(before: float | None, after: float | None, events: int) -> str:
+    """CPU seconds between two readings, in microseconds an event ("n/a" for a database on another machine)."""
+    return "n/a" if before is None or after is None else f"{(after - before) / events * 1e6:.0f} us"
+
+
 def portfolio(infra, prefix: str, schema: str, expected: int, replicas: int) -> tuple[float, float]:
     """Events/s of the service's replicas and their CPU (s); they share a NIR search key, as a Deployment's pods do."""
     settings = bench_settings(PortfolioSettings, infra, prefix, schema).model_copy(update={"nir_search_key": SecretStr(uuid.uuid4().hex)})
@@ -126,12 +131,15 @@ async def run(infra, spec: SizeSpec, replicas: int, partitions: int) -> None:
         same = await baseline(
             infra.kafka_bootstrap, topics, published, batch_records=BATCH_RECORDS, max_partition_fetch_bytes=PARTITION_FETCH_BYTES
         )
+        database_before = await postgres_cpu(infra.database_url)
         rate, cpu = await asyncio.to_thread(portfolio, infra, prefix, schema, published, replicas)
+        database_after = await postgres_cpu(infra.database_url)
         lines = [
             (f"baseline: bare aiokafka, batches of {BASELINE_BATCH}", f"{base:.0f} events/s"),
             (f"baseline: bare aiokafka, batches of {BATCH_RECORDS} as the service", f"{same:.0f} events/s"),
             ("portfolio read model", f"{rate:.0f} events/s"),
             ("portfolio CPU per event (all replicas)", f"{cpu / published * 1e6:.0f} us"),
+            ("PostgreSQL CPU per event (the whole cluster)", per_event(database_before, database_after, published)),
             ("ratio portfolio / baseline", f"{rate / base:.3f}"),
             ("ratio portfolio / baseline with the same batches", f"{rate / same:.3f}"),
         ]

@@ -12,7 +12,10 @@ import importlib
 import multiprocessing
 import os
 import time
+from pathlib import Path
 from typing import Any
+
+import asyncpg
 
 INBOX_COUNT = "SELECT count(*) FROM inbox WHERE consumer_group = $1"
 
@@ -78,3 +81,34 @@ def load_rate_replicas(
             if process.is_alive():
                 process.kill()
     return expected / elapsed, sum(cpu)
+
+
+def _times(pid: int) -> tuple[int, float]:
+    """A process's parent and its CPU seconds: its own and its reaped children's (`/proc/<pid>/stat`)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+async def postgres_cpu(database_url: str) -> float | None:
+    """CPU seconds of the PostgreSQL cluster behind `database_url` so far (postmaster, backends alive and ended), when it
+    runs on this machine; None otherwise. The difference of two readings is what the cluster spent in between."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        postmaster, _ = _times(await conn.fetchval("SELECT pg_backend_pid()"))
+    except OSError:
+        return None
+    finally:
+        await conn.close()
+    try:
+        total = _times(postmaster)[1]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parent, spent = _times(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+                if parent == postmaster:
+                    total += spent
+        return total
+    except OSError:
+        return None
