@@ -159,7 +159,7 @@ def compare(expected: Mapping[str, Any], found: Mapping[str, Any], only: set[str
         if isinstance(want, set):
             have = have if isinstance(have, set) else set()
             lost, extra = want - have, have - want
-            sample = ", ".join(str(k) for k in sorted(lost)[:2] + sorted(extra)[:2])
+            sample = "; ".join(f"{label} {sorted(keys)[:2]}" for label, keys in (("lost", lost), ("extra", extra)) if keys)
             out.append(Difference(what, len(want), len(have), len(lost), len(extra), sample))
         elif isinstance(want, dict):
             have = have if isinstance(have, dict) else {}

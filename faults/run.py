@@ -427,6 +427,7 @@ class Campaign:
         self.dlq_seen: set[tuple[str, str]] = set()
         self.dlq_entries: list = []  # (topic, DeadLetter)
         self.duplicates_seen = 0
+        self.lost_seen: dict[str, set] = defaultdict(set)  # what a check already reported lost
         self.requested: dict[str, str] = {}  # our notification requests: event id -> channel
         self.sms_codes: dict[str, str] = {}
 
@@ -459,12 +460,17 @@ class Campaign:
             outcome.failures.append(f"read models unreadable: {exc!r}")
             return
         sets_only = {k for k, v in found.items() if isinstance(v, set)}
-        before = compare(self.oracle(published_before).figures(day), found, only=sets_only)
+        # Lost: published before the fault, missing now, and not already counted at an earlier fault.
+        for what, wanted in self.oracle(published_before).figures(day).items():
+            if what not in sets_only:
+                continue
+            missing = wanted - found[what]
+            new = sorted(missing - self.lost_seen[what])
+            self.lost_seen[what] |= missing
+            outcome.lost += len(new)
+            if new:
+                outcome.failures.append(f"{what}: {len(new)} published before the fault missing, e.g. {new[:2]}")
         now = compare(self.oracle(self.publisher.handed).figures(day), found, only=sets_only)
-        outcome.lost = sum(d.lost for d in before)
-        for d in before:
-            if d.lost:
-                outcome.failures.append(f"{d.what}: {d.lost} published before the fault missing ({d.sample})")
         extra = sum(d.extra for d in now)
         for d in now:
             if d.extra:
@@ -692,6 +698,7 @@ class Campaign:
         self.poison_expected = len(expected)
         # Notifications: every request on the topic delivered once (or failed for good), at the box once.
         outcome.failures += await self.notifications_check()
+        outcome.lost += self.notification_figures["lost"]
         outcome.pending = await pending_work(self.stack, self.groups)
         outcome.recover = f"drained {drained:.1f} s after the last event" if drained is not None else "not drained"
         return outcome
@@ -748,6 +755,16 @@ class Campaign:
         return problems
 
 
+async def sabotage(stack: Stack) -> None:
+    """The suite's own check (--sabotage): a loss it must see. Three memberships deleted from portfolio's read model
+    (their events stay in its inbox: nothing brings them back) and one email removed from the mailbox."""
+    await sql(stack, "DELETE FROM portfolio.memberships WHERE membership_id IN (SELECT membership_id FROM portfolio.memberships LIMIT 3)")
+    mails = sorted(stack.layout.mail.glob("*.eml"))
+    if mails:
+        mails[0].unlink()
+    say("sabotage: 3 memberships deleted from portfolio's read model, 1 email removed from the mailbox")
+
+
 async def campaign(stack: Stack, records: list, poison: dict[str, str], args) -> tuple[Campaign, float]:
     c = Campaign(stack, records, poison, args)
     rate = len(records) / args.publish_seconds
@@ -757,6 +774,8 @@ async def campaign(stack: Stack, records: list, poison: dict[str, str], args) ->
     try:
         await asyncio.sleep(5)
         for name in c.consumers:
+            if args.sabotage and name == c.consumers[1]:
+                await sabotage(stack)
             c.outcomes.append(await c.kills(name))
         c.outcomes.append(await c.restart_infra("Kafka"))
         c.outcomes.append(await c.restart_infra("PostgreSQL"))
@@ -835,6 +854,9 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, 1 kill each, 15 s outage: proves the path, not the figures")
     parser.add_argument("--keep", action="store_true", help="keep the scratch root (logs, data) at the end")
+    parser.add_argument(
+        "--sabotage", action="store_true", help="the suite's own check: lose 3 memberships and 1 email on purpose (must FAIL)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.insured, args.companies, args.acts, args.kills, args.outage, args.notifications, args.publish_seconds = (

@@ -4,6 +4,7 @@ file exists is not restarted, and comes back once the file is gone."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -57,3 +58,4 @@ def test_a_held_process_stays_down_until_released():
         assert status == 200 and body not in (None, first)
     finally:
         sup.stop_all(grace=5)
+        shutil.rmtree(root, ignore_errors=True)
