@@ -25,6 +25,7 @@ from notifications.domain.failures import (
     smtp_failure,
 )
 from notifications.domain.phone import UnusablePhoneNumber, can_receive_sms, mobile_e164
+from notifications.settings import NotificationsSettings
 
 EMAIL, SMS = Channel.EMAIL, Channel.SMS
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -164,6 +165,15 @@ def test_what_follows_a_failure():
     assert isinstance(retry, Retry) and 0 <= retry.delay <= 4.0 and retry.check_provider
     assert [after_failure(TemporaryFailure("x"), 3, policy).delay <= 4.0 for _ in range(50)] == [True] * 50  # jitter, capped
     assert after_failure(TemporaryFailure("SMTP 451"), 4, policy) == GiveUp("gave up after 4 attempts: SMTP 451", permanent=False)
+
+
+def test_by_default_a_message_waits_at_most_a_minute_between_attempts_for_about_ten_minutes():
+    # After a relay's or a provider's outage, what waits goes out within a minute of its return (a code, a link).
+    settings = NotificationsSettings()
+    policy = RetryPolicy(attempts=settings.max_attempts, base_delay=settings.retry_base_delay, max_delay=settings.retry_max_delay)
+    waits = [min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1)) for attempt in range(1, policy.attempts)]
+    assert max(waits) == 60.0 and all(policy.delay(attempt) <= 60.0 for attempt in range(1, policy.attempts) for _ in range(20))
+    assert 9 * 60 <= sum(waits) / 2 <= 12 * 60  # full jitter: half of each cap on average
 
 
 def test_reasons_carry_no_address_nor_number():
