@@ -26,12 +26,17 @@ def _checked_schema(schema: str) -> str:
 
 
 async def create_pool(database_url: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    """A pool whose connections see the service's schema first."""
+    """A pool whose connections see the service's schema first, and never compile a statement to machine code.
+
+    PostgreSQL's JIT compiles a statement whose estimated cost is high: the consumers' set-based statements, planned
+    over staging tables that have no statistics, passed the threshold, and each chunk paid tens of milliseconds of
+    compilation for a few of execution (turning it off saved 15 µs of the database's CPU an event on the bench). The
+    read routes' statements are short index scans, which JIT never helps either."""
     return await asyncpg.create_pool(
         database_url,
         min_size=min_size,
         max_size=max_size,
-        server_settings={"search_path": f"{_checked_schema(schema)},public", "application_name": schema},
+        server_settings={"search_path": f"{_checked_schema(schema)},public", "application_name": schema, "jit": "off"},
     )
 
 
