@@ -32,7 +32,9 @@ from replicas import load_rate_replicas, postgres_cpu
 from claims.service_layer.handlers import READ_MODEL_GROUP, handlers
 from claims.settings import ClaimsSettings
 from devstack.infra import ensure_infra
+from extranet_contracts.notifications import NotificationRequested
 from extranet_plumbing.consumer import BATCH_RECORDS, PARTITION_FETCH_BYTES, topics_of
+from extranet_plumbing.kafka import ensure_topics
 from extranet_plumbing.logging import configure_logging
 from legacy_simulator.publisher import publish_spec
 from legacy_simulator.sizes import SizeSpec
@@ -80,7 +82,10 @@ async def run(infra, spec: SizeSpec, acts: int, replicas: int, partitions: int) 
         print(
             f"{'published':<58}{published} events in {publish_s:.0f} s ({published / publish_s:,.0f} events/s): {dict(by_type)}", flush=True
         )
-        topics = topics_of(HANDLERS, ClaimsSettings(topic_prefix=prefix))
+        settings = ClaimsSettings(topic_prefix=prefix, kafka_bootstrap=infra.kafka_bootstrap)
+        topics = topics_of(HANDLERS, settings)
+        # Where the "new document online" requests go (the service creates none: devstack and k8s declare it).
+        await ensure_topics(settings, [settings.topic(NotificationRequested.STREAM)], with_dlq=False)
         base = await baseline(infra.kafka_bootstrap, topics, published)
         print(f"{f'baseline: bare aiokafka, batches of {BASELINE_BATCH}':<58}{base:>12,.0f} events/s", flush=True)
         same = await baseline(
