@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from claims.adapters.content import TenantContent
 from claims.entrypoints import content, dependencies, household, http, statements
+from claims.service_layer import documents
 from claims.service_layer.handlers import READ_MODEL_GROUP, handlers
 from claims.service_layer.unit_of_work import ClaimsUnitOfWork
 from claims.settings import ClaimsSettings
@@ -47,4 +48,6 @@ def bootstrap(
             dependencies.answers: provide(answers),
         },
         read_caches=[answers],
+        # A statement whose payment and household's file were applied at once, each unseen by the other: announced still.
+        tasks=lambda service: [documents.announcement_sweeper(service.pool, clock, settings)],
     )

@@ -23,20 +23,25 @@ from extranet_plumbing.consumer import Projection
 Columns = Sequence[tuple[str, str]]
 
 
-def snapshot_sql(table: str, key: tuple[str, ...], columns: Columns) -> str:
-    """The statement that keeps, per `key`, the row of the newest revision of `{rows}` (`columns` name `revision`)."""
+def snapshot_sql(table: str, key: tuple[str, ...], columns: Columns, *, recorded_at: bool = False) -> str:
+    """The statement that keeps, per `key`, the row of the newest revision of `{rows}` (`columns` name `revision`);
+    with `recorded_at`, a row it writes says when (the table's column, by default now() on insert)."""
     names = ", ".join(column for column, _ in columns)
     keys = ", ".join(key)
-    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column, _ in columns if column not in key)
+    updates = ", ".join(
+        [f"{column} = EXCLUDED.{column}" for column, _ in columns if column not in key] + ["recorded_at = now()"] * recorded_at
+    )
     return f"""INSERT INTO {table} AS t ({names})
         SELECT DISTINCT ON ({keys}) {names} FROM {{rows}} ORDER BY {keys}, revision DESC, seq
         ON CONFLICT ({keys}) DO UPDATE SET {updates}
         WHERE t.revision < EXCLUDED.revision"""
 
 
-def snapshot(name: str, table: str, key: tuple[str, ...], columns: Columns, row: Callable[[Envelope, Any], tuple]) -> Projection:
+def snapshot(
+    name: str, table: str, key: tuple[str, ...], columns: Columns, row: Callable[[Envelope, Any], tuple], *, recorded_at: bool = False
+) -> Projection:
     """A projection that keeps, per `key`, the row of the newest revision (`columns` name `revision`)."""
-    return Projection(name, columns, row, snapshot_sql(table, key, columns))
+    return Projection(name, columns, row, snapshot_sql(table, key, columns, recorded_at=recorded_at))
 
 
 PAYMENT: Columns = (
@@ -104,7 +109,7 @@ def _preferences(env: Envelope, e: CommunicationPreferencesRecorded) -> tuple:
 HOUSEHOLD = ("tenant", "member_number")
 member_contract_recorded = snapshot("member_contract_recorded", "member_contracts", HOUSEHOLD, _document("contract"), _contract)
 household_beneficiaries_recorded = snapshot(
-    "household_beneficiaries_recorded", "household_beneficiaries", HOUSEHOLD, _document("beneficiaries"), _beneficiaries
+    "household_beneficiaries_recorded", "household_beneficiaries", HOUSEHOLD, _document("beneficiaries"), _beneficiaries, recorded_at=True
 )
 communication_preferences_recorded = snapshot(
     "communication_preferences_recorded",
@@ -120,4 +125,5 @@ communication_preferences_recorded = snapshot(
         ("changed_at", "timestamptz"),
     ),
     _preferences,
+    recorded_at=True,
 )

@@ -10,7 +10,9 @@ finds it already announced).
 The legacy system publishes payments and households' files on separate topics, so a statement may arrive
 before the household's preferences or beneficiaries (a new member, a replay): whichever of the three arrives
 last announces it. The payment's statement looks at the household as recorded; the preferences' and the
-beneficiaries' statements look at the household's recent payments.
+beneficiaries' statements look at the household's recent payments. Two of them applied at once (two lanes
+or two replicas) do not see each other's uncommitted rows: a sweep every `SWEEP_SECONDS` looks again at
+the households written since shortly before the previous sweep (`announcement_sweeper`), once committed.
 
 Done by the read model's consumer group, in the statement that keeps the payment (`paid_and_announced`):
 the payment is validated once, and its inbox row written once. One statement a chunk of payments keeps
@@ -21,6 +23,7 @@ requests go to the outbox in one insert, in the same transaction.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +33,7 @@ from claims.adapters import read_model
 from claims.adapters.read_model import PAYMENT, PAYMENT_KEY, payment_row, snapshot_sql
 from extranet_contracts.notifications import Channel, NotificationRequested, Recipient
 from extranet_plumbing.consumer import Projection
+from extranet_plumbing.logging import failure
 from extranet_plumbing.outbox import OutboxEntry, add_all_to_outbox
 
 if TYPE_CHECKING:
@@ -41,6 +45,10 @@ if TYPE_CHECKING:
 
 FRESH_DAYS = 7
 TEMPLATE = "document_available"
+SWEEP_SECONDS = 30.0
+# A sweep looks at the households written since this long before the previous one began (a transaction that was
+# going on then has committed since): far longer than a chunk's transaction; the first looks back as long.
+SWEEP_OVERLAP = timedelta(minutes=2)
 log = structlog.get_logger(__name__)
 
 # Who is told: the first ASSURE of the household's beneficiaries `b`, if paperless `p` (as the legacy system last
@@ -86,6 +94,48 @@ _CATCH_UP = f"""
         FROM kept {{kept}} JOIN {{recorded}}
         JOIN payments s ON s.tenant = {{kept}}.tenant AND s.member_number = {{kept}}.member_number AND s.paid_on >= $1{_RECIPIENT}
     ){_RECORDED}"""
+
+
+# The households whose preferences or beneficiaries were written on or after $2; their recent statements not
+# announced yet that they tell of.
+_SWEEP = f"""
+    WITH households AS (
+        SELECT tenant, member_number FROM communication_preferences WHERE recorded_at >= $2
+        UNION SELECT tenant, member_number FROM household_beneficiaries WHERE recorded_at >= $2
+    ),
+    targets AS (
+        SELECT s.paid_on AS order_key, s.tenant, s.reference, s.member_number, s.paid_on, s.changed_at, {_RECIPIENT_COLUMNS}
+        FROM households h
+        JOIN communication_preferences p ON p.tenant = h.tenant AND p.member_number = h.member_number
+        JOIN household_beneficiaries b ON b.tenant = h.tenant AND b.member_number = h.member_number
+        JOIN payments s ON s.tenant = h.tenant AND s.member_number = h.member_number AND s.paid_on >= $1
+            AND NOT EXISTS (SELECT 1 FROM documents_announced d WHERE d.tenant = s.tenant AND d.reference = s.reference){_RECIPIENT}
+    ){_RECORDED}"""
+
+
+async def sweep_announcements(pool: asyncpg.Pool, clock: Callable[[], datetime], settings: ServiceSettings, since: datetime) -> int:
+    """Announce the recent statements of the households written on or after `since` that are not yet (see the module);
+    the number announced."""
+    async with pool.acquire() as conn, conn.transaction():
+        announced = await conn.fetch(_SWEEP, *_oldest(clock)(), since)
+        await _announce(settings)(conn, announced)
+    return len(announced)
+
+
+async def announcement_sweeper(pool: asyncpg.Pool, clock: Callable[[], datetime], settings: ServiceSettings) -> None:
+    """`sweep_announcements` every `SWEEP_SECONDS`, each from `SWEEP_OVERLAP` before the previous one began (the
+    database's clock), until cancelled."""
+    since = None
+    while True:
+        try:
+            started = await pool.fetchval("SELECT now()")
+            await sweep_announcements(pool, clock, settings, (since or started) - SWEEP_OVERLAP)
+            since = started
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("announcement sweep failed", **failure(exc))
+        await asyncio.sleep(SWEEP_SECONDS)
 
 
 def paid_and_announced(clock: Callable[[], datetime], settings: ServiceSettings | None = None) -> Projection:
