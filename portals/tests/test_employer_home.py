@@ -11,6 +11,8 @@ import httpx
 import pytest
 from portals.testing import logged_in, tokens_answer
 
+from extranet_contracts.calendar import PARIS
+
 BASE = "/mbtp/entreprise"
 ACCOUNT = {
     "identifier": "C12345678",
@@ -120,7 +122,7 @@ async def test_the_home_shows_each_block_and_the_requests_of_the_last_90_days(ho
     assert history.index(RECENT["id"]) < history.index(OLDER["id"])
     assert "Envoyée" in history and "Acceptée" in history
     assert TOO_OLD["id"] not in history and DRAFT["id"] not in history
-    assert (datetime.now(UTC) - timedelta(days=3)).strftime("%d/%m/%Y") in history
+    assert (datetime.now(PARIS) - timedelta(days=3)).strftime("%d/%m/%Y") in history  # shown in France's time
     assert "Aucune opération réalisée sur les 90 derniers jours" not in history
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
+
+from extranet_contracts.calendar import today_in_france
 
 MEMBER = "73000088"
 PASSWORD = "Gestion-Conseil-2026!"
@@ -47,7 +49,7 @@ async def _member_requests(stack, page) -> None:
     await page.get_by_label("Prénom").fill("Anne")
     await page.get_by_label("Date de naissance").fill("03/02/1987")
     await page.get_by_label("N° de sécurité sociale").fill(ANNE_NIR)
-    await page.get_by_label("Date d'effet").fill(f"{date.today() + timedelta(days=10):%d/%m/%Y}")
+    await page.get_by_label("Date d'effet").fill(f"{today_in_france() + timedelta(days=10):%d/%m/%Y}")
     await page.get_by_role("button", name="Envoyer la demande").click()
     await page.wait_for_url(re.compile(r".*/mes-demandes/[0-9a-f-]{36}$"))
 
@@ -73,12 +75,14 @@ async def test_an_operator_decides_the_requests_left_to_an_advisor(stack, browse
         assert "type=message" in page.url and "portail=member" in page.url
         assert await rows.count() == 1
         row = _words(await rows.first.inner_text())
-        assert row.startswith(f"Message à la mutuelle Adhérent {MEMBER} Un document {date.today():%d/%m/%Y} Transmise à la gestion"), row
+        assert row.startswith(f"Message à la mutuelle Adhérent {MEMBER} Un document {today_in_france():%d/%m/%Y} Transmise à la gestion"), (
+            row
+        )
         await check("filtre-message")
-        await page.get_by_label("Année").select_option(str(date.today().year - 1))
+        await page.get_by_label("Année").select_option(str(today_in_france().year - 1))
         await page.get_by_role("button", name="Afficher").click()
         assert await page.locator("#demandes tbody").inner_text() == "Aucune demande ne correspond à ces critères."
-        await page.get_by_label("Année").select_option(str(date.today().year))
+        await page.get_by_label("Année").select_option(str(today_in_france().year))
         await page.get_by_role("button", name="Afficher").click()
 
         # The message, read in French, refused: the reason is required
@@ -114,7 +118,7 @@ async def test_an_operator_decides_the_requests_left_to_an_advisor(stack, browse
         await _reload_until(page, "1 demande", page.locator("#list-title"))
         await page.get_by_role("link", name="Ajout d'un bénéficiaire").click()
         asked = _words(await page.get_by_role("region", name="Ce qui est demandé").locator("dl").first.inner_text())
-        effective = date.today() + timedelta(days=10)
+        effective = today_in_france() + timedelta(days=10)
         assert asked == (
             f"Numéro d'adhérent {MEMBER} Date d'effet {effective:%d/%m/%Y} Bénéficiaire Qualité Conjoint Civilité Madame "
             "Nom Bernard Prénom Anne Date de naissance 03/02/1987 N° de sécurité sociale 2 87 02 ** *** *** 89"

@@ -8,6 +8,7 @@ from datetime import date
 
 from portals.formats import month_label, previous_months
 
+from extranet_contracts.calendar import today_in_france
 from extranet_contracts.testing import broker_registered, company_assigned, company_registered, contract_signed, member_affiliated
 
 BROKER = broker_registered(broker_code="M24680", email="claire.martin@cabinet-martin.fr")
@@ -15,13 +16,13 @@ PASSWORD = "Courtier-Neuf-2026!"
 
 
 async def test_a_broker_activates_accepts_the_terms_and_reads_the_dashboard(stack, page, check):
-    this_month = f"{date.today():%Y-%m}"
+    this_month = f"{today_in_france():%Y-%m}"
     both = ("identity", "portfolio")
     await stack.legacy_event(BROKER, applied_by=both)
     await stack.legacy_event(company_registered(), applied_by=both)
     await stack.legacy_event(contract_signed(), applied_by=both)
     await stack.legacy_event(company_assigned(broker_code="M24680", assigned_on=date(2021, 9, 18)), applied_by=("portfolio",))
-    today = date.today()
+    today = today_in_france()
     await stack.legacy_event(member_affiliated(recorded_on=today, effective_date=today.replace(day=1)), applied_by=both)
 
     message = await stack.mail("claire.martin@cabinet-martin.fr", "Activation de votre compte courtier")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from extranet_contracts.calendar import today_in_france
 from extranet_contracts.testing import (
     PRIMARY,
     broker_registered,
@@ -86,7 +87,7 @@ async def _first_cells(page) -> list[str]:
 
 
 async def test_a_broker_searches_the_portfolio_exports_it_and_asks_for_an_address_change(stack, page, check):
-    today = date.today()
+    today = today_in_france()
     await _portfolio(stack, today)
     await stack.first_login(page, "courtier", "broker", BROKER, PASSWORD, {"broker_code": BROKER})
 
@@ -222,7 +223,7 @@ async def test_a_broker_searches_the_portfolio_exports_it_and_asks_for_an_addres
 
 
 async def test_a_company_opens_in_place_with_its_contracts_guarantees_and_insured(stack, page, check, without_javascript, monkeypatch):
-    today = date.today()
+    today = today_in_france()
     await _portfolio(stack, today)
     await stack.first_login(page, "courtier", "broker", BROKER, PASSWORD, {"broker_code": BROKER})
     await page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Effectifs").click()

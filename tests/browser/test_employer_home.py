@@ -6,8 +6,8 @@ ordered, then lists it (type, status, date) with a link to the request."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
+from extranet_contracts.calendar import today_in_france
 from extranet_contracts.testing import company_registered, contract_signed, member_affiliated
 
 PASSWORD = "Entreprise-Accueil-2026!"
@@ -48,7 +48,7 @@ async def test_the_employers_home_shows_its_blocks_and_the_requests_of_the_last_
 
     await stack.nav(page, "Accueil")
     rows = [_words(row) for row in await history.locator("tbody tr").all_inner_texts()]
-    assert rows == [f"Envoi de la carte de tiers payant DURAND Léa (73000042) Transmise à la gestion {date.today():%d/%m/%Y}"]
+    assert rows == [f"Envoi de la carte de tiers payant DURAND Léa (73000042) Transmise à la gestion {today_in_france():%d/%m/%Y}"]
     await check("accueil-historique")
     await history.locator("tbody a").click()
     await page.wait_for_url(request_address)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from extranet_contracts.calendar import today_in_france
 from extranet_contracts.households import beneficiary_id
 from extranet_contracts.testing import (
     communication_preferences_recorded,
@@ -66,7 +67,7 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     await page.get_by_role("link", name="Changer votre IBAN prestation").click()
     await page.wait_for_url("**/mbtp/adherent/modifications/iban-prestation")
     earliest, latest = await _window(page)
-    assert earliest == date.today() and latest > earliest
+    assert earliest == today_in_france() and latest > earliest
     assert await page.get_by_label("Date d'effet").input_value() == f"{earliest:%d/%m/%Y}"
     current = _words(await page.locator("#iban-actuel").inner_text())
     assert "FR76" in current and "*" in current and "FR7630006000011234567890189" not in await page.content()
@@ -93,9 +94,9 @@ async def test_a_member_changes_iban_address_choices_and_removes_a_child(stack, 
     await page.get_by_role("link", name="Changer votre adresse").click()
     await page.wait_for_url("**/mbtp/adherent/modifications/adresse")
     earliest, latest = await _window(page)
-    assert earliest <= date.today() < latest
+    assert earliest <= today_in_france() < latest
     assert await page.get_by_label("Adresse personnelle").is_checked()
-    assert await page.get_by_label("Date d'effet").input_value() == f"{date.today():%d/%m/%Y}"  # not the first day allowed, past
+    assert await page.get_by_label("Date d'effet").input_value() == f"{today_in_france():%d/%m/%Y}"  # not the first day allowed, past
     await check("adresse")
     await page.get_by_label("Numéro et voie").fill("3 rue Longue")
     await page.get_by_label("Code postal").fill("1340")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from extranet_contracts.calendar import today_in_france
+
 MEMBER = "73000077"  # no collective contract: the member adds a beneficiary themselves
 PASSWORD = "Courrier-Bleuet-26!"
 ANNE_NIR = "287027800608489"  # a woman born in February 1987
@@ -73,7 +75,7 @@ async def test_a_member_writes_to_us_and_adds_a_beneficiary(stack, page, check):
     await page.wait_for_url("**/mbtp/adherent/beneficiaires/ajouter")
     window = re.search(r"entre le (\d\d/\d\d/\d{4}) et le (\d\d/\d\d/\d{4})", await page.locator("main p").nth(1).inner_text())
     earliest, latest = (date(*reversed([int(part) for part in found.split("/")])) for found in window.groups())
-    assert earliest == date.today() and latest > earliest
+    assert earliest == today_in_france() and latest > earliest
     await check("ajouter-beneficiaire")
     await page.get_by_label("Conjoint").check()
     await page.get_by_label("Madame").check()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from extranet_contracts.calendar import today_in_france
 from extranet_contracts.testing import (
     company_registered,
     contract_signed,
@@ -136,10 +137,10 @@ async def test_a_correspondent_terminates_an_employee_and_follows_the_request(st
     assert await rows.count() == 1
     row = _words(await rows.first.inner_text())
     assert row.startswith("Radiation d'un salarié DURAND Léa (73000042) Contrat W1-000123") and "Refusée" in row
-    await page.get_by_label("Année").select_option(str(date.today().year - 1))
+    await page.get_by_label("Année").select_option(str(today_in_france().year - 1))
     await page.get_by_role("button", name="Afficher").click()
     assert await page.locator("#demandes tbody").inner_text() == "Aucune demande à afficher."
-    await page.get_by_label("Année").select_option(str(date.today().year))
+    await page.get_by_label("Année").select_option(str(today_in_france().year))
     await page.get_by_label("Type de demande").select_option(label="Radiation d'un salarié")
     await page.get_by_role("button", name="Afficher").click()
     assert await rows.count() == 1

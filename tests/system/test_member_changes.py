@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from structlog.testing import capture_logs
 
+from extranet_contracts.calendar import today_in_france
 from extranet_contracts.households import HOUSEHOLDS, beneficiary_id
 from extranet_contracts.legacy import MEMBERSHIPS
 from extranet_contracts.testing import household_beneficiaries_recorded, member_affiliated, member_contract_recorded
@@ -148,7 +149,9 @@ async def test_the_households_file_follows_the_changes_the_legacy_system_accepts
     preferences = await wait_until(lambda: _page(platform, household, "/api/member/preferences"))
     commercial = next(row for row in preferences["rows"] if row["kind"] == "commercial")
     assert (commercial["email"]["value"], commercial["sms"]["value"], commercial["post"]["value"]) == ("accepted", "refused", "undefined")
-    listed = (await platform.gateway.get("/api/member/requests", params={"year": date.today().year}, headers=household)).json()["items"]
+    listed = (await platform.gateway.get("/api/member/requests", params={"year": today_in_france().year}, headers=household)).json()[
+        "items"
+    ]
     assert sorted((r["kind_label"], r["status_label"]) for r in listed) == [
         ("Changement d'IBAN cotisation", "Acceptée"),
         ("Changement d'adresse", "Acceptée"),

@@ -23,6 +23,7 @@ from claims.bootstrap import bootstrap as claims_bootstrap
 from claims.domain.payments import beneficiary_id
 from claims.service_layer.handlers import READ_MODEL_GROUP
 from claims.settings import ClaimsSettings
+from extranet_contracts.calendar import today_in_france
 from extranet_contracts.claims import Payee, ReimbursementPaid
 from extranet_contracts.households import CommunicationPreferencesRecorded, HouseholdBeneficiariesRecorded, MemberContractRecorded
 from extranet_plumbing.auth import TokenVerifier
@@ -335,7 +336,9 @@ async def test_the_contract_beneficiaries_and_preferences_pages(member_platform,
     assert sorted((g["code"], g["start_date"]) for g in page["guarantees"]) == sorted(
         (g.guarantee_code, g.start_date.isoformat()) for g in recorded.guarantees
     )
-    running = [g for g in recorded.guarantees if g.start_date <= date.today() and (g.end_date is None or date.today() <= g.end_date)]
+    running = [
+        g for g in recorded.guarantees if g.start_date <= today_in_france() and (g.end_date is None or today_in_france() <= g.end_date)
+    ]
     if running:
         current = max(running, key=lambda g: g.start_date)
         assert page["current_guarantee"]["code"] == current.guarantee_code
@@ -371,7 +374,7 @@ async def test_the_contract_beneficiaries_and_preferences_pages(member_platform,
     listed = (await gateway.get("/api/member/statements", headers=me)).json()
     newest = newest_first(published[mine])
     if chosen.paperless:
-        a_year_ago = date.today() - timedelta(days=365)
+        a_year_ago = today_in_france() - timedelta(days=365)
         assert [r["reference"] for r in listed["items"]] == [r for r in newest if by_reference(published[mine])[r].paid_on >= a_year_ago]
     else:
         assert [r["reference"] for r in listed["items"]] == newest[:10]
@@ -393,7 +396,7 @@ async def test_the_tenants_news_faq_contact_and_legal_notices(member_platform, p
     me = await member_platform.member(mine)
     gateway = member_platform.gateway
     news = (await gateway.get("/api/member/news", headers=me)).json()["items"]
-    assert news and all(n["published_on"] <= date.today().isoformat() for n in news)
+    assert news and all(n["published_on"] <= today_in_france().isoformat() for n in news)
     assert [n["published_on"] for n in news] == sorted((n["published_on"] for n in news), reverse=True)
     assert any("remboursement" in f["question"] for f in (await gateway.get("/api/member/faq", headers=me)).json()["items"])
     assert (await gateway.get("/api/member/contact", headers=me)).json()["email"] == "contact@mutuelle-mbtp.com"

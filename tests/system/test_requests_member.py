@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from extranet_contracts.calendar import today_in_france
 from extranet_contracts.households import HOUSEHOLDS
 from extranet_contracts.legacy import MEMBERSHIPS
 from extranet_contracts.testing import communication_preferences_recorded, member_affiliated
@@ -137,7 +138,7 @@ async def test_the_members_services_are_the_households_alone(platform):
         "/api/member/requests/message": {"subject": "AUTRE", "message": "Une question sur mon contrat.", "reply_email": "x@example.org"},
         "/api/member/requests/add-beneficiary": {
             "beneficiary": {**SPOUSE, "nir": _nir("2880775056123")},
-            "effective_date": date.today().isoformat(),
+            "effective_date": today_in_france().isoformat(),
         },
     }
     for path, body in posts.items():

@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from extranet_contracts.base import Event
+from extranet_contracts.calendar import today_in_france
 from extranet_contracts.catalogue import CATALOGUE
 from extranet_contracts.envelope import Envelope
 from legacy_simulator import documents
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             print(code)
         return 0
 
-    today = args.today or date.today()
+    today = args.today or today_in_france()
     if args.command == "publish":
         return _publish(args, spec, today)
 

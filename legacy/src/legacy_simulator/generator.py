@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from faker import Faker
 
 from extranet_contracts.base import Event
+from extranet_contracts.calendar import today_in_france
 from extranet_contracts.envelope import Envelope
 from extranet_contracts.households import Frequency, PaymentMode
 from extranet_contracts.legacy import (
@@ -885,5 +886,5 @@ def generate(spec: SizeSpec, seed: int, tenant: str, today: date, *, now: dateti
 
 def broker_codes(spec: SizeSpec, seed: int, today: date | None = None) -> list[str]:
     """The broker codes `generate` emits for this spec and seed (they do not depend on `today`)."""
-    generator = _Generator(spec, seed, "any", today or date.today(), None)
+    generator = _Generator(spec, seed, "any", today or today_in_france(), None)
     return [event.broker_code for event, _ in generator.brokers()]

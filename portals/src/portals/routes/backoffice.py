@@ -10,7 +10,6 @@ shown in French (portals.asked: a NIR or an IBAN masked), never logged."""
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -20,6 +19,7 @@ from fastapi.responses import Response
 from enrollment.api import PAGE_SIZE, BackofficeList, RequestDetail
 from enrollment.domain import kinds
 from enrollment.domain.requests import STATUS_LABELS, Status
+from extranet_contracts.calendar import today_in_france
 from portals.adapters.gateway import GatewayProblem
 from portals.asked import MEDIA_LABELS, readable
 from portals.tenancy import BACKOFFICE
@@ -49,7 +49,7 @@ async def home(visit: Visit) -> Response:
 
 def _filters(query: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """The filters of the address that hold (shown as chosen), and the gateway's query they make."""
-    this_year = date.today().year
+    this_year = today_in_france().year
     chosen, params = {}, {}
     year = query.get("annee", "")
     if year.isdigit() and this_year - YEARS_OFFERED < int(year) <= this_year:
@@ -78,7 +78,7 @@ async def _list(visit: Visit, query: Mapping[str, str], title: str, active: str)
     chosen, params = _filters(query)
     listed = await visit.api("GET", "/api/backoffice/requests", params=params, model=BackofficeList, with_tenant=False)
     pages = max(1, -(-listed.total // (listed.page_size or PAGE_SIZE)))
-    this_year = date.today().year
+    this_year = today_in_france().year
     return await visit.render(
         "backoffice_requests.html",
         title=title,

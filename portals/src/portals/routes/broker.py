@@ -2,10 +2,10 @@
 (htmx replaces the dashboard only; without JavaScript the form reloads the page)."""
 
 import re
-from datetime import date
 
 from fastapi.responses import Response
 
+from extranet_contracts.calendar import today_in_france
 from portals.formats import previous_months
 from portals.web import Account
 from portfolio.api import BrokerDashboard
@@ -20,7 +20,7 @@ async def home(visit: Account) -> Response:
     if month is not None and not re.fullmatch(MONTH_PATTERN, month):
         month = None
     dashboard = await visit.api("GET", "/api/broker/dashboard", params={"month": month} if month else None, model=BrokerDashboard)
-    today = date.today()
+    today = today_in_france()
     months = previous_months(f"{today:%Y-%m}", MONTHS_OFFERED)
     partial = visit.request.headers.get("hx-request") == "true"
     exits = {count.month: count.count for count in dashboard.exits}

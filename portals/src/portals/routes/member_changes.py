@@ -15,7 +15,6 @@ due and pays it in full; a mutuelle that does not offer it says « bientôt disp
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -23,6 +22,7 @@ from fastapi.responses import Response
 
 from claims.api import Beneficiaries, CommunicationPreferences, HouseholdMember, MemberContract
 from enrollment.api import ContributionDue, RequestDetail, RequestForm
+from extranet_contracts.calendar import today_in_france
 from portals.adapters.gateway import GatewayProblem, generic
 from portals.routes.member_requests import _sent
 from portals.routes.member_space import _or_none
@@ -223,7 +223,7 @@ async def _page(visit: Visit, change: Change, status: int = 200, **context) -> R
     form = await _form(visit, change)
     values = context.pop("values", None) or {}
     if form and not values.get("effective_date"):  # today, or the first day allowed (a window may open back in the past)
-        values["effective_date"] = _french(min(max(date.today(), form.window.earliest), form.window.latest))
+        values["effective_date"] = _french(min(max(today_in_france(), form.window.earliest), form.window.latest))
     if change.slug in ("iban-prestation", "coordonnees", "adresse"):
         people = await _household(visit)
         context["me"] = people[0] if people else None

@@ -4,13 +4,13 @@ termination (« Radier un salarié »): the form (contract, member number, date 
 mutuelle allows, reason from its list), kept as a draft, shown for confirmation, then sent."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from enrollment.api import RequestDetail, RequestForm, RequestList
+from extranet_contracts.calendar import today_in_france
 from portals.adapters.gateway import GatewayProblem
 from portals.asked import readable
 from portals.routes.employer_company import opened_employee
@@ -32,7 +32,7 @@ async def my_requests(visit: Account) -> Response:
     if visit.site.portal not in TITLES:  # the back office lists everyone's (routes.backoffice)
         raise NotFound()
     query = visit.request.query_params
-    this_year = date.today().year
+    this_year = today_in_france().year
     years = list(range(this_year, this_year - YEARS_OFFERED, -1))
     year = int(query["annee"]) if query.get("annee", "").isdigit() and int(query["annee"]) in years else None
     every = await visit.api("GET", _api(visit), model=RequestList, with_tenant=False)
