@@ -18,7 +18,8 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 async def _running(service_env, infra, **overrides):
-    service = bootstrap(ClaimsSettings(**service_env), **overrides)
+    # Statements that came before their household's file announced within a fifth of a second (30 s in production).
+    service = bootstrap(ClaimsSettings(**service_env, announcement_sweep_seconds=0.2), **overrides)
     async with service.running():
         yield service
     conn = await asyncpg.connect(infra.database_url)  # once stopped: its consumer reads the schema until then

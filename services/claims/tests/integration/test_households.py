@@ -4,6 +4,7 @@ revision in any order, and the paperless option deciding which statements are on
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -15,8 +16,6 @@ import pypdf
 import pytest
 
 from claims.domain.payments import beneficiary_id
-from claims.service_layer.documents import sweep_announcements
-from claims.settings import ClaimsSettings
 from extranet_contracts.envelope import Envelope
 from extranet_contracts.notifications import Channel, NotificationRequested
 from extranet_contracts.testing import (
@@ -296,25 +295,25 @@ async def test_a_statement_arrived_before_its_households_file_is_announced_when_
 
 async def test_a_statement_both_concurrent_transactions_missed_is_announced_by_the_sweep(claims, send, service_env, infra):
     # What two transactions applied at once leave: the payment and the household's file kept, neither announcing
-    # (each ran before the other committed). Made here by writing the rows as those transactions would.
+    # (each ran before the other committed). Made here by removing what was announced, as if it never had been.
     await send(HOUSEHOLDS, household_beneficiaries_recorded(), communication_preferences_recorded(paperless=True))
     await send(HOUSEHOLDS, household_beneficiaries_recorded(member_number=THEIRS))
     await send(HOUSEHOLDS, communication_preferences_recorded(member_number=THEIRS, paperless=True))
     await applied(claims, 4)
-    fresh, theirs = payment(1, NOW.date() - timedelta(days=1)), reimbursement_paid(reference="44009999", member_number=THEIRS)
+    fresh = payment(1, NOW.date() - timedelta(days=1))
+    theirs = reimbursement_paid(reference="44009999", member_number=THEIRS, paid_on=NOW.date())
     await send(CLAIMS, fresh, theirs)
     await applied(claims, 6)
-    await claims.pool.execute("DELETE FROM documents_announced")
-    await claims.pool.execute("DELETE FROM outbox")
-    # Their household's file was written long before: not the sweep's to look at.
-    await claims.pool.execute("UPDATE communication_preferences SET recorded_at = now() - interval '1 hour'")
-    await claims.pool.execute("UPDATE household_beneficiaries SET recorded_at = now() - interval '1 hour' WHERE member_number = $1", THEIRS)
-    await claims.pool.execute("UPDATE payments SET paid_on = $1 WHERE reference = $2", NOW.date(), theirs.reference)
-    settings = ClaimsSettings(**service_env)
-    since = await claims.pool.fetchval("SELECT now() - interval '5 minutes'")
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) = 2 FROM documents_announced"))
+    async with claims.pool.acquire() as conn, conn.transaction():
+        # Their household's file was written long ago: not the sweep's to look at; mine a moment ago.
+        await conn.execute("UPDATE communication_preferences SET recorded_at = now() - interval '1 hour'")
+        await conn.execute("UPDATE household_beneficiaries SET recorded_at = now() - interval '1 hour' WHERE member_number = $1", THEIRS)
+        await conn.execute("DELETE FROM documents_announced")
+        await conn.execute("DELETE FROM outbox")
 
-    assert await sweep_announcements(claims.pool, lambda: NOW, settings, since) == 1
-    assert await sweep_announcements(claims.pool, lambda: NOW, settings, since) == 0  # once
+    await wait_until(lambda: claims.pool.fetchval("SELECT count(*) > 0 FROM documents_announced"))
+    await asyncio.sleep(1)  # five sweeps more: announced once, theirs never
     assert await claims.pool.fetchval("SELECT array_agg(reference) FROM documents_announced") == [fresh.reference]
     (value,) = await claims.pool.fetchval("SELECT array_agg(value) FROM outbox")  # the one request, sent or not yet
     request = NotificationRequested.model_validate_json(value)

@@ -8,11 +8,12 @@ arrival (a replayed history announces nothing), and once per statement (a redeli
 finds it already announced).
 
 The legacy system publishes payments and households' files on separate topics, so a statement may arrive
-before the household's preferences or beneficiaries (a new member, a replay): whichever of the three arrives
-last announces it. The payment's statement looks at the household as recorded; the preferences' and the
-beneficiaries' statements look at the household's recent payments. Two of them applied at once (two lanes
-or two replicas) do not see each other's uncommitted rows: a sweep every `SWEEP_SECONDS` looks again at
-the households written since shortly before the previous sweep (`announcement_sweeper`), once committed.
+before the household's preferences or beneficiaries (a new member, a replay), and a payment and its
+household's file may be applied at once (two lanes of a chunk, two replicas), each transaction blind to the
+other's uncommitted rows. So the payment's statement announces what the household's file, as recorded,
+allows, and a sweep (`announcement_sweeper`, every `announcement_sweep_seconds`: 30 s) looks at the
+households whose file was written since shortly before the previous sweep (`recorded_at`, migration 004)
+and announces their recent statements not announced yet.
 
 Done by the read model's consumer group, in the statement that keeps the payment (`paid_and_announced`):
 the payment is validated once, and its inbox row written once. One statement a chunk of payments keeps
@@ -24,12 +25,12 @@ requests go to the outbox in one insert, in the same transaction.
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from claims.adapters import read_model
 from claims.adapters.read_model import PAYMENT, PAYMENT_KEY, payment_row, snapshot_sql
 from extranet_contracts.notifications import Channel, NotificationRequested, Recipient
 from extranet_plumbing.consumer import Projection
@@ -41,11 +42,11 @@ if TYPE_CHECKING:
 
     import asyncpg
 
+    from claims.settings import ClaimsSettings
     from extranet_plumbing.settings import ServiceSettings
 
 FRESH_DAYS = 7
 TEMPLATE = "document_available"
-SWEEP_SECONDS = 30.0
 # A sweep looks at the households written since this long before the previous one began (a transaction that was
 # going on then has committed since): far longer than a chunk's transaction; the first looks back as long.
 SWEEP_OVERLAP = timedelta(minutes=2)
@@ -85,17 +86,6 @@ ANNOUNCE = f"""
         ORDER BY s.tenant, s.reference, s.seq
     ){_RECORDED}"""
 
-# A household's preferences or beneficiaries kept (their snapshot statement, returning the rows it wrote); then
-# the household's recent statements already kept, which it now tells of: `p` and `b` are the row just written
-# and the other file as recorded (the statement sees the tables as they were before it began).
-_CATCH_UP = f"""
-    targets AS (
-        SELECT s.paid_on AS order_key, s.tenant, s.reference, s.member_number, s.paid_on, s.changed_at, {_RECIPIENT_COLUMNS}
-        FROM kept {{kept}} JOIN {{recorded}}
-        JOIN payments s ON s.tenant = {{kept}}.tenant AND s.member_number = {{kept}}.member_number AND s.paid_on >= $1{_RECIPIENT}
-    ){_RECORDED}"""
-
-
 # The households whose preferences or beneficiaries were written on or after $2; their recent statements not
 # announced yet that they tell of.
 _SWEEP = f"""
@@ -117,14 +107,14 @@ async def sweep_announcements(pool: asyncpg.Pool, clock: Callable[[], datetime],
     """Announce the recent statements of the households written on or after `since` that are not yet (see the module);
     the number announced."""
     async with pool.acquire() as conn, conn.transaction():
-        announced = await conn.fetch(_SWEEP, *_oldest(clock)(), since)
-        await _announce(settings)(conn, announced)
+        announced = await conn.fetch(_SWEEP, _oldest(clock), since)
+        await _announce(settings, conn, announced)
     return len(announced)
 
 
-async def announcement_sweeper(pool: asyncpg.Pool, clock: Callable[[], datetime], settings: ServiceSettings) -> None:
-    """`sweep_announcements` every `SWEEP_SECONDS`, each from `SWEEP_OVERLAP` before the previous one began (the
-    database's clock), until cancelled."""
+async def announcement_sweeper(pool: asyncpg.Pool, clock: Callable[[], datetime], settings: ClaimsSettings) -> None:
+    """`sweep_announcements` every `settings.announcement_sweep_seconds`, each from `SWEEP_OVERLAP` before the previous
+    one began (the database's clock), until cancelled."""
     since = None
     while True:
         try:
@@ -135,7 +125,7 @@ async def announcement_sweeper(pool: asyncpg.Pool, clock: Callable[[], datetime]
             raise
         except Exception as exc:
             log.error("announcement sweep failed", **failure(exc))
-        await asyncio.sleep(SWEEP_SECONDS)
+        await asyncio.sleep(settings.announcement_sweep_seconds)
 
 
 def paid_and_announced(clock: Callable[[], datetime], settings: ServiceSettings | None = None) -> Projection:
@@ -143,47 +133,28 @@ def paid_and_announced(clock: Callable[[], datetime], settings: ServiceSettings 
     `settings` name the outbox's topic and the events' source (the bench asks for the topics only)."""
     kept = snapshot_sql("payments", PAYMENT_KEY, PAYMENT)
     statement = f"WITH kept AS ({kept}), {ANNOUNCE}"
-    return Projection("reimbursement_paid", PAYMENT, payment_row, statement, arguments=_oldest(clock), then=_announce(settings))
+    return Projection(
+        "reimbursement_paid",
+        PAYMENT,
+        payment_row,
+        statement,
+        arguments=lambda: (_oldest(clock),),
+        then=functools.partial(_announce, settings),
+    )
 
 
-def _oldest(clock: Callable[[], datetime]) -> Callable[[], tuple[date]]:
-    def oldest() -> tuple[date]:
-        return (clock().date() - timedelta(days=FRESH_DAYS),)
-
-    return oldest
+def _oldest(clock: Callable[[], datetime]) -> date:
+    """The first payment day a statement is new from."""
+    return clock().date() - timedelta(days=FRESH_DAYS)
 
 
-def _announce(settings: ServiceSettings | None) -> Callable[[asyncpg.Connection, list[asyncpg.Record]], Any]:
-    async def announce(conn: asyncpg.Connection, announced: list[asyncpg.Record]) -> None:
-        if not announced:
-            return
-        topic = settings.topic(NotificationRequested.STREAM)
-        await add_all_to_outbox(conn, [OutboxEntry(_request(row), row["tenant"], settings.event_source, topic) for row in announced])
-        log.info("statements announced", template=TEMPLATE, count=len(announced))
-
-    return announce
-
-
-def preferences_and_announced(clock: Callable[[], datetime], settings: ServiceSettings | None = None) -> Projection:
-    """A chunk's communication preferences kept, and the recent statements of the households now paperless announced."""
-    recorded = "household_beneficiaries b ON b.tenant = p.tenant AND b.member_number = p.member_number"
-    return _catching_up(read_model.communication_preferences_recorded, "p", recorded, clock, settings)
-
-
-def beneficiaries_and_announced(clock: Callable[[], datetime], settings: ServiceSettings | None = None) -> Projection:
-    """A chunk's households' beneficiaries kept, and the recent statements announced to a primary insured now with an email."""
-    recorded = "communication_preferences p ON p.tenant = b.tenant AND p.member_number = b.member_number"
-    return _catching_up(read_model.household_beneficiaries_recorded, "b", recorded, clock, settings)
-
-
-def _catching_up(
-    kept: Projection, alias: str, recorded: str, clock: Callable[[], datetime], settings: ServiceSettings | None
-) -> Projection:
-    """`kept`'s snapshot statement returning the rows it wrote (as `alias`), joined to the household's other file
-    as `recorded` (its join), then the household's recent statements it now tells of."""
-    catch_up = _CATCH_UP.replace("{kept}", alias).replace("{recorded}", recorded)
-    statement = f"WITH kept AS ({kept.sql} RETURNING *), {catch_up}"
-    return Projection(kept.name, kept.columns, kept.row, statement, arguments=_oldest(clock), then=_announce(settings))
+async def _announce(settings: ServiceSettings, conn: asyncpg.Connection, announced: list[asyncpg.Record]) -> None:
+    """The requests of the statements recorded as announced, in the outbox (`conn`'s transaction)."""
+    if not announced:
+        return
+    topic = settings.topic(NotificationRequested.STREAM)
+    await add_all_to_outbox(conn, [OutboxEntry(_request(row), row["tenant"], settings.event_source, topic) for row in announced])
+    log.info("statements announced", template=TEMPLATE, count=len(announced))
 
 
 def _request(row: Any) -> NotificationRequested:

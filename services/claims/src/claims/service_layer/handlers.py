@@ -1,8 +1,8 @@
 """What the claims service does with each event it consumes: the one map the consumer reads (its
 topics are derived from it). Every event is a projection: one order-independent SQL statement,
 applied a batch at a time; a payment's also announces a new statement (`documents`), so that a payment
-is read, validated and recorded in the inbox once, and a household's preferences or beneficiaries announce
-the recent statements that arrived before them."""
+is read, validated and recorded in the inbox once (the statements that came before their household's file are
+announced by `documents.announcement_sweeper`)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,6 @@ def handlers(clock: Callable[[], datetime], settings: ServiceSettings | None = N
     return {
         ReimbursementPaid: documents.paid_and_announced(clock, settings),
         MemberContractRecorded: read_model.member_contract_recorded,
-        HouseholdBeneficiariesRecorded: documents.beneficiaries_and_announced(clock, settings),
-        CommunicationPreferencesRecorded: documents.preferences_and_announced(clock, settings),
+        HouseholdBeneficiariesRecorded: read_model.household_beneficiaries_recorded,
+        CommunicationPreferencesRecorded: read_model.communication_preferences_recorded,
     }
