@@ -65,6 +65,11 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def filled(template: str, path: dict[str, str]) -> str:
+    """A route's template (`/internal/members/{member}`) with each path parameter quoted as one segment."""
+    return template.format(**{name: segment(value) for name, value in path.items()})
+
+
 @functools.cache
 def _adapter(model: Any) -> TypeAdapter:
     return TypeAdapter(model)
@@ -146,7 +151,7 @@ class ServiceClient:
         names the call in logs, so the path and its name cannot drift apart."""
         return await self.request(
             method,
-            template.format(**{name: segment(value) for name, value in path.items()}),
+            filled(template, path),
             route=f"{method} {template}",
             model=model,
             token=token,
@@ -176,7 +181,7 @@ class ServiceClient:
         """`download` of the route `template` as the service declares it, its path parameters quoted as `call`
         quotes them; `GET template` names the call in logs."""
         return await self.download(
-            template.format(**{name: segment(value) for name, value in path.items()}),
+            filled(template, path),
             route=f"GET {template}",
             token=token,
             params=params,
