@@ -14,16 +14,13 @@ import logging
 import asyncpg
 import httpx
 import pytest
-from faststream.kafka import KafkaBroker
 
 from extranet_contracts.legacy import BrokerPortfolioCompanyAssigned
-from extranet_plumbing.consumer import EventConsumer
 from extranet_plumbing.db import migrate
-from extranet_plumbing.kafka import broker_security, ensure_topics
+from extranet_plumbing.kafka import ensure_topics
 from extranet_plumbing.logging import WITHHELD, failure, get_logger
 from extranet_plumbing.outbox import OutboxRelay, add_to_outbox
-from extranet_plumbing.settings import ServiceSettings
-from extranet_plumbing.testing import logging_configured, publish_event, wait_until
+from extranet_plumbing.testing import consuming, logging_configured, publish_event, wait_until
 
 NIR, IBAN, EMAIL, MEMBER_NUMBER = "185057800608491", "FR7630006000011234567890189", "lea.durand@orange.fr", "73000077"
 # What a row or an argument holds; its values, written as a user might (a NIR with dashes escapes the redaction's
@@ -74,23 +71,18 @@ async def test_the_consumer_pausing_on_a_data_error_logs_its_class_not_the_value
             os_error(tmp_path)
 
     with logging_configured():
-        broker = KafkaBroker(
-            infra.kafka_bootstrap, security=broker_security(infra.kafka_bootstrap), logger=logging.getLogger("test.faststream")
-        )
-        EventConsumer(
+        async with consuming(
+            infra.kafka_bootstrap,
             group="leaks",
-            settings=ServiceSettings(topic_prefix=topic_prefix),
             handlers={BrokerPortfolioCompanyAssigned: handler},
             pool=db_pool,
             producer=kafka_producer,
+            topic_prefix=topic_prefix,
             infrastructure_backoff=0.05,
-        ).subscribe(broker)
-        await broker.start()
-        try:
+            logger=logging.getLogger("test.faststream"),
+        ):
             await publish_event(kafka_producer, topic, EVENT)
             await wait_until(lambda: calls >= 3, timeout=30)  # paused, then the batch came again and was applied
-        finally:
-            await broker.stop()
     out = capsys.readouterr().out
     [paused] = [line for line in lines(out) if line["event"] == "infrastructure unavailable, batch will be redelivered"]
     assert paused["error_class"] == "FileNotFoundError" and paused["errno"] == "ENOENT" and "error_at" in paused, paused

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from faststream.kafka import KafkaBroker
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -14,12 +13,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 from extranet_contracts.legacy import BrokerPortfolioCompanyAssigned
-from extranet_plumbing.consumer import EventConsumer
 from extranet_plumbing.db import migrate
-from extranet_plumbing.kafka import broker_security, ensure_topics, new_producer
+from extranet_plumbing.kafka import ensure_topics, new_producer
 from extranet_plumbing.outbox import OutboxRelay, add_to_outbox
-from extranet_plumbing.settings import ServiceSettings
-from extranet_plumbing.testing import wait_until
+from extranet_plumbing.testing import consuming, wait_until
 from extranet_plumbing.tracing import WithoutExceptionMessages, configure_tracing
 
 
@@ -37,33 +34,32 @@ async def test_the_consumer_continues_the_trace_of_the_request_that_emitted_the_
 
     producer = new_producer(infra.kafka_bootstrap)
     await producer.start()
-    broker = KafkaBroker(infra.kafka_bootstrap, security=broker_security(infra.kafka_bootstrap))
-    EventConsumer(
+    consumer = consuming(
+        infra.kafka_bootstrap,
         group="tracing",
-        settings=ServiceSettings(topic_prefix=topic_prefix),
         handlers={BrokerPortfolioCompanyAssigned: handler},
         pool=db_pool,
         producer=producer,
-    ).subscribe(broker)
-    await broker.start()
-    relay = asyncio.create_task(OutboxRelay(db_pool, producer, schema=db_schema, poll_interval=0.05).run())
-    try:
-        with trace.get_tracer("test").start_as_current_span("POST /api/something") as request_span:
-            async with db_pool.acquire() as conn, conn.transaction():
-                await add_to_outbox(
-                    conn,
-                    BrokerPortfolioCompanyAssigned(broker_code="M30001", company_code="11112222", assigned_on="2026-11-02"),
-                    tenant="mbtp",
-                    source="urn:test",
-                    topic=topic,
-                )
-        await wait_until(lambda: seen)
-    finally:
-        relay.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay
-        await broker.stop()
-        await producer.stop()
+        topic_prefix=topic_prefix,
+    )
+    async with consumer:
+        relay = asyncio.create_task(OutboxRelay(db_pool, producer, schema=db_schema, poll_interval=0.05).run())
+        try:
+            with trace.get_tracer("test").start_as_current_span("POST /api/something") as request_span:
+                async with db_pool.acquire() as conn, conn.transaction():
+                    await add_to_outbox(
+                        conn,
+                        BrokerPortfolioCompanyAssigned(broker_code="M30001", company_code="11112222", assigned_on="2026-11-02"),
+                        tenant="mbtp",
+                        source="urn:test",
+                        topic=topic,
+                    )
+            await wait_until(lambda: seen)
+        finally:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
+    await producer.stop()
 
     assert seen == [request_span.get_span_context().trace_id]
     spans = exporter.get_finished_spans()

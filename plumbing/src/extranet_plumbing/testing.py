@@ -348,3 +348,28 @@ class FakeUnitOfWork:
         return envelope or Envelope(
             type=event.TYPE, version=event.VERSION, source=self.settings.event_source, tenant=tenant, key=event.key()
         )
+
+
+@contextlib.asynccontextmanager
+async def consuming(
+    bootstrap: str, *, group: str, handlers: Any, pool: asyncpg.Pool, producer: AIOKafkaProducer, topic_prefix: str, **options: Any
+) -> AsyncIterator[Any]:
+    """An `EventConsumer` of `handlers` reading the real Kafka at `bootstrap` for the block (FastStream's broker started,
+    stopped after it); `options` go to the consumer (retry, infrastructure_backoff...), `logger` to the broker."""
+    from faststream.kafka import KafkaBroker
+
+    from extranet_plumbing.consumer import EventConsumer
+    from extranet_plumbing.kafka import broker_security
+    from extranet_plumbing.settings import ServiceSettings
+
+    logger = options.pop("logger", None)
+    broker = KafkaBroker(bootstrap, security=broker_security(bootstrap), **({"logger": logger} if logger is not None else {}))
+    consumer = EventConsumer(
+        group=group, handlers=handlers, settings=ServiceSettings(topic_prefix=topic_prefix), pool=pool, producer=producer, **options
+    )
+    consumer.subscribe(broker)
+    await broker.start()
+    try:
+        yield consumer
+    finally:
+        await broker.stop()
