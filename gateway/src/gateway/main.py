@@ -6,7 +6,7 @@ from gateway.settings import GatewaySettings
 
 
 def main() -> None:
-    serve(GatewaySettings(), lambda settings: bootstrap(settings).app)
+    serve(GatewaySettings, lambda settings: bootstrap(settings).app)
 
 
 if __name__ == "__main__":

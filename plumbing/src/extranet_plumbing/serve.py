@@ -10,7 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from extranet_plumbing.logging import configure_logging
-from extranet_plumbing.settings import ServiceSettings
+from extranet_plumbing.settings import ServiceSettings, read_settings
 from extranet_plumbing.tracing import configure_tracing
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -37,7 +37,10 @@ def server_config(settings: ServiceSettings, app: FastAPI) -> uvicorn.Config:
     )
 
 
-def serve(settings: S, create_app: Callable[[S], FastAPI]) -> None:
+def serve(settings_class: type[S], create_app: Callable[[S], FastAPI]) -> None:
+    """Run the process of a service: its settings read from the environment (a value refused names the variable,
+    never the value, and exits with status 2), logging and tracing configured, then its app under uvicorn."""
+    settings = read_settings(settings_class)
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
     configure_tracing(settings.service_name, settings.tracing_exporter, settings.tracing_dir)
     app = create_app(settings)

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+B = TypeVar("B", bound=BaseSettings)
+
+
+class InvalidSettings(SystemExit):
+    """A process's configuration could not be read: its message names the variables at fault and why, never their
+    values (one may be a password or a key put in the wrong variable); exits with status 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(2)
+        self.message = message
+
+
+def read_settings(settings_class: type[B]) -> B:
+    """`settings_class()` from the environment; on a value it refuses, `InvalidSettings` (printed on stderr, status 2)
+    instead of pydantic's error, which quotes the value read."""
+    try:
+        return settings_class()
+    except ValidationError as exc:
+        prefix = str(settings_class.model_config.get("env_prefix") or "")
+        faults = [
+            f"{prefix}{str(error['loc'][0]).upper() if error['loc'] else '?'}: {error['msg']}"
+            for error in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+    except SettingsError as exc:  # a list or mapping that is not JSON: its message names the field, not the value
+        faults = [str(exc).split(" from source", 1)[0]]
+    message = f"invalid configuration of {settings_class.__name__}: " + "; ".join(faults)
+    print(message, file=sys.stderr)
+    raise InvalidSettings(message) from None
 
 
 class KafkaSettings(BaseSettings):

@@ -6,7 +6,7 @@ from portals.settings import PortalsSettings
 
 
 def main() -> None:
-    serve(PortalsSettings(), lambda settings: bootstrap(settings).app)
+    serve(PortalsSettings, lambda settings: bootstrap(settings).app)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from extranet_plumbing.serve import serve
 
 
 def main() -> None:
-    serve(EnrollmentSettings(), lambda settings: bootstrap(settings).app)
+    serve(EnrollmentSettings, lambda settings: bootstrap(settings).app)
 
 
 if __name__ == "__main__":

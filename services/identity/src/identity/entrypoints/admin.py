@@ -18,6 +18,7 @@ import sys
 from datetime import UTC, datetime
 
 from extranet_plumbing.db import create_pool, migrate
+from extranet_plumbing.settings import read_settings
 from identity.adapters.security import hash_password
 from identity.bootstrap import MIGRATIONS
 from identity.domain.passwords import PersonalData, breaches
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Mot de passe refusé : " + ", ".join(problems), file=sys.stderr)
         return 2
     asyncio.run(
-        set_login(IdentitySettings(), tenant=args.tenant, kind=kind, identifier=identifier, password=password, email=email, scope=scope)
+        set_login(read_settings(IdentitySettings), tenant=args.tenant, kind=kind, identifier=identifier, password=password, email=email, scope=scope)
     )
     print(f"{kind} login ready: {args.tenant}/{identifier}")
     return 0

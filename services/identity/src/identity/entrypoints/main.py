@@ -6,7 +6,7 @@ from identity.settings import IdentitySettings
 
 
 def main() -> None:
-    serve(IdentitySettings(), lambda settings: bootstrap(settings).app)
+    serve(IdentitySettings, lambda settings: bootstrap(settings).app)
 
 
 if __name__ == "__main__":

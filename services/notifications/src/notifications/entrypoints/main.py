@@ -6,7 +6,7 @@ from notifications.settings import NotificationsSettings
 
 
 def main() -> None:
-    serve(NotificationsSettings(), lambda settings: bootstrap(settings).app)
+    serve(NotificationsSettings, lambda settings: bootstrap(settings).app)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from portfolio.settings import PortfolioSettings
 
 
 def main() -> None:
-    serve(PortfolioSettings(), lambda settings: bootstrap(settings).app)
+    serve(PortfolioSettings, lambda settings: bootstrap(settings).app)
 
 
 if __name__ == "__main__":
