@@ -24,7 +24,7 @@ import signal
 import sys
 from pathlib import Path
 
-from extranet_plumbing.logging import failure, get_logger
+from extranet_plumbing.logging import configure_logging, failure, get_logger
 from legacy_simulator.decisions import DEFAULT_REASON, Decider, Policy, run
 from legacy_simulator.request_files import RequestFiles
 
@@ -110,4 +110,6 @@ async def main_async(stop: asyncio.Event | None = None) -> int:
 
 
 def main() -> None:
+    # The platform's logging pipeline (redaction, exceptions by class only), as every service process has it.
+    configure_logging("legacy-back-office", os.environ.get("EXTRANET_LOG_LEVEL", "INFO"), os.environ.get("EXTRANET_LOG_FORMAT", "json"))
     sys.exit(asyncio.run(main_async()))
