@@ -3,6 +3,7 @@ applying them one by one gives. The portfolio's read model is the worked example
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import random
 from dataclasses import dataclass
@@ -304,3 +305,35 @@ async def test_a_set_s_span_links_the_traces_its_events_came_with_and_only_those
     (span,) = [s for s in exporter.get_finished_spans() if s.name == "CompanyRegistered process"]
     assert span.attributes["messaging.batch.message_count"] == 3
     assert [link.context.trace_id for link in span.links] == [0xA1, 0xB2]  # none for the event published outside a trace
+
+
+async def test_a_lane_that_fails_stops_the_batch_at_once_and_a_redelivery_applies_every_event_once(db_pool, db_schema, monkeypatch):
+    """The reading runs ahead of the lanes' writing; when a lane fails (here the database goes away under its third
+    chunk) the batch stops with that error, without waiting on a full queue, and the writes still open roll back.
+    Redelivered, the batch applies what the first attempt did not, and nothing twice."""
+    monkeypatch.setattr(consumer_module, "CHUNK_RECORDS", 4)
+    monkeypatch.setattr(consumer_module, "AHEAD", 1)
+    consumer = await new_consumer(db_pool, db_schema)
+    consumer._infrastructure_backoff = 0
+    chunks: list[int] = []
+    apply = consumer._apply
+
+    async def database_goes_away_once(deliveries, conn=None):
+        chunks.append(len(deliveries))
+        if len(chunks) == 3:
+            raise ConnectionResetError("the database went away")
+        await apply(deliveries, conn)
+
+    monkeypatch.setattr(consumer, "_apply", database_goes_away_once)
+    codes = [f"{10000001 + n}" for n in range(60)]
+    records = [delivered(company_registered(company_code=code), offset) for offset, code in enumerate(codes)]
+    with pytest.raises(ConnectionResetError):
+        await asyncio.wait_for(consumer.handle_records(records), 30)
+    assert sum(chunks) < len(records)  # stopped there: the rest of the batch was not written
+    applied_first = await db_pool.fetchval("SELECT count(*) FROM inbox")
+    assert applied_first < len(records)
+    duplicates = EVENTS_DUPLICATE.labels(consumer.group_id)._value.get()
+    await asyncio.wait_for(consumer.handle_records(records), 30)
+    assert [row["company_code"] for row in await db_pool.fetch("SELECT company_code FROM companies ORDER BY 1")] == codes
+    assert await db_pool.fetchval("SELECT count(*) FROM inbox") == len(records)
+    assert EVENTS_DUPLICATE.labels(consumer.group_id)._value.get() - duplicates == applied_first

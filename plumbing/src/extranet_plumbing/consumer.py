@@ -58,12 +58,14 @@ _KNOWN_TYPES = frozenset(event_type for event_type, _ in CATALOGUE)
 # Records taken from Kafka at once (their offsets are committed together once they are all applied).
 BATCH_RECORDS = 4000
 PARTITION_FETCH_BYTES = 4 * 1024 * 1024  # what one fetch brings of a partition (aiokafka's default: 1 MiB)
-# A batch is applied in chunks of this many records, each in its own transaction, so that PostgreSQL applies one while
-# the next is validated; the reading yields every so many records to let the chunk being written go on.
+# A batch is applied in chunks of this many records, each in its own transaction, so that PostgreSQL applies some while
+# the next are validated; the reading yields every so many records to let the chunks being written go on.
 CHUNK_RECORDS = 500
 YIELD_EVERY = 10
-# Transactions written at once for a chunk of a consumer whose handlers are all projections.
+# Lanes (connections, each writing its chunks one after the other) of a consumer whose handlers are all projections:
+# a chunk is split between them by Kafka key. The reading runs up to AHEAD chunks ahead of each lane's writing.
 LANES = 2
+AHEAD = 2
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _MAX_LINKS = 128  # what OpenTelemetry's SDK keeps by default
@@ -263,11 +265,12 @@ class EventConsumer:
         """Apply a batch; raises (so the batch is redelivered) only on infrastructure failure.
 
         The batch is read and applied in chunks, each in a transaction of its own (the inbox rows with
-        their effects): while PostgreSQL applies a chunk, the next one is read and validated. The
-        chunks are written one after the other, in the order of the batch; a consumer whose handlers
-        are all projections (order-independent) writes each chunk as `LANES` transactions at once, on
-        as many connections, split by Kafka key (an aggregate's events stay in one lane, so the lanes
-        do not wait on each other's rows). The offsets are committed once every chunk is."""
+        their effects): while PostgreSQL applies chunks, the next ones are read and validated. A lane
+        (one connection) writes its chunks one after the other, in the order of the batch, handed over
+        by the reading, which runs up to `AHEAD` chunks ahead of it. A consumer whose handlers are all
+        projections (order-independent) has `LANES` of them, each chunk split between them by Kafka key
+        (an aggregate's events stay in one lane, in order, so the lanes do not wait on each other's
+        rows); any other consumer has one. The offsets are committed once every chunk is."""
         if not records:
             return
         with _cyclic_gc_paused():
@@ -294,13 +297,14 @@ class EventConsumer:
             await self._pool.release(conn)
 
     async def _read_and_apply(self, conns: Sequence[asyncpg.Connection], records: Sequence[Any]) -> None:
-        writing: list[asyncio.Task] = []
+        queues: list[asyncio.Queue[Sequence[Delivery] | None]] = [asyncio.Queue(maxsize=AHEAD) for _ in conns]
+        writers = [asyncio.create_task(self._write_lane(conn, queue)) for conn, queue in zip(conns, queues, strict=True)]
         try:
             for start in range(0, len(records), CHUNK_RECORDS):
                 lanes: list[list[Delivery]] = [[] for _ in conns]
                 for index, record in enumerate(records[start : start + CHUNK_RECORDS]):
-                    if writing and index % YIELD_EVERY == 0:
-                        await asyncio.sleep(0)  # the chunk being written moves on to its next statement
+                    if index % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # the chunks being written move on to their next statements
                     try:
                         delivery = self._read(record)
                     except (EnvelopeError, UnknownEventType, UnknownTenant, ValidationError, ValueError) as exc:
@@ -308,15 +312,21 @@ class EventConsumer:
                         continue
                     if delivery is not None:
                         lanes[zlib.crc32(record.key or b"") % len(lanes)].append(delivery)
-                while writing:
-                    await writing.pop(0)
-                writing = [asyncio.create_task(self._apply_chunk(conn, lane)) for conn, lane in zip(conns, lanes, strict=True) if lane]
-            while writing:
-                await writing.pop(0)
+                for queue, writer, lane in zip(queues, writers, lanes, strict=True):
+                    if lane:
+                        await _hand_over(queue, lane, writer)
+            for queue, writer in zip(queues, writers, strict=True):
+                await _hand_over(queue, None, writer)
+            await asyncio.gather(*writers)
         finally:
-            for task in writing:  # stopped, or a lane failed, while chunks were being written: their transactions roll back
-                task.cancel()
-            await asyncio.gather(*writing, return_exceptions=True)
+            for writer in writers:  # stopped, or a lane failed, while chunks were being written: their transactions roll back
+                writer.cancel()
+            await asyncio.gather(*writers, return_exceptions=True)
+
+    async def _write_lane(self, conn: asyncpg.Connection, queue: asyncio.Queue[Sequence[Delivery] | None]) -> None:
+        """Write a lane's chunks one after the other, as the reading hands them over, until told there are no more."""
+        while (deliveries := await queue.get()) is not None:
+            await self._apply_chunk(conn, deliveries)
 
     async def _apply_chunk(self, conn: asyncpg.Connection, deliveries: Sequence[Delivery]) -> None:
         try:
@@ -450,6 +460,22 @@ class EventConsumer:
     async def _pause(self, exc: BaseException) -> None:
         log.error("infrastructure unavailable, batch will be redelivered", consumer_group=self.group_id, **failure(exc))
         await asyncio.sleep(self._infrastructure_backoff)
+
+
+async def _hand_over(queue: asyncio.Queue, item: Any, writer: asyncio.Task) -> None:
+    """Put `item` in the queue of a lane's writer, waiting while it is full; if the writer has stopped (it stops before
+    it is told there are no more chunks only when its lane failed), its error instead."""
+    if not writer.done():
+        if not queue.full():
+            queue.put_nowait(item)
+            return
+        put = asyncio.ensure_future(queue.put(item))
+        await asyncio.wait((put, writer), return_when=asyncio.FIRST_COMPLETED)
+        if put.done():
+            return
+        put.cancel()
+    writer.result()
+    raise RuntimeError("a lane's writer stopped before the end of the batch")
 
 
 def _event_type(record: Any) -> str:
