@@ -100,7 +100,15 @@ def main(argv: list[str] | None = None) -> int:
         print("Mot de passe refusé : " + ", ".join(problems), file=sys.stderr)
         return 2
     asyncio.run(
-        set_login(read_settings(IdentitySettings), tenant=args.tenant, kind=kind, identifier=identifier, password=password, email=email, scope=scope)
+        set_login(
+            read_settings(IdentitySettings),
+            tenant=args.tenant,
+            kind=kind,
+            identifier=identifier,
+            password=password,
+            email=email,
+            scope=scope,
+        )
     )
     print(f"{kind} login ready: {args.tenant}/{identifier}")
     return 0
