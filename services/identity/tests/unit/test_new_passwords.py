@@ -95,3 +95,14 @@ def test_the_admin_command_refuses_common_and_personal_passwords(monkeypatch, ca
     monkeypatch.setenv("EXTRANET_NEW_PASSWORD", password)
     assert admin.main(["create-broker-login", "--tenant", "mbtp", "--broker-code", "M12345"]) == 2
     assert "Mot de passe refusé" in capsys.readouterr().err
+
+
+def test_the_admin_command_stops_on_a_refused_setting_before_asking_for_a_password(monkeypatch, capsys):
+    monkeypatch.setenv("EXTRANET_HTTP_PORT", "not-a-port")
+    monkeypatch.delenv("EXTRANET_NEW_PASSWORD", raising=False)
+    monkeypatch.setattr(admin.getpass, "getpass", lambda prompt: pytest.fail("asked for a password"))
+    with pytest.raises(SystemExit) as stopped:
+        admin.main(["create-broker-login", "--tenant", "mbtp", "--broker-code", "M12345"])
+    assert stopped.value.code == 2
+    printed = capsys.readouterr().err
+    assert "EXTRANET_HTTP_PORT" in printed and "not-a-port" not in printed

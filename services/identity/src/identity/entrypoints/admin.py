@@ -93,23 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         kind, identifier, email, scope = "operator", args.identifier.strip(), args.email.strip(), {"operator": True}
         if not re.fullmatch(r"[a-z0-9._-]{3,40}", identifier):
             parser.error("operator identifiers are 3 to 40 lower-case letters, digits, dots, dashes")
+    settings = read_settings(IdentitySettings)  # a configuration it refuses stops the command before a password is typed
     password = os.environ.get("EXTRANET_NEW_PASSWORD") or getpass.getpass("Mot de passe : ")
     problems = config.password_policy("broker" if kind == "operator" else kind).violations(password)
     problems += breaches(password, PersonalData.of([identifier, (email or "").partition("@")[0]]))
     if problems:
         print("Mot de passe refusé : " + ", ".join(problems), file=sys.stderr)
         return 2
-    asyncio.run(
-        set_login(
-            read_settings(IdentitySettings),
-            tenant=args.tenant,
-            kind=kind,
-            identifier=identifier,
-            password=password,
-            email=email,
-            scope=scope,
-        )
-    )
+    asyncio.run(set_login(settings, tenant=args.tenant, kind=kind, identifier=identifier, password=password, email=email, scope=scope))
     print(f"{kind} login ready: {args.tenant}/{identifier}")
     return 0
 
