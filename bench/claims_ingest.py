@@ -26,8 +26,8 @@ import time
 import uuid
 from datetime import date, datetime
 
-from portfolio_ingest import BASELINE_BATCH, PARTITIONS, REPLICAS, baseline, bench_settings, drop_run, per_event
-from replicas import load_rate_replicas, postgres_cpu
+from portfolio_ingest import BASELINE_BATCH, PARTITIONS, REPLICAS, baseline, bench_settings, cores, cpu_lines, drop_run
+from replicas import kafka_cpu, load_rate_replicas, pinned, postgres_cpu
 
 from claims.service_layer.handlers import READ_MODEL_GROUP, handlers
 from claims.settings import ClaimsSettings
@@ -61,7 +61,7 @@ def claims(infra, prefix: str, schema: str, expected: int, replicas: int) -> tup
     )
 
 
-async def run(infra, spec: SizeSpec, acts: int, replicas: int, partitions: int) -> None:
+async def run(infra, spec: SizeSpec, acts: int, replicas: int, partitions: int, on_cores: int) -> None:
     hex_ = uuid.uuid4().hex[:6]
     prefix, schema = f"benchclaims{hex_}.", f"bench_claims_{hex_}"
     try:
@@ -78,7 +78,7 @@ async def run(infra, spec: SizeSpec, acts: int, replicas: int, partitions: int) 
         )
         publish_s = time.perf_counter() - started
         print(f"{'size':<58}{spec.insured} insured, about {acts:,} acts over 3 years")
-        print(f"{'service':<58}{replicas} replica(s), topics of {partitions} partitions")
+        print(f"{'service':<58}{replicas} replica(s), topics of {partitions} partitions, {on_cores} core(s)")
         print(
             f"{'published':<58}{published} events in {publish_s:.0f} s ({published / publish_s:,.0f} events/s): {dict(by_type)}", flush=True
         )
@@ -92,13 +92,13 @@ async def run(infra, spec: SizeSpec, acts: int, replicas: int, partitions: int) 
             infra.kafka_bootstrap, topics, published, batch_records=BATCH_RECORDS, max_partition_fetch_bytes=PARTITION_FETCH_BYTES
         )
         print(f"{f'baseline: bare aiokafka, batches of {BATCH_RECORDS} as the service':<58}{same:>12,.0f} events/s", flush=True)
-        database_before = await postgres_cpu(infra.database_url)
+        database_before, broker_before = await postgres_cpu(infra.database_url), kafka_cpu(infra)
         rate, cpu = await asyncio.to_thread(claims, infra, prefix, schema, published, replicas)
-        database_after = await postgres_cpu(infra.database_url)
+        database_after, broker_after = await postgres_cpu(infra.database_url), kafka_cpu(infra)
         lines = [
             ("claims read model", f"{rate:,.0f} events/s"),
             ("claims CPU per event (all replicas)", f"{cpu / published * 1e6:.0f} us"),
-            ("PostgreSQL CPU per event (the whole cluster)", per_event(database_before, database_after, published)),
+            *cpu_lines(cpu, (database_before, database_after), (broker_before, broker_after), published, base, on_cores),
             ("ratio claims / baseline", f"{rate / base:.3f}"),
             ("ratio claims / baseline with the same batches", f"{rate / same:.3f}"),
         ]
@@ -117,12 +117,23 @@ def main() -> None:
         "--replicas", type=int, default=REPLICAS, help=f"processes of the service in its consumer group (default {REPLICAS})"
     )
     parser.add_argument("--partitions", type=int, default=PARTITIONS, help=f"partitions of the topics (default {PARTITIONS})")
+    parser.add_argument("--cpus", type=cores, help="run the whole stack on these cores only, e.g. 0 (default: all)")
     args = parser.parse_args()
     configure_logging("bench", "WARNING", "console")
     infra = ensure_infra()  # outside the event loop: it may set up Kafka's users with a loop of its own
     os.environ.update(infra.kafka_env())  # every Kafka client here acts as the super user (its topics have a prefix)
     try:
-        asyncio.run(run(infra, spec_for(args.acts, args.insured), args.acts, args.replicas, args.partitions))
+        with pinned(args.cpus, infra):
+            asyncio.run(
+                run(
+                    infra,
+                    spec_for(args.acts, args.insured),
+                    args.acts,
+                    args.replicas,
+                    args.partitions,
+                    len(args.cpus or os.sched_getaffinity(0)),
+                )
+            )
     finally:
         infra.stop()
 

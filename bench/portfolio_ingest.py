@@ -31,7 +31,7 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
-from replicas import load_rate_replicas, postgres_cpu
+from replicas import kafka_cpu, load_rate_replicas, pinned, postgres_cpu
 
 from devstack.infra import ensure_infra
 from extranet_plumbing.consumer import BATCH_RECORDS, PARTITION_FETCH_BYTES, topics_of
@@ -92,6 +92,39 @@ def per_event(before: float | None, after: float | None, events: int) -> str:
     return "n/a" if before is None or after is None else f"{(after - before) / events * 1e6:.0f} us"
 
 
+def cpu_lines(
+    service_cpu: float,
+    database: tuple[float | None, float | None],
+    broker: tuple[float | None, float | None],
+    events: int,
+    baseline_rate: float,
+    on_cores: int,
+) -> list[tuple[str, str]]:
+    """The CPU the load took an event, the service's, PostgreSQL's and Kafka's together, against what the issues' goal
+    (half the bare consumer's rate) leaves an event on the cores the run had: above it, the goal cannot be met here
+    whatever the overlap."""
+    lines = [
+        ("PostgreSQL CPU per event (the whole cluster)", per_event(*database, events)),
+        ("Kafka CPU per event (the broker)", per_event(*broker, events)),
+    ]
+    if None not in database and None not in broker:
+        spent = service_cpu + (database[1] - database[0]) + (broker[1] - broker[0])
+        lines.append(("CPU per event: service + PostgreSQL + Kafka", f"{spent / events * 1e6:.0f} us"))
+        lines.append((f"CPU per event the goal leaves on {on_cores} core(s)", f"{on_cores / (0.5 * baseline_rate) * 1e6:.0f} us"))
+    return lines
+
+
+def cores(value: str) -> set[int]:
+    """`--cpus 0` or `--cpus 0,1`: the cores to run on."""
+    try:
+        chosen = {int(part) for part in value.split(",")}
+    except ValueError:
+        raise argparse.ArgumentTypeError("a comma-separated list of core numbers, e.g. 0 or 0,1") from None
+    if not chosen <= os.sched_getaffinity(0):
+        raise argparse.ArgumentTypeError(f"this machine's cores are {sorted(os.sched_getaffinity(0))}")
+    return chosen
+
+
 def portfolio(infra, prefix: str, schema: str, expected: int, replicas: int) -> tuple[float, float]:
     """Events/s of the service's replicas and their CPU (s); they share a NIR search key, as a Deployment's pods do."""
     settings = bench_settings(PortfolioSettings, infra, prefix, schema).model_copy(update={"nir_search_key": SecretStr(uuid.uuid4().hex)})
@@ -118,28 +151,28 @@ async def publish_portfolio(spec: SizeSpec, bootstrap: str, prefix: str, partiti
     return await publish(events, bootstrap=bootstrap, topic_prefix=prefix, progress=False, partitions=partitions)
 
 
-async def run(infra, spec: SizeSpec, replicas: int, partitions: int) -> None:
+async def run(infra, spec: SizeSpec, replicas: int, partitions: int, on_cores: int) -> None:
     prefix, schema = f"bench{uuid.uuid4().hex[:6]}.", f"bench_{uuid.uuid4().hex[:6]}"
     try:
         started = time.perf_counter()
         published = await publish_portfolio(spec, infra.kafka_bootstrap, prefix, partitions)
         print(f"{'size':<58}{spec.brokers} brokers, {spec.companies} companies, {spec.insured} insured")
-        print(f"{'service':<58}{replicas} replica(s), topics of {partitions} partitions")
+        print(f"{'service':<58}{replicas} replica(s), topics of {partitions} partitions, {on_cores} core(s)")
         print(f"{'published':<58}{published} events in {time.perf_counter() - started:.0f} s", flush=True)
         topics = topics_of(HANDLERS, PortfolioSettings(topic_prefix=prefix))
         base = await baseline(infra.kafka_bootstrap, topics, published)
         same = await baseline(
             infra.kafka_bootstrap, topics, published, batch_records=BATCH_RECORDS, max_partition_fetch_bytes=PARTITION_FETCH_BYTES
         )
-        database_before = await postgres_cpu(infra.database_url)
+        database_before, broker_before = await postgres_cpu(infra.database_url), kafka_cpu(infra)
         rate, cpu = await asyncio.to_thread(portfolio, infra, prefix, schema, published, replicas)
-        database_after = await postgres_cpu(infra.database_url)
+        database_after, broker_after = await postgres_cpu(infra.database_url), kafka_cpu(infra)
         lines = [
             (f"baseline: bare aiokafka, batches of {BASELINE_BATCH}", f"{base:.0f} events/s"),
             (f"baseline: bare aiokafka, batches of {BATCH_RECORDS} as the service", f"{same:.0f} events/s"),
             ("portfolio read model", f"{rate:.0f} events/s"),
             ("portfolio CPU per event (all replicas)", f"{cpu / published * 1e6:.0f} us"),
-            ("PostgreSQL CPU per event (the whole cluster)", per_event(database_before, database_after, published)),
+            *cpu_lines(cpu, (database_before, database_after), (broker_before, broker_after), published, base, on_cores),
             ("ratio portfolio / baseline", f"{rate / base:.3f}"),
             ("ratio portfolio / baseline with the same batches", f"{rate / same:.3f}"),
         ]
@@ -162,6 +195,7 @@ def main() -> None:
         "--replicas", type=int, default=REPLICAS, help=f"processes of the service in its consumer group (default {REPLICAS})"
     )
     parser.add_argument("--partitions", type=int, default=PARTITIONS, help=f"partitions of the topics (default {PARTITIONS})")
+    parser.add_argument("--cpus", type=cores, help="run the whole stack on these cores only, e.g. 0 (default: all)")
     args = parser.parse_args()
     counts = {"brokers": args.brokers, "companies": args.companies, "insured": args.insured}
     if args.size:
@@ -174,7 +208,8 @@ def main() -> None:
     infra = ensure_infra()  # outside the event loop: it may set up Kafka's users with a loop of its own
     os.environ.update(infra.kafka_env())  # every Kafka client here acts as the super user (its topics have a prefix)
     try:
-        asyncio.run(run(infra, spec, args.replicas, args.partitions))
+        with pinned(args.cpus, infra):
+            asyncio.run(run(infra, spec, args.replicas, args.partitions, len(args.cpus or os.sched_getaffinity(0))))
     finally:
         infra.stop()
 

@@ -3,15 +3,20 @@ of its own (started as `make run` starts the service: its bootstrap, its setting
 
 `load_rate_replicas` starts the replicas one after the other (the first migrates the schema, the next join the
 group as a rolling start would), times them from the first one's start until every expected event is in the
-group's inbox, and gives the rate and the replicas' CPU (user + system, all processes)."""
+group's inbox, and gives the rate and the replicas' CPU (user + system, all processes).
+
+Also what the benchmarks measure around it: the CPU of the embedded PostgreSQL and Kafka, and `pinned`, which
+runs a benchmark with the whole stack on fewer of the machine's cores (`--cpus`)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import multiprocessing
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +117,74 @@ async def postgres_cpu(database_url: str) -> float | None:
         return total
     except OSError:
         return None
+
+
+def _embedded_pids(infra: Any) -> tuple[int | None, int | None]:
+    """The embedded stack's Kafka broker and PostgreSQL postmaster, when the benchmark runs on them."""
+    if infra.source != "embedded":
+        return None, None
+    from devstack import kafka, postgres
+    from devstack.config import Layout, find_root
+
+    layout = Layout(find_root())
+    return kafka.running_pid(layout), postgres.running_pid(layout)
+
+
+def kafka_cpu(infra: Any) -> float | None:
+    """CPU seconds of the embedded Kafka broker so far (all its threads); None on another stack. As `postgres_cpu`, the
+    difference of two readings is what it spent in between."""
+    pid, _ = _embedded_pids(infra)
+    try:
+        return None if pid is None else _times(pid)[1]
+    except OSError:
+        return None
+
+
+def _threads(pid: int) -> list[int]:
+    try:
+        return [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+    except OSError:
+        return []
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if _times(int(entry.name))[0] == parent:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+@contextlib.contextmanager
+def pinned(cpus: set[int] | None, infra: Any) -> Iterator[None]:
+    """Run the benchmark with the service, its baseline, Kafka and PostgreSQL on `cpus` only, as on a machine with that
+    many cores: every thread of this process (the replicas it starts inherit it), of the Kafka broker and of the
+    PostgreSQL cluster (the backends it starts meanwhile inherit the postmaster's). Everything is put back as it was
+    afterwards; the backends started meanwhile take the postmaster's former cores. Nothing is changed when `cpus` is
+    None."""
+    if not cpus:
+        yield
+        return
+    kafka_pid, postmaster = _embedded_pids(infra)
+    if kafka_pid is None or postmaster is None:
+        raise SystemExit("--cpus needs the embedded Kafka and PostgreSQL of this machine (devstack infra)")
+    processes = [os.getpid(), kafka_pid, postmaster, *_children(postmaster)]
+    saved = {thread: os.sched_getaffinity(thread) for pid in processes for thread in _threads(pid)}
+    postmaster_cpus = os.sched_getaffinity(postmaster)
+    try:
+        for thread in saved:
+            with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+                os.sched_setaffinity(thread, cpus)
+        yield
+    finally:
+        for thread, former in saved.items():
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(thread, former)
+        for backend in _children(postmaster):
+            if backend not in saved:
+                with contextlib.suppress(ProcessLookupError):
+                    os.sched_setaffinity(backend, postmaster_cpus)
