@@ -52,10 +52,12 @@ def spec_for(acts: int, insured: int | None) -> SizeSpec:
 
 def claims(infra, prefix: str, schema: str, expected: int, replicas: int) -> tuple[float, float]:
     """Events/s from the service's start until every event is in its inbox, and its replicas' CPU (s)."""
+    settings = bench_settings(ClaimsSettings, infra, prefix, schema)
     return load_rate_replicas(
         bootstrap="claims.bootstrap:bootstrap",
-        settings=bench_settings(ClaimsSettings, infra, prefix, schema),
+        settings=settings,
         group=READ_MODEL_GROUP,
+        topics=topics_of(HANDLERS, settings),
         expected=expected,
         replicas=replicas,
     )

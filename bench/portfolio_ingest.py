@@ -129,7 +129,12 @@ def portfolio(infra, prefix: str, schema: str, expected: int, replicas: int) -> 
     """Events/s of the service's replicas and their CPU (s); they share a NIR search key, as a Deployment's pods do."""
     settings = bench_settings(PortfolioSettings, infra, prefix, schema).model_copy(update={"nir_search_key": SecretStr(uuid.uuid4().hex)})
     return load_rate_replicas(
-        bootstrap="portfolio.bootstrap:bootstrap", settings=settings, group=READ_MODEL_GROUP, expected=expected, replicas=replicas
+        bootstrap="portfolio.bootstrap:bootstrap",
+        settings=settings,
+        group=READ_MODEL_GROUP,
+        topics=topics_of(HANDLERS, settings),
+        expected=expected,
+        replicas=replicas,
     )
 
 
