@@ -76,11 +76,7 @@ async def _until_loaded(settings: Any, group_id: str, topics: Sequence[str], exp
             still_running()
             committed = await admin.list_consumer_group_offsets(group_id)
             at_end = all(end == 0 or (tp in committed and committed[tp].offset >= end) for tp, end in ends.items())
-            if (
-                at_end
-                and await conn.fetchval("SELECT to_regclass('inbox') IS NOT NULL")
-                and await conn.fetchval(INBOX_COUNT, group_id) >= expected
-            ):
+            if at_end and await conn.fetchval(INBOX_COUNT, group_id) >= expected:  # the replicas migrated the schema before
                 return
             await asyncio.sleep(POLL_SECONDS)
     finally:
@@ -132,6 +128,20 @@ def _times(pid: int) -> tuple[int, float]:
     return int(fields[1]), sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def _children(parent: int) -> dict[int, float]:
+    """The processes alive whose parent is `parent`, with their CPU seconds."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid, spent = _times(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue  # ended meanwhile
+            if ppid == parent:
+                found[int(entry.name)] = spent
+    return found
+
+
 async def postgres_cpu(database_url: str) -> float | None:
     """CPU seconds of the PostgreSQL cluster behind `database_url` so far (postmaster, backends alive and ended), when it
     runs on this machine; None otherwise. The difference of two readings is what the cluster spent in between."""
@@ -143,16 +153,7 @@ async def postgres_cpu(database_url: str) -> float | None:
     finally:
         await conn.close()
     try:
-        total = _times(postmaster)[1]
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    parent, spent = _times(int(entry.name))
-                except (OSError, IndexError, ValueError):
-                    continue
-                if parent == postmaster:
-                    total += spent
-        return total
+        return _times(postmaster)[1] + sum(_children(postmaster).values())
     except OSError:
         return None
 
@@ -185,18 +186,6 @@ def _threads(pid: int) -> list[int]:
         return []
 
 
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if _times(int(entry.name))[0] == parent:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
-
-
 @contextlib.contextmanager
 def pinned(cpus: set[int] | None, infra: Any) -> Iterator[None]:
     """Run the benchmark with the service, its baseline, Kafka and PostgreSQL on `cpus` only, as on a machine with that
@@ -212,7 +201,6 @@ def pinned(cpus: set[int] | None, infra: Any) -> Iterator[None]:
         raise SystemExit("--cpus needs the embedded Kafka and PostgreSQL of this machine (devstack infra)")
     processes = [os.getpid(), kafka_pid, postmaster, *_children(postmaster)]
     saved = {thread: os.sched_getaffinity(thread) for pid in processes for thread in _threads(pid)}
-    postmaster_cpus = os.sched_getaffinity(postmaster)
     try:
         for thread in saved:
             with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
@@ -225,4 +213,4 @@ def pinned(cpus: set[int] | None, infra: Any) -> Iterator[None]:
         for backend in _children(postmaster):
             if backend not in saved:
                 with contextlib.suppress(ProcessLookupError):
-                    os.sched_setaffinity(backend, postmaster_cpus)
+                    os.sched_setaffinity(backend, saved[postmaster])  # the postmaster's only thread is itself

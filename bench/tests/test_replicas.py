@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import asyncpg
 import pytest
-from replicas import _embedded_pids, kafka_cpu, pinned
+from replicas import _embedded_pids, _threads, kafka_cpu, pinned
 
 
-def _threads(pid: int) -> dict[int, set[int]]:
-    return {int(task.name): os.sched_getaffinity(int(task.name)) for task in Path(f"/proc/{pid}/task").iterdir()}
+def _affinities(pid: int) -> dict[int, set[int]]:
+    return {thread: os.sched_getaffinity(thread) for thread in _threads(pid)}
 
 
 async def test_the_service_kafka_and_postgresql_run_on_the_cores_given_then_as_before(infra):
@@ -22,11 +21,11 @@ async def test_the_service_kafka_and_postgresql_run_on_the_cores_given_then_as_b
     if len(machine) < 2:
         pytest.skip("needs a machine of 2 cores or more")
     one = {min(machine)}
-    kafka_before, postmaster_before, own_before = _threads(kafka), os.sched_getaffinity(postmaster), os.sched_getaffinity(0)
+    kafka_before, postmaster_before, own_before = _affinities(kafka), os.sched_getaffinity(postmaster), os.sched_getaffinity(0)
 
     with pinned(one, infra):
         assert os.sched_getaffinity(0) == one
-        assert set(map(frozenset, _threads(kafka).values())) == {frozenset(one)}  # every thread of the broker
+        assert set(map(frozenset, _affinities(kafka).values())) == {frozenset(one)}  # every thread of the broker
         assert os.sched_getaffinity(postmaster) == one
         conn = await asyncpg.connect(infra.database_url)  # a backend started meanwhile runs there too
         backend = await conn.fetchval("SELECT pg_backend_pid()")
@@ -35,7 +34,7 @@ async def test_the_service_kafka_and_postgresql_run_on_the_cores_given_then_as_b
         assert os.sched_getaffinity(0) == own_before
         assert os.sched_getaffinity(postmaster) == postmaster_before
         assert os.sched_getaffinity(backend) == postmaster_before
-        assert {thread: cpus for thread, cpus in _threads(kafka).items() if thread in kafka_before} == kafka_before
+        assert {thread: cpus for thread, cpus in _affinities(kafka).items() if thread in kafka_before} == kafka_before
     finally:
         await conn.close()
     assert kafka_cpu(infra) > 0
